@@ -1,0 +1,77 @@
+/*
+ * The generic CPU device, the type every CPU model derives from.  The main
+ * loop only knows this interface; core/cpu/x86* implements it.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CORE_CPU_H
+#define CORE_CPU_H
+
+#include <stdio.h>
+#include <cardcage/device.h>
+#include <cardcage/memory.h>
+
+#define TYPE_CPU "cpu"
+
+/* Bits of CPUState.interrupt_request. */
+enum {
+    CPU_INTERRUPT_HARD  = 1 << 0,   /* INTR line is high */
+    CPU_INTERRUPT_NMI   = 1 << 1,   /* NMI edge latched */
+    CPU_INTERRUPT_EXIT  = 1 << 2,   /* leave the execution loop */
+    CPU_INTERRUPT_FLUSH = 1 << 3,   /* drop translated code and the TLB */
+};
+
+typedef struct CPUState {
+    DeviceState parent_obj;
+    int cpu_index;
+    bool halted;                    /* HLT: waiting for an interrupt */
+    bool stopped;                   /* paused by the debugger/monitor */
+    uint32_t interrupt_request;     /* CPU_INTERRUPT_* */
+    volatile int exit_request;      /* leave exec() at the next block boundary */
+    uint64_t insns_executed;        /* since creation; drives icount */
+    AddressSpace *as;               /* system memory as this CPU sees it */
+} CPUState;
+
+typedef struct CPUClass {
+    DeviceClass parent_class;
+    /* Run at most max_insns instructions; return how many ran.  Returns
+     * early when the CPU halts, exit_request is set, or a reset/shutdown
+     * is requested.  insns_executed must be exact when it returns (and
+     * during an I/O access, see cpu_sync_icount). */
+    int64_t (*exec)(CPUState *cpu, int64_t max_insns);
+    /* True when a halted CPU has something to do (a deliverable
+     * interrupt). */
+    bool (*has_work)(CPUState *cpu);
+    void (*dump_state)(CPUState *cpu, FILE *out);
+    /* Instructions executed so far, exact even in the middle of a block
+     * (called from device handlers through the icount clock). */
+    uint64_t (*get_insns)(CPUState *cpu);
+    /* Set a property from a -cpu feature list item ("+sse", "-pse",
+     * "family=6"). */
+    bool (*parse_feature)(CPUState *cpu, const char *item, Error **errp);
+    /* Print models and features for -cpu help. */
+    void (*list)(FILE *out);
+    /* Suffix of model type names: "-x86-cpu". */
+    const char *model_suffix;
+} CPUClass;
+
+#define CPU(obj) OBJECT_CHECK(CPUState, (obj), TYPE_CPU)
+#define CPU_CLASS(klass) OBJECT_CLASS_CHECK(CPUClass, (klass), TYPE_CPU)
+#define CPU_GET_CLASS(obj) OBJECT_GET_CLASS(CPUClass, (obj), TYPE_CPU)
+
+/* Raise/clear bits of interrupt_request (also sets exit_request so a
+ * running CPU notices at the next block boundary). */
+void cpu_interrupt(CPUState *cpu, uint32_t mask);
+void cpu_reset_interrupt(CPUState *cpu, uint32_t mask);
+
+/* The class of model "model" under abstract CPU type base ("x86-cpu"),
+ * i.e. type "<model><suffix>"; NULL when unknown or abstract. */
+ObjectClass *cpu_class_by_model(const char *base, const char *model);
+
+/* CPUs in creation order. */
+CPUState *cpu_first(void);
+CPUState *cpu_next(CPUState *cpu);
+void cpu_list_add(CPUState *cpu);
+void cpu_list_remove(CPUState *cpu);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * Clocks and timer lists, as the main loop and the CPU see them.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CORE_CLOCK_INTERNAL_H
+#define CORE_CLOCK_INTERNAL_H
+
+#include <cardcage/timer.h>
+
+/* Real-time mode (icount_shift < 0) or deterministic mode (virtual ns =
+ * bias + instructions << shift).  Called once, before any clock is read. */
+void clock_configure(int icount_shift);
+bool clock_icount_enabled(void);
+int clock_icount_shift(void);
+
+/* The source of the instruction count in icount mode (the CPU). */
+void clock_set_icount_source(uint64_t (*get_insns)(void *opaque), void *opaque);
+
+/* The virtual clock runs only while the machine runs. */
+void clock_vm_start(void);
+void clock_vm_stop(void);
+bool clock_vm_running(void);
+
+/* Nanoseconds of the given clock until its earliest timer fires: 0 when one
+ * is due, -1 when none is armed. */
+int64_t timers_deadline_ns(ClockType type);
+/* Run every due timer of that clock in deadline order (timers a callback
+ * arms for the past also run).  Returns true if any ran. */
+bool timers_run_expired(ClockType type);
+
+/* icount mode with the CPU idle: jump virtual time forward by ns (to the
+ * next deadline), as the hardware would have reached it by waiting. */
+void clock_icount_warp(int64_t ns);
+
+/* Host monotonic nanoseconds (CLOCK_MONOTONIC). */
+int64_t host_monotonic_ns(void);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * cardcage plugin SDK: everything a plugin may use.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CARDCAGE_H
+#define CARDCAGE_H
+
+#include <cardcage/abi.h>
+#include <cardcage/compiler.h>
+#include <cardcage/error.h>
+#include <cardcage/log.h>
+#include <cardcage/module.h>
+#include <cardcage/plugin.h>
+#include <cardcage/object.h>
+#include <cardcage/property.h>
+#include <cardcage/irq.h>
+#include <cardcage/timer.h>
+#include <cardcage/memory.h>
+#include <cardcage/device.h>
+#include <cardcage/sysbus.h>
+#include <cardcage/isa.h>
+#include <cardcage/intc.h>
+#include <cardcage/system.h>
+#include <cardcage/input.h>
+#include <cardcage/chardev.h>
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * cardcage plugin SDK: diagnostic logging selected with -d and sent to -D.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CARDCAGE_LOG_H
+#define CARDCAGE_LOG_H
+
+#include <stdio.h>
+#include <cardcage/compiler.h>
+
+/* Log categories; -d takes their names, comma separated. */
+enum {
+    LOG_UNASSIGNED  = 1u << 0,  /* "unassigned":  accesses to unmapped memory or ports */
+    LOG_GUEST_ERROR = 1u << 1,  /* "guest_errors": the guest misused a device */
+    LOG_UNIMP       = 1u << 2,  /* "unimp":        a device feature not modelled */
+    LOG_INT         = 1u << 3,  /* "int":          interrupts and exceptions */
+    LOG_CPU         = 1u << 4,  /* "cpu":          CPU state before each block */
+    LOG_EXEC        = 1u << 5,  /* "exec":         each block executed */
+    LOG_IN_ASM      = 1u << 6,  /* "in_asm":       guest code of each translated block */
+    LOG_CPU_RESET   = 1u << 7,  /* "cpu_reset":    CPU state at reset */
+    LOG_IOPORT      = 1u << 8,  /* "ioport":       every port access */
+    LOG_PLUGIN      = 1u << 9,  /* "plugin":       the plugin loader's decisions */
+    LOG_STARTUP     = 1u << 10, /* "startup":      timestamps of start-up phases */
+    LOG_TRACE_DEV   = 1u << 11, /* "trace":        device-specific tracing */
+};
+
+CC_API extern unsigned log_enabled_mask;
+
+static inline bool log_enabled(unsigned mask)
+{
+    return cc_unlikely((log_enabled_mask & mask) != 0);
+}
+
+/* Write to the log (stderr, or the -D file).  Cheap when disabled. */
+CC_API void log_printf(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+#define log_mask(mask, ...)             \
+    do {                                \
+        if (log_enabled(mask)) {        \
+            log_printf(__VA_ARGS__);    \
+        }                               \
+    } while (0)
+
+/* Parse "-d" items ("unassigned,int"; "help" lists them).  Returns false and
+ * sets errp on an unknown item. */
+typedef struct Error Error;
+CC_API bool log_parse_mask(const char *items, unsigned *mask, Error **errp);
+CC_API void log_list_categories(FILE *out);
+CC_API bool log_set_file(const char *path, Error **errp);
+
+#endif
