@@ -25,8 +25,10 @@ bool clock_vm_running(void);
 /* Nanoseconds of the given clock until its earliest timer fires: 0 when one
  * is due, -1 when none is armed. */
 int64_t timers_deadline_ns(ClockType type);
-/* Run every due timer of that clock in deadline order (timers a callback
- * arms for the past also run).  Returns true if any ran. */
+/* Run every timer of that clock that was due when the call began, in
+ * deadline order.  A timer that a callback re-arms for a time that is
+ * already due runs at the next call, not in this one, so a device cannot
+ * hang the loop.  Returns true if any ran. */
 bool timers_run_expired(ClockType type);
 
 /* icount mode with the CPU idle: jump virtual time forward by ns (to the
