@@ -1,0 +1,29 @@
+/*
+ * Machine run state: pending reset and shutdown requests, notifiers.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CORE_MAIN_RUNSTATE_H
+#define CORE_MAIN_RUNSTATE_H
+
+#include <cardcage/system.h>
+
+/* Take a pending request (clearing it).  The main loop polls these. */
+bool runstate_take_reset_request(void);
+bool runstate_take_shutdown_request(int *exit_code);
+/* Peek without clearing (the CPU leaves its loop when either is set). */
+bool runstate_request_pending(void);
+
+void runstate_set_no_reboot(bool no_reboot);
+
+/* Reset every device (walking the tree from the system bus), then run the
+ * reset notifiers. */
+void runstate_system_reset(void);
+void runstate_run_init_done_notifiers(void);
+
+/* The board's values, set by the board loader. */
+void board_set_ram_size(uint64_t size);
+void board_set_name(const char *name);
+void board_add_firmware_dir(const char *dir);   /* searched in order added */
+
+#endif

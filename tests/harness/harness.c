@@ -1,0 +1,166 @@
+/*
+ * Device test harness (see harness.h).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "harness.h"
+#include "memory/memory-internal.h"
+#include "module/plugin-loader.h"
+#include "timer/clock-internal.h"
+
+static bool initialised;
+static uint64_t fake_insns;         /* the virtual clock is fake_insns << 0 ns */
+static ISABus *isa_bus;
+
+static uint64_t fake_icount(void *opaque)
+{
+    return fake_insns;
+}
+
+void harness_init(void)
+{
+    if (initialised) {
+        return;
+    }
+    initialised = true;
+    module_call_init(MODULE_INIT_QOM);
+    memory_init();
+    clock_configure(0);
+    clock_set_icount_source(fake_icount, NULL);
+    clock_vm_start();
+}
+
+void harness_load_plugin(const char *name_or_path)
+{
+    harness_init();
+    char *path;
+    if (strchr(name_or_path, '/')) {
+        path = g_strdup(name_or_path);
+    } else {
+        const char *root = g_getenv("CARDCAGE_BUILD_ROOT");
+        assert_non_null(root);
+        path = g_strdup_printf("%s/plugins/%s/%s.so", root, name_or_path, name_or_path);
+    }
+    Error *err = NULL;
+    if (!plugin_load_file(path, &err)) {
+        fail_msg("loading plugin %s: %s", path, error_get_pretty(err));
+    }
+    g_free(path);
+}
+
+ISABus *harness_isa_bus(void)
+{
+    harness_init();
+    if (!isa_bus) {
+        DeviceState *bridge = harness_create(TYPE_ISA_BRIDGE, "isa-bridge", NULL, NULL);
+        isa_bus = ISA_BUS(bridge->child_buses->data);
+    }
+    return isa_bus;
+}
+
+DeviceState *harness_try_create(const char *type, const char *id, BusState *bus,
+                                const char *const *props, Error **errp)
+{
+    harness_init();
+    DeviceState *dev = device_new_checked(type, errp);
+    if (!dev) {
+        return NULL;
+    }
+    if (id) {
+        device_set_id(dev, id);
+    }
+    for (const char *const *p = props; p && *p; p++) {
+        const char *eq = strchr(*p, '=');
+        g_assert(eq);
+        char *name = g_strndup(*p, eq - *p);
+        bool ok = object_property_parse(OBJECT(dev), name, eq + 1, errp);
+        g_free(name);
+        if (!ok) {
+            object_unref(dev);
+            return NULL;
+        }
+    }
+    if (!bus && object_dynamic_cast(OBJECT(dev), TYPE_ISA_DEVICE)) {
+        bus = BUS(harness_isa_bus());
+    }
+    if (!device_realize(dev, bus, errp)) {
+        object_unref(dev);
+        return NULL;
+    }
+    device_cold_reset(dev);
+    return dev;
+}
+
+DeviceState *harness_create(const char *type, const char *id, BusState *bus,
+                            const char *const *props)
+{
+    Error *err = NULL;
+    DeviceState *dev = harness_try_create(type, id, bus, props, &err);
+    if (!dev) {
+        fail_msg("creating %s: %s", type, error_get_pretty(err));
+    }
+    return dev;
+}
+
+int64_t harness_now_ns(void)
+{
+    return clock_get_ns(CC_CLOCK_VIRTUAL);
+}
+
+void harness_advance_ns(int64_t ns)
+{
+    harness_init();
+    int64_t target = harness_now_ns() + ns;
+    for (;;) {
+        int64_t d = timers_deadline_ns(CC_CLOCK_VIRTUAL);
+        int64_t now = harness_now_ns();
+        if (d < 0 || now + d > target) {
+            break;
+        }
+        fake_insns += d;
+        timers_run_expired(CC_CLOCK_VIRTUAL);
+    }
+    fake_insns += target - harness_now_ns();
+    timers_run_expired(CC_CLOCK_VIRTUAL);
+}
+
+static void probe_handler(void *opaque, int n, int level)
+{
+    IRQProbe *p = opaque;
+    level = level != 0;
+    if (level && !p->level) {
+        p->rising++;
+    } else if (!level && p->level) {
+        p->falling++;
+    }
+    p->level = level;
+    p->calls++;
+}
+
+IRQProbe *harness_probe_new(void)
+{
+    IRQProbe *p = g_new0(IRQProbe, 1);
+    p->irq = irq_allocate(probe_handler, p, 0);
+    return p;
+}
+
+void harness_probe_reset(IRQProbe *p)
+{
+    p->rising = p->falling = p->calls = 0;
+}
+
+IRQProbe *harness_probe_output(DeviceState *dev, const char *name, int n)
+{
+    IRQProbe *p = harness_probe_new();
+    Error *err = NULL;
+    if (!device_connect_gpio_out_named(dev, name, n, p->irq, &err)) {
+        fail_msg("wiring probe: %s", error_get_pretty(err));
+    }
+    return p;
+}
