@@ -7,22 +7,30 @@
 #ifndef CORE_MEMORY_INTERNAL_H
 #define CORE_MEMORY_INTERNAL_H
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <cardcage/device.h>
 #include <cardcage/memory.h>
 
 /* One contiguous piece of the flattened map: [start, start+size) shows
- * region mr from offset_in_region on. */
+ * region mr from offset_in_region on.  size UINT64_MAX means "up to the end
+ * of the 64-bit space" (a range that starts at 0 covers all 2^64 bytes). */
 typedef struct FlatRange {
     hwaddr start;
     uint64_t size;
     MemoryRegion *mr;               /* a RAM, ROM or I/O region (never a container/alias) */
     hwaddr offset_in_region;
     bool readonly;                  /* ROM, or RAM set read-only */
+    /* Cached at rebuild so that dispatch needs no lookups: */
+    uint8_t *host;                  /* RAM/ROM backing at offset_in_region, else NULL */
+    MemReentrancyGuard *guard;      /* the owning device's guard (I/O, ROM device), or NULL */
 } FlatRange;
 
 struct FlatView {
     FlatRange *ranges;              /* sorted by start, non-overlapping */
     unsigned nr;
     unsigned ref;
+    unsigned last_hit;              /* index of the range the last cached lookup found */
 };
 
 struct AddressSpace {
@@ -37,6 +45,39 @@ struct AddressSpace {
 
 /* The range containing addr, or NULL (O(log n)). */
 const FlatRange *flatview_lookup(const FlatView *fv, hwaddr addr);
+/* Same, trying the range of the previous lookup first (port polling hits
+ * the same few ranges over and over). */
+const FlatRange *flatview_lookup_cached(FlatView *fv, hwaddr addr);
+/* Index of the first range that starts above addr (fv->nr when none). */
+unsigned flatview_next_index(const FlatView *fv, hwaddr addr);
+/* Bytes from addr to the end of fr (2^64 - addr saturates to UINT64_MAX). */
+uint64_t flat_range_remaining(const FlatRange *fr, hwaddr addr);
+
+/* Render the region tree under root into a new view (ref 1). */
+FlatView *flatview_render(MemoryRegion *root);
+void flatview_ref(FlatView *fv);
+void flatview_unref(FlatView *fv);
+
+/* The region map changed: rebuild every address space now, or at the
+ * outermost memory_region_transaction_commit. */
+void memory_region_map_changed(void);
+/* Re-render every registered address space; call the map listeners when
+ * any view actually changed. */
+void address_spaces_rebuild_all(void);
+/* True for address_space_memory() (without creating it). */
+bool address_space_is_system(const AddressSpace *as);
+/* Track address spaces so that map changes rebuild them. */
+void address_space_register(AddressSpace *as);
+void address_space_unregister(AddressSpace *as);
+
+/* Report a write by something other than the CPU into RAM region mr at
+ * [offset, offset+len) to the code-write hook, once for every place the
+ * system address space shows it. */
+void memory_notify_region_write(MemoryRegion *mr, hwaddr offset, uint64_t len);
+/* The same for a write into as at [addr, addr+len) that landed in RAM
+ * range fr (cheap when as is the system address space). */
+void memory_notify_ram_write(AddressSpace *as, const FlatRange *fr, hwaddr addr,
+                             uint64_t len);
 
 /*
  * What the CPU's software TLB needs to know about one guest-physical page
@@ -73,7 +114,11 @@ void memory_set_code_write_hook(void (*fn)(void *opaque, hwaddr addr, hwaddr len
 void memory_print_tree(FILE *out, MemoryRegion *root);
 void memory_print_flatview(FILE *out, AddressSpace *as);
 
-/* Create the system memory and I/O roots (idempotent). */
+/* Create the system memory and I/O roots (idempotent).  The address spaces
+ * are named "memory" and "io" (the names unassigned-access logs print). */
 void memory_init(void);
+
+/* Largest bounce buffer address_space_map hands out (see dma.c). */
+#define MEMORY_BOUNCE_MAX (64 * 1024)
 
 #endif

@@ -9,7 +9,11 @@
 #include <cardcage/timer.h>
 
 /* Real-time mode (icount_shift < 0) or deterministic mode (virtual ns =
- * bias + instructions << shift).  Called once, before any clock is read. */
+ * bias + instructions << shift).  Called once, before any clock is read;
+ * calling it again resets the virtual clock to 0, stopped (tests do).
+ * A shift above CLOCK_ICOUNT_MAX_SHIFT is clamped to it (with a warning):
+ * at 2^10 ns per instruction a guest already runs at under 1 MIPS. */
+#define CLOCK_ICOUNT_MAX_SHIFT 10
 void clock_configure(int icount_shift);
 bool clock_icount_enabled(void);
 int clock_icount_shift(void);
@@ -30,6 +34,12 @@ int64_t timers_deadline_ns(ClockType type);
  * already due runs at the next call, not in this one, so a device cannot
  * hang the loop.  Returns true if any ran. */
 bool timers_run_expired(ClockType type);
+
+/* Called when a timer becomes the earliest of its clock (armed for a time
+ * before every other), so the main loop can cut the CPU's current slice
+ * short: in icount mode the slice was sized to the old deadline.  One
+ * hook; the main loop installs it. */
+void timers_set_deadline_notify(void (*fn)(void *opaque, ClockType type), void *opaque);
 
 /* icount mode with the CPU idle: jump virtual time forward by ns (to the
  * next deadline), as the hardware would have reached it by waiting. */

@@ -1,0 +1,74 @@
+/*
+ * Configuration check: two enabled siblings that overlap at the same
+ * priority have no defined winner the board author intended (the later one
+ * wins, silently), so the board loader refuses them.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "memory-internal.h"
+
+typedef unsigned __int128 u128;
+
+/* Deeper than any sane board; subregion cycles are refused when mapping,
+ * this only bounds the walk. */
+#define OVERLAP_MAX_DEPTH 64
+
+static u128 region_end(const MemoryRegion *mr)
+{
+    u128 size = mr->size == UINT64_MAX ? (u128)1 << 64 : mr->size;
+    return (u128)mr->addr + size;
+}
+
+static bool regions_overlap(const MemoryRegion *a, const MemoryRegion *b)
+{
+    if (a->size == 0 || b->size == 0) {
+        return false;
+    }
+    return (u128)a->addr < region_end(b) && (u128)b->addr < region_end(a);
+}
+
+static void report_overlap(const MemoryRegion *a, const MemoryRegion *b, Error **errp)
+{
+    error_setg(errp, "region '%s' [0x%" PRIx64 "-0x%" PRIx64 "] overlaps region '%s'"
+               " [0x%" PRIx64 "-0x%" PRIx64 "] at priority %d",
+               a->name, a->addr, (uint64_t)(region_end(a) - 1),
+               b->name, b->addr, (uint64_t)(region_end(b) - 1), a->priority);
+}
+
+static bool check_children(const MemoryRegion *mr, unsigned depth, Error **errp)
+{
+    if (depth > OVERLAP_MAX_DEPTH) {
+        return true;
+    }
+    /* Subregions are sorted highest priority first and, among equals,
+     * newest first.  Walking from the tail pairs each region with the ones
+     * added after it, so the message names the older one first. */
+    for (GList *la = mr->subregions.tail; la; la = la->prev) {
+        const MemoryRegion *a = la->data;
+        if (!a->enabled) {
+            continue;
+        }
+        for (GList *lb = la->prev; lb; lb = lb->prev) {
+            const MemoryRegion *b = lb->data;
+            if (b->priority != a->priority) {
+                break;
+            }
+            if (b->enabled && regions_overlap(a, b)) {
+                report_overlap(a, b, errp);
+                return false;
+            }
+        }
+    }
+    for (GList *l = mr->subregions.tail; l; l = l->prev) {
+        const MemoryRegion *sub = l->data;
+        if (sub->enabled && !check_children(sub, depth + 1, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool memory_region_check_overlaps(MemoryRegion *root, Error **errp)
+{
+    return root ? check_children(root, 0, errp) : true;
+}
