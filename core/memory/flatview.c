@@ -14,8 +14,11 @@ typedef __int128 i128;
 #define SPACE_END ((i128)1 << 64)
 
 /* Aliases can point anywhere, including at themselves or their own
- * containers; beyond this depth a tree is considered cyclic. */
+ * containers; beyond this depth a tree is considered cyclic.  Two such
+ * aliases side by side would still cost 2^depth visits, so the whole
+ * rendering also has a budget of region visits (far above any board). */
 #define RENDER_MAX_DEPTH 64
+#define RENDER_MAX_VISITS 1000000
 
 typedef struct Span {
     i128 start, end;       /* [start, end) */
@@ -25,6 +28,7 @@ typedef struct Builder {
     FlatRange *r;
     Span *span;            /* the 128-bit extent of each r[] entry */
     unsigned nr, cap;
+    unsigned visits;
     bool cycle_reported;
 } Builder;
 
@@ -118,11 +122,11 @@ static void render_region(Builder *b, MemoryRegion *mr, i128 origin, i128 clip_s
     if (start >= end) {
         return;
     }
-    if (depth > RENDER_MAX_DEPTH) {
+    if (depth > RENDER_MAX_DEPTH || ++b->visits > RENDER_MAX_VISITS) {
         if (!b->cycle_reported) {
             b->cycle_reported = true;
-            g_warning("memory region '%s' nests deeper than %d levels (an alias cycle?);"
-                      " not rendering it", mr->name, RENDER_MAX_DEPTH);
+            g_warning("memory region '%s' nests too deep or too wide (an alias cycle?);"
+                      " rendering of it stopped", mr->name);
         }
         return;
     }
