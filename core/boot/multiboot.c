@@ -1,0 +1,279 @@
+/*
+ * Multiboot (version 1) images (Multiboot Specification 0.6.96: 3.1 "OS
+ * image format", 3.2 "Machine state", 3.3 "Boot information format").
+ *
+ * The image is loaded either by the header's address fields (flag 16) or,
+ * without them, from its ELF32 program headers.  The initrd, if any, is
+ * passed as the one boot module.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include <cardcage/cardcage.h>
+#include "boot/boot.h"
+
+#define MB_MAGIC            0x1badb002u   /* in the OS image header */
+#define MB_BOOTLOADER_MAGIC 0x2badb002u   /* in EAX at entry */
+#define MB_SEARCH_BYTES     8192          /* the header lies in the first 8 KiB */
+#define MB_FLAG_PAGE_ALIGN  (1u << 0)
+#define MB_FLAG_MEMORY      (1u << 1)
+#define MB_FLAG_VIDEO       (1u << 2)
+#define MB_FLAG_ADDRESS     (1u << 16)
+
+/* Boot information flags and offsets (spec 3.3). */
+#define MBI_MEM             (1u << 0)
+#define MBI_CMDLINE         (1u << 2)
+#define MBI_MODS            (1u << 3)
+#define MBI_MMAP            (1u << 6)
+#define MBI_LOADER_NAME     (1u << 9)
+#define MBI_OFF_FLAGS       0
+#define MBI_OFF_MEM_LOWER   4
+#define MBI_OFF_MEM_UPPER   8
+#define MBI_OFF_CMDLINE     16
+#define MBI_OFF_MODS_COUNT  20
+#define MBI_OFF_MODS_ADDR   24
+#define MBI_OFF_MMAP_LENGTH 44
+#define MBI_OFF_MMAP_ADDR   48
+#define MBI_OFF_LOADER_NAME 64
+/* Layout of our info block: the info struct, one module entry, the memory
+ * map, then the strings. */
+#define MBI_MOD_OFF         0x100
+#define MBI_MMAP_OFF        0x200
+#define MBI_STRINGS_OFF     0x400
+#define MBI_BLOCK_SIZE      (MBI_STRINGS_OFF + BOOT_CMDLINE_MAX + 64)
+
+#define ELF_PT_LOAD 1
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return p[0] | p[1] << 8;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void wr64(uint8_t *p, uint64_t v)
+{
+    wr32(p, (uint32_t)v);
+    wr32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Load by the header's address fields (spec 3.1.3). */
+static bool load_by_address(const char *name, const uint8_t *k, gsize len, GBytes *kernel,
+                            size_t hdr_off, const uint8_t *h, uint64_t ram, BootImage *img,
+                            uint64_t *end, Error **errp)
+{
+    uint32_t header_addr = rd32(h + 12), load_addr = rd32(h + 16);
+    uint32_t load_end = rd32(h + 20), bss_end = rd32(h + 24), entry = rd32(h + 28);
+    if (load_addr > header_addr || header_addr - load_addr > hdr_off) {
+        error_setg(errp, "-kernel %s: Multiboot header_addr 0x%x and load_addr 0x%x do not "
+                   "fit the header's place in the file", name, header_addr, load_addr);
+        return false;
+    }
+    size_t file_off = hdr_off - (header_addr - load_addr);
+    uint64_t size = load_end ? (uint64_t)load_end - load_addr : len - file_off;
+    if (load_end && (load_end < load_addr || size > len - file_off)) {
+        error_setg(errp, "-kernel %s: Multiboot load_end_addr 0x%x runs past the end of "
+                   "the file", name, load_end);
+        return false;
+    }
+    uint64_t fill = bss_end && bss_end > load_addr + size ? bss_end - load_addr : size;
+    if ((uint64_t)load_addr + fill > ram || load_addr < 0x100000) {
+        error_setg(errp, "-kernel %s: Multiboot image at 0x%x-0x%" G_GINT64_MODIFIER "x "
+                   "does not fit in RAM above 1 MiB", name, load_addr, load_addr + fill);
+        return false;
+    }
+    GBytes *part = g_bytes_new_from_bytes(kernel, file_off, size);
+    boot_image_add(img, load_addr, part, fill);
+    g_bytes_unref(part);
+    img->entry = entry;
+    *end = load_addr + fill;
+    return true;
+}
+
+/* Load from ELF32 program headers (spec 3.1.3, flag 16 clear). */
+static bool load_elf(const char *name, const uint8_t *k, gsize len, GBytes *kernel,
+                     uint64_t ram, BootImage *img, uint64_t *end, Error **errp)
+{
+    /* ELF header: e_ident, e_type, e_machine (3 = i386), e_entry, e_phoff,
+     * e_phentsize, e_phnum (System V ABI, ELF32 "ELF Header"). */
+    if (len < 52 || memcmp(k, "\x7f" "ELF", 4) || k[4] != 1 || k[5] != 1 ||
+        rd16(k + 18) != 3) {
+        error_setg(errp, "-kernel %s: a Multiboot image without address fields must be a "
+                   "32-bit little-endian i386 ELF file", name);
+        return false;
+    }
+    uint32_t phoff = rd32(k + 28);
+    uint16_t phentsize = rd16(k + 42), phnum = rd16(k + 44);
+    if (phentsize < 32 || phoff > len || (uint64_t)phnum * phentsize > len - phoff) {
+        error_setg(errp, "-kernel %s: ELF program headers run past the end of the file",
+                   name);
+        return false;
+    }
+    *end = 0;
+    int loaded = 0;
+    for (unsigned i = 0; i < phnum; i++) {
+        const uint8_t *ph = k + phoff + (size_t)i * phentsize;
+        if (rd32(ph) != ELF_PT_LOAD) {
+            continue;
+        }
+        uint32_t off = rd32(ph + 4), paddr = rd32(ph + 12);
+        uint32_t filesz = rd32(ph + 16), memsz = rd32(ph + 20);
+        if (off > len || filesz > len - off || memsz < filesz) {
+            error_setg(errp, "-kernel %s: ELF segment %u lies outside the file", name, i);
+            return false;
+        }
+        if (paddr < 0x100000 || (uint64_t)paddr + memsz > ram) {
+            error_setg(errp, "-kernel %s: ELF segment %u at 0x%x-0x%" G_GINT64_MODIFIER "x "
+                       "does not fit in RAM above 1 MiB", name, i, paddr,
+                       (uint64_t)paddr + memsz);
+            return false;
+        }
+        GBytes *part = g_bytes_new_from_bytes(kernel, off, filesz);
+        boot_image_add(img, paddr, part, memsz);
+        g_bytes_unref(part);
+        *end = MAX(*end, (uint64_t)paddr + memsz);
+        loaded++;
+    }
+    if (!loaded) {
+        error_setg(errp, "-kernel %s: the ELF file has no loadable segment", name);
+        return false;
+    }
+    img->entry = rd32(k + 24);
+    return true;
+}
+
+int boot_multiboot_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_size,
+                           BootImage *img, Error **errp)
+{
+    gsize len;
+    const uint8_t *k = g_bytes_get_data(kernel, &len);
+    const uint8_t *h = NULL;
+    size_t hdr_off = 0;
+    for (size_t off = 0; off + 12 <= MIN(len, (gsize)MB_SEARCH_BYTES); off += 4) {
+        if (rd32(k + off) == MB_MAGIC &&
+            (uint32_t)(rd32(k + off) + rd32(k + off + 4) + rd32(k + off + 8)) == 0) {
+            h = k + off;
+            hdr_off = off;
+            break;
+        }
+    }
+    if (!h) {
+        return 0;
+    }
+    const char *name = opts->kernel;
+    uint32_t flags = rd32(h + 4);
+    /* Bits 0-15 are requirements: refuse what we cannot honour. */
+    if (flags & 0xfff8) {
+        error_setg(errp, "-kernel %s: Multiboot header requires features 0x%x that this "
+                   "loader does not know", name, flags & 0xffff);
+        return -1;
+    }
+    if (flags & MB_FLAG_VIDEO) {
+        error_setg(errp, "-kernel %s: the Multiboot image requires a video mode, and "
+                   "cardcage has no display yet", name);
+        return -1;
+    }
+    uint64_t end;
+    bool ok;
+    if (flags & MB_FLAG_ADDRESS) {
+        if (hdr_off + 32 > len) {
+            error_setg(errp, "-kernel %s: truncated Multiboot header", name);
+            return -1;
+        }
+        ok = load_by_address(name, k, len, kernel, hdr_off, h, ram_size, img, &end, errp);
+    } else {
+        ok = load_elf(name, k, len, kernel, ram_size, img, &end, errp);
+    }
+    if (!ok) {
+        return -1;
+    }
+
+    uint8_t *mbi = g_malloc0(MBI_BLOCK_SIZE);
+    uint32_t base = BOOT_PARAMS_ADDR;
+    uint32_t info_flags = MBI_MEM | MBI_CMDLINE | MBI_MMAP | MBI_LOADER_NAME;
+    wr32(mbi + MBI_OFF_MEM_LOWER, BOOT_LOW_MEM_TOP >> 10);
+    wr32(mbi + MBI_OFF_MEM_UPPER, (uint32_t)MIN((ram_size - 0x100000) >> 10,
+                                               (uint64_t)UINT32_MAX));
+    const char *cmdline = opts->cmdline ? opts->cmdline : "";
+    size_t cl = strlen(cmdline);
+    if (cl >= BOOT_CMDLINE_MAX) {
+        error_setg(errp, "-append: the command line has %zu characters, at most %d fit",
+                   cl, BOOT_CMDLINE_MAX - 1);
+        g_free(mbi);
+        return -1;
+    }
+    memcpy(mbi + MBI_STRINGS_OFF, cmdline, cl + 1);
+    wr32(mbi + MBI_OFF_CMDLINE, base + MBI_STRINGS_OFF);
+    static const char loader_name[] = "cardcage";
+    memcpy(mbi + MBI_STRINGS_OFF + cl + 1, loader_name, sizeof(loader_name));
+    wr32(mbi + MBI_OFF_LOADER_NAME, base + MBI_STRINGS_OFF + cl + 1);
+
+    /* Memory map entries: size (20, not counting itself), base, length, type. */
+    static const struct { uint64_t addr, len; uint32_t type; } map[] = {
+        { 0, BOOT_LOW_MEM_TOP, 1 },
+        { BOOT_LOW_MEM_TOP, 0xa0000 - BOOT_LOW_MEM_TOP, 2 },
+        { 0xf0000, 0x10000, 2 },
+    };
+    uint8_t *m = mbi + MBI_MMAP_OFF;
+    for (size_t i = 0; i <= CC_ARRAY_SIZE(map); i++) {
+        wr32(m, 20);
+        if (i < CC_ARRAY_SIZE(map)) {
+            wr64(m + 4, map[i].addr);
+            wr64(m + 12, map[i].len);
+            wr32(m + 20, map[i].type);
+        } else {
+            wr64(m + 4, 0x100000);
+            wr64(m + 12, ram_size - 0x100000);
+            wr32(m + 20, 1);
+        }
+        m += 24;
+    }
+    wr32(mbi + MBI_OFF_MMAP_LENGTH, (uint32_t)(m - (mbi + MBI_MMAP_OFF)));
+    wr32(mbi + MBI_OFF_MMAP_ADDR, base + MBI_MMAP_OFF);
+
+    if (opts->initrd) {
+        GBytes *mod = boot_read_file(opts->initrd, "-initrd", errp);
+        if (!mod) {
+            g_free(mbi);
+            return -1;
+        }
+        uint64_t start = (end + 0xfff) & ~0xfffULL;
+        gsize mlen = g_bytes_get_size(mod);
+        if (start + mlen > ram_size) {
+            error_setg(errp, "-initrd %s: %zu bytes do not fit in RAM after the kernel "
+                       "(which ends at 0x%" G_GINT64_MODIFIER "x)", opts->initrd,
+                       (size_t)mlen, end);
+            g_bytes_unref(mod);
+            g_free(mbi);
+            return -1;
+        }
+        boot_image_add(img, start, mod, mlen);
+        g_bytes_unref(mod);
+        uint8_t *me = mbi + MBI_MOD_OFF;
+        wr32(me, (uint32_t)start);
+        wr32(me + 4, (uint32_t)(start + mlen));
+        wr32(me + 8, base + MBI_STRINGS_OFF + cl + 1);   /* its string: the loader name */
+        wr32(mbi + MBI_OFF_MODS_COUNT, 1);
+        wr32(mbi + MBI_OFF_MODS_ADDR, base + MBI_MOD_OFF);
+        info_flags |= MBI_MODS;
+    }
+    wr32(mbi + MBI_OFF_FLAGS, info_flags);
+    GBytes *info = g_bytes_new_take(mbi, MBI_BLOCK_SIZE);
+    boot_image_add(img, base, info, MBI_BLOCK_SIZE);
+    g_bytes_unref(info);
+
+    img->regs[0] = MB_BOOTLOADER_MAGIC;   /* EAX */
+    img->regs[3] = base;                  /* EBX: the boot information */
+    img->format = "Multiboot";
+    return 1;
+}

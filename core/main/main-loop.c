@@ -1,0 +1,180 @@
+/*
+ * The main loop: one thread that runs the CPU in slices, runs the timers
+ * that fall due, and services host I/O through GLib's default main context.
+ *
+ * Why one thread: devices, timers and host I/O then never race, so device
+ * models need no locks and an -icount run is reproducible bit for bit.  The
+ * price is that host I/O is only looked at between CPU slices; slices are
+ * therefore bounded to about a millisecond of host time.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <cardcage/log.h>
+#include <cardcage/timer.h>
+#include "cpu/cpu.h"
+#include "main/main-loop.h"
+#include "main/runstate.h"
+#include "timer/clock-internal.h"
+
+/* Host time between two looks at host I/O while the CPU is busy. */
+#define HOST_POLL_INTERVAL_NS 1000000
+/* Bounds of a real-time slice, in instructions. */
+#define SLICE_MIN_INSNS 256
+#define SLICE_MAX_INSNS (8 << 20)
+
+static double insns_per_ns = 0.1;    /* running estimate, real-time mode */
+static bool first_insn_logged;
+static int64_t startup_t0;
+
+void main_loop_set_startup_time(int64_t t0)
+{
+    startup_t0 = t0;
+}
+
+/* Poll the GLib default context's sources, waiting at most timeout_ns
+ * (-1: until something happens), and dispatch what is ready. */
+void main_loop_poll_host(int64_t timeout_ns)
+{
+    GMainContext *ctx = g_main_context_default();
+    static GPollFD *fds;
+    static gint nfds_alloc;
+    gint max_priority, glib_timeout;
+
+    if (!g_main_context_acquire(ctx)) {
+        return;
+    }
+    g_main_context_prepare(ctx, &max_priority);
+    gint n;
+    while ((n = g_main_context_query(ctx, max_priority, &glib_timeout, fds, nfds_alloc)) >
+           nfds_alloc) {
+        nfds_alloc = n;
+        fds = g_renew(GPollFD, fds, nfds_alloc);
+    }
+    if (glib_timeout >= 0) {
+        int64_t g_ns = (int64_t)glib_timeout * 1000000;
+        if (timeout_ns < 0 || g_ns < timeout_ns) {
+            timeout_ns = g_ns;
+        }
+    }
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / NANOSECONDS_PER_SECOND;
+        ts.tv_nsec = timeout_ns % NANOSECONDS_PER_SECOND;
+        tsp = &ts;
+    }
+    /* GPollFD has the layout of struct pollfd on Linux. */
+    G_STATIC_ASSERT(sizeof(GPollFD) == sizeof(struct pollfd));
+    if (n || tsp) {
+        if (ppoll((struct pollfd *)fds, n, tsp, NULL) < 0 && errno != EINTR) {
+            n = 0;
+        }
+    }
+    if (g_main_context_check(ctx, max_priority, fds, n)) {
+        g_main_context_dispatch(ctx);
+    }
+    g_main_context_release(ctx);
+}
+
+static bool cpu_runnable(CPUState *cpu)
+{
+    if (!cpu || cpu->stopped) {
+        return false;
+    }
+    return !cpu->halted || CPU_GET_CLASS(cpu)->has_work(cpu);
+}
+
+/* Instructions to run before the next look at timers and I/O. */
+static int64_t slice_budget(void)
+{
+    int64_t deadline = timers_deadline_ns(CC_CLOCK_VIRTUAL);
+    if (clock_icount_enabled()) {
+        /* Exactly up to the next deadline, so timers fire at exact
+         * instruction counts. */
+        if (deadline < 0) {
+            return SLICE_MAX_INSNS;
+        }
+        int64_t n = deadline >> clock_icount_shift();
+        return n > 0 ? MIN(n, (int64_t)SLICE_MAX_INSNS) : 1;
+    }
+    int64_t ns = HOST_POLL_INTERVAL_NS;
+    if (deadline >= 0 && deadline < ns) {
+        ns = deadline;
+    }
+    int64_t n = (int64_t)(ns * insns_per_ns);
+    return CLAMP(n, SLICE_MIN_INSNS, SLICE_MAX_INSNS);
+}
+
+static void run_cpu_slice(CPUState *cpu)
+{
+    int64_t budget = slice_budget();
+    if (!first_insn_logged) {
+        first_insn_logged = true;
+        int64_t now = host_monotonic_ns();
+        log_mask(LOG_STARTUP, "startup: first guest instruction at monotonic %" G_GINT64_FORMAT
+                 " ns, %" G_GINT64_FORMAT " us after start-up began\n", now,
+                 (now - startup_t0) / 1000);
+    }
+    cpu->exit_request = 0;
+    int64_t t0 = host_monotonic_ns();
+    int64_t ran = CPU_GET_CLASS(cpu)->exec(cpu, budget);
+    int64_t dt = host_monotonic_ns() - t0;
+    if (ran > 1000 && dt > 1000) {
+        /* A slow-moving average keeps one odd slice from skewing it. */
+        insns_per_ns = insns_per_ns * 0.75 + ((double)ran / dt) * 0.25;
+    }
+}
+
+int main_loop_run(CPUState *cpu)
+{
+    int64_t last_poll = host_monotonic_ns();
+    for (;;) {
+        int code;
+        if (runstate_take_shutdown_request(&code)) {
+            return code;
+        }
+        if (runstate_take_reset_request()) {
+            runstate_system_reset();
+        }
+        if (cpu_runnable(cpu)) {
+            run_cpu_slice(cpu);
+        }
+        timers_run_expired(CC_CLOCK_VIRTUAL);
+        timers_run_expired(CC_CLOCK_REALTIME);
+        timers_run_expired(CC_CLOCK_HOST);
+        if (runstate_request_pending()) {
+            continue;
+        }
+
+        int64_t now = host_monotonic_ns();
+        if (cpu_runnable(cpu)) {
+            if (now - last_poll >= HOST_POLL_INTERVAL_NS) {
+                main_loop_poll_host(0);
+                last_poll = now;
+            }
+            continue;
+        }
+
+        /* Idle: the CPU is halted or stopped. */
+        int64_t vdl = clock_vm_running() ? timers_deadline_ns(CC_CLOCK_VIRTUAL) : -1;
+        if (clock_icount_enabled() && vdl > 0 && cpu && !cpu->stopped) {
+            /* Nothing runs until that deadline: jump there. */
+            clock_icount_warp(vdl);
+            main_loop_poll_host(0);
+            continue;
+        }
+        int64_t timeout = clock_icount_enabled() && vdl > 0 ? -1 : vdl;
+        int64_t rdl = timers_deadline_ns(CC_CLOCK_REALTIME);
+        if (rdl >= 0 && (timeout < 0 || rdl < timeout)) {
+            timeout = rdl;
+        }
+        int64_t hdl = timers_deadline_ns(CC_CLOCK_HOST);
+        if (hdl >= 0 && (timeout < 0 || hdl < timeout)) {
+            timeout = hdl;
+        }
+        main_loop_poll_host(timeout);
+        last_poll = host_monotonic_ns();
+    }
+}

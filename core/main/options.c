@@ -1,0 +1,397 @@
+/*
+ * Parsing the command line.  Options take one dash as in QEMU (two are
+ * accepted too); each is described once, in the table that drives both
+ * parsing and -h.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include <cardcage/log.h>
+#include <cardcage/object.h>
+#include "main/options.h"
+
+typedef bool OptionHandler(Options *o, const char *arg, Error **errp);
+
+typedef struct OptionDef {
+    const char *name;
+    const char *arg;             /* NULL: takes no argument */
+    OptionHandler *handler;
+    const char *help;
+} OptionDef;
+
+static bool set_string(char **field, const char *arg)
+{
+    g_free(*field);
+    *field = g_strdup(arg);
+    return true;
+}
+
+static void add_edit(Options *o, BoardEditKind kind, const char *spec)
+{
+    BoardEdit *e = g_new0(BoardEdit, 1);
+    e->kind = kind;
+    e->spec = g_strdup(spec);
+    g_ptr_array_add(o->edits, e);
+}
+
+static bool opt_help(Options *o, const char *arg, Error **errp)
+{
+    o->help = true;
+    return true;
+}
+
+static bool opt_version(Options *o, const char *arg, Error **errp)
+{
+    o->version = true;
+    return true;
+}
+
+static bool opt_list_plugins(Options *o, const char *arg, Error **errp)
+{
+    o->list_plugins = true;
+    return true;
+}
+
+static bool opt_machine(Options *o, const char *arg, Error **errp)
+{
+    /* -machine type=pc and -machine pc are both accepted. */
+    const char *name = g_str_has_prefix(arg, "type=") ? arg + 5 : arg;
+    if (strchr(name, ',')) {
+        error_setg(errp, "-M %s: machine options are set in the board file or with -set "
+                   "(expected -M NAME or -M FILE.json)", arg);
+        return false;
+    }
+    if (!strcmp(name, "help") || !strcmp(name, "?")) {
+        o->machine_help = true;
+        return true;
+    }
+    return set_string(&o->machine, name);
+}
+
+static bool opt_memory(Options *o, const char *arg, Error **errp)
+{
+    const char *v = g_str_has_prefix(arg, "size=") ? arg + 5 : arg;
+    uint64_t size;
+    /* A bare number means MiB, as in QEMU. */
+    bool bare = *v && strspn(v, "0123456789") == strlen(v);
+    if (!cc_parse_size(v, &size) || (bare && size > (UINT64_MAX >> 20))) {
+        error_setg(errp, "-m %s: expected a RAM size such as 128, 128M or 1G", arg);
+        return false;
+    }
+    if (bare) {
+        size <<= 20;
+    }
+    if (!size) {
+        error_setg(errp, "-m %s: the RAM size must not be zero", arg);
+        return false;
+    }
+    o->ram_size = size;
+    return true;
+}
+
+static bool opt_cpu(Options *o, const char *arg, Error **errp)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        o->cpu_help = true;
+        return true;
+    }
+    return set_string(&o->cpu, arg);
+}
+
+static bool opt_device(Options *o, const char *arg, Error **errp)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        o->device_help = true;
+        return true;
+    }
+    if (g_str_has_suffix(arg, ",help") || g_str_has_suffix(arg, ",?")) {
+        g_free(o->device_type_help);
+        o->device_type_help = g_strndup(arg, strrchr(arg, ',') - arg);
+        return true;
+    }
+    add_edit(o, EDIT_DEVICE, arg);
+    return true;
+}
+
+static bool opt_set(Options *o, const char *arg, Error **errp)
+{
+    add_edit(o, EDIT_SET, arg);
+    return true;
+}
+
+static bool opt_remove(Options *o, const char *arg, Error **errp)
+{
+    add_edit(o, EDIT_REMOVE, arg);
+    return true;
+}
+
+static bool opt_global(Options *o, const char *arg, Error **errp)
+{
+    const char *dot = strchr(arg, '.');
+    const char *eq = strchr(arg, '=');
+    if (!dot || !eq || dot > eq || dot == arg || dot + 1 == eq) {
+        error_setg(errp, "-global %s: expected TYPE.PROPERTY=VALUE", arg);
+        return false;
+    }
+    g_ptr_array_add(o->globals, g_strdup(arg));
+    return true;
+}
+
+static bool opt_libdir(Options *o, const char *arg, Error **errp)
+{
+    if (!g_file_test(arg, G_FILE_TEST_IS_DIR)) {
+        error_setg(errp, "-L %s: no such directory", arg);
+        return false;
+    }
+    g_ptr_array_add(o->lib_dirs, g_strdup(arg));
+    return true;
+}
+
+static bool opt_bios(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->bios, arg);
+}
+
+static bool opt_kernel(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->kernel, arg);
+}
+
+static bool opt_initrd(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->initrd, arg);
+}
+
+static bool opt_append(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->append, arg);
+}
+
+static bool opt_nographic(Options *o, const char *arg, Error **errp)
+{
+    o->nographic = true;
+    return true;
+}
+
+static bool opt_display(Options *o, const char *arg, Error **errp)
+{
+    if (strcmp(arg, "none")) {
+        error_setg(errp, "-display %s: only 'none' is available (cardcage has no display "
+                   "yet)", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_serial(Options *o, const char *arg, Error **errp)
+{
+    if (o->nb_serial >= MAX_SERIAL_PORTS) {
+        error_setg(errp, "-serial %s: at most %d serial ports", arg, MAX_SERIAL_PORTS);
+        return false;
+    }
+    o->serial[o->nb_serial++] = g_strdup(arg);
+    return true;
+}
+
+static bool opt_chardev(Options *o, const char *arg, Error **errp)
+{
+    g_ptr_array_add(o->chardevs, g_strdup(arg));
+    return true;
+}
+
+static bool opt_monitor(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->monitor, arg);
+}
+
+static bool opt_debugcon(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->debugcon, arg);
+}
+
+static bool opt_log(Options *o, const char *arg, Error **errp)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        o->log_help = true;
+        return true;
+    }
+    return log_parse_mask(arg, &o->log_mask, errp);
+}
+
+static bool opt_logfile(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->log_file, arg);
+}
+
+static bool opt_stopped(Options *o, const char *arg, Error **errp)
+{
+    o->start_stopped = true;
+    return true;
+}
+
+static bool opt_no_reboot(Options *o, const char *arg, Error **errp)
+{
+    o->no_reboot = true;
+    return true;
+}
+
+static bool opt_icount(Options *o, const char *arg, Error **errp)
+{
+    const char *v = g_str_has_prefix(arg, "shift=") ? arg + 6 : arg;
+    int64_t shift;
+    if (!cc_parse_int64(v, &shift) || shift < 0 || shift > 10) {
+        error_setg(errp, "-icount %s: expected shift=N with N from 0 to 10 (virtual time "
+                   "advances 2^N ns per instruction)", arg);
+        return false;
+    }
+    o->icount_shift = (int)shift;
+    return true;
+}
+
+static bool opt_rtc(Options *o, const char *arg, Error **errp)
+{
+    if (!g_str_has_prefix(arg, "base=") || !arg[5]) {
+        error_setg(errp, "-rtc %s: expected base=utc, base=localtime or "
+                   "base=YYYY-MM-DDTHH:MM:SS", arg);
+        return false;
+    }
+    return set_string(&o->rtc_base, arg + 5);
+}
+
+static const OptionDef option_defs[] = {
+    { "h", NULL, opt_help, "print this help and exit" },
+    { "help", NULL, opt_help, NULL },
+    { "version", NULL, opt_version, "print the version and exit" },
+    { "list-plugins", NULL, opt_list_plugins,
+      "list the plugins loaded, their versions and the types each registered" },
+    { "M", "NAME|FILE.json|help", opt_machine,
+      "the board: a board name, a board file, or help to list them (default: pc)" },
+    { "machine", "NAME|FILE.json|help", opt_machine, NULL },
+    { "m", "SIZE", opt_memory, "RAM size: 128 (MiB), 128M, 1G" },
+    { "cpu", "MODEL[,+feat,-feat]|help", opt_cpu, "CPU model and features" },
+    { "device", "TYPE[,id=ID][,bus=BUS][,PROP=VAL][,irq.OUT=DEV.IN[N]]|help|TYPE,help",
+      opt_device, "add a device to the board; help lists types, TYPE,help its properties" },
+    { "set", "ID.PROP=VALUE", opt_set,
+      "change a board device's property; ID.type=TYPE swaps its model" },
+    { "remove", "ID", opt_remove, "remove a device from the board" },
+    { "global", "TYPE.PROP=VALUE", opt_global, "default a property of every device of TYPE" },
+    { "L", "DIR", opt_libdir, "add a directory of plugins and firmware" },
+    { "bios", "FILE", opt_bios, "the firmware image of the board's \"bios\" entry" },
+    { "kernel", "FILE", opt_kernel, "boot this Linux bzImage or Multiboot kernel directly" },
+    { "initrd", "FILE", opt_initrd, "initial RAM disk for -kernel" },
+    { "append", "CMDLINE", opt_append, "kernel command line for -kernel" },
+    { "nographic", NULL, opt_nographic, "no display: the first serial port on stdio" },
+    { "display", "none", opt_display, "display back end (none)" },
+    { "serial", "SPEC", opt_serial,
+      "backend of the next serial port: stdio, null, file:PATH, pty, "
+      "tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server=on,wait=off]" },
+    { "chardev", "BACKEND,id=ID[,opts]", opt_chardev, "create a character backend" },
+    { "monitor", "SPEC", opt_monitor, "the monitor's backend (as -serial)" },
+    { "debugcon", "SPEC", opt_debugcon, "backend of the debug console port (as -serial)" },
+    { "d", "ITEM[,ITEM]|help", opt_log, "log items (-d help lists them)" },
+    { "D", "FILE", opt_logfile, "write the log to FILE instead of stderr" },
+    { "S", NULL, opt_stopped, "do not start the CPU (the monitor's 'cont' starts it)" },
+    { "no-reboot", NULL, opt_no_reboot, "exit with status 0 when the guest resets" },
+    { "icount", "shift=N", opt_icount,
+      "deterministic mode: virtual time advances 2^N ns per instruction" },
+    { "rtc", "base=utc|localtime|DATE", opt_rtc, "start time of the RTC" },
+};
+
+void options_init(Options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->edits = g_ptr_array_new();
+    o->globals = g_ptr_array_new_with_free_func(g_free);
+    o->lib_dirs = g_ptr_array_new_with_free_func(g_free);
+    o->chardevs = g_ptr_array_new_with_free_func(g_free);
+    o->icount_shift = -1;
+}
+
+void options_free(Options *o)
+{
+    for (guint i = 0; i < o->edits->len; i++) {
+        BoardEdit *e = g_ptr_array_index(o->edits, i);
+        g_free(e->spec);
+        g_free(e);
+    }
+    g_ptr_array_unref(o->edits);
+    g_ptr_array_unref(o->globals);
+    g_ptr_array_unref(o->lib_dirs);
+    g_ptr_array_unref(o->chardevs);
+    for (int i = 0; i < o->nb_serial; i++) {
+        g_free(o->serial[i]);
+    }
+    g_free(o->machine);
+    g_free(o->cpu);
+    g_free(o->bios);
+    g_free(o->kernel);
+    g_free(o->initrd);
+    g_free(o->append);
+    g_free(o->monitor);
+    g_free(o->debugcon);
+    g_free(o->log_file);
+    g_free(o->rtc_base);
+    g_free(o->device_type_help);
+}
+
+static const OptionDef *find_option(const char *name)
+{
+    for (size_t i = 0; i < CC_ARRAY_SIZE(option_defs); i++) {
+        if (!strcmp(option_defs[i].name, name)) {
+            return &option_defs[i];
+        }
+    }
+    return NULL;
+}
+
+bool options_parse(Options *o, int argc, char **argv, Error **errp)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || !a[1]) {
+            error_setg(errp, "unexpected argument '%s' (disk images are not supported yet; "
+                       "cardcage -h lists the options)", a);
+            return false;
+        }
+        const char *name = a + 1 + (a[1] == '-');
+        const OptionDef *def = find_option(name);
+        if (!def) {
+            error_setg(errp, "%s: unknown option (cardcage -h lists the options)", a);
+            return false;
+        }
+        const char *arg = NULL;
+        if (def->arg) {
+            if (i + 1 >= argc) {
+                error_setg(errp, "%s: requires an argument (%s)", a, def->arg);
+                return false;
+            }
+            arg = argv[++i];
+        }
+        if (!def->handler(o, arg, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void options_print_help(FILE *out)
+{
+    fprintf(out, "usage: cardcage [options]\n\n"
+                 "cardcage is a PC emulator whose devices are plugins and whose machines are "
+                 "JSON boards.\n\n");
+    for (size_t i = 0; i < CC_ARRAY_SIZE(option_defs); i++) {
+        const OptionDef *d = &option_defs[i];
+        if (!d->help) {
+            continue;
+        }
+        char *left = g_strdup_printf("-%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+        if (strlen(left) > 26) {
+            fprintf(out, "  %s\n  %-26s %s\n", left, "", d->help);
+        } else {
+            fprintf(out, "  %-26s %s\n", left, d->help);
+        }
+        g_free(left);
+    }
+    fprintf(out, "\nEnvironment: CARDCAGE_PLUGIN_PATH and CARDCAGE_MACHINE_PATH add "
+                 "directories (colon-separated) of plugins and boards.\n");
+}
