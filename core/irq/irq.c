@@ -84,7 +84,7 @@ static void split_handler(void *opaque, int n, int level)
 
 IRQState *irq_split(IRQState *const *targets, int n)
 {
-    g_return_val_if_fail(n >= 0, NULL);
+    g_return_val_if_fail(n >= 0 && (targets || n == 0), NULL);
     IRQState *s = irq_allocate(split_handler, NULL, 0);
     s->opaque = s;
     for (int i = 0; i < n; i++) {

@@ -51,11 +51,6 @@ AddressSpace *address_space_io(void)
     return as_io;
 }
 
-bool address_space_is_system(const AddressSpace *as)
-{
-    return as && as == as_memory;
-}
-
 AddressSpace *address_space_new(MemoryRegion *root, const char *name)
 {
     AddressSpace *as = g_new0(AddressSpace, 1);

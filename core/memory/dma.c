@@ -50,11 +50,10 @@ void memory_notify_ram_write(AddressSpace *as, const FlatRange *fr, hwaddr addr,
     if (cc_likely(!code_write_hook)) {
         return;
     }
-    if (address_space_is_system(as)) {
-        code_write_hook(code_write_opaque, addr, len);
-    } else {
-        memory_notify_region_write(fr->mr, fr->offset_in_region + (addr - fr->start), len);
-    }
+    /* Even for the system address space, report by region: the same RAM
+     * may show at other addresses too (aliases), and code may have run
+     * from any of them.  Only DMA comes here, never the CPU's stores. */
+    memory_notify_region_write(fr->mr, fr->offset_in_region + (addr - fr->start), len);
 }
 
 /* ---- map / unmap ---- */

@@ -64,8 +64,6 @@ void memory_region_map_changed(void);
 /* Re-render every registered address space; call the map listeners when
  * any view actually changed. */
 void address_spaces_rebuild_all(void);
-/* True for address_space_memory() (without creating it). */
-bool address_space_is_system(const AddressSpace *as);
 /* Track address spaces so that map changes rebuild them. */
 void address_space_register(AddressSpace *as);
 void address_space_unregister(AddressSpace *as);
@@ -75,7 +73,7 @@ void address_space_unregister(AddressSpace *as);
  * system address space shows it. */
 void memory_notify_region_write(MemoryRegion *mr, hwaddr offset, uint64_t len);
 /* The same for a write into as at [addr, addr+len) that landed in RAM
- * range fr (cheap when as is the system address space). */
+ * range fr. */
 void memory_notify_ram_write(AddressSpace *as, const FlatRange *fr, hwaddr addr,
                              uint64_t len);
 

@@ -148,6 +148,7 @@ void timer_free(Timer *t)
 
 void timer_mod_ns(Timer *t, int64_t expire_ns)
 {
+    g_return_if_fail(t);
     TimerList *tl = &timer_lists[t->type];
 
     timer_unlink(t);
@@ -162,6 +163,7 @@ void timer_mod_ns(Timer *t, int64_t expire_ns)
 
 void timer_mod_ns_earlier(Timer *t, int64_t expire_ns)
 {
+    g_return_if_fail(t);
     if (!timer_pending(t) || expire_ns < t->expire) {
         timer_mod_ns(t, expire_ns);
     }
