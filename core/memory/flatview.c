@@ -125,8 +125,8 @@ static void render_region(Builder *b, MemoryRegion *mr, i128 origin, i128 clip_s
     if (depth > RENDER_MAX_DEPTH || ++b->visits > RENDER_MAX_VISITS) {
         if (!b->cycle_reported) {
             b->cycle_reported = true;
-            g_warning("memory region '%s' nests too deep or too wide (an alias cycle?);"
-                      " rendering of it stopped", mr->name);
+            warn_report("memory region '%s' nests too deep or too wide (an alias cycle?);"
+                        " rendering of it stopped", mr->name);
         }
         return;
     }
