@@ -1,0 +1,343 @@
+/*
+ * Character backends: the abstract type, the registry by id, and the
+ * frontend API of include/cardcage/chardev.h.
+ *
+ * Backends live under the container /chardevs, named by their id, so
+ * chardev_find is a lookup in the composition tree and `info qtree`-style
+ * tools see them.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include "chardev-internal.h"
+
+/* How long chardev_cleanup_all waits for a slow reader, per backend. */
+#define CHARDEV_EXIT_FLUSH_MS 1000
+
+static Object *chardev_container(void)
+{
+    return container_get(object_get_root(), "chardevs");
+}
+
+/* ---- options ---- */
+
+ChardevOpts *chardev_opts_new(void)
+{
+    ChardevOpts *opts = g_new0(ChardevOpts, 1);
+    opts->keys = g_ptr_array_new_with_free_func(g_free);
+    opts->values = g_ptr_array_new_with_free_func(g_free);
+    return opts;
+}
+
+void chardev_opts_free(ChardevOpts *opts)
+{
+    if (opts) {
+        g_ptr_array_unref(opts->keys);
+        g_ptr_array_unref(opts->values);
+        g_free(opts);
+    }
+}
+
+static int chardev_opts_index(const ChardevOpts *opts, const char *key)
+{
+    for (guint i = 0; i < opts->keys->len; i++) {
+        if (!strcmp(g_ptr_array_index(opts->keys, i), key)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+void chardev_opts_set(ChardevOpts *opts, const char *key, const char *value)
+{
+    int i = chardev_opts_index(opts, key);
+    if (i >= 0) {
+        g_free(opts->values->pdata[i]);
+        opts->values->pdata[i] = g_strdup(value);
+        return;
+    }
+    g_ptr_array_add(opts->keys, g_strdup(key));
+    g_ptr_array_add(opts->values, g_strdup(value));
+}
+
+bool chardev_opts_remove(ChardevOpts *opts, const char *key)
+{
+    int i = chardev_opts_index(opts, key);
+    if (i < 0) {
+        return false;
+    }
+    g_ptr_array_remove_index(opts->keys, (guint)i);
+    g_ptr_array_remove_index(opts->values, (guint)i);
+    return true;
+}
+
+const char *chardev_opts_get(const ChardevOpts *opts, const char *key)
+{
+    int i = opts ? chardev_opts_index(opts, key) : -1;
+    return i >= 0 ? g_ptr_array_index(opts->values, i) : NULL;
+}
+
+bool chardev_opts_get_bool(const ChardevOpts *opts, const char *key, bool def,
+                           bool *out, Error **errp)
+{
+    const char *v = chardev_opts_get(opts, key);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    if (!cc_parse_bool(v, out)) {
+        error_setg(errp, "option '%s' takes on or off, not '%s'", key, v);
+        return false;
+    }
+    return true;
+}
+
+/* ---- creation and lookup ---- */
+
+/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
+static bool chardev_id_valid(const char *id)
+{
+    if (!id || !g_ascii_isalpha(id[0])) {
+        return false;
+    }
+    for (const char *p = id; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.' && *p != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool chardev_check_opts(ChardevClass *cc, const char *backend,
+                               const ChardevOpts *opts, Error **errp)
+{
+    for (guint i = 0; opts && i < opts->keys->len; i++) {
+        const char *key = g_ptr_array_index(opts->keys, i);
+        bool known = !strcmp(key, "id");
+        for (const char *const *n = cc->opt_names; n && *n && !known; n++) {
+            known = !strcmp(*n, key);
+        }
+        if (!known) {
+            char *list = cc->opt_names ? g_strjoinv(", ", (char **)cc->opt_names) : NULL;
+            error_setg(errp, "chardev backend '%s' has no option '%s'", backend, key);
+            error_append_hint(errp, "its options: %s\n", list && *list ? list : "none");
+            g_free(list);
+            return false;
+        }
+    }
+    return true;
+}
+
+Chardev *chardev_new(const char *id, const char *backend, const ChardevOpts *opts,
+                     Error **errp)
+{
+    if (!chardev_id_valid(id)) {
+        error_setg(errp, "chardev id '%s' is not valid", id ? id : "");
+        error_append_hint(errp, "an id starts with a letter, followed by letters, "
+                          "digits, '-', '.' or '_'\n");
+        return NULL;
+    }
+    if (chardev_find(id)) {
+        error_setg(errp, "chardev id '%s' is already in use", id);
+        return NULL;
+    }
+    char *type = g_strdup_printf("chardev-%s", backend);
+    ObjectClass *oc = object_class_by_name(type);
+    if (!oc || !object_class_dynamic_cast(oc, TYPE_CHARDEV) || object_class_is_abstract(oc)) {
+        error_setg(errp, "unknown chardev backend '%s'", backend);
+        error_append_hint(errp, "backends: null, stdio, file, socket, pty, ringbuf\n");
+        g_free(type);
+        return NULL;
+    }
+    ChardevClass *cc = CHARDEV_CLASS(oc);
+    if (!chardev_check_opts(cc, backend, opts, errp)) {
+        g_free(type);
+        return NULL;
+    }
+    Chardev *chr = CHARDEV(object_new(type));
+    g_free(type);
+    chr->id = g_strdup(id);
+    if (cc->open && !cc->open(chr, opts, errp)) {
+        error_prepend(errp, "chardev '%s': ", id);
+        object_unref(chr);
+        return NULL;
+    }
+    object_property_add_child(chardev_container(), id, OBJECT(chr), &error_abort);
+    object_unref(chr);   /* the container holds it now */
+    return chr;
+}
+
+Chardev *chardev_find(const char *id)
+{
+    if (!id) {
+        return NULL;
+    }
+    Object *obj = object_resolve_path_component(chardev_container(), id);
+    return obj ? (Chardev *)object_dynamic_cast(obj, TYPE_CHARDEV) : NULL;
+}
+
+const char *chardev_get_id(Chardev *chr)
+{
+    return chr->id;
+}
+
+bool chardev_delete(const char *id, Error **errp)
+{
+    Chardev *chr = chardev_find(id);
+    if (!chr) {
+        error_setg(errp, "no chardev with id '%s'", id ? id : "");
+        return false;
+    }
+    if (chr->fe_attached) {
+        error_setg(errp, "chardev '%s' is in use by a device", id);
+        return false;
+    }
+    object_unparent(OBJECT(chr));
+    return true;
+}
+
+uint64_t chardev_dropped_bytes(Chardev *chr)
+{
+    return chr->dropped;
+}
+
+static int chardev_collect(Object *child, void *opaque)
+{
+    Chardev *chr = (Chardev *)object_dynamic_cast(child, TYPE_CHARDEV);
+    if (chr) {
+        g_ptr_array_add(opaque, chr);
+    }
+    return 0;
+}
+
+void chardev_cleanup_all(void)
+{
+    Object *container = object_resolve_path_component(object_get_root(), "chardevs");
+    if (!container) {
+        return;
+    }
+    GPtrArray *all = g_ptr_array_new();
+    object_child_foreach(container, chardev_collect, all);
+    for (guint i = 0; i < all->len; i++) {
+        Chardev *chr = g_ptr_array_index(all, i);
+        ChardevClass *cc = CHARDEV_GET_CLASS(chr);
+        if (cc->flush) {
+            cc->flush(chr, CHARDEV_EXIT_FLUSH_MS);
+        }
+    }
+    /* Unparenting finalizes each backend: fds closed, terminal restored. */
+    for (guint i = 0; i < all->len; i++) {
+        Chardev *chr = g_ptr_array_index(all, i);
+        chardev_detach(chr);
+        object_unparent(OBJECT(chr));
+    }
+    g_ptr_array_free(all, TRUE);
+}
+
+/* ---- frontend ---- */
+
+bool chardev_attach(Chardev *chr, ChardevCanRead *can_read, ChardevRead *read,
+                    ChardevEventHandler *event, void *opaque, Error **errp)
+{
+    if (chr->fe_attached) {
+        error_setg(errp, "chardev '%s' is already in use by another device", chr->id);
+        return false;
+    }
+    chr->fe_attached = true;
+    chr->fe_can_read = can_read;
+    chr->fe_read = read;
+    chr->fe_event = event;
+    chr->fe_opaque = opaque;
+    if (chardev_is_connected(chr)) {
+        chardev_fe_event(chr, CHARDEV_EVENT_OPENED);
+    }
+    chardev_accept_input(chr);
+    return true;
+}
+
+void chardev_detach(Chardev *chr)
+{
+    if (!chr) {
+        return;
+    }
+    chr->fe_attached = false;
+    chr->fe_can_read = NULL;
+    chr->fe_read = NULL;
+    chr->fe_event = NULL;
+    chr->fe_opaque = NULL;
+}
+
+int chardev_write(Chardev *chr, const uint8_t *buf, int len)
+{
+    if (!chr || len <= 0) {
+        return 0;
+    }
+    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
+    if (!cc->write) {
+        return len;
+    }
+    return cc->write(chr, buf, len);
+}
+
+void chardev_accept_input(Chardev *chr)
+{
+    if (!chr) {
+        return;
+    }
+    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
+    if (cc->input_ready && chr->fe_attached) {
+        cc->input_ready(chr);
+    }
+}
+
+bool chardev_is_connected(Chardev *chr)
+{
+    if (!chr) {
+        return false;
+    }
+    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
+    return cc->is_connected ? cc->is_connected(chr) : true;
+}
+
+int chardev_fe_can_read(Chardev *chr)
+{
+    if (!chr->fe_attached || !chr->fe_can_read || !chr->fe_read) {
+        return 0;
+    }
+    int n = chr->fe_can_read(chr->fe_opaque);
+    return n > 0 ? n : 0;
+}
+
+void chardev_fe_deliver(Chardev *chr, const uint8_t *buf, int len)
+{
+    if (chr->fe_attached && chr->fe_read && len > 0) {
+        chr->fe_read(chr->fe_opaque, buf, len);
+    }
+}
+
+void chardev_fe_event(Chardev *chr, ChardevEvent event)
+{
+    if (chr->fe_attached && chr->fe_event) {
+        chr->fe_event(chr->fe_opaque, event);
+    }
+}
+
+/* ---- type ---- */
+
+static void chardev_finalize(Object *obj)
+{
+    g_free(CHARDEV(obj)->id);
+}
+
+static const TypeInfo chardev_types[] = {
+    {
+        .name = TYPE_CHARDEV,
+        .parent = TYPE_OBJECT,
+        .abstract = true,
+        .instance_size = sizeof(Chardev),
+        .instance_finalize = chardev_finalize,
+        .class_size = sizeof(ChardevClass),
+    },
+};
+
+DEFINE_TYPES(chardev_types)
