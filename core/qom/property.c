@@ -210,10 +210,35 @@ static char *enum_choices(const ObjectProperty *prop)
     return prop->enum_names ? g_strjoinv("|", (char **)prop->enum_names) : g_strdup("");
 }
 
+/* The natural range of a C integer type named in type_name, so that help
+ * shows a range only where the property narrows it. */
+static void natural_range(const char *type_name, int64_t *min_i, int64_t *max_i,
+                          uint64_t *max_u)
+{
+    static const struct { const char *name; int64_t min_i, max_i; uint64_t max_u; } t[] = {
+        { "uint8", 0, 0, UINT8_MAX }, { "uint16", 0, 0, UINT16_MAX },
+        { "uint32", 0, 0, UINT32_MAX }, { "int8", INT8_MIN, INT8_MAX, 0 },
+        { "int16", INT16_MIN, INT16_MAX, 0 }, { "int32", INT32_MIN, INT32_MAX, 0 },
+    };
+    *min_i = INT64_MIN;
+    *max_i = INT64_MAX;
+    *max_u = UINT64_MAX;
+    for (size_t i = 0; type_name && i < CC_ARRAY_SIZE(t); i++) {
+        if (!strcmp(t[i].name, type_name)) {
+            *min_i = t[i].min_i;
+            *max_i = t[i].max_i;
+            *max_u = t[i].max_u;
+        }
+    }
+}
+
 char *object_property_type_text(const ObjectProperty *prop)
 {
-    bool full_i = prop->min_i == INT64_MIN && prop->max_i == INT64_MAX;
-    bool full_u = prop->min_u == 0 && prop->max_u == UINT64_MAX;
+    int64_t nmin_i, nmax_i;
+    uint64_t nmax_u;
+    natural_range(prop->type_name, &nmin_i, &nmax_i, &nmax_u);
+    bool full_i = prop->min_i == nmin_i && prop->max_i == nmax_i;
+    bool full_u = prop->min_u == 0 && prop->max_u == nmax_u;
     const char *base = prop->type_name ? prop->type_name : kind_name(prop->kind);
     switch (prop->kind) {
     case PROP_KIND_INT:

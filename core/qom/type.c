@@ -168,6 +168,13 @@ static bool type_is_ancestor(Type ti, Type target)
     return false;
 }
 
+/* Interface types can never be instantiated, whatever their TypeInfo says. */
+static bool type_is_interface(Type ti)
+{
+    Type iface = type_get_by_name(TYPE_INTERFACE);
+    return iface && type_is_ancestor(ti, iface);
+}
+
 static size_t type_class_size(Type ti)
 {
     for (; ti; ti = type_resolve_parent(ti)) {
@@ -314,7 +321,7 @@ ObjectClass *object_class_get_parent(ObjectClass *klass)
 
 bool object_class_is_abstract(ObjectClass *klass)
 {
-    return klass->type->abstract;
+    return type_is_abstract(klass->type);
 }
 
 ObjectClass *object_class_dynamic_cast(ObjectClass *klass, const char *typename)
@@ -362,7 +369,7 @@ static void class_list_add(gpointer key, gpointer value, gpointer opaque)
 {
     ClassListData *d = opaque;
     Type ti = value;
-    if (ti->is_interface_impl || (ti->abstract && !d->include_abstract)) {
+    if (ti->is_interface_impl || (type_is_abstract(ti) && !d->include_abstract)) {
         return;
     }
     if (type_initialize(ti) && (!d->target || type_is_ancestor(ti, d->target) ||
@@ -496,7 +503,7 @@ void type_run_instance_finalize(Type ti, Object *obj)
 
 bool type_is_abstract(Type ti)
 {
-    return ti->abstract;
+    return ti->abstract || type_is_interface(ti);
 }
 
 ObjectClass *type_get_class(Type ti)
