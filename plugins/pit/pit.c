@@ -1,0 +1,274 @@
+/*
+ * i8254: the Intel 8254 programmable interval timer of the PC, with the
+ * PC's port 0x61 (counter 2's gate and output, the speaker enable, the
+ * refresh toggle).
+ *
+ * Wiring and properties:
+ *   "iobase"  (0x40)   counters 0..2 at iobase+0..2, control word at iobase+3
+ *   "port61"  (on)     also decode port 0x61, a second I/O region of this
+ *                      device: on the PC it is glue logic around counter 2
+ *                      (the 8255 port B of the XT, the AT's "NMI status and
+ *                      control" port), so it lives where counter 2 lives
+ *   output "irq"       counter 0's OUT (the board wires it to pic.in[0])
+ * Counters 0 and 1 have GATE tied high, as on the PC; counter 2's GATE is
+ * bit 0 of port 0x61.
+ *
+ * Time: the counters run on a 1.193182 MHz clock derived from the virtual
+ * clock (CC_CLOCK_VIRTUAL) and are computed, never ticked (pit-counter.c).
+ * The only timer follows counter 0's OUT, and only while the "irq" output
+ * is wired: it fires at the next change of OUT, when the interrupt line has
+ * to move.
+ *
+ * Reads of the control word register (iobase+3): the 8254 does not decode
+ * them (datasheet Table 1, "A1 A0 = 11, RD low: No-Operation (3-State)"),
+ * so the data bus floats and an ISA PC reads 0xFF.  QEMU returns 0; we
+ * return 0xFF, what a floating bus gives and what unassigned ports return
+ * here.
+ *
+ * Power-on: the datasheet leaves the counters undefined until programmed;
+ * we start them unprogrammed (mode 0, no count, OUT low, no interrupt),
+ * which a BIOS or a kernel then programs.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <cardcage/cardcage.h>
+#include "pit-counter.h"
+
+#define TYPE_I8254 "i8254"
+
+/* Port 0x61 (IBM PC AT Technical Reference, "I/O Port 61h"). */
+#define P61_GATE2        0x01   /* R/W: counter 2 GATE */
+#define P61_SPEAKER      0x02   /* R/W: speaker data enable */
+#define P61_PARITY_OFF   0x04   /* R/W: disable RAM parity check (no effect here) */
+#define P61_IOCHK_OFF    0x08   /* R/W: disable I/O channel check (no effect here) */
+#define P61_WRITABLE     (P61_GATE2 | P61_SPEAKER | P61_PARITY_OFF | P61_IOCHK_OFF)
+#define P61_REFRESH      0x10   /* RO: toggles with each memory refresh request */
+#define P61_OUT2         0x20   /* RO: counter 2 OUT */
+/* Bits 6 (IOCHK) and 7 (parity error) report NMI sources; there are none. */
+
+/* The AT BIOS programs counter 1 for a refresh request every 18 clocks
+ * (15.085 us); software that times delays with bit 4 relies on that rate,
+ * so it is produced here whatever counter 1 is doing. */
+#define REFRESH_TICKS    18
+
+typedef struct PITState {
+    ISADevice parent_obj;
+    MemoryRegion io;
+    MemoryRegion io61;
+    uint16_t iobase;
+    bool port61;
+
+    PITCounter counter[3];
+    uint8_t p61;            /* the writable bits of port 0x61 */
+    IRQState *irq;          /* counter 0 OUT */
+    int irq_level;
+    Timer *timer;
+} PITState;
+
+OBJECT_DECLARE_SIMPLE_TYPE(PITState, I8254)
+
+/* ---- time ---- */
+
+static int64_t pit_now(void)
+{
+    return pit_tick_at(clock_get_ns(CC_CLOCK_VIRTUAL));
+}
+
+/* Bring counter 0's interrupt line to OUT and arm the timer for OUT's
+ * next change.  Without a wired output there is nothing to watch. */
+static void pit_update_irq(PITState *s, int64_t tick)
+{
+    PITCounter *c = &s->counter[0];
+    int level = pit_counter_out(c, tick);
+    if (level != s->irq_level) {
+        s->irq_level = level;
+        irq_set(s->irq, level);
+    }
+    int64_t next = s->irq ? pit_counter_next_change(c, tick) : PIT_NEVER;
+    if (next == PIT_NEVER) {
+        timer_del(s->timer);
+    } else {
+        timer_mod_ns(s->timer, pit_ns_of_tick(next));
+    }
+}
+
+static void pit_timer_cb(void *opaque)
+{
+    PITState *s = opaque;
+    pit_update_irq(s, pit_now());
+}
+
+/* ---- guest access: counters and control word ---- */
+
+/* The control word register (datasheet, "Control Word Format" and
+ * "Read-Back Command"). */
+static void pit_write_control(PITState *s, uint8_t val, int64_t tick)
+{
+    unsigned sc = val >> 6;
+    if (sc == 3) {
+        /* Read-Back: bit 5 low latches counts, bit 4 low latches status,
+         * bits 1..3 select counters 0..2; bit 0 is reserved. */
+        for (unsigned i = 0; i < 3; i++) {
+            if (!(val & (2u << i))) {
+                continue;
+            }
+            if (!(val & 0x20)) {
+                pit_counter_latch_count(&s->counter[i], tick);
+            }
+            if (!(val & 0x10)) {
+                pit_counter_latch_status(&s->counter[i], tick);
+            }
+        }
+        return;
+    }
+    if (((val >> 4) & 3) == 0) {
+        pit_counter_latch_count(&s->counter[sc], tick);     /* Counter Latch Command */
+        return;
+    }
+    pit_counter_write_control(&s->counter[sc], val, tick);
+}
+
+static uint64_t pit_read(void *opaque, hwaddr addr, unsigned size)
+{
+    PITState *s = opaque;
+    if (addr >= 3) {
+        return 0xff;    /* control word register: not decoded for reads */
+    }
+    return pit_counter_read(&s->counter[addr], pit_now());
+}
+
+static void pit_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    PITState *s = opaque;
+    int64_t tick = pit_now();
+    if (addr >= 3) {
+        pit_write_control(s, (uint8_t)val, tick);
+    } else {
+        pit_counter_write(&s->counter[addr], (uint8_t)val, tick);
+    }
+    pit_update_irq(s, tick);
+}
+
+static const MemoryRegionOps pit_ops = {
+    .read = pit_read,
+    .write = pit_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+    .impl = { .min_access_size = 1, .max_access_size = 1 },
+};
+
+/* ---- guest access: port 0x61 ---- */
+
+static uint64_t port61_read(void *opaque, hwaddr addr, unsigned size)
+{
+    PITState *s = opaque;
+    int64_t tick = pit_now();
+    uint8_t v = s->p61;
+    if ((tick / REFRESH_TICKS) & 1) {
+        v |= P61_REFRESH;
+    }
+    if (pit_counter_out(&s->counter[2], tick)) {
+        v |= P61_OUT2;
+    }
+    return v;
+}
+
+static void port61_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    PITState *s = opaque;
+    s->p61 = val & P61_WRITABLE;
+    pit_counter_set_gate(&s->counter[2], val & P61_GATE2, pit_now());
+}
+
+static const MemoryRegionOps port61_ops = {
+    .read = port61_read,
+    .write = port61_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+    .impl = { .min_access_size = 1, .max_access_size = 1 },
+};
+
+/* ---- reset ---- */
+
+static void pit_reset(DeviceState *dev)
+{
+    PITState *s = I8254(dev);
+    for (int i = 0; i < 3; i++) {
+        pit_counter_reset(&s->counter[i], i != 2);
+    }
+    s->p61 = 0;
+    timer_del(s->timer);
+    s->irq_level = 0;
+    irq_set(s->irq, 0);
+}
+
+/* ---- realize ---- */
+
+static bool pit_realize(DeviceState *dev, Error **errp)
+{
+    PITState *s = I8254(dev);
+    if (s->iobase > 0x10000 - 4) {
+        error_setg(errp, "iobase 0x%x: the four ports run past the 64 KiB I/O space",
+                   s->iobase);
+        return false;
+    }
+    memory_region_init_io(&s->io, OBJECT(dev), &pit_ops, s, "i8254", 4);
+    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
+    if (s->port61) {
+        memory_region_init_io(&s->io61, OBJECT(dev), &port61_ops, s, "i8254-port61", 1);
+        isa_register_ioport(ISA_DEVICE(dev), &s->io61, 0x61);
+    }
+    device_init_gpio_out_named(dev, &s->irq, "irq", 1);
+    s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, pit_timer_cb, s);
+    return true;
+}
+
+static void pit_unrealize(DeviceState *dev)
+{
+    PITState *s = I8254(dev);
+    timer_free(s->timer);
+    s->timer = NULL;
+    memory_region_finalize(&s->io);
+    if (s->port61) {
+        memory_region_finalize(&s->io61);
+    }
+}
+
+/* ---- properties and type ---- */
+
+static const Property pit_properties[] = {
+    DEFINE_PROP_UINT16("iobase", PITState, iobase, 0x40,
+                       "first of the four ports (counters 0-2, control word)"),
+    DEFINE_PROP_BOOL("port61", PITState, port61, true,
+                     "also decode port 0x61 (counter 2 gate and output, speaker, refresh)"),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void pit_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    dc->desc = "Intel 8254 programmable interval timer and the PC's port 0x61";
+    dc->category = DEVICE_CATEGORY_TIMER;
+    dc->realize = pit_realize;
+    dc->unrealize = pit_unrealize;
+    dc->reset = pit_reset;
+    device_class_set_props(dc, pit_properties);
+}
+
+static const TypeInfo pit_types[] = {
+    {
+        .name = TYPE_I8254,
+        .parent = TYPE_ISA_DEVICE,
+        .instance_size = sizeof(PITState),
+        .class_init = pit_class_init,
+    },
+};
+
+DEFINE_TYPES(pit_types)
+
+CARDCAGE_PLUGIN(
+    .name = "pit",
+    .version = "1.0",
+    .description = "Intel 8254 PIT (i8254) with the PC's port 0x61",
+    .license = "MIT",
+);

@@ -1,0 +1,71 @@
+/*
+ * Hostile guest against the i8254: a few hundred thousand random port
+ * writes and reads (counters, control word, port 0x61) between random
+ * advances of the virtual clock.  Nothing may crash or hang, counter 0's
+ * interrupt timer may never be armed in the past, and the interrupt line
+ * may move at most as often as OUT can (twice per clock at the very most).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include "harness.h"
+#include "timer/clock-internal.h"
+#include "pit-counter.h"
+
+static const uint16_t ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
+
+static void test_random_port_traffic(void **state)
+{
+    harness_load_plugin("pit");
+    DeviceState *pit = harness_create("i8254", "pit", NULL, NULL);
+    IRQProbe *irq = harness_probe_output(pit, "irq", 0);
+    GRand *rng = g_rand_new_with_seed(0x8254);
+
+    for (int i = 0; i < 300000; i++) {
+        uint16_t port = ports[g_rand_int_range(rng, 0, CC_ARRAY_SIZE(ports))];
+        uint32_t op = g_rand_int_range(rng, 0, 100);
+        if (op < 55) {
+            /* Bias towards small counts so that OUT moves a lot. */
+            uint32_t v = g_rand_boolean(rng) ? g_rand_int_range(rng, 0, 4)
+                                             : g_rand_int_range(rng, 0, 256);
+            cpu_outb(port, v);
+        } else if (op < 90) {
+            uint32_t v = cpu_inb(port);
+            assert_true(v <= 0xff);
+            if (port == 0x43) {
+                assert_int_equal(v, 0xff);
+            }
+        } else {
+            int64_t before = harness_now_ns();
+            int64_t ticks_before = pit_tick_at(before);
+            int calls = irq->calls;
+            harness_advance_ns(g_rand_int_range(rng, 0, 20000));
+            int64_t ticks = pit_tick_at(harness_now_ns()) - ticks_before;
+            assert_true(irq->calls - calls <= 2 * ticks + 2);
+            int64_t d = timers_deadline_ns(CC_CLOCK_VIRTUAL);
+            assert_true(d != 0);    /* nothing due is left behind */
+        }
+        if ((i & 0xffff) == 0) {
+            device_cold_reset(pit);
+        }
+    }
+    /* Still a working timer afterwards. */
+    cpu_outb(0x43, 0x34);
+    cpu_outb(0x40, 100);
+    cpu_outb(0x40, 0);
+    harness_probe_reset(irq);
+    harness_advance_ns(pit_ns_of_tick(1000) + 1);
+    assert_true(irq->rising >= 9 && irq->rising <= 11);
+    g_rand_free(rng);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_port_traffic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
