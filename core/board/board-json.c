@@ -219,6 +219,15 @@ static json_object *parse_json_file(const char *file, Error **errp)
             }
         }
     }
+    bool trailing = false;
+    if (!root && offset > 0 && offset <= len) {
+        /* Did a complete value end before the bad text? */
+        json_tokener *tok2 = json_tokener_new();
+        json_object *prefix = json_tokener_parse_ex(tok2, text, (int)offset);
+        trailing = prefix && json_tokener_get_error(tok2) == json_tokener_success;
+        json_object_put(prefix);
+        json_tokener_free(tok2);
+    }
     if (!root) {
         int line = 1, col = 1;
         for (size_t i = 0; i < offset && i < len; i++) {
@@ -230,8 +239,8 @@ static json_object *parse_json_file(const char *file, Error **errp)
             }
         }
         error_setg(errp, "%s:%d:%d: malformed JSON: %s", file, line, col,
-                   jerr == json_tokener_success ? "unexpected text after the board object"
-                                                : json_tokener_error_desc(jerr));
+                   jerr == json_tokener_success || trailing
+                   ? "unexpected text after the board object" : json_tokener_error_desc(jerr));
     }
     json_tokener_free(tok);
     g_free(text);

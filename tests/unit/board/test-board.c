@@ -218,8 +218,8 @@ static void test_overlap_and_wiring_errors(void **state)
     expect("o2.json", "{\"devices\": [{\"type\": \"test-sysbus-device\", \"id\": \"s1\", "
            "\"mmio\": [\"0xfe000000\"]}, {\"type\": \"test-sysbus-device\", \"id\": \"s2\", "
            "\"mmio\": [\"0xfe000800\"]}]}", NULL,
-           "o2.json: device 's2': devices[1]: region 'test-sysbus' [0xfe000800-0xfe0017ff] "
-           "overlaps region 'test-sysbus' [0xfe000000-0xfe000fff] at priority 0");
+           "o2.json: device 's2': devices[1]: region 'test-sysbus' [0xfe000000-0xfe000fff] "
+           "overlaps region 'test-sysbus' [0xfe000800-0xfe0017ff] at priority 0");
     expect("w1.json", "{\"devices\": [" ISA_PRELUDE
            "{\"type\": \"test-isa-device\", \"id\": \"t1\", \"irq\": {\"out\": "
            "\"t2.in[0]\"}}, {\"type\": \"test-isa-device\", \"id\": \"t2\", \"props\": "
