@@ -11,6 +11,9 @@
 /* Entries registered from now until module_batch_end() belong to one batch
  * (one plugin being loaded). */
 void module_batch_begin(void);
+/* The plugin the batch belongs to: its entries that run later (when their
+ * list is called) register types on the plugin's behalf. */
+void module_batch_set_owner(const char *owner);
 /* Run the batch's entries for every list that module_call_init has already
  * run, in list order (QOM, MACHINE, BLOCK, QAPI). */
 void module_batch_run_ready(void);

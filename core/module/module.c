@@ -10,10 +10,12 @@
  */
 #include <cardcage/module.h>
 #include "module/module-internal.h"
+#include "qom/type-internal.h"
 
 typedef struct ModuleEntry {
     void (*init)(void);
     unsigned batch;          /* 0: the core; otherwise the loading batch */
+    const char *owner;       /* the plugin of that batch (interned), or NULL */
     bool done;
 } ModuleEntry;
 
@@ -24,6 +26,7 @@ typedef struct ModuleList {
 
 static ModuleList lists[MODULE_INIT_MAX];
 static unsigned current_batch;
+static const char *current_owner;
 static unsigned next_batch = 1;
 
 static ModuleList *find_list(module_init_type type)
@@ -40,7 +43,7 @@ void register_module_init(void (*fn)(void), module_init_type type)
     if ((unsigned)type >= MODULE_INIT_MAX) {
         return;
     }
-    ModuleEntry e = { .init = fn, .batch = current_batch };
+    ModuleEntry e = { .init = fn, .batch = current_batch, .owner = current_owner };
     g_array_append_val(find_list(type)->entries, e);
 }
 
@@ -54,7 +57,19 @@ static void run_list(module_init_type type, unsigned batch)
         ModuleEntry *e = &g_array_index(l->entries, ModuleEntry, i);
         if (!e->done && (batch == ~0u || e->batch == batch)) {
             e->done = true;
-            e->init();
+            if (e->owner && batch == ~0u) {
+                /* A plugin's entry of a list that runs after it loaded:
+                 * the types it registers still belong to the plugin. */
+                type_registration_begin(e->owner);
+                e->init();
+                Error *err = NULL;
+                if (!type_registration_end(&err)) {
+                    warn_report("plugin '%s': %s", e->owner, error_get_pretty(err));
+                    error_free(err);
+                }
+            } else {
+                e->init();
+            }
         }
     }
 }
@@ -81,6 +96,23 @@ int module_list_length(module_init_type type)
 void module_batch_begin(void)
 {
     current_batch = next_batch++;
+    current_owner = NULL;
+}
+
+void module_batch_set_owner(const char *owner)
+{
+    current_owner = g_intern_string(owner);
+    /* Entries the plugin's constructors registered before its descriptor
+     * was read belong to it too. */
+    for (int t = 0; t < MODULE_INIT_MAX; t++) {
+        ModuleList *l = find_list(t);
+        for (guint i = 0; i < l->entries->len; i++) {
+            ModuleEntry *e = &g_array_index(l->entries, ModuleEntry, i);
+            if (e->batch == current_batch) {
+                e->owner = current_owner;
+            }
+        }
+    }
 }
 
 void module_batch_run_ready(void)
@@ -124,4 +156,5 @@ int module_batch_count(void)
 void module_batch_end(void)
 {
     current_batch = 0;
+    current_owner = NULL;
 }

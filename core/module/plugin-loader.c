@@ -138,11 +138,20 @@ static LoadedPlugin *find_by_name(const char *name)
     return NULL;
 }
 
+/* A plugin's MACHINE and BLOCK entries may register types after it
+ * loaded: read the list afresh. */
+static void refresh_types(LoadedPlugin *p)
+{
+    g_ptr_array_unref(p->types);
+    p->types = type_list_owned_by(p->name);
+}
+
 const LoadedPlugin *plugin_find_by_type(const char *typename)
 {
     ensure_tables();
     for (guint i = 0; i < loaded->len; i++) {
         LoadedPlugin *p = g_ptr_array_index(loaded, i);
+        refresh_types(p);
         for (guint j = 0; j < p->types->len; j++) {
             if (!strcmp(g_ptr_array_index(p->types, j), typename)) {
                 return p;
@@ -232,6 +241,7 @@ static LoadedPlugin *load_file(const char *path, bool *retry, Error **errp)
         goto refuse;
     }
 
+    module_batch_set_owner(info->name);
     type_registration_begin(info->name);
     module_batch_run_ready();
     if (!type_registration_end(errp)) {
@@ -247,7 +257,6 @@ static LoadedPlugin *load_file(const char *path, bool *retry, Error **errp)
     p->license = g_strdup(info->license ? info->license : "unknown");
     p->requires = info->requires;
     p->types = type_list_owned_by(info->name);
-    g_ptr_array_set_free_func(p->types, NULL);
     g_ptr_array_add(loaded, p);
     g_hash_table_insert(loaded_paths, real, p);
     module_batch_end();
@@ -398,6 +407,7 @@ void plugin_print_list(FILE *out)
     }
     for (guint i = 0; i < loaded->len; i++) {
         LoadedPlugin *p = g_ptr_array_index(loaded, i);
+        refresh_types(p);
         fprintf(out, "%-14s %-8s %s\n", p->name, p->version, p->path);
         fprintf(out, "    %s (%s)\n", p->description, p->license);
         fprintf(out, "    types:");
