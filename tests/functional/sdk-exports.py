@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""libcardcage must export exactly the SDK: every CC_API name declared in
+include/cardcage/*.h, and nothing else."""
+import os
+import re
+import subprocess
+import sys
+
+src = os.environ["CARDCAGE_SOURCE_ROOT"]
+lib = sys.argv[1]
+
+declared = set()
+for name in os.listdir(os.path.join(src, "include", "cardcage")):
+    if not name.endswith(".h"):
+        continue
+    text = open(os.path.join(src, "include", "cardcage", name)).read()
+    # Join declarations that span lines, then find the name of each CC_API
+    # function (the identifier before its '(') or variable (before ';').
+    for decl in re.findall(r"CC_API\s+([^;{]*)[;{]", text, re.S):
+        decl = " ".join(decl.split())
+        m = re.match(r"(.*?)\b(\w+)\s*\(", decl)
+        if m:
+            declared.add(m.group(2))
+        else:
+            declared.add(re.findall(r"(\w+)\s*$", decl)[0])
+
+out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True,
+                     check=True).stdout
+exported = set()
+for line in out.splitlines():
+    parts = line.split()
+    if len(parts) == 3 and parts[1] in "TDBRVW":
+        exported.add(parts[2])
+
+extra = sorted(exported - declared)
+missing = sorted(declared - exported)
+print(f"{len(declared)} SDK names declared, {len(exported)} exported")
+if extra:
+    print("exported but not in the SDK:", " ".join(extra))
+if missing:
+    print("declared in the SDK but not exported:", " ".join(missing))
+sys.exit(1 if extra or missing else 0)
