@@ -1,0 +1,287 @@
+/*
+ * The x86 CPU: its architectural state, as the rest of the core (the direct
+ * kernel loader of the PC board, `info registers`, tests) may see it.
+ *
+ * The execution engine (decoder, block cache, TLB) keeps its own machinery in
+ * CPUX86State too, but only the fields documented here are meant to be read
+ * or written from outside core/cpu/.  Change registers only while the CPU is
+ * not executing (before the main loop starts, or from a reset notifier), and
+ * use the helpers below for anything that changes the mode, so that the
+ * translated code and the TLB are kept consistent.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CORE_CPU_X86_CPU_H
+#define CORE_CPU_X86_CPU_H
+
+#include <setjmp.h>
+#include "cpu/cpu.h"
+#include "cpu/x87/x87.h"
+
+#define TYPE_X86_CPU "x86-cpu"
+#define X86_CPU_MODEL_SUFFIX "-x86-cpu"
+
+/* General registers, in encoding order (Intel SDM vol. 2A, table 2-2). */
+enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
+/* Segment registers, in encoding order (the sreg field of MOV Sreg). */
+enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS };
+
+/* EFLAGS bits (Intel SDM vol. 1, 3.4.3). */
+#define CC_C   0x0001u
+#define CC_P   0x0004u
+#define CC_A   0x0010u
+#define CC_Z   0x0040u
+#define CC_S   0x0080u
+#define TF_MASK   0x0100u
+#define IF_MASK   0x0200u
+#define DF_MASK   0x0400u
+#define CC_O   0x0800u
+#define IOPL_MASK 0x3000u
+#define IOPL_SHIFT 12
+#define NT_MASK   0x4000u
+#define RF_MASK   0x10000u
+#define VM_MASK   0x20000u
+#define AC_MASK   0x40000u
+#define VIF_MASK  0x80000u
+#define VIP_MASK  0x100000u
+#define ID_MASK   0x200000u
+#define CC_ARITH  (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
+
+/* CR0 bits (SDM vol. 3A, 2.5). */
+#define CR0_PE 0x00000001u
+#define CR0_MP 0x00000002u
+#define CR0_EM 0x00000004u
+#define CR0_TS 0x00000008u
+#define CR0_ET 0x00000010u
+#define CR0_NE 0x00000020u
+#define CR0_WP 0x00010000u
+#define CR0_AM 0x00040000u
+#define CR0_NW 0x20000000u
+#define CR0_CD 0x40000000u
+#define CR0_PG 0x80000000u
+
+/* CR4 bits (SDM vol. 3A, 2.5). */
+#define CR4_VME 0x0001u
+#define CR4_PVI 0x0002u
+#define CR4_TSD 0x0004u
+#define CR4_DE  0x0008u
+#define CR4_PSE 0x0010u
+#define CR4_PAE 0x0020u
+#define CR4_MCE 0x0040u
+#define CR4_PGE 0x0080u
+#define CR4_PCE 0x0100u
+#define CR4_OSFXSR 0x0200u
+#define CR4_OSXMMEXCPT 0x0400u
+
+/* Exception vectors (SDM vol. 3A, table 6-1). */
+enum {
+    EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_OF = 4,
+    EXCP_BR = 5, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8, EXCP_TS = 10,
+    EXCP_NP = 11, EXCP_SS = 12, EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16,
+    EXCP_AC = 17, EXCP_MC = 18, EXCP_XM = 19,
+};
+
+/*
+ * A segment register: the visible selector and the descriptor cache
+ * (SDM vol. 3A, 3.4.3).  `flags` holds bits 8..23 of the descriptor's high
+ * dword (type, S, DPL, P, AVL, D/B, G) shifted down by 8.  `limit` is the
+ * byte-granular limit.  The four check fields are derived from these
+ * (x86_seg_update_checks): an access of `size` bytes at offset `off` is
+ * allowed without further checks when rlo <= off and off + size - 1 <= rhi
+ * (reads) or wlo/whi (writes); an empty range (lo > hi) sends every access
+ * to the slow path, which works out the exact fault.
+ */
+typedef struct SegmentCache {
+    uint32_t base;
+    uint32_t limit;
+    uint16_t sel;
+    uint16_t flags;
+    uint32_t rlo, rhi;
+    uint32_t wlo, whi;
+} SegmentCache;
+
+/* Descriptor attribute bits within SegmentCache.flags. */
+#define DESC_TYPE_MASK  0x000f
+#define DESC_S          0x0010   /* code/data (1) or system (0) */
+#define DESC_DPL_SHIFT  5
+#define DESC_DPL_MASK   0x0060
+#define DESC_P          0x0080
+#define DESC_AVL        0x1000
+#define DESC_B          0x4000   /* D/B: 32-bit segment */
+#define DESC_G          0x8000
+/* Type bits for code/data segments (SDM vol. 3A, table 3-1). */
+#define DESC_A          0x0001   /* accessed */
+#define DESC_W          0x0002   /* data: writable */
+#define DESC_R          0x0002   /* code: readable */
+#define DESC_E          0x0004   /* data: expand-down */
+#define DESC_C          0x0004   /* code: conforming */
+#define DESC_CODE       0x0008
+
+typedef struct DescTable {
+    uint32_t base;
+    uint16_t limit;
+} DescTable;
+
+/* One entry of the software TLB: linear page -> host memory.  The tags are
+ * the linear page address, or TLB_INVALID; a read/write whose page and
+ * alignment-masked address matches the tag goes straight to host memory at
+ * addend + linear address. */
+typedef struct X86TLBEntry {
+    uint32_t tag_read;
+    uint32_t tag_write;
+    uintptr_t addend;
+} X86TLBEntry;
+
+/* What the slow path needs to know about an entry: the linear and physical
+ * page it maps, and TLBI_* bits. */
+typedef struct X86TLBInfo {
+    uint32_t vpage;           /* linear page, or TLB_INVALID */
+    uint32_t ppage;           /* physical page (A20 applied) */
+    uint32_t flags;
+} X86TLBInfo;
+
+#define TLBI_WRITE   1u       /* paging allows writes and the dirty bit is set */
+#define TLBI_GLOBAL  2u       /* from a global page (kept across CR3 loads) */
+#define TLBI_LARGE   4u       /* part of a 4 MiB page */
+
+#define X86_TLB_BITS 10
+#define X86_TLB_SIZE (1u << X86_TLB_BITS)
+#define TLB_INVALID  1u      /* never equal to a page-aligned address */
+
+/* A small cache of guest-physical pages to host pointers for the CPU's own
+ * non-TLB accesses (page-table walks, descriptor tables, the TSS). */
+#define X86_PHYS_CACHE_SIZE 64
+typedef struct X86PhysCacheEntry {
+    uint32_t page;            /* physical page address, or TLB_INVALID */
+    uint8_t *host_read;
+    uint8_t *host_write;
+} X86PhysCacheEntry;
+
+typedef struct X86Insn X86Insn;
+typedef struct X86TB X86TB;
+typedef struct X86CodeCache X86CodeCache;
+
+typedef struct CPUX86State {
+    /* ---- architectural state ---- */
+    /* regs[8] is always 0: a decoded memory operand with no base or index
+     * register names it, so address arithmetic needs no branch. */
+    uint32_t regs[9];
+    uint32_t eip;
+    /* EFLAGS.  The arithmetic flags (CC_ARITH) are valid here only when
+     * cc_op == CC_OP_EFLAGS; otherwise they are computed lazily from the
+     * cc_* fields (x86_get_eflags gives the full value). */
+    uint32_t eflags;
+    uint32_t cc_op, cc_dst, cc_src1, cc_src2;
+    SegmentCache segs[6];
+    SegmentCache ldt, tr;
+    DescTable gdt, idt;
+    uint32_t cr[5];
+    uint32_t dr[8];
+    int cpl;
+    uint32_t a20_mask;         /* applied to every physical address */
+
+    /* MSRs (SDM vol. 4) */
+    int64_t tsc_offset;        /* TSC = virtual ns * tsc_mhz / 1000 + offset */
+    uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+
+    /* x87 and the SSE control register saved by FXSAVE */
+    X87State fpu;
+    uint32_t mxcsr;
+    bool ferr;                 /* FERR# output level */
+    bool ignne;                /* IGNNE# input level */
+
+    /* CPUID: model-specific values, filled from the model and -cpu */
+    char vendor[13];
+    uint32_t cpuid_version;    /* leaf 1 EAX: stepping, model, family */
+    uint32_t cpuid_features;   /* leaf 1 EDX */
+    uint32_t cpuid_level;      /* highest basic leaf */
+    uint32_t tsc_mhz;          /* nominal TSC frequency */
+    bool fpu_present;
+
+    /* ---- hidden state of the execution engine (core/cpu only) ---- */
+    uint32_t hflags;           /* mode bits of the block key (HF_*) */
+    uint32_t sp_mask;          /* 0xffff or 0xffffffff: SS.B */
+    X86TLBEntry *tlb_cur;      /* tlb[0] (supervisor) or tlb[1] (CPL 3) */
+    X86TLBEntry tlb[2][X86_TLB_SIZE];
+    X86TLBInfo tlb_info[2][X86_TLB_SIZE];
+    bool tlb_has_large;
+    X86PhysCacheEntry phys_cache[X86_PHYS_CACHE_SIZE];
+
+    CPUState *cs;              /* the generic CPU this state belongs to */
+    AddressSpace *as;          /* system memory */
+    AddressSpace *io_as;       /* port I/O */
+    Object *intc;              /* interrupt controller (INTA), or NULL */
+    IRQState *ferr_irq;        /* FERR# output */
+
+    /* Execution bookkeeping. */
+    sigjmp_buf jmp_env;        /* faults unwind to the execution loop */
+    const X86Insn *cur;        /* instruction being executed */
+    X86TB *cur_tb;             /* block being executed, or NULL */
+    const X86Insn *blk_end;    /* stop the block before this instruction */
+    int exit_slot;             /* which chain slot the block left by */
+    uint64_t inhibit_irq_at;   /* no interrupt at this instruction count */
+    uint64_t insns_base;       /* insns_executed at the start of the block */
+    bool nmi_blocked;          /* between NMI delivery and the next IRET */
+    int exc_nest;              /* exception delivery nesting, for #DF */
+    int first_exc;             /* the exception being delivered */
+    bool in_delivery;          /* delivering an exception */
+    bool smc_hit;              /* the current block's code was written */
+    bool rep_restart;          /* the current instruction yields and resumes */
+    int exc_vec;               /* the fault being raised */
+    uint32_t exc_err;
+    bool exc_has_err;
+    bool shutdown;             /* triple fault: wait for the reset */
+    X86CodeCache *code;        /* translated blocks */
+} CPUX86State;
+
+/* The CPU device: the generic CPU, with the x86 state. */
+typedef struct X86CPU {
+    CPUState parent_obj;
+    CPUX86State env;
+    IRQState *ferr_out;        /* GPIO output "ferr" (FERR#, to IRQ13) */
+    Object *intc_link;         /* link property "intc" */
+    bool nmi_level;            /* last level seen on "nmi" (edge detection) */
+    void *map_listener;
+} X86CPU;
+
+typedef struct X86CPUClass {
+    CPUClass parent_class;
+    const struct X86CPUModel *model;   /* NULL for the abstract type */
+} X86CPUClass;
+
+#define X86_CPU(obj) OBJECT_CHECK(X86CPU, (obj), TYPE_X86_CPU)
+#define X86_CPU_CLASS(klass) OBJECT_CLASS_CHECK(X86CPUClass, (klass), TYPE_X86_CPU)
+#define X86_CPU_GET_CLASS(obj) OBJECT_GET_CLASS(X86CPUClass, (obj), TYPE_X86_CPU)
+
+/*
+ * The state a 32-bit boot protocol hands over (Linux boot protocol, "32-bit
+ * boot protocol"; Multiboot 1 spec, 3.2 "Machine state"): protected mode
+ * with paging off, CS a flat 4 GiB execute/read code segment and DS, ES, FS,
+ * GS, SS flat read/write data segments, all DPL 0 and 32-bit, interrupts
+ * off, A20 enabled.  The GDT register is set to gdt_base/gdt_limit: the
+ * caller writes descriptors for cs_sel and ds_sel there (flat code and data)
+ * if the guest may reload its segments from it; the descriptor caches are
+ * loaded here directly, so the guest runs even before it has a GDT.
+ */
+typedef struct X86Flat32State {
+    uint32_t eip;
+    uint32_t regs[8];          /* EAX..EDI in encoding order (R_EAX...) */
+    uint16_t cs_sel, ds_sel;   /* e.g. 0x10 and 0x18 for Linux (__BOOT_CS/DS) */
+    uint32_t gdt_base;
+    uint16_t gdt_limit;
+} X86Flat32State;
+
+void x86_cpu_load_flat32(X86CPU *cpu, const X86Flat32State *st);
+
+/* EFLAGS with the lazily computed arithmetic flags folded in. */
+uint32_t x86_get_eflags(CPUX86State *env);
+
+/* The architectural reset state (SDM vol. 3A, 9.1.1, table 9-1):
+ * CS F000 with base FFFF0000, EIP FFF0, EDX the CPUID signature, CR0
+ * 60000010, EFLAGS 2, descriptor tables at 0 with limit FFFF. */
+void x86_cpu_reset_state(CPUX86State *env);
+
+/* Print the registers (`info registers`, -d cpu). */
+void x86_cpu_dump_state(CPUX86State *env, FILE *out);
+
+#endif

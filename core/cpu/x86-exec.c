@@ -1,0 +1,252 @@
+/*
+ * The execution loop: find (or translate) the block at CS:EIP, run its
+ * decoded instructions, follow chained successors, and between blocks look
+ * at interrupts and requests.  Faults unwind here (siglongjmp) and are
+ * delivered with the double- and triple-fault rules of the SDM vol. 3A,
+ * 6.15 (interrupt 8, table 6-5).
+ *
+ * Instruction counting is exact: the count advances by the instructions of
+ * a block that completed, and x86_insns_now() adds the position inside the
+ * running block, so a device that reads the icount clock during an I/O
+ * access sees the right value.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <cardcage/intc.h>
+#include <cardcage/system.h>
+#include "cpu/x86-internal.h"
+
+uint64_t x86_insns_now(CPUX86State *env)
+{
+    if (env->cur_tb) {
+        return env->insns_base + (uint64_t)(env->cur - env->cur_tb->insns);
+    }
+    return env->cs->insns_executed;
+}
+
+/* Contributory exceptions (SDM vol. 3A, table 6-4). */
+static bool contributory(int vec)
+{
+    return vec == EXCP_DE || vec == EXCP_TS || vec == EXCP_NP || vec == EXCP_SS ||
+           vec == EXCP_GP;
+}
+
+static void triple_fault(CPUX86State *env)
+{
+    log_mask(LOG_INT | LOG_GUEST_ERROR, "x86: triple fault at %04x:%08x, requesting reset\n",
+             env->segs[R_CS].sel, env->eip);
+    env->shutdown = true;
+    env->in_delivery = false;
+    env->cs->halted = true;
+    system_reset_request();
+}
+
+/* Deliver the fault recorded in env->exc_*.  Faults during the delivery
+ * come back here (through the same siglongjmp) with in_delivery set. */
+static void deliver_fault(CPUX86State *env)
+{
+    int vec = env->exc_vec;
+    uint32_t err = env->exc_err;
+    bool has_err = env->exc_has_err;
+    if (env->in_delivery) {
+        int first = env->first_exc;
+        if (first == EXCP_DF) {
+            if (contributory(vec) || vec == EXCP_PF) {
+                triple_fault(env);
+                return;
+            }
+        } else if ((contributory(first) && contributory(vec)) ||
+                   (first == EXCP_PF && (contributory(vec) || vec == EXCP_PF))) {
+            vec = EXCP_DF;
+            err = 0;
+            has_err = true;
+        }
+    }
+    if (!(env->cr[0] & CR0_PE)) {
+        has_err = false;        /* real mode pushes no error codes */
+    }
+    env->in_delivery = true;
+    env->first_exc = vec;
+    x86_do_interrupt(env, vec, false, has_err, err, env->eip);
+    env->in_delivery = false;
+}
+
+/* Unwind from a fault: rewind to the faulting instruction. */
+static void fault_unwind(CPUX86State *env)
+{
+    X86TB *tb = env->cur_tb;
+    if (tb) {
+        env->cs->insns_executed = env->insns_base + (uint64_t)(env->cur - tb->insns);
+        env->eip = env->cur->eip;
+        env->cur_tb = NULL;
+    }
+    env->rep_restart = false;
+}
+
+static bool irq_deliverable(CPUX86State *env)
+{
+    CPUState *cs = env->cs;
+    if ((cs->interrupt_request & CPU_INTERRUPT_NMI) && !env->nmi_blocked) {
+        return true;
+    }
+    return (cs->interrupt_request & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK);
+}
+
+bool x86_cpu_has_work(CPUX86State *env)
+{
+    return !env->shutdown && irq_deliverable(env);
+}
+
+/*
+ * The block boundary: requests and interrupts.  Returns true when exec
+ * must return to the main loop.
+ */
+static bool handle_events(CPUX86State *env)
+{
+    CPUState *cs = env->cs;
+    bool shadow = cs->insns_executed == env->inhibit_irq_at;
+    cs->exit_request = 0;
+    if (cs->interrupt_request & CPU_INTERRUPT_FLUSH) {
+        cs->interrupt_request &= ~CPU_INTERRUPT_FLUSH;
+        x86_tb_flush(env);
+    }
+    if (shadow && irq_deliverable(env)) {
+        /* MOV SS/STI shadow: one more instruction first. */
+        cs->exit_request = 1;
+    } else if ((cs->interrupt_request & CPU_INTERRUPT_NMI) && !env->nmi_blocked) {
+        cs->interrupt_request &= ~CPU_INTERRUPT_NMI;
+        cs->halted = false;
+        env->nmi_blocked = true;
+        env->in_delivery = true;
+        env->first_exc = EXCP_NMI;
+        x86_do_interrupt(env, EXCP_NMI, false, false, 0, env->eip);
+        env->in_delivery = false;
+    } else if ((cs->interrupt_request & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK)) {
+        int vec = env->intc ? interrupt_ack(env->intc) : -1;
+        cs->halted = false;
+        if (vec >= 0) {
+            /* An external interrupt is benign for #DF purposes: a fault
+             * while delivering it is delivered on its own. */
+            env->first_exc = -1;
+            x86_do_interrupt(env, vec, false, false, 0, env->eip);
+        }
+    }
+    if (cs->interrupt_request & CPU_INTERRUPT_EXIT) {
+        cs->interrupt_request &= ~CPU_INTERRUPT_EXIT;
+        return true;
+    }
+    return false;
+}
+
+/* Single-step trap after an instruction that ran with TF set (SDM
+ * vol. 3A, 17.3.1.4). */
+static void single_step_trap(CPUX86State *env)
+{
+    env->dr[6] |= 0x4000;        /* BS */
+    env->in_delivery = true;
+    env->first_exc = EXCP_DB;
+    x86_do_interrupt(env, EXCP_DB, false, false, 0, env->eip);
+    env->in_delivery = false;
+}
+
+/* Run blocks until the limit, a halt or an exit request.  A fault leaves
+ * through siglongjmp to x86_cpu_exec, which calls this again. */
+static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t limit)
+{
+    CPUState *cs = env->cs;
+    X86TB *last_tb = NULL;
+    int last_slot = EXIT_NOCHAIN;
+
+    for (;;) {
+        if (cc_unlikely(cs->exit_request)) {
+            last_tb = NULL;
+            if (handle_events(env)) {
+                return;
+            }
+        }
+        if (cc_unlikely(cs->halted || cs->insns_executed >= limit)) {
+            return;
+        }
+        X86TB *tb;
+        if (last_tb && last_slot >= 0 && last_tb->jmp[last_slot] &&
+            last_tb->jmp[last_slot]->valid) {
+            tb = last_tb->jmp[last_slot];
+        } else {
+            uint64_t gen = x86_code_generation(env);
+            tb = x86_tb_find(env);
+            /* Chain only within one page of guest code: the page's
+             * mapping was just verified by this lookup (see
+             * docs/architecture.md, "The x86 CPU"). */
+            if (last_tb && last_slot >= 0 && last_tb->valid && tb->cacheable &&
+                gen == x86_code_generation(env) &&
+                (last_tb->pc & 0xfffff000u) == (tb->pc & 0xfffff000u) &&
+                last_tb->phys_page2 == TLB_INVALID && tb->phys_page2 == TLB_INVALID) {
+                last_tb->jmp[last_slot] = tb;
+            }
+        }
+
+        uint64_t left = limit - cs->insns_executed;
+        unsigned n = tb->ninsns <= left ? tb->ninsns : (unsigned)left;
+        const X86Insn *in = tb->insns;
+        env->cur_tb = tb;
+        env->insns_base = cs->insns_executed;
+        env->eip = tb->next_eip;
+        env->exit_slot = EXIT_NEXT;
+        env->blk_end = in + n;
+        if (tb->host_code) {
+            tb->host_code(env, tb);
+            in = env->cur + 1;
+        } else {
+            do {
+                env->cur = in;
+                in->fn(env, in);
+            } while (++in < env->blk_end);
+        }
+        unsigned done = (unsigned)(in - tb->insns);
+        env->cur_tb = NULL;
+        last_slot = env->exit_slot;
+        if (cc_unlikely(done < tb->ninsns || env->rep_restart)) {
+            if (env->rep_restart) {
+                env->rep_restart = false;
+                done--;
+            } else {
+                env->eip = tb->insns[done].eip;
+            }
+            last_slot = EXIT_NOCHAIN;
+        }
+        cs->insns_executed += done;
+        if (env->smc_hit || !tb->cacheable) {
+            env->smc_hit = false;
+            last_slot = EXIT_NOCHAIN;
+        }
+        last_tb = tb;
+        if (cc_unlikely(tb->hflags & HF_TF) && done == tb->ninsns) {
+            last_tb = NULL;
+            single_step_trap(env);
+        }
+    }
+}
+
+int64_t x86_cpu_exec(CPUX86State *env, int64_t max_insns)
+{
+    CPUState *cs = env->cs;
+    const uint64_t start = cs->insns_executed;
+    const uint64_t limit = start + (uint64_t)max_insns;
+
+    if (env->shutdown) {
+        return 0;
+    }
+    if (cs->halted && irq_deliverable(env)) {
+        cs->exit_request = 1;
+    }
+    if (sigsetjmp(env->jmp_env, 0)) {
+        /* A fault, from anywhere below. */
+        fault_unwind(env);
+        deliver_fault(env);
+        if (env->shutdown) {
+            return (int64_t)(cs->insns_executed - start);
+        }
+    }
+    exec_blocks(env, limit);
+    return (int64_t)(cs->insns_executed - start);
+}

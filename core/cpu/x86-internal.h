@@ -1,0 +1,561 @@
+/*
+ * The x86 execution engine, as its own files see it: decoded instructions,
+ * translated blocks, the inline fast paths of memory access and the lazy
+ * flags.  Not used outside core/cpu/.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CORE_CPU_X86_INTERNAL_H
+#define CORE_CPU_X86_INTERNAL_H
+
+#include <string.h>
+#include "cpu/x86-cpu.h"
+#include "memory/memory-internal.h"
+#include <cardcage/log.h>
+
+#define X86_ALWAYS_INLINE static inline __attribute__((always_inline))
+#define X86_NORETURN __attribute__((noreturn))
+
+/* ------------------------------------------------------------------ */
+/* Decoded instructions and blocks                                      */
+
+typedef void (*X86Handler)(CPUX86State *env, const X86Insn *in);
+
+/* X86Insn.flags */
+enum {
+    IF_OSZ32  = 1 << 0,  /* operand size 32 (else 16; byte forms ignore it) */
+    IF_ASZ32  = 1 << 1,  /* address size 32 */
+    IF_REP    = 1 << 2,  /* F3 */
+    IF_REPNE  = 1 << 3,  /* F2 */
+    IF_LOCK   = 1 << 4,  /* F0 */
+    IF_MEM    = 1 << 5,  /* ModRM names a memory operand */
+    IF_SEGOVR = 1 << 6,  /* a segment override prefix was given */
+};
+
+/*
+ * One decoded instruction.  The decoder fills what the handler needs:
+ * register operands as indices into env->regs (for byte registers, as byte
+ * offsets into env->regs: AL=0, CL=4, DL=8, BL=12, AH=1, CH=5, DH=9, BH=13),
+ * the memory operand as base + (index << scale) + disp in segment seg, masked
+ * to 16 bits when ashift is 16 (base/index 8 mean "none": regs[8] is 0).
+ */
+struct X86Insn {
+    X86Handler fn;
+    uint32_t eip;       /* EIP of the first byte (prefixes included) */
+    uint32_t imm;       /* immediate, or the EIP a relative branch goes to */
+    uint32_t disp;      /* displacement of the memory operand */
+    uint16_t imm2;      /* second immediate: ENTER level, far selector, ModRM */
+    uint8_t len;        /* length in bytes */
+    uint8_t opc;        /* opcode byte (second byte for 0F xx) */
+    uint8_t reg;        /* ModRM.reg as a register (index or byte offset) */
+    uint8_t rm;         /* ModRM.rm register, or the base of the memory operand */
+    uint8_t idx;        /* index register of the memory operand */
+    uint8_t scale;      /* 0..3 */
+    uint8_t seg;        /* segment of the memory operand (R_ES..R_GS) */
+    uint8_t flags;      /* IF_* */
+    uint8_t osz;        /* operand size in bytes: 1, 2 or 4 */
+    uint8_t ashift;     /* 16 for 16-bit addressing, else 0 */
+};
+
+/* Mode bits that select how code decodes: part of a block's key. */
+enum {
+    HF_CS32 = 1 << 0,   /* CS.D: 32-bit default operand and address size */
+    HF_PE   = 1 << 1,   /* CR0.PE */
+    HF_VM   = 1 << 2,   /* EFLAGS.VM */
+    HF_TF   = 1 << 3,   /* EFLAGS.TF: one instruction per block, then #DB */
+};
+
+#define TB_MAX_INSNS 128
+
+/* Exit slots of a block: a chained block is entered without a lookup. */
+enum { EXIT_NOCHAIN = -1, EXIT_TAKEN = 0, EXIT_NEXT = 1 };
+
+struct X86TB {
+    uint32_t pc;            /* linear address of the first byte */
+    uint32_t cs_base;
+    uint32_t eip;
+    uint32_t hflags;
+    uint32_t phys;          /* physical address of the first byte */
+    uint32_t phys_page2;    /* physical page of the second page, or TLB_INVALID */
+    uint32_t next_eip;      /* EIP after the last instruction */
+    uint16_t ninsns;
+    uint16_t size;          /* bytes of guest code */
+    bool valid;
+    bool cacheable;
+    X86TB *hash_next;
+    X86TB *page_next[2];    /* blocks on the same physical page */
+    X86TB *jmp[2];          /* chained successors, by exit slot */
+    X86Insn *insns;
+    /*
+     * The seam for a code generator: a backend that compiles the decoded
+     * instructions to host code stores the entry point here.  The loop
+     * calls it instead of interpreting `insns` when it is set; it must
+     * honour the same contract as the interpreter (env->cur on every
+     * instruction that may fault or do I/O, env->eip/env->exit_slot on
+     * exit, stop at env->blk_end).  NULL: interpret.
+     */
+    void (*host_code)(CPUX86State *env, X86TB *tb);
+};
+
+/* ------------------------------------------------------------------ */
+/* Exceptions                                                           */
+
+/* Raise a fault on the current instruction (EIP is rewound to it). */
+X86_NORETURN void x86_raise(CPUX86State *env, int vec);
+X86_NORETURN void x86_raise_err(CPUX86State *env, int vec, uint32_t err);
+/* #PF with CR2 and error code. */
+X86_NORETURN void x86_raise_pf(CPUX86State *env, uint32_t lin, uint32_t err);
+/* Leave the current block after the current instruction, resuming at
+ * next_eip (used by instructions that must be followed by a lookup). */
+
+/* Deliver an interrupt or exception now (vector, software INT n/INT3/INTO,
+ * error code, the EIP to push).  May raise. */
+void x86_do_interrupt(CPUX86State *env, int vec, bool is_soft, bool has_err,
+                      uint32_t err, uint32_t next_eip);
+bool x86_exception_has_error_code(int vec);
+
+/* ------------------------------------------------------------------ */
+/* Lazy flags                                                           */
+
+/*
+ * How the arithmetic flags are derived.  Values in cc_* are sign-extended
+ * from the operation's size to 32 bits, which keeps ZF, SF, CF and the
+ * signed/unsigned comparisons independent of the size: sign extension
+ * preserves both the signed and the unsigned order of the values.
+ */
+enum {
+    CC_OP_EFLAGS,   /* flags are in env->eflags */
+    CC_OP_ADD,      /* dst = src1 + src2 */
+    CC_OP_ADC,      /* dst = src1 + src2 + 1 (ADC with CF set) */
+    CC_OP_SUB,      /* dst = src1 - src2 (also CMP, NEG with src1 = 0) */
+    CC_OP_SBB,      /* dst = src1 - src2 - 1 */
+    CC_OP_LOGIC,    /* CF = OF = AF = 0 */
+    CC_OP_INC,      /* dst = src1 + 1, CF (src2) kept */
+    CC_OP_DEC,      /* dst = src1 - 1, CF (src2) kept */
+    CC_OP_DSTF,     /* ZF/SF/PF from dst, CF/OF/AF given in src1 */
+};
+
+uint32_t x86_compute_arith(CPUX86State *env);   /* CC_ARITH bits */
+uint32_t x86_compute_cf(CPUX86State *env);      /* 0 or 1 */
+bool x86_cond_slow(CPUX86State *env, int cond);
+/* Make env->eflags hold every flag (cc_op becomes CC_OP_EFLAGS). */
+void x86_flags_materialize(CPUX86State *env);
+/* Set EFLAGS from a value, changing only the bits in mask (and keeping
+ * bit 1 set, bits 3, 5, 15 clear). */
+void x86_set_eflags(CPUX86State *env, uint32_t val, uint32_t mask);
+
+X86_ALWAYS_INLINE int32_t x86_sext(uint32_t v, int size)
+{
+    return size == 1 ? (int32_t)(int8_t)v : size == 2 ? (int32_t)(int16_t)v : (int32_t)v;
+}
+
+X86_ALWAYS_INLINE uint32_t x86_trunc(uint32_t v, int size)
+{
+    return size == 1 ? (uint8_t)v : size == 2 ? (uint16_t)v : v;
+}
+
+X86_ALWAYS_INLINE void cc_set(CPUX86State *env, int op, uint32_t src1, uint32_t src2,
+                              uint32_t dst, int size)
+{
+    env->cc_op = op;
+    env->cc_src1 = x86_sext(src1, size);
+    env->cc_src2 = x86_sext(src2, size);
+    env->cc_dst = x86_sext(dst, size);
+}
+
+X86_ALWAYS_INLINE void cc_logic(CPUX86State *env, uint32_t dst, int size)
+{
+    env->cc_op = CC_OP_LOGIC;
+    env->cc_dst = x86_sext(dst, size);
+}
+
+/* Flags given explicitly: ZF/SF/PF from dst (of the given size), the rest
+ * (any of CF, OF, AF) from bits. */
+X86_ALWAYS_INLINE void cc_dstf(CPUX86State *env, uint32_t dst, int size, uint32_t bits)
+{
+    env->cc_op = CC_OP_DSTF;
+    env->cc_dst = x86_sext(dst, size);
+    env->cc_src1 = bits;
+}
+
+X86_ALWAYS_INLINE uint32_t x86_get_cf(CPUX86State *env)
+{
+    if (env->cc_op == CC_OP_EFLAGS) {
+        return env->eflags & CC_C;
+    }
+    return x86_compute_cf(env);
+}
+
+/* Condition codes of Jcc/SETcc/CMOVcc (SDM vol. 2, appendix B.1.4.7). */
+enum { CC_COND_O, CC_COND_NO, CC_COND_B, CC_COND_AE, CC_COND_Z, CC_COND_NZ,
+       CC_COND_BE, CC_COND_A, CC_COND_S, CC_COND_NS, CC_COND_P, CC_COND_NP,
+       CC_COND_L, CC_COND_GE, CC_COND_LE, CC_COND_G };
+
+/* Evaluate a condition; the frequent ones after CMP/SUB/TEST are inline. */
+X86_ALWAYS_INLINE bool x86_cond(CPUX86State *env, int cond)
+{
+    uint32_t op = env->cc_op;
+    bool r;
+    switch (cond >> 1) {
+    case CC_COND_Z >> 1:
+        r = op == CC_OP_EFLAGS ? (env->eflags & CC_Z) != 0 : env->cc_dst == 0;
+        break;
+    case CC_COND_S >> 1:
+        r = op == CC_OP_EFLAGS ? (env->eflags & CC_S) != 0 : (int32_t)env->cc_dst < 0;
+        break;
+    case CC_COND_B >> 1:
+        if (op == CC_OP_SUB) {
+            r = env->cc_src1 < env->cc_src2;
+        } else {
+            r = x86_get_cf(env);
+        }
+        break;
+    case CC_COND_BE >> 1:
+        if (op == CC_OP_SUB) {
+            r = env->cc_src1 <= env->cc_src2;
+        } else if (op == CC_OP_LOGIC) {
+            r = env->cc_dst == 0;
+        } else {
+            return x86_cond_slow(env, cond);
+        }
+        break;
+    case CC_COND_L >> 1:
+        if (op == CC_OP_SUB) {
+            r = (int32_t)env->cc_src1 < (int32_t)env->cc_src2;
+        } else if (op == CC_OP_LOGIC) {
+            r = (int32_t)env->cc_dst < 0;
+        } else {
+            return x86_cond_slow(env, cond);
+        }
+        break;
+    case CC_COND_LE >> 1:
+        if (op == CC_OP_SUB) {
+            r = (int32_t)env->cc_src1 <= (int32_t)env->cc_src2;
+        } else if (op == CC_OP_LOGIC) {
+            r = (int32_t)env->cc_dst <= 0;
+        } else {
+            return x86_cond_slow(env, cond);
+        }
+        break;
+    default:
+        return x86_cond_slow(env, cond);
+    }
+    return r ^ (cond & 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Registers                                                            */
+
+X86_ALWAYS_INLINE uint32_t rd_reg(CPUX86State *env, int r, int size)
+{
+    if (size == 1) {
+        return ((uint8_t *)env->regs)[r];
+    } else if (size == 2) {
+        return (uint16_t)env->regs[r];
+    }
+    return env->regs[r];
+}
+
+X86_ALWAYS_INLINE void wr_reg(CPUX86State *env, int r, int size, uint32_t v)
+{
+    if (size == 1) {
+        ((uint8_t *)env->regs)[r] = (uint8_t)v;
+    } else if (size == 2) {
+        ((uint16_t *)env->regs)[r * 2] = (uint16_t)v;
+    } else {
+        env->regs[r] = v;
+    }
+}
+
+/* Byte offset of byte register n (AL..BH) in env->regs. */
+static inline int x86_breg(int n)
+{
+    return (n & 3) * 4 + (n >> 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* Segmentation                                                         */
+
+/* Slow path of the segment check: raises #GP/#SS, or returns when the
+ * access is allowed after all. */
+void x86_seg_check_slow(CPUX86State *env, int seg, uint32_t off, unsigned size,
+                        bool write);
+
+X86_ALWAYS_INLINE uint32_t x86_lin_rd(CPUX86State *env, int seg, uint32_t off,
+                                      unsigned size)
+{
+    const SegmentCache *s = &env->segs[seg];
+    if (cc_unlikely(off < s->rlo || off + (size - 1) > s->rhi)) {
+        x86_seg_check_slow(env, seg, off, size, false);
+    }
+    return s->base + off;
+}
+
+X86_ALWAYS_INLINE uint32_t x86_lin_wr(CPUX86State *env, int seg, uint32_t off,
+                                      unsigned size)
+{
+    const SegmentCache *s = &env->segs[seg];
+    if (cc_unlikely(off < s->wlo || off + (size - 1) > s->whi)) {
+        x86_seg_check_slow(env, seg, off, size, true);
+    }
+    return s->base + off;
+}
+
+/* Recompute the fast-check fields of a segment from base/limit/flags. */
+void x86_seg_update_checks(CPUX86State *env, int seg);
+void x86_seg_cache_checks(SegmentCache *s, bool protected_mode);
+/* Load a segment register in real or virtual-8086 mode (base = sel << 4). */
+void x86_load_seg_real(CPUX86State *env, int seg, uint16_t sel);
+/* Load a segment register as MOV/POP/LxS do, with the protected-mode
+ * checks (SDM vol. 2B, MOV "Operation"); raises on failure. */
+void x86_load_seg(CPUX86State *env, int seg, uint16_t sel);
+/* Set a segment cache from raw descriptor words (also used for far
+ * transfers). */
+void x86_set_seg_cache(CPUX86State *env, int seg, uint16_t sel, uint32_t base,
+                       uint32_t limit, uint16_t flags);
+/* Recompute hflags, sp_mask and the TLB in use from the current state. */
+void x86_update_hflags(CPUX86State *env);
+
+/* Fetch the 8-byte descriptor for a selector from the GDT/LDT; false (no
+ * fault) when the selector is outside its table. */
+bool x86_read_desc(CPUX86State *env, uint16_t sel, uint32_t *lo, uint32_t *hi);
+void x86_desc_set_accessed(CPUX86State *env, uint16_t sel, uint32_t hi);
+uint32_t x86_desc_base(uint32_t lo, uint32_t hi);
+uint32_t x86_desc_limit(uint32_t lo, uint32_t hi);
+static inline uint16_t x86_desc_flags(uint32_t hi)
+{
+    return (hi >> 8) & 0xf0ff;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory: linear addresses through the software TLB                    */
+
+uint32_t x86_ld_slow(CPUX86State *env, uint32_t lin, unsigned size);
+void x86_st_slow(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size);
+/* Host pointer to size bytes at lin for reading and writing (one page), or
+ * NULL when they must go through the slow path. */
+uint8_t *x86_rmw_ptr_slow(CPUX86State *env, uint32_t lin, unsigned size);
+
+X86_ALWAYS_INLINE X86TLBEntry *x86_tlb_entry(CPUX86State *env, uint32_t lin)
+{
+    return &env->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+}
+
+X86_ALWAYS_INLINE uint32_t x86_host_ld(const uint8_t *p, unsigned size)
+{
+    if (size == 1) {
+        return *p;
+    } else if (size == 2) {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+X86_ALWAYS_INLINE void x86_host_st(uint8_t *p, uint32_t val, unsigned size)
+{
+    if (size == 1) {
+        *p = (uint8_t)val;
+    } else if (size == 2) {
+        uint16_t v = (uint16_t)val;
+        memcpy(p, &v, 2);
+    } else {
+        memcpy(p, &val, 4);
+    }
+}
+
+X86_ALWAYS_INLINE uint32_t x86_ld(CPUX86State *env, uint32_t lin, unsigned size)
+{
+    X86TLBEntry *e = x86_tlb_entry(env, lin);
+    if (cc_likely(e->tag_read == (lin & (0xfffff000u | (size - 1))))) {
+        return x86_host_ld((const uint8_t *)(e->addend + lin), size);
+    }
+    return x86_ld_slow(env, lin, size);
+}
+
+X86_ALWAYS_INLINE void x86_st(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size)
+{
+    X86TLBEntry *e = x86_tlb_entry(env, lin);
+    if (cc_likely(e->tag_write == (lin & (0xfffff000u | (size - 1))))) {
+        x86_host_st((uint8_t *)(e->addend + lin), val, size);
+        return;
+    }
+    x86_st_slow(env, lin, val, size);
+}
+
+/* For read-modify-write operands: a host pointer when the fast path
+ * applies, NULL otherwise (then load and store separately). */
+X86_ALWAYS_INLINE uint8_t *x86_rmw_ptr(CPUX86State *env, uint32_t lin, unsigned size)
+{
+    X86TLBEntry *e = x86_tlb_entry(env, lin);
+    if (cc_likely(e->tag_write == (lin & (0xfffff000u | (size - 1))))) {
+        return (uint8_t *)(e->addend + lin);
+    }
+    return x86_rmw_ptr_slow(env, lin, size);
+}
+
+/* Segment-relative accesses: the check, then the TLB. */
+X86_ALWAYS_INLINE uint32_t x86_ld_seg(CPUX86State *env, int seg, uint32_t off, unsigned size)
+{
+    return x86_ld(env, x86_lin_rd(env, seg, off, size), size);
+}
+
+X86_ALWAYS_INLINE void x86_st_seg(CPUX86State *env, int seg, uint32_t off, uint32_t val,
+                                  unsigned size)
+{
+    x86_st(env, x86_lin_wr(env, seg, off, size), val, size);
+}
+
+/* Accesses made by the CPU itself at supervisor level whatever the CPL
+ * (descriptor tables, the TSS: SDM vol. 3A, 4.6.1 "implicit supervisor
+ * accesses"). */
+uint32_t x86_ld_kernel(CPUX86State *env, uint32_t lin, unsigned size);
+/* Loads and stores at an explicit privilege: mmu 0 supervisor, 1 user. */
+uint32_t x86_ld_mmu(CPUX86State *env, uint32_t lin, unsigned size, int mmu);
+void x86_st_mmu(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size, int mmu);
+void x86_st_kernel(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size);
+
+/* Probe that [lin, lin+size) may be written (faults now if not). */
+void x86_probe_write(CPUX86State *env, uint32_t lin, unsigned size);
+
+/* Physical memory, for page walks and the like (A20 applied by caller). */
+uint32_t x86_phys_ld32(CPUX86State *env, uint32_t pa);
+void x86_phys_st32(CPUX86State *env, uint32_t pa, uint32_t val);
+
+/* TLB maintenance. */
+void x86_tlb_flush(CPUX86State *env);
+void x86_tlb_flush_page(CPUX86State *env, uint32_t lin);
+/* Drop fast write entries that map the physical page (it now holds code). */
+void x86_tlb_protect_code_page(CPUX86State *env, uint32_t phys_page);
+/* Translate a linear address for an instruction fetch: the physical
+ * address, raising #PF as a fetch would. */
+uint32_t x86_translate_code(CPUX86State *env, uint32_t lin);
+/* Host pointer for reading the physical page holding pa, or NULL. */
+const uint8_t *x86_phys_code_ptr(CPUX86State *env, uint32_t pa);
+/* Linear -> physical without side effects (debugger); false if unmapped. */
+bool x86_debug_translate(CPUX86State *env, uint32_t lin, uint32_t *pa);
+
+/* ------------------------------------------------------------------ */
+/* Stack                                                                */
+
+X86_ALWAYS_INLINE void x86_push(CPUX86State *env, uint32_t val, unsigned size)
+{
+    uint32_t esp = env->regs[R_ESP];
+    uint32_t nsp = esp - size;
+    x86_st_seg(env, R_SS, nsp & env->sp_mask, val, size);
+    env->regs[R_ESP] = (esp & ~env->sp_mask) | (nsp & env->sp_mask);
+}
+
+X86_ALWAYS_INLINE uint32_t x86_pop(CPUX86State *env, unsigned size)
+{
+    uint32_t esp = env->regs[R_ESP];
+    uint32_t v = x86_ld_seg(env, R_SS, esp & env->sp_mask, size);
+    env->regs[R_ESP] = (esp & ~env->sp_mask) | ((esp + size) & env->sp_mask);
+    return v;
+}
+
+/* A stack being built or unwound by a control transfer (interrupts, far
+ * calls and returns), so that nothing is committed before every access has
+ * succeeded.  Offsets outside [lo, hi] raise vec(err). */
+typedef struct X86Stack {
+    uint32_t base;
+    uint32_t mask;      /* 0xffff or 0xffffffff */
+    uint32_t lo, hi;    /* valid offsets (writes) */
+    uint32_t sp;        /* the full ESP value */
+    int mmu;            /* 0 supervisor, 1 user */
+    int vec;
+    uint32_t err;
+} X86Stack;
+
+void x86_stack_from_cache(CPUX86State *env, X86Stack *st, const SegmentCache *ss, uint32_t sp,
+                          int cpl, uint32_t err);
+void x86_stack_push(CPUX86State *env, X86Stack *st, uint32_t val, unsigned size);
+uint32_t x86_stack_pop(CPUX86State *env, X86Stack *st, unsigned size);
+uint32_t x86_stack_peek(CPUX86State *env, X86Stack *st, uint32_t at, unsigned size);
+/* ESP after committing st to the current SS (high bits kept for 16-bit). */
+void x86_stack_commit(CPUX86State *env, const X86Stack *st);
+
+/* ------------------------------------------------------------------ */
+/* Effective addresses                                                  */
+
+X86_ALWAYS_INLINE uint32_t x86_ea(CPUX86State *env, const X86Insn *in)
+{
+    uint32_t a = env->regs[in->rm] + (env->regs[in->idx] << in->scale) + in->disp;
+    return a & (0xffffffffu >> in->ashift);
+}
+
+/* ------------------------------------------------------------------ */
+/* The translator and the code cache                                    */
+
+X86CodeCache *x86_code_cache_new(void);
+/* Bumped by every x86_tb_flush: pointers to blocks from before are stale. */
+uint64_t x86_code_generation(CPUX86State *env);
+void x86_code_cache_free(X86CodeCache *cc);
+/* Drop every block (at a block boundary only). */
+void x86_tb_flush(CPUX86State *env);
+/* The block for the current CS:EIP and mode, translating it if needed. */
+X86TB *x86_tb_find(CPUX86State *env);
+/* Invalidate blocks with code in physical [pa, pa+len). */
+void x86_tb_invalidate_phys(CPUX86State *env, uint32_t pa, uint32_t len);
+/* True when the physical page holds translated code at [pa, pa+len). */
+bool x86_phys_has_code(CPUX86State *env, uint32_t pa, uint32_t len);
+bool x86_page_has_code(CPUX86State *env, uint32_t phys_page);
+
+typedef struct X86DecodeCtx {
+    CPUX86State *env;
+    const uint8_t *code;     /* bytes at eip */
+    uint32_t avail;          /* bytes that may be read from code */
+    uint32_t eip;
+    uint32_t hflags;
+} X86DecodeCtx;
+
+/* Decode one instruction.  Returns 1 when done, 0 when more bytes than
+ * ctx->avail are needed, -1 for an instruction longer than 15 bytes (#GP).
+ * *ends_block says the block must end after it. */
+int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block);
+
+/* Handlers that decoding needs to name directly. */
+void x86_op_raise_ud(CPUX86State *env, const X86Insn *in);
+void x86_op_raise_gp0(CPUX86State *env, const X86Insn *in);
+
+/* ------------------------------------------------------------------ */
+/* Misc                                                                 */
+
+bool x86_io_allowed(CPUX86State *env, uint32_t port, unsigned size);
+uint32_t x86_io_in(CPUX86State *env, uint32_t port, unsigned size);
+void x86_io_out(CPUX86State *env, uint32_t port, uint32_t val, unsigned size);
+uint64_t x86_get_tsc(CPUX86State *env);
+void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
+               uint32_t *d);
+bool x86_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val);
+bool x86_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val);
+/* Write CR0/CR3/CR4 with their side effects (TLB, mode). */
+void x86_write_cr(CPUX86State *env, int cr, uint32_t val);
+/* Request that the current block stops and the loop re-examines the state
+ * (mode change by a device, SMC). */
+void x86_set_ferr(CPUX86State *env, bool level);
+X86CPU *x86_env_cpu(CPUX86State *env);
+/* Set up the engine state (code cache, TLB, address spaces); the CPU
+ * device does it in instance_init. */
+void x86_env_init(CPUX86State *env, CPUState *cs, AddressSpace *as, AddressSpace *io_as);
+/* The engine entry points the CPU class wraps (x86-exec.c). */
+int64_t x86_cpu_exec(CPUX86State *env, int64_t max_insns);
+bool x86_cpu_has_work(CPUX86State *env);
+uint64_t x86_insns_now(CPUX86State *env);
+
+/* Far control transfers and task switches (x86-far.c, x86-task.c). */
+void x86_far_jmp(CPUX86State *env, uint16_t sel, uint32_t off, uint32_t next_eip);
+void x86_far_call(CPUX86State *env, uint16_t sel, uint32_t off, bool o32,
+                  uint32_t next_eip);
+void x86_far_ret(CPUX86State *env, bool o32, uint16_t extra);
+void x86_iret(CPUX86State *env, bool o32);
+enum { TS_JMP, TS_CALL, TS_IRET, TS_INT };
+void x86_task_switch(CPUX86State *env, uint16_t sel, uint32_t lo, uint32_t hi, int source,
+                     uint32_t next_eip);
+void x86_sysenter(CPUX86State *env);
+void x86_sysexit(CPUX86State *env);
+
+#endif

@@ -1,0 +1,361 @@
+/*
+ * Data movement: MOV in all its forms, MOVZX/MOVSX, LEA, XCHG, CMOVcc,
+ * SETcc, the stack (PUSH/POP, PUSHA/POPA, ENTER/LEAVE), segment register
+ * moves and loads of far pointers, XLAT, LAHF/SAHF.  Semantics from the
+ * Intel SDM vol. 2 instruction pages.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "cpu/x86-ops.h"
+
+X86_ALWAYS_INLINE uint32_t ea_rd(CPUX86State *env, const X86Insn *in, int size)
+{
+    return x86_lin_rd(env, in->seg, x86_ea(env, in), size);
+}
+
+X86_ALWAYS_INLINE uint32_t ea_wr(CPUX86State *env, const X86Insn *in, int size)
+{
+    return x86_lin_wr(env, in->seg, x86_ea(env, in), size);
+}
+
+/* ---- MOV ---- */
+
+#define MOV_DEFS(sz)                                                                      \
+    static void mov_rr_##sz(CPUX86State *env, const X86Insn *in)                          \
+    { wr_reg(env, in->rm, sz, rd_reg(env, in->reg, sz)); }                                \
+    static void mov_st_##sz(CPUX86State *env, const X86Insn *in)                          \
+    { x86_st(env, ea_wr(env, in, sz), rd_reg(env, in->reg, sz), sz); }                    \
+    static void mov_ld_##sz(CPUX86State *env, const X86Insn *in)                          \
+    { wr_reg(env, in->reg, sz, x86_ld(env, ea_rd(env, in, sz), sz)); }                    \
+    static void mov_ri_##sz(CPUX86State *env, const X86Insn *in)                          \
+    { wr_reg(env, in->rm, sz, in->imm); }                                                 \
+    static void mov_mi_##sz(CPUX86State *env, const X86Insn *in)                          \
+    { x86_st(env, ea_wr(env, in, sz), in->imm, sz); }
+MOV_DEFS(1) MOV_DEFS(2) MOV_DEFS(4)
+
+#define MOV_ROW(sz) { mov_rr_##sz, mov_st_##sz, mov_ld_##sz, mov_ri_##sz, mov_mi_##sz }
+const X86Handler x86_h_mov[3][5] = { MOV_ROW(1), MOV_ROW(2), MOV_ROW(4) };
+
+/* ---- MOVZX / MOVSX: [sign][source 8/16][dest 16/32][reg/mem] ---- */
+
+X86_ALWAYS_INLINE void movx(CPUX86State *env, const X86Insn *in, bool sx, int ssz, int dsz,
+                            bool mem)
+{
+    uint32_t v = mem ? x86_ld(env, ea_rd(env, in, ssz), ssz) : rd_reg(env, in->rm, ssz);
+    if (sx) {
+        v = (uint32_t)x86_sext(v, ssz);
+    }
+    wr_reg(env, in->reg, dsz, v);
+}
+
+#define MOVX_DEFS(sx, ssz, dsz)                                                           \
+    static void movx_r_##sx##_##ssz##_##dsz(CPUX86State *env, const X86Insn *in)          \
+    { movx(env, in, sx, ssz, dsz, false); }                                               \
+    static void movx_m_##sx##_##ssz##_##dsz(CPUX86State *env, const X86Insn *in)          \
+    { movx(env, in, sx, ssz, dsz, true); }
+MOVX_DEFS(0, 1, 2) MOVX_DEFS(0, 1, 4) MOVX_DEFS(0, 2, 2) MOVX_DEFS(0, 2, 4)
+MOVX_DEFS(1, 1, 2) MOVX_DEFS(1, 1, 4) MOVX_DEFS(1, 2, 2) MOVX_DEFS(1, 2, 4)
+
+#define MOVX_PAIR(sx, ssz, dsz) { movx_r_##sx##_##ssz##_##dsz, movx_m_##sx##_##ssz##_##dsz }
+const X86Handler x86_h_movx[2][2][2][2] = {
+    { { MOVX_PAIR(0, 1, 2), MOVX_PAIR(0, 1, 4) }, { MOVX_PAIR(0, 2, 2), MOVX_PAIR(0, 2, 4) } },
+    { { MOVX_PAIR(1, 1, 2), MOVX_PAIR(1, 1, 4) }, { MOVX_PAIR(1, 2, 2), MOVX_PAIR(1, 2, 4) } },
+};
+
+/* ---- LEA ---- */
+
+static void lea_2(CPUX86State *env, const X86Insn *in)
+{
+    wr_reg(env, in->reg, 2, x86_ea(env, in));
+}
+
+static void lea_4(CPUX86State *env, const X86Insn *in)
+{
+    env->regs[in->reg] = x86_ea(env, in);
+}
+
+const X86Handler x86_h_lea[2] = { lea_2, lea_4 };
+
+/* ---- XCHG ---- */
+
+void x86_op_xchg(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    uint32_t r = rd_reg(env, in->reg, size);
+    if (in->flags & IF_MEM) {
+        uint32_t lin = ea_wr(env, in, size);
+        uint32_t m = x86_ld(env, lin, size);
+        x86_st(env, lin, r, size);
+        wr_reg(env, in->reg, size, m);
+    } else {
+        uint32_t m = rd_reg(env, in->rm, size);
+        wr_reg(env, in->rm, size, r);
+        wr_reg(env, in->reg, size, m);
+    }
+}
+
+/* ---- CMOVcc, SETcc ---- */
+
+X86_ALWAYS_INLINE void cmov(CPUX86State *env, const X86Insn *in, int cond, int size, bool mem)
+{
+    /* The source is read whatever the condition (SDM vol. 2A, CMOVcc). */
+    uint32_t v = mem ? x86_ld(env, ea_rd(env, in, size), size) : rd_reg(env, in->rm, size);
+    if (x86_cond(env, cond)) {
+        wr_reg(env, in->reg, size, v);
+    }
+}
+
+X86_ALWAYS_INLINE void setcc(CPUX86State *env, const X86Insn *in, int cond, bool mem)
+{
+    uint32_t v = x86_cond(env, cond);
+    if (mem) {
+        x86_st(env, ea_wr(env, in, 1), v, 1);
+    } else {
+        wr_reg(env, in->rm, 1, v);
+    }
+}
+
+#define CC_DEFS(c)                                                                        \
+    static void cmov_r2_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 2, false); } \
+    static void cmov_m2_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 2, true); }  \
+    static void cmov_r4_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 4, false); } \
+    static void cmov_m4_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 4, true); }  \
+    static void set_r_##c(CPUX86State *env, const X86Insn *in) { setcc(env, in, c, false); }     \
+    static void set_m_##c(CPUX86State *env, const X86Insn *in) { setcc(env, in, c, true); }
+CC_DEFS(0) CC_DEFS(1) CC_DEFS(2) CC_DEFS(3) CC_DEFS(4) CC_DEFS(5) CC_DEFS(6) CC_DEFS(7)
+CC_DEFS(8) CC_DEFS(9) CC_DEFS(10) CC_DEFS(11) CC_DEFS(12) CC_DEFS(13) CC_DEFS(14) CC_DEFS(15)
+
+#define CMOV_ROW(c) { { cmov_r2_##c, cmov_m2_##c }, { cmov_r4_##c, cmov_m4_##c } }
+const X86Handler x86_h_cmov[16][2][2] = {
+    CMOV_ROW(0), CMOV_ROW(1), CMOV_ROW(2), CMOV_ROW(3), CMOV_ROW(4), CMOV_ROW(5),
+    CMOV_ROW(6), CMOV_ROW(7), CMOV_ROW(8), CMOV_ROW(9), CMOV_ROW(10), CMOV_ROW(11),
+    CMOV_ROW(12), CMOV_ROW(13), CMOV_ROW(14), CMOV_ROW(15),
+};
+#define SET_ROW(c) { set_r_##c, set_m_##c }
+const X86Handler x86_h_setcc[16][2] = {
+    SET_ROW(0), SET_ROW(1), SET_ROW(2), SET_ROW(3), SET_ROW(4), SET_ROW(5), SET_ROW(6),
+    SET_ROW(7), SET_ROW(8), SET_ROW(9), SET_ROW(10), SET_ROW(11), SET_ROW(12), SET_ROW(13),
+    SET_ROW(14), SET_ROW(15),
+};
+
+/* ---- PUSH / POP ---- */
+
+static void push_r2(CPUX86State *env, const X86Insn *in)
+{
+    x86_push(env, rd_reg(env, in->rm, 2), 2);
+}
+
+static void push_r4(CPUX86State *env, const X86Insn *in)
+{
+    x86_push(env, env->regs[in->rm], 4);
+}
+
+static void pop_r2(CPUX86State *env, const X86Insn *in)
+{
+    uint32_t v = x86_pop(env, 2);
+    wr_reg(env, in->rm, 2, v);
+}
+
+static void pop_r4(CPUX86State *env, const X86Insn *in)
+{
+    uint32_t v = x86_pop(env, 4);
+    env->regs[in->rm] = v;
+}
+
+static void push_i2(CPUX86State *env, const X86Insn *in)
+{
+    x86_push(env, in->imm, 2);
+}
+
+static void push_i4(CPUX86State *env, const X86Insn *in)
+{
+    x86_push(env, in->imm, 4);
+}
+
+/* [16/32] */
+const X86Handler x86_h_push_reg[2] = { push_r2, push_r4 };
+const X86Handler x86_h_pop_reg[2] = { pop_r2, pop_r4 };
+const X86Handler x86_h_push_imm[2] = { push_i2, push_i4 };
+
+void x86_op_push_rm(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    uint32_t v = (in->flags & IF_MEM) ? x86_ld(env, ea_rd(env, in, size), size)
+                                       : rd_reg(env, in->rm, size);
+    x86_push(env, v, size);
+}
+
+void x86_op_pop_rm(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    uint32_t old = env->regs[R_ESP];
+    uint32_t v = x86_pop(env, size);
+    if (in->flags & IF_MEM) {
+        /* The address is computed with ESP already incremented (SDM
+         * vol. 2B, POP); undo the increment if the store faults. */
+        uint32_t nsp = env->regs[R_ESP];
+        uint32_t off = x86_ea(env, in);
+        env->regs[R_ESP] = old;
+        x86_st(env, x86_lin_wr(env, in->seg, off, size), v, size);
+        env->regs[R_ESP] = nsp;
+    } else {
+        wr_reg(env, in->rm, size, v);
+    }
+}
+
+/* PUSH Sreg: a 32-bit push writes only the selector's 16 bits on the P6
+ * and later (SDM vol. 2B, PUSH). */
+void x86_op_push_sreg(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    uint16_t sel = env->segs[in->reg].sel;
+    if (size == 2) {
+        x86_push(env, sel, 2);
+        return;
+    }
+    uint32_t esp = env->regs[R_ESP];
+    uint32_t nsp = (esp - 4) & env->sp_mask;
+    x86_lin_wr(env, R_SS, nsp, 4);
+    x86_st_seg(env, R_SS, nsp, sel, 2);
+    env->regs[R_ESP] = (esp & ~env->sp_mask) | nsp;
+}
+
+/* The instruction after MOV SS/POP SS runs before any interrupt (SDM
+ * vol. 3A, 6.8.3). */
+static void inhibit_irq(CPUX86State *env)
+{
+    env->inhibit_irq_at = x86_insns_now(env) + 1;
+}
+
+void x86_op_pop_sreg(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    uint32_t esp = env->regs[R_ESP];
+    uint32_t v = x86_ld_seg(env, R_SS, esp & env->sp_mask, size);
+    x86_load_seg(env, in->reg, v);
+    env->regs[R_ESP] = (esp & ~env->sp_mask) | ((esp + size) & env->sp_mask);
+    if (in->reg == R_SS) {
+        inhibit_irq(env);
+    }
+}
+
+void x86_op_mov_sreg_rm(CPUX86State *env, const X86Insn *in)
+{
+    uint32_t v = (in->flags & IF_MEM) ? x86_ld(env, ea_rd(env, in, 2), 2)
+                                       : rd_reg(env, in->rm, 2);
+    x86_load_seg(env, in->reg, v);
+    if (in->reg == R_SS) {
+        inhibit_irq(env);
+    }
+}
+
+void x86_op_mov_rm_sreg(CPUX86State *env, const X86Insn *in)
+{
+    uint16_t sel = env->segs[in->reg].sel;
+    if (in->flags & IF_MEM) {
+        x86_st(env, ea_wr(env, in, 2), sel, 2);
+    } else {
+        /* 32-bit register destination: zero-extended on the P6. */
+        wr_reg(env, in->rm, in->osz, sel);
+    }
+}
+
+/* LDS/LES/LFS/LGS/LSS: the segment register is in imm2. */
+void x86_op_lxs(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    uint32_t off = x86_ea(env, in);
+    uint32_t lin = x86_lin_rd(env, in->seg, off, size + 2);
+    uint32_t v = x86_ld(env, lin, size);
+    uint16_t sel = x86_ld(env, lin + size, 2);
+    x86_load_seg(env, in->imm2, sel);
+    wr_reg(env, in->reg, size, v);
+    if (in->imm2 == R_SS) {
+        inhibit_irq(env);
+    }
+}
+
+void x86_op_xlat(CPUX86State *env, const X86Insn *in)
+{
+    uint32_t off = (env->regs[R_EBX] + (env->regs[R_EAX] & 0xff)) &
+                   ((in->flags & IF_ASZ32) ? 0xffffffffu : 0xffffu);
+    wr_reg(env, 0, 1, x86_ld_seg(env, in->seg, off, 1));
+}
+
+void x86_op_lahf(CPUX86State *env, const X86Insn *in)
+{
+    wr_reg(env, 1 /* AH */, 1, x86_get_eflags(env) & 0xff);
+}
+
+void x86_op_sahf(CPUX86State *env, const X86Insn *in)
+{
+    uint32_t ah = (env->regs[R_EAX] >> 8) & 0xff;
+    x86_set_eflags(env, ah, CC_S | CC_Z | CC_A | CC_P | CC_C);
+}
+
+/* ---- PUSHA/POPA, ENTER/LEAVE ---- */
+
+void x86_op_pusha(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    X86Stack st;
+    x86_stack_from_cache(env, &st, &env->segs[R_SS], env->regs[R_ESP], env->cpl, 0);
+    for (int r = R_EAX; r <= R_EDI; r++) {
+        x86_stack_push(env, &st, env->regs[r], size);
+    }
+    x86_stack_commit(env, &st);
+}
+
+void x86_op_popa(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    X86Stack st;
+    uint32_t v[8];
+    x86_stack_from_cache(env, &st, &env->segs[R_SS], env->regs[R_ESP], env->cpl, 0);
+    for (int r = R_EDI; r >= R_EAX; r--) {
+        v[r] = x86_stack_pop(env, &st, size);
+    }
+    for (int r = R_EAX; r <= R_EDI; r++) {
+        if (r != R_ESP) {
+            wr_reg(env, r, size, v[r]);
+        }
+    }
+    x86_stack_commit(env, &st);
+}
+
+void x86_op_enter(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    unsigned level = in->imm2 & 31;
+    uint32_t alloc = in->imm & 0xffff;
+    X86Stack st;
+    x86_stack_from_cache(env, &st, &env->segs[R_SS], env->regs[R_ESP], env->cpl, 0);
+    x86_stack_push(env, &st, env->regs[R_EBP], size);
+    uint32_t frame = st.sp;
+    if (level) {
+        uint32_t bp = env->regs[R_EBP];
+        for (unsigned i = 1; i < level; i++) {
+            bp = (bp & ~st.mask) | ((bp - size) & st.mask);
+            uint32_t v = x86_ld_seg(env, R_SS, bp & st.mask, size);
+            x86_stack_push(env, &st, v, size);
+        }
+        x86_stack_push(env, &st, frame, size);
+    }
+    /* The allocated area must be writable too (SDM vol. 2A, ENTER). */
+    uint32_t nsp = (st.sp & ~st.mask) | ((st.sp - alloc) & st.mask);
+    if (alloc) {
+        x86_lin_wr(env, R_SS, nsp & st.mask, 1);
+    }
+    st.sp = nsp;
+    wr_reg(env, R_EBP, size, frame);
+    x86_stack_commit(env, &st);
+}
+
+void x86_op_leave(CPUX86State *env, const X86Insn *in)
+{
+    int size = in->osz;
+    uint32_t bp = env->regs[R_EBP] & env->sp_mask;
+    uint32_t v = x86_ld_seg(env, R_SS, bp, size);
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~env->sp_mask) | ((bp + size) & env->sp_mask);
+    wr_reg(env, R_EBP, size, v);
+}

@@ -1,0 +1,262 @@
+/*
+ * The x86 CPU as a device: its types (the abstract "x86-cpu" and one type
+ * per model), GPIO lines, the "intc" link, realize/reset, and the CPUClass
+ * methods the main loop calls.  The execution engine itself knows nothing
+ * of this layer.
+ *
+ * Lines:
+ *   in  "intr"   level, INTR from the interrupt controller
+ *   in  "nmi"    edge (0 -> 1), NMI
+ *   in  "a20"    level, 1 = A20 gate enabled.  The CPU starts with it
+ *                enabled, as QEMU and Bochs do: PC firmware expects to
+ *                run its first code above 1 MiB aliased at F0000 either
+ *                way, and a board that models the gate (8042 output port,
+ *                port 92h) drives this line from reset on.
+ *   in  "ignne"  level, IGNNE#: while high, FERR# is released
+ *   out "ferr"   FERR#: an unmasked x87 exception is pending and CR0.NE=0
+ *                (the PC wires it to IRQ13)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <cardcage/intc.h>
+#include <cardcage/module.h>
+#include <cardcage/property.h>
+#include "cpu/x86-model.h"
+#include "timer/clock-internal.h"
+
+
+/* ---- GPIO inputs ---- */
+
+static void x86_intr_in(void *opaque, int n, int level)
+{
+    CPUState *cs = CPU(opaque);
+    if (level) {
+        cpu_interrupt(cs, CPU_INTERRUPT_HARD);
+    } else {
+        cpu_reset_interrupt(cs, CPU_INTERRUPT_HARD);
+    }
+}
+
+static void x86_nmi_in(void *opaque, int n, int level)
+{
+    X86CPU *cpu = X86_CPU(opaque);
+    /* Edge-triggered: latch on the rising edge (SDM vol. 3A, 6.7). */
+    if (level && !cpu->nmi_level) {
+        cpu_interrupt(CPU(cpu), CPU_INTERRUPT_NMI);
+    }
+    cpu->nmi_level = level;
+}
+
+static void x86_a20_in(void *opaque, int n, int level)
+{
+    X86CPU *cpu = X86_CPU(opaque);
+    uint32_t mask = level ? 0xffffffffu : ~(1u << 20);
+    if (mask != cpu->env.a20_mask) {
+        cpu->env.a20_mask = mask;
+        /* Every cached translation may now be wrong; leave the running
+         * block (no chaining) and refill the TLB. */
+        x86_tlb_flush(&cpu->env);
+        cpu_interrupt(CPU(cpu), 0);
+    }
+}
+
+static void x86_ignne_in(void *opaque, int n, int level)
+{
+    X86CPU *cpu = X86_CPU(opaque);
+    cpu->env.ignne = level;
+    if (level) {
+        x86_set_ferr(&cpu->env, false);
+    }
+}
+
+/* ---- memory map notifications ---- */
+
+static void x86_map_changed(void *opaque)
+{
+    X86CPU *cpu = opaque;
+    x86_tlb_flush(&cpu->env);
+    cpu_interrupt(CPU(cpu), CPU_INTERRUPT_FLUSH);
+}
+
+static void x86_code_written(void *opaque, hwaddr addr, hwaddr len)
+{
+    X86CPU *cpu = opaque;
+    if (addr > 0xffffffffu) {
+        return;
+    }
+    if (len > 0x100000000ull - addr) {
+        len = 0x100000000ull - addr;
+    }
+    while (len) {
+        uint32_t chunk = len > 0x10000000 ? 0x10000000 : (uint32_t)len;
+        x86_tb_invalidate_phys(&cpu->env, (uint32_t)addr, chunk);
+        addr += chunk;
+        len -= chunk;
+    }
+}
+
+static uint64_t x86_icount_source(void *opaque)
+{
+    return x86_insns_now(&X86_CPU(opaque)->env);
+}
+
+/* ---- CPUClass methods ---- */
+
+static int64_t x86_cpu_exec_cb(CPUState *cs, int64_t max_insns)
+{
+    return x86_cpu_exec(&X86_CPU(cs)->env, max_insns);
+}
+
+static bool x86_cpu_has_work_cb(CPUState *cs)
+{
+    return x86_cpu_has_work(&X86_CPU(cs)->env);
+}
+
+static void x86_cpu_dump_cb(CPUState *cs, FILE *out)
+{
+    x86_cpu_dump_state(&X86_CPU(cs)->env, out);
+}
+
+static uint64_t x86_cpu_get_insns(CPUState *cs)
+{
+    return x86_insns_now(&X86_CPU(cs)->env);
+}
+
+static bool x86_cpu_parse_feature(CPUState *cs, const char *item, Error **errp)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    if (DEVICE(cs)->realized) {
+        error_setg(errp, "CPU features cannot change once the CPU is running");
+        return false;
+    }
+    if (!x86_cpu_parse_feature_item(&cpu->env, item, errp)) {
+        return false;
+    }
+    cpu->env.fpu_present = cpu->env.cpuid_features & 1;
+    return true;
+}
+
+/* ---- life cycle ---- */
+
+static void x86_cpu_instance_init(Object *obj)
+{
+    X86CPU *cpu = X86_CPU(obj);
+    X86CPUClass *xcc = X86_CPU_GET_CLASS(obj);
+    CPUX86State *env = &cpu->env;
+    x86_env_init(env, CPU(obj), address_space_memory(), address_space_io());
+    if (xcc->model) {
+        x86_cpu_apply_model(env, xcc->model);
+    }
+    env->fpu_present = env->cpuid_features & 1;
+    device_init_gpio_in_named(DEVICE(obj), x86_intr_in, "intr", 1);
+    device_init_gpio_in_named(DEVICE(obj), x86_nmi_in, "nmi", 1);
+    device_init_gpio_in_named(DEVICE(obj), x86_a20_in, "a20", 1);
+    device_init_gpio_in_named(DEVICE(obj), x86_ignne_in, "ignne", 1);
+    device_init_gpio_out_named(DEVICE(obj), &cpu->ferr_out, "ferr", 1);
+    x86_cpu_reset_state(env);
+}
+
+static bool x86_cpu_realize(DeviceState *dev, Error **errp)
+{
+    X86CPU *cpu = X86_CPU(dev);
+    CPUX86State *env = &cpu->env;
+    env->intc = cpu->intc_link;
+    env->ferr_irq = cpu->ferr_out;
+    cpu->map_listener = memory_add_map_listener(x86_map_changed, cpu);
+    memory_set_code_write_hook(x86_code_written, cpu);
+    clock_set_icount_source(x86_icount_source, cpu);
+    cpu_list_add(CPU(dev));
+    x86_cpu_reset_state(env);
+    return true;
+}
+
+static void x86_cpu_unrealize(DeviceState *dev)
+{
+    X86CPU *cpu = X86_CPU(dev);
+    if (cpu->map_listener) {
+        memory_remove_map_listener(cpu->map_listener);
+        cpu->map_listener = NULL;
+    }
+    memory_set_code_write_hook(NULL, NULL);
+    clock_set_icount_source(NULL, NULL);
+    cpu_list_remove(CPU(dev));
+}
+
+static void x86_cpu_reset(DeviceState *dev)
+{
+    X86CPU *cpu = X86_CPU(dev);
+    cpu->env.intc = cpu->intc_link;
+    cpu->env.ferr_irq = cpu->ferr_out;
+    x86_cpu_reset_state(&cpu->env);
+    if (log_enabled(LOG_CPU_RESET)) {
+        log_printf("x86: CPU reset\n");
+        x86_cpu_dump_state(&cpu->env, stderr);
+    }
+}
+
+static void x86_cpu_finalize(Object *obj)
+{
+    X86CPU *cpu = X86_CPU(obj);
+    x86_code_cache_free(cpu->env.code);
+    cpu->env.code = NULL;
+}
+
+static const Property x86_cpu_properties[] = {
+    DEFINE_PROP_LINK("intc", X86CPU, intc_link, TYPE_INTERRUPT_ACK,
+                     "the interrupt controller asked for the vector (INTA) when "
+                     "INTR is accepted"),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void x86_cpu_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    CPUClass *cc = CPU_CLASS(oc);
+    dc->desc = "x86 CPU";
+    dc->realize = x86_cpu_realize;
+    dc->unrealize = x86_cpu_unrealize;
+    dc->reset = x86_cpu_reset;
+    device_class_set_props(dc, x86_cpu_properties);
+    cc->exec = x86_cpu_exec_cb;
+    cc->has_work = x86_cpu_has_work_cb;
+    cc->dump_state = x86_cpu_dump_cb;
+    cc->get_insns = x86_cpu_get_insns;
+    cc->parse_feature = x86_cpu_parse_feature;
+    cc->list = x86_cpu_list_models;
+    cc->model_suffix = X86_CPU_MODEL_SUFFIX;
+}
+
+static void x86_cpu_model_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    X86CPUClass *xcc = X86_CPU_CLASS(oc);
+    xcc->model = data;
+    dc->desc = xcc->model->desc;
+}
+
+#define MODEL_TYPE(idx, tname)                                                 \
+    {                                                                          \
+        .name = tname X86_CPU_MODEL_SUFFIX,                                    \
+        .parent = TYPE_X86_CPU,                                                \
+        .class_init = x86_cpu_model_class_init,                                \
+        .class_data = (void *)&x86_models[idx],                                \
+    }
+
+static const TypeInfo x86_cpu_types[] = {
+    {
+        .name = TYPE_X86_CPU,
+        .parent = TYPE_CPU,
+        .abstract = true,
+        .instance_size = sizeof(X86CPU),
+        .instance_init = x86_cpu_instance_init,
+        .instance_finalize = x86_cpu_finalize,
+        .class_size = sizeof(X86CPUClass),
+        .class_init = x86_cpu_class_init,
+    },
+    /* Same order as x86_models[] (x86-cpuid.c). */
+    MODEL_TYPE(0, "486"),
+    MODEL_TYPE(1, "pentium"),
+    MODEL_TYPE(2, "pentium2"),
+};
+
+DEFINE_TYPES(x86_cpu_types)

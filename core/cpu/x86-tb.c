@@ -1,0 +1,432 @@
+/*
+ * The code cache: translated blocks keyed by the physical address of their
+ * first byte and the mode they were decoded in, and the per-page records
+ * that let a write to guest code (by the CPU or by DMA) drop exactly the
+ * blocks it changes.
+ *
+ * Blocks and their decoded instructions live in two arenas that are only
+ * ever emptied as a whole (x86_tb_flush, at a block boundary), so a block
+ * that is invalidated while it runs, or while another block still chains
+ * to it, stays readable: it is just marked invalid and unlinked.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <cardcage/error.h>
+#include "cpu/x86-internal.h"
+
+#define TB_HASH_BITS 16
+#define TB_HASH_SIZE (1u << TB_HASH_BITS)
+#define CODE_MAX_TBS (1u << 17)
+#define CODE_MAX_INSNS (1u << 21)
+/* Physical pages are tracked in a two-level table: 1024 x 1024 pages of
+ * 4 KiB cover the 32-bit physical address space. */
+#define L1_BITS 10
+#define L2_BITS 10
+/* Each page has a 64-bit map of which 64-byte chunks hold code. */
+#define CHUNK_SHIFT 6
+
+typedef struct PageDesc {
+    uintptr_t first;       /* tagged X86TB pointer: low bit = which page of it */
+    uint64_t code_map;
+} PageDesc;
+
+struct X86CodeCache {
+    X86TB *hash[TB_HASH_SIZE];
+    X86TB *tbs;
+    uint32_t ntbs;
+    X86Insn *insns;
+    uint32_t ninsns;
+    PageDesc *l1[1u << L1_BITS];
+    uint64_t generation;         /* bumped by every flush */
+    X86TB scratch;               /* a block that is not cached (MMIO code) */
+    X86Insn scratch_insn;
+};
+
+X86CodeCache *x86_code_cache_new(void)
+{
+    X86CodeCache *cc = g_new0(X86CodeCache, 1);
+    cc->tbs = g_new0(X86TB, CODE_MAX_TBS);
+    cc->insns = g_new0(X86Insn, CODE_MAX_INSNS);
+    return cc;
+}
+
+void x86_code_cache_free(X86CodeCache *cc)
+{
+    if (!cc) {
+        return;
+    }
+    for (unsigned i = 0; i < (1u << L1_BITS); i++) {
+        g_free(cc->l1[i]);
+    }
+    g_free(cc->tbs);
+    g_free(cc->insns);
+    g_free(cc);
+}
+
+static PageDesc *page_find(X86CodeCache *cc, uint32_t page, bool alloc)
+{
+    uint32_t pn = page >> 12;
+    PageDesc **l2 = &cc->l1[pn >> L2_BITS];
+    if (!*l2) {
+        if (!alloc) {
+            return NULL;
+        }
+        *l2 = g_new0(PageDesc, 1u << L2_BITS);
+    }
+    return &(*l2)[pn & ((1u << L2_BITS) - 1)];
+}
+
+uint64_t x86_code_generation(CPUX86State *env)
+{
+    return env->code->generation;
+}
+
+void x86_tb_flush(CPUX86State *env)
+{
+    X86CodeCache *cc = env->code;
+    memset(cc->hash, 0, sizeof(cc->hash));
+    for (unsigned i = 0; i < (1u << L1_BITS); i++) {
+        if (cc->l1[i]) {
+            memset(cc->l1[i], 0, sizeof(PageDesc) << L2_BITS);
+        }
+    }
+    cc->ntbs = 0;
+    cc->ninsns = 0;
+    cc->generation++;
+    /* Pages lost their code: fast writes may go there again. */
+    x86_tlb_flush(env);
+}
+
+static inline uint32_t tb_hash(uint32_t phys, uint32_t hflags)
+{
+    uint32_t h = phys * 0x9e3779b1u ^ hflags * 0x85ebca6bu;
+    return h >> (32 - TB_HASH_BITS);
+}
+
+/* Bytes of the block on its first page, and on its second. */
+static void tb_extent(const X86TB *tb, uint32_t *len1, uint32_t *len2)
+{
+    uint32_t room = 0x1000 - (tb->phys & 0xfff);
+    *len1 = tb->size < room ? tb->size : room;
+    *len2 = tb->size - *len1;
+}
+
+static uint64_t chunk_bits(uint32_t off, uint32_t len)
+{
+    if (len == 0) {
+        return 0;
+    }
+    uint32_t first = off >> CHUNK_SHIFT, last = (off + len - 1) >> CHUNK_SHIFT;
+    uint64_t hi = last >= 63 ? ~0ull : ((1ull << (last + 1)) - 1);
+    return hi & ~((1ull << first) - 1);
+}
+
+static void page_add_tb(CPUX86State *env, uint32_t page, X86TB *tb, int n, uint32_t off,
+                        uint32_t len)
+{
+    PageDesc *pd = page_find(env->code, page, true);
+    bool had_code = pd->code_map != 0;
+    tb->page_next[n] = (X86TB *)pd->first;
+    pd->first = (uintptr_t)tb | n;
+    pd->code_map |= chunk_bits(off, len);
+    if (!had_code) {
+        x86_tlb_protect_code_page(env, page);
+    }
+}
+
+static void tb_unlink_page(X86CodeCache *cc, uint32_t page, X86TB *tb, int n)
+{
+    PageDesc *pd = page_find(cc, page, false);
+    if (!pd) {
+        return;
+    }
+    uintptr_t *pp = &pd->first;
+    while (*pp) {
+        X86TB *t = (X86TB *)(*pp & ~(uintptr_t)1);
+        int tn = *pp & 1;
+        if (t == tb && tn == n) {
+            *pp = (uintptr_t)t->page_next[tn];
+            break;
+        }
+        pp = (uintptr_t *)&t->page_next[tn];
+    }
+}
+
+static void page_rebuild_map(PageDesc *pd, uint32_t page)
+{
+    uint64_t map = 0;
+    for (uintptr_t p = pd->first; p;) {
+        X86TB *t = (X86TB *)(p & ~(uintptr_t)1);
+        int n = p & 1;
+        uint32_t len1, len2;
+        tb_extent(t, &len1, &len2);
+        if (n == 0) {
+            map |= chunk_bits(t->phys & 0xfff, len1);
+        } else {
+            map |= chunk_bits(0, len2);
+        }
+        p = (uintptr_t)t->page_next[n];
+    }
+    (void)page;
+    pd->code_map = map;
+}
+
+static void tb_invalidate(CPUX86State *env, X86TB *tb)
+{
+    X86CodeCache *cc = env->code;
+    if (!tb->valid) {
+        return;
+    }
+    tb->valid = false;
+    X86TB **pp = &cc->hash[tb_hash(tb->phys, tb->hflags)];
+    while (*pp) {
+        if (*pp == tb) {
+            *pp = tb->hash_next;
+            break;
+        }
+        pp = &(*pp)->hash_next;
+    }
+    tb_unlink_page(cc, tb->phys & 0xfffff000u, tb, 0);
+    if (tb->phys_page2 != TLB_INVALID) {
+        tb_unlink_page(cc, tb->phys_page2, tb, 1);
+    }
+    if (tb == env->cur_tb) {
+        /* The running block changed under itself: finish the current
+         * instruction, then look up fresh code (SDM vol. 3A, 8.1.3). */
+        env->blk_end = env->cur + 1;
+        env->smc_hit = true;
+    }
+}
+
+bool x86_page_has_code(CPUX86State *env, uint32_t phys_page)
+{
+    PageDesc *pd = page_find(env->code, phys_page, false);
+    return pd && pd->code_map;
+}
+
+bool x86_phys_has_code(CPUX86State *env, uint32_t pa, uint32_t len)
+{
+    PageDesc *pd = page_find(env->code, pa & 0xfffff000u, false);
+    if (!pd || !pd->code_map) {
+        return false;
+    }
+    uint32_t off = pa & 0xfff;
+    if (off + len > 0x1000) {
+        len = 0x1000 - off;
+    }
+    return (pd->code_map & chunk_bits(off, len)) != 0;
+}
+
+static void invalidate_page_range(CPUX86State *env, uint32_t page, uint32_t off, uint32_t len)
+{
+    PageDesc *pd = page_find(env->code, page, false);
+    if (!pd || !(pd->code_map & chunk_bits(off, len))) {
+        return;
+    }
+    uint32_t start = page + off, end = page + off + len;
+    uintptr_t p = pd->first;
+    while (p) {
+        X86TB *t = (X86TB *)(p & ~(uintptr_t)1);
+        int n = p & 1;
+        p = (uintptr_t)t->page_next[n];
+        uint32_t len1, len2, s, e;
+        tb_extent(t, &len1, &len2);
+        if (n == 0) {
+            s = t->phys;
+            e = t->phys + len1;
+        } else {
+            s = t->phys_page2;
+            e = t->phys_page2 + len2;
+        }
+        if (s < end && start < e) {
+            tb_invalidate(env, t);
+        }
+    }
+    page_rebuild_map(pd, page);
+}
+
+void x86_tb_invalidate_phys(CPUX86State *env, uint32_t pa, uint32_t len)
+{
+    while (len) {
+        uint32_t page = pa & 0xfffff000u, off = pa & 0xfff;
+        uint32_t n = 0x1000 - off;
+        if (n > len) {
+            n = len;
+        }
+        invalidate_page_range(env, page, off, n);
+        pa += n;
+        len -= n;
+    }
+}
+
+/* ---- translation ---- */
+
+/* Read up to n bytes of code at physical pa into buf (any memory type). */
+static void read_code_bytes(CPUX86State *env, uint32_t pa, uint8_t *buf, uint32_t n)
+{
+    const uint8_t *host = x86_phys_code_ptr(env, pa);
+    if (host) {
+        memcpy(buf, host + (pa & 0xfff), n);
+    } else {
+        address_space_read(env->as, pa, buf, n);
+    }
+}
+
+static X86TB *tb_alloc(X86CodeCache *cc)
+{
+    if (cc->ntbs >= CODE_MAX_TBS || cc->ninsns + TB_MAX_INSNS > CODE_MAX_INSNS) {
+        return NULL;
+    }
+    X86TB *tb = &cc->tbs[cc->ntbs++];
+    memset(tb, 0, sizeof(*tb));
+    tb->insns = &cc->insns[cc->ninsns];
+    return tb;
+}
+
+/*
+ * Decode the block at the current CS:EIP, whose first byte is at physical
+ * address phys.  Faults (a #PF on the second page of a first instruction
+ * that crosses pages) are raised as the fetch would raise them; a #GP for
+ * an instruction that runs past the CS limit or is too long is raised by
+ * the decoded instruction itself when it executes.
+ */
+static X86TB *tb_translate(CPUX86State *env, uint32_t pc, uint32_t phys)
+{
+    X86CodeCache *cc = env->code;
+    const SegmentCache *cs_seg = &env->segs[R_CS];
+    const uint8_t *page_host = x86_phys_code_ptr(env, phys);
+    X86TB *tb = NULL;
+    if (page_host) {
+        tb = tb_alloc(cc);
+        if (!tb) {
+            x86_tb_flush(env);
+            tb = tb_alloc(cc);
+        }
+    }
+    if (!tb) {
+        tb = &cc->scratch;
+        memset(tb, 0, sizeof(*tb));
+        tb->insns = &cc->scratch_insn;
+    }
+    tb->pc = pc;
+    tb->cs_base = cs_seg->base;
+    tb->eip = env->eip;
+    tb->hflags = env->hflags;
+    tb->phys = phys;
+    tb->phys_page2 = TLB_INVALID;
+    tb->cacheable = tb != &cc->scratch;
+    unsigned max_insns = tb->cacheable ? TB_MAX_INSNS : 1;
+    if (env->hflags & HF_TF) {
+        max_insns = 1;
+    }
+
+    X86DecodeCtx ctx = { .env = env, .hflags = env->hflags };
+    uint32_t eip = env->eip;
+    uint32_t size = 0;
+    uint8_t buf[16];
+    unsigned n = 0;
+    while (n < max_insns) {
+        X86Insn *in = &tb->insns[n];
+        uint32_t page_left = 0x1000 - ((phys + size) & 0xfff);
+        /* Bytes within the CS limit: offsets eip..limit. */
+        uint64_t lim_left = (uint64_t)cs_seg->limit - eip + 1;
+        if (eip > cs_seg->limit) {
+            lim_left = 0;
+        }
+        uint32_t avail = page_left < lim_left ? page_left : (uint32_t)lim_left;
+        if (page_host) {
+            ctx.code = page_host + ((phys + size) & 0xfff);
+        } else {
+            uint32_t k = avail < 15 ? avail : 15;
+            read_code_bytes(env, phys + size, buf, k);
+            ctx.code = buf;
+        }
+        ctx.avail = avail;
+        ctx.eip = eip;
+        bool ends = false;
+        int r = x86_decode(&ctx, in, &ends);
+        if (r == 0) {
+            if (n > 0) {
+                break;          /* let the next block deal with it */
+            }
+            uint32_t want = lim_left < 15 ? (uint32_t)lim_left : 15;
+            if (want > page_left) {
+                /* Crosses into the next page: fetch it (may #PF). */
+                uint32_t phys2 = x86_translate_code(env, pc + page_left) & 0xfffff000u;
+                read_code_bytes(env, phys, buf, page_left);
+                read_code_bytes(env, phys2, buf + page_left, want - page_left);
+                ctx.code = buf;
+                ctx.avail = want;
+                r = x86_decode(&ctx, in, &ends);
+                tb->phys_page2 = phys2;
+                ends = true;
+            }
+            if (r == 0) {
+                /* The instruction runs past the CS limit: #GP(0) when it
+                 * executes (SDM vol. 3A, 6.15, interrupt 13). */
+                memset(in, 0, sizeof(*in));
+                in->fn = x86_op_raise_gp0;
+                in->eip = eip;
+                tb->phys_page2 = TLB_INVALID;
+                n = 1;
+                size = 1;
+                break;
+            }
+        }
+        if (r < 0) {
+            ends = true;    /* the decoder emitted a raising handler */
+        }
+        size += in->len;
+        eip += in->len;
+        n++;
+        if (ends || tb->phys_page2 != TLB_INVALID) {
+            break;
+        }
+    }
+    tb->ninsns = n;
+    tb->size = size;
+    tb->next_eip = env->hflags & HF_CS32 ? eip : (eip & 0xffff);
+    if (tb->insns[n - 1].len == 0) {
+        tb->next_eip = tb->insns[n - 1].eip;
+    }
+    if (log_enabled(LOG_IN_ASM)) {
+        log_printf("x86: translated block %08x (phys %08x) %u insns %u bytes\n",
+                   pc, phys, n, size);
+    }
+    if (!tb->cacheable) {
+        return tb;
+    }
+    cc->ninsns += n;
+    tb->valid = true;
+    uint32_t h = tb_hash(phys, tb->hflags);
+    tb->hash_next = cc->hash[h];
+    cc->hash[h] = tb;
+    uint32_t len1, len2;
+    tb_extent(tb, &len1, &len2);
+    page_add_tb(env, phys & 0xfffff000u, tb, 0, phys & 0xfff, len1);
+    if (tb->phys_page2 != TLB_INVALID) {
+        page_add_tb(env, tb->phys_page2, tb, 1, 0, len2);
+    }
+    return tb;
+}
+
+X86TB *x86_tb_find(CPUX86State *env)
+{
+    uint32_t cs_base = env->segs[R_CS].base;
+    uint32_t pc = cs_base + env->eip;
+    uint32_t phys = x86_translate_code(env, pc);
+    uint32_t hflags = env->hflags;
+    for (X86TB *tb = env->code->hash[tb_hash(phys, hflags)]; tb; tb = tb->hash_next) {
+        if (tb->phys == phys && tb->pc == pc && tb->cs_base == cs_base &&
+            tb->hflags == hflags) {
+            if (tb->phys_page2 != TLB_INVALID &&
+                (x86_translate_code(env, (pc & 0xfffff000u) + 0x1000) & 0xfffff000u) !=
+                    tb->phys_page2) {
+                continue;
+            }
+            return tb;
+        }
+    }
+    return tb_translate(env, pc, phys);
+}
