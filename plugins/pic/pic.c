@@ -19,7 +19,9 @@
  * vector.  With nothing left to deliver by then, the chip answers with IR7
  * of its own base and sets no ISR bit: the spurious IRQ7 of the master or
  * the spurious IRQ15 of the slave (the master's IR2 stays in service, as on
- * the hardware).
+ * the hardware).  The master's cascade input latches the rising edge of
+ * the slave's INT like any edge-triggered input, so a slave request that
+ * goes away before the CPU acknowledges ends as a spurious IRQ15.
  *
  * Power-on: the 8259A is undefined until initialised; both chips start
  * with every input masked and the PC's cascade wiring in ICW3.

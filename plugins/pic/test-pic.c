@@ -227,15 +227,16 @@ static void test_rotation(void **state)
     assert_int_equal(ack(), 0x09);
     cpu_outb(0x20, 0x20);
 
-    /* Set priority: IR6 lowest, so IR7 highest. */
+    /* Set priority: IR6 lowest, so IR7 highest and IR0 next. */
     cpu_outb(0x20, 0xc6);
+    pulse(1);
     pulse(0);
-    pulse(7);
-    assert_int_equal(ack(), 0x0f);
-    /* Non-specific EOI clears the highest priority in service, which in
-     * this order is 7 even with 0 also in service. */
     assert_int_equal(ack(), 0x08);
+    pulse(7);
+    assert_int_equal(ack(), 0x0f);          /* 7 nests above 0 */
     assert_int_equal(read_isr(0x20), 0x81);
+    /* Non-specific EOI clears the highest priority in service: 7, in
+     * this order, although 0 is in service too. */
     cpu_outb(0x20, 0x20);
     assert_int_equal(read_isr(0x20), 0x01);
     /* Rotate on specific EOI: EOI 0 and make 0 lowest. */
@@ -286,6 +287,8 @@ static void test_edge_and_level_via_elcr(void **state)
     line(11, 0);
     assert_int_equal(intr->level, 1);
     assert_int_equal(ack(), 0x73);
+    cpu_outb(0xa0, 0x20);
+    cpu_outb(0x20, 0x20);
     line(11, 1);
     assert_int_equal(ack(), 0x73);
     cpu_outb(0xa0, 0x20);
@@ -293,12 +296,19 @@ static void test_edge_and_level_via_elcr(void **state)
     assert_int_equal(intr->level, 0);          /* still high, no new edge */
     line(11, 0);
 
-    /* Level (IRQ10): the request follows the line. */
+    /* Level (IRQ10): the slave's request follows the line. */
     line(10, 1);
     assert_int_equal(intr->level, 1);
+    assert_int_equal(read_irr(0xa0), 0x04);
     line(10, 0);
-    assert_int_equal(intr->level, 0);
     assert_int_equal(read_irr(0xa0), 0);
+    /* The master latched the cascade's rising edge, so the CPU still sees
+     * INTR and the slave, with nothing left, answers IRQ15's spurious
+     * vector. */
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x77);
+    cpu_outb(0x20, 0x20);
+    assert_int_equal(intr->level, 0);
     line(10, 1);
     assert_int_equal(ack(), 0x72);
     cpu_outb(0xa0, 0x20);

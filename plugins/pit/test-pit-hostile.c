@@ -52,6 +52,8 @@ static void test_random_port_traffic(void **state)
             device_cold_reset(pit);
         }
     }
+    /* The traffic did reach the counters: counter 0's line moved a lot. */
+    assert_true(irq->calls > 1000);
     /* Still a working timer afterwards. */
     cpu_outb(0x43, 0x34);
     cpu_outb(0x40, 100);
