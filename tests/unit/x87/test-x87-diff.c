@@ -19,7 +19,8 @@
  *  - FISTTP (SSE3) is #UD in the emulated CPU, executed by the host;
  *  - FSTP1 (D9 D8+i) with ST(0) empty: AMD hosts just pop (see
  *    amd_fstp1_quirk); counted with the skipped cases.
- * Runs: X87_DIFF_RUNS (default 150000), seed X87_DIFF_SEED; X87_DIFF_ONLY=name
+ * Runs: X87_DIFF_RUNS (default 400000), X87_BOUNDARY_RUNS per boundary
+ * form (default 20000), seed X87_DIFF_SEED; X87_DIFF_ONLY=name
  * runs one instruction only (debugging).  The host part
  * is skipped on hosts that are not x86-64.
  *
@@ -478,28 +479,26 @@ static void dump_case(const Enc *e, const X87State *in, const HostRun *run,
             (unsigned long long)run->flags_in & 0x8d5, (unsigned long long)run->flags_out & 0x8d5);
 }
 
-static void run_case(Rng *r, Enc *e)
+/* Run the state 'in' and memory 'mem0' through both FPUs and compare. */
+static void compare_case(Enc *e, const X87State *inp, const uint8_t *mem0, uint64_t eflags)
 {
     static HostRun run;
-    X87State in, ms, hs;
+    X87State in = *inp, ms, hs;
     TestMem tm;
     X87Insn insn;
     X87Result res = X87_OK;
-    uint8_t mem0[512];
     unsigned i, rc, pc;
     int sig;
     bool ulp1 = false, bad = false;
     const char *what = "";
     uint64_t my_flags;
 
-    gen_state(r, &in, e);
-    gen_memory(r, mem0, e, &in);
     rc = (in.fcw >> 10) & 3;
     pc = (in.fcw >> 8) & 3;
 
     memcpy(run.mem, mem0, 512);
     image_from_state(&in, run.in);
-    run.flags_in = 0x202 | (rng_next(r) & 0x8d5);
+    run.flags_in = eflags;
     sig = host_x87_run(&run, e->bytes, e->len);
 
     tmem_init(&tm);
@@ -609,15 +608,213 @@ report:
     }
 }
 
+static void run_case(Rng *r, Enc *e)
+{
+    X87State in;
+    uint8_t mem0[512];
+
+    gen_state(r, &in, e);
+    gen_memory(r, mem0, e, &in);
+    compare_case(e, &in, mem0, 0x202 | (rng_next(r) & 0x8d5));
+}
+
 static unsigned long env_ulong(const char *name, unsigned long dflt)
 {
     const char *v = getenv(name);
     return v && *v ? strtoul(v, NULL, 0) : dflt;
 }
 
+/* --- boundary-focused cases ----------------------------------------------
+ * Random operands rarely produce results right at a rounding boundary, the
+ * smallest normal, the largest finite value or an integer range limit.
+ * These cases build operands whose exact results straddle them. */
+
+static floatx80 mkx(bool sign, int32_t exp, uint64_t mant)
+{
+    floatx80 v;
+
+    if (exp < 1) {
+        /* denormal: shift the significand down */
+        mant = 1 - exp >= 64 ? 0 : mant >> (1 - exp);
+        exp = 0;
+    }
+    v.mant = mant;
+    v.sign_exp = (uint16_t)((sign ? 0x8000 : 0) | (exp & 0x7fff));
+    return v;
+}
+
+/* A significand around the rounding point of precision p: all ones at p
+ * bits, the start of the binade, or an exact half-ulp tie, nudged by a
+ * few units of 2^-63. */
+static uint64_t boundary_mant(Rng *r, unsigned p)
+{
+    uint64_t ulp = p >= 64 ? 1 : 1ULL << (64 - p), m;
+    uint64_t nudge = rng_below(r, 3);
+
+    switch (rng_below(r, 4)) {
+    case 0:
+        m = (~0ULL & ~(ulp - 1)) - nudge;
+        break;
+    case 1:
+        m = (1ULL << 63) + nudge;
+        break;
+    case 2:
+        m = ((rng_next(r) | (1ULL << 63)) & ~(ulp - 1)) | (ulp >> 1);
+        m = rng_below(r, 2) ? m + nudge : m - nudge;
+        break;
+    default:
+        m = ~0ULL - nudge;
+        break;
+    }
+    return m | (1ULL << 63);
+}
+
+static unsigned random_prec(Rng *r)
+{
+    static const unsigned p[3] = { 24, 53, 64 };
+    return p[rng_below(r, 3)];
+}
+
+/* An exact value N/2 for a 64-bit N (FIST/FBSTP/FRNDINT limits). */
+static floatx80 half_int(bool sign, uint64_t n)
+{
+    int sh = n ? __builtin_clzll(n) : 0;
+
+    return n ? mkx(sign, 16383 + 63 - 1 - sh, n << sh) : mkx(sign, 0, 0);
+}
+
+typedef enum BoundKind {
+    BK_MUL, BK_DIV, BK_ADD, BK_STORE32, BK_STORE64, BK_INT, BK_RNDINT, BK_SCALE,
+} BoundKind;
+
+static void boundary_state(Rng *r, X87State *s, uint8_t *mem, BoundKind k, Enc *e)
+{
+    /* Result exponents to aim at: the smallest normal, inside and at the
+     * bottom of the denormals, the largest finite. */
+    static const int32_t targets[5] = { 1, 0, -30, -62, 0x7ffe };
+    int32_t t = targets[rng_below(r, 5)];
+    unsigned p = random_prec(r), i;
+    bool sa = rng_below(r, 2), sb = rng_below(r, 2);
+    floatx80 a, b;
+    uint16_t masks = rng_below(r, 3) ? 0x3f : (uint16_t)(0x07 | (rng_next(r) & 0x38));
+
+    memset(s, 0, sizeof(*s));
+    for (i = 0; i < 512; i++) {
+        mem[i] = (uint8_t)rng_next(r);
+    }
+    s->fcw = (uint16_t)(0x40 | masks | (rng_next(r) & 0xf00));
+    s->fsw = (uint16_t)(6 << 11);
+    s->ftw = 0xffff;
+    switch (k) {
+    case BK_MUL:
+        a = mkx(sa, 16383 - (int32_t)rng_below(r, 2), boundary_mant(r, p));
+        b = mkx(sb, t + (int32_t)rng_below(r, 3), boundary_mant(r, p));
+        break;
+    case BK_DIV:
+        a = mkx(sa, t + (int32_t)rng_below(r, 3), boundary_mant(r, p));
+        b = mkx(sb, 16383 - (int32_t)rng_below(r, 2), boundary_mant(r, p));
+        break;
+    case BK_ADD:
+        /* x plus about half an ulp of x at precision p */
+        a = mkx(sa, t < 1 ? 1 : t, boundary_mant(r, p));
+        b = mkx(rng_below(r, 2) ? sa : !sa, (t < 1 ? 1 : t) - (int32_t)p + (int32_t)rng_below(r, 3) - 1,
+                boundary_mant(r, 64));
+        break;
+    case BK_STORE32:
+    case BK_STORE64: {
+        int32_t emin = k == BK_STORE32 ? 16383 - 126 : 16383 - 1022;
+        int32_t emax = k == BK_STORE32 ? 16383 + 127 : 16383 + 1023;
+        int32_t fp = k == BK_STORE32 ? 24 : 53;
+        int32_t choice[4] = { emin, emin - 1, emin - fp + 1, emax };
+        a = mkx(sa, choice[rng_below(r, 4)] + (int32_t)rng_below(r, 3) - 1, boundary_mant(r, (unsigned)fp));
+        b = a;
+        break;
+    }
+    case BK_INT: {
+        static const uint64_t lim[4] = { 1ULL << 15, 1ULL << 31, 1000000000000000000ULL, 1ULL << 62 };
+        uint64_t l = lim[rng_below(r, 4)];
+        a = half_int(sa, 2 * l + rng_below(r, 7) - 3);
+        if (rng_below(r, 4) == 0) {
+            a = mkx(sa, 16383 + 62 + (int32_t)rng_below(r, 2), boundary_mant(r, 64));
+        }
+        b = a;
+        break;
+    }
+    case BK_RNDINT:
+        a = half_int(sa, rng_below(r, 2) ? rng_below(r, 64) : rng_next(r) >> rng_below(r, 64));
+        b = a;
+        break;
+    default:                            /* BK_SCALE: ST0 * 2^ST1 near the limits */
+        a = mkx(sa, 16383, boundary_mant(r, 64));
+        b = half_int(t > 1000, 2 * (uint64_t)(t > 1000 ? t - 16383 : 16383 - t + (int32_t)rng_below(r, 70)));
+        b.sign_exp = (uint16_t)(b.sign_exp ^ (t > 1000 ? 0 : 0x8000));
+        break;
+    }
+    /* ST0 = a, ST1 = b (physical 6 and 7). */
+    s->regs[6] = a;
+    s->regs[7] = b;
+    for (i = 6; i < 8; i++) {
+        floatx80 v = s->regs[i];
+        unsigned tag = ((v.sign_exp & 0x7fff) == 0 && v.mant == 0) ? 1 :
+                       ((v.sign_exp & 0x7fff) == 0 || (v.sign_exp & 0x7fff) == 0x7fff) ? 2 : 0;
+        s->ftw = (uint16_t)((s->ftw & ~(3u << (2 * i))) | (tag << (2 * i)));
+    }
+    (void)e;
+}
+
+static void test_boundaries(void **state)
+{
+    static const struct {
+        BoundKind kind;
+        uint8_t op, modrm;
+    } forms[] = {
+        { BK_MUL, 0xd8, 0xc9 },                 /* FMUL ST, ST(1) */
+        { BK_DIV, 0xd8, 0xf1 },                 /* FDIV ST, ST(1) */
+        { BK_ADD, 0xd8, 0xc1 },                 /* FADD ST, ST(1) */
+        { BK_ADD, 0xd8, 0xe1 },                 /* FSUB ST, ST(1) */
+        { BK_STORE32, 0xd9, 0x16 },             /* FST m32 */
+        { BK_STORE64, 0xdd, 0x16 },             /* FST m64 */
+        { BK_INT, 0xdf, 0x16 },                 /* FIST m16 */
+        { BK_INT, 0xdb, 0x16 },                 /* FIST m32 */
+        { BK_INT, 0xdf, 0x3e },                 /* FISTP m64 */
+        { BK_INT, 0xdf, 0x36 },                 /* FBSTP */
+        { BK_RNDINT, 0xd9, 0xfc },              /* FRNDINT */
+        { BK_SCALE, 0xd9, 0xfd },               /* FSCALE */
+    };
+    unsigned long runs = env_ulong("X87_BOUNDARY_RUNS", 20000), k;
+    Rng rng = { env_ulong("X87_DIFF_SEED", 0x87) * 0xD1B54A32D192ED03ULL | 1 };
+    unsigned i, j;
+
+    (void)state;
+    if (!host_x87_available()) {
+        skip();
+    }
+    build_encodings();
+    total_runs = total_bad = 0;
+    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        Enc *e = NULL;
+        for (j = 0; j < n_encs; j++) {
+            if (encs[j].len == 2 && encs[j].bytes[0] == forms[i].op && encs[j].bytes[1] == forms[i].modrm) {
+                e = &encs[j];
+            }
+        }
+        assert_non_null(e);
+        for (k = 0; k < runs; k++) {
+            X87State in;
+            uint8_t mem0[512];
+            boundary_state(&rng, &in, mem0, forms[i].kind, e);
+            compare_case(e, &in, mem0, 0x202);
+        }
+        printf("boundary %-12s %6lu runs %6lu exact %4lu mismatches\n", e->name, e->runs,
+               e->exact, e->bad);
+    }
+    printf("x87 boundary differential: %lu cases, %lu mismatches\n", total_runs, total_bad);
+    assert_int_equal(total_bad, 0);
+}
+
 static void test_differential(void **state)
 {
-    unsigned long runs = env_ulong("X87_DIFF_RUNS", 150000), k;
+    unsigned long runs = env_ulong("X87_DIFF_RUNS", 400000), k;
     Rng rng = { env_ulong("X87_DIFF_SEED", 0x87) * 0x9E3779B97F4A7C15ULL | 1 };
     unsigned i, rc, pc;
     const char *only;
@@ -681,6 +878,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_differential),
+        cmocka_unit_test(test_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,7 @@ static void tmem_write(void *cpu, uint32_t off, uint64_t val, unsigned size)
     if (m->probes == 0) {
         m->wrote_before_probe = true;
     }
-    tmem_fault(m, off);
+    tmem_fault(m, off + size - 1);
     m->writes++;
     if (tmem_check(m, off, size)) {
         le_put(m->bytes + off, val, size);
