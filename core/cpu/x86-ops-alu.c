@@ -248,8 +248,9 @@ enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
  * Shift or rotate a by count (already masked to 5 bits, non-zero).  Returns
  * the result; *flags gets CF and OF, *all says whether SF/ZF/PF follow
  * the result (shifts) or stay (rotates).  The OF of a multi-bit shift or
- * rotate is undefined; we use the count-1 formula for every count, as the
- * P6 family does.
+ * rotate is undefined (SDM vol. 2B, SAL/SAR/SHL/SHR and RCL/RCR/ROL/ROR);
+ * we give the value the last of count 1-bit steps would set, which is what
+ * the 80286 recorded in the SingleStepTests does.
  */
 X86_ALWAYS_INLINE uint32_t shift_calc(CPUX86State *env, int op, uint32_t a, unsigned count,
                                       int size, uint32_t *flags)
@@ -286,15 +287,14 @@ X86_ALWAYS_INLINE uint32_t shift_calc(CPUX86State *env, int op, uint32_t a, unsi
     }
     case SH_RCR: {
         unsigned c = size == 4 ? count : count % (bits + 1);
-        uint32_t cin = x86_get_cf(env);
-        uint64_t v = ((uint64_t)cin << bits) | a;
-        /* OF is taken before the rotation: MSB(dest) XOR CF. */
-        of = ((a & msb) != 0) ^ cin;
+        uint64_t v = ((uint64_t)x86_get_cf(env) << bits) | a;
         if (c) {
             v = (v >> c) | (v << (bits + 1 - c));
         }
         r = (uint32_t)v & mask;
         cf = (v >> bits) & 1;
+        /* The last 1-bit step sets OF to MSB XOR next bit of the result. */
+        of = ((r ^ (r << 1)) & msb) != 0;
         break;
     }
     case SH_SHL:
@@ -309,7 +309,8 @@ X86_ALWAYS_INLINE uint32_t shift_calc(CPUX86State *env, int op, uint32_t a, unsi
         uint64_t v = a;
         cf = (v >> (count - 1)) & 1;
         r = (uint32_t)(v >> count) & mask;
-        of = (a & msb) != 0;
+        /* OF is the MSB before the last 1-bit step. */
+        of = ((v >> (count - 1)) & msb) != 0;
         break;
     }
     default: {  /* SAR */
@@ -587,8 +588,11 @@ static void ascii_adjust(CPUX86State *env, bool sub)
 {
     uint32_t ax = env->regs[R_EAX] & 0xffff, f = 0;
     if ((ax & 0x0f) > 9 || cur_af(env)) {
+        /* SDM vol. 2A: AAA "AX <- AX + 106H", AAS "AX <- AX - 6;
+         * AH <- AH - 1" (the borrow of AL reaches AH). */
         if (sub) {
-            ax = ((ax - 6) & 0xff) | ((((ax >> 8) - 1) & 0xff) << 8);
+            ax = (ax - 6) & 0xffff;
+            ax = (ax & 0xff) | ((((ax >> 8) - 1) & 0xff) << 8);
         } else {
             ax += 0x106;
         }

@@ -328,6 +328,9 @@ static X86TB *tb_translate(CPUX86State *env, uint32_t pc, uint32_t phys)
     unsigned n = 0;
     while (n < max_insns) {
         X86Insn *in = &tb->insns[n];
+        if (size && ((phys + size) & 0xfff) == 0) {
+            break;              /* the next instruction starts a new page */
+        }
         uint32_t page_left = 0x1000 - ((phys + size) & 0xfff);
         /* Bytes within the CS limit: offsets eip..limit. */
         uint64_t lim_left = (uint64_t)cs_seg->limit - eip + 1;
