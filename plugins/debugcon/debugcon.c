@@ -1,0 +1,123 @@
+/*
+ * isa-debugcon: the Bochs/QEMU debug console port.  Each byte written goes
+ * to a character backend; a read returns a fixed value, so a guest can
+ * tell the port is there (QEMU's device answers 0xe9, and SeaBIOS and
+ * other firmware check for it).
+ *
+ * Wiring: properties "iobase" (0xe9; boards set 0x402 for SeaBIOS's debug
+ * output), "chardev" (the backend id; none: output is discarded) and
+ * "readback" (the value reads return).  No interrupt.
+ *
+ * Wider accesses are split by the memory core into byte accesses at
+ * consecutive ports, so only the byte at iobase reaches the console.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <cardcage/cardcage.h>
+
+#define TYPE_ISA_DEBUGCON "isa-debugcon"
+
+typedef struct DebugconState {
+    ISADevice parent_obj;
+    MemoryRegion io;
+    Chardev *chr;
+    uint16_t iobase;
+    uint8_t readback;
+    char *chardev_id;
+} DebugconState;
+
+OBJECT_DECLARE_SIMPLE_TYPE(DebugconState, ISA_DEBUGCON)
+
+/* ---- guest access ---- */
+
+static uint64_t debugcon_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return ISA_DEBUGCON(opaque)->readback;
+}
+
+static void debugcon_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    DebugconState *s = ISA_DEBUGCON(opaque);
+    uint8_t byte = (uint8_t)val;
+    chardev_write(s->chr, &byte, 1);
+}
+
+static const MemoryRegionOps debugcon_ops = {
+    .read = debugcon_read,
+    .write = debugcon_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+    .impl = { .min_access_size = 1, .max_access_size = 1 },
+};
+
+/* ---- realize ---- */
+
+static bool debugcon_realize(DeviceState *dev, Error **errp)
+{
+    DebugconState *s = ISA_DEBUGCON(dev);
+    if (s->chardev_id) {
+        s->chr = chardev_find(s->chardev_id);
+        if (!s->chr) {
+            error_setg(errp, "no character backend '%s'", s->chardev_id);
+            return false;
+        }
+        /* Output only, but take the backend so no one else writes to it. */
+        if (!chardev_attach(s->chr, NULL, NULL, NULL, s, errp)) {
+            s->chr = NULL;
+            return false;
+        }
+    }
+    memory_region_init_io(&s->io, OBJECT(dev), &debugcon_ops, s, "isa-debugcon", 1);
+    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
+    return true;
+}
+
+static void debugcon_unrealize(DeviceState *dev)
+{
+    DebugconState *s = ISA_DEBUGCON(dev);
+    if (s->chr) {
+        chardev_detach(s->chr);
+        s->chr = NULL;
+    }
+    memory_region_finalize(&s->io);
+}
+
+/* ---- properties and type ---- */
+
+static const Property debugcon_properties[] = {
+    DEFINE_PROP_UINT16("iobase", DebugconState, iobase, 0xe9,
+                       "I/O port (0xe9; 0x402 for SeaBIOS debug output)"),
+    DEFINE_PROP_CHARDEV("chardev", DebugconState, chardev_id,
+                        "id of the character backend (none: output is discarded)"),
+    DEFINE_PROP_UINT8("readback", DebugconState, readback, 0xe9,
+                      "value a read of the port returns"),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void debugcon_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    dc->desc = "debug console port: bytes written go to a character backend";
+    dc->category = DEVICE_CATEGORY_DEBUG;
+    dc->realize = debugcon_realize;
+    dc->unrealize = debugcon_unrealize;
+    device_class_set_props(dc, debugcon_properties);
+}
+
+static const TypeInfo debugcon_types[] = {
+    {
+        .name = TYPE_ISA_DEBUGCON,
+        .parent = TYPE_ISA_DEVICE,
+        .instance_size = sizeof(DebugconState),
+        .class_init = debugcon_class_init,
+    },
+};
+
+DEFINE_TYPES(debugcon_types)
+
+CARDCAGE_PLUGIN(
+    .name = "debugcon",
+    .version = "1.0",
+    .description = "isa-debugcon: debug console port to a character backend",
+    .license = "MIT",
+);
