@@ -21,7 +21,8 @@
  *    amd_fstp1_quirk); counted with the skipped cases.
  * Runs: X87_DIFF_RUNS (default 400000), X87_BOUNDARY_RUNS per boundary
  * form (default 20000), seed X87_DIFF_SEED; X87_DIFF_ONLY=name
- * runs one instruction only (debugging).  The host part
+ * runs one instruction only, X87_DIFF_SHOW_ULP=1 prints the 1-ulp cases
+ * (debugging).  The host part
  * is skipped on hosts that are not x86-64.
  *
  * SPDX-License-Identifier: MIT
@@ -603,6 +604,9 @@ report:
         dump_case(e, &in, &run, &hs, &ms, what);
     } else if (ulp1) {
         e->ulp1++;
+        if (getenv("X87_DIFF_SHOW_ULP")) {
+            dump_case(e, &in, &run, &hs, &ms, "1 ulp");
+        }
     } else {
         e->exact++;
     }
