@@ -16,43 +16,13 @@ static floatx80 cancel_zero(const Fx80Env *e)
     return fx80_zero(e->rc == FX_RC_DOWN);
 }
 
-static floatx80 add_sub(Fx80Env *e, floatx80 a, floatx80 b, bool negate_b)
+/* The sum of two nonzero finite unpacked values. */
+static floatx80 add_core(Fx80Env *e, FxUnp ua, FxUnp ub)
 {
-    FxClass ca = fx80_classify(a), cb = fx80_classify(b);
-    bool sb = fx80_sign(b) ^ negate_b;
-    floatx80 res;
-    FxUnp ua, ub;
     uint64_t ahi, alo, bhi, blo;
     int32_t exp;
     bool sign;
 
-    if (fx80_check_nan(e, 2, a, b, &res)) {
-        return res;
-    }
-    if (ca == FXC_INF || cb == FXC_INF) {
-        if (ca == FXC_INF && cb == FXC_INF && fx80_sign(a) != sb) {
-            return fx80_invalid(e);     /* inf - inf (SDM vol. 1 8.5.1.2) */
-        }
-        if (fx80_check_denormal(e, ca, cb)) {
-            return a;
-        }
-        return fx80_inf(ca == FXC_INF ? fx80_sign(a) : sb);
-    }
-    if (fx80_check_denormal(e, ca, cb)) {
-        return a;
-    }
-    if (ca == FXC_ZERO && cb == FXC_ZERO) {
-        return fx80_sign(a) == sb ? fx80_zero(sb) : cancel_zero(e);
-    }
-    ua = fx80_unpack(a);
-    ub = fx80_unpack(b);
-    ub.sign = sb;
-    if (ca == FXC_ZERO) {
-        return fx80_round_pack(e, false, ub.sign, ub.exp, ub.sig, 0);
-    }
-    if (cb == FXC_ZERO) {
-        return fx80_round_pack(e, false, ua.sign, ua.exp, ua.sig, 0);
-    }
     /* Make a the operand of larger magnitude. */
     if (ua.exp < ub.exp || (ua.exp == ub.exp && ua.sig < ub.sig)) {
         FxUnp t = ua;
@@ -83,6 +53,50 @@ static floatx80 add_sub(Fx80Env *e, floatx80 a, floatx80 b, bool negate_b)
     return fx80_norm_round_pack(e, false, sign, exp, ahi, alo);
 }
 
+static floatx80 add_sub(Fx80Env *e, floatx80 a, floatx80 b, bool negate_b)
+{
+    FxClass ca, cb;
+    bool sb = fx80_sign(b) ^ negate_b;
+    floatx80 res;
+    FxUnp ua, ub;
+
+    if (fx80_is_normal(a) && fx80_is_normal(b) && !e->src_denormal) {
+        FxUnp fa = { fx80_sign(a), fx80_exp(a), a.mant };
+        FxUnp fb = { sb, fx80_exp(b), b.mant };
+        return add_core(e, fa, fb);
+    }
+    ca = fx80_classify(a);
+    cb = fx80_classify(b);
+    if (fx80_check_nan(e, 2, a, b, &res)) {
+        return res;
+    }
+    if (ca == FXC_INF || cb == FXC_INF) {
+        if (ca == FXC_INF && cb == FXC_INF && fx80_sign(a) != sb) {
+            return fx80_invalid(e);     /* inf - inf (SDM vol. 1 8.5.1.2) */
+        }
+        if (fx80_check_denormal(e, ca, cb)) {
+            return a;
+        }
+        return fx80_inf(ca == FXC_INF ? fx80_sign(a) : sb);
+    }
+    if (fx80_check_denormal(e, ca, cb)) {
+        return a;
+    }
+    if (ca == FXC_ZERO && cb == FXC_ZERO) {
+        return fx80_sign(a) == sb ? fx80_zero(sb) : cancel_zero(e);
+    }
+    ua = fx80_unpack(a);
+    ub = fx80_unpack(b);
+    ub.sign = sb;
+    if (ca == FXC_ZERO) {
+        return fx80_round_pack(e, false, ub.sign, ub.exp, ub.sig, 0);
+    }
+    if (cb == FXC_ZERO) {
+        return fx80_round_pack(e, false, ua.sign, ua.exp, ua.sig, 0);
+    }
+    return add_core(e, ua, ub);
+}
+
 floatx80 fx80_add(Fx80Env *e, floatx80 a, floatx80 b)
 {
     return add_sub(e, a, b, false);
@@ -95,12 +109,19 @@ floatx80 fx80_sub(Fx80Env *e, floatx80 a, floatx80 b)
 
 floatx80 fx80_mul(Fx80Env *e, floatx80 a, floatx80 b)
 {
-    FxClass ca = fx80_classify(a), cb = fx80_classify(b);
+    FxClass ca, cb;
     bool sign = fx80_sign(a) ^ fx80_sign(b);
     floatx80 res;
     FxUnp ua, ub;
     uint64_t hi, lo;
 
+    if (fx80_is_normal(a) && fx80_is_normal(b) && !e->src_denormal) {
+        fx_mul64(a.mant, b.mant, &hi, &lo);
+        return fx80_norm_round_pack(e, false, sign, fx80_exp(a) + fx80_exp(b) - FX_BIAS + 1,
+                                    hi, lo);
+    }
+    ca = fx80_classify(a);
+    cb = fx80_classify(b);
     if (fx80_check_nan(e, 2, a, b, &res)) {
         return res;
     }
@@ -123,15 +144,39 @@ floatx80 fx80_mul(Fx80Env *e, floatx80 a, floatx80 b)
     return fx80_norm_round_pack(e, false, sign, ua.exp + ub.exp - FX_BIAS + 1, hi, lo);
 }
 
-floatx80 fx80_div(Fx80Env *e, floatx80 a, floatx80 b)
+/* The quotient of two nonzero finite unpacked values. */
+static floatx80 div_core(Fx80Env *e, bool sign, FxUnp ua, FxUnp ub)
 {
-    FxClass ca = fx80_classify(a), cb = fx80_classify(b);
-    bool sign = fx80_sign(a) ^ fx80_sign(b);
-    floatx80 res;
-    FxUnp ua, ub;
     uint64_t nhi, nlo, q, q2, rem;
     int32_t exp;
 
+    /* Scale the dividend so the 64-bit quotient is normalized. */
+    if (ua.sig >= ub.sig) {
+        nhi = ua.sig >> 1;
+        nlo = ua.sig << 63;
+        exp = ua.exp - ub.exp + FX_BIAS;
+    } else {
+        nhi = ua.sig;
+        nlo = 0;
+        exp = ua.exp - ub.exp + FX_BIAS - 1;
+    }
+    q = fx_div128(nhi, nlo, ub.sig, &rem);
+    q2 = fx_div128(rem, 0, ub.sig, &rem);
+    return fx80_round_pack(e, false, sign, exp, q, q2 | (rem != 0));
+}
+
+floatx80 fx80_div(Fx80Env *e, floatx80 a, floatx80 b)
+{
+    FxClass ca, cb;
+    bool sign = fx80_sign(a) ^ fx80_sign(b);
+    floatx80 res;
+
+    if (fx80_is_normal(a) && fx80_is_normal(b) && !e->src_denormal) {
+        FxUnp fa = { false, fx80_exp(a), a.mant }, fb = { false, fx80_exp(b), b.mant };
+        return div_core(e, sign, fa, fb);
+    }
+    ca = fx80_classify(a);
+    cb = fx80_classify(b);
     if (fx80_check_nan(e, 2, a, b, &res)) {
         return res;
     }
@@ -152,21 +197,7 @@ floatx80 fx80_div(Fx80Env *e, floatx80 a, floatx80 b)
     if (ca == FXC_ZERO || cb == FXC_INF) {
         return fx80_zero(sign);
     }
-    ua = fx80_unpack(a);
-    ub = fx80_unpack(b);
-    /* Scale the dividend so the 64-bit quotient is normalized. */
-    if (ua.sig >= ub.sig) {
-        nhi = ua.sig >> 1;
-        nlo = ua.sig << 63;
-        exp = ua.exp - ub.exp + FX_BIAS;
-    } else {
-        nhi = ua.sig;
-        nlo = 0;
-        exp = ua.exp - ub.exp + FX_BIAS - 1;
-    }
-    q = fx_div128(nhi, nlo, ub.sig, &rem);
-    q2 = fx_div128(rem, 0, ub.sig, &rem);
-    return fx80_round_pack(e, false, sign, exp, q, q2 | (rem != 0));
+    return div_core(e, sign, fx80_unpack(a), fx80_unpack(b));
 }
 
 /* Integer square root of the 128-bit m: the 64-bit root, and whether the

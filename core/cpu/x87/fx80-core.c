@@ -13,33 +13,6 @@ const FxFormat fx_fmt_f32 = { 24, false, FX_BIAS - 126, FX_BIAS + 127 };
 const FxFormat fx_fmt_f64 = { 53, false, FX_BIAS - 1022, FX_BIAS + 1023 };
 const FxFormat fx_fmt_f80 = { 64, true, 1, FX_EXP_MAX - 1 };
 
-FxClass fx80_classify(floatx80 a)
-{
-    int32_t exp = fx80_exp(a);
-    bool ibit = (a.mant & FX_INT_BIT) != 0;
-
-    if (exp == 0) {
-        return a.mant ? FXC_DENORMAL : FXC_ZERO;
-    }
-    if (!ibit) {
-        /* Unnormal, pseudo-infinity, pseudo-NaN (SDM vol. 1 8.2.2). */
-        return FXC_UNSUPPORTED;
-    }
-    if (exp == FX_EXP_MAX) {
-        if ((a.mant << 1) == 0) {
-            return FXC_INF;
-        }
-        return (a.mant & FX_QUIET_BIT) ? FXC_QNAN : FXC_SNAN;
-    }
-    return FXC_NORMAL;
-}
-
-bool fx80_is_nan(floatx80 a)
-{
-    FxClass c = fx80_classify(a);
-    return c == FXC_QNAN || c == FXC_SNAN;
-}
-
 FxUnp fx80_unpack(floatx80 a)
 {
     FxUnp u = { fx80_sign(a), fx80_exp(a), a.mant };

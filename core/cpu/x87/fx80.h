@@ -125,9 +125,40 @@ static inline floatx80 fx80_make(bool sign, int32_t exp, uint64_t mant)
     return r;
 }
 
-/* fx80-core.c: classification, rounding, NaNs */
-FxClass fx80_classify(floatx80 a);
-bool fx80_is_nan(floatx80 a);
+/* Inline: on every operation's path. */
+static inline FxClass fx80_classify(floatx80 a)
+{
+    int32_t exp = fx80_exp(a);
+
+    if (exp == 0) {
+        return a.mant ? FXC_DENORMAL : FXC_ZERO;
+    }
+    if (!(a.mant & FX_INT_BIT)) {
+        /* Unnormal, pseudo-infinity, pseudo-NaN (SDM vol. 1 8.2.2). */
+        return FXC_UNSUPPORTED;
+    }
+    if (exp == FX_EXP_MAX) {
+        if ((a.mant << 1) == 0) {
+            return FXC_INF;
+        }
+        return (a.mant & FX_QUIET_BIT) ? FXC_QNAN : FXC_SNAN;
+    }
+    return FXC_NORMAL;
+}
+
+/* A normal finite value: the fast path of the arithmetic. */
+static inline bool fx80_is_normal(floatx80 a)
+{
+    return (uint32_t)fx80_exp(a) - 1 < FX_EXP_MAX - 1 && (a.mant & FX_INT_BIT);
+}
+
+static inline bool fx80_is_nan(floatx80 a)
+{
+    FxClass c = fx80_classify(a);
+    return c == FXC_QNAN || c == FXC_SNAN;
+}
+
+/* fx80-core.c: unpacking, rounding, NaNs */
 FxUnp fx80_unpack(floatx80 a);
 floatx80 fx80_default_nan(void);
 floatx80 fx80_zero(bool sign);

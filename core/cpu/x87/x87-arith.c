@@ -46,7 +46,7 @@ static uint16_t cmp_cc(FxCmp r)
 static X87Result arith(X87Ctx *c, unsigned op, unsigned dst, floatx80 src,
                        bool src_ok, bool src_denormal, bool pop)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     floatx80 r;
 
@@ -73,7 +73,7 @@ static X87Result arith(X87Ctx *c, unsigned op, unsigned dst, floatx80 src,
 static X87Result compare(X87Ctx *c, floatx80 b, bool b_ok, bool b_denormal,
                          bool quiet, unsigned pops)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     FxCmp r;
 
@@ -134,7 +134,7 @@ X87Result x87_arith_reg(X87Ctx *c)
 
     if (c->insn->opcode == 0xd8) {
         /* ST(0) = ST(0) op ST(i) */
-        return arith(c, op, 0, x87_st(&c->s, i), !x87_empty(&c->s, i), false, false);
+        return arith(c, op, 0, x87_st(c->s, i), !x87_empty(c->s, i), false, false);
     }
     /* DC/DE: ST(i) = ST(i) op ST(0); the encodings of sub/subr and
      * div/divr swap relative to D8 (SDM vol. 2A FSUB: DC E8+i is FSUB
@@ -142,14 +142,14 @@ X87Result x87_arith_reg(X87Ctx *c)
     if (op >= 4) {
         op ^= 1;
     }
-    v = x87_st(&c->s, 0);
-    return arith(c, op, i, v, !x87_empty(&c->s, 0), false, c->insn->opcode == 0xde);
+    v = x87_st(c->s, 0);
+    return arith(c, op, i, v, !x87_empty(c->s, 0), false, c->insn->opcode == 0xde);
 }
 
 X87Result x87_compare_reg(X87Ctx *c)
 {
-    floatx80 v = x87_st(&c->s, c->rm);
-    bool ok = !x87_empty(&c->s, c->rm);
+    floatx80 v = x87_st(c->s, c->rm);
+    bool ok = !x87_empty(c->s, c->rm);
 
     switch (c->insn->opcode) {
     case 0xdd:
@@ -167,7 +167,7 @@ X87Result x87_compare_reg(X87Ctx *c)
 X87Result x87_compare_pp(X87Ctx *c)
 {
     /* DE D9 FCOMPP, DA E9 FUCOMPP: compare ST(0) with ST(1), pop twice. */
-    return compare(c, x87_st(&c->s, 1), !x87_empty(&c->s, 1), false,
+    return compare(c, x87_st(c->s, 1), !x87_empty(c->s, 1), false,
                    c->insn->opcode == 0xda, 2);
 }
 
@@ -189,7 +189,7 @@ X87Result x87_comi(X87Ctx *c)
         [FX_CMP_GT] = 0,
         [FX_CMP_UN] = EFL_ZF | EFL_PF | EFL_CF,
     };
-    X87State *s = &c->s;
+    X87State *s = c->s;
     X87Insn *in = c->insn;
     Fx80Env e = x87_env(s);
     bool pop = in->opcode == 0xdf;
@@ -219,7 +219,7 @@ X87Result x87_fcmov(X87Ctx *c)
     /* DA C0 B, C8 E, D0 BE, D8 U; DB: the negations (SDM vol. 2A FCMOVcc). */
     uint32_t f = c->insn->eflags;
     bool cond;
-    X87State *s = &c->s;
+    X87State *s = c->s;
 
     switch (c->reg) {
     case 0:
@@ -255,7 +255,7 @@ X87Result x87_fcmov(X87Ctx *c)
 /* ST(0) = f(ST(0)) for FCHS, FABS, FSQRT, FRNDINT, F2XM1. */
 static X87Result unary(X87Ctx *c, unsigned low)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     floatx80 a = x87_st(s, 0), r;
 
@@ -296,7 +296,7 @@ static X87Result unary(X87Ctx *c, unsigned low)
  * FPREM1 write ST(0) instead and do not pop. */
 static X87Result binary(X87Ctx *c, unsigned low)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     floatx80 a = x87_st(s, 0), b = x87_st(s, 1), r;
     bool to_st1 = low == 0xf1 || low == 0xf9 || low == 0xf3;
@@ -354,7 +354,7 @@ static X87Result binary(X87Ctx *c, unsigned low)
 /* FSIN, FCOS, FSINCOS, FPTAN: C2 = 1 and no change for |x| >= 2^63. */
 static X87Result trig(X87Ctx *c, unsigned low)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     floatx80 a = x87_st(s, 0), r0 = a, r1 = a;
     bool pushes = low == 0xf2 || low == 0xfb;
@@ -420,7 +420,7 @@ static X87Result trig(X87Ctx *c, unsigned low)
 
 static X87Result ftst_fxam(X87Ctx *c, unsigned low)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     floatx80 a = x87_st(s, 0);
     uint16_t cc;
 
@@ -463,7 +463,7 @@ static X87Result ftst_fxam(X87Ctx *c, unsigned low)
 /* FXTRACT: ST(0) = exponent, then push the significand. */
 static X87Result fxtract(X87Ctx *c)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     floatx80 sig, exp;
 
@@ -495,7 +495,7 @@ static X87Result fxtract(X87Ctx *c)
 /* Constants D9 E8..EE: FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ. */
 static X87Result fld_const(X87Ctx *c, unsigned low)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     floatx80 v = fx80_const(&e, (int)(low - 0xe8));
 
@@ -509,7 +509,7 @@ static X87Result fld_const(X87Ctx *c, unsigned low)
 X87Result x87_d9_group(X87Ctx *c)
 {
     unsigned low = c->insn->modrm;
-    X87State *s = &c->s;
+    X87State *s = c->s;
 
     switch (low) {
     case 0xe0:
@@ -537,12 +537,9 @@ X87Result x87_d9_group(X87Ctx *c)
         return trig(c, low);
     case 0xf4:
         return fxtract(c);
-    case 0xf6:                          /* FDECSTP */
-    case 0xf7:                          /* FINCSTP */
+    default:                            /* F6 FDECSTP, F7 FINCSTP */
         x87_set_top(s, x87_top(s) + (low == 0xf7 ? 1 : 7));
         x87_set_c1(s, false);
         return X87_OK;
-    default:
-        return X87_UD;                  /* E2 E3 E6 E7 EF */
     }
 }

@@ -42,26 +42,26 @@ static uint16_t fcw_value(uint32_t v)
 
 X87Result x87_fldcw(X87Ctx *c)
 {
-    c->s.fcw = fcw_value((uint32_t)x87_read(c, 0, 2));
+    c->s->fcw = fcw_value((uint32_t)x87_read(c, 0, 2));
     /* Unmasking a flag that is already set makes it pending (SDM vol. 2A
      * FLDCW). */
-    x87_update_es(&c->s);
+    x87_update_es(c->s);
     return X87_OK;
 }
 
 X87Result x87_fnstcw(X87Ctx *c)
 {
-    x87_write(c, 0, c->s.fcw, 2);
+    x87_write(c, 0, c->s->fcw, 2);
     return X87_OK;
 }
 
 X87Result x87_fnstsw(X87Ctx *c)
 {
     if (c->insn->modrm >= 0xc0) {
-        c->insn->ax_out = c->s.fsw;     /* DF E0 FNSTSW AX */
+        c->insn->ax_out = c->s->fsw;     /* DF E0 FNSTSW AX */
         c->insn->ax_written = true;
     } else {
-        x87_write(c, 0, c->s.fsw, 2);
+        x87_write(c, 0, c->s->fsw, 2);
     }
     return X87_OK;
 }
@@ -70,10 +70,10 @@ X87Result x87_db_group(X87Ctx *c)
 {
     switch (c->insn->modrm) {
     case 0xe2:                          /* FNCLEX */
-        c->s.fsw &= (uint16_t)~(FX_ALL_EXC | FSW_SF | FSW_ES | FSW_B);
+        c->s->fsw &= (uint16_t)~(FX_ALL_EXC | FSW_SF | FSW_ES | FSW_B);
         return X87_OK;
     case 0xe3:                          /* FNINIT */
-        fninit(&c->s);
+        fninit(c->s);
         return X87_OK;
     default:
         /* E0 FNENI, E1 FNDISI, E4 FNSETPM: 8087/80287 controls, no
@@ -266,12 +266,12 @@ X87Result x87_fnstenv(X87Ctx *c)
     uint8_t img[28];
     bool op32 = c->insn->opsize32;
 
-    env_build(&c->s, op32, c->insn->protected_mode, img);
+    env_build(c->s, op32, c->insn->protected_mode, img);
     write_image(c, img, env_size(op32));
     /* FNSTENV then masks every exception (SDM vol. 2A FSTENV), which
      * clears the pending summary ES/B. */
-    c->s.fcw |= FX_ALL_EXC;
-    x87_update_es(&c->s);
+    c->s->fcw |= FX_ALL_EXC;
+    x87_update_es(c->s);
     return X87_OK;
 }
 
@@ -281,7 +281,7 @@ X87Result x87_fldenv(X87Ctx *c)
     bool op32 = c->insn->opsize32;
 
     read_image(c, img, env_size(op32));
-    env_load(&c->s, op32, c->insn->protected_mode, img);
+    env_load(c->s, op32, c->insn->protected_mode, img);
     return X87_OK;
 }
 
@@ -291,10 +291,10 @@ X87Result x87_fnsave(X87Ctx *c)
     bool op32 = c->insn->opsize32;
     unsigned n = env_size(op32);
 
-    env_build(&c->s, op32, c->insn->protected_mode, img);
-    regs_build(&c->s, img + n);
+    env_build(c->s, op32, c->insn->protected_mode, img);
+    regs_build(c->s, img + n);
     write_image(c, img, n + SAVE_REGS_BYTES);
-    fninit(&c->s);
+    fninit(c->s);
     return X87_OK;
 }
 
@@ -307,9 +307,9 @@ X87Result x87_frstor(X87Ctx *c)
     read_image(c, img, n + SAVE_REGS_BYTES);
     /* Registers first: the tags are recomputed from them, and the loaded
      * TOP decides which physical register each ST(i) is. */
-    c->s.fsw = (uint16_t)get16(img + (op32 ? 4 : 2));
-    regs_load(&c->s, img + n);
-    env_load(&c->s, op32, c->insn->protected_mode, img);
+    c->s->fsw = (uint16_t)get16(img + (op32 ? 4 : 2));
+    regs_load(c->s, img + n);
+    env_load(c->s, op32, c->insn->protected_mode, img);
     return X87_OK;
 }
 

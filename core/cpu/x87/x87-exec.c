@@ -83,6 +83,11 @@ static X87Op reg_op(uint8_t opcode, uint8_t modrm)
     case 0xdbe0:
         /* DB E0..E4: FNENI, FNDISI, FNCLEX, FNINIT, FNSETPM. */
         return (modrm & 7) <= 4 ? op : ud;
+    case 0xd9e0:
+        /* D9 E2, E3, E6, E7 are holes in the FCHS..FXAM row. */
+        return (modrm & 2) ? ud : op;
+    case 0xd9e8:
+        return modrm == 0xef ? ud : op;
     default:
         return op;
     }
@@ -109,6 +114,7 @@ bool x87_is_nowait(uint8_t opcode, uint8_t modrm)
 X87Result x87_execute(X87State *s, X87Insn *insn, const X87Mem *mem)
 {
     X87Ctx c;
+    X87State work;
     X87Op op;
     X87Result r;
     bool is_mem = insn->modrm < 0xc0;
@@ -123,7 +129,14 @@ X87Result x87_execute(X87State *s, X87Insn *insn, const X87Mem *mem)
     if (!op.fn) {
         return X87_UD;
     }
-    c.s = *s;
+    /* Memory forms run on a copy: a faulting access must leave the FPU as
+     * it was. */
+    if (is_mem) {
+        work = *s;
+        c.s = &work;
+    } else {
+        c.s = s;
+    }
     c.insn = insn;
     c.mem = mem;
     c.reg = (insn->modrm >> 3) & 7;
@@ -131,18 +144,20 @@ X87Result x87_execute(X87State *s, X87Insn *insn, const X87Mem *mem)
     if (!op.control) {
         /* FOP: the low 3 bits of the first opcode byte and the modrm byte
          * (SDM vol. 1 8.1.9). */
-        c.s.fop = (uint16_t)(((insn->opcode & 7) << 8) | insn->modrm);
-        c.s.fip = insn->ip;
-        c.s.fcs = insn->cs;
+        c.s->fop = (uint16_t)(((insn->opcode & 7) << 8) | insn->modrm);
+        c.s->fip = insn->ip;
+        c.s->fcs = insn->cs;
         if (is_mem) {
-            c.s.fdp = insn->dp;
-            c.s.fds = insn->ds;
+            c.s->fdp = insn->dp;
+            c.s->fds = insn->ds;
         }
     }
     r = op.fn(&c);
-    if (r == X87_UD) {
-        return r;
+    if (is_mem) {
+        *s = work;
     }
-    *s = c.s;
-    return x87_exception_pending(s) ? X87_FAULT_PENDING : X87_OK;
+    if (r == X87_OK && (s->fsw & FSW_ES)) {
+        r = X87_FAULT_PENDING;
+    }
+    return r;
 }

@@ -2,10 +2,12 @@
  * Shared by the x87 instruction handlers: the execution context, register
  * stack and tag helpers, and exception reporting into the status word.
  *
- * Every handler works on a copy of the FPU state (ctx->s) that
- * x87_execute commits only when the handler returns: a memory access that
- * faults (the core longjmps out of X87Mem.read/write) leaves the
- * architectural state untouched.
+ * For memory forms every handler works on a copy of the FPU state (ctx->s)
+ * that x87_execute commits only when the handler returns: a memory access
+ * that faults (the core longjmps out of X87Mem.read/write) leaves the
+ * architectural state untouched.  Register forms cannot fault and work in
+ * place.  Handlers never fail with #UD: the decoder rejects those
+ * encodings before anything changes.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -36,7 +38,7 @@ enum {
 };
 
 typedef struct X87Ctx {
-    X87State s;                 /* working copy, committed on return */
+    X87State *s;                /* for memory forms: a working copy */
     X87Insn *insn;
     const X87Mem *mem;
     unsigned reg;               /* modrm bits 5..3 */
@@ -97,17 +99,36 @@ bool x87_push_overflows(X87State *s);
  * true when IE is masked, i.e. the instruction goes on with the real
  * indefinite as its result. */
 bool x87_underflow(X87State *s);
-/* Merge exception flags into FSW and update ES/B (SDM vol. 1 8.1.3.2). */
-void x87_raise(X87State *s, unsigned flags);
+/* Merge exception flags into FSW and update ES/B (SDM vol. 1 8.1.3.2):
+ * ES (and B, its copy since the 80387) summarize unmasked flags. */
+static inline void x87_raise(X87State *s, unsigned flags)
+{
+    s->fsw |= (uint16_t)(flags & (FX_ALL_EXC | FX_SF));
+    if (s->fsw & ~s->fcw & FX_ALL_EXC) {
+        s->fsw |= FSW_ES | FSW_B;
+    }
+}
 /* Recompute ES/B from the sticky flags and masks (after FLDCW, FLDENV,
  * FRSTOR, FXRSTOR). */
 void x87_update_es(X87State *s);
-void x87_set_c1(X87State *s, bool v);
+static inline void x87_set_c1(X87State *s, bool v)
+{
+    s->fsw = (uint16_t)((s->fsw & ~FSW_C1) | (v ? FSW_C1 : 0));
+}
 void x87_set_cc(X87State *s, uint16_t cc);   /* C3..C0 in FSW positions */
 /* An Fx80Env from FCW: rounding, precision control (SDM vol. 1 8.1.5.2:
- * 00 = 24 bits, 10 = 53 bits, 11 = 64 bits; 01 reserved, taken as 64),
- * masks. */
-Fx80Env x87_env(const X87State *s);
+ * 00 = 24 bits, 10 = 53 bits, 11 = 64 bits; 01 reserved, taken as 64 as
+ * measured), masks. */
+static inline Fx80Env x87_env(const X87State *s)
+{
+    unsigned pc = (s->fcw >> 8) & 3;
+    Fx80Env e = {
+        .rc = (s->fcw >> 10) & 3,
+        .prec = pc == 0 ? 24 : pc == 2 ? 53 : 64,
+        .masks = s->fcw & FX_ALL_EXC,
+    };
+    return e;
+}
 /* Report an operation's exceptions; returns true when the result may be
  * delivered (no unmasked IE, ZE or DE: SDM vol. 1 4.9.2), and sets C1 from
  * the rounding direction. */

@@ -22,7 +22,7 @@ static void write80(X87Ctx *c, uint64_t lo, uint16_t hi)
 
 X87Result x87_load_mem(X87Ctx *c)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     unsigned key = ((c->insn->opcode & 7) << 3) | c->reg;
     bool den = false, ieee = false;
@@ -89,7 +89,7 @@ X87Result x87_load_mem(X87Ctx *c)
 
 X87Result x87_store_mem(X87Ctx *c)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     Fx80Env e = x87_env(s);
     unsigned key = ((c->insn->opcode & 7) << 3) | c->reg;
     /* Odd reg fields pop (FSTP, FISTP, FSTP m80, FISTP m64); so does FBSTP. */
@@ -175,7 +175,7 @@ X87Result x87_store_mem(X87Ctx *c)
 
 X87Result x87_fld_st(X87Ctx *c)
 {
-    X87State *s = &c->s;
+    X87State *s = c->s;
     floatx80 v = x87_st(s, c->rm);
 
     if (x87_empty(s, c->rm)) {
@@ -198,7 +198,7 @@ X87Result x87_fst_st(X87Ctx *c)
 {
     /* DD D0 FST ST(i); DD D8 FSTP ST(i) and its aliases D9 D8 (FSTP1),
      * DF D0 and DF D8 (FSTP8, FSTP9). */
-    X87State *s = &c->s;
+    X87State *s = c->s;
     bool pop = !(c->insn->opcode == 0xdd && c->reg == 2);
     floatx80 v = x87_st(s, 0);
 
@@ -220,7 +220,7 @@ X87Result x87_fst_st(X87Ctx *c)
 X87Result x87_fxch(X87Ctx *c)
 {
     /* D9 C8+i, and the aliases DD C8+i (FXCH4), DF C8+i (FXCH7). */
-    X87State *s = &c->s;
+    X87State *s = c->s;
     floatx80 a = x87_st(s, 0), b = x87_st(s, c->rm);
 
     if (x87_empty(s, 0) || x87_empty(s, c->rm)) {
@@ -245,7 +245,7 @@ X87Result x87_fxch(X87Ctx *c)
 X87Result x87_ffree(X87Ctx *c)
 {
     /* DD C0+i FFREE; DF C0+i FFREEP (free, then pop). */
-    X87State *s = &c->s;
+    X87State *s = c->s;
 
     x87_set_tag(s, x87_phys(s, c->rm), TAG_EMPTY);
     x87_set_c1(s, false);

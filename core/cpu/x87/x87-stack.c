@@ -42,11 +42,6 @@ void x87_pop(X87State *s)
     x87_set_top(s, x87_top(s) + 1);
 }
 
-void x87_set_c1(X87State *s, bool v)
-{
-    s->fsw = (uint16_t)((s->fsw & ~FSW_C1) | (v ? FSW_C1 : 0));
-}
-
 void x87_set_cc(X87State *s, uint16_t cc)
 {
     s->fsw = (uint16_t)((s->fsw & ~FSW_CC) | (cc & FSW_CC));
@@ -58,15 +53,6 @@ void x87_update_es(X87State *s)
         s->fsw |= FSW_ES | FSW_B;
     } else {
         s->fsw &= (uint16_t)~(FSW_ES | FSW_B);
-    }
-}
-
-void x87_raise(X87State *s, unsigned flags)
-{
-    s->fsw |= (uint16_t)(flags & (FX_ALL_EXC | FX_SF));
-    /* ES (and B, its copy since the 80387) summarize unmasked flags. */
-    if (s->fsw & ~s->fcw & FX_ALL_EXC) {
-        s->fsw |= FSW_ES | FSW_B;
     }
 }
 
@@ -99,17 +85,6 @@ bool x87_push(X87State *s, floatx80 v)
     x87_set_top(s, x87_top(s) - 1);
     x87_set_st(s, 0, v);
     return true;
-}
-
-Fx80Env x87_env(const X87State *s)
-{
-    static const uint8_t pc_bits[4] = { 24, 64, 53, 64 };
-    Fx80Env e = {
-        .rc = (s->fcw >> 10) & 3,
-        .prec = pc_bits[(s->fcw >> 8) & 3],
-        .masks = s->fcw & FX_ALL_EXC,
-    };
-    return e;
 }
 
 bool x87_deliver(X87State *s, const Fx80Env *e)
