@@ -1,0 +1,51 @@
+#!/bin/sh
+# Fetch Debian's i386 Linux kernel (686 flavour) and busybox with
+# `apt-get download`, and build the initramfs the guest-level tests boot.
+# Everything is cached outside the source tree, in
+#   ${CARDCAGE_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cardcage/guests}/linux
+# and the host's apt configuration is left alone (a private state directory
+# holds the i386 package lists).
+#
+# Prints the cache directory on success; it then holds vmlinuz and
+# initramfs.cpio.gz.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${CARDCAGE_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cardcage/guests}/linux
+mkdir -p "$CACHE"
+cd "$CACHE"
+
+if [ -s vmlinuz ] && [ -s initramfs.cpio.gz ] && [ -s .init.sum ] &&
+   [ "$(cat .init.sum)" = "$(cksum < "$HERE/init.sh")" ]; then
+    echo "$CACHE"
+    exit 0
+fi
+
+APT="$CACHE/apt"
+mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
+OPTS="-o APT::Architecture=i386 -o APT::Architectures::=i386 \
+      -o Dir::State::Lists=$APT/lists -o Dir::Cache=$APT/cache \
+      -o Dir::State::status=/dev/null -o Debug::NoLocking=1"
+if [ ! -s .downloaded ]; then
+    # A partial failure (one index out of sync) is fine as long as the two
+    # packages resolve below.
+    # shellcheck disable=SC2086
+    apt-get $OPTS update >&2 || echo "get-linux: apt-get update reported errors; going on" >&2
+    # linux-image-686 is a metapackage: download the image it depends on.
+    # shellcheck disable=SC2086
+    image=$(apt-cache $OPTS depends linux-image-686 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-686\)$/\1/p' | head -n 1)
+    [ -n "$image" ] || { echo "get-linux: cannot resolve linux-image-686" >&2; exit 1; }
+    rm -f ./*.deb
+    # shellcheck disable=SC2086
+    apt-get $OPTS download "$image" busybox-static >&2
+    echo "$image" > .downloaded
+fi
+
+rm -rf extract && mkdir extract
+for deb in ./*.deb; do
+    dpkg-deb -x "$deb" extract
+done
+cp "$(ls extract/boot/vmlinuz-* | head -n 1)" vmlinuz
+python3 "$HERE/mkinitramfs.py" extract/bin/busybox "$HERE/init.sh" initramfs.cpio.gz
+cksum < "$HERE/init.sh" > .init.sum
+rm -rf extract
+echo "$CACHE"
