@@ -407,13 +407,11 @@ static X87Result trig(X87Ctx *c, unsigned low)
         return X87_OK;
     }
     x87_set_st(s, 0, r0);
-    if (pushes && fx80_is_nan(r0) == false) {
+    if (pushes) {
+        /* For a NaN or invalid operand both results are that NaN (FPTAN
+         * pushes it instead of 1.0; measured). */
         x87_set_top(s, x87_top(s) - 1);
-        x87_set_st(s, 0, r1);
-    } else if (pushes) {
-        /* NaN or invalid operand: both results are that NaN. */
-        x87_set_top(s, x87_top(s) - 1);
-        x87_set_st(s, 0, r0);
+        x87_set_st(s, 0, fx80_is_nan(r0) ? r0 : r1);
     }
     return X87_OK;
 }
