@@ -127,9 +127,23 @@ static void run_cpu_slice(CPUState *cpu)
     }
 }
 
+/* A device armed a virtual timer earlier than any before: the CPU slice in
+ * progress was sized for the old deadline, so end it at the next block
+ * boundary and size the next one afresh. */
+static void deadline_moved(void *opaque, ClockType type)
+{
+    CPUState *cpu = opaque;
+    if (type == CC_CLOCK_VIRTUAL) {
+        cpu_interrupt(cpu, CPU_INTERRUPT_EXIT);
+    }
+}
+
 int main_loop_run(CPUState *cpu)
 {
     int64_t last_poll = host_monotonic_ns();
+    if (cpu) {
+        timers_set_deadline_notify(deadline_moved, cpu);
+    }
     for (;;) {
         int code;
         if (runstate_take_shutdown_request(&code)) {

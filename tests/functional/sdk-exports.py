@@ -14,6 +14,9 @@ for name in os.listdir(os.path.join(src, "include", "cardcage")):
     if not name.endswith(".h"):
         continue
     text = open(os.path.join(src, "include", "cardcage", name)).read()
+    # Drop preprocessor lines (the CC_API definition itself) and comments.
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("#"))
     # Join declarations that span lines, then find the name of each CC_API
     # function (the identifier before its '(') or variable (before ';').
     for decl in re.findall(r"CC_API\s+([^;{]*)[;{]", text, re.S):
