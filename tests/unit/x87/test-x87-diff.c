@@ -301,18 +301,8 @@ static void gen_state(Rng *r, X87State *s, const Enc *e)
         s->regs[p] = v;
     }
     for (i = 0; i < 8; i++) {
-        unsigned p = (top + i) & 7, tag;
-        bool empty = rng_below(r, 8) < nempty;
-        switch ((s->regs[p].sign_exp & 0x7fff) == 0 && s->regs[p].mant == 0 ? 1 :
-                (s->regs[p].sign_exp & 0x7fff) == 0 || (s->regs[p].sign_exp & 0x7fff) == 0x7fff ||
-                !(s->regs[p].mant >> 63) ? 2 : 0) {
-        case 1: tag = 1; break;
-        case 2: tag = 2; break;
-        default: tag = 0; break;
-        }
-        if (empty) {
-            tag = 3;
-        }
+        unsigned p = (top + i) & 7;
+        unsigned tag = rng_below(r, 8) < nempty ? 3 : test_tag_of(s->regs[p]);
         s->ftw |= (uint16_t)(tag << (2 * p));
     }
     s->fip = (uint32_t)rng_next(r);
@@ -758,10 +748,7 @@ static void boundary_state(Rng *r, X87State *s, uint8_t *mem, BoundKind k, Enc *
     s->regs[6] = a;
     s->regs[7] = b;
     for (i = 6; i < 8; i++) {
-        floatx80 v = s->regs[i];
-        unsigned tag = ((v.sign_exp & 0x7fff) == 0 && v.mant == 0) ? 1 :
-                       ((v.sign_exp & 0x7fff) == 0 || (v.sign_exp & 0x7fff) == 0x7fff) ? 2 : 0;
-        s->ftw = (uint16_t)((s->ftw & ~(3u << (2 * i))) | (tag << (2 * i)));
+        s->ftw = (uint16_t)((s->ftw & ~(3u << (2 * i))) | (test_tag_of(s->regs[i]) << (2 * i)));
     }
     (void)e;
 }

@@ -329,6 +329,19 @@ void state_from_image(X87State *s, const uint8_t img[FSAVE32_SIZE])
     }
 }
 
+unsigned test_tag_of(floatx80 v)
+{
+    unsigned exp = v.sign_exp & 0x7fff;
+
+    if (exp == 0 && v.mant == 0) {
+        return 1;
+    }
+    if (exp == 0 || exp == 0x7fff || !(v.mant >> 63)) {
+        return 2;
+    }
+    return 0;
+}
+
 uint64_t fx80_ulp_distance(floatx80 a, floatx80 b)
 {
     int32_t ea = a.sign_exp & 0x7fff, eb = b.sign_exp & 0x7fff;

@@ -65,6 +65,10 @@ void state_from_image(X87State *s, const uint8_t img[FSAVE32_SIZE]);
 uint64_t le_get(const uint8_t *p, unsigned n);
 void le_put(uint8_t *p, uint64_t v, unsigned n);
 
+/* The tag of a non-empty register (SDM vol. 1 figure 8-7), computed here
+ * independently of the implementation: 0 valid, 1 zero, 2 special. */
+unsigned test_tag_of(floatx80 v);
+
 /* Distance in units in the last place between two finite extended values of
  * the same sign (UINT64_MAX when not comparable). */
 uint64_t fx80_ulp_distance(floatx80 a, floatx80 b);
