@@ -8,10 +8,12 @@
  * are restored when the backend is closed and, as a last resort, at exit.
  *
  * Ctrl-C: with signal=on (the default, as QEMU's -serial stdio) ISIG stays
- * on, so Ctrl-C, Ctrl-Z and Ctrl-\ act on the emulator; the main loop is
- * expected to turn SIGINT/SIGTERM into an orderly shutdown so the terminal
- * is restored.  With signal=off (what -nographic wants) they are passed to
- * the guest as bytes 0x03, 0x1a, 0x1c.  There is no ^A escape prefix.
+ * on, so Ctrl-C, Ctrl-Z and Ctrl-\ act on the emulator.  So that a signal
+ * that kills the emulator does not leave the terminal raw, SIGINT, SIGQUIT,
+ * SIGTERM and SIGHUP, where nobody else handles them, get a handler that
+ * restores the terminal and then dies of the signal as before.  With
+ * signal=off the keys reach the guest as bytes 0x03, 0x1a, 0x1c (the way to
+ * stop the emulator is then the monitor).  There is no ^A escape prefix.
  *
  * Only one stdio backend can exist at a time.  When stdin is not a
  * terminal (a pipe, a file, /dev/null) it is read as it is until its end;
@@ -19,13 +21,14 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <termios.h>
 #include <unistd.h>
 #include "char-fd.h"
 
 static Chardev *stdio_owner;     /* the one open stdio backend */
-static bool stdio_termios_saved;
+static volatile sig_atomic_t stdio_termios_saved;
 static struct termios stdio_saved_termios;
 
 static void stdio_restore_terminal(void)
@@ -33,6 +36,30 @@ static void stdio_restore_terminal(void)
     if (stdio_termios_saved) {
         tcsetattr(STDIN_FILENO, TCSANOW, &stdio_saved_termios);
         stdio_termios_saved = false;
+    }
+}
+
+/* Restore the terminal, then let the signal do what it would have done. */
+static void stdio_fatal_signal(int sig)
+{
+    if (stdio_termios_saved) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &stdio_saved_termios);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void stdio_catch_fatal_signals(void)
+{
+    static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < CC_ARRAY_SIZE(sigs); i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+            !(old.sa_flags & SA_SIGINFO)) {
+            struct sigaction sa = { .sa_handler = stdio_fatal_signal };
+            sigemptyset(&sa.sa_mask);
+            sigaction(sigs[i], &sa, NULL);
+        }
     }
 }
 
@@ -47,6 +74,7 @@ static void stdio_set_raw(bool keep_signals)
     static bool atexit_done;
     if (!atexit_done) {
         atexit(stdio_restore_terminal);
+        stdio_catch_fatal_signals();
         atexit_done = true;
     }
     /* POSIX termios: no break/parity/CR-NL/flow-control processing on

@@ -19,6 +19,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <termios.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cardcage/module.h>
 #include "chardev/chardev-internal.h"
@@ -478,6 +482,53 @@ static void test_stdio_only_once(void **state)
     assert_true(chardev_delete("io3", &error_abort));
 }
 
+/* On a terminal, stdio goes raw, and a fatal Ctrl-C restores the terminal
+ * before the emulator dies.  The emulator here is a child process whose
+ * stdin and stdout are a pty we watch. */
+static void test_stdio_terminal_restored_on_sigint(void **state)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    char *slave_path = g_strdup(ptsname(master));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setsid();
+        int slave = open(slave_path, O_RDWR);
+        dup2(slave, STDIN_FILENO);
+        dup2(slave, STDOUT_FILENO);
+        Chardev *chr = chardev_new_from_spec("tty", "stdio", NULL);
+        if (!chr) {
+            _exit(3);
+        }
+        chardev_write(chr, (const uint8_t *)"R", 1);
+        for (;;) {
+            pause();
+        }
+    }
+    char c = 0;
+    assert_int_equal(read(master, &c, 1), 1);
+    assert_int_equal(c, 'R');
+    int slave = open(slave_path, O_RDWR | O_NOCTTY);
+    struct termios t;
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    assert_int_equal(t.c_lflag & (ECHO | ICANON), 0);   /* raw */
+    assert_true(t.c_lflag & ISIG);                       /* signal=on */
+    kill(pid, SIGINT);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGINT);
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    assert_true(t.c_lflag & ECHO);
+    assert_true(t.c_lflag & ICANON);
+    close(slave);
+    close(master);
+    g_free(slave_path);
+}
+
 /* ---- parsing ---- */
 
 static void expect_error(Chardev *chr, Error *err, const char *needle)
@@ -547,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_pty),
         cmocka_unit_test(test_attach_is_exclusive),
         cmocka_unit_test(test_stdio_only_once),
+        cmocka_unit_test(test_stdio_terminal_restored_on_sigint),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_comma_escape_in_option),
     };
