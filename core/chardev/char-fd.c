@@ -82,7 +82,8 @@ void fd_channel_update_read(FdChannel *ch)
     if (ch->in_fd < 0 || ch->in_watch || chardev_fe_can_read(ch->chr) <= 0) {
         return;
     }
-    ch->in_watch = g_unix_fd_add(ch->in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
+    /* NVAL too: a closed fd must end the input, not make poll spin. */
+    ch->in_watch = g_unix_fd_add(ch->in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR | G_IO_NVAL,
                                  fd_channel_readable, ch);
 }
 
@@ -168,7 +169,8 @@ int fd_channel_write(FdChannel *ch, const uint8_t *buf, int len)
     if (queue) {
         g_byte_array_append(ch->outq, buf + done, (guint)queue);
         if (!ch->out_watch) {
-            ch->out_watch = g_unix_fd_add(ch->out_fd, G_IO_OUT | G_IO_ERR | G_IO_HUP,
+            ch->out_watch = g_unix_fd_add(ch->out_fd,
+                                          G_IO_OUT | G_IO_ERR | G_IO_HUP | G_IO_NVAL,
                                           fd_channel_writable, ch);
         }
     }

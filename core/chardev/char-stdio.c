@@ -21,6 +21,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -105,7 +106,10 @@ static bool stdio_open(Chardev *chr, const ChardevOpts *opts, Error **errp)
         stdio_set_raw(signals);
     }
     stdio_owner = chr;
-    fd_channel_init(&FD_CHARDEV(chr)->ch, chr, STDIN_FILENO, STDOUT_FILENO, false);
+    /* A closed stdin or stdout (started with <&- or >&-) is no channel. */
+    int in = fcntl(STDIN_FILENO, F_GETFD) < 0 ? -1 : STDIN_FILENO;
+    int out = fcntl(STDOUT_FILENO, F_GETFD) < 0 ? -1 : STDOUT_FILENO;
+    fd_channel_init(&FD_CHARDEV(chr)->ch, chr, in, out, false);
     return true;
 }
 
