@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "harness.h"
 #include "main/runstate.h"
+#include "input/input-internal.h"
 
 #define DATA 0x60
 #define STATUS 0x64
@@ -662,6 +663,44 @@ static void test_mouse_queue_bounded(void **state)
     EXPECT(0xfa);
 }
 
+/* Text typed through core/input's paced queue reaches the guest whole,
+ * however long, when the guest reads as the events come. */
+static void test_paced_typing_arrives_whole(void **state)
+{
+    GString *text = g_string_new(NULL);
+    for (int i = 0; i < 20; i++) {
+        g_string_append(text, "echo Hello, World! $((6*7)) | tr a-z A-Z\n");
+    }
+    assert_true(input_type_text(text->str, &error_abort));
+    GByteArray *want = g_byte_array_new();
+    for (const char *c = text->str; *c; c++) {
+        bool shift;
+        uint8_t q = (uint8_t)input_qnum_for_char(*c, &shift);
+        uint8_t make_break[2] = { q, (uint8_t)(q | 0x80) };
+        if (shift) {
+            g_byte_array_append(want, (const uint8_t[]){ 0x2a }, 1);
+        }
+        g_byte_array_append(want, make_break, 2);
+        if (shift) {
+            g_byte_array_append(want, (const uint8_t[]){ 0xaa }, 1);
+        }
+    }
+    GByteArray *got = g_byte_array_new();
+    while (input_queue_pending() || (st() & 0x01)) {
+        harness_advance_ns(INPUT_QUEUE_INTERVAL_NS);
+        while (st() & 0x01) {
+            uint8_t b = rdata();
+            g_byte_array_append(got, &b, 1);
+        }
+        assert_true(got->len <= want->len);
+    }
+    assert_int_equal(got->len, want->len);
+    assert_memory_equal(got->data, want->data, want->len);
+    g_byte_array_free(want, TRUE);
+    g_byte_array_free(got, TRUE);
+    g_string_free(text, TRUE);
+}
+
 static void test_hostile_storm(void **state)
 {
     GRand *r = g_rand_new_with_seed(42);
@@ -729,6 +768,7 @@ int main(void)
         T(test_wheel_detection),
         T(test_keyboard_queue_drops),
         T(test_mouse_queue_bounded),
+        T(test_paced_typing_arrives_whole),
         T(test_hostile_storm),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
