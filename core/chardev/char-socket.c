@@ -1,6 +1,7 @@
 /*
  * The "socket" backend: a TCP (host=, port=) or unix (path=) stream socket,
- * as a server (server=on) or a client.
+ * as a server (server=on) or a client.  The byte stream is passed raw
+ * (telnet=off, the only value accepted, is taken for QEMU command lines).
  *
  * Server: listens and takes one client at a time; while a client is
  * connected further ones wait in the listen backlog, and when it leaves
@@ -227,10 +228,15 @@ static bool socket_open(Chardev *chr, const ChardevOpts *opts, Error **errp)
     const char *path = chardev_opts_get(opts, "path");
     const char *host = chardev_opts_get(opts, "host");
     const char *port = chardev_opts_get(opts, "port");
-    bool wait;
+    bool wait, telnet;
     if (!chardev_opts_get_bool(opts, "server", false, &s->server, errp) ||
         !chardev_opts_get_bool(opts, "wait", true, &wait, errp) ||
-        !chardev_opts_get_bool(opts, "nodelay", true, &s->nodelay, errp)) {
+        !chardev_opts_get_bool(opts, "nodelay", true, &s->nodelay, errp) ||
+        !chardev_opts_get_bool(opts, "telnet", false, &telnet, errp)) {
+        return false;
+    }
+    if (telnet) {
+        error_setg(errp, "telnet=on is not supported (the stream is passed raw)");
         return false;
     }
     if (path && (host || port)) {
@@ -300,7 +306,7 @@ static void socket_finalize(Object *obj)
 }
 
 static const char *const socket_opt_names[] = {
-    "host", "port", "path", "server", "wait", "nodelay", NULL
+    "host", "port", "path", "server", "wait", "nodelay", "telnet", NULL
 };
 
 static void socket_class_init(ObjectClass *oc, void *data)

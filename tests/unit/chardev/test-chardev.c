@@ -560,6 +560,8 @@ static void test_parse_errors(void **state)
     EXPECT_ERROR(chardev_new_from_spec("e5", "tcp:nohostport", &err), "HOST:PORT");
     EXPECT_ERROR(chardev_new_from_opts("socket,id=e6,server=maybe,port=1", &err), "on or off");
     EXPECT_ERROR(chardev_new_from_opts("socket,id=e7,path=/x,port=1", &err), "not both");
+    EXPECT_ERROR(chardev_new_from_opts("socket,id=e8,port=1,server=on,telnet=on", &err),
+                 "telnet");
     chardev_new_from_spec("dup", "null", &error_abort);
     EXPECT_ERROR(chardev_new_from_spec("dup", "null", &err), "already in use");
     assert_true(chardev_delete("dup", &error_abort));
