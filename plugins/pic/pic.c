@@ -67,6 +67,7 @@ static void pic_update(PICState *s)
     int level = pic_chip_pending(&s->chip[0]) >= 0;
     if (level != s->intr_level) {
         s->intr_level = level;
+        log_mask(LOG_TRACE_DEV, "i8259: INTR %d\n", level);
         irq_set(s->intr, level);
     }
 }
@@ -108,6 +109,7 @@ static int pic_ack(Object *obj)
         }
     }
     pic_update(s);
+    log_mask(LOG_TRACE_DEV, "i8259: acknowledge: vector 0x%02x\n", vector);
     return vector;
 }
 

@@ -133,9 +133,19 @@ static int64_t next_change_after(const PITCounter *c, int64_t k)
     }
 }
 
-uint32_t pit_counter_value(PITCounter *c, int64_t tick)
+/* The queries below work on a settled copy, so that they are pure
+ * functions of the state and the tick: the device may ask about a tick in
+ * the past (its timer runs late) after a later access settled the state. */
+static PITCounter settled(const PITCounter *c, int64_t tick)
 {
-    settle(c, tick);
+    PITCounter v = *c;
+    settle(&v, tick);
+    return v;
+}
+
+uint32_t pit_counter_value(const PITCounter *cs, int64_t tick)
+{
+    PITCounter v = settled(cs, tick), *c = &v;
     int64_t k = elapsed(c, tick);
     if (!c->loaded || k < 0) {
         return c->ce_hold;
@@ -143,9 +153,9 @@ uint32_t pit_counter_value(PITCounter *c, int64_t tick)
     return ce_at(c, k);
 }
 
-bool pit_counter_out(PITCounter *c, int64_t tick)
+bool pit_counter_out(const PITCounter *cs, int64_t tick)
 {
-    settle(c, tick);
+    PITCounter v = settled(cs, tick), *c = &v;
     if (!c->loaded) {
         return c->pre_out;
     }
@@ -156,9 +166,9 @@ bool pit_counter_out(PITCounter *c, int64_t tick)
     return k < 0 ? c->pre_out : out_at(c, k);
 }
 
-int64_t pit_counter_next_change(PITCounter *c, int64_t tick)
+int64_t pit_counter_next_change(const PITCounter *cs, int64_t tick)
 {
-    settle(c, tick);
+    PITCounter v = settled(cs, tick), *c = &v;
     int64_t when = PIT_NEVER;
     if (c->loaded && !c->frozen) {
         int64_t k = tick - c->start;

@@ -102,10 +102,12 @@ uint8_t pit_counter_read(PITCounter *c, int64_t tick);
 void pit_counter_set_gate(PITCounter *c, bool level, int64_t tick);
 
 /* OUT at tick, and the first tick after it at which OUT differs (or may
- * differ), PIT_NEVER when it stays as it is until the guest acts. */
-bool pit_counter_out(PITCounter *c, int64_t tick);
-int64_t pit_counter_next_change(PITCounter *c, int64_t tick);
+ * differ), PIT_NEVER when it stays as it is until the guest acts.  These
+ * queries do not change the counter, and may ask about any tick from the
+ * last change (a write, a gate edge) on. */
+bool pit_counter_out(const PITCounter *c, int64_t tick);
+int64_t pit_counter_next_change(const PITCounter *c, int64_t tick);
 /* The CE as a number (0..65535 binary, 0..9999 BCD, not BCD-encoded). */
-uint32_t pit_counter_value(PITCounter *c, int64_t tick);
+uint32_t pit_counter_value(const PITCounter *c, int64_t tick);
 
 #endif

@@ -17,7 +17,12 @@
  * clock (CC_CLOCK_VIRTUAL) and are computed, never ticked (pit-counter.c).
  * The only timer follows counter 0's OUT, and only while the "irq" output
  * is wired: it fires at the next change of OUT, when the interrupt line has
- * to move.
+ * to move.  A timer runs a little after its deadline, and in modes 2, 4
+ * and 5 OUT is low for a single clock (838 ns), so the callback works out
+ * OUT at the tick it was armed for, not at the present: each change
+ * reaches the line in order, late rather than never.  Once more than
+ * MAX_LAG_TICKS behind (the host could not keep up), it jumps to the
+ * present and the edges in between are dropped, as a busy PC drops ticks.
  *
  * Reads of the control word register (iobase+3): the 8254 does not decode
  * them (datasheet Table 1, "A1 A0 = 11, RD low: No-Operation (3-State)"),
@@ -31,6 +36,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <inttypes.h>
 #include <cardcage/cardcage.h>
 #include "pit-counter.h"
 
@@ -45,6 +51,10 @@
 #define P61_REFRESH      0x10   /* RO: toggles with each memory refresh request */
 #define P61_OUT2         0x20   /* RO: counter 2 OUT */
 /* Bits 6 (IOCHK) and 7 (parity error) report NMI sources; there are none. */
+
+/* How far the interrupt line may trail the counter before skipping ahead:
+ * 100 ms of clocks. */
+#define MAX_LAG_TICKS    (PIT_FREQ_HZ / 10)
 
 /* The AT BIOS programs counter 1 for a refresh request every 18 clocks
  * (15.085 us); software that times delays with bit 4 relies on that rate,
@@ -63,6 +73,7 @@ typedef struct PITState {
     IRQState *irq;          /* counter 0 OUT */
     int irq_level;
     Timer *timer;
+    int64_t timer_tick;     /* the tick the timer is armed for */
 } PITState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(PITState, I8254)
@@ -82,12 +93,14 @@ static void pit_update_irq(PITState *s, int64_t tick)
     int level = pit_counter_out(c, tick);
     if (level != s->irq_level) {
         s->irq_level = level;
+        log_mask(LOG_TRACE_DEV, "i8254: counter 0 OUT %d at tick %" PRId64 "\n", level, tick);
         irq_set(s->irq, level);
     }
     int64_t next = s->irq ? pit_counter_next_change(c, tick) : PIT_NEVER;
     if (next == PIT_NEVER) {
         timer_del(s->timer);
     } else {
+        s->timer_tick = next;
         timer_mod_ns(s->timer, pit_ns_of_tick(next));
     }
 }
@@ -95,7 +108,8 @@ static void pit_update_irq(PITState *s, int64_t tick)
 static void pit_timer_cb(void *opaque)
 {
     PITState *s = opaque;
-    pit_update_irq(s, pit_now());
+    int64_t now = pit_now();
+    pit_update_irq(s, now - s->timer_tick > MAX_LAG_TICKS ? now : s->timer_tick);
 }
 
 /* ---- guest access: counters and control word ---- */

@@ -587,6 +587,48 @@ static void test_linux_style_calibration(void **state)
     assert_int_equal(timers_deadline_ns(CC_CLOCK_VIRTUAL), -1);
 }
 
+/* Run every timer that is due, as the main loop would over several turns. */
+static void run_due_timers(void)
+{
+    for (int i = 0; i < 1000 && timers_run_expired(CC_CLOCK_VIRTUAL); i++) {
+    }
+}
+
+static void test_late_timer_loses_no_edge(void **state)
+{
+    int64_t t = start_counter(0x34, 10);        /* mode 2: low one clock in ten */
+    /* The host falls behind: time jumps 35 clocks with no timer run. */
+    clock_icount_warp(pit_ns_of_tick(t + 35) - harness_now_ns());
+    run_due_timers();
+    /* Every one-clock pulse still reached the line, late but in order. */
+    assert_int_equal(edges.count, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(edges.to[i], i & 1);
+    }
+    assert_int_equal(edges.level, 1);
+    /* And the waveform goes on at its own times. */
+    goto_tick(t + 51);
+    assert_int_equal(edges.count, 10);
+    assert_edge(6, t + 40, 0);
+    assert_edge(7, t + 41, 1);
+    assert_edge(8, t + 50, 0);
+    assert_edge(9, t + 51, 1);
+
+    /* Far behind (over 100 ms), the line skips ahead instead of replaying
+     * thousands of edges. */
+    t = start_counter(0x34, 100);
+    clock_icount_warp(pit_ns_of_tick(t + 1193182 / 5) - harness_now_ns());
+    run_due_timers();
+    assert_true(edges.count <= 4);
+    int64_t k = now_tick() - (t + 1);
+    int64_t next_fall = t + 1 + (k / 100 + 1) * 100 - 1;
+    int before = edges.count;
+    goto_tick(next_fall + 1);
+    assert_int_equal(edges.count, before + 2);
+    assert_edge(before, next_fall, 0);
+    assert_edge(before + 1, next_fall + 1, 1);
+}
+
 static void test_reset_stops_counter0(void **state)
 {
     cpu_outb(CTRL, 0x34);
@@ -624,6 +666,7 @@ int main(void)
         T(test_gate2_mode1_one_shot_retrigger),
         T(test_gate2_mode2_and_mode5),
         T(test_linux_style_calibration),
+        T(test_late_timer_loses_no_edge),
         T(test_reset_stops_counter0),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
