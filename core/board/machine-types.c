@@ -92,6 +92,12 @@ static void register_board(const char *file)
     g_free(tname);
 }
 
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint path_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void board_register_machine_types(void)
 {
     static const TypeInfo machine_base = {
@@ -119,7 +125,7 @@ static void board_register_machine_types(void)
             }
         }
         g_dir_close(dir);
-        g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+        g_ptr_array_sort(names, path_cmp);
         for (guint j = 0; j < names->len; j++) {
             register_board(g_ptr_array_index(names, j));
         }

@@ -292,6 +292,12 @@ static void refuse(const char *path, const char *reason, bool quiet)
     }
 }
 
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint path_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static GPtrArray *list_so_files(const char *dir)
 {
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
@@ -318,7 +324,7 @@ static GPtrArray *list_so_files(const char *dir)
         g_free(full);
     }
     g_dir_close(d);
-    g_ptr_array_sort(files, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(files, path_cmp);
     return files;
 }
 
