@@ -140,62 +140,85 @@ static gboolean fd_channel_writable(gint fd, GIOCondition cond, gpointer opaque)
     g_byte_array_remove_range(ch->outq, 0, (guint)n);
     if (ch->outq->len == 0) {
         ch->out_watch = 0;
+        ch->stalled = false;
         return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
 }
 
-int fd_channel_write(FdChannel *ch, const uint8_t *buf, int len)
-{
-    if (len <= 0) {
-        return 0;
-    }
-    if (ch->out_fd < 0) {
-        ch->chr->dropped += (uint64_t)len;
-        return 0;
-    }
-    size_t done = 0;
-    if (ch->outq->len == 0) {
-        ssize_t n = fd_write_now(ch, buf, (size_t)len);
-        if (n < 0) {
-            ch->chr->dropped += (uint64_t)len;
-            fd_channel_output_failed(ch);
-            return 0;
-        }
-        done = (size_t)n;
-    }
-    size_t room = CHARDEV_OUTQ_MAX - ch->outq->len;
-    size_t queue = MIN((size_t)len - done, room);
-    if (queue) {
-        g_byte_array_append(ch->outq, buf + done, (guint)queue);
-        if (!ch->out_watch) {
-            ch->out_watch = g_unix_fd_add(ch->out_fd,
-                                          G_IO_OUT | G_IO_ERR | G_IO_HUP | G_IO_NVAL,
-                                          fd_channel_writable, ch);
-        }
-    }
-    ch->chr->dropped += (uint64_t)len - done - queue;
-    return (int)(done + queue);
-}
-
-void fd_channel_flush(FdChannel *ch, int timeout_ms)
+/* Write queued output until at most `target` bytes are left or timeout_ms
+ * pass.  Returns false if the fd broke. */
+static bool fd_channel_drain(FdChannel *ch, size_t target, int timeout_ms)
 {
     int64_t deadline = g_get_monotonic_time() + (int64_t)timeout_ms * 1000;
-    while (ch->out_fd >= 0 && ch->outq->len) {
+    while (ch->out_fd >= 0 && ch->outq->len > target) {
         int64_t left_ms = (deadline - g_get_monotonic_time()) / 1000;
         if (left_ms <= 0) {
             break;
         }
         struct pollfd p = { .fd = ch->out_fd, .events = POLLOUT };
-        if (poll(&p, 1, (int)left_ms) <= 0 || (p.revents & (POLLERR | POLLNVAL))) {
+        int r = poll(&p, 1, (int)left_ms);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
             break;
         }
         ssize_t n = fd_write_now(ch, ch->outq->data, ch->outq->len);
-        if (n <= 0) {
-            break;
+        if (n < 0) {
+            return false;
         }
         g_byte_array_remove_range(ch->outq, 0, (guint)n);
     }
+    if (ch->outq->len == 0) {
+        ch->stalled = false;
+    }
+    return true;
+}
+
+int fd_channel_write(FdChannel *ch, const uint8_t *buf, int len)
+{
+    size_t total = len > 0 ? (size_t)len : 0, done = 0;
+    while (done < total && ch->out_fd >= 0) {
+        if (ch->outq->len == 0) {
+            ssize_t n = fd_write_now(ch, buf + done, total - done);
+            if (n < 0) {
+                fd_channel_output_failed(ch);
+                break;
+            }
+            done += (size_t)n;
+        }
+        size_t queue = MIN(total - done, CHARDEV_OUTQ_MAX - ch->outq->len);
+        if (queue) {
+            g_byte_array_append(ch->outq, buf + done, (guint)queue);
+            done += queue;
+            if (!ch->out_watch) {
+                ch->out_watch = g_unix_fd_add(ch->out_fd,
+                                              G_IO_OUT | G_IO_ERR | G_IO_HUP | G_IO_NVAL,
+                                              fd_channel_writable, ch);
+            }
+        }
+        if (done == total || ch->stalled) {
+            break;
+        }
+        /* The queue is full and bytes are left.  A slow reader gets
+         * CHARDEV_STALL_MS to make room before anything is dropped; one
+         * that makes too little in that time is not waited for again
+         * until it has emptied the queue. */
+        size_t want = MIN(total - done, (size_t)CHARDEV_OUTQ_MAX);
+        if (!fd_channel_drain(ch, CHARDEV_OUTQ_MAX - want, CHARDEV_STALL_MS)) {
+            fd_channel_output_failed(ch);
+            break;
+        }
+        ch->stalled = CHARDEV_OUTQ_MAX - ch->outq->len < want;
+    }
+    ch->chr->dropped += total - done;
+    return (int)done;
+}
+
+void fd_channel_flush(FdChannel *ch, int timeout_ms)
+{
+    fd_channel_drain(ch, 0, timeout_ms);
 }
 
 /* ---- life cycle ---- */

@@ -11,9 +11,13 @@
  *
  * Writing: try the fd now (poll for POLLOUT with no wait, then write at
  * most PIPE_BUF bytes at a time, so even a blocking pipe or terminal
- * cannot stall us); what is left goes to a queue of at most
- * CHARDEV_OUTQ_MAX bytes that a G_IO_OUT source drains.  Output that does
- * not fit is dropped and counted in Chardev.dropped.
+ * cannot block us); what is left goes to a queue of at most
+ * CHARDEV_OUTQ_MAX bytes that a G_IO_OUT source drains.  When the queue is
+ * full, the emulator waits up to CHARDEV_STALL_MS for the reader to make
+ * room, so a reader that is merely slow loses nothing; a reader that
+ * leaves the queue full that long is marked stalled, and its output is
+ * dropped (and counted in Chardev.dropped) without further waits until it
+ * has emptied the queue.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -32,6 +36,7 @@ struct FdChannel {
     guint in_watch;          /* 0 when not reading */
     guint out_watch;         /* 0 when the queue is empty */
     GByteArray *outq;
+    bool stalled;            /* the reader let the queue fill: don't wait */
     /* Input reached end of file or failed (in_fd is now -1), or output
      * failed for good, e.g. EPIPE (out_fd is now -1).  NULL: carry on with
      * the other direction. */

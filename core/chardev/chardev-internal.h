@@ -15,10 +15,12 @@
  *   ringbuf  in memory [size=N]: tests read the output and inject input
  *
  * Input is read from GLib's default GMainContext, only while the frontend
- * says it can take bytes (can_read > 0).  Output never blocks the emulator:
- * what the host side cannot take at once waits in a queue of at most
- * CHARDEV_OUTQ_MAX bytes, flushed from the main loop; beyond that, output is
- * dropped (and counted).  See char-fd.c.
+ * says it can take bytes (can_read > 0).  Output never blocks the emulator
+ * for long: what the host side cannot take at once waits in a queue of at
+ * most CHARDEV_OUTQ_MAX bytes, flushed from the main loop; when that is
+ * full the emulator gives the reader CHARDEV_STALL_MS to make room, then
+ * drops output (and counts it) until the reader has caught up.  See
+ * char-fd.h.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -30,6 +32,8 @@
 
 /* Output a host reader has not taken yet, per backend (see char-fd.c). */
 #define CHARDEV_OUTQ_MAX (64 * 1024)
+/* How long a full queue waits for its reader before output is dropped. */
+#define CHARDEV_STALL_MS 100
 
 /* ---- options ---- */
 

@@ -409,6 +409,61 @@ static void test_socket_output_is_bounded(void **state)
     g_free(path);
 }
 
+typedef struct SlowReader {
+    int fd;
+    size_t want;
+    size_t got;
+    bool in_order;
+} SlowReader;
+
+static gpointer slow_reader(gpointer opaque)
+{
+    SlowReader *r = opaque;
+    uint8_t buf[16384];
+    r->in_order = true;
+    while (r->got < r->want) {
+        ssize_t n = read(r->fd, buf, sizeof(buf));
+        if (n <= 0) {
+            break;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            r->in_order &= buf[i] == (uint8_t)((r->got + i) % 251);
+        }
+        r->got += (size_t)n;
+        g_usleep(1000);     /* slow, but far faster than the stall limit */
+    }
+    return NULL;
+}
+
+/* A reader slower than the emulator but alive loses nothing. */
+static void test_socket_slow_reader_loses_nothing(void **state)
+{
+    char *path = tmp_path("sock3");
+    char *spec = g_strdup_printf("unix:%s,server=on,wait=off", path);
+    Chardev *chr = chardev_new_from_spec("s4", spec, &error_abort);
+    SlowReader r = { .fd = unix_connect(path), .want = 2 << 20 };
+    PUMP_UNTIL(chardev_is_connected(chr));
+    GThread *t = g_thread_new("slow-reader", slow_reader, &r);
+    uint8_t block[4096];
+    size_t sent = 0;
+    while (sent < r.want) {
+        for (size_t i = 0; i < sizeof(block); i++) {
+            block[i] = (uint8_t)((sent + i) % 251);
+        }
+        assert_int_equal(chardev_write(chr, block, sizeof(block)), sizeof(block));
+        sent += sizeof(block);
+    }
+    CHARDEV_GET_CLASS(chr)->flush(chr, 5000);
+    g_thread_join(t);
+    assert_int_equal(chardev_dropped_bytes(chr), 0);
+    assert_int_equal(r.got, r.want);
+    assert_true(r.in_order);
+    close(r.fd);
+    assert_true(chardev_delete("s4", &error_abort));
+    g_free(spec);
+    g_free(path);
+}
+
 static void test_socket_client_refused_is_an_error(void **state)
 {
     char *path = tmp_path("nobody");
@@ -596,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_unix_socket_server),
         cmocka_unit_test(test_tcp_socket_server),
         cmocka_unit_test(test_socket_output_is_bounded),
+        cmocka_unit_test(test_socket_slow_reader_loses_nothing),
         cmocka_unit_test(test_socket_client_refused_is_an_error),
         cmocka_unit_test(test_pty),
         cmocka_unit_test(test_attach_is_exclusive),
