@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <string.h>
 #include <cardcage/device.h>
 #include <cardcage/sysbus.h>
 #include <cardcage/system.h>
@@ -165,8 +166,13 @@ const char *const *board_firmware_dirs(void)
 
 char *board_find_firmware(const char *name)
 {
-    if (g_path_is_absolute(name) || g_str_has_prefix(name, "./")) {
+    if (g_path_is_absolute(name) || strchr(name, '/')) {
         return g_file_test(name, G_FILE_TEST_IS_REGULAR) ? g_strdup(name) : NULL;
+    }
+    /* A file named on the command line is found where the user is, as in
+     * QEMU; then the firmware directories. */
+    if (g_file_test(name, G_FILE_TEST_IS_REGULAR)) {
+        return g_strdup(name);
     }
     for (const char *const *d = board_firmware_dirs(); *d; d++) {
         char *path = g_build_filename(*d, name, NULL);
