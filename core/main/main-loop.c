@@ -117,7 +117,9 @@ static void run_cpu_slice(CPUState *cpu)
                  " ns, %" G_GINT64_FORMAT " us after start-up began\n", now,
                  (now - startup_t0) / 1000);
     }
-    cpu->exit_request = 0;
+    /* exit_request is left as it is: an interrupt raised between slices
+     * (by a timer, or host input) set it, and the CPU must see it at its
+     * first block boundary; the CPU clears it when it handles events. */
     int64_t t0 = host_monotonic_ns();
     int64_t ran = CPU_GET_CLASS(cpu)->exec(cpu, budget);
     int64_t dt = host_monotonic_ns() - t0;
