@@ -97,18 +97,41 @@ static void pump_briefly(void)
     }
 }
 
+/* One scratch directory for the whole run, removed at the end. */
+static char *scratch_dir;
+
 static char *tmp_path(const char *name)
 {
-    char *dir = g_dir_make_tmp("cc-chardev-XXXXXX", NULL);
-    assert_non_null(dir);
-    char *p = g_build_filename(dir, name, NULL);
-    g_free(dir);
-    return p;
+    return g_build_filename(scratch_dir, name, NULL);
+}
+
+static void remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *n;
+        while ((n = g_dir_read_name(d))) {
+            char *child = g_build_filename(path, n, NULL);
+            remove_tree(child);
+            g_free(child);
+        }
+        g_dir_close(d);
+    }
+    remove(path);
 }
 
 static int setup(void **state)
 {
     module_call_init(MODULE_INIT_QOM);
+    scratch_dir = g_dir_make_tmp("cc-chardev-XXXXXX", NULL);
+    assert_non_null(scratch_dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    remove_tree(scratch_dir);
+    g_free(scratch_dir);
     return 0;
 }
 
@@ -627,7 +650,7 @@ static void test_parse_errors(void **state)
 
 static void test_comma_escape_in_option(void **state)
 {
-    char *dir = g_dir_make_tmp("cc-chardev-XXXXXX", NULL);
+    const char *dir = scratch_dir;
     char *path = g_build_filename(dir, "a,b.txt", NULL);
     char *opts = g_strdup_printf("file,id=c1,path=%s/a,,b.txt", dir);
     Chardev *chr = chardev_new_from_opts(opts, &error_abort);
@@ -636,7 +659,6 @@ static void test_comma_escape_in_option(void **state)
     assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
     g_free(opts);
     g_free(path);
-    g_free(dir);
 }
 
 int main(void)
@@ -660,5 +682,5 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_comma_escape_in_option),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
