@@ -140,6 +140,7 @@ Chardev *chardev_new_from_opts(const char *optstr, Error **errp)
             error_setg(errp, "-chardev %s needs an id=", backend);
         } else {
             char *id_copy = g_strdup(id);
+            chardev_spec_legacy_flags(opts);
             chr = chardev_new(id_copy, backend, opts, errp);
             g_free(id_copy);
         }

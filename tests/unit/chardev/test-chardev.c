@@ -363,8 +363,9 @@ static void test_unix_socket_server(void **state)
 
 static void test_tcp_socket_server(void **state)
 {
+    /* The old bare flags: server (on), nowait (wait=off). */
     Chardev *chr = chardev_new_from_opts(
-        "socket,id=t1,host=127.0.0.1,port=0,server=on,wait=off", &error_abort);
+        "socket,id=t1,host=127.0.0.1,port=0,server,nowait", &error_abort);
     char *addr = chardev_socket_listen_address(chr);
     assert_non_null(addr);
     assert_true(g_str_has_prefix(addr, "tcp:127.0.0.1:"));
