@@ -9,6 +9,7 @@
 #include "cardcage-config.h"
 #include "board/board.h"
 #include "cpu/cpu.h"
+#include "input/input-internal.h"
 #include "memory/memory-internal.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
@@ -225,20 +226,15 @@ static bool cmd_sendkey(const char *args, GString *out)
                                words[1]);
         goto out;
     }
-    char **names = g_strsplit(words[0], "-", -1);
     KeyRelease *r = g_new0(KeyRelease, 1);
-    for (char **n = names; *n; n++) {
-        int q = input_qnum_from_name(*n);
-        if (q < 0 || r->n >= (int)CC_ARRAY_SIZE(r->keys)) {
-            g_string_append_printf(out, q < 0 ? "sendkey: unknown key '%s'\n"
-                                              : "sendkey: too many keys at once ('%s')\n", *n);
-            g_strfreev(names);
-            g_free(r);
-            goto out;
-        }
-        r->keys[r->n++] = q;
+    Error *err = NULL;
+    r->n = input_parse_combo(words[0], r->keys, CC_ARRAY_SIZE(r->keys), &err);
+    if (r->n < 0) {
+        g_string_append_printf(out, "sendkey: %s\n", error_get_pretty(err));
+        error_free(err);
+        g_free(r);
+        goto out;
     }
-    g_strfreev(names);
     for (int i = 0; i < r->n; i++) {
         input_send_key(r->keys[i], true);
     }

@@ -7,6 +7,11 @@
  * has no single make code, is 0xc6.  A keyboard model converts them to the
  * scan code set the guest selected.
  *
+ * Mouse motion is relative, in screen coordinates: dx > 0 moves right,
+ * dy > 0 moves down, dz > 0 turns the wheel towards the user; buttons is
+ * the set of INPUT_BUTTON_* held.  A PS/2 mouse model flips dy, as PS/2
+ * reports up as positive.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef CARDCAGE_INPUT_H

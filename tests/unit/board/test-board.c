@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <cardcage/cardcage.h>
 #include "board/board.h"
+#include "main/runstate.h"
 #include "memory/memory-internal.h"
 #include "module/plugin-loader.h"
 #include "timer/clock-internal.h"
