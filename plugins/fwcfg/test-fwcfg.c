@@ -1,0 +1,138 @@
+/*
+ * Unit tests of fw-cfg: items through the port interface, the file
+ * directory, DMA reads (including past an item's end), and hostile DMA
+ * commands (writes, unmapped addresses, DMA into its own registers).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include "harness.h"
+#include "main/runstate.h"
+
+#define RAM_BASE 0x10000
+static MemoryRegion ram;
+
+static uint64_t read_item(uint16_t key, int n)
+{
+    cpu_outw(0x510, key);
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) {
+        v |= (uint64_t)cpu_inb(0x511) << (8 * i);
+    }
+    return v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* Write a DMA command at RAM_BASE and start it; returns its control word
+ * after completion. */
+static uint32_t dma(uint32_t control, uint32_t length, uint64_t addr)
+{
+    uint8_t cmd[16];
+    put_be32(cmd, control);
+    put_be32(cmd + 4, length);
+    put_be32(cmd + 8, (uint32_t)(addr >> 32));
+    put_be32(cmd + 12, (uint32_t)addr);
+    address_space_write(address_space_memory(), RAM_BASE, cmd, sizeof(cmd));
+    /* The 64-bit address register is big-endian: high half first. */
+    cpu_outl(0x514, 0);
+    cpu_outl(0x518, __builtin_bswap32(RAM_BASE));
+    uint8_t back[4];
+    address_space_read(address_space_memory(), RAM_BASE, back, 4);
+    return get_be32(back);
+}
+
+static int setup(void **state)
+{
+    harness_init();
+    memory_region_init_ram(&ram, NULL, "test-ram", 0x100000, &error_abort);
+    memory_region_add_subregion(memory_get_system_memory(), 0, &ram);
+    board_set_ram_size(64 << 20);
+    harness_load_plugin("fwcfg");
+    harness_create("fw-cfg", "fwcfg", NULL, (const char *[]){ "cpus=1", NULL });
+    return 0;
+}
+
+static void test_port_items(void **state)
+{
+    assert_int_equal(read_item(0x0000, 4), 0x554d4551);      /* "QEMU" */
+    assert_int_equal(read_item(0x0001, 4), 3);               /* port + DMA */
+    assert_int_equal(read_item(0x0003, 8), 64 << 20);
+    assert_int_equal(read_item(0x0005, 2), 1);
+    assert_int_equal(read_item(0x000f, 2), 1);
+    /* Unknown items and reads past an item's end are zeros. */
+    assert_int_equal(read_item(0x1234, 4), 0);
+    cpu_outw(0x510, 0x0005);
+    cpu_inb(0x511);
+    cpu_inb(0x511);
+    assert_int_equal(cpu_inb(0x511), 0);
+    /* The DMA register reads back "QEMU CFG". */
+    assert_int_equal(cpu_inl(0x514), __builtin_bswap32(0x51454d55));
+}
+
+static void test_file_directory_and_dma(void **state)
+{
+    /* Read the directory by DMA and find etc/e820. */
+    uint8_t dir[4 + 64];
+    assert_int_equal(dma((0x19 << 16) | 0x08 | 0x02, sizeof(dir), RAM_BASE + 0x100), 0);
+    address_space_read(address_space_memory(), RAM_BASE + 0x100, dir, sizeof(dir));
+    assert_int_equal(get_be32(dir), 1);
+    assert_int_equal(get_be32(dir + 4), 20);
+    assert_string_equal((char *)dir + 12, "etc/e820");
+    uint16_t select = dir[8] << 8 | dir[9];
+    /* Read the file with 4 bytes to spare: the spare bytes become zeros. */
+    uint8_t buf[24];
+    memset(buf, 0xaa, sizeof(buf));
+    address_space_write(address_space_memory(), RAM_BASE + 0x200, buf, sizeof(buf));
+    assert_int_equal(dma(((uint32_t)select << 16) | 0x08 | 0x02, 24, RAM_BASE + 0x200), 0);
+    address_space_read(address_space_memory(), RAM_BASE + 0x200, buf, sizeof(buf));
+    uint64_t len = 0;
+    memcpy(&len, buf + 8, 8);
+    assert_int_equal(len, 64 << 20);
+    assert_int_equal(buf[16], 1);
+    for (int i = 20; i < 24; i++) {
+        assert_int_equal(buf[i], 0);
+    }
+}
+
+static void test_hostile_dma(void **state)
+{
+    /* Writes are refused with the error bit. */
+    assert_int_equal(dma((0x03 << 16) | 0x08 | 0x10, 8, RAM_BASE + 0x300), 1);
+    /* A read into unassigned space reports an error, nothing crashes. */
+    assert_int_equal(dma((0x03 << 16) | 0x08 | 0x02, 8, 0xf0000000ULL), 1);
+    /* A huge length past the item's end only fills what is mapped. */
+    assert_int_equal(dma((0x00 << 16) | 0x08 | 0x02, 0xffffffffu, 0xfff00ULL), 1);
+    /* The device's registers are ports, not memory: a command aimed at
+     * memory address 0x510 just lands in RAM there. */
+    assert_int_equal(dma((0x00 << 16) | 0x08 | 0x02, 4, 0x510), 0);
+    uint8_t sig[4];
+    address_space_read(address_space_memory(), 0x510, sig, 4);
+    assert_memory_equal(sig, "QEMU", 4);
+    /* Skip advances without writing. */
+    cpu_outw(0x510, 0x0000);
+    assert_int_equal(dma(0x04, 2, 0), 0);
+    assert_int_equal(cpu_inb(0x511), 'M');
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_port_items),
+        cmocka_unit_test(test_file_directory_and_dma),
+        cmocka_unit_test(test_hostile_dma),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
