@@ -137,6 +137,22 @@ static char *firmware_search_text(void)
     return g_string_free(s, FALSE);
 }
 
+/* A writable image is copied in again at every reset: firmware that
+ * shadows itself must start from its pristine image, as after power-on. */
+typedef struct FirmwareReload {
+    MemoryRegion *mr;
+    GBytes *image;
+} FirmwareReload;
+
+static void firmware_reload(void *opaque)
+{
+    FirmwareReload *r = opaque;
+    gsize len;
+    const void *data = g_bytes_get_data(r->image, &len);
+    memcpy(memory_region_get_ram_ptr(r->mr), data, len);
+    memory_region_set_dirty(r->mr, 0, len);
+}
+
 static bool build_firmware(Board *b, BoardFirmware *f, const BoardBuildOptions *opts,
                            Error **errp)
 {
@@ -179,14 +195,23 @@ static bool build_firmware(Board *b, BoardFirmware *f, const BoardBuildOptions *
     uint64_t addr = f->at_top ? (1ULL << 32) - len : f->addr;
     MemoryRegion *rom = g_new0(MemoryRegion, 1);
     char *rname = g_strdup_printf("rom:%s", f->id ? f->id : name);
-    if (!memory_region_init_rom(rom, NULL, rname, len, errp)) {
+    bool made = f->writable ? memory_region_init_ram(rom, NULL, rname, len, errp)
+                            : memory_region_init_rom(rom, NULL, rname, len, errp);
+    if (!made) {
         g_free(rname);
         g_free(data);
         g_free(path);
         return false;
     }
     memcpy(memory_region_get_ram_ptr(rom), data, len);
-    /* ROM sits above RAM wherever both are mapped (the PC's BIOS window). */
+    if (f->writable) {
+        FirmwareReload *r = g_new0(FirmwareReload, 1);
+        r->mr = rom;
+        r->image = g_bytes_new(data, len);
+        system_add_reset_notifier(firmware_reload, r);
+    }
+    /* The image sits above RAM wherever both are mapped (the PC's BIOS
+     * window); a writable image is RAM the firmware may shadow into. */
     memory_region_add_subregion_overlap(memory_get_system_memory(), addr, rom, 1);
     for (guint i = 0; i < f->aliases->len; i++) {
         BoardAlias *a = &g_array_index(f->aliases, BoardAlias, i);

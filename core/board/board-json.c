@@ -649,7 +649,7 @@ static bool read_firmware_entry(Board *b, json_object *e, const char *file, cons
                                 Error **errp)
 {
     static const char *const keys[] = { "id", "file", "at", "max-size", "aliases", "optional",
-                                        "comment", NULL };
+                                        "writable", "comment", NULL };
     if (!want_type(e, json_type_object, "an object describing a firmware image", file, path,
                    NULL, errp) ||
         !check_keys(e, keys, file, path, NULL, errp)) {
@@ -693,6 +693,11 @@ static bool read_firmware_entry(Board *b, json_object *e, const char *file, cons
         ok = want_type(v, json_type_boolean, "true or false", file, SUBPATH("optional"), NULL,
                        errp);
         f->optional = json_object_get_boolean(v);
+    }
+    if (ok && json_object_object_get_ex(e, "writable", &v)) {
+        ok = want_type(v, json_type_boolean, "true or false", file, SUBPATH("writable"), NULL,
+                       errp);
+        f->writable = json_object_get_boolean(v);
     }
     if (ok && json_object_object_get_ex(e, "aliases", &v)) {
         ok = want_type(v, json_type_array, "a list of aliases", file, SUBPATH("aliases"),

@@ -64,6 +64,7 @@ typedef struct BoardFirmware {
     char *id;                    /* "bios" is replaced by -bios and optional with -kernel */
     char *file;
     bool optional;
+    bool writable;               /* RAM holding the image, not ROM (BIOS shadowing) */
     bool at_top;                 /* "at": "top": ends at 4 GiB */
     uint64_t addr;
     uint64_t max_size;           /* 0: no limit */
