@@ -144,6 +144,7 @@ typedef struct X86TLBInfo {
 #define TLBI_GLOBAL  2u       /* from a global page (kept across CR3 loads) */
 #define TLBI_LARGE   4u       /* part of a 4 MiB page */
 
+#define X86_JMP_CACHE_SIZE 4096
 #define X86_TLB_BITS 10
 #define X86_TLB_SIZE (1u << X86_TLB_BITS)
 #define TLB_INVALID  1u      /* never equal to a page-aligned address */
@@ -218,6 +219,8 @@ typedef struct CPUX86State {
     const X86Insn *cur;        /* instruction being executed */
     X86TB *cur_tb;             /* block being executed, or NULL */
     const X86Insn *blk_end;    /* stop the block before this instruction */
+    uint64_t exec_limit;       /* instruction count at which exec() stops */
+    int chain_budget;          /* blocks that may still follow without a return */
     int exit_slot;             /* which chain slot the block left by */
     uint64_t inhibit_irq_at;   /* no interrupt at this instruction count */
     uint64_t insns_base;       /* insns_executed at the start of the block */
@@ -232,6 +235,9 @@ typedef struct CPUX86State {
     bool exc_has_err;
     bool shutdown;             /* triple fault: wait for the reset */
     X86CodeCache *code;        /* translated blocks */
+    /* Blocks by linear address of their first byte, for indirect jumps
+     * and returns: valid while the TLB is (emptied with it). */
+    X86TB *jmp_cache[X86_JMP_CACHE_SIZE];
 } CPUX86State;
 
 /* The CPU device: the generic CPU, with the x86 state. */

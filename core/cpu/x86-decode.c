@@ -148,6 +148,30 @@ static inline bool mem(Dec *d)
     return d->mod != 3;
 }
 
+/* The operand kind (MK_*) of the decoded r/m operand. */
+static int mk(Dec *d)
+{
+    if (d->mod == 3) {
+        return MK_REG;
+    }
+    int seg = d->in->seg;
+    bool flat_seg = seg == R_DS || seg == R_ES || seg == R_SS;
+    return (d->ctx->hflags & HF_FLAT) && d->a32 && flat_seg ? MK_FLAT : MK_MEM;
+}
+
+/* Stack handler variant: 16-bit, 32-bit, 32-bit on a flat stack. */
+static int stk(Dec *d, int osz)
+{
+    return osz == 2 ? 0 : (d->ctx->hflags & HF_FLAT) ? 2 : 1;
+}
+
+/* Columns of x86_h_mov. */
+enum { MOV_RR, MOV_RI, MOV_ST, MOV_LD, MOV_MI };
+static int mov_col(int op, int kind)
+{
+    return op + (kind == MK_FLAT ? 3 : 0);
+}
+
 static void set_ud(X86Insn *in)
 {
     in->fn = x86_op_raise_ud;
@@ -284,7 +308,7 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
         return true;
     case 0x40 ... 0x4f:
         decode_modrm(d, false);
-        in->fn = (feat & FEAT_CMOV) ? x86_h_cmov[op & 15][osz == 4][mem(d)] : x86_op_raise_ud;
+        in->fn = (feat & FEAT_CMOV) ? x86_h_cmov[op & 15][osz == 4][mk(d)] : x86_op_raise_ud;
         return true;
     case 0x80 ... 0x8f: {
         uint32_t rel = d->o32 ? fetch(d, 4) : (uint32_t)(int32_t)(int16_t)fetch(d, 2);
@@ -295,7 +319,7 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
     }
     case 0x90 ... 0x9f:
         decode_modrm(d, true);
-        in->fn = x86_h_setcc[op & 15][mem(d)];
+        in->fn = x86_h_setcc[op & 15][mk(d)];
         return true;
     case 0xa0: case 0xa8:
         in->reg = op == 0xa0 ? R_FS : R_GS;
@@ -304,6 +328,7 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
     case 0xa1: case 0xa9:
         in->reg = op == 0xa1 ? R_FS : R_GS;
         in->fn = x86_op_pop_sreg;
+        *ends = true;
         return true;
     case 0xa2:
         in->fn = x86_op_cpuid;
@@ -330,7 +355,7 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
         return true;
     case 0xaf:
         decode_modrm(d, false);
-        in->fn = x86_h_imul[0][osz == 4][mem(d)];
+        in->fn = x86_h_imul[0][osz == 4][mk(d)];
         return true;
     case 0xb0: case 0xb1:
         decode_modrm(d, op == 0xb0);
@@ -341,13 +366,14 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
         decode_modrm(d, false);
         in->imm2 = op == 0xb2 ? R_SS : op == 0xb4 ? R_FS : R_GS;
         in->fn = mem(d) ? x86_op_lxs : x86_op_raise_ud;
+        *ends = true;
         return true;
     case 0xb6: case 0xb7: case 0xbe: case 0xbf: {
         int ssz = (op & 1) ? 2 : 1;
         decode_modrm(d, ssz == 1);
         /* The destination is a full register index whatever the source. */
         in->reg = d->reg;
-        in->fn = x86_h_movx[op >= 0xbe][ssz == 2][osz == 4][mem(d)];
+        in->fn = x86_h_movx[op >= 0xbe][ssz == 2][osz == 4][mk(d)];
         return true;
     }
     case 0xba:
@@ -466,11 +492,11 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
             in->osz = size;
             if (form < 4) {
                 decode_modrm(&d, size == 1);
-                in->fn = x86_h_alu[aluop][szi(size)][(form < 2 ? 0 : 2) + mem(&d)];
+                in->fn = x86_h_alu[aluop][szi(size)][(form < 2 ? 0 : 3) + mk(&d)];
             } else {
                 in->rm = 0;     /* AL / eAX */
                 in->imm = fetch_imm(&d, size);
-                in->fn = x86_h_alu[aluop][szi(size)][4];
+                in->fn = x86_h_alu[aluop][szi(size)][6];
             }
             break;
         }
@@ -482,6 +508,7 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         case 0x07: case 0x17: case 0x1f:
             in->reg = op >> 3;
             in->fn = x86_op_pop_sreg;
+            *ends_block = true;     /* the block's mode (HF_FLAT) may change */
             break;
         case 0x27: in->fn = x86_op_daa; break;
         case 0x2f: in->fn = x86_op_das; break;
@@ -492,15 +519,15 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         break;
     case 0x40 ... 0x4f:
         in->rm = op & 7;
-        in->fn = x86_h_unary[op >= 0x48][szi(osz)][0];
+        in->fn = x86_h_unary[op >= 0x48][szi(osz)][MK_REG];
         break;
     case 0x50 ... 0x57:
         in->rm = op & 7;
-        in->fn = x86_h_push_reg[osz == 4];
+        in->fn = x86_h_push_reg[stk(&d, osz)];
         break;
     case 0x58 ... 0x5f:
         in->rm = op & 7;
-        in->fn = x86_h_pop_reg[osz == 4];
+        in->fn = x86_h_pop_reg[stk(&d, osz)];
         break;
     case 0x60:
         in->fn = x86_op_pusha;
@@ -518,17 +545,17 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         break;
     case 0x68:
         in->imm = fetch_imm(&d, osz);
-        in->fn = x86_h_push_imm[osz == 4];
+        in->fn = x86_h_push_imm[stk(&d, osz)];
         break;
     case 0x6a:
         in->imm = fetch_simm8(&d);
-        in->fn = x86_h_push_imm[osz == 4];
+        in->fn = x86_h_push_imm[stk(&d, osz)];
         break;
     case 0x69: case 0x6b:
         decode_modrm(&d, false);
         in->imm = op == 0x69 ? (osz == 4 ? fetch(&d, 4) : (uint32_t)(int32_t)(int16_t)fetch(&d, 2))
                              : fetch_simm8(&d);
-        in->fn = x86_h_imul[1][osz == 4][mem(&d)];
+        in->fn = x86_h_imul[1][osz == 4][mk(&d)];
         break;
     case 0x6c: case 0x6d:
         in->osz = (op & 1) ? osz : 1;
@@ -549,14 +576,14 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         in->osz = size;
         decode_modrm(&d, size == 1);
         in->imm = op == 0x81 ? fetch_imm(&d, size) : fetch_simm8(&d);
-        in->fn = x86_h_alu[d.reg][szi(size)][4 + mem(&d)];
+        in->fn = x86_h_alu[d.reg][szi(size)][6 + mk(&d)];
         break;
     }
     case 0x84: case 0x85: {
         int size = (op & 1) ? osz : 1;
         in->osz = size;
         decode_modrm(&d, size == 1);
-        in->fn = x86_h_test[szi(size)][mem(&d)];
+        in->fn = x86_h_test[szi(size)][mk(&d)];
         break;
     }
     case 0x86: case 0x87: {
@@ -577,9 +604,9 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
                 in->reg = in->rm;
                 in->rm = t;
             }
-            in->fn = x86_h_mov[szi(size)][0];
+            in->fn = x86_h_mov[szi(size)][MOV_RR];
         } else {
-            in->fn = x86_h_mov[szi(size)][(op & 2) ? 2 : 1];
+            in->fn = x86_h_mov[szi(size)][mov_col((op & 2) ? MOV_LD : MOV_ST, mk(&d))];
         }
         break;
     }
@@ -596,6 +623,7 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         decode_modrm(&d, false);
         in->reg = d.reg;
         in->fn = (d.reg > 5 || d.reg == R_CS) ? x86_op_raise_ud : x86_op_mov_sreg_rm;
+        *ends_block = true;
         break;
     case 0x8f:
         decode_modrm(&d, false);
@@ -628,7 +656,8 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         in->disp = fetch(&d, d.a32 ? 4 : 2);
         in->flags |= IF_MEM;
         in->reg = 0;
-        in->fn = x86_h_mov[szi(size)][(op & 2) ? 1 : 2];
+        d.mod = 0;
+        in->fn = x86_h_mov[szi(size)][mov_col((op & 2) ? MOV_ST : MOV_LD, mk(&d))];
         break;
     }
     case 0xa4: case 0xa5:
@@ -644,7 +673,7 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         in->osz = size;
         in->rm = 0;
         in->imm = fetch_imm(&d, size);
-        in->fn = x86_h_test[szi(size)][2];
+        in->fn = x86_h_test[szi(size)][3 + MK_REG];
         break;
     }
     case 0xaa: case 0xab:
@@ -663,12 +692,12 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         in->rm = x86_breg(op & 7);
         in->imm = fetch(&d, 1);
         in->osz = 1;
-        in->fn = x86_h_mov[0][3];
+        in->fn = x86_h_mov[0][MOV_RI];
         break;
     case 0xb8 ... 0xbf:
         in->rm = op & 7;
         in->imm = fetch_imm(&d, osz);
-        in->fn = x86_h_mov[szi(osz)][3];
+        in->fn = x86_h_mov[szi(osz)][MOV_RI];
         break;
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
         int size = (op & 1) ? osz : 1;
@@ -680,22 +709,23 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         } else {
             in->imm = 1;
         }
-        in->fn = x86_h_shift[d.reg][szi(size)][mem(&d)][by_cl];
+        in->fn = x86_h_shift[d.reg][szi(size)][mk(&d)][by_cl];
         break;
     }
     case 0xc2:
         in->imm = fetch(&d, 2);
-        in->fn = x86_h_ret[1][osz == 4];
+        in->fn = x86_h_ret[1][stk(&d, osz)];
         *ends_block = true;
         break;
     case 0xc3:
-        in->fn = x86_h_ret[0][osz == 4];
+        in->fn = x86_h_ret[0][stk(&d, osz)];
         *ends_block = true;
         break;
     case 0xc4: case 0xc5:
         decode_modrm(&d, false);
         in->imm2 = op == 0xc4 ? R_ES : R_DS;
         in->fn = mem(&d) ? x86_op_lxs : x86_op_raise_ud;
+        *ends_block = true;
         break;
     case 0xc6: case 0xc7: {
         int size = (op & 1) ? osz : 1;
@@ -705,7 +735,7 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         if (d.reg != 0) {
             set_ud(in);
         } else {
-            in->fn = x86_h_mov[szi(size)][mem(&d) ? 4 : 3];
+            in->fn = mem(&d) ? x86_h_mov[szi(size)][mov_col(MOV_MI, mk(&d))] : x86_h_mov[szi(size)][MOV_RI];
         }
         break;
     }
@@ -757,7 +787,7 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         break;
     case 0xe8:
         in->imm = osz == 4 ? fetch(&d, 4) : (uint32_t)(int32_t)(int16_t)fetch(&d, 2);
-        in->fn = x86_h_call_rel[osz == 4];
+        in->fn = x86_h_call_rel[stk(&d, osz)];
         relative = true;
         *ends_block = true;
         break;
@@ -793,10 +823,10 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         switch (d.reg) {
         case 0: case 1:
             in->imm = fetch_imm(&d, size);
-            in->fn = x86_h_test[szi(size)][2 + mem(&d)];
+            in->fn = x86_h_test[szi(size)][3 + mk(&d)];
             break;
-        case 2: in->fn = x86_h_unary[2][szi(size)][mem(&d)]; break;
-        case 3: in->fn = x86_h_unary[3][szi(size)][mem(&d)]; break;
+        case 2: in->fn = x86_h_unary[2][szi(size)][mk(&d)]; break;
+        case 3: in->fn = x86_h_unary[3][szi(size)][mk(&d)]; break;
         case 4: in->fn = x86_op_mul; break;
         case 5: in->fn = x86_op_imul1; break;
         case 6: in->fn = x86_op_div; break;
@@ -807,12 +837,12 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
     case 0xfe:
         in->osz = 1;
         decode_modrm(&d, true);
-        in->fn = d.reg <= 1 ? x86_h_unary[d.reg][0][mem(&d)] : x86_op_raise_ud;
+        in->fn = d.reg <= 1 ? x86_h_unary[d.reg][0][mk(&d)] : x86_op_raise_ud;
         break;
     case 0xff:
         decode_modrm(&d, false);
         switch (d.reg) {
-        case 0: case 1: in->fn = x86_h_unary[d.reg][szi(osz)][mem(&d)]; break;
+        case 0: case 1: in->fn = x86_h_unary[d.reg][szi(osz)][mk(&d)]; break;
         case 2: in->fn = x86_op_call_ind; *ends_block = true; break;
         case 3:
             in->fn = mem(&d) ? x86_op_call_far_ind : x86_op_raise_ud;

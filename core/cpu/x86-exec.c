@@ -149,6 +149,36 @@ static void single_step_trap(CPUX86State *env)
     env->in_delivery = false;
 }
 
+/* Blocks that may run one after the other without returning to the loop:
+ * bounds the recursion when a handler's tail call is not optimised. */
+#define CHAIN_BUDGET 32
+
+void x86_block_end(CPUX86State *env)
+{
+    X86TB *tb = env->cur_tb;
+    int slot = env->exit_slot;
+    /* Only a block that ran to its end (not cut short by the icount limit,
+     * a write to its own code or a yielding REP) may be followed; special
+     * blocks are never chained (jmp[] stays NULL). */
+    if (slot < 0 || env->blk_end != tb->insns_end || env->rep_restart || env->smc_hit ||
+        --env->chain_budget <= 0) {
+        return;
+    }
+    X86TB *next = tb->jmp[slot];
+    uint64_t base = env->insns_base + tb->ninsns;
+    if (!next || !next->valid || env->cs->exit_request ||
+        base + next->ninsns > env->exec_limit) {
+        return;
+    }
+    env->insns_base = base;
+    env->cur_tb = next;
+    env->eip = next->next_eip;
+    env->exit_slot = EXIT_NEXT;
+    env->blk_end = next->insns_end;
+    env->cur = next->insns;
+    next->insns->fn(env, next->insns);
+}
+
 /* Run blocks until the limit, a halt or an exit request.  A fault leaves
  * through siglongjmp to x86_cpu_exec, which calls this again. */
 static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t limit)
@@ -156,20 +186,21 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
     CPUState *cs = env->cs;
     X86TB *last_tb = NULL;
     int last_slot = EXIT_NOCHAIN;
+    uint64_t executed = cs->insns_executed;
 
     for (;;) {
         if (cc_unlikely(cs->exit_request)) {
-            last_tb = NULL;
+            last_slot = EXIT_NOCHAIN;
             if (handle_events(env)) {
                 return;
             }
+            executed = cs->insns_executed;
         }
-        if (cc_unlikely(cs->halted || cs->insns_executed >= limit)) {
+        if (cc_unlikely(cs->halted || executed >= limit)) {
             return;
         }
         X86TB *tb;
-        if (last_tb && last_slot >= 0 && last_tb->jmp[last_slot] &&
-            last_tb->jmp[last_slot]->valid) {
+        if (last_slot >= 0 && last_tb->jmp[last_slot] && last_tb->jmp[last_slot]->valid) {
             tb = last_tb->jmp[last_slot];
         } else {
             uint64_t gen = x86_code_generation(env);
@@ -177,7 +208,7 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
             /* Chain only within one page of guest code: the page's
              * mapping was just verified by this lookup (see
              * docs/architecture.md, "The x86 CPU"). */
-            if (last_tb && last_slot >= 0 && last_tb->valid && tb->cacheable &&
+            if (last_slot >= 0 && last_tb->valid && !tb->special &&
                 gen == x86_code_generation(env) &&
                 (last_tb->pc & 0xfffff000u) == (tb->pc & 0xfffff000u) &&
                 last_tb->phys_page2 == TLB_INVALID && tb->phys_page2 == TLB_INVALID) {
@@ -185,45 +216,47 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
             }
         }
 
-        uint64_t left = limit - cs->insns_executed;
+        uint64_t left = limit - executed;
         unsigned n = tb->ninsns <= left ? tb->ninsns : (unsigned)left;
         const X86Insn *in = tb->insns;
         env->cur_tb = tb;
-        env->insns_base = cs->insns_executed;
+        env->insns_base = executed;
         env->eip = tb->next_eip;
         env->exit_slot = EXIT_NEXT;
         env->blk_end = in + n;
+        env->cur = in;
+        env->chain_budget = CHAIN_BUDGET;
         if (tb->host_code) {
             tb->host_code(env, tb);
-            in = env->cur + 1;
         } else {
-            do {
-                env->cur = in;
-                in->fn(env, in);
-            } while (++in < env->blk_end);
+            in->fn(env, in);      /* runs to the block's end (X86_NEXT) */
         }
-        unsigned done = (unsigned)(in - tb->insns);
+        /* Chained blocks may have run: continue from the last one. */
+        tb = env->cur_tb;
+        executed = env->insns_base;
+        unsigned done = (unsigned)(env->cur - tb->insns) + 1;
         env->cur_tb = NULL;
         last_slot = env->exit_slot;
-        if (cc_unlikely(done < tb->ninsns || env->rep_restart)) {
+        last_tb = tb;
+        if (cc_unlikely(done != tb->ninsns || env->rep_restart || env->smc_hit ||
+                        tb->special)) {
             if (env->rep_restart) {
                 env->rep_restart = false;
                 done--;
-            } else {
+            } else if (done < tb->ninsns) {
                 env->eip = tb->insns[done].eip;
             }
-            last_slot = EXIT_NOCHAIN;
-        }
-        cs->insns_executed += done;
-        if (env->smc_hit || !tb->cacheable) {
             env->smc_hit = false;
             last_slot = EXIT_NOCHAIN;
+            if ((tb->hflags & HF_TF) && done == tb->ninsns) {
+                executed += done;
+                cs->insns_executed = executed;
+                single_step_trap(env);
+                continue;
+            }
         }
-        last_tb = tb;
-        if (cc_unlikely(tb->hflags & HF_TF) && done == tb->ninsns) {
-            last_tb = NULL;
-            single_step_trap(env);
-        }
+        executed += done;
+        cs->insns_executed = executed;
     }
 }
 
@@ -247,6 +280,7 @@ int64_t x86_cpu_exec(CPUX86State *env, int64_t max_insns)
             return (int64_t)(cs->insns_executed - start);
         }
     }
+    env->exec_limit = limit;
     exec_blocks(env, limit);
     return (int64_t)(cs->insns_executed - start);
 }

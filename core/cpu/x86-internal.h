@@ -21,6 +21,54 @@
 
 typedef void (*X86Handler)(CPUX86State *env, const X86Insn *in);
 
+/*
+ * Threaded dispatch: every handler ends by jumping straight to the next
+ * decoded instruction of its block (a tail call), until env->blk_end.  An
+ * indirect jump at the end of each handler predicts much better than one
+ * shared call site in a loop, and saves the call/return.  env->cur always
+ * names the instruction being executed (faults and the icount clock read
+ * it).  Without tail-call optimisation this is plain recursion, at most
+ * TB_MAX_INSNS deep.
+ */
+#define X86_NEXT(env, in)                                   \
+    do {                                                    \
+        const X86Insn *next_ = (in) + 1;                    \
+        if (cc_likely(next_ < (env)->blk_end)) {            \
+            (env)->cur = next_;                             \
+            next_->fn((env), next_);                        \
+        } else {                                            \
+            x86_block_end(env);                             \
+        }                                                   \
+    } while (0)
+
+/* At the end of a block: continue straight into its chained successor
+ * when nothing needs the execution loop's attention (x86-exec.c). */
+void x86_block_end(CPUX86State *env);
+
+/* A handler private to its file. */
+#define X86_SHANDLER(name)                                                        \
+    static inline __attribute__((always_inline)) void                            \
+        name##_body(CPUX86State *env, const X86Insn *in);                         \
+    static void name(CPUX86State *env, const X86Insn *in)                         \
+    {                                                                             \
+        name##_body(env, in);                                                     \
+        X86_NEXT(env, in);                                                        \
+    }                                                                             \
+    static inline __attribute__((always_inline)) void                            \
+        name##_body(CPUX86State *env, const X86Insn *in)
+
+/* Define handler `name`: its body may return early; X86_NEXT follows. */
+#define X86_HANDLER(name)                                                         \
+    static inline __attribute__((always_inline)) void                            \
+        name##_body(CPUX86State *env, const X86Insn *in);                         \
+    void name(CPUX86State *env, const X86Insn *in)                                \
+    {                                                                             \
+        name##_body(env, in);                                                     \
+        X86_NEXT(env, in);                                                        \
+    }                                                                             \
+    static inline __attribute__((always_inline)) void                            \
+        name##_body(CPUX86State *env, const X86Insn *in)
+
 /* X86Insn.flags */
 enum {
     IF_OSZ32  = 1 << 0,  /* operand size 32 (else 16; byte forms ignore it) */
@@ -63,6 +111,8 @@ enum {
     HF_PE   = 1 << 1,   /* CR0.PE */
     HF_VM   = 1 << 2,   /* EFLAGS.VM */
     HF_TF   = 1 << 3,   /* EFLAGS.TF: one instruction per block, then #DB */
+    HF_CPL3 = 1 << 4,   /* CPL 3: code fetches are user accesses */
+    HF_FLAT = 1 << 5,   /* protected mode with DS, ES, SS flat (MK_FLAT) */
 };
 
 #define TB_MAX_INSNS 128
@@ -82,10 +132,12 @@ struct X86TB {
     uint16_t size;          /* bytes of guest code */
     bool valid;
     bool cacheable;
+    bool special;           /* not cacheable, or TF: the loop takes care */
     X86TB *hash_next;
     X86TB *page_next[2];    /* blocks on the same physical page */
     X86TB *jmp[2];          /* chained successors, by exit slot */
     X86Insn *insns;
+    const X86Insn *insns_end;   /* insns + ninsns */
     /*
      * The seam for a code generator: a backend that compiles the decoded
      * instructions to host code stores the entry point here.  The loop
@@ -180,10 +232,16 @@ X86_ALWAYS_INLINE void cc_dstf(CPUX86State *env, uint32_t dst, int size, uint32_
 
 X86_ALWAYS_INLINE uint32_t x86_get_cf(CPUX86State *env)
 {
-    if (env->cc_op == CC_OP_EFLAGS) {
-        return env->eflags & CC_C;
+    uint32_t s1 = env->cc_src1, s2 = env->cc_src2, d = env->cc_dst;
+    switch (env->cc_op) {
+    case CC_OP_EFLAGS: return env->eflags & CC_C;
+    case CC_OP_ADD: return d < s1;
+    case CC_OP_SUB: return s1 < s2;
+    case CC_OP_LOGIC: return 0;
+    case CC_OP_INC:
+    case CC_OP_DEC: return s2 & 1;
+    default: return x86_compute_cf(env);
     }
-    return x86_compute_cf(env);
 }
 
 /* Condition codes of Jcc/SETcc/CMOVcc (SDM vol. 2, appendix B.1.4.7). */
@@ -425,8 +483,10 @@ void x86_probe_write(CPUX86State *env, uint32_t lin, unsigned size);
 uint32_t x86_phys_ld32(CPUX86State *env, uint32_t pa);
 void x86_phys_st32(CPUX86State *env, uint32_t pa, uint32_t val);
 
-/* TLB maintenance. */
+/* TLB maintenance (these also empty the jump cache, which is indexed by
+ * linear address). */
 void x86_tlb_flush(CPUX86State *env);
+void x86_jmp_cache_flush(CPUX86State *env);
 void x86_tlb_flush_page(CPUX86State *env, uint32_t lin);
 /* Drop fast write entries that map the physical page (it now holds code). */
 void x86_tlb_protect_code_page(CPUX86State *env, uint32_t phys_page);
@@ -454,6 +514,23 @@ X86_ALWAYS_INLINE uint32_t x86_pop(CPUX86State *env, unsigned size)
     uint32_t esp = env->regs[R_ESP];
     uint32_t v = x86_ld_seg(env, R_SS, esp & env->sp_mask, size);
     env->regs[R_ESP] = (esp & ~env->sp_mask) | ((esp + size) & env->sp_mask);
+    return v;
+}
+
+/* 32-bit pushes and pops on a flat stack (HF_FLAT: SS base 0, 4 GiB,
+ * 32-bit). */
+X86_ALWAYS_INLINE void x86_push_flat(CPUX86State *env, uint32_t val)
+{
+    uint32_t esp = env->regs[R_ESP] - 4;
+    x86_st(env, esp, val, 4);
+    env->regs[R_ESP] = esp;
+}
+
+X86_ALWAYS_INLINE uint32_t x86_pop_flat(CPUX86State *env)
+{
+    uint32_t esp = env->regs[R_ESP];
+    uint32_t v = x86_ld(env, esp, 4);
+    env->regs[R_ESP] = esp + 4;
     return v;
 }
 
@@ -485,6 +562,22 @@ X86_ALWAYS_INLINE uint32_t x86_ea(CPUX86State *env, const X86Insn *in)
 {
     uint32_t a = env->regs[in->rm] + (env->regs[in->idx] << in->scale) + in->disp;
     return a & (0xffffffffu >> in->ashift);
+}
+
+/* How an instruction reaches its r/m operand: a register, memory through
+ * a segment (base and limit checked), or memory through a flat segment
+ * (base 0, limit 4 GiB, read/write, in a block decoded with HF_FLAT: the
+ * effective address is the linear address). */
+enum { MK_REG = 0, MK_MEM = 1, MK_FLAT = 2 };
+
+X86_ALWAYS_INLINE uint32_t x86_ea_lin(CPUX86State *env, const X86Insn *in, int mk,
+                                      unsigned size, bool write)
+{
+    if (mk == MK_FLAT) {
+        return env->regs[in->rm] + (env->regs[in->idx] << in->scale) + in->disp;
+    }
+    uint32_t off = x86_ea(env, in);
+    return write ? x86_lin_wr(env, in->seg, off, size) : x86_lin_rd(env, in->seg, off, size);
 }
 
 /* ------------------------------------------------------------------ */

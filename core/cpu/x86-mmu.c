@@ -98,8 +98,14 @@ static void tlb_clear_entry(CPUX86State *env, int mmu, unsigned i)
     env->tlb_info[mmu][i].flags = 0;
 }
 
+void x86_jmp_cache_flush(CPUX86State *env)
+{
+    memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
+}
+
 void x86_tlb_flush(CPUX86State *env)
 {
+    x86_jmp_cache_flush(env);
     for (int mmu = 0; mmu < 2; mmu++) {
         for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
             tlb_clear_entry(env, mmu, i);
@@ -112,6 +118,7 @@ void x86_tlb_flush(CPUX86State *env)
 /* A CR3 load: keep global pages when CR4.PGE is on (SDM vol. 3A, 4.10.4.1). */
 static void tlb_flush_nonglobal(CPUX86State *env)
 {
+    x86_jmp_cache_flush(env);
     if (!(env->cr[4] & CR4_PGE)) {
         x86_tlb_flush(env);
         return;
@@ -127,6 +134,7 @@ static void tlb_flush_nonglobal(CPUX86State *env)
 
 void x86_tlb_flush_page(CPUX86State *env, uint32_t lin)
 {
+    x86_jmp_cache_flush(env);
     uint32_t page = lin & PAGE_MASK;
     unsigned i = (page >> 12) & (X86_TLB_SIZE - 1);
     for (int mmu = 0; mmu < 2; mmu++) {

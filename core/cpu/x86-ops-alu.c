@@ -16,16 +16,6 @@
  */
 #include "cpu/x86-ops.h"
 
-/* ---- operands ---- */
-
-/* Offset of the memory operand, checked for a write (read-modify-write
- * forms) or a read; returns the linear address. */
-X86_ALWAYS_INLINE uint32_t mem_lin(CPUX86State *env, const X86Insn *in, int size, bool write)
-{
-    uint32_t off = x86_ea(env, in);
-    return write ? x86_lin_wr(env, in->seg, off, size) : x86_lin_rd(env, in->seg, off, size);
-}
-
 /* ---- the eight ALU operations ---- */
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
@@ -73,22 +63,22 @@ X86_ALWAYS_INLINE uint32_t alu_cf(CPUX86State *env, int op)
 }
 
 /* dst op= src where dst is the r/m operand (register or memory). */
-X86_ALWAYS_INLINE void alu_rm(CPUX86State *env, const X86Insn *in, int op, int size, bool mem,
+X86_ALWAYS_INLINE void alu_rm(CPUX86State *env, const X86Insn *in, int op, int size, int mk,
                               uint32_t b)
 {
     uint32_t cf = alu_cf(env, op);
     uint32_t a, r;
-    if (!mem) {
+    if (mk == MK_REG) {
         a = rd_reg(env, in->rm, size);
         r = x86_trunc(alu_result(op, a, b, cf), size);
         if (op != ALU_CMP) {
             wr_reg(env, in->rm, size, r);
         }
     } else if (op == ALU_CMP) {
-        a = x86_ld(env, mem_lin(env, in, size, false), size);
+        a = x86_ld(env, x86_ea_lin(env, in, mk, size, false), size);
         r = x86_trunc(alu_result(op, a, b, cf), size);
     } else {
-        uint32_t lin = mem_lin(env, in, size, true);
+        uint32_t lin = x86_ea_lin(env, in, mk, size, true);
         uint8_t *p = x86_rmw_ptr(env, lin, size);
         if (cc_likely(p != NULL)) {
             a = x86_host_ld(p, size);
@@ -103,18 +93,18 @@ X86_ALWAYS_INLINE void alu_rm(CPUX86State *env, const X86Insn *in, int op, int s
     alu_flags(env, op, a, b, r, cf, size);
 }
 
-X86_ALWAYS_INLINE uint32_t src_rm(CPUX86State *env, const X86Insn *in, int size, bool mem)
+X86_ALWAYS_INLINE uint32_t src_rm(CPUX86State *env, const X86Insn *in, int size, int mk)
 {
-    if (!mem) {
+    if (mk == MK_REG) {
         return rd_reg(env, in->rm, size);
     }
-    return x86_ld(env, mem_lin(env, in, size, false), size);
+    return x86_ld(env, x86_ea_lin(env, in, mk, size, false), size);
 }
 
 /* reg op= r/m */
-X86_ALWAYS_INLINE void alu_ge(CPUX86State *env, const X86Insn *in, int op, int size, bool mem)
+X86_ALWAYS_INLINE void alu_ge(CPUX86State *env, const X86Insn *in, int op, int size, int mk)
 {
-    uint32_t b = src_rm(env, in, size, mem);
+    uint32_t b = src_rm(env, in, size, mk);
     uint32_t cf = alu_cf(env, op);
     uint32_t a = rd_reg(env, in->reg, size);
     uint32_t r = x86_trunc(alu_result(op, a, b, cf), size);
@@ -126,54 +116,46 @@ X86_ALWAYS_INLINE void alu_ge(CPUX86State *env, const X86Insn *in, int op, int s
 
 #define SZI(sz) ((sz) == 1 ? 0 : (sz) == 2 ? 1 : 2)
 
-#define ALU_DEFS(op, sz)                                                                  \
-    static void alu_eg_r_##op##_##sz(CPUX86State *env, const X86Insn *in)                 \
-    { alu_rm(env, in, op, sz, false, rd_reg(env, in->reg, sz)); }                         \
-    static void alu_eg_m_##op##_##sz(CPUX86State *env, const X86Insn *in)                 \
-    { alu_rm(env, in, op, sz, true, rd_reg(env, in->reg, sz)); }                          \
-    static void alu_ge_r_##op##_##sz(CPUX86State *env, const X86Insn *in)                 \
-    { alu_ge(env, in, op, sz, false); }                                                   \
-    static void alu_ge_m_##op##_##sz(CPUX86State *env, const X86Insn *in)                 \
-    { alu_ge(env, in, op, sz, true); }                                                    \
-    static void alu_ei_r_##op##_##sz(CPUX86State *env, const X86Insn *in)                 \
-    { alu_rm(env, in, op, sz, false, x86_trunc(in->imm, sz)); }                           \
-    static void alu_ei_m_##op##_##sz(CPUX86State *env, const X86Insn *in)                 \
-    { alu_rm(env, in, op, sz, true, x86_trunc(in->imm, sz)); }
-
-#define ALU_DEFS_SIZES(op) ALU_DEFS(op, 1) ALU_DEFS(op, 2) ALU_DEFS(op, 4)
+#define ALU_DEFS(op, sz, k, mk)                                                           \
+    X86_SHANDLER(alu_eg_##k##_##op##_##sz)                                                \
+    { alu_rm(env, in, op, sz, mk, rd_reg(env, in->reg, sz)); }                            \
+    X86_SHANDLER(alu_ge_##k##_##op##_##sz)                                                \
+    { alu_ge(env, in, op, sz, mk); }                                                      \
+    X86_SHANDLER(alu_ei_##k##_##op##_##sz)                                                \
+    { alu_rm(env, in, op, sz, mk, x86_trunc(in->imm, sz)); }
+#define ALU_DEFS_KINDS(op, sz) \
+    ALU_DEFS(op, sz, r, MK_REG) ALU_DEFS(op, sz, m, MK_MEM) ALU_DEFS(op, sz, f, MK_FLAT)
+#define ALU_DEFS_SIZES(op) ALU_DEFS_KINDS(op, 1) ALU_DEFS_KINDS(op, 2) ALU_DEFS_KINDS(op, 4)
 ALU_DEFS_SIZES(0) ALU_DEFS_SIZES(1) ALU_DEFS_SIZES(2) ALU_DEFS_SIZES(3)
 ALU_DEFS_SIZES(4) ALU_DEFS_SIZES(5) ALU_DEFS_SIZES(6) ALU_DEFS_SIZES(7)
 
-#define ALU_ROW(op, sz) { alu_eg_r_##op##_##sz, alu_eg_m_##op##_##sz, alu_ge_r_##op##_##sz, \
-                          alu_ge_m_##op##_##sz, alu_ei_r_##op##_##sz, alu_ei_m_##op##_##sz }
+#define ALU_ROW(op, sz) { alu_eg_r_##op##_##sz, alu_eg_m_##op##_##sz, alu_eg_f_##op##_##sz, \
+                          alu_ge_r_##op##_##sz, alu_ge_m_##op##_##sz, alu_ge_f_##op##_##sz, \
+                          alu_ei_r_##op##_##sz, alu_ei_m_##op##_##sz, alu_ei_f_##op##_##sz }
 #define ALU_OP(op) { ALU_ROW(op, 1), ALU_ROW(op, 2), ALU_ROW(op, 4) }
 
-const X86Handler x86_h_alu[8][3][6] = {
+const X86Handler x86_h_alu[8][3][9] = {
     ALU_OP(0), ALU_OP(1), ALU_OP(2), ALU_OP(3), ALU_OP(4), ALU_OP(5), ALU_OP(6), ALU_OP(7),
 };
 
 /* ---- TEST ---- */
 
-X86_ALWAYS_INLINE void test_op(CPUX86State *env, const X86Insn *in, int size, bool mem, bool imm)
+X86_ALWAYS_INLINE void test_op(CPUX86State *env, const X86Insn *in, int size, int mk, bool imm)
 {
-    uint32_t a = src_rm(env, in, size, mem);
+    uint32_t a = src_rm(env, in, size, mk);
     uint32_t b = imm ? in->imm : rd_reg(env, in->reg, size);
     cc_logic(env, x86_trunc(a & b, size), size);
 }
 
-#define TEST_DEFS(sz)                                                                     \
-    static void test_eg_r_##sz(CPUX86State *env, const X86Insn *in)                       \
-    { test_op(env, in, sz, false, false); }                                               \
-    static void test_eg_m_##sz(CPUX86State *env, const X86Insn *in)                       \
-    { test_op(env, in, sz, true, false); }                                                \
-    static void test_ei_r_##sz(CPUX86State *env, const X86Insn *in)                       \
-    { test_op(env, in, sz, false, true); }                                                \
-    static void test_ei_m_##sz(CPUX86State *env, const X86Insn *in)                       \
-    { test_op(env, in, sz, true, true); }
-TEST_DEFS(1) TEST_DEFS(2) TEST_DEFS(4)
+#define TEST_DEFS(sz, k, mk)                                                              \
+    X86_SHANDLER(test_eg_##k##_##sz) { test_op(env, in, sz, mk, false); }                 \
+    X86_SHANDLER(test_ei_##k##_##sz) { test_op(env, in, sz, mk, true); }
+#define TEST_DEFS_KINDS(sz) TEST_DEFS(sz, r, MK_REG) TEST_DEFS(sz, m, MK_MEM) TEST_DEFS(sz, f, MK_FLAT)
+TEST_DEFS_KINDS(1) TEST_DEFS_KINDS(2) TEST_DEFS_KINDS(4)
 
-#define TEST_ROW(sz) { test_eg_r_##sz, test_eg_m_##sz, test_ei_r_##sz, test_ei_m_##sz }
-const X86Handler x86_h_test[3][4] = { TEST_ROW(1), TEST_ROW(2), TEST_ROW(4) };
+#define TEST_ROW(sz) { test_eg_r_##sz, test_eg_m_##sz, test_eg_f_##sz, \
+                       test_ei_r_##sz, test_ei_m_##sz, test_ei_f_##sz }
+const X86Handler x86_h_test[3][6] = { TEST_ROW(1), TEST_ROW(2), TEST_ROW(4) };
 
 /* ---- unary: INC, DEC, NOT, NEG ---- */
 
@@ -189,17 +171,17 @@ X86_ALWAYS_INLINE uint32_t unary_result(int op, uint32_t a)
     }
 }
 
-X86_ALWAYS_INLINE void unary_op(CPUX86State *env, const X86Insn *in, int op, int size, bool mem)
+X86_ALWAYS_INLINE void unary_op(CPUX86State *env, const X86Insn *in, int op, int size, int mk)
 {
     /* INC/DEC keep CF: read it before anything changes. */
     uint32_t cf = (op == UN_INC || op == UN_DEC) ? x86_get_cf(env) : 0;
     uint32_t a, r;
-    if (!mem) {
+    if (mk == MK_REG) {
         a = rd_reg(env, in->rm, size);
         r = x86_trunc(unary_result(op, a), size);
         wr_reg(env, in->rm, size, r);
     } else {
-        uint32_t lin = mem_lin(env, in, size, true);
+        uint32_t lin = x86_ea_lin(env, in, mk, size, true);
         uint8_t *p = x86_rmw_ptr(env, lin, size);
         if (cc_likely(p != NULL)) {
             a = x86_host_ld(p, size);
@@ -228,17 +210,16 @@ X86_ALWAYS_INLINE void unary_op(CPUX86State *env, const X86Insn *in, int op, int
     }
 }
 
-#define UN_DEFS(op, sz)                                                                   \
-    static void un_r_##op##_##sz(CPUX86State *env, const X86Insn *in)                     \
-    { unary_op(env, in, op, sz, false); }                                                 \
-    static void un_m_##op##_##sz(CPUX86State *env, const X86Insn *in)                     \
-    { unary_op(env, in, op, sz, true); }
-#define UN_DEFS_SIZES(op) UN_DEFS(op, 1) UN_DEFS(op, 2) UN_DEFS(op, 4)
+#define UN_DEFS(op, sz, k, mk) \
+    X86_SHANDLER(un_##k##_##op##_##sz) { unary_op(env, in, op, sz, mk); }
+#define UN_DEFS_KINDS(op, sz) UN_DEFS(op, sz, r, MK_REG) UN_DEFS(op, sz, m, MK_MEM) \
+    UN_DEFS(op, sz, f, MK_FLAT)
+#define UN_DEFS_SIZES(op) UN_DEFS_KINDS(op, 1) UN_DEFS_KINDS(op, 2) UN_DEFS_KINDS(op, 4)
 UN_DEFS_SIZES(0) UN_DEFS_SIZES(1) UN_DEFS_SIZES(2) UN_DEFS_SIZES(3)
 
-#define UN_ROW(op, sz) { un_r_##op##_##sz, un_m_##op##_##sz }
+#define UN_ROW(op, sz) { un_r_##op##_##sz, un_m_##op##_##sz, un_f_##op##_##sz }
 #define UN_OP(op) { UN_ROW(op, 1), UN_ROW(op, 2), UN_ROW(op, 4) }
-const X86Handler x86_h_unary[4][3][2] = { UN_OP(0), UN_OP(1), UN_OP(2), UN_OP(3) };
+const X86Handler x86_h_unary[4][3][3] = { UN_OP(0), UN_OP(1), UN_OP(2), UN_OP(3) };
 
 /* ---- shifts and rotates (group 2) ---- */
 
@@ -325,12 +306,12 @@ X86_ALWAYS_INLINE uint32_t shift_calc(CPUX86State *env, int op, uint32_t a, unsi
     return r;
 }
 
-X86_ALWAYS_INLINE void shift_op(CPUX86State *env, const X86Insn *in, int op, int size, bool mem,
+X86_ALWAYS_INLINE void shift_op(CPUX86State *env, const X86Insn *in, int op, int size, int mk,
                                 bool by_cl)
 {
     unsigned count = (by_cl ? env->regs[R_ECX] : in->imm) & 0x1f;
     uint32_t a, r, f;
-    if (!mem) {
+    if (mk == MK_REG) {
         if (!count) {
             return;
         }
@@ -338,7 +319,7 @@ X86_ALWAYS_INLINE void shift_op(CPUX86State *env, const X86Insn *in, int op, int
         r = shift_calc(env, op, a, count, size, &f);
         wr_reg(env, in->rm, size, r);
     } else {
-        uint32_t lin = mem_lin(env, in, size, true);
+        uint32_t lin = x86_ea_lin(env, in, mk, size, true);
         if (!count) {
             x86_ld(env, lin, size);
             return;
@@ -363,23 +344,20 @@ X86_ALWAYS_INLINE void shift_op(CPUX86State *env, const X86Insn *in, int op, int
     }
 }
 
-#define SH_DEFS(op, sz)                                                                   \
-    static void sh_ri_##op##_##sz(CPUX86State *env, const X86Insn *in)                    \
-    { shift_op(env, in, op, sz, false, false); }                                          \
-    static void sh_rc_##op##_##sz(CPUX86State *env, const X86Insn *in)                    \
-    { shift_op(env, in, op, sz, false, true); }                                           \
-    static void sh_mi_##op##_##sz(CPUX86State *env, const X86Insn *in)                    \
-    { shift_op(env, in, op, sz, true, false); }                                           \
-    static void sh_mc_##op##_##sz(CPUX86State *env, const X86Insn *in)                    \
-    { shift_op(env, in, op, sz, true, true); }
-#define SH_DEFS_SIZES(op) SH_DEFS(op, 1) SH_DEFS(op, 2) SH_DEFS(op, 4)
+#define SH_DEFS(op, sz, k, mk)                                                            \
+    X86_SHANDLER(sh_##k##i_##op##_##sz) { shift_op(env, in, op, sz, mk, false); }         \
+    X86_SHANDLER(sh_##k##c_##op##_##sz) { shift_op(env, in, op, sz, mk, true); }
+#define SH_DEFS_KINDS(op, sz) SH_DEFS(op, sz, r, MK_REG) SH_DEFS(op, sz, m, MK_MEM) \
+    SH_DEFS(op, sz, f, MK_FLAT)
+#define SH_DEFS_SIZES(op) SH_DEFS_KINDS(op, 1) SH_DEFS_KINDS(op, 2) SH_DEFS_KINDS(op, 4)
 SH_DEFS_SIZES(0) SH_DEFS_SIZES(1) SH_DEFS_SIZES(2) SH_DEFS_SIZES(3)
 SH_DEFS_SIZES(4) SH_DEFS_SIZES(5) SH_DEFS_SIZES(6) SH_DEFS_SIZES(7)
 
 #define SH_ROW(op, sz) { { sh_ri_##op##_##sz, sh_rc_##op##_##sz }, \
-                         { sh_mi_##op##_##sz, sh_mc_##op##_##sz } }
+                         { sh_mi_##op##_##sz, sh_mc_##op##_##sz }, \
+                         { sh_fi_##op##_##sz, sh_fc_##op##_##sz } }
 #define SH_OP(op) { SH_ROW(op, 1), SH_ROW(op, 2), SH_ROW(op, 4) }
-const X86Handler x86_h_shift[8][3][2][2] = {
+const X86Handler x86_h_shift[8][3][3][2] = {
     SH_OP(0), SH_OP(1), SH_OP(2), SH_OP(3), SH_OP(4), SH_OP(5), SH_OP(6), SH_OP(7),
 };
 
@@ -388,12 +366,12 @@ const X86Handler x86_h_shift[8][3][2][2] = {
 static uint32_t rm_read(CPUX86State *env, const X86Insn *in, int size)
 {
     if (in->flags & IF_MEM) {
-        return x86_ld(env, mem_lin(env, in, size, false), size);
+        return x86_ld(env, x86_ea_lin(env, in, MK_MEM, size, false), size);
     }
     return rd_reg(env, in->rm, size);
 }
 
-void x86_op_mul(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_mul)
 {
     int size = in->osz;
     uint32_t b = rm_read(env, in, size);
@@ -419,7 +397,7 @@ void x86_op_mul(CPUX86State *env, const X86Insn *in)
     cc_dstf(env, lo, size, hi ? (CC_C | CC_O) : 0);
 }
 
-void x86_op_imul1(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_imul1)
 {
     int size = in->osz;
     int32_t b = x86_sext(rm_read(env, in, size), size);
@@ -446,33 +424,29 @@ void x86_op_imul1(CPUX86State *env, const X86Insn *in)
     cc_dstf(env, lo, size, ovf ? (CC_C | CC_O) : 0);
 }
 
-X86_ALWAYS_INLINE void imul_rr(CPUX86State *env, const X86Insn *in, int size, bool mem, bool imm)
+X86_ALWAYS_INLINE void imul_rr(CPUX86State *env, const X86Insn *in, int size, int mk, bool imm)
 {
     int32_t a = imm ? (int32_t)in->imm : x86_sext(rd_reg(env, in->reg, size), size);
-    int32_t b = x86_sext(src_rm(env, in, size, mem), size);
+    int32_t b = x86_sext(src_rm(env, in, size, mk), size);
     int64_t r = (int64_t)a * b;
     uint32_t lo = x86_trunc((uint32_t)r, size);
     wr_reg(env, in->reg, size, lo);
     cc_dstf(env, lo, size, r != x86_sext(lo, size) ? (CC_C | CC_O) : 0);
 }
 
-#define IMUL_DEFS(sz)                                                                     \
-    static void imul2_r_##sz(CPUX86State *env, const X86Insn *in)                         \
-    { imul_rr(env, in, sz, false, false); }                                               \
-    static void imul2_m_##sz(CPUX86State *env, const X86Insn *in)                         \
-    { imul_rr(env, in, sz, true, false); }                                                \
-    static void imul3_r_##sz(CPUX86State *env, const X86Insn *in)                         \
-    { imul_rr(env, in, sz, false, true); }                                                \
-    static void imul3_m_##sz(CPUX86State *env, const X86Insn *in)                         \
-    { imul_rr(env, in, sz, true, true); }
-IMUL_DEFS(2) IMUL_DEFS(4)
-/* [imm form][16/32][reg/mem] */
-const X86Handler x86_h_imul[2][2][2] = {
-    { { imul2_r_2, imul2_m_2 }, { imul2_r_4, imul2_m_4 } },
-    { { imul3_r_2, imul3_m_2 }, { imul3_r_4, imul3_m_4 } },
+#define IMUL_DEFS(sz, k, mk)                                                              \
+    X86_SHANDLER(imul2_##k##_##sz) { imul_rr(env, in, sz, mk, false); }                  \
+    X86_SHANDLER(imul3_##k##_##sz) { imul_rr(env, in, sz, mk, true); }
+#define IMUL_DEFS_KINDS(sz) IMUL_DEFS(sz, r, MK_REG) IMUL_DEFS(sz, m, MK_MEM) \
+    IMUL_DEFS(sz, f, MK_FLAT)
+IMUL_DEFS_KINDS(2) IMUL_DEFS_KINDS(4)
+/* [imm form][16/32][operand kind] */
+const X86Handler x86_h_imul[2][2][3] = {
+    { { imul2_r_2, imul2_m_2, imul2_f_2 }, { imul2_r_4, imul2_m_4, imul2_f_4 } },
+    { { imul3_r_2, imul3_m_2, imul3_f_2 }, { imul3_r_4, imul3_m_4, imul3_f_4 } },
 };
 
-void x86_op_div(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_div)
 {
     int size = in->osz;
     uint32_t b = rm_read(env, in, size);
@@ -505,7 +479,7 @@ void x86_op_div(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_idiv(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_idiv)
 {
     int size = in->osz;
     int64_t b = x86_sext(rm_read(env, in, size), size);
@@ -546,7 +520,7 @@ static uint32_t cur_af(CPUX86State *env)
     return x86_compute_arith(env) & CC_A;
 }
 
-void x86_op_daa(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_daa)
 {
     uint32_t al = env->regs[R_EAX] & 0xff, old_al = al;
     uint32_t old_cf = x86_get_cf(env), f = 0;
@@ -565,7 +539,7 @@ void x86_op_daa(CPUX86State *env, const X86Insn *in)
     cc_dstf(env, al & 0xff, 1, f);
 }
 
-void x86_op_das(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_das)
 {
     uint32_t al = env->regs[R_EAX] & 0xff, old_al = al;
     uint32_t old_cf = x86_get_cf(env), f = 0;
@@ -603,17 +577,17 @@ static void ascii_adjust(CPUX86State *env, bool sub)
     cc_dstf(env, ax & 0xff, 1, f);
 }
 
-void x86_op_aaa(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_aaa)
 {
     ascii_adjust(env, false);
 }
 
-void x86_op_aas(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_aas)
 {
     ascii_adjust(env, true);
 }
 
-void x86_op_aam(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_aam)
 {
     uint32_t base = in->imm & 0xff;
     if (base == 0) {
@@ -625,7 +599,7 @@ void x86_op_aam(CPUX86State *env, const X86Insn *in)
     cc_dstf(env, ax & 0xff, 1, 0);
 }
 
-void x86_op_aad(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_aad)
 {
     uint32_t base = in->imm & 0xff;
     uint32_t al = env->regs[R_EAX] & 0xff, ah = (env->regs[R_EAX] >> 8) & 0xff;
@@ -636,7 +610,7 @@ void x86_op_aad(CPUX86State *env, const X86Insn *in)
 
 /* ---- sign extension, SALC ---- */
 
-void x86_op_cbw(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cbw)
 {
     if (in->flags & IF_OSZ32) {
         env->regs[R_EAX] = (int32_t)(int16_t)env->regs[R_EAX];
@@ -645,7 +619,7 @@ void x86_op_cbw(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_cwd(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cwd)
 {
     if (in->flags & IF_OSZ32) {
         env->regs[R_EDX] = (int32_t)env->regs[R_EAX] < 0 ? 0xffffffffu : 0;
@@ -654,7 +628,7 @@ void x86_op_cwd(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_salc(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_salc)
 {
     /* Undocumented D6: AL = CF ? FF : 00, flags unchanged. */
     wr_reg(env, 0, 1, x86_get_cf(env) ? 0xff : 0);
@@ -699,7 +673,7 @@ static void bit_test(CPUX86State *env, const X86Insn *in, int op, int32_t bitoff
 
 /* 0F A3/AB/B3/BB: bit offset in a register (signed, may reach outside the
  * operand in memory). */
-void x86_op_bt_r(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_bt_r)
 {
     static const int ops[4] = { 0, 1, 2, 3 };  /* A3 BT, AB BTS, B3 BTR, BB BTC */
     int size = in->osz;
@@ -708,13 +682,13 @@ void x86_op_bt_r(CPUX86State *env, const X86Insn *in)
 }
 
 /* 0F BA /4../7: immediate bit offset, taken modulo the operand size. */
-void x86_op_bt_i(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_bt_i)
 {
     int size = in->osz;
     bit_test(env, in, in->imm2 & 3, in->imm & (size * 8 - 1));
 }
 
-void x86_op_bsf(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_bsf)
 {
     int size = in->osz;
     uint32_t v = rm_read(env, in, size);
@@ -730,7 +704,7 @@ void x86_op_bsf(CPUX86State *env, const X86Insn *in)
 
 /* ---- SHLD/SHRD ---- */
 
-void x86_op_shxd(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_shxd)
 {
     int size = in->osz;
     bool right = in->opc >= 0xac;
@@ -788,7 +762,7 @@ void x86_op_shxd(CPUX86State *env, const X86Insn *in)
 
 /* ---- BSWAP, XADD, CMPXCHG, CMPXCHG8B ---- */
 
-void x86_op_bswap(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_bswap)
 {
     if (in->flags & IF_OSZ32) {
         env->regs[in->rm] = __builtin_bswap32(env->regs[in->rm]);
@@ -799,7 +773,7 @@ void x86_op_bswap(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_xadd(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_xadd)
 {
     int size = in->osz;
     uint32_t b = rd_reg(env, in->reg, size);
@@ -819,7 +793,7 @@ void x86_op_xadd(CPUX86State *env, const X86Insn *in)
     cc_set(env, CC_OP_ADD, a, b, r, size);
 }
 
-void x86_op_cmpxchg(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cmpxchg)
 {
     int size = in->osz;
     uint32_t acc = rd_reg(env, 0, size)   /* AL/AX/EAX */;
@@ -843,7 +817,7 @@ void x86_op_cmpxchg(CPUX86State *env, const X86Insn *in)
     cc_set(env, CC_OP_SUB, acc, a, x86_trunc(acc - a, size), size);
 }
 
-void x86_op_cmpxchg8b(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cmpxchg8b)
 {
     uint32_t off = x86_ea(env, in);
     uint32_t lin = x86_lin_wr(env, in->seg, off, 8);

@@ -34,7 +34,7 @@ X86_ALWAYS_INLINE void jcc(CPUX86State *env, const X86Insn *in, int cond)
     }
 }
 
-#define JCC_DEF(c) static void jcc_##c(CPUX86State *env, const X86Insn *in) { jcc(env, in, c); }
+#define JCC_DEF(c) X86_SHANDLER(jcc_##c) { jcc(env, in, c); }
 JCC_DEF(0) JCC_DEF(1) JCC_DEF(2) JCC_DEF(3) JCC_DEF(4) JCC_DEF(5) JCC_DEF(6) JCC_DEF(7)
 JCC_DEF(8) JCC_DEF(9) JCC_DEF(10) JCC_DEF(11) JCC_DEF(12) JCC_DEF(13) JCC_DEF(14) JCC_DEF(15)
 
@@ -43,7 +43,7 @@ const X86Handler x86_h_jcc[16] = {
     jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
 };
 
-void x86_op_jmp(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_jmp)
 {
     check_target(env, in->imm);
     env->eip = in->imm;
@@ -58,7 +58,7 @@ static uint32_t rm_value(CPUX86State *env, const X86Insn *in, int size)
     return rd_reg(env, in->rm, size);
 }
 
-void x86_op_jmp_ind(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_jmp_ind)
 {
     uint32_t target = rm_value(env, in, in->osz);
     check_target(env, target);
@@ -75,21 +75,30 @@ X86_ALWAYS_INLINE void call_near(CPUX86State *env, const X86Insn *in, uint32_t t
     env->eip = target;
 }
 
-static void call_rel2(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(call_rel2)
 {
     call_near(env, in, in->imm, 2);
     env->exit_slot = EXIT_TAKEN;
 }
 
-static void call_rel4(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(call_rel4)
 {
     call_near(env, in, in->imm, 4);
     env->exit_slot = EXIT_TAKEN;
 }
 
-const X86Handler x86_h_call_rel[2] = { call_rel2, call_rel4 };
+X86_SHANDLER(call_rel4f)
+{
+    check_target(env, in->imm);
+    x86_push_flat(env, in->eip + in->len);
+    env->eip = in->imm;
+    env->exit_slot = EXIT_TAKEN;
+}
 
-void x86_op_call_ind(CPUX86State *env, const X86Insn *in)
+/* [16-bit, 32-bit, 32-bit on a flat stack] */
+const X86Handler x86_h_call_rel[3] = { call_rel2, call_rel4, call_rel4f };
+
+X86_HANDLER(x86_op_call_ind)
 {
     uint32_t target = rm_value(env, in, in->osz);
     call_near(env, in, target, in->osz);
@@ -106,32 +115,42 @@ X86_ALWAYS_INLINE void ret_near(CPUX86State *env, const X86Insn *in, int size, u
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-static void ret2(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(ret2)
 {
     ret_near(env, in, 2, 0);
 }
 
-static void ret4(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(ret4)
 {
     ret_near(env, in, 4, 0);
 }
 
-static void ret_imm2(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(ret_imm2)
 {
     ret_near(env, in, 2, in->imm);
 }
 
-static void ret_imm4(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(ret_imm4)
 {
     ret_near(env, in, 4, in->imm);
 }
 
-/* [imm][16/32] */
-const X86Handler x86_h_ret[2][2] = { { ret2, ret4 }, { ret_imm2, ret_imm4 } };
+X86_SHANDLER(ret4f)
+{
+    uint32_t esp = env->regs[R_ESP];
+    uint32_t target = x86_ld(env, esp, 4);
+    check_target(env, target);
+    env->regs[R_ESP] = esp + 4;
+    env->eip = target;
+    env->exit_slot = EXIT_NOCHAIN;
+}
+
+/* [imm][16-bit, 32-bit, 32-bit on a flat stack (no imm form)] */
+const X86Handler x86_h_ret[2][3] = { { ret2, ret4, ret4f }, { ret_imm2, ret_imm4, ret_imm4 } };
 
 /* ---- LOOP, LOOPE, LOOPNE, JCXZ (E0..E3) ---- */
 
-void x86_op_loop(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_loop)
 {
     uint32_t amask = (in->flags & IF_ASZ32) ? 0xffffffffu : 0xffffu;
     uint32_t ecx = env->regs[R_ECX];
@@ -158,13 +177,13 @@ void x86_op_loop(CPUX86State *env, const X86Insn *in)
 
 /* ---- far transfers ---- */
 
-void x86_op_jmp_far(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_jmp_far)
 {
     x86_far_jmp(env, in->imm2, in->imm, next_eip(in));
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_call_far(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_call_far)
 {
     x86_far_call(env, in->imm2, in->imm, in->flags & IF_OSZ32, next_eip(in));
     env->exit_slot = EXIT_NOCHAIN;
@@ -179,7 +198,7 @@ static void far_ptr(CPUX86State *env, const X86Insn *in, uint16_t *sel, uint32_t
     *sel = x86_ld(env, lin + size, 2);
 }
 
-void x86_op_jmp_far_ind(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_jmp_far_ind)
 {
     uint16_t sel;
     uint32_t off;
@@ -188,7 +207,7 @@ void x86_op_jmp_far_ind(CPUX86State *env, const X86Insn *in)
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_call_far_ind(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_call_far_ind)
 {
     uint16_t sel;
     uint32_t off;
@@ -197,13 +216,13 @@ void x86_op_call_far_ind(CPUX86State *env, const X86Insn *in)
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_retf(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_retf)
 {
     x86_far_ret(env, in->flags & IF_OSZ32, in->opc == 0xca ? in->imm : 0);
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_iret(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_iret)
 {
     x86_iret(env, in->flags & IF_OSZ32);
     env->exit_slot = EXIT_NOCHAIN;
@@ -215,7 +234,7 @@ void x86_op_iret(CPUX86State *env, const X86Insn *in)
 
 /* ---- software interrupts ---- */
 
-void x86_op_int(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_int)
 {
     /* INT n is IOPL-sensitive in virtual-8086 mode (SDM vol. 3A, 20.2.7). */
     if ((env->eflags & VM_MASK) && ((env->eflags & IOPL_MASK) >> IOPL_SHIFT) != 3) {
@@ -225,13 +244,13 @@ void x86_op_int(CPUX86State *env, const X86Insn *in)
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_int3(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_int3)
 {
     x86_do_interrupt(env, EXCP_BP, true, false, 0, next_eip(in));
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_into(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_into)
 {
     if (x86_cond(env, CC_COND_O)) {
         x86_do_interrupt(env, EXCP_OF, true, false, 0, next_eip(in));
@@ -239,7 +258,7 @@ void x86_op_into(CPUX86State *env, const X86Insn *in)
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_int1(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_int1)
 {
     /* ICEBP: a #DB trap delivered like an external event (no DPL check). */
     env->dr[6] |= 0x8000;
@@ -247,7 +266,7 @@ void x86_op_int1(CPUX86State *env, const X86Insn *in)
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_hlt(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_hlt)
 {
     if (env->cpl != 0) {
         x86_raise_err(env, EXCP_GP, 0);
@@ -256,7 +275,7 @@ void x86_op_hlt(CPUX86State *env, const X86Insn *in)
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_bound(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_bound)
 {
     int size = in->osz;
     uint32_t lin = x86_lin_rd(env, in->seg, x86_ea(env, in), size * 2);

@@ -77,7 +77,7 @@ static void fpu_report_pending(CPUX86State *env)
     }
 }
 
-void x86_op_fwait(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_fwait)
 {
     if ((env->cr[0] & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) {
         x86_raise(env, EXCP_NM);
@@ -87,7 +87,7 @@ void x86_op_fwait(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_fpu(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_fpu)
 {
     if (env->cr[0] & (CR0_EM | CR0_TS)) {
         x86_raise(env, EXCP_NM);
@@ -136,7 +136,7 @@ void x86_op_fpu(CPUX86State *env, const X86Insn *in)
 
 /* 0F AE /0 FXSAVE, /1 FXRSTOR (SDM vol. 2A): a 512-byte, 16-byte aligned
  * area; the x87 part is the FPU's, MXCSR (bytes 24..31) ours. */
-void x86_op_fxsave(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_fxsave)
 {
     if (env->cr[0] & CR0_EM) {
         x86_raise(env, EXCP_UD);

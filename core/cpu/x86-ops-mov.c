@@ -21,27 +21,29 @@ X86_ALWAYS_INLINE uint32_t ea_wr(CPUX86State *env, const X86Insn *in, int size)
 /* ---- MOV ---- */
 
 #define MOV_DEFS(sz)                                                                      \
-    static void mov_rr_##sz(CPUX86State *env, const X86Insn *in)                          \
-    { wr_reg(env, in->rm, sz, rd_reg(env, in->reg, sz)); }                                \
-    static void mov_st_##sz(CPUX86State *env, const X86Insn *in)                          \
-    { x86_st(env, ea_wr(env, in, sz), rd_reg(env, in->reg, sz), sz); }                    \
-    static void mov_ld_##sz(CPUX86State *env, const X86Insn *in)                          \
-    { wr_reg(env, in->reg, sz, x86_ld(env, ea_rd(env, in, sz), sz)); }                    \
-    static void mov_ri_##sz(CPUX86State *env, const X86Insn *in)                          \
-    { wr_reg(env, in->rm, sz, in->imm); }                                                 \
-    static void mov_mi_##sz(CPUX86State *env, const X86Insn *in)                          \
-    { x86_st(env, ea_wr(env, in, sz), in->imm, sz); }
+    X86_SHANDLER(mov_rr_##sz) { wr_reg(env, in->rm, sz, rd_reg(env, in->reg, sz)); }     \
+    X86_SHANDLER(mov_ri_##sz) { wr_reg(env, in->rm, sz, in->imm); }                       \
+    MOV_MEM_DEFS(sz, m, MK_MEM) MOV_MEM_DEFS(sz, f, MK_FLAT)
+#define MOV_MEM_DEFS(sz, k, mk)                                                           \
+    X86_SHANDLER(mov_st##k##_##sz)                                                        \
+    { x86_st(env, x86_ea_lin(env, in, mk, sz, true), rd_reg(env, in->reg, sz), sz); }     \
+    X86_SHANDLER(mov_ld##k##_##sz)                                                        \
+    { wr_reg(env, in->reg, sz, x86_ld(env, x86_ea_lin(env, in, mk, sz, false), sz)); }    \
+    X86_SHANDLER(mov_mi##k##_##sz)                                                        \
+    { x86_st(env, x86_ea_lin(env, in, mk, sz, true), in->imm, sz); }
 MOV_DEFS(1) MOV_DEFS(2) MOV_DEFS(4)
 
-#define MOV_ROW(sz) { mov_rr_##sz, mov_st_##sz, mov_ld_##sz, mov_ri_##sz, mov_mi_##sz }
-const X86Handler x86_h_mov[3][5] = { MOV_ROW(1), MOV_ROW(2), MOV_ROW(4) };
+#define MOV_ROW(sz) { mov_rr_##sz, mov_ri_##sz, mov_stm_##sz, mov_ldm_##sz, mov_mim_##sz, \
+                      mov_stf_##sz, mov_ldf_##sz, mov_mif_##sz }
+const X86Handler x86_h_mov[3][8] = { MOV_ROW(1), MOV_ROW(2), MOV_ROW(4) };
 
-/* ---- MOVZX / MOVSX: [sign][source 8/16][dest 16/32][reg/mem] ---- */
+/* ---- MOVZX / MOVSX: [sign][source 8/16][dest 16/32][kind] ---- */
 
 X86_ALWAYS_INLINE void movx(CPUX86State *env, const X86Insn *in, bool sx, int ssz, int dsz,
-                            bool mem)
+                            int mk)
 {
-    uint32_t v = mem ? x86_ld(env, ea_rd(env, in, ssz), ssz) : rd_reg(env, in->rm, ssz);
+    uint32_t v = mk != MK_REG ? x86_ld(env, x86_ea_lin(env, in, mk, ssz, false), ssz)
+                              : rd_reg(env, in->rm, ssz);
     if (sx) {
         v = (uint32_t)x86_sext(v, ssz);
     }
@@ -49,27 +51,27 @@ X86_ALWAYS_INLINE void movx(CPUX86State *env, const X86Insn *in, bool sx, int ss
 }
 
 #define MOVX_DEFS(sx, ssz, dsz)                                                           \
-    static void movx_r_##sx##_##ssz##_##dsz(CPUX86State *env, const X86Insn *in)          \
-    { movx(env, in, sx, ssz, dsz, false); }                                               \
-    static void movx_m_##sx##_##ssz##_##dsz(CPUX86State *env, const X86Insn *in)          \
-    { movx(env, in, sx, ssz, dsz, true); }
+    X86_SHANDLER(movx_r_##sx##_##ssz##_##dsz) { movx(env, in, sx, ssz, dsz, MK_REG); }    \
+    X86_SHANDLER(movx_m_##sx##_##ssz##_##dsz) { movx(env, in, sx, ssz, dsz, MK_MEM); }    \
+    X86_SHANDLER(movx_f_##sx##_##ssz##_##dsz) { movx(env, in, sx, ssz, dsz, MK_FLAT); }
 MOVX_DEFS(0, 1, 2) MOVX_DEFS(0, 1, 4) MOVX_DEFS(0, 2, 2) MOVX_DEFS(0, 2, 4)
 MOVX_DEFS(1, 1, 2) MOVX_DEFS(1, 1, 4) MOVX_DEFS(1, 2, 2) MOVX_DEFS(1, 2, 4)
 
-#define MOVX_PAIR(sx, ssz, dsz) { movx_r_##sx##_##ssz##_##dsz, movx_m_##sx##_##ssz##_##dsz }
-const X86Handler x86_h_movx[2][2][2][2] = {
+#define MOVX_PAIR(sx, ssz, dsz) { movx_r_##sx##_##ssz##_##dsz, movx_m_##sx##_##ssz##_##dsz, \
+                                  movx_f_##sx##_##ssz##_##dsz }
+const X86Handler x86_h_movx[2][2][2][3] = {
     { { MOVX_PAIR(0, 1, 2), MOVX_PAIR(0, 1, 4) }, { MOVX_PAIR(0, 2, 2), MOVX_PAIR(0, 2, 4) } },
     { { MOVX_PAIR(1, 1, 2), MOVX_PAIR(1, 1, 4) }, { MOVX_PAIR(1, 2, 2), MOVX_PAIR(1, 2, 4) } },
 };
 
 /* ---- LEA ---- */
 
-static void lea_2(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(lea_2)
 {
     wr_reg(env, in->reg, 2, x86_ea(env, in));
 }
 
-static void lea_4(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(lea_4)
 {
     env->regs[in->reg] = x86_ea(env, in);
 }
@@ -78,7 +80,7 @@ const X86Handler x86_h_lea[2] = { lea_2, lea_4 };
 
 /* ---- XCHG ---- */
 
-void x86_op_xchg(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_xchg)
 {
     int size = in->osz;
     uint32_t r = rd_reg(env, in->reg, size);
@@ -96,43 +98,43 @@ void x86_op_xchg(CPUX86State *env, const X86Insn *in)
 
 /* ---- CMOVcc, SETcc ---- */
 
-X86_ALWAYS_INLINE void cmov(CPUX86State *env, const X86Insn *in, int cond, int size, bool mem)
+X86_ALWAYS_INLINE void cmov(CPUX86State *env, const X86Insn *in, int cond, int size, int mk)
 {
     /* The source is read whatever the condition (SDM vol. 2A, CMOVcc). */
-    uint32_t v = mem ? x86_ld(env, ea_rd(env, in, size), size) : rd_reg(env, in->rm, size);
+    uint32_t v = mk != MK_REG ? x86_ld(env, x86_ea_lin(env, in, mk, size, false), size)
+                              : rd_reg(env, in->rm, size);
     if (x86_cond(env, cond)) {
         wr_reg(env, in->reg, size, v);
     }
 }
 
-X86_ALWAYS_INLINE void setcc(CPUX86State *env, const X86Insn *in, int cond, bool mem)
+X86_ALWAYS_INLINE void setcc(CPUX86State *env, const X86Insn *in, int cond, int mk)
 {
     uint32_t v = x86_cond(env, cond);
-    if (mem) {
-        x86_st(env, ea_wr(env, in, 1), v, 1);
+    if (mk != MK_REG) {
+        x86_st(env, x86_ea_lin(env, in, mk, 1, true), v, 1);
     } else {
         wr_reg(env, in->rm, 1, v);
     }
 }
 
-#define CC_DEFS(c)                                                                        \
-    static void cmov_r2_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 2, false); } \
-    static void cmov_m2_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 2, true); }  \
-    static void cmov_r4_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 4, false); } \
-    static void cmov_m4_##c(CPUX86State *env, const X86Insn *in) { cmov(env, in, c, 4, true); }  \
-    static void set_r_##c(CPUX86State *env, const X86Insn *in) { setcc(env, in, c, false); }     \
-    static void set_m_##c(CPUX86State *env, const X86Insn *in) { setcc(env, in, c, true); }
+#define CC_DEFS_K(c, k, mk)                                                               \
+    X86_SHANDLER(cmov_##k##2_##c) { cmov(env, in, c, 2, mk); }                            \
+    X86_SHANDLER(cmov_##k##4_##c) { cmov(env, in, c, 4, mk); }                            \
+    X86_SHANDLER(set_##k##_##c) { setcc(env, in, c, mk); }
+#define CC_DEFS(c) CC_DEFS_K(c, r, MK_REG) CC_DEFS_K(c, m, MK_MEM) CC_DEFS_K(c, f, MK_FLAT)
 CC_DEFS(0) CC_DEFS(1) CC_DEFS(2) CC_DEFS(3) CC_DEFS(4) CC_DEFS(5) CC_DEFS(6) CC_DEFS(7)
 CC_DEFS(8) CC_DEFS(9) CC_DEFS(10) CC_DEFS(11) CC_DEFS(12) CC_DEFS(13) CC_DEFS(14) CC_DEFS(15)
 
-#define CMOV_ROW(c) { { cmov_r2_##c, cmov_m2_##c }, { cmov_r4_##c, cmov_m4_##c } }
-const X86Handler x86_h_cmov[16][2][2] = {
+#define CMOV_ROW(c) { { cmov_r2_##c, cmov_m2_##c, cmov_f2_##c }, \
+                      { cmov_r4_##c, cmov_m4_##c, cmov_f4_##c } }
+const X86Handler x86_h_cmov[16][2][3] = {
     CMOV_ROW(0), CMOV_ROW(1), CMOV_ROW(2), CMOV_ROW(3), CMOV_ROW(4), CMOV_ROW(5),
     CMOV_ROW(6), CMOV_ROW(7), CMOV_ROW(8), CMOV_ROW(9), CMOV_ROW(10), CMOV_ROW(11),
     CMOV_ROW(12), CMOV_ROW(13), CMOV_ROW(14), CMOV_ROW(15),
 };
-#define SET_ROW(c) { set_r_##c, set_m_##c }
-const X86Handler x86_h_setcc[16][2] = {
+#define SET_ROW(c) { set_r_##c, set_m_##c, set_f_##c }
+const X86Handler x86_h_setcc[16][3] = {
     SET_ROW(0), SET_ROW(1), SET_ROW(2), SET_ROW(3), SET_ROW(4), SET_ROW(5), SET_ROW(6),
     SET_ROW(7), SET_ROW(8), SET_ROW(9), SET_ROW(10), SET_ROW(11), SET_ROW(12), SET_ROW(13),
     SET_ROW(14), SET_ROW(15),
@@ -140,44 +142,60 @@ const X86Handler x86_h_setcc[16][2] = {
 
 /* ---- PUSH / POP ---- */
 
-static void push_r2(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(push_r2)
 {
     x86_push(env, rd_reg(env, in->rm, 2), 2);
 }
 
-static void push_r4(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(push_r4)
 {
     x86_push(env, env->regs[in->rm], 4);
 }
 
-static void pop_r2(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(pop_r2)
 {
     uint32_t v = x86_pop(env, 2);
     wr_reg(env, in->rm, 2, v);
 }
 
-static void pop_r4(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(pop_r4)
 {
     uint32_t v = x86_pop(env, 4);
     env->regs[in->rm] = v;
 }
 
-static void push_i2(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(push_r4f)
+{
+    x86_push_flat(env, env->regs[in->rm]);
+}
+
+X86_SHANDLER(pop_r4f)
+{
+    uint32_t v = x86_pop_flat(env);
+    env->regs[in->rm] = v;
+}
+
+X86_SHANDLER(push_i4f)
+{
+    x86_push_flat(env, in->imm);
+}
+
+X86_SHANDLER(push_i2)
 {
     x86_push(env, in->imm, 2);
 }
 
-static void push_i4(CPUX86State *env, const X86Insn *in)
+X86_SHANDLER(push_i4)
 {
     x86_push(env, in->imm, 4);
 }
 
-/* [16/32] */
-const X86Handler x86_h_push_reg[2] = { push_r2, push_r4 };
-const X86Handler x86_h_pop_reg[2] = { pop_r2, pop_r4 };
-const X86Handler x86_h_push_imm[2] = { push_i2, push_i4 };
+/* [16-bit, 32-bit, 32-bit on a flat stack] */
+const X86Handler x86_h_push_reg[3] = { push_r2, push_r4, push_r4f };
+const X86Handler x86_h_pop_reg[3] = { pop_r2, pop_r4, pop_r4f };
+const X86Handler x86_h_push_imm[3] = { push_i2, push_i4, push_i4f };
 
-void x86_op_push_rm(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_push_rm)
 {
     int size = in->osz;
     uint32_t v = (in->flags & IF_MEM) ? x86_ld(env, ea_rd(env, in, size), size)
@@ -185,7 +203,7 @@ void x86_op_push_rm(CPUX86State *env, const X86Insn *in)
     x86_push(env, v, size);
 }
 
-void x86_op_pop_rm(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_pop_rm)
 {
     int size = in->osz;
     uint32_t old = env->regs[R_ESP];
@@ -205,7 +223,7 @@ void x86_op_pop_rm(CPUX86State *env, const X86Insn *in)
 
 /* PUSH Sreg: a 32-bit push writes only the selector's 16 bits on the P6
  * and later (SDM vol. 2B, PUSH). */
-void x86_op_push_sreg(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_push_sreg)
 {
     int size = in->osz;
     uint16_t sel = env->segs[in->reg].sel;
@@ -227,7 +245,7 @@ static void inhibit_irq(CPUX86State *env)
     env->inhibit_irq_at = x86_insns_now(env) + 1;
 }
 
-void x86_op_pop_sreg(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_pop_sreg)
 {
     int size = in->osz;
     uint32_t esp = env->regs[R_ESP];
@@ -239,7 +257,7 @@ void x86_op_pop_sreg(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_mov_sreg_rm(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_mov_sreg_rm)
 {
     uint32_t v = (in->flags & IF_MEM) ? x86_ld(env, ea_rd(env, in, 2), 2)
                                        : rd_reg(env, in->rm, 2);
@@ -249,7 +267,7 @@ void x86_op_mov_sreg_rm(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_mov_rm_sreg(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_mov_rm_sreg)
 {
     uint16_t sel = env->segs[in->reg].sel;
     if (in->flags & IF_MEM) {
@@ -261,7 +279,7 @@ void x86_op_mov_rm_sreg(CPUX86State *env, const X86Insn *in)
 }
 
 /* LDS/LES/LFS/LGS/LSS: the segment register is in imm2. */
-void x86_op_lxs(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_lxs)
 {
     int size = in->osz;
     uint32_t off = x86_ea(env, in);
@@ -275,19 +293,19 @@ void x86_op_lxs(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_xlat(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_xlat)
 {
     uint32_t off = (env->regs[R_EBX] + (env->regs[R_EAX] & 0xff)) &
                    ((in->flags & IF_ASZ32) ? 0xffffffffu : 0xffffu);
     wr_reg(env, 0, 1, x86_ld_seg(env, in->seg, off, 1));
 }
 
-void x86_op_lahf(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_lahf)
 {
     wr_reg(env, 1 /* AH */, 1, x86_get_eflags(env) & 0xff);
 }
 
-void x86_op_sahf(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_sahf)
 {
     uint32_t ah = (env->regs[R_EAX] >> 8) & 0xff;
     x86_set_eflags(env, ah, CC_S | CC_Z | CC_A | CC_P | CC_C);
@@ -295,7 +313,7 @@ void x86_op_sahf(CPUX86State *env, const X86Insn *in)
 
 /* ---- PUSHA/POPA, ENTER/LEAVE ---- */
 
-void x86_op_pusha(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_pusha)
 {
     int size = in->osz;
     X86Stack st;
@@ -306,7 +324,7 @@ void x86_op_pusha(CPUX86State *env, const X86Insn *in)
     x86_stack_commit(env, &st);
 }
 
-void x86_op_popa(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_popa)
 {
     int size = in->osz;
     X86Stack st;
@@ -323,7 +341,7 @@ void x86_op_popa(CPUX86State *env, const X86Insn *in)
     x86_stack_commit(env, &st);
 }
 
-void x86_op_enter(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_enter)
 {
     int size = in->osz;
     unsigned level = in->imm2 & 31;
@@ -351,7 +369,7 @@ void x86_op_enter(CPUX86State *env, const X86Insn *in)
     x86_stack_commit(env, &st);
 }
 
-void x86_op_leave(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_leave)
 {
     int size = in->osz;
     uint32_t bp = env->regs[R_EBP] & env->sp_mask;

@@ -104,7 +104,7 @@ static void movs_one(CPUX86State *env, const X86Insn *in, const StrCtx *c)
     advance(env, R_EDI, c, c->delta);
 }
 
-void x86_op_movs(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_movs)
 {
     StrCtx c;
     str_init(env, in, &c);
@@ -145,7 +145,7 @@ void x86_op_movs(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_stos(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_stos)
 {
     StrCtx c;
     str_init(env, in, &c);
@@ -186,7 +186,7 @@ void x86_op_stos(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_lods(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_lods)
 {
     StrCtx c;
     str_init(env, in, &c);
@@ -244,12 +244,12 @@ static void cmp_string(CPUX86State *env, const X86Insn *in, bool scas)
     }
 }
 
-void x86_op_cmps(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cmps)
 {
     cmp_string(env, in, false);
 }
 
-void x86_op_scas(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_scas)
 {
     cmp_string(env, in, true);
 }
@@ -293,12 +293,12 @@ static void io_string(CPUX86State *env, const X86Insn *in, bool out)
     }
 }
 
-void x86_op_ins(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_ins)
 {
     io_string(env, in, false);
 }
 
-void x86_op_outs(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_outs)
 {
     io_string(env, in, true);
 }

@@ -69,13 +69,13 @@ static void check_iopl_sensitive(CPUX86State *env)
     }
 }
 
-void x86_op_cli(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cli)
 {
     check_iopl_sensitive(env);
     env->eflags &= ~IF_MASK;
 }
 
-void x86_op_sti(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_sti)
 {
     check_iopl_sensitive(env);
     if (!(env->eflags & IF_MASK)) {
@@ -89,7 +89,7 @@ void x86_op_sti(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_pushf(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_pushf)
 {
     if ((env->eflags & VM_MASK) && iopl(env) != 3) {
         x86_raise_err(env, EXCP_GP, 0);
@@ -98,7 +98,7 @@ void x86_op_pushf(CPUX86State *env, const X86Insn *in)
     x86_push(env, x86_get_eflags(env) & ~(VM_MASK | RF_MASK), in->osz);
 }
 
-void x86_op_popf(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_popf)
 {
     int size = in->osz;
     if ((env->eflags & VM_MASK) && iopl(env) != 3) {
@@ -130,7 +130,7 @@ void x86_op_popf(CPUX86State *env, const X86Insn *in)
 }
 
 /* CLC STC CMC CLD STD (F8..FD except FA/FB) */
-void x86_op_flagbit(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_flagbit)
 {
     x86_flags_materialize(env);
     switch (in->opc) {
@@ -187,7 +187,7 @@ void x86_io_out(CPUX86State *env, uint32_t port, uint32_t val, unsigned size)
 }
 
 /* E4..E7 (port in imm), EC..EF (port in DX) */
-void x86_op_io(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_io)
 {
     int size = in->osz;
     uint32_t port = (in->opc & 8) ? (env->regs[R_EDX] & 0xffff) : (in->imm & 0xff);
@@ -204,7 +204,7 @@ void x86_op_io(CPUX86State *env, const X86Insn *in)
 /* ---- descriptor tables ---- */
 
 /* 0F 01 /0../3: SGDT SIDT LGDT LIDT; the register is in imm2 (0..3). */
-void x86_op_xdt(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_xdt)
 {
     int op = in->imm2;
     DescTable *dt = (op & 1) ? &env->idt : &env->gdt;
@@ -236,13 +236,13 @@ void x86_op_xdt(CPUX86State *env, const X86Insn *in)
 }
 
 /* 0F 00 /0 SLDT, /1 STR */
-void x86_op_sldt_str(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_sldt_str)
 {
     require_pm(env);
     rm_store_sel(env, in, in->imm2 ? env->tr.sel : env->ldt.sel);
 }
 
-void x86_op_lldt(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_lldt)
 {
     require_pm(env);
     require_cpl0(env);
@@ -271,7 +271,7 @@ void x86_op_lldt(CPUX86State *env, const X86Insn *in)
     env->ldt.flags = flags;
 }
 
-void x86_op_ltr(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_ltr)
 {
     require_pm(env);
     require_cpl0(env);
@@ -319,7 +319,7 @@ static void set_zf(CPUX86State *env, bool z)
 }
 
 /* 0F 02 LAR, 0F 03 LSL */
-void x86_op_lar_lsl(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_lar_lsl)
 {
     require_pm(env);
     uint16_t sel = rm_load16(env, in);
@@ -343,7 +343,7 @@ void x86_op_lar_lsl(CPUX86State *env, const X86Insn *in)
 }
 
 /* 0F 00 /4 VERR, /5 VERW */
-void x86_op_verr_verw(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_verr_verw)
 {
     require_pm(env);
     uint16_t sel = rm_load16(env, in);
@@ -360,7 +360,7 @@ void x86_op_verr_verw(CPUX86State *env, const X86Insn *in)
     set_zf(env, ok);
 }
 
-void x86_op_arpl(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_arpl)
 {
     require_pm(env);
     uint32_t src = rd_reg(env, in->reg, 2);
@@ -385,12 +385,12 @@ void x86_op_arpl(CPUX86State *env, const X86Insn *in)
 
 /* ---- control and debug registers ---- */
 
-void x86_op_smsw(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_smsw)
 {
     rm_store_sel(env, in, env->cr[0]);
 }
 
-void x86_op_lmsw(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_lmsw)
 {
     if (env->cr[0] & CR0_PE) {
         require_cpl0(env);
@@ -404,14 +404,14 @@ void x86_op_lmsw(CPUX86State *env, const X86Insn *in)
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_clts(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_clts)
 {
     require_cpl0(env);
     env->cr[0] &= ~CR0_TS;
 }
 
 /* 0F 20 (read) / 0F 22 (write) CRn; reg is the CR number, rm the GPR. */
-void x86_op_mov_cr(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_mov_cr)
 {
     int cr = in->reg;
     if (cr == 1 || cr > 4) {
@@ -457,7 +457,7 @@ void x86_op_mov_cr(CPUX86State *env, const X86Insn *in)
 }
 
 /* 0F 21 (read) / 0F 23 (write) DRn. */
-void x86_op_mov_dr(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_mov_dr)
 {
     int dr = in->reg;
     if (dr == 4 || dr == 5) {
@@ -481,7 +481,7 @@ void x86_op_mov_dr(CPUX86State *env, const X86Insn *in)
     env->dr[dr] = v;
 }
 
-void x86_op_invlpg(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_invlpg)
 {
     require_cpl0(env);
     uint32_t lin = env->segs[in->seg].base + x86_ea(env, in);
@@ -490,14 +490,14 @@ void x86_op_invlpg(CPUX86State *env, const X86Insn *in)
 }
 
 /* INVD, WBINVD: no caches to manage. */
-void x86_op_cache(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cache)
 {
     require_cpl0(env);
 }
 
 /* ---- identification, time stamp, MSRs ---- */
 
-void x86_op_cpuid(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_cpuid)
 {
     uint32_t a, b, c, d;
     x86_cpuid(env, env->regs[R_EAX], &a, &b, &c, &d);
@@ -513,7 +513,7 @@ uint64_t x86_get_tsc(CPUX86State *env)
     return muldiv64(ns, env->tsc_mhz, 1000) + (uint64_t)env->tsc_offset;
 }
 
-void x86_op_rdtsc(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_rdtsc)
 {
     if ((env->cr[4] & CR4_TSD) && env->cpl != 0 && (env->cr[0] & CR0_PE)) {
         x86_raise_err(env, EXCP_GP, 0);
@@ -523,7 +523,7 @@ void x86_op_rdtsc(CPUX86State *env, const X86Insn *in)
     env->regs[R_EDX] = (uint32_t)(t >> 32);
 }
 
-void x86_op_rdpmc(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_rdpmc)
 {
     /* Two counters that never count (no events are modelled). */
     if ((!(env->cr[4] & CR4_PCE) && env->cpl != 0) || env->regs[R_ECX] > 1) {
@@ -533,7 +533,7 @@ void x86_op_rdpmc(CPUX86State *env, const X86Insn *in)
     env->regs[R_EDX] = 0;
 }
 
-void x86_op_rdmsr(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_rdmsr)
 {
     require_cpl0(env);
     uint64_t v;
@@ -544,7 +544,7 @@ void x86_op_rdmsr(CPUX86State *env, const X86Insn *in)
     env->regs[R_EDX] = (uint32_t)(v >> 32);
 }
 
-void x86_op_wrmsr(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_wrmsr)
 {
     require_cpl0(env);
     uint64_t v = ((uint64_t)env->regs[R_EDX] << 32) | env->regs[R_EAX];
@@ -553,13 +553,13 @@ void x86_op_wrmsr(CPUX86State *env, const X86Insn *in)
     }
 }
 
-void x86_op_sysenter(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_sysenter)
 {
     x86_sysenter(env);
     env->exit_slot = EXIT_NOCHAIN;
 }
 
-void x86_op_sysexit(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_sysexit)
 {
     x86_sysexit(env);
     env->exit_slot = EXIT_NOCHAIN;
@@ -567,16 +567,16 @@ void x86_op_sysexit(CPUX86State *env, const X86Insn *in)
 
 /* ---- the rest ---- */
 
-void x86_op_nop(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_nop)
 {
 }
 
-void x86_op_raise_ud(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_raise_ud)
 {
     x86_raise(env, EXCP_UD);
 }
 
-void x86_op_raise_gp0(CPUX86State *env, const X86Insn *in)
+X86_HANDLER(x86_op_raise_gp0)
 {
     x86_raise_err(env, EXCP_GP, 0);
 }

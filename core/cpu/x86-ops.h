@@ -13,17 +13,17 @@
 #include "cpu/x86-internal.h"
 
 /* x86-ops-alu.c */
-/* [op ADD OR ADC SBB AND SUB XOR CMP][size][E,G reg; E,G mem; G,E reg; G,E mem;
- *  E,I reg; E,I mem] */
-extern const X86Handler x86_h_alu[8][3][6];
-/* [size][E,G reg; E,G mem; E,I reg; E,I mem] */
-extern const X86Handler x86_h_test[3][4];
-/* [INC DEC NOT NEG][size][reg/mem] */
-extern const X86Handler x86_h_unary[4][3][2];
-/* [ROL ROR RCL RCR SHL SHR SAL SAR][size][reg/mem][count imm/CL] */
-extern const X86Handler x86_h_shift[8][3][2][2];
-/* [two-operand / three-operand (imm)][16/32][reg/mem] */
-extern const X86Handler x86_h_imul[2][2][2];
+/* [op ADD OR ADC SBB AND SUB XOR CMP][size][form E,G / G,E / E,I * 3 + kind]
+ * where kind is MK_REG, MK_MEM or MK_FLAT */
+extern const X86Handler x86_h_alu[8][3][9];
+/* [size][form E,G / E,I * 3 + kind] */
+extern const X86Handler x86_h_test[3][6];
+/* [INC DEC NOT NEG][size][kind] */
+extern const X86Handler x86_h_unary[4][3][3];
+/* [ROL ROR RCL RCR SHL SHR SAL SAR][size][kind][count imm/CL] */
+extern const X86Handler x86_h_shift[8][3][3][2];
+/* [two-operand / three-operand (imm)][16/32][kind] */
+extern const X86Handler x86_h_imul[2][2][3];
 void x86_op_mul(CPUX86State *env, const X86Insn *in);
 void x86_op_imul1(CPUX86State *env, const X86Insn *in);
 void x86_op_div(CPUX86State *env, const X86Insn *in);
@@ -47,18 +47,20 @@ void x86_op_cmpxchg(CPUX86State *env, const X86Insn *in);
 void x86_op_cmpxchg8b(CPUX86State *env, const X86Insn *in);
 
 /* x86-ops-mov.c */
-/* [size][reg<-reg (rm<-reg); store; load; reg<-imm; mem<-imm] */
-extern const X86Handler x86_h_mov[3][5];
-/* [zx/sx][source 8/16][dest 16/32][reg/mem] */
-extern const X86Handler x86_h_movx[2][2][2][2];
+/* [size][rm<-reg, rm<-imm, then store, load, mem<-imm for MK_MEM and for
+ * MK_FLAT]: see MOV_* in x86-decode.c */
+extern const X86Handler x86_h_mov[3][8];
+/* [zx/sx][source 8/16][dest 16/32][kind] */
+extern const X86Handler x86_h_movx[2][2][2][3];
 extern const X86Handler x86_h_lea[2];
-/* [cond][16/32][reg/mem] */
-extern const X86Handler x86_h_cmov[16][2][2];
-/* [cond][reg/mem] */
-extern const X86Handler x86_h_setcc[16][2];
-extern const X86Handler x86_h_push_reg[2];
-extern const X86Handler x86_h_pop_reg[2];
-extern const X86Handler x86_h_push_imm[2];
+/* [cond][16/32][kind] */
+extern const X86Handler x86_h_cmov[16][2][3];
+/* [cond][kind] */
+extern const X86Handler x86_h_setcc[16][3];
+/* [16-bit, 32-bit, 32-bit on a flat stack] */
+extern const X86Handler x86_h_push_reg[3];
+extern const X86Handler x86_h_pop_reg[3];
+extern const X86Handler x86_h_push_imm[3];
 void x86_op_xchg(CPUX86State *env, const X86Insn *in);
 void x86_op_push_rm(CPUX86State *env, const X86Insn *in);
 void x86_op_pop_rm(CPUX86State *env, const X86Insn *in);
@@ -77,9 +79,9 @@ void x86_op_leave(CPUX86State *env, const X86Insn *in);
 
 /* x86-ops-ctl.c */
 extern const X86Handler x86_h_jcc[16];
-extern const X86Handler x86_h_call_rel[2];
-/* [imm16][16/32] */
-extern const X86Handler x86_h_ret[2][2];
+extern const X86Handler x86_h_call_rel[3];
+/* [imm16][16-bit, 32-bit, 32-bit flat] */
+extern const X86Handler x86_h_ret[2][3];
 void x86_op_jmp(CPUX86State *env, const X86Insn *in);
 void x86_op_jmp_ind(CPUX86State *env, const X86Insn *in);
 void x86_op_call_ind(CPUX86State *env, const X86Insn *in);

@@ -75,6 +75,14 @@ void x86_seg_check_slow(CPUX86State *env, int seg, uint32_t off, unsigned size, 
     x86_raise_err(env, seg == R_SS ? EXCP_SS : EXCP_GP, 0);
 }
 
+/* Base 0, readable and writable at every offset, 32-bit: an effective
+ * address is the linear address with no check needed. */
+static bool seg_is_flat(const SegmentCache *s)
+{
+    return s->base == 0 && s->rlo == 0 && s->rhi == 0xffffffffu && s->wlo == 0 &&
+           s->whi == 0xffffffffu && (s->flags & DESC_B);
+}
+
 void x86_update_hflags(CPUX86State *env)
 {
     uint32_t hf = 0;
@@ -90,6 +98,13 @@ void x86_update_hflags(CPUX86State *env)
     if (env->eflags & TF_MASK) {
         hf |= HF_TF;
     }
+    if (env->cpl == 3) {
+        hf |= HF_CPL3;
+    }
+    if ((hf & HF_PE) && !vm && seg_is_flat(&env->segs[R_DS]) &&
+        seg_is_flat(&env->segs[R_ES]) && seg_is_flat(&env->segs[R_SS])) {
+        hf |= HF_FLAT;
+    }
     env->hflags = hf;
     env->sp_mask = (!vm && (env->segs[R_SS].flags & DESC_B)) ? 0xffffffffu : 0xffffu;
     env->tlb_cur = env->tlb[env->cpl == 3 ? 1 : 0];
@@ -104,7 +119,7 @@ void x86_set_seg_cache(CPUX86State *env, int seg, uint16_t sel, uint32_t base,
     s->limit = limit;
     s->flags = flags;
     x86_seg_update_checks(env, seg);
-    if (seg == R_CS || seg == R_SS) {
+    if (seg != R_FS && seg != R_GS) {
         x86_update_hflags(env);
     }
 }

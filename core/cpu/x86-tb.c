@@ -94,6 +94,7 @@ void x86_tb_flush(CPUX86State *env)
     cc->ntbs = 0;
     cc->ninsns = 0;
     cc->generation++;
+    x86_jmp_cache_flush(env);
     /* Pages lost their code: fast writes may go there again. */
     x86_tlb_flush(env);
 }
@@ -388,7 +389,9 @@ static X86TB *tb_translate(CPUX86State *env, uint32_t pc, uint32_t phys)
         }
     }
     tb->ninsns = n;
+    tb->insns_end = tb->insns + n;
     tb->size = size;
+    tb->special = !tb->cacheable || (tb->hflags & HF_TF);
     tb->next_eip = env->hflags & HF_CS32 ? eip : (eip & 0xffff);
     if (tb->insns[n - 1].len == 0) {
         tb->next_eip = tb->insns[n - 1].eip;
@@ -414,12 +417,34 @@ static X86TB *tb_translate(CPUX86State *env, uint32_t pc, uint32_t phys)
     return tb;
 }
 
+static inline unsigned jmp_cache_index(uint32_t pc)
+{
+    return (pc ^ (pc >> 12)) & (X86_JMP_CACHE_SIZE - 1);
+}
+
+static X86TB *tb_find_slow(CPUX86State *env, uint32_t pc, uint32_t cs_base, uint32_t hflags);
+
 X86TB *x86_tb_find(CPUX86State *env)
 {
     uint32_t cs_base = env->segs[R_CS].base;
     uint32_t pc = cs_base + env->eip;
-    uint32_t phys = x86_translate_code(env, pc);
     uint32_t hflags = env->hflags;
+    unsigned j = jmp_cache_index(pc);
+    X86TB *tb = env->jmp_cache[j];
+    if (cc_likely(tb && tb->pc == pc && tb->cs_base == cs_base && tb->hflags == hflags &&
+                  tb->valid)) {
+        return tb;
+    }
+    tb = tb_find_slow(env, pc, cs_base, hflags);
+    /* Blocks on two pages are checked on every lookup (their second page
+     * may be remapped on its own). */
+    env->jmp_cache[j] = (tb->cacheable && tb->phys_page2 == TLB_INVALID) ? tb : NULL;
+    return tb;
+}
+
+static X86TB *tb_find_slow(CPUX86State *env, uint32_t pc, uint32_t cs_base, uint32_t hflags)
+{
+    uint32_t phys = x86_translate_code(env, pc);
     for (X86TB *tb = env->code->hash[tb_hash(phys, hflags)]; tb; tb = tb->hash_next) {
         if (tb->phys == phys && tb->pc == pc && tb->cs_base == cs_base &&
             tb->hflags == hflags) {
