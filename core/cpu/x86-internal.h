@@ -45,6 +45,29 @@ typedef void (*X86Handler)(CPUX86State *env, const X86Insn *in);
  * when nothing needs the execution loop's attention (x86-exec.c). */
 void x86_block_end(CPUX86State *env);
 
+/*
+ * A handler with a fast path that needs no function call, so it runs
+ * without a stack frame: `fast` is an expression that either completes the
+ * instruction's work and yields true, or changes nothing and yields false,
+ * in which case the complete (slow) version `slow` runs instead.  Both end
+ * with X86_NEXT.
+ */
+#define X86_FAST_HANDLER(name, fast, slow)                                        \
+    static void __attribute__((noinline)) name##_slow(CPUX86State *env,          \
+                                                      const X86Insn *in)          \
+    {                                                                             \
+        slow;                                                                     \
+        X86_NEXT(env, in);                                                        \
+    }                                                                             \
+    static void name(CPUX86State *env, const X86Insn *in)                         \
+    {                                                                             \
+        if (cc_unlikely(!(fast))) {                                               \
+            name##_slow(env, in);                                                 \
+            return;                                                               \
+        }                                                                         \
+        X86_NEXT(env, in);                                                        \
+    }
+
 /* A handler private to its file. */
 #define X86_SHANDLER(name)                                                        \
     static inline __attribute__((always_inline)) void                            \
@@ -578,6 +601,48 @@ X86_ALWAYS_INLINE uint32_t x86_ea_lin(CPUX86State *env, const X86Insn *in, int m
     }
     uint32_t off = x86_ea(env, in);
     return write ? x86_lin_wr(env, in->seg, off, size) : x86_lin_rd(env, in->seg, off, size);
+}
+
+/* Fast-path pieces for X86_FAST_HANDLER: no calls, false on a miss. */
+X86_ALWAYS_INLINE bool x86_ea_lin_fast(CPUX86State *env, const X86Insn *in, int mk,
+                                       unsigned size, bool write, uint32_t *lin)
+{
+    if (mk == MK_FLAT) {
+        *lin = env->regs[in->rm] + (env->regs[in->idx] << in->scale) + in->disp;
+        return true;
+    }
+    uint32_t off = x86_ea(env, in);
+    const SegmentCache *s = &env->segs[in->seg];
+    uint32_t lo = write ? s->wlo : s->rlo, hi = write ? s->whi : s->rhi;
+    if (off < lo || off + (size - 1) > hi) {
+        return false;
+    }
+    *lin = s->base + off;
+    return true;
+}
+
+/* Host pointer for size bytes at lin when the TLB has them (read: readable
+ * page; write: fast-writable RAM), else NULL. */
+X86_ALWAYS_INLINE uint8_t *x86_tlb_ptr(CPUX86State *env, uint32_t lin, unsigned size,
+                                       bool write)
+{
+    X86TLBEntry *e = x86_tlb_entry(env, lin);
+    uint32_t tag = write ? e->tag_write : e->tag_read;
+    if (tag != (lin & (0xfffff000u | (size - 1)))) {
+        return NULL;
+    }
+    return (uint8_t *)(e->addend + lin);
+}
+
+/* The operand's host pointer on the fast path, or NULL. */
+X86_ALWAYS_INLINE uint8_t *x86_operand_ptr(CPUX86State *env, const X86Insn *in, int mk,
+                                           unsigned size, bool write)
+{
+    uint32_t lin;
+    if (!x86_ea_lin_fast(env, in, mk, size, write, &lin)) {
+        return NULL;
+    }
+    return x86_tlb_ptr(env, lin, size, write);
 }
 
 /* ------------------------------------------------------------------ */

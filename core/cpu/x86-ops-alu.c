@@ -116,15 +116,58 @@ X86_ALWAYS_INLINE void alu_ge(CPUX86State *env, const X86Insn *in, int op, int s
 
 #define SZI(sz) ((sz) == 1 ? 0 : (sz) == 2 ? 1 : 2)
 
-#define ALU_DEFS(op, sz, k, mk)                                                           \
-    X86_SHANDLER(alu_eg_##k##_##op##_##sz)                                                \
-    { alu_rm(env, in, op, sz, mk, rd_reg(env, in->reg, sz)); }                            \
-    X86_SHANDLER(alu_ge_##k##_##op##_##sz)                                                \
-    { alu_ge(env, in, op, sz, mk); }                                                      \
-    X86_SHANDLER(alu_ei_##k##_##op##_##sz)                                                \
-    { alu_rm(env, in, op, sz, mk, x86_trunc(in->imm, sz)); }
+/* Fast paths of the memory forms (see X86_FAST_HANDLER). */
+X86_ALWAYS_INLINE bool alu_rm_fast(CPUX86State *env, const X86Insn *in, int op, int size,
+                                   int mk, uint32_t b)
+{
+    uint8_t *p = x86_operand_ptr(env, in, mk, size, op != ALU_CMP);
+    if (!p) {
+        return false;
+    }
+    uint32_t cf = alu_cf(env, op);
+    uint32_t a = x86_host_ld(p, size);
+    uint32_t r = x86_trunc(alu_result(op, a, b, cf), size);
+    if (op != ALU_CMP) {
+        x86_host_st(p, r, size);
+    }
+    alu_flags(env, op, a, b, r, cf, size);
+    return true;
+}
+
+X86_ALWAYS_INLINE bool alu_ge_fast(CPUX86State *env, const X86Insn *in, int op, int size, int mk)
+{
+    uint8_t *p = x86_operand_ptr(env, in, mk, size, false);
+    if (!p) {
+        return false;
+    }
+    uint32_t b = x86_host_ld(p, size);
+    uint32_t cf = alu_cf(env, op);
+    uint32_t a = rd_reg(env, in->reg, size);
+    uint32_t r = x86_trunc(alu_result(op, a, b, cf), size);
+    if (op != ALU_CMP) {
+        wr_reg(env, in->reg, size, r);
+    }
+    alu_flags(env, op, a, b, r, cf, size);
+    return true;
+}
+
+#define ALU_DEFS_R(op, sz)                                                                \
+    X86_SHANDLER(alu_eg_r_##op##_##sz)                                                    \
+    { alu_rm(env, in, op, sz, MK_REG, rd_reg(env, in->reg, sz)); }                        \
+    X86_SHANDLER(alu_ge_r_##op##_##sz) { alu_ge(env, in, op, sz, MK_REG); }               \
+    X86_SHANDLER(alu_ei_r_##op##_##sz)                                                    \
+    { alu_rm(env, in, op, sz, MK_REG, x86_trunc(in->imm, sz)); }
+#define ALU_DEFS_M(op, sz, k, mk)                                                         \
+    X86_FAST_HANDLER(alu_eg_##k##_##op##_##sz,                                            \
+                     alu_rm_fast(env, in, op, sz, mk, rd_reg(env, in->reg, sz)),          \
+                     alu_rm(env, in, op, sz, mk, rd_reg(env, in->reg, sz)))               \
+    X86_FAST_HANDLER(alu_ge_##k##_##op##_##sz, alu_ge_fast(env, in, op, sz, mk),          \
+                     alu_ge(env, in, op, sz, mk))                                         \
+    X86_FAST_HANDLER(alu_ei_##k##_##op##_##sz,                                            \
+                     alu_rm_fast(env, in, op, sz, mk, x86_trunc(in->imm, sz)),            \
+                     alu_rm(env, in, op, sz, mk, x86_trunc(in->imm, sz)))
 #define ALU_DEFS_KINDS(op, sz) \
-    ALU_DEFS(op, sz, r, MK_REG) ALU_DEFS(op, sz, m, MK_MEM) ALU_DEFS(op, sz, f, MK_FLAT)
+    ALU_DEFS_R(op, sz) ALU_DEFS_M(op, sz, m, MK_MEM) ALU_DEFS_M(op, sz, f, MK_FLAT)
 #define ALU_DEFS_SIZES(op) ALU_DEFS_KINDS(op, 1) ALU_DEFS_KINDS(op, 2) ALU_DEFS_KINDS(op, 4)
 ALU_DEFS_SIZES(0) ALU_DEFS_SIZES(1) ALU_DEFS_SIZES(2) ALU_DEFS_SIZES(3)
 ALU_DEFS_SIZES(4) ALU_DEFS_SIZES(5) ALU_DEFS_SIZES(6) ALU_DEFS_SIZES(7)
@@ -147,10 +190,26 @@ X86_ALWAYS_INLINE void test_op(CPUX86State *env, const X86Insn *in, int size, in
     cc_logic(env, x86_trunc(a & b, size), size);
 }
 
-#define TEST_DEFS(sz, k, mk)                                                              \
-    X86_SHANDLER(test_eg_##k##_##sz) { test_op(env, in, sz, mk, false); }                 \
-    X86_SHANDLER(test_ei_##k##_##sz) { test_op(env, in, sz, mk, true); }
-#define TEST_DEFS_KINDS(sz) TEST_DEFS(sz, r, MK_REG) TEST_DEFS(sz, m, MK_MEM) TEST_DEFS(sz, f, MK_FLAT)
+X86_ALWAYS_INLINE bool test_fast(CPUX86State *env, const X86Insn *in, int size, int mk, bool imm)
+{
+    uint8_t *p = x86_operand_ptr(env, in, mk, size, false);
+    if (!p) {
+        return false;
+    }
+    uint32_t b = imm ? in->imm : rd_reg(env, in->reg, size);
+    cc_logic(env, x86_trunc(x86_host_ld(p, size) & b, size), size);
+    return true;
+}
+
+#define TEST_DEFS_R(sz)                                                                   \
+    X86_SHANDLER(test_eg_r_##sz) { test_op(env, in, sz, MK_REG, false); }                 \
+    X86_SHANDLER(test_ei_r_##sz) { test_op(env, in, sz, MK_REG, true); }
+#define TEST_DEFS_M(sz, k, mk)                                                            \
+    X86_FAST_HANDLER(test_eg_##k##_##sz, test_fast(env, in, sz, mk, false),               \
+                     test_op(env, in, sz, mk, false))                                     \
+    X86_FAST_HANDLER(test_ei_##k##_##sz, test_fast(env, in, sz, mk, true),                \
+                     test_op(env, in, sz, mk, true))
+#define TEST_DEFS_KINDS(sz) TEST_DEFS_R(sz) TEST_DEFS_M(sz, m, MK_MEM) TEST_DEFS_M(sz, f, MK_FLAT)
 TEST_DEFS_KINDS(1) TEST_DEFS_KINDS(2) TEST_DEFS_KINDS(4)
 
 #define TEST_ROW(sz) { test_eg_r_##sz, test_eg_m_##sz, test_eg_f_##sz, \

@@ -87,13 +87,23 @@ X86_SHANDLER(call_rel4)
     env->exit_slot = EXIT_TAKEN;
 }
 
-X86_SHANDLER(call_rel4f)
+X86_ALWAYS_INLINE bool call_flat_fast(CPUX86State *env, const X86Insn *in)
 {
-    check_target(env, in->imm);
-    x86_push_flat(env, in->eip + in->len);
+    uint32_t esp = env->regs[R_ESP] - 4;
+    uint8_t *p = x86_tlb_ptr(env, esp, 4, true);
+    if (!p || in->imm > env->segs[R_CS].limit) {
+        return false;
+    }
+    x86_host_st(p, in->eip + in->len, 4);
+    env->regs[R_ESP] = esp;
     env->eip = in->imm;
     env->exit_slot = EXIT_TAKEN;
+    return true;
 }
+
+X86_FAST_HANDLER(call_rel4f, call_flat_fast(env, in),
+                 check_target(env, in->imm); x86_push_flat(env, in->eip + in->len);
+                 env->eip = in->imm; env->exit_slot = EXIT_TAKEN)
 
 /* [16-bit, 32-bit, 32-bit on a flat stack] */
 const X86Handler x86_h_call_rel[3] = { call_rel2, call_rel4, call_rel4f };
@@ -135,15 +145,24 @@ X86_SHANDLER(ret_imm4)
     ret_near(env, in, 4, in->imm);
 }
 
-X86_SHANDLER(ret4f)
+X86_ALWAYS_INLINE bool ret_flat_fast(CPUX86State *env)
 {
     uint32_t esp = env->regs[R_ESP];
-    uint32_t target = x86_ld(env, esp, 4);
-    check_target(env, target);
+    uint8_t *p = x86_tlb_ptr(env, esp, 4, false);
+    if (!p) {
+        return false;
+    }
+    uint32_t target = x86_host_ld(p, 4);
+    if (target > env->segs[R_CS].limit) {
+        return false;
+    }
     env->regs[R_ESP] = esp + 4;
     env->eip = target;
     env->exit_slot = EXIT_NOCHAIN;
+    return true;
 }
+
+X86_FAST_HANDLER(ret4f, ret_flat_fast(env), ret_near(env, in, 4, 0))
 
 /* [imm][16-bit, 32-bit, 32-bit on a flat stack (no imm form)] */
 const X86Handler x86_h_ret[2][3] = { { ret2, ret4, ret4f }, { ret_imm2, ret_imm4, ret_imm4 } };

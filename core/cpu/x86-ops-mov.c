@@ -20,17 +20,38 @@ X86_ALWAYS_INLINE uint32_t ea_wr(CPUX86State *env, const X86Insn *in, int size)
 
 /* ---- MOV ---- */
 
+X86_ALWAYS_INLINE bool mov_ld_fast(CPUX86State *env, const X86Insn *in, int mk, int size)
+{
+    uint8_t *p = x86_operand_ptr(env, in, mk, size, false);
+    if (!p) {
+        return false;
+    }
+    wr_reg(env, in->reg, size, x86_host_ld(p, size));
+    return true;
+}
+
+X86_ALWAYS_INLINE bool mov_st_fast(CPUX86State *env, const X86Insn *in, int mk, int size,
+                                   uint32_t v)
+{
+    uint8_t *p = x86_operand_ptr(env, in, mk, size, true);
+    if (!p) {
+        return false;
+    }
+    x86_host_st(p, v, size);
+    return true;
+}
+
 #define MOV_DEFS(sz)                                                                      \
     X86_SHANDLER(mov_rr_##sz) { wr_reg(env, in->rm, sz, rd_reg(env, in->reg, sz)); }     \
     X86_SHANDLER(mov_ri_##sz) { wr_reg(env, in->rm, sz, in->imm); }                       \
     MOV_MEM_DEFS(sz, m, MK_MEM) MOV_MEM_DEFS(sz, f, MK_FLAT)
 #define MOV_MEM_DEFS(sz, k, mk)                                                           \
-    X86_SHANDLER(mov_st##k##_##sz)                                                        \
-    { x86_st(env, x86_ea_lin(env, in, mk, sz, true), rd_reg(env, in->reg, sz), sz); }     \
-    X86_SHANDLER(mov_ld##k##_##sz)                                                        \
-    { wr_reg(env, in->reg, sz, x86_ld(env, x86_ea_lin(env, in, mk, sz, false), sz)); }    \
-    X86_SHANDLER(mov_mi##k##_##sz)                                                        \
-    { x86_st(env, x86_ea_lin(env, in, mk, sz, true), in->imm, sz); }
+    X86_FAST_HANDLER(mov_st##k##_##sz, mov_st_fast(env, in, mk, sz, rd_reg(env, in->reg, sz)), \
+        x86_st(env, x86_ea_lin(env, in, mk, sz, true), rd_reg(env, in->reg, sz), sz))     \
+    X86_FAST_HANDLER(mov_ld##k##_##sz, mov_ld_fast(env, in, mk, sz),                      \
+        wr_reg(env, in->reg, sz, x86_ld(env, x86_ea_lin(env, in, mk, sz, false), sz)))    \
+    X86_FAST_HANDLER(mov_mi##k##_##sz, mov_st_fast(env, in, mk, sz, in->imm),             \
+        x86_st(env, x86_ea_lin(env, in, mk, sz, true), in->imm, sz))
 MOV_DEFS(1) MOV_DEFS(2) MOV_DEFS(4)
 
 #define MOV_ROW(sz) { mov_rr_##sz, mov_ri_##sz, mov_stm_##sz, mov_ldm_##sz, mov_mim_##sz, \
@@ -50,10 +71,24 @@ X86_ALWAYS_INLINE void movx(CPUX86State *env, const X86Insn *in, bool sx, int ss
     wr_reg(env, in->reg, dsz, v);
 }
 
+X86_ALWAYS_INLINE bool movx_fast(CPUX86State *env, const X86Insn *in, bool sx, int ssz, int dsz,
+                                 int mk)
+{
+    uint8_t *p = x86_operand_ptr(env, in, mk, ssz, false);
+    if (!p) {
+        return false;
+    }
+    uint32_t v = x86_host_ld(p, ssz);
+    wr_reg(env, in->reg, dsz, sx ? (uint32_t)x86_sext(v, ssz) : v);
+    return true;
+}
+
 #define MOVX_DEFS(sx, ssz, dsz)                                                           \
     X86_SHANDLER(movx_r_##sx##_##ssz##_##dsz) { movx(env, in, sx, ssz, dsz, MK_REG); }    \
-    X86_SHANDLER(movx_m_##sx##_##ssz##_##dsz) { movx(env, in, sx, ssz, dsz, MK_MEM); }    \
-    X86_SHANDLER(movx_f_##sx##_##ssz##_##dsz) { movx(env, in, sx, ssz, dsz, MK_FLAT); }
+    X86_FAST_HANDLER(movx_m_##sx##_##ssz##_##dsz, movx_fast(env, in, sx, ssz, dsz, MK_MEM), \
+                     movx(env, in, sx, ssz, dsz, MK_MEM))                                 \
+    X86_FAST_HANDLER(movx_f_##sx##_##ssz##_##dsz, movx_fast(env, in, sx, ssz, dsz, MK_FLAT), \
+                     movx(env, in, sx, ssz, dsz, MK_FLAT))
 MOVX_DEFS(0, 1, 2) MOVX_DEFS(0, 1, 4) MOVX_DEFS(0, 2, 2) MOVX_DEFS(0, 2, 4)
 MOVX_DEFS(1, 1, 2) MOVX_DEFS(1, 1, 4) MOVX_DEFS(1, 2, 2) MOVX_DEFS(1, 2, 4)
 
@@ -164,21 +199,37 @@ X86_SHANDLER(pop_r4)
     env->regs[in->rm] = v;
 }
 
-X86_SHANDLER(push_r4f)
+/* Flat 32-bit stack: the fast paths touch only the TLB. */
+X86_ALWAYS_INLINE bool push_flat_fast(CPUX86State *env, uint32_t v)
 {
-    x86_push_flat(env, env->regs[in->rm]);
+    uint32_t esp = env->regs[R_ESP] - 4;
+    uint8_t *p = x86_tlb_ptr(env, esp, 4, true);
+    if (!p) {
+        return false;
+    }
+    x86_host_st(p, v, 4);
+    env->regs[R_ESP] = esp;
+    return true;
 }
 
-X86_SHANDLER(pop_r4f)
+X86_ALWAYS_INLINE bool pop_flat_fast(CPUX86State *env, int reg)
 {
-    uint32_t v = x86_pop_flat(env);
-    env->regs[in->rm] = v;
+    uint32_t esp = env->regs[R_ESP];
+    uint8_t *p = x86_tlb_ptr(env, esp, 4, false);
+    if (!p) {
+        return false;
+    }
+    uint32_t v = x86_host_ld(p, 4);
+    env->regs[R_ESP] = esp + 4;
+    env->regs[reg] = v;
+    return true;
 }
 
-X86_SHANDLER(push_i4f)
-{
-    x86_push_flat(env, in->imm);
-}
+X86_FAST_HANDLER(push_r4f, push_flat_fast(env, env->regs[in->rm]),
+                 x86_push_flat(env, env->regs[in->rm]))
+X86_FAST_HANDLER(pop_r4f, pop_flat_fast(env, in->rm),
+                 uint32_t v = x86_pop_flat(env); env->regs[in->rm] = v)
+X86_FAST_HANDLER(push_i4f, push_flat_fast(env, in->imm), x86_push_flat(env, in->imm))
 
 X86_SHANDLER(push_i2)
 {
