@@ -13,7 +13,7 @@
  *     ;! WHAT = VALUE
  *
  * is an expectation checked at the end, where WHAT is a register (eax ...
- * edi, eip, eflags, cs ... gs, cr0, cr2, cr3, cr4, cpl), mem8[ADDR],
+ * edi, eip, eflags, cs ... gs, cr0, cr2, cr3, cr4, cpl, ferr), mem8[ADDR],
  * mem16[ADDR], mem32[ADDR], "halted" or "shutdown" (0 or 1), and VALUE a
  * number (C syntax).  Exit status 0 when all hold, 1 otherwise.
  *
@@ -94,6 +94,8 @@ static bool value_of(Guest *g, const char *what, uint64_t *out)
         *out = env->cr[what[2] - '0'];
     } else if (!strcmp(what, "cpl")) {
         *out = env->cpl;
+    } else if (!strcmp(what, "ferr")) {
+        *out = env->ferr;
     } else if (!strcmp(what, "halted")) {
         *out = env->cs->halted && !env->shutdown;
     } else if (!strcmp(what, "shutdown")) {

@@ -60,7 +60,7 @@ romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/seabios/vgabios-stdvga.bin
 floppya: 1_44=$W/img, status=inserted
 boot: floppy
-cpu: model=p2_klamath
+cpu: model=${BOCHS_CPU:-p2_klamath}
 port_e9_hack: enabled=1
 display_library: rfb, options="timeout=0"
 sound: driver=dummy
