@@ -88,16 +88,17 @@ enum {
  * byte-granular limit.  The four check fields are derived from these
  * (x86_seg_update_checks): an access of `size` bytes at offset `off` is
  * allowed without further checks when rlo <= off and off + size - 1 <= rhi
- * (reads) or wlo/whi (writes); an empty range (lo > hi) sends every access
- * to the slow path, which works out the exact fault.
+ * (reads) or wlo/whi (writes), computed without 32-bit wrap-around; an
+ * empty range (lo > hi) sends every access to the slow path, which works
+ * out the exact fault.
  */
 typedef struct SegmentCache {
     uint32_t base;
     uint32_t limit;
     uint16_t sel;
     uint16_t flags;
-    uint32_t rlo, rhi;
-    uint32_t wlo, whi;
+    uint32_t rlo, wlo;
+    uint64_t rhi, whi;
 } SegmentCache;
 
 /* Descriptor attribute bits within SegmentCache.flags. */

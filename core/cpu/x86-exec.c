@@ -216,6 +216,15 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
             }
         }
 
+        if (cc_unlikely(log_enabled(LOG_EXEC | LOG_CPU))) {
+            /* -d exec / -d cpu: every block, so no chaining past it. */
+            log_printf("x86: exec %04x:%08x (linear %08x, %u insns)\n", env->segs[R_CS].sel,
+                       env->eip, tb->pc, tb->ninsns);
+            if (log_enabled(LOG_CPU)) {
+                x86_cpu_dump_state(env, stderr);
+            }
+            last_slot = EXIT_NOCHAIN;
+        }
         uint64_t left = limit - executed;
         unsigned n = tb->ninsns <= left ? tb->ninsns : (unsigned)left;
         const X86Insn *in = tb->insns;
@@ -225,7 +234,7 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
         env->exit_slot = EXIT_NEXT;
         env->blk_end = in + n;
         env->cur = in;
-        env->chain_budget = CHAIN_BUDGET;
+        env->chain_budget = log_enabled(LOG_EXEC | LOG_CPU) ? 0 : CHAIN_BUDGET;
         if (tb->host_code) {
             tb->host_code(env, tb);
         } else {

@@ -366,7 +366,7 @@ X86_ALWAYS_INLINE uint32_t x86_lin_rd(CPUX86State *env, int seg, uint32_t off,
                                       unsigned size)
 {
     const SegmentCache *s = &env->segs[seg];
-    if (cc_unlikely(off < s->rlo || off + (size - 1) > s->rhi)) {
+    if (cc_unlikely(off < s->rlo || (uint64_t)off + (size - 1) > s->rhi)) {
         x86_seg_check_slow(env, seg, off, size, false);
     }
     return s->base + off;
@@ -376,7 +376,7 @@ X86_ALWAYS_INLINE uint32_t x86_lin_wr(CPUX86State *env, int seg, uint32_t off,
                                       unsigned size)
 {
     const SegmentCache *s = &env->segs[seg];
-    if (cc_unlikely(off < s->wlo || off + (size - 1) > s->whi)) {
+    if (cc_unlikely(off < s->wlo || (uint64_t)off + (size - 1) > s->whi)) {
         x86_seg_check_slow(env, seg, off, size, true);
     }
     return s->base + off;
@@ -563,7 +563,8 @@ X86_ALWAYS_INLINE uint32_t x86_pop_flat(CPUX86State *env)
 typedef struct X86Stack {
     uint32_t base;
     uint32_t mask;      /* 0xffff or 0xffffffff */
-    uint32_t lo, hi;    /* valid offsets (writes) */
+    uint32_t lo;        /* valid offsets (writes): lo .. hi */
+    uint64_t hi;
     uint32_t sp;        /* the full ESP value */
     int mmu;            /* 0 supervisor, 1 user */
     int vec;
@@ -613,8 +614,9 @@ X86_ALWAYS_INLINE bool x86_ea_lin_fast(CPUX86State *env, const X86Insn *in, int 
     }
     uint32_t off = x86_ea(env, in);
     const SegmentCache *s = &env->segs[in->seg];
-    uint32_t lo = write ? s->wlo : s->rlo, hi = write ? s->whi : s->rhi;
-    if (off < lo || off + (size - 1) > hi) {
+    uint32_t lo = write ? s->wlo : s->rlo;
+    uint64_t hi = write ? s->whi : s->rhi;
+    if (off < lo || (uint64_t)off + (size - 1) > hi) {
         return false;
     }
     *lin = s->base + off;

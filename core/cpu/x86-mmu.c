@@ -212,9 +212,8 @@ static void page_walk(CPUX86State *env, uint32_t lin, int acc, bool user, Transl
     uint32_t pte_addr = ((pde & PAGE_MASK) | ((lin >> 10) & 0xffc)) & env->a20_mask;
     uint32_t pte = x86_phys_ld32(env, pte_addr);
     if (!(pte & PTE_P)) {
-        if (!(pde & PTE_A)) {
-            x86_phys_st32(env, pde_addr, pde | PTE_A);
-        }
+        /* Accessed bits are set only by a walk that succeeds (as the
+         * i386 does, and test386 and Bochs check). */
         x86_raise_pf(env, lin, err);
     }
     /* The effective rights are the most restrictive of both levels

@@ -300,9 +300,12 @@ X86_HANDLER(x86_op_pop_sreg)
 {
     int size = in->osz;
     uint32_t esp = env->regs[R_ESP];
-    uint32_t v = x86_ld_seg(env, R_SS, esp & env->sp_mask, size);
+    /* The stack size of the pop is the old SS's, even for POP SS (test386
+     * checks it: a 32-bit POP SS from a 16-bit stack moves only SP). */
+    uint32_t mask = env->sp_mask;
+    uint32_t v = x86_ld_seg(env, R_SS, esp & mask, size);
     x86_load_seg(env, in->reg, v);
-    env->regs[R_ESP] = (esp & ~env->sp_mask) | ((esp + size) & env->sp_mask);
+    env->regs[R_ESP] = (esp & ~mask) | ((esp + size) & mask);
     if (in->reg == R_SS) {
         inhibit_irq(env);
     }
@@ -410,11 +413,10 @@ X86_HANDLER(x86_op_enter)
         }
         x86_stack_push(env, &st, frame, size);
     }
-    /* The allocated area must be writable too (SDM vol. 2A, ENTER). */
+    /* "ENTER causes a page fault whenever a write using the final value of
+     * the stack pointer would do so" (SDM vol. 2A, ENTER). */
     uint32_t nsp = (st.sp & ~st.mask) | ((st.sp - alloc) & st.mask);
-    if (alloc) {
-        x86_lin_wr(env, R_SS, nsp & st.mask, 1);
-    }
+    x86_probe_write(env, x86_lin_wr(env, R_SS, nsp & st.mask, 1), 1);
     st.sp = nsp;
     wr_reg(env, R_EBP, size, frame);
     x86_stack_commit(env, &st);

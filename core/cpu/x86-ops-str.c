@@ -80,11 +80,12 @@ static uint32_t fwd_room(CPUX86State *env, int seg, uint32_t off, uint32_t lin,
                          const StrCtx *c, bool write)
 {
     const SegmentCache *s = &env->segs[seg];
-    uint32_t lo = write ? s->wlo : s->rlo, hi = write ? s->whi : s->rhi;
+    uint32_t lo = write ? s->wlo : s->rlo;
+    uint64_t hi = write ? s->whi : s->rhi;
     if (off < lo || off > hi) {
         return 0;
     }
-    uint64_t room = (uint64_t)hi - off + 1;
+    uint64_t room = hi - off + 1;
     uint64_t wrap = (uint64_t)c->amask - off + 1;
     uint64_t page = 0x1000 - (lin & 0xfff);
     if (wrap < room) {

@@ -364,10 +364,10 @@ X86_HANDLER(x86_op_arpl)
 {
     require_pm(env);
     uint32_t src = rd_reg(env, in->reg, 2);
-    uint32_t lin = 0, dst;
+    uint32_t off = 0, dst;
     if (in->flags & IF_MEM) {
-        lin = x86_lin_wr(env, in->seg, x86_ea(env, in), 2);
-        dst = x86_ld(env, lin, 2);
+        off = x86_ea(env, in);
+        dst = x86_ld_seg(env, in->seg, off, 2);
     } else {
         dst = rd_reg(env, in->rm, 2);
     }
@@ -375,7 +375,9 @@ X86_HANDLER(x86_op_arpl)
     if (adjust) {
         dst = (dst & ~3u) | (src & 3);
         if (in->flags & IF_MEM) {
-            x86_st(env, lin, dst, 2);
+            /* Only a changed operand is written (a read-only segment is
+             * fine otherwise: test386 checks it as the i386 behaves). */
+            x86_st_seg(env, in->seg, off, dst, 2);
         } else {
             wr_reg(env, in->rm, 2, dst);
         }

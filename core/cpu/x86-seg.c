@@ -49,10 +49,15 @@ void x86_seg_cache_checks(SegmentCache *s, bool protected_mode)
             readable = writable = false;
         }
     }
+    /* A segment that reaches 4 GiB lets an access wrap around the top of
+     * the offset space (Bochs does the same); anything smaller faults when
+     * an access runs past the limit, wrap or not (test386 checks
+     * [-1] against a 640 KiB limit). */
+    uint64_t hi64 = hi == 0xffffffffu ? 0xffffffffull + 7 : hi;
     s->rlo = readable ? lo : 1;
-    s->rhi = readable ? hi : 0;
+    s->rhi = readable ? hi64 : 0;
     s->wlo = writable ? lo : 1;
-    s->whi = writable ? hi : 0;
+    s->whi = writable ? hi64 : 0;
 }
 
 void x86_seg_update_checks(CPUX86State *env, int seg)
@@ -65,7 +70,8 @@ void x86_seg_check_slow(CPUX86State *env, int seg, uint32_t off, unsigned size, 
 {
     const SegmentCache *s = &env->segs[seg];
     uint64_t end = (uint64_t)off + size - 1;
-    uint32_t lo = write ? s->wlo : s->rlo, hi = write ? s->whi : s->rhi;
+    uint32_t lo = write ? s->wlo : s->rlo;
+    uint64_t hi = write ? s->whi : s->rhi;
     if (lo <= hi && off >= lo && end <= hi) {
         return;
     }
@@ -79,8 +85,8 @@ void x86_seg_check_slow(CPUX86State *env, int seg, uint32_t off, unsigned size, 
  * address is the linear address with no check needed. */
 static bool seg_is_flat(const SegmentCache *s)
 {
-    return s->base == 0 && s->rlo == 0 && s->rhi == 0xffffffffu && s->wlo == 0 &&
-           s->whi == 0xffffffffu && (s->flags & DESC_B);
+    return s->base == 0 && s->rlo == 0 && s->rhi >= 0xffffffffu && s->wlo == 0 &&
+           s->whi >= 0xffffffffu && (s->flags & DESC_B);
 }
 
 void x86_update_hflags(CPUX86State *env)
