@@ -222,6 +222,7 @@ typedef struct CPUX86State {
     const X86Insn *blk_end;    /* stop the block before this instruction */
     uint64_t exec_limit;       /* instruction count at which exec() stops */
     int chain_budget;          /* blocks that may still follow without a return */
+    bool jit_fallback;         /* compiled code runs one interpreted instruction */
     int exit_slot;             /* which chain slot the block left by */
     uint64_t inhibit_irq_at;   /* no interrupt at this instruction count */
     uint64_t insns_base;       /* insns_executed at the start of the block */

@@ -155,6 +155,9 @@ static void single_step_trap(CPUX86State *env)
 
 void x86_block_end(CPUX86State *env)
 {
+    if (env->jit_fallback) {
+        return;
+    }
     X86TB *tb = env->cur_tb;
     int slot = env->exit_slot;
     /* Only a block that ran to its end (not cut short by the icount limit,
@@ -176,6 +179,11 @@ void x86_block_end(CPUX86State *env)
     env->exit_slot = EXIT_NEXT;
     env->blk_end = next->insns_end;
     env->cur = next->insns;
+    if (next->host_code && next->jit_cs_limit == env->segs[R_CS].limit) {
+        next->host_code(env, next);
+        return;
+    }
+    next->exec_count++;
     next->insns->fn(env, next->insns);
 }
 
@@ -235,7 +243,13 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
         env->blk_end = in + n;
         env->cur = in;
         env->chain_budget = log_enabled(LOG_EXEC | LOG_CPU) ? 0 : CHAIN_BUDGET;
-        if (tb->host_code) {
+        if (!tb->host_code && ++tb->exec_count >= JIT_THRESHOLD && !tb->jit_tried &&
+            !tb->special) {
+            tb->jit_tried = true;
+            x86_jit_compile(env, tb);
+        }
+        /* Compiled code runs whole blocks only, under the CS it assumed. */
+        if (tb->host_code && n == tb->ninsns && tb->jit_cs_limit == env->segs[R_CS].limit) {
             tb->host_code(env, tb);
         } else {
             in->fn(env, in);      /* runs to the block's end (X86_NEXT) */

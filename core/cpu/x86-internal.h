@@ -170,7 +170,17 @@ struct X86TB {
      * exit, stop at env->blk_end).  NULL: interpret.
      */
     void (*host_code)(CPUX86State *env, X86TB *tb);
+    uint32_t exec_count;        /* runs so far, for the code generator */
+    uint32_t jit_cs_limit;      /* the CS limit host_code assumed */
+    bool jit_tried;
 };
+
+/* The code generator behind host_code (x86-jit.c): compile a block that
+ * has become hot; false when it cannot (no executable memory, full). */
+bool x86_jit_compile(CPUX86State *env, X86TB *tb);
+/* Forget all compiled code (with the code cache). */
+void x86_jit_reset(void);
+#define JIT_THRESHOLD 8
 
 /* ------------------------------------------------------------------ */
 /* Exceptions                                                           */

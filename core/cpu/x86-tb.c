@@ -95,6 +95,7 @@ void x86_tb_flush(CPUX86State *env)
     cc->ninsns = 0;
     cc->generation++;
     x86_jmp_cache_flush(env);
+    x86_jit_reset();
     /* Pages lost their code: fast writes may go there again. */
     x86_tlb_flush(env);
 }

@@ -1,0 +1,1041 @@
+/*
+ * A template code generator for x86-64 hosts: the backend behind the
+ * X86TB.host_code seam (see docs/architecture.md, "The x86 CPU").
+ *
+ * A block that has run JIT_THRESHOLD times is compiled from its decoded
+ * instructions.  The common 32-bit forms in flat protected mode (MOV, the
+ * ALU operations, TEST, LEA, MOVZX/MOVSX, IMUL, shifts by an immediate,
+ * INC/DEC, PUSH/POP, CALL/RET, JMP, Jcc) become inline host code: guest
+ * registers and the lazy-flag fields stay in env (rbx), memory operands
+ * take the TLB fast path inline and call the C slow paths out of line.
+ * Every other instruction calls its interpreter handler, told to stop after
+ * itself (blk_end), so the whole instruction set is covered and the
+ * semantics stay in one place.
+ *
+ * The contract is the interpreter's: env->cur names the instruction that
+ * may fault (set before every call out), a code write or a yielding REP
+ * ends the block after the instruction (smc_hit/rep_restart), the taken
+ * branch leaves env->eip and env->exit_slot, and the block ends through
+ * x86_block_end, so chaining works the same.
+ *
+ * On hosts other than x86-64, or when no executable memory can be had,
+ * nothing is compiled and the interpreter runs everything.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stddef.h>
+#include <sys/mman.h>
+#include "cpu/x86-ops.h"
+
+#if defined(__x86_64__) && !defined(CARDCAGE_NO_JIT)
+
+#define JIT_BUFFER_SIZE (64u << 20)
+#define JIT_MAX_BLOCK_CODE 16384       /* room one block may need at most */
+
+/* Host registers (x86-64 encoding). */
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11 };
+#define ENV RBX
+
+typedef struct JitBuffer {
+    uint8_t *base;
+    size_t size, used;
+    bool failed;
+} JitBuffer;
+
+static JitBuffer jit_buf;
+
+/* An out-of-line slow path to emit after the block's code. */
+typedef struct SlowPath {
+    uint8_t *jcc_patch;       /* rel32 of the jump into it */
+    uint8_t *resume;          /* where to continue */
+    const X86Insn *in;
+    int kind;                 /* SLOW_LD / SLOW_ST */
+    int size;
+    int val_reg;              /* SLOW_ST: register holding the value */
+    int dst_reg;              /* SLOW_LD: register to receive the value */
+} SlowPath;
+
+enum { SLOW_LD, SLOW_ST };
+
+#define MAX_SLOW 512
+
+typedef struct Jit {
+    uint8_t *p, *end;
+    X86TB *tb;
+    SlowPath slow[MAX_SLOW];
+    int nslow;
+    uint8_t *exit_stop;       /* common exit: return to the loop (env->cur set) */
+    /* What set the flags last, when known at translation time. */
+    int cc_known;             /* CC_OP_* or -1 */
+    uint32_t cs_limit;        /* CS limit the block is compiled for */
+    bool overflow;
+} Jit;
+
+/* ---- emitting ---- */
+
+static void e8(Jit *j, uint8_t b)
+{
+    if (j->p < j->end) {
+        *j->p++ = b;
+    } else {
+        j->overflow = true;
+    }
+}
+
+static void e32(Jit *j, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        e8(j, (uint8_t)(v >> (8 * i)));
+    }
+}
+
+static void e64(Jit *j, uint64_t v)
+{
+    e32(j, (uint32_t)v);
+    e32(j, (uint32_t)(v >> 32));
+}
+
+static void rex(Jit *j, bool w, int reg, int index, int base)
+{
+    uint8_t r = 0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index & 8) ? 2 : 0) |
+                ((base & 8) ? 1 : 0);
+    if (r != 0x40) {
+        e8(j, r);
+    }
+}
+
+/* ModRM + displacement for [base + disp32] (base is never RSP/R12 here). */
+static void modrm_mem(Jit *j, int reg, int base, int32_t disp)
+{
+    if (disp >= -128 && disp <= 127) {
+        e8(j, 0x40 | ((reg & 7) << 3) | (base & 7));
+        e8(j, (uint8_t)disp);
+    } else {
+        e8(j, 0x80 | ((reg & 7) << 3) | (base & 7));
+        e32(j, (uint32_t)disp);
+    }
+}
+
+/* op reg, [base + disp] / op [base + disp], reg with a one- or two-byte opcode. */
+static void op_mem(Jit *j, bool w, uint32_t opcode, int reg, int base, int32_t disp)
+{
+    rex(j, w, reg, 0, base);
+    if (opcode > 0xff) {
+        e8(j, opcode >> 8);
+    }
+    e8(j, opcode & 0xff);
+    modrm_mem(j, reg, base, disp);
+}
+
+static void op_rr(Jit *j, bool w, uint32_t opcode, int reg, int rm)
+{
+    rex(j, w, reg, 0, rm);
+    if (opcode > 0xff) {
+        e8(j, opcode >> 8);
+    }
+    e8(j, opcode & 0xff);
+    e8(j, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
+#define ENV_OFF(field) ((int32_t)offsetof(CPUX86State, field))
+#define REG_OFF(r) ((int32_t)(offsetof(CPUX86State, regs) + 4 * (r)))
+
+static void ld32(Jit *j, int hreg, int32_t off)   /* mov hreg32, [env + off] */
+{
+    op_mem(j, false, 0x8b, hreg, ENV, off);
+}
+
+static void st32(Jit *j, int32_t off, int hreg)   /* mov [env + off], hreg32 */
+{
+    op_mem(j, false, 0x89, hreg, ENV, off);
+}
+
+static void st32i(Jit *j, int32_t off, uint32_t imm)   /* mov dword [env + off], imm */
+{
+    op_mem(j, false, 0xc7, 0, ENV, off);
+    e32(j, imm);
+}
+
+static void st8i(Jit *j, int32_t off, uint8_t imm)     /* mov byte [env + off], imm */
+{
+    op_mem(j, false, 0xc6, 0, ENV, off);
+    e8(j, imm);
+}
+
+static void st64(Jit *j, int32_t off, int hreg)
+{
+    op_mem(j, true, 0x89, hreg, ENV, off);
+}
+
+static void mov_ri(Jit *j, int hreg, uint32_t imm)
+{
+    rex(j, false, 0, 0, hreg);
+    e8(j, 0xb8 + (hreg & 7));
+    e32(j, imm);
+}
+
+static void mov_ri64(Jit *j, int hreg, uint64_t imm)
+{
+    rex(j, true, 0, 0, hreg);
+    e8(j, 0xb8 + (hreg & 7));
+    e64(j, imm);
+}
+
+static void mov_rr(Jit *j, int dst, int src)
+{
+    op_rr(j, false, 0x89, src, dst);
+}
+
+/* ALU op (0..7 as in x86) reg32, reg32 / reg32, imm32 */
+static void alu_rr(Jit *j, int op, int dst, int src)
+{
+    op_rr(j, false, (op << 3) | 1, src, dst);
+}
+
+static void alu_ri(Jit *j, int op, int dst, uint32_t imm)
+{
+    rex(j, false, 0, 0, dst);
+    if ((int32_t)imm >= -128 && (int32_t)imm <= 127) {
+        e8(j, 0x83);
+        e8(j, 0xc0 | (op << 3) | (dst & 7));
+        e8(j, (uint8_t)imm);
+    } else {
+        e8(j, 0x81);
+        e8(j, 0xc0 | (op << 3) | (dst & 7));
+        e32(j, imm);
+    }
+}
+
+static void call_abs(Jit *j, const void *fn)
+{
+    mov_ri64(j, RAX, (uintptr_t)fn);
+    e8(j, 0xff);
+    e8(j, 0xd0);                     /* call rax */
+}
+
+static void jmp_abs(Jit *j, const void *fn)
+{
+    mov_ri64(j, RAX, (uintptr_t)fn);
+    e8(j, 0xff);
+    e8(j, 0xe0);                     /* jmp rax */
+}
+
+/* jcc rel32 to be patched; returns the patch location. */
+static uint8_t *jcc32(Jit *j, int cc)
+{
+    e8(j, 0x0f);
+    e8(j, 0x80 | cc);
+    uint8_t *at = j->p;
+    e32(j, 0);
+    return at;
+}
+
+static uint8_t *jmp32(Jit *j)
+{
+    e8(j, 0xe9);
+    uint8_t *at = j->p;
+    e32(j, 0);
+    return at;
+}
+
+static void patch32(Jit *j, uint8_t *at, uint8_t *target)
+{
+    if (!at || j->overflow) {
+        return;
+    }
+    int32_t rel = (int32_t)(target - (at + 4));
+    memcpy(at, &rel, 4);
+}
+
+/* env->cur = in */
+static void set_cur(Jit *j, const X86Insn *in)
+{
+    mov_ri64(j, RAX, (uintptr_t)in);
+    st64(j, ENV_OFF(cur), RAX);
+}
+
+/* Host condition codes. */
+enum { HC_O, HC_NO, HC_B, HC_AE, HC_E, HC_NE, HC_BE, HC_A, HC_S, HC_NS, HC_P, HC_NP,
+       HC_L, HC_GE, HC_LE, HC_G };
+
+/* ---- guest operands ---- */
+
+/* eax = effective address of a flat memory operand. */
+static void emit_ea(Jit *j, const X86Insn *in, int dst)
+{
+    bool base = in->rm != 8, index = in->idx != 8;
+    if (!base && !index) {
+        mov_ri(j, dst, in->disp);
+        return;
+    }
+    if (base) {
+        ld32(j, dst, REG_OFF(in->rm));
+    }
+    if (index) {
+        ld32(j, RCX, REG_OFF(in->idx));
+        /* lea dst32, [dst + rcx << scale + disp32] or [rcx << scale + disp32] */
+        rex(j, false, dst, RCX, dst);
+        e8(j, 0x8d);
+        if (base) {
+            e8(j, 0x84 | ((dst & 7) << 3));
+            e8(j, (in->scale << 6) | ((RCX & 7) << 3) | (dst & 7));
+        } else {
+            e8(j, 0x04 | ((dst & 7) << 3));
+            e8(j, (in->scale << 6) | ((RCX & 7) << 3) | 5);
+        }
+        e32(j, in->disp);
+    } else if (in->disp) {
+        alu_ri(j, 0, dst, in->disp);
+    }
+}
+
+/*
+ * The TLB fast path for a `size`-byte access at the linear address in EAX:
+ * leaves the host pointer in RDX, or jumps to a slow path (recorded) that
+ * performs the whole access through the C slow path and resumes after
+ * `resume`.  Clobbers RCX, RDX.
+ */
+static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
+{
+    if (j->nslow >= MAX_SLOW) {
+        j->overflow = true;
+        return &j->slow[0];
+    }
+    SlowPath *sp = &j->slow[j->nslow++];
+    sp->in = in;
+    sp->size = size;
+    /* rcx = &tlb_cur[(lin >> 12) & mask] */
+    mov_rr(j, RCX, RAX);
+    e8(j, 0xc1); e8(j, 0xe9); e8(j, 12);            /* shr ecx, 12 */
+    alu_ri(j, 4, RCX, X86_TLB_SIZE - 1);             /* and ecx, mask */
+    rex(j, true, 0, 0, RCX);
+    e8(j, 0xc1); e8(j, 0xe1); e8(j, 4);             /* shl rcx, 4 */
+    op_mem(j, true, 0x03, RCX, ENV, ENV_OFF(tlb_cur));   /* add rcx, [env+tlb_cur] */
+    /* edx = lin & (page | size-1); cmp edx, tag */
+    mov_rr(j, RDX, RAX);
+    alu_ri(j, 4, RDX, 0xfffff000u | (size - 1));
+    op_mem(j, false, 0x3b, RDX, RCX,
+           write ? (int32_t)offsetof(X86TLBEntry, tag_write)
+                 : (int32_t)offsetof(X86TLBEntry, tag_read));
+    sp->jcc_patch = jcc32(j, HC_NE);
+    /* rdx = addend + lin (rax holds the zero-extended linear address) */
+    op_mem(j, true, 0x8b, RDX, RCX, (int32_t)offsetof(X86TLBEntry, addend));
+    rex(j, true, RDX, 0, RAX);
+    e8(j, 0x01); e8(j, 0xc2);                        /* add rdx, rax */
+    return sp;
+}
+
+/* ecx/r? = load size bytes (zero-extended) at linear EAX into hreg. */
+static void emit_load(Jit *j, const X86Insn *in, int size, int hreg)
+{
+    SlowPath *sp = emit_tlb(j, in, size, false);
+    sp->kind = SLOW_LD;
+    sp->dst_reg = hreg;
+    /* mov/movzx hreg, [rdx] */
+    if (size == 4) {
+        op_mem(j, false, 0x8b, hreg, RDX, 0);
+    } else {
+        op_mem(j, false, size == 1 ? 0x0fb6 : 0x0fb7, hreg, RDX, 0);
+    }
+    sp->resume = j->p;
+}
+
+/* Store size bytes of hreg (not RAX, RCX, RDX) at linear EAX. */
+static void emit_store(Jit *j, const X86Insn *in, int size, int hreg)
+{
+    SlowPath *sp = emit_tlb(j, in, size, true);
+    sp->kind = SLOW_ST;
+    sp->val_reg = hreg;
+    if (size == 2) {
+        e8(j, 0x66);
+    }
+    if (size == 1 && hreg < 8) {
+        e8(j, 0x40);        /* REX, so that 6/7 mean SIL/DIL, not DH/BH */
+    }
+    op_mem(j, false, size == 1 ? 0x88 : 0x89, hreg, RDX, 0);
+    sp->resume = j->p;
+}
+
+static void emit_slow_paths(Jit *j)
+{
+    for (int i = 0; i < j->nslow; i++) {
+        SlowPath *sp = &j->slow[i];
+        patch32(j, sp->jcc_patch, j->p);
+        if (sp->kind == SLOW_ST) {
+            mov_rr(j, RDX, sp->val_reg);             /* the value, before RSI is reused */
+        }
+        mov_rr(j, RSI, RAX);                         /* the linear address */
+        set_cur(j, sp->in);                          /* the access may fault */
+        op_rr(j, true, 0x89, ENV, RDI);              /* mov rdi, rbx */
+        if (sp->kind == SLOW_LD) {
+            mov_ri(j, RDX, sp->size);
+            call_abs(j, (const void *)x86_ld_slow);
+            if (sp->dst_reg != RAX) {
+                mov_rr(j, sp->dst_reg, RAX);
+            }
+        } else {
+            mov_ri(j, RCX, sp->size);
+            call_abs(j, (const void *)x86_st_slow);
+            /* A write to this block's own code ends it here. */
+            op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));    /* cmp byte [], 0 */
+            e8(j, 0);
+            patch32(j, jcc32(j, HC_NE), j->exit_stop);
+        }
+        patch32(j, jmp32(j), sp->resume);
+    }
+}
+
+/* ---- lazy flags ---- */
+
+/* Flags of a 32-bit operation whose operands are in ESI (src1), EDI (src2)
+ * and result in R8. */
+static void emit_flags(Jit *j, int op)
+{
+    st32i(j, ENV_OFF(cc_op), op);
+    st32(j, ENV_OFF(cc_dst), R8);
+    if (op != CC_OP_LOGIC) {
+        st32(j, ENV_OFF(cc_src1), RSI);
+        st32(j, ENV_OFF(cc_src2), RDI);
+    }
+    j->cc_known = op;
+}
+
+/* ---- instruction forms ---- */
+
+static bool is_fn(const X86Insn *in, X86Handler h)
+{
+    return in->fn == h;
+}
+
+/* Which ALU op (ADD OR AND SUB XOR CMP) and form; -1 if not native. */
+enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M };
+
+static int alu_form(const X86Insn *in, int *op)
+{
+    static const int native[] = { 0, 1, 4, 5, 6, 7 };
+    for (unsigned k = 0; k < CC_ARRAY_SIZE(native); k++) {
+        int o = native[k];
+        const X86Handler *row = x86_h_alu[o][2];
+        *op = o;
+        if (in->fn == row[0]) return F_EG_R;
+        if (in->fn == row[3]) return F_GE_R;
+        if (in->fn == row[6]) return F_EI_R;
+        if (in->fn == row[5]) return F_GE_M;
+        if (o == 7 && in->fn == row[2]) return F_EG_M;      /* CMP [m], r: no write */
+        if (o == 7 && in->fn == row[8]) return F_EI_M;
+    }
+    return -1;
+}
+
+/* r8 = esi op edi, flags. */
+static void emit_alu_core(Jit *j, int op)
+{
+    mov_rr(j, R8, RSI);
+    alu_rr(j, op == 7 ? 5 : op, R8, RDI);
+    emit_flags(j, op == 0 ? CC_OP_ADD : (op == 5 || op == 7) ? CC_OP_SUB : CC_OP_LOGIC);
+}
+
+static bool emit_alu(Jit *j, const X86Insn *in)
+{
+    int op;
+    int form = alu_form(in, &op);
+    if (form < 0) {
+        return false;
+    }
+    switch (form) {
+    case F_EG_R:      /* rm = rm op reg */
+        ld32(j, RSI, REG_OFF(in->rm));
+        ld32(j, RDI, REG_OFF(in->reg));
+        emit_alu_core(j, op);
+        if (op != 7) {
+            st32(j, REG_OFF(in->rm), R8);
+        }
+        break;
+    case F_GE_R:      /* reg = reg op rm */
+        ld32(j, RSI, REG_OFF(in->reg));
+        ld32(j, RDI, REG_OFF(in->rm));
+        emit_alu_core(j, op);
+        if (op != 7) {
+            st32(j, REG_OFF(in->reg), R8);
+        }
+        break;
+    case F_EI_R:      /* rm = rm op imm */
+        ld32(j, RSI, REG_OFF(in->rm));
+        mov_ri(j, RDI, in->imm);
+        emit_alu_core(j, op);
+        if (op != 7) {
+            st32(j, REG_OFF(in->rm), R8);
+        }
+        break;
+    case F_GE_M:      /* reg = reg op [m] */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RDI);
+        ld32(j, RSI, REG_OFF(in->reg));
+        emit_alu_core(j, op);
+        if (op != 7) {
+            st32(j, REG_OFF(in->reg), R8);
+        }
+        break;
+    case F_EG_M:      /* cmp [m], reg */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RSI);
+        ld32(j, RDI, REG_OFF(in->reg));
+        emit_alu_core(j, op);
+        break;
+    default:          /* cmp [m], imm */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RSI);
+        mov_ri(j, RDI, in->imm);
+        emit_alu_core(j, op);
+        break;
+    }
+    return true;
+}
+
+static bool emit_mov(Jit *j, const X86Insn *in)
+{
+    const X86Handler *m = x86_h_mov[2];
+    if (is_fn(in, m[0])) {            /* rm = reg */
+        ld32(j, RSI, REG_OFF(in->reg));
+        st32(j, REG_OFF(in->rm), RSI);
+    } else if (is_fn(in, m[1])) {     /* rm = imm */
+        st32i(j, REG_OFF(in->rm), in->imm);
+    } else if (is_fn(in, m[6])) {     /* reg = [m] flat */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RSI);
+        st32(j, REG_OFF(in->reg), RSI);
+    } else if (is_fn(in, m[5])) {     /* [m] = reg flat */
+        emit_ea(j, in, RAX);
+        ld32(j, RSI, REG_OFF(in->reg));
+        emit_store(j, in, 4, RSI);
+    } else if (is_fn(in, m[7])) {     /* [m] = imm flat */
+        emit_ea(j, in, RAX);
+        mov_ri(j, RSI, in->imm);
+        emit_store(j, in, 4, RSI);
+    } else if (is_fn(in, x86_h_mov[0][6])) {    /* r8 = [m] flat */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 1, RSI);
+        /* mov byte [env + byte offset], sil */
+        e8(j, 0x40);
+        e8(j, 0x88);
+        modrm_mem(j, RSI, ENV, (int32_t)offsetof(CPUX86State, regs) + in->reg);
+    } else if (is_fn(in, x86_h_mov[0][5])) {    /* [m] = r8 flat */
+        emit_ea(j, in, RAX);
+        op_mem(j, false, 0x0fb6, RSI, ENV, (int32_t)offsetof(CPUX86State, regs) + in->reg);
+        emit_store(j, in, 1, RSI);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool emit_movx(Jit *j, const X86Insn *in)
+{
+    for (int sx = 0; sx < 2; sx++) {
+        for (int s16 = 0; s16 < 2; s16++) {
+            const X86Handler *k = x86_h_movx[sx][s16][1];
+            int ssz = s16 ? 2 : 1;
+            uint32_t opc = sx ? (s16 ? 0x0fbf : 0x0fbe) : (s16 ? 0x0fb7 : 0x0fb6);
+            if (is_fn(in, k[MK_REG])) {
+                /* movzx/movsx esi, byte/word [env + source] */
+                int32_t off = ssz == 1 ? (int32_t)offsetof(CPUX86State, regs) + in->rm
+                                       : REG_OFF(in->rm);
+                op_mem(j, false, opc, RSI, ENV, off);
+                st32(j, REG_OFF(in->reg), RSI);
+                return true;
+            }
+            if (is_fn(in, k[MK_FLAT])) {
+                emit_ea(j, in, RAX);
+                emit_load(j, in, ssz, RSI);      /* zero-extended */
+                if (sx) {
+                    if (ssz == 1) {
+                        e8(j, 0x40);                 /* SIL, not DH */
+                    }
+                    op_rr(j, false, ssz == 1 ? 0x0fbe : 0x0fbf, RSI, RSI);
+                }
+                st32(j, REG_OFF(in->reg), RSI);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static bool emit_test(Jit *j, const X86Insn *in)
+{
+    const X86Handler *t = x86_h_test[2];
+    if (is_fn(in, t[0])) {
+        ld32(j, R8, REG_OFF(in->rm));
+        op_mem(j, false, 0x23, R8, ENV, REG_OFF(in->reg));    /* and r8d, [reg] */
+    } else if (is_fn(in, t[3])) {
+        ld32(j, R8, REG_OFF(in->rm));
+        alu_ri(j, 4, R8, in->imm);
+    } else if (is_fn(in, t[2]) || is_fn(in, t[5])) {
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, R8);
+        if (is_fn(in, t[2])) {
+            op_mem(j, false, 0x23, R8, ENV, REG_OFF(in->reg));
+        } else {
+            alu_ri(j, 4, R8, in->imm);
+        }
+    } else {
+        return false;
+    }
+    emit_flags(j, CC_OP_LOGIC);
+    return true;
+}
+
+static bool emit_lea(Jit *j, const X86Insn *in)
+{
+    if (!is_fn(in, x86_h_lea[1]) || in->ashift) {
+        return false;
+    }
+    emit_ea(j, in, RAX);
+    st32(j, REG_OFF(in->reg), RAX);
+    return true;
+}
+
+static bool emit_imul(Jit *j, const X86Insn *in)
+{
+    bool imm;
+    int mk;
+    if (is_fn(in, x86_h_imul[0][1][MK_REG])) { imm = false; mk = MK_REG; }
+    else if (is_fn(in, x86_h_imul[0][1][MK_FLAT])) { imm = false; mk = MK_FLAT; }
+    else if (is_fn(in, x86_h_imul[1][1][MK_REG])) { imm = true; mk = MK_REG; }
+    else if (is_fn(in, x86_h_imul[1][1][MK_FLAT])) { imm = true; mk = MK_FLAT; }
+    else {
+        return false;
+    }
+    if (mk == MK_FLAT) {
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RDI);
+    } else {
+        ld32(j, RDI, REG_OFF(in->rm));
+    }
+    if (imm) {
+        mov_ri(j, RSI, in->imm);
+    } else {
+        ld32(j, RSI, REG_OFF(in->reg));
+    }
+    /* 64-bit product of the sign-extended operands; CF=OF when it does not
+     * fit in 32 bits. */
+    op_rr(j, true, 0x63, RSI, RSI);                  /* movsxd rsi, esi */
+    op_rr(j, true, 0x63, RDI, RDI);
+    op_rr(j, true, 0x0faf, RSI, RDI);                /* imul rsi, rdi */
+    op_rr(j, true, 0x63, R8, RSI);                   /* movsxd r8, esi */
+    op_rr(j, true, 0x39, RSI, R8);                   /* cmp r8, rsi */
+    e8(j, 0x0f); e8(j, 0x95); e8(j, 0xc1);            /* setne cl */
+    op_rr(j, false, 0x0fb6, RCX, RCX);               /* movzx ecx, cl */
+    /* ecx * (CF|OF) = ecx * 0x801 */
+    rex(j, false, RCX, 0, RCX);
+    e8(j, 0x69); e8(j, 0xc9); e32(j, CC_C | CC_O);    /* imul ecx, ecx, 0x801 */
+    st32(j, REG_OFF(in->reg), RSI);
+    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+    st32(j, ENV_OFF(cc_dst), RSI);
+    st32(j, ENV_OFF(cc_src1), RCX);
+    j->cc_known = -1;
+    return true;
+}
+
+/* SHL/SHR/SAR r32, imm (count known, 1..31). */
+static bool emit_shift(Jit *j, const X86Insn *in)
+{
+    int op = -1;
+    static const int ops[] = { 4, 5, 7 };
+    for (unsigned k = 0; k < 3; k++) {
+        if (is_fn(in, x86_h_shift[ops[k]][2][MK_REG][0])) {
+            op = ops[k];
+        }
+    }
+    if (op < 0) {
+        return false;
+    }
+    unsigned c = in->imm & 31;
+    if (c == 0) {
+        return true;                                 /* nothing, not even flags */
+    }
+    ld32(j, RSI, REG_OFF(in->rm));
+    /* CF: the last bit shifted out; computed on a copy. */
+    mov_rr(j, RCX, RSI);
+    if (op == 4) {
+        /* CF = bit (32 - c) of a */
+        e8(j, 0xc1); e8(j, 0xe9); e8(j, (uint8_t)(32 - c));      /* shr ecx, 32-c */
+    } else if (op == 5) {
+        if (c > 1) { e8(j, 0xc1); e8(j, 0xe9); e8(j, (uint8_t)(c - 1)); }
+    } else {
+        if (c > 1) { e8(j, 0xc1); e8(j, 0xf9); e8(j, (uint8_t)(c - 1)); }   /* sar ecx */
+    }
+    /* edx = bit after shift by c-1: MSB for SHR's OF */
+    mov_rr(j, RDX, RCX);
+    alu_ri(j, 4, RCX, 1);                            /* ecx = CF */
+    /* result */
+    rex(j, false, 0, 0, RSI);
+    e8(j, 0xc1); e8(j, 0xc0 | ((op == 4 ? 4 : op) << 3) | (RSI & 7)); e8(j, (uint8_t)c);
+    st32(j, REG_OFF(in->rm), RSI);
+    if (op == 4) {
+        /* OF = MSB(result) ^ CF */
+        mov_rr(j, RDX, RSI);
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* shr edx, 31 */
+        alu_rr(j, 6, RDX, RCX);                      /* xor edx, ecx */
+    } else if (op == 5) {
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* OF = MSB before the last step */
+    } else {
+        alu_rr(j, 6, RDX, RDX);                      /* SAR: OF = 0 */
+    }
+    /* src1 = CF | OF << 11 */
+    e8(j, 0xc1); e8(j, 0xe2); e8(j, 11);             /* shl edx, 11 */
+    alu_rr(j, 1, RCX, RDX);                          /* or ecx, edx */
+    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+    st32(j, ENV_OFF(cc_dst), RSI);
+    st32(j, ENV_OFF(cc_src1), RCX);
+    j->cc_known = -1;
+    return true;
+}
+
+/* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
+static uint32_t jit_get_cf(CPUX86State *env)
+{
+    return x86_get_cf(env);
+}
+
+static bool emit_incdec(Jit *j, const X86Insn *in)
+{
+    int dec;
+    if (is_fn(in, x86_h_unary[0][2][MK_REG])) {
+        dec = 0;
+    } else if (is_fn(in, x86_h_unary[1][2][MK_REG])) {
+        dec = 1;
+    } else {
+        return false;
+    }
+    if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD) {
+        /* The CF of the last operation, straight from its operands. */
+        ld32(j, RSI, ENV_OFF(cc_src1));
+        if (j->cc_known == CC_OP_SUB) {
+            op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp esi, src2 */
+        } else {
+            op_mem(j, false, 0x39, RSI, ENV, ENV_OFF(cc_dst));    /* cmp dst, esi */
+        }
+        e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc0);       /* setb al */
+        op_rr(j, false, 0x0fb6, RAX, RAX);
+    } else if (j->cc_known == CC_OP_LOGIC) {
+        mov_ri(j, RAX, 0);
+    } else {
+        op_rr(j, true, 0x89, ENV, RDI);
+        call_abs(j, (const void *)jit_get_cf);
+    }
+    st32(j, ENV_OFF(cc_src2), RAX);
+    ld32(j, RSI, REG_OFF(in->rm));
+    st32(j, ENV_OFF(cc_src1), RSI);
+    mov_rr(j, R8, RSI);
+    alu_ri(j, dec ? 5 : 0, R8, 1);
+    st32(j, REG_OFF(in->rm), R8);
+    st32(j, ENV_OFF(cc_dst), R8);
+    st32i(j, ENV_OFF(cc_op), dec ? CC_OP_DEC : CC_OP_INC);
+    j->cc_known = -1;
+    return true;
+}
+
+/* PUSH/POP on the flat 32-bit stack.  ESP is re-read after the memory
+ * access: a slow path call leaves no caller-saved register intact. */
+static void emit_esp_adjust(Jit *j, int32_t delta)
+{
+    ld32(j, RAX, REG_OFF(R_ESP));
+    alu_ri(j, 0, RAX, (uint32_t)delta);
+    st32(j, REG_OFF(R_ESP), RAX);
+}
+
+static void emit_push_value(Jit *j, const X86Insn *in)    /* value in RSI */
+{
+    ld32(j, RAX, REG_OFF(R_ESP));
+    alu_ri(j, 5, RAX, 4);
+    emit_store(j, in, 4, RSI);
+    emit_esp_adjust(j, -4);
+}
+
+static bool emit_stack(Jit *j, const X86Insn *in)
+{
+    if (is_fn(in, x86_h_push_reg[2])) {
+        ld32(j, RSI, REG_OFF(in->rm));
+        emit_push_value(j, in);
+        return true;
+    }
+    if (is_fn(in, x86_h_push_imm[2])) {
+        mov_ri(j, RSI, in->imm);
+        emit_push_value(j, in);
+        return true;
+    }
+    if (is_fn(in, x86_h_pop_reg[2])) {
+        ld32(j, RAX, REG_OFF(R_ESP));
+        emit_load(j, in, 4, RSI);
+        op_mem(j, false, 0x83, 0, ENV, REG_OFF(R_ESP));    /* add dword [esp], 4 */
+        e8(j, 4);
+        st32(j, REG_OFF(in->rm), RSI);              /* POP ESP: the value wins */
+        return true;
+    }
+    return false;
+}
+
+/* ---- control transfers (the block's last instruction) ---- */
+
+static void emit_taken(Jit *j, uint32_t target, int slot)
+{
+    st32i(j, ENV_OFF(eip), target);
+    st32i(j, ENV_OFF(exit_slot), (uint32_t)slot);
+}
+
+/* A branch target beyond CS's limit raises #GP on the branch: leave those
+ * to the interpreter.  Compiled blocks run only under the CS they were
+ * compiled for (x86_jit_compile records the limit it assumed). */
+static bool target_ok(Jit *j, uint32_t target)
+{
+    return target <= j->cs_limit;
+}
+
+/* Evaluate a condition into the host flags and return the host condition
+ * for "taken", or -1 if it must ask the C side. */
+static int emit_cond(Jit *j, int cond)
+{
+    int base = cond & ~1, neg = cond & 1;
+    int hc = -1;
+    switch (j->cc_known) {
+    case CC_OP_SUB:
+        switch (base) {
+        case CC_COND_Z: hc = HC_E; break;
+        case CC_COND_S: hc = HC_S; break;
+        case CC_COND_B: hc = HC_B; break;
+        case CC_COND_BE: hc = HC_BE; break;
+        case CC_COND_L: hc = HC_L; break;
+        case CC_COND_LE: hc = HC_LE; break;
+        default: break;
+        }
+        if (hc >= 0) {
+            if (base == CC_COND_Z || base == CC_COND_S) {
+                ld32(j, RSI, ENV_OFF(cc_dst));
+                op_rr(j, false, 0x85, RSI, RSI);     /* test esi, esi */
+            } else {
+                ld32(j, RSI, ENV_OFF(cc_src1));
+                op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));
+            }
+        }
+        break;
+    case CC_OP_LOGIC:
+    case CC_OP_ADD:
+        if (base == CC_COND_Z || base == CC_COND_S ||
+            (j->cc_known == CC_OP_LOGIC && (base == CC_COND_LE || base == CC_COND_L))) {
+            ld32(j, RSI, ENV_OFF(cc_dst));
+            op_rr(j, false, 0x85, RSI, RSI);
+            hc = base == CC_COND_Z ? HC_E : base == CC_COND_S ? HC_S :
+                 base == CC_COND_LE ? HC_LE : HC_L;
+        }
+        break;
+    default:
+        break;
+    }
+    if (hc < 0) {
+        return -1;
+    }
+    return hc ^ neg;
+}
+
+static bool jit_cond_helper(CPUX86State *env, int cond)
+{
+    return x86_cond(env, cond);
+}
+
+static bool emit_jcc(Jit *j, const X86Insn *in)
+{
+    int cond = -1;
+    for (int c = 0; c < 16; c++) {
+        if (is_fn(in, x86_h_jcc[c])) {
+            cond = c;
+        }
+    }
+    if (cond < 0 || !target_ok(j, in->imm)) {
+        return false;
+    }
+    int hc = emit_cond(j, cond);
+    uint8_t *skip;
+    if (hc >= 0) {
+        skip = jcc32(j, hc ^ 1);                    /* not taken: skip */
+    } else {
+        op_rr(j, true, 0x89, ENV, RDI);
+        mov_ri(j, RSI, cond);
+        call_abs(j, (const void *)jit_cond_helper);
+        e8(j, 0x84); e8(j, 0xc0);                    /* test al, al */
+        skip = jcc32(j, HC_E);
+    }
+    emit_taken(j, in->imm, EXIT_TAKEN);
+    patch32(j, skip, j->p);
+    return true;
+}
+
+static bool emit_branch(Jit *j, const X86Insn *in)
+{
+    if (is_fn(in, x86_op_jmp) && target_ok(j, in->imm)) {
+        emit_taken(j, in->imm, EXIT_TAKEN);
+        return true;
+    }
+    if (is_fn(in, x86_h_call_rel[2]) && target_ok(j, in->imm)) {
+        mov_ri(j, RSI, in->eip + in->len);
+        emit_push_value(j, in);
+        emit_taken(j, in->imm, EXIT_TAKEN);
+        return true;
+    }
+    if (is_fn(in, x86_h_ret[0][2])) {
+        ld32(j, RAX, REG_OFF(R_ESP));
+        emit_load(j, in, 4, RSI);
+        /* The target must be within CS's limit; out of it, the
+         * interpreter's RET raises #GP. */
+        op_mem(j, false, 0x3b, RSI, ENV, (int32_t)(offsetof(CPUX86State, segs) +
+                                                    R_CS * sizeof(SegmentCache) +
+                                                    offsetof(SegmentCache, limit)));
+        uint8_t *bad = jcc32(j, HC_A);
+        op_mem(j, false, 0x83, 0, ENV, REG_OFF(R_ESP));    /* add dword [esp], 4 */
+        e8(j, 4);
+        st32(j, ENV_OFF(eip), RSI);
+        st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_NOCHAIN);
+        uint8_t *done = jmp32(j);
+        patch32(j, bad, j->p);
+        set_cur(j, in);
+        op_rr(j, true, 0x89, ENV, RDI);
+        mov_ri64(j, RSI, (uintptr_t)in);
+        call_abs(j, (const void *)in->fn);
+        patch32(j, done, j->p);
+        return true;
+    }
+    return false;
+}
+
+/* ---- the fall-back: one interpreted instruction ---- */
+
+static void emit_fallback(Jit *j, const X86Insn *in, bool last)
+{
+    /* env->cur = in; env->blk_end = in + 1: the handler runs alone; its
+     * X86_NEXT ends in x86_block_end, which returns at once while
+     * jit_fallback is set. */
+    set_cur(j, in);
+    mov_ri64(j, RSI, (uintptr_t)(in + 1));
+    st64(j, ENV_OFF(blk_end), RSI);
+    st8i(j, ENV_OFF(jit_fallback), 1);
+    op_rr(j, true, 0x89, ENV, RDI);
+    mov_ri64(j, RSI, (uintptr_t)in);
+    call_abs(j, (const void *)in->fn);
+    st8i(j, ENV_OFF(jit_fallback), 0);
+    if (!last) {
+        /* Stop here if the instruction wrote this block's code or is a
+         * REP that yields. */
+        op_mem(j, false, 0x0fb6, RAX, ENV, ENV_OFF(smc_hit));
+        op_mem(j, false, 0x0a, RAX, ENV, ENV_OFF(rep_restart));   /* or al, [rep] */
+        e8(j, 0x84); e8(j, 0xc0);
+        patch32(j, jcc32(j, HC_NE), j->exit_stop);
+    }
+    j->cc_known = -1;
+}
+
+/* ---- the block ---- */
+
+static bool emit_insn(Jit *j, const X86Insn *in)
+{
+    return emit_mov(j, in) || emit_alu(j, in) || emit_movx(j, in) || emit_test(j, in) ||
+           emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
+           emit_incdec(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+}
+
+static bool jit_buffer_init(void)
+{
+    if (jit_buf.base || jit_buf.failed) {
+        return jit_buf.base != NULL;
+    }
+    void *p = mmap(NULL, JIT_BUFFER_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        log_mask(LOG_UNIMP, "x86: no executable memory for the code generator: "
+                 "interpreting everything\n");
+        jit_buf.failed = true;
+        return false;
+    }
+    jit_buf.base = p;
+    jit_buf.size = JIT_BUFFER_SIZE;
+    jit_buf.used = 0;
+    return true;
+}
+
+void x86_jit_reset(void)
+{
+    jit_buf.used = 0;
+}
+
+bool x86_jit_compile(CPUX86State *env, X86TB *tb)
+{
+    if (!jit_buffer_init() || tb->special) {
+        return false;
+    }
+    if (jit_buf.size - jit_buf.used < JIT_MAX_BLOCK_CODE + (size_t)tb->ninsns * 512) {
+        return false;       /* full until the next flush of the code cache */
+    }
+    static Jit jit;
+    Jit *j = &jit;
+    memset(j, 0, offsetof(Jit, slow));
+    j->nslow = 0;
+    j->tb = tb;
+    j->cs_limit = env->segs[R_CS].limit;
+    tb->jit_cs_limit = j->cs_limit;
+    j->p = jit_buf.base + jit_buf.used;
+    j->end = jit_buf.base + jit_buf.size;
+    j->cc_known = -1;
+    uint8_t *start = j->p;
+
+    /* Prologue: keep env in rbx; one push keeps the stack 16-aligned for
+     * the calls out. */
+    e8(j, 0x53);                                     /* push rbx */
+    op_rr(j, true, 0x89, RDI, ENV);                  /* mov rbx, rdi */
+    /* The common early exit, jumped to with env->cur set: back to the
+     * loop, which works out where the block stopped. */
+    uint8_t *over = jmp32(j);
+    j->exit_stop = j->p;
+    e8(j, 0x5b);                                     /* pop rbx */
+    e8(j, 0xc3);                                     /* ret */
+    patch32(j, over, j->p);
+
+    for (unsigned i = 0; i < tb->ninsns && !j->overflow; i++) {
+        const X86Insn *in = &tb->insns[i];
+        bool last = i + 1 == tb->ninsns;
+        if (!emit_insn(j, in)) {
+            emit_fallback(j, in, last);
+        }
+    }
+    /* Done: env->cur is the last instruction; restore blk_end for the
+     * chaining check and continue in x86_block_end. */
+    set_cur(j, &tb->insns[tb->ninsns - 1]);
+    mov_ri64(j, RSI, (uintptr_t)tb->insns_end);
+    st64(j, ENV_OFF(blk_end), RSI);
+    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
+    e8(j, 0x5b);                                     /* pop rbx */
+    jmp_abs(j, (const void *)x86_block_end);
+    emit_slow_paths(j);
+    if (j->overflow) {
+        return false;
+    }
+    jit_buf.used += (size_t)(j->p - start);
+    jit_buf.used = (jit_buf.used + 15) & ~(size_t)15;
+    tb->host_code = (void (*)(CPUX86State *, X86TB *))start;
+    if (log_enabled(LOG_IN_ASM)) {
+        log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
+                   tb->ninsns, (size_t)(j->p - start));
+    }
+    return true;
+}
+
+#else
+
+bool x86_jit_compile(CPUX86State *env, X86TB *tb)
+{
+    return false;
+}
+
+void x86_jit_reset(void)
+{
+}
+
+#endif
