@@ -187,6 +187,45 @@ void x86_block_end(CPUX86State *env)
     next->insns->fn(env, next->insns);
 }
 
+/*
+ * Called by compiled code at the end of a block that ran whole: the next
+ * block's host code when it can run straight away (chained, or found in
+ * the jump cache after an indirect transfer, compiled, within the
+ * instruction budget, no request pending), with env set up for it; NULL
+ * to return to the loop.
+ */
+void *x86_jit_next(CPUX86State *env)
+{
+    X86TB *tb = env->cur_tb;
+    int slot = env->exit_slot;
+    X86TB *next;
+    /* As x86_block_end: only after a block that ran whole, wrote none of
+     * its own code and left no REP half done, by a chain slot or a plain
+     * indirect transfer (anything else, HLT, STI, a far transfer, a mode
+     * change, returns to the loop). */
+    if (env->cs->exit_request || env->rep_restart || env->smc_hit || env->chain_budget <= 0 ||
+        (slot < 0 && slot != EXIT_INDIRECT)) {
+        return NULL;
+    }
+    if (slot >= 0) {
+        next = tb->jmp[slot];
+    } else {
+        next = x86_jmp_cache_lookup(env);
+    }
+    uint64_t base = env->insns_base + tb->ninsns;
+    if (!next || !next->valid || !next->host_code ||
+        next->jit_cs_limit != env->segs[R_CS].limit || base + next->ninsns > env->exec_limit) {
+        return NULL;
+    }
+    env->insns_base = base;
+    env->cur_tb = next;
+    env->eip = next->next_eip;
+    env->exit_slot = EXIT_NEXT;
+    env->blk_end = next->insns_end;
+    env->cur = next->insns;
+    return (void *)next->host_code;
+}
+
 /* Run blocks until the limit, a halt or an exit request.  A fault leaves
  * through siglongjmp to x86_cpu_exec, which calls this again. */
 static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t limit)

@@ -140,8 +140,11 @@ enum {
 
 #define TB_MAX_INSNS 128
 
-/* Exit slots of a block: a chained block is entered without a lookup. */
-enum { EXIT_NOCHAIN = -1, EXIT_TAKEN = 0, EXIT_NEXT = 1 };
+/* Exit slots of a block: a chained block is entered without a lookup.
+ * EXIT_INDIRECT is a near indirect transfer (JMP/CALL r/m, RET) with no
+ * other effect on the CPU state: compiled code may look its target up in
+ * the jump cache and go on; EXIT_NOCHAIN always returns to the loop. */
+enum { EXIT_INDIRECT = -2, EXIT_NOCHAIN = -1, EXIT_TAKEN = 0, EXIT_NEXT = 1 };
 
 struct X86TB {
     uint32_t pc;            /* linear address of the first byte */
@@ -180,6 +183,11 @@ struct X86TB {
 bool x86_jit_compile(CPUX86State *env, X86TB *tb);
 /* Forget all compiled code (with the code cache). */
 void x86_jit_reset(void);
+/* The next compiled block to jump to from compiled code, or NULL
+ * (x86-exec.c). */
+void *x86_jit_next(CPUX86State *env);
+/* The block for CS:EIP in the jump cache, or NULL (no translation). */
+X86TB *x86_jmp_cache_lookup(CPUX86State *env);
 #define JIT_THRESHOLD 8
 
 /* ------------------------------------------------------------------ */

@@ -62,13 +62,15 @@ enum { SLOW_LD, SLOW_ST };
 typedef struct Jit {
     uint8_t *p, *end;
     X86TB *tb;
-    SlowPath slow[MAX_SLOW];
     int nslow;
     uint8_t *exit_stop;       /* common exit: return to the loop (env->cur set) */
     /* What set the flags last, when known at translation time. */
     int cc_known;             /* CC_OP_* or -1 */
     uint32_t cs_limit;        /* CS limit the block is compiled for */
+    bool exits_done;          /* the last instruction emitted the block's exits */
+    int32_t exit_req_off;     /* cs->exit_request, relative to env */
     bool overflow;
+    SlowPath slow[MAX_SLOW];  /* last: not cleared between blocks */
 } Jit;
 
 /* ---- emitting ---- */
@@ -211,13 +213,6 @@ static void call_abs(Jit *j, const void *fn)
     mov_ri64(j, RAX, (uintptr_t)fn);
     e8(j, 0xff);
     e8(j, 0xd0);                     /* call rax */
-}
-
-static void jmp_abs(Jit *j, const void *fn)
-{
-    mov_ri64(j, RAX, (uintptr_t)fn);
-    e8(j, 0xff);
-    e8(j, 0xe0);                     /* jmp rax */
 }
 
 /* jcc rel32 to be patched; returns the patch location. */
@@ -720,6 +715,8 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
         op_rr(j, false, 0x0fb6, RAX, RAX);
     } else if (j->cc_known == CC_OP_LOGIC) {
         mov_ri(j, RAX, 0);
+    } else if (j->cc_known == CC_OP_INC || j->cc_known == CC_OP_DEC) {
+        ld32(j, RAX, ENV_OFF(cc_src2));             /* the CF INC/DEC kept */
     } else {
         op_rr(j, true, 0x89, ENV, RDI);
         call_abs(j, (const void *)jit_get_cf);
@@ -732,7 +729,7 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     st32(j, REG_OFF(in->rm), R8);
     st32(j, ENV_OFF(cc_dst), R8);
     st32i(j, ENV_OFF(cc_op), dec ? CC_OP_DEC : CC_OP_INC);
-    j->cc_known = -1;
+    j->cc_known = dec ? CC_OP_DEC : CC_OP_INC;
     return true;
 }
 
@@ -778,12 +775,6 @@ static bool emit_stack(Jit *j, const X86Insn *in)
 
 /* ---- control transfers (the block's last instruction) ---- */
 
-static void emit_taken(Jit *j, uint32_t target, int slot)
-{
-    st32i(j, ENV_OFF(eip), target);
-    st32i(j, ENV_OFF(exit_slot), (uint32_t)slot);
-}
-
 /* A branch target beyond CS's limit raises #GP on the branch: leave those
  * to the interpreter.  Compiled blocks run only under the CS they were
  * compiled for (x86_jit_compile records the limit it assumed). */
@@ -821,6 +812,8 @@ static int emit_cond(Jit *j, int cond)
         break;
     case CC_OP_LOGIC:
     case CC_OP_ADD:
+    case CC_OP_INC:
+    case CC_OP_DEC:
         if (base == CC_COND_Z || base == CC_COND_S ||
             (j->cc_known == CC_OP_LOGIC && (base == CC_COND_LE || base == CC_COND_L))) {
             ld32(j, RSI, ENV_OFF(cc_dst));
@@ -841,6 +834,78 @@ static int emit_cond(Jit *j, int cond)
 static bool jit_cond_helper(CPUX86State *env, int cond)
 {
     return x86_cond(env, cond);
+}
+
+/* The block is done and leaves by chain slot `slot` (env->eip stored):
+ * continue straight into the chained block's host code when it exists,
+ * is valid, compiled for this CS, no request is pending and the budget
+ * allows; otherwise return to the loop, saying which slot was taken. */
+static void emit_chain_exit(Jit *j, int slot)
+{
+    const X86TB *tb = j->tb;
+    uint8_t *slow[8];
+    mov_ri64(j, RAX, (uintptr_t)&tb->jmp[slot]);
+    op_mem(j, true, 0x8b, RAX, RAX, 0);              /* rax = tb->jmp[slot] */
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
+    slow[0] = jcc32(j, HC_E);
+    op_mem(j, false, 0x80, 7, RAX, (int32_t)offsetof(X86TB, valid));
+    e8(j, 0);
+    slow[1] = jcc32(j, HC_E);
+    op_mem(j, true, 0x8b, RCX, RAX, (int32_t)offsetof(X86TB, host_code));
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc9);           /* test rcx, rcx */
+    slow[2] = jcc32(j, HC_E);
+    op_mem(j, false, 0x83, 7, ENV, j->exit_req_off); /* cmp dword exit_request, 0 */
+    e8(j, 0);
+    slow[3] = jcc32(j, HC_NE);
+    /* a store of this block into its own code ends the run here */
+    op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));
+    e8(j, 0);
+    slow[6] = jcc32(j, HC_NE);
+    /* -d exec/-d cpu set the budget to 0: every block through the loop */
+    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(chain_budget));
+    e8(j, 0);
+    slow[7] = jcc32(j, HC_LE);
+    op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
+    op_mem(j, false, 0x3b, RDX, ENV, (int32_t)(offsetof(CPUX86State, segs) +
+                                                R_CS * sizeof(SegmentCache) +
+                                                offsetof(SegmentCache, limit)));
+    slow[4] = jcc32(j, HC_NE);
+    /* budget: insns_base + this block + the next <= exec_limit */
+    op_mem(j, false, 0x0fb7, RDX, RAX, (int32_t)offsetof(X86TB, ninsns));
+    op_mem(j, true, 0x03, RDX, ENV, ENV_OFF(insns_base));
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, tb->ninsns);   /* add rdx, n */
+    op_mem(j, true, 0x3b, RDX, ENV, ENV_OFF(exec_limit));
+    slow[5] = jcc32(j, HC_A);
+    /* commit: count this block, switch to the next */
+    op_mem(j, true, 0x8b, RDX, ENV, ENV_OFF(insns_base));
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, tb->ninsns);
+    st64(j, ENV_OFF(insns_base), RDX);
+    st64(j, ENV_OFF(cur_tb), RAX);
+    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
+    e8(j, 0x5b);                                     /* pop rbx */
+    e8(j, 0xff); e8(j, 0xe1);                        /* jmp rcx */
+    for (int k = 0; k < 8; k++) {
+        patch32(j, slow[k], j->p);
+    }
+    st32i(j, ENV_OFF(exit_slot), (uint32_t)slot);
+    set_cur(j, &tb->insns[tb->ninsns - 1]);
+    e8(j, 0x5b);                                     /* pop rbx */
+    e8(j, 0xc3);                                     /* ret */
+}
+
+/* The block is done and left by an indirect transfer or an interpreted
+ * instruction (env->eip and env->exit_slot set): the next block comes from
+ * x86_jit_next. */
+static void emit_dyn_exit(Jit *j)
+{
+    set_cur(j, &j->tb->insns[j->tb->ninsns - 1]);
+    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
+    call_abs(j, (const void *)x86_jit_next);
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
+    patch32(j, jcc32(j, HC_E), j->exit_stop);
+    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
+    e8(j, 0x5b);                                     /* pop rbx */
+    e8(j, 0xff); e8(j, 0xe0);                        /* jmp rax */
 }
 
 static bool emit_jcc(Jit *j, const X86Insn *in)
@@ -865,21 +930,29 @@ static bool emit_jcc(Jit *j, const X86Insn *in)
         e8(j, 0x84); e8(j, 0xc0);                    /* test al, al */
         skip = jcc32(j, HC_E);
     }
-    emit_taken(j, in->imm, EXIT_TAKEN);
+    st32i(j, ENV_OFF(eip), in->imm);
+    emit_chain_exit(j, EXIT_TAKEN);
     patch32(j, skip, j->p);
+    st32i(j, ENV_OFF(eip), j->tb->next_eip);
+    emit_chain_exit(j, EXIT_NEXT);
+    j->exits_done = true;
     return true;
 }
 
 static bool emit_branch(Jit *j, const X86Insn *in)
 {
     if (is_fn(in, x86_op_jmp) && target_ok(j, in->imm)) {
-        emit_taken(j, in->imm, EXIT_TAKEN);
+        st32i(j, ENV_OFF(eip), in->imm);
+        emit_chain_exit(j, EXIT_TAKEN);
+        j->exits_done = true;
         return true;
     }
     if (is_fn(in, x86_h_call_rel[2]) && target_ok(j, in->imm)) {
         mov_ri(j, RSI, in->eip + in->len);
         emit_push_value(j, in);
-        emit_taken(j, in->imm, EXIT_TAKEN);
+        st32i(j, ENV_OFF(eip), in->imm);
+        emit_chain_exit(j, EXIT_TAKEN);
+        j->exits_done = true;
         return true;
     }
     if (is_fn(in, x86_h_ret[0][2])) {
@@ -894,14 +967,16 @@ static bool emit_branch(Jit *j, const X86Insn *in)
         op_mem(j, false, 0x83, 0, ENV, REG_OFF(R_ESP));    /* add dword [esp], 4 */
         e8(j, 4);
         st32(j, ENV_OFF(eip), RSI);
-        st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_NOCHAIN);
-        uint8_t *done = jmp32(j);
+        st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
+        emit_dyn_exit(j);
+        /* Out of the limit: the interpreter's RET raises #GP. */
         patch32(j, bad, j->p);
         set_cur(j, in);
         op_rr(j, true, 0x89, ENV, RDI);
         mov_ri64(j, RSI, (uintptr_t)in);
         call_abs(j, (const void *)in->fn);
-        patch32(j, done, j->p);
+        emit_dyn_exit(j);
+        j->exits_done = true;
         return true;
     }
     return false;
@@ -915,6 +990,12 @@ static void emit_fallback(Jit *j, const X86Insn *in, bool last)
      * X86_NEXT ends in x86_block_end, which returns at once while
      * jit_fallback is set. */
     set_cur(j, in);
+    if (last) {
+        /* What the loop presets for interpreted blocks: a branch handler
+         * overwrites them. */
+        st32i(j, ENV_OFF(eip), j->tb->next_eip);
+        st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_NEXT);
+    }
     mov_ri64(j, RSI, (uintptr_t)(in + 1));
     st64(j, ENV_OFF(blk_end), RSI);
     st8i(j, ENV_OFF(jit_fallback), 1);
@@ -980,6 +1061,13 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     j->nslow = 0;
     j->tb = tb;
     j->cs_limit = env->segs[R_CS].limit;
+    /* exit_request is read at a fixed distance from env: the CPU state
+     * must be the one embedded in its X86CPU. */
+    if (env->cs != CPU(x86_env_cpu(env))) {
+        return false;
+    }
+    j->exit_req_off = (int32_t)offsetof(CPUState, exit_request) -
+                      (int32_t)offsetof(X86CPU, env);
     tb->jit_cs_limit = j->cs_limit;
     j->p = jit_buf.base + jit_buf.used;
     j->end = jit_buf.base + jit_buf.size;
@@ -998,21 +1086,24 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     e8(j, 0xc3);                                     /* ret */
     patch32(j, over, j->p);
 
+    bool last_native = false;
     for (unsigned i = 0; i < tb->ninsns && !j->overflow; i++) {
         const X86Insn *in = &tb->insns[i];
         bool last = i + 1 == tb->ninsns;
-        if (!emit_insn(j, in)) {
+        last_native = emit_insn(j, in);
+        if (!last_native) {
             emit_fallback(j, in, last);
         }
     }
-    /* Done: env->cur is the last instruction; restore blk_end for the
-     * chaining check and continue in x86_block_end. */
-    set_cur(j, &tb->insns[tb->ninsns - 1]);
-    mov_ri64(j, RSI, (uintptr_t)tb->insns_end);
-    st64(j, ENV_OFF(blk_end), RSI);
-    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    e8(j, 0x5b);                                     /* pop rbx */
-    jmp_abs(j, (const void *)x86_block_end);
+    if (!j->exits_done) {
+        if (last_native) {
+            /* The block ended for its size or a page end: fall through. */
+            st32i(j, ENV_OFF(eip), tb->next_eip);
+            emit_chain_exit(j, EXIT_NEXT);
+        } else {
+            emit_dyn_exit(j);
+        }
+    }
     emit_slow_paths(j);
     if (j->overflow) {
         return false;

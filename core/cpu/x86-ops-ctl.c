@@ -63,7 +63,7 @@ X86_HANDLER(x86_op_jmp_ind)
     uint32_t target = rm_value(env, in, in->osz);
     check_target(env, target);
     env->eip = target;
-    env->exit_slot = EXIT_NOCHAIN;
+    env->exit_slot = EXIT_INDIRECT;
 }
 
 /* ---- CALL, RET ---- */
@@ -112,7 +112,7 @@ X86_HANDLER(x86_op_call_ind)
 {
     uint32_t target = rm_value(env, in, in->osz);
     call_near(env, in, target, in->osz);
-    env->exit_slot = EXIT_NOCHAIN;
+    env->exit_slot = EXIT_INDIRECT;
 }
 
 X86_ALWAYS_INLINE void ret_near(CPUX86State *env, const X86Insn *in, int size, uint32_t extra)
@@ -122,7 +122,7 @@ X86_ALWAYS_INLINE void ret_near(CPUX86State *env, const X86Insn *in, int size, u
     check_target(env, target);
     env->regs[R_ESP] = (esp & ~env->sp_mask) | ((esp + size + extra) & env->sp_mask);
     env->eip = target;
-    env->exit_slot = EXIT_NOCHAIN;
+    env->exit_slot = EXIT_INDIRECT;
 }
 
 X86_SHANDLER(ret2)
@@ -158,7 +158,7 @@ X86_ALWAYS_INLINE bool ret_flat_fast(CPUX86State *env)
     }
     env->regs[R_ESP] = esp + 4;
     env->eip = target;
-    env->exit_slot = EXIT_NOCHAIN;
+    env->exit_slot = EXIT_INDIRECT;
     return true;
 }
 

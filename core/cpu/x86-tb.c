@@ -425,15 +425,25 @@ static inline unsigned jmp_cache_index(uint32_t pc)
 
 static X86TB *tb_find_slow(CPUX86State *env, uint32_t pc, uint32_t cs_base, uint32_t hflags);
 
+X86TB *x86_jmp_cache_lookup(CPUX86State *env)
+{
+    uint32_t cs_base = env->segs[R_CS].base;
+    uint32_t pc = cs_base + env->eip;
+    X86TB *tb = env->jmp_cache[jmp_cache_index(pc)];
+    if (tb && tb->pc == pc && tb->cs_base == cs_base && tb->hflags == env->hflags && tb->valid) {
+        return tb;
+    }
+    return NULL;
+}
+
 X86TB *x86_tb_find(CPUX86State *env)
 {
     uint32_t cs_base = env->segs[R_CS].base;
     uint32_t pc = cs_base + env->eip;
     uint32_t hflags = env->hflags;
     unsigned j = jmp_cache_index(pc);
-    X86TB *tb = env->jmp_cache[j];
-    if (cc_likely(tb && tb->pc == pc && tb->cs_base == cs_base && tb->hflags == hflags &&
-                  tb->valid)) {
+    X86TB *tb = x86_jmp_cache_lookup(env);
+    if (cc_likely(tb != NULL)) {
         return tb;
     }
     tb = tb_find_slow(env, pc, cs_base, hflags);
