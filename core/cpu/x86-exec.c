@@ -153,6 +153,18 @@ static void single_step_trap(CPUX86State *env)
  * bounds the recursion when a handler's tail call is not optimised. */
 #define CHAIN_BUDGET 32
 
+/* Make `next` the running block, `base` instructions into the slice
+ * (what the loop does before running a block). */
+static inline void enter_block(CPUX86State *env, X86TB *next, uint64_t base)
+{
+    env->insns_base = base;
+    env->cur_tb = next;
+    env->eip = next->next_eip;
+    env->exit_slot = EXIT_NEXT;
+    env->blk_end = next->insns_end;
+    env->cur = next->insns;
+}
+
 void x86_block_end(CPUX86State *env)
 {
     if (env->jit_fallback) {
@@ -173,12 +185,7 @@ void x86_block_end(CPUX86State *env)
         base + next->ninsns > env->exec_limit) {
         return;
     }
-    env->insns_base = base;
-    env->cur_tb = next;
-    env->eip = next->next_eip;
-    env->exit_slot = EXIT_NEXT;
-    env->blk_end = next->insns_end;
-    env->cur = next->insns;
+    enter_block(env, next, base);
     if (next->host_code && next->jit_cs_limit == env->segs[R_CS].limit) {
         next->host_code(env, next);
         return;
@@ -217,12 +224,7 @@ void *x86_jit_next(CPUX86State *env)
         next->jit_cs_limit != env->segs[R_CS].limit || base + next->ninsns > env->exec_limit) {
         return NULL;
     }
-    env->insns_base = base;
-    env->cur_tb = next;
-    env->eip = next->next_eip;
-    env->exit_slot = EXIT_NEXT;
-    env->blk_end = next->insns_end;
-    env->cur = next->insns;
+    enter_block(env, next, base);
     return (void *)next->host_code;
 }
 
