@@ -49,6 +49,7 @@ static void write_gdt(void)
         0x00cf9b000000ffffULL,   /* base 0, limit 4G, 32-bit, code execute/read, accessed */
         0x00cf93000000ffffULL,   /* base 0, limit 4G, 32-bit, data read/write, accessed */
     };
+    _Static_assert(sizeof(gdt) == BOOT_GDT_SIZE, "BOOT_GDT_SIZE is the table's size");
     uint8_t raw[sizeof(gdt)];
     for (size_t i = 0; i < CC_ARRAY_SIZE(gdt); i++) {
         for (int b = 0; b < 8; b++) {
@@ -79,7 +80,7 @@ static void boot_on_reset(void *opaque)
         .cs_sel = BOOT_CS,
         .ds_sel = BOOT_DS,
         .gdt_base = BOOT_GDT_ADDR,
-        .gdt_limit = 4 * 8 - 1,
+        .gdt_limit = BOOT_GDT_SIZE - 1,
     };
     memcpy(st.regs, s->img.regs, sizeof(st.regs));
     x86_cpu_load_flat32(s->cpu, &st);

@@ -53,6 +53,7 @@ GBytes *boot_read_file(const char *path, const char *what, Error **errp);
 /* Where the loaders put their tables (below the 640 KiB of base memory,
  * clear of the real-mode IVT and BIOS data area at 0..0x4ff). */
 #define BOOT_GDT_ADDR      0x5000
+#define BOOT_GDT_SIZE      32        /* four descriptors (boot.c) */
 #define BOOT_PARAMS_ADDR   0x10000   /* Linux zero page / Multiboot info */
 #define BOOT_CMDLINE_ADDR  0x20000
 #define BOOT_CMDLINE_MAX   0x10000

@@ -67,6 +67,56 @@ static void wr64(uint8_t *p, uint64_t v)
     wr32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Where a Multiboot image may be placed.  The spec leaves the load
+ * address to the image; like QEMU we take any RAM the guest can use without
+ * a BIOS: conventional memory below 640 KiB (real-mode test programs link at
+ * 0x8000) and everything above 1 MiB.  The ISA hole (VGA memory, option and
+ * BIOS ROMs at 0xA0000-0xFFFFF) is not RAM the loader may write, and the
+ * loader's own tables (the GDT, the boot information block with the
+ * command line and module list) must not be overwritten by the image. */
+#define CONV_MEM_END 0xa0000u
+#define HIGH_MEM_START 0x100000u
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+/* Check that [addr, addr + size) may receive part of the image; what names
+ * it in the error ("ELF segment 1", "Multiboot image"). */
+static bool check_placement(const char *name, const char *what, uint64_t addr, uint64_t size,
+                            uint64_t ram, Error **errp)
+{
+    uint64_t end = addr + size;
+    if (end > ram) {
+        error_setg(errp, "-kernel %s: %s at 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER
+                   "x runs past the end of RAM (%" G_GINT64_MODIFIER "u MiB)", name, what,
+                   addr, end, ram >> 20);
+        return false;
+    }
+    if (overlaps(addr, size, CONV_MEM_END, HIGH_MEM_START - CONV_MEM_END)) {
+        error_setg(errp, "-kernel %s: %s at 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER
+                   "x overlaps the ISA hole (video memory and ROMs at 0xa0000-0xfffff); "
+                   "it must lie below 640 KiB or above 1 MiB", name, what, addr, end);
+        return false;
+    }
+    static const struct { uint64_t addr, len; const char *what; } loader[] = {
+        { BOOT_GDT_ADDR, BOOT_GDT_SIZE, "the boot GDT" },
+        { BOOT_PARAMS_ADDR, MBI_BLOCK_SIZE,
+          "the Multiboot information (with the command line and module list)" },
+    };
+    for (size_t i = 0; i < CC_ARRAY_SIZE(loader); i++) {
+        if (overlaps(addr, size, loader[i].addr, loader[i].len)) {
+            error_setg(errp, "-kernel %s: %s at 0x%" G_GINT64_MODIFIER "x-0x%"
+                       G_GINT64_MODIFIER "x overlaps %s, which the loader places at 0x%"
+                       G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x", name, what, addr,
+                       end, loader[i].what, loader[i].addr, loader[i].addr + loader[i].len);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Load by the header's address fields (spec 3.1.3). */
 static bool load_by_address(const char *name, const uint8_t *k, gsize len, GBytes *kernel,
                             size_t hdr_off, const uint8_t *h, uint64_t ram, BootImage *img,
@@ -87,9 +137,7 @@ static bool load_by_address(const char *name, const uint8_t *k, gsize len, GByte
         return false;
     }
     uint64_t fill = bss_end && bss_end > load_addr + size ? bss_end - load_addr : size;
-    if ((uint64_t)load_addr + fill > ram || load_addr < 0x100000) {
-        error_setg(errp, "-kernel %s: Multiboot image at 0x%x-0x%" G_GINT64_MODIFIER "x "
-                   "does not fit in RAM above 1 MiB", name, load_addr, load_addr + fill);
+    if (!check_placement(name, "the Multiboot image", load_addr, fill, ram, errp)) {
         return false;
     }
     GBytes *part = g_bytes_new_from_bytes(kernel, file_off, size);
@@ -132,10 +180,9 @@ static bool load_elf(const char *name, const uint8_t *k, gsize len, GBytes *kern
             error_setg(errp, "-kernel %s: ELF segment %u lies outside the file", name, i);
             return false;
         }
-        if (paddr < 0x100000 || (uint64_t)paddr + memsz > ram) {
-            error_setg(errp, "-kernel %s: ELF segment %u at 0x%x-0x%" G_GINT64_MODIFIER "x "
-                       "does not fit in RAM above 1 MiB", name, i, paddr,
-                       (uint64_t)paddr + memsz);
+        char what[32];
+        g_snprintf(what, sizeof(what), "ELF segment %u", i);
+        if (!check_placement(name, what, paddr, memsz, ram, errp)) {
             return false;
         }
         GBytes *part = g_bytes_new_from_bytes(kernel, off, filesz);
@@ -247,7 +294,9 @@ int boot_multiboot_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram
             g_free(mbi);
             return -1;
         }
-        uint64_t start = (end + 0xfff) & ~0xfffULL;
+        /* The module goes after the image, and never below 1 MiB: an
+         * image in conventional memory ends below the loader's tables. */
+        uint64_t start = (MAX(end, (uint64_t)HIGH_MEM_START) + 0xfff) & ~0xfffULL;
         gsize mlen = g_bytes_get_size(mod);
         if (start + mlen > ram_size) {
             error_setg(errp, "-initrd %s: %zu bytes do not fit in RAM after the kernel "
