@@ -83,6 +83,18 @@ static bool chardev_split_host_port(const char *addr, ChardevOpts *opts, Error *
 
 Chardev *chardev_new_from_spec(const char *id, const char *spec, Error **errp)
 {
+    if (g_str_has_prefix(spec, "mon:")) {
+        /* QEMU's "mon:SPEC": the backend is shared with the monitor. */
+        if (g_str_has_prefix(spec + 4, "mon:")) {
+            error_setg(errp, "'%s': 'mon:' once only", spec);
+            return NULL;
+        }
+        Chardev *chr = chardev_new_from_spec(id, spec + 4, errp);
+        if (chr) {
+            chardev_set_mux(chr);
+        }
+        return chr;
+    }
     static const char *const plain[] = { "null", "stdio", "pty", "ringbuf", NULL };
     for (const char *const *p = plain; *p; p++) {
         if (!strcmp(spec, *p)) {

@@ -57,15 +57,27 @@ bool chardev_opts_get_bool(const ChardevOpts *opts, const char *key, bool def,
 
 /* ---- objects ---- */
 
+typedef struct ChardevFrontend {
+    ChardevCanRead *can_read;
+    ChardevRead *read;
+    ChardevEventHandler *event;
+    void *opaque;
+} ChardevFrontend;
+
+/* Input a multiplexed backend took while its focused frontend had no room. */
+#define CHARDEV_MUX_BUF 32
+
 struct Chardev {
     Object parent_obj;
     char *id;
-    /* The frontend (one device at most). */
-    bool fe_attached;
-    ChardevCanRead *fe_can_read;
-    ChardevRead *fe_read;
-    ChardevEventHandler *fe_event;
-    void *fe_opaque;
+    /* The frontends: one, unless multiplexed (char-frontend.c). */
+    ChardevFrontend fe[CHARDEV_FRONTENDS_MAX];
+    int nfe;
+    int focus;           /* the frontend that gets input */
+    bool mux;
+    bool mux_escape;     /* the last byte was the escape key */
+    uint8_t mux_buf[CHARDEV_MUX_BUF];
+    int mux_len;
     uint64_t dropped;    /* output bytes the host side did not take */
 };
 
@@ -121,7 +133,13 @@ bool chardev_delete(const char *id, Error **errp);
  * terminal; for the end of main(). */
 void chardev_cleanup_all(void);
 
-/* Call the backend's frontend, if any (for backend code). */
+/* Let several frontends share chr, with QEMU's escape keys (Ctrl-A h for
+ * the list).  Before any frontend attaches. */
+void chardev_set_mux(Chardev *chr);
+bool chardev_is_mux(Chardev *chr);
+
+/* Call the backend's frontend, if any (for backend code); on a multiplexed
+ * backend, the one with the focus, after the escape keys are taken out. */
 int chardev_fe_can_read(Chardev *chr);
 void chardev_fe_deliver(Chardev *chr, const uint8_t *buf, int len);
 void chardev_fe_event(Chardev *chr, ChardevEvent event);

@@ -1,6 +1,6 @@
 /*
- * Character backends: the abstract type, the registry by id, and the
- * frontend API of include/cardcage/chardev.h.
+ * Character backends: the abstract type, the registry by id and the
+ * options (the frontend side is char-frontend.c).
  *
  * Backends live under the container /chardevs, named by their id, so
  * chardev_find is a lookup in the composition tree and `info qtree`-style
@@ -188,7 +188,7 @@ bool chardev_delete(const char *id, Error **errp)
         error_setg(errp, "no chardev with id '%s'", id ? id : "");
         return false;
     }
-    if (chr->fe_attached) {
+    if (chr->nfe > 0) {
         error_setg(errp, "chardev '%s' is in use by a device", id);
         return false;
     }
@@ -232,94 +232,6 @@ void chardev_cleanup_all(void)
         object_unparent(OBJECT(chr));
     }
     g_ptr_array_free(all, TRUE);
-}
-
-/* ---- frontend ---- */
-
-bool chardev_attach(Chardev *chr, ChardevCanRead *can_read, ChardevRead *read,
-                    ChardevEventHandler *event, void *opaque, Error **errp)
-{
-    if (chr->fe_attached) {
-        error_setg(errp, "chardev '%s' is already in use by another device", chr->id);
-        return false;
-    }
-    chr->fe_attached = true;
-    chr->fe_can_read = can_read;
-    chr->fe_read = read;
-    chr->fe_event = event;
-    chr->fe_opaque = opaque;
-    if (chardev_is_connected(chr)) {
-        chardev_fe_event(chr, CHARDEV_EVENT_OPENED);
-    }
-    chardev_accept_input(chr);
-    return true;
-}
-
-void chardev_detach(Chardev *chr)
-{
-    if (!chr) {
-        return;
-    }
-    chr->fe_attached = false;
-    chr->fe_can_read = NULL;
-    chr->fe_read = NULL;
-    chr->fe_event = NULL;
-    chr->fe_opaque = NULL;
-}
-
-int chardev_write(Chardev *chr, const uint8_t *buf, int len)
-{
-    if (!chr || len <= 0) {
-        return 0;
-    }
-    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
-    if (!cc->write) {
-        return len;
-    }
-    return cc->write(chr, buf, len);
-}
-
-void chardev_accept_input(Chardev *chr)
-{
-    if (!chr) {
-        return;
-    }
-    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
-    if (cc->input_ready && chr->fe_attached) {
-        cc->input_ready(chr);
-    }
-}
-
-bool chardev_is_connected(Chardev *chr)
-{
-    if (!chr) {
-        return false;
-    }
-    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
-    return cc->is_connected ? cc->is_connected(chr) : true;
-}
-
-int chardev_fe_can_read(Chardev *chr)
-{
-    if (!chr->fe_attached || !chr->fe_can_read || !chr->fe_read) {
-        return 0;
-    }
-    int n = chr->fe_can_read(chr->fe_opaque);
-    return n > 0 ? n : 0;
-}
-
-void chardev_fe_deliver(Chardev *chr, const uint8_t *buf, int len)
-{
-    if (chr->fe_attached && chr->fe_read && len > 0) {
-        chr->fe_read(chr->fe_opaque, buf, len);
-    }
-}
-
-void chardev_fe_event(Chardev *chr, ChardevEvent event)
-{
-    if (chr->fe_attached && chr->fe_event) {
-        chr->fe_event(chr->fe_opaque, event);
-    }
 }
 
 /* ---- type ---- */

@@ -85,10 +85,11 @@ static bool setup_chardevs(const Options *o, Error **errp)
         snprintf(id, sizeof(id), "serial%d", i);
         const char *spec = i < o->nb_serial ? o->serial[i] : NULL;
         if (!spec) {
-            /* There is no display yet: the first port goes to stdio unless
-             * the monitor took it. */
+            /* There is no display yet: the first port goes to stdio, shared
+             * with the monitor (Ctrl-A c) as QEMU's -nographic does, unless
+             * -monitor said where the monitor goes. */
             bool stdio_free = !o->monitor || strcmp(o->monitor, "stdio");
-            spec = i == 0 && stdio_free ? "stdio" : "null";
+            spec = i > 0 || !stdio_free ? "null" : o->monitor ? "stdio" : "mon:stdio";
         } else if (!strcmp(spec, "none")) {
             spec = "null";
         }
@@ -263,6 +264,14 @@ static int run(Options *o, int64_t t0)
     }
     if (o->monitor && !monitor_start("monitor", &err)) {
         goto fail;
+    }
+    /* A monitor on each serial port given as mon:SPEC. */
+    for (int i = 0; i < MAX_SERIAL_PORTS; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "serial%d", i);
+        if (chardev_is_mux(chardev_find(id)) && !monitor_start(id, &err)) {
+            goto fail;
+        }
     }
 
     runstate_run_init_done_notifiers();

@@ -8,6 +8,7 @@
 #include <cardcage/cardcage.h>
 #include "cardcage-config.h"
 #include "board/board.h"
+#include "chardev/chardev-internal.h"
 #include "cpu/cpu.h"
 #include "input/input-internal.h"
 #include "memory/memory-internal.h"
@@ -25,6 +26,7 @@ typedef struct Monitor {
     char line[MONITOR_LINE_MAX];
     size_t len;
     bool last_was_cr;
+    bool greeted;        /* the banner went out */
 } Monitor;
 
 typedef bool MonitorCommand(const char *args, GString *out);
@@ -381,6 +383,25 @@ static void monitor_read(void *opaque, const uint8_t *buf, int size)
     }
 }
 
+static const char monitor_banner[] = "cardcage monitor - type 'help' for more information\r\n"
+                                     MONITOR_PROMPT;
+
+/* On a backend shared with a serial port (-serial mon:stdio), the monitor
+ * greets when Ctrl-A c gives it the keyboard. */
+static void monitor_event(void *opaque, ChardevEvent event)
+{
+    Monitor *m = opaque;
+    if (event == CHARDEV_EVENT_FOCUS_IN) {
+        if (!m->greeted) {
+            m->greeted = true;
+            monitor_puts(m, "\r\n", 2);
+            monitor_puts(m, monitor_banner, strlen(monitor_banner));
+        } else {
+            monitor_puts(m, "\r\n" MONITOR_PROMPT, strlen("\r\n" MONITOR_PROMPT));
+        }
+    }
+}
+
 bool monitor_start(const char *chardev_id, Error **errp)
 {
     Chardev *chr = chardev_find(chardev_id);
@@ -390,12 +411,13 @@ bool monitor_start(const char *chardev_id, Error **errp)
     }
     Monitor *m = g_new0(Monitor, 1);
     m->chr = chr;
-    if (!chardev_attach(chr, monitor_can_read, monitor_read, NULL, m, errp)) {
+    if (!chardev_attach(chr, monitor_can_read, monitor_read, monitor_event, m, errp)) {
         g_free(m);
         return false;
     }
-    static const char banner[] = "cardcage monitor - type 'help' for more information\r\n"
-                                 MONITOR_PROMPT;
-    monitor_puts(m, banner, strlen(banner));
+    if (!chardev_is_mux(chr)) {
+        m->greeted = true;
+        monitor_puts(m, monitor_banner, strlen(monitor_banner));
+    }
     return true;
 }

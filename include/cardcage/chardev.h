@@ -26,6 +26,10 @@ typedef enum {
     CHARDEV_EVENT_OPENED,   /* a peer connected */
     CHARDEV_EVENT_CLOSED,   /* the peer went away */
     CHARDEV_EVENT_BREAK,    /* a serial break */
+    /* ABI 1.1: on a multiplexed backend (-serial mon:stdio) the keyboard
+     * moved to this frontend, or away from it (Ctrl-A c). */
+    CHARDEV_EVENT_FOCUS_IN,
+    CHARDEV_EVENT_FOCUS_OUT,
 } ChardevEvent;
 
 typedef int ChardevCanRead(void *opaque);
@@ -35,11 +39,19 @@ typedef void ChardevEventHandler(void *opaque, ChardevEvent event);
 /* NULL when no backend has that id. */
 CC_API Chardev *chardev_find(const char *id);
 CC_API const char *chardev_get_id(Chardev *chr);
-/* Attach a device's handlers (only one frontend per backend; fails if
- * another device already took it). */
+/* Attach a device's handlers.  A backend takes one frontend, and fails if
+ * another device already took it, unless it is multiplexed (-serial
+ * mon:stdio): then up to CHARDEV_FRONTENDS_MAX share it, every frontend's
+ * output goes out, and input goes to the one with the focus, which
+ * Ctrl-A c moves (the first attached has it at first). */
+#define CHARDEV_FRONTENDS_MAX 4
 CC_API bool chardev_attach(Chardev *chr, ChardevCanRead *can_read, ChardevRead *read,
                            ChardevEventHandler *event, void *opaque, Error **errp);
+/* Detach every frontend. */
 CC_API void chardev_detach(Chardev *chr);
+/* ABI 1.1: detach the frontend attached with this opaque (a device's
+ * unrealize on a backend it may share). */
+CC_API void chardev_detach_frontend(Chardev *chr, void *opaque);
 /* Write all of buf unless the host side is gone; returns bytes written. */
 CC_API int chardev_write(Chardev *chr, const uint8_t *buf, int len);
 CC_API void chardev_accept_input(Chardev *chr);

@@ -76,7 +76,7 @@ static void debugcon_unrealize(DeviceState *dev)
 {
     DebugconState *s = ISA_DEBUGCON(dev);
     if (s->chr) {
-        chardev_detach(s->chr);
+        chardev_detach_frontend(s->chr, s);
         s->chr = NULL;
     }
     memory_region_finalize(&s->io);

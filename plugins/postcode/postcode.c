@@ -93,7 +93,7 @@ static void post_unrealize(DeviceState *dev)
 {
     PostPortState *s = POST_PORT(dev);
     if (s->chr) {
-        chardev_detach(s->chr);
+        chardev_detach_frontend(s->chr, s);
     }
     memory_region_finalize(&s->io);
 }

@@ -522,6 +522,8 @@ static void serial_chr_event(void *opaque, ChardevEvent event)
             serial_receive_byte(s, 0, LSR_BI | LSR_FE);
         }
         break;
+    default:
+        break;      /* focus changes on a shared backend mean nothing here */
     }
 }
 
@@ -577,7 +579,7 @@ static void serial_unrealize(DeviceState *dev)
 {
     SerialState *s = ISA_SERIAL(dev);
     if (s->chr) {
-        chardev_detach(s->chr);
+        chardev_detach_frontend(s->chr, s);
         s->chr = NULL;
     }
     timer_free(s->timeout_timer);

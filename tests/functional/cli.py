@@ -116,6 +116,30 @@ def main():
         check("cont runs the guest to its exit", status == 1, f"status {status}")
         s.close()
 
+    # No -serial, no -monitor: serial0 and the monitor share stdio as with
+    # QEMU's -nographic.  Ctrl-A c gives the monitor the keyboard, Ctrl-A x
+    # ends the emulator with status 0.
+    proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-nographic", "-kernel", kernel],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    for keys in (b"\x01c", b"info status\r", b"\x01x"):
+        proc.stdin.write(keys)
+        proc.stdin.flush()
+        time.sleep(0.3)
+    try:
+        out, err = proc.communicate(timeout=10)
+        status = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        status = None
+    out = out.decode(errors="replace")
+    check("-nographic: Ctrl-A c reaches the monitor on stdio",
+          "cardcage monitor" in out and "VM status: paused" in out, out)
+    check("-nographic: Ctrl-A x exits with status 0", status == 0 and "terminated" in out,
+          f"status {status}, {err!r}")
+
     # -set swaps a model: com2 becomes a post-port, keeping its id and bus;
     # the machine builds and the guest runs to its exit.
     kernel = os.path.join(BUILD, "bench", "startup", "exit-kernel.bin")

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <cardcage/module.h>
 #include "chardev/chardev-internal.h"
+#include "main/runstate.h"
 
 /* A frontend that takes at most `limit` bytes in total until the test
  * raises the limit, and at most `chunk` per can_read. */
@@ -36,6 +37,7 @@ typedef struct Frontend {
     int chunk;
     int can_read_calls;
     int opened, closed;
+    int focus_in, focus_out, breaks;
 } Frontend;
 
 static int fe_can_read(void *opaque)
@@ -62,6 +64,12 @@ static void fe_event(void *opaque, ChardevEvent ev)
         f->opened++;
     } else if (ev == CHARDEV_EVENT_CLOSED) {
         f->closed++;
+    } else if (ev == CHARDEV_EVENT_FOCUS_IN) {
+        f->focus_in++;
+    } else if (ev == CHARDEV_EVENT_FOCUS_OUT) {
+        f->focus_out++;
+    } else if (ev == CHARDEV_EVENT_BREAK) {
+        f->breaks++;
     }
 }
 
@@ -662,6 +670,119 @@ static void test_comma_escape_in_option(void **state)
     g_free(path);
 }
 
+/* ---- multiplexed backends (-serial mon:stdio) ---- */
+
+static void inject(Chardev *chr, const char *s)
+{
+    assert_int_equal(chardev_ringbuf_inject(chr, (const uint8_t *)s, strlen(s)), strlen(s));
+}
+
+static bool output_contains(Chardev *chr, const char *what)
+{
+    uint8_t buf[4096];
+    size_t n = chardev_ringbuf_read(chr, buf, sizeof(buf) - 1);
+    buf[n] = 0;
+    return strstr((char *)buf, what) != NULL;
+}
+
+/* Input goes to the focused frontend, Ctrl-A c moves the focus (with
+ * events), Ctrl-A Ctrl-A is a literal Ctrl-A, Ctrl-A b a break for the
+ * focused one, an unknown key after Ctrl-A is dropped, and both
+ * frontends' output goes out. */
+static void test_mux_focus_and_escapes(void **state)
+{
+    Chardev *chr = chardev_new_from_spec("m1", "mon:ringbuf", &error_abort);
+    assert_true(chardev_is_mux(chr));
+    Frontend *a = fe_new(100, 100), *b = fe_new(100, 100);
+    attach(chr, a);
+    attach(chr, b);
+    assert_int_equal(a->focus_in, 1);
+    assert_int_equal(b->focus_in, 0);
+    inject(chr, "ab\001\001c\001zd");
+    assert_int_equal(a->len, 5);
+    assert_memory_equal(a->buf, "ab\001cd", 5);
+    inject(chr, "\001b");
+    assert_int_equal(a->breaks, 1);
+    inject(chr, "\001cxy");
+    assert_int_equal(a->focus_out, 1);
+    assert_int_equal(b->focus_in, 1);
+    assert_int_equal(a->len, 5);
+    assert_int_equal(b->len, 2);
+    assert_memory_equal(b->buf, "xy", 2);
+    /* Round the ring and back. */
+    inject(chr, "\001cq");
+    assert_int_equal(a->len, 6);
+    assert_int_equal(a->buf[5], 'q');
+    /* Output from both goes out. */
+    assert_int_equal(chardev_write(chr, (const uint8_t *)"one ", 4), 4);
+    assert_int_equal(chardev_write(chr, (const uint8_t *)"two", 3), 3);
+    assert_true(output_contains(chr, "one two"));
+    /* Ctrl-A h lists the keys. */
+    inject(chr, "\001h");
+    assert_true(output_contains(chr, "C-a x    exit emulator"));
+    chardev_detach(chr);
+    assert_true(chardev_delete("m1", &error_abort));
+    g_free(a);
+    g_free(b);
+}
+
+/* A focused frontend that takes nothing (a guest that does not read its
+ * UART) neither loses what is typed (it waits, up to the buffer) nor stops
+ * Ctrl-A x from ending the emulator. */
+static void test_mux_escape_when_frontend_full(void **state)
+{
+    Chardev *chr = chardev_new_from_spec("m2", "mon:ringbuf", &error_abort);
+    Frontend *a = fe_new(0, 8);
+    attach(chr, a);
+    inject(chr, "hello");
+    assert_int_equal(a->len, 0);
+    int code = -1;
+    assert_false(runstate_take_shutdown_request(&code));
+    inject(chr, "\001x");
+    assert_true(runstate_take_shutdown_request(&code));
+    assert_int_equal(code, 0);
+    /* Room again: what waited arrives, in order, in chunks it allows. */
+    a->limit = 100;
+    chardev_accept_input(chr);
+    assert_int_equal(a->len, 5);
+    assert_memory_equal(a->buf, "hello", 5);
+    chardev_detach(chr);
+    assert_true(chardev_delete("m2", &error_abort));
+    g_free(a);
+}
+
+/* Up to CHARDEV_FRONTENDS_MAX frontends; detaching the focused one moves
+ * the focus on; "mon:" once only. */
+static void test_mux_limits_and_detach(void **state)
+{
+    Chardev *chr = chardev_new_from_spec("m3", "mon:null", &error_abort);
+    Frontend *f[CHARDEV_FRONTENDS_MAX + 1];
+    for (int i = 0; i <= CHARDEV_FRONTENDS_MAX; i++) {
+        f[i] = fe_new(10, 10);
+    }
+    for (int i = 0; i < CHARDEV_FRONTENDS_MAX; i++) {
+        attach(chr, f[i]);
+    }
+    Error *err = NULL;
+    assert_false(chardev_attach(chr, fe_can_read, fe_read, fe_event, f[CHARDEV_FRONTENDS_MAX],
+                                &err));
+    assert_non_null(strstr(error_get_pretty(err), "frontends"));
+    error_free(err);
+    err = NULL;
+    chardev_detach_frontend(chr, f[0]);
+    assert_int_equal(f[1]->focus_in, 1);
+    chardev_detach_frontend(chr, f[3]);
+    chardev_detach_frontend(chr, f[2]);
+    chardev_detach_frontend(chr, f[1]);
+    assert_true(chardev_delete("m3", &error_abort));
+    assert_null(chardev_new_from_spec("m4", "mon:mon:null", &err));
+    assert_non_null(strstr(error_get_pretty(err), "once only"));
+    error_free(err);
+    for (int i = 0; i <= CHARDEV_FRONTENDS_MAX; i++) {
+        g_free(f[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +803,9 @@ int main(void)
         cmocka_unit_test(test_stdio_terminal_restored_on_sigint),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_comma_escape_in_option),
+        cmocka_unit_test(test_mux_focus_and_escapes),
+        cmocka_unit_test(test_mux_escape_when_frontend_full),
+        cmocka_unit_test(test_mux_limits_and_detach),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
