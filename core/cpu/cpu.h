@@ -19,6 +19,7 @@ enum {
     CPU_INTERRUPT_NMI   = 1 << 1,   /* NMI edge latched */
     CPU_INTERRUPT_EXIT  = 1 << 2,   /* leave the execution loop */
     CPU_INTERRUPT_FLUSH = 1 << 3,   /* drop translated code and the TLB */
+    CPU_INTERRUPT_INIT  = 1 << 4,   /* INIT edge latched (from the local APIC) */
 };
 
 typedef struct CPUState {

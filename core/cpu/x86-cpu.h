@@ -249,6 +249,7 @@ typedef struct X86CPU {
     IRQState *ferr_out;        /* GPIO output "ferr" (FERR#, to IRQ13) */
     Object *intc_link;         /* link property "intc" */
     bool nmi_level;            /* last level seen on "nmi" (edge detection) */
+    bool init_level;           /* last level seen on "init" */
     void *map_listener;
 } X86CPU;
 
@@ -288,6 +289,10 @@ uint32_t x86_get_eflags(CPUX86State *env);
  * CS F000 with base FFFF0000, EIP FFF0, EDX the CPUID signature, CR0
  * 60000010, EFLAGS 2, descriptor tables at 0 with limit FFFF. */
 void x86_cpu_reset_state(CPUX86State *env);
+
+/* INIT (SDM vol. 3A, 9.1, table 9-1): the reset state, except that the
+ * x87 and SSE state, the MSRs (TSC, SYSENTER) are kept. */
+void x86_cpu_init_state(CPUX86State *env);
 
 /* Print the registers (`info registers`, -d cpu). */
 void x86_cpu_dump_state(CPUX86State *env, FILE *out);

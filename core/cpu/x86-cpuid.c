@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cardcage/error.h>
+#include <cardcage/intc.h>
 #include <cardcage/timer.h>
 #include "cpu/x86-model.h"
 
@@ -30,13 +31,13 @@ const X86Feature x86_features[] = {
 /* Features the CPUID bit layout has but this CPU does not implement: named
  * so that "-cpu pentium2,+mmx" says why it is refused. */
 static const char *const unimplemented[] = {
-    "vme", "de", "pae", "mce", "apic", "mtrr", "mca", "pat", "pse36", "psn",
+    "vme", "de", "pae", "mce", "mtrr", "mca", "pat", "pse36", "psn",
     "clflush", "ds", "acpi", "mmx", "sse", "sse2", "ss", "ht", "tm", "pbe", NULL,
 };
 
 #define F(name) (1u << X86_FEAT_##name)
 enum { X86_FEAT_FPU = 0, X86_FEAT_PSE = 3, X86_FEAT_TSC = 4, X86_FEAT_MSR = 5,
-       X86_FEAT_CX8 = 8, X86_FEAT_SEP = 11, X86_FEAT_PGE = 13, X86_FEAT_CMOV = 15,
+       X86_FEAT_CX8 = 8, X86_FEAT_APIC = 9, X86_FEAT_SEP = 11, X86_FEAT_PGE = 13, X86_FEAT_CMOV = 15,
        X86_FEAT_FXSR = 24 };
 
 /* Family/model/stepping as in CPUID.1:EAX (SDM vol. 2A, figure 3-6). */
@@ -85,9 +86,25 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t *a, uint32_t *b, uint32
         *a = env->cpuid_version;
         *b = 0;
         *c = 0;
-        *d = env->cpuid_features;
+        *d = env->cpuid_features | (x86_has_apic(env) ? F(APIC) : 0);
         break;
     }
+}
+
+/*
+ * The on-chip local APIC is a device of the board (the CPU's "intc" link
+ * names it), not a -cpu feature.  CPUID.1:EDX.APIC reports it only while it
+ * is there and globally enabled: "when IA32_APIC_BASE[11] is set to 0 ...
+ * the CPUID feature flag for the APIC is also set to 0" (SDM vol. 3A,
+ * 10.4.3).  The Pentium (P54C) was the first with an on-chip APIC; a 486
+ * never reports one (and has no MSRs to reach it).
+ */
+bool x86_has_apic(CPUX86State *env)
+{
+    uint64_t base;
+    int family = (env->cpuid_version >> 8) & 0xf;
+    return family >= 5 && (env->cpuid_features & F(MSR)) &&
+           local_apic_get_base(env->intc, &base) && (base & LOCAL_APIC_BASE_ENABLE);
 }
 
 /* MSR numbers (SDM vol. 4, table 2-2 and the P6 family table). */
@@ -95,6 +112,7 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t *a, uint32_t *b, uint32
 #define MSR_P5_MC_TYPE      0x001
 #define MSR_TSC             0x010
 #define MSR_PLATFORM_ID     0x017
+#define MSR_APIC_BASE       0x01b
 #define MSR_BIOS_SIGN_ID    0x08b
 #define MSR_SYSENTER_CS     0x174
 #define MSR_SYSENTER_ESP    0x175
@@ -130,6 +148,9 @@ bool x86_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val)
         /* Microcode revision 0; readable on the P6 family. */
         *val = 0;
         return family >= 6;
+    case MSR_APIC_BASE:
+        /* Held by the local APIC, if the CPU has one (#GP otherwise). */
+        return family >= 5 && local_apic_get_base(env->intc, val);
     default: {
         uint32_t *p = sysenter_msr(env, msr);
         if (p) {
@@ -155,6 +176,10 @@ bool x86_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val)
     case MSR_BIOS_SIGN_ID:
         /* Writing 0 before CPUID(1) asks for the microcode revision. */
         return family >= 6;
+    case MSR_APIC_BASE:
+        /* The APIC refuses reserved bits; relocating or disabling it
+         * changes the memory map, which flushes the TLB. */
+        return family >= 5 && local_apic_set_base(env->intc, val);
     default: {
         uint32_t *p = sysenter_msr(env, msr);
         if (p) {
@@ -261,6 +286,12 @@ bool x86_cpu_parse_feature_item(CPUX86State *env, const char *item, Error **errp
         name = g_strdup(item);
     }
     const X86Feature *f = feature_by_name(name);
+    if (!f && !strcmp(name, "apic")) {
+        error_setg(errp, "the APIC flag is not a -cpu feature: CPUID reports it when the "
+                   "board gives the CPU a local APIC (-M pc)");
+        g_free(name);
+        return false;
+    }
     if (!f) {
         for (const char *const *u = unimplemented; *u; u++) {
             if (!strcmp(*u, name)) {

@@ -94,7 +94,8 @@ static bool irq_deliverable(CPUX86State *env)
 
 bool x86_cpu_has_work(CPUX86State *env)
 {
-    return !env->shutdown && irq_deliverable(env);
+    return (env->cs->interrupt_request & CPU_INTERRUPT_INIT) ||
+           (!env->shutdown && irq_deliverable(env));
 }
 
 /*
@@ -109,6 +110,13 @@ static bool handle_events(CPUX86State *env)
     if (cs->interrupt_request & CPU_INTERRUPT_FLUSH) {
         cs->interrupt_request &= ~CPU_INTERRUPT_FLUSH;
         x86_tb_flush(env);
+    }
+    if (cs->interrupt_request & CPU_INTERRUPT_INIT) {
+        /* INIT from the local APIC: the CPU restarts at the reset vector
+         * (also out of a shutdown), keeping x87 state and MSRs. */
+        cs->interrupt_request &= ~CPU_INTERRUPT_INIT;
+        x86_cpu_init_state(env);
+        return false;
     }
     if (shadow && irq_deliverable(env)) {
         /* MOV SS/STI shadow: one more instruction first. */
@@ -330,10 +338,10 @@ int64_t x86_cpu_exec(CPUX86State *env, int64_t max_insns)
     const uint64_t start = cs->insns_executed;
     const uint64_t limit = start + (uint64_t)max_insns;
 
-    if (env->shutdown) {
+    if (env->shutdown && !(cs->interrupt_request & CPU_INTERRUPT_INIT)) {
         return 0;
     }
-    if (cs->halted && irq_deliverable(env)) {
+    if (cs->halted && x86_cpu_has_work(env)) {
         cs->exit_request = 1;
     }
     if (sigsetjmp(env->jmp_env, 0)) {

@@ -710,6 +710,8 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t *a, uint32_t *b, uint32
                uint32_t *d);
 bool x86_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val);
 bool x86_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val);
+/* A local APIC is attached (the "intc" link) and globally enabled. */
+bool x86_has_apic(CPUX86State *env);
 /* Write CR0/CR3/CR4 with their side effects (TLB, mode). */
 void x86_write_cr(CPUX86State *env, int cr, uint32_t val);
 /* Request that the current block stops and the loop re-examines the state

@@ -7,6 +7,7 @@
  * Lines:
  *   in  "intr"   level, INTR from the interrupt controller
  *   in  "nmi"    edge (0 -> 1), NMI
+ *   in  "init"   edge (0 -> 1), INIT (from a local APIC)
  *   in  "a20"    level, 1 = A20 gate enabled.  The CPU starts with it
  *                enabled, as QEMU and Bochs do: PC firmware expects to
  *                run its first code above 1 MiB aliased at F0000 either
@@ -45,6 +46,17 @@ static void x86_nmi_in(void *opaque, int n, int level)
         cpu_interrupt(CPU(cpu), CPU_INTERRUPT_NMI);
     }
     cpu->nmi_level = level;
+}
+
+static void x86_init_in(void *opaque, int n, int level)
+{
+    X86CPU *cpu = X86_CPU(opaque);
+    /* INIT is acted on at the next instruction boundary, on the rising
+     * edge (the local APIC pulses it). */
+    if (level && !cpu->init_level) {
+        cpu_interrupt(CPU(cpu), CPU_INTERRUPT_INIT);
+    }
+    cpu->init_level = level;
 }
 
 static void x86_a20_in(void *opaque, int n, int level)
@@ -150,6 +162,7 @@ static void x86_cpu_instance_init(Object *obj)
     env->fpu_present = env->cpuid_features & 1;
     device_init_gpio_in_named(DEVICE(obj), x86_intr_in, "intr", 1);
     device_init_gpio_in_named(DEVICE(obj), x86_nmi_in, "nmi", 1);
+    device_init_gpio_in_named(DEVICE(obj), x86_init_in, "init", 1);
     device_init_gpio_in_named(DEVICE(obj), x86_a20_in, "a20", 1);
     device_init_gpio_in_named(DEVICE(obj), x86_ignne_in, "ignne", 1);
     device_init_gpio_out_named(DEVICE(obj), &cpu->ferr_out, "ferr", 1);
@@ -204,7 +217,7 @@ static void x86_cpu_finalize(Object *obj)
 static const Property x86_cpu_properties[] = {
     DEFINE_PROP_LINK("intc", X86CPU, intc_link, TYPE_INTERRUPT_ACK,
                      "the interrupt controller asked for the vector (INTA) when "
-                     "INTR is accepted"),
+                     "INTR is accepted; a local APIC also holds MSR IA32_APIC_BASE"),
     DEFINE_PROP_END_OF_LIST(),
 };
 

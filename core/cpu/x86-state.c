@@ -69,7 +69,7 @@ void x86_cpu_reset_state(CPUX86State *env)
     env->inhibit_irq_at = UINT64_MAX;
     if (cs) {
         cs->halted = false;
-        cs->interrupt_request &= ~(CPU_INTERRUPT_NMI);
+        cs->interrupt_request &= ~(CPU_INTERRUPT_NMI | CPU_INTERRUPT_INIT);
     }
     x86_update_hflags(env);
     for (int s = 0; s < 6; s++) {
@@ -81,6 +81,26 @@ void x86_cpu_reset_state(CPUX86State *env)
     /* The TSC restarts from 0. */
     env->tsc_offset = 0;
     env->tsc_offset = -(int64_t)x86_get_tsc(env);
+}
+
+void x86_cpu_init_state(CPUX86State *env)
+{
+    X87State fpu = env->fpu;
+    uint32_t mxcsr = env->mxcsr;
+    bool ferr = env->ferr;
+    int64_t tsc_offset = env->tsc_offset;
+    uint32_t se_cs = env->sysenter_cs, se_esp = env->sysenter_esp;
+    uint32_t se_eip = env->sysenter_eip;
+    x86_cpu_reset_state(env);
+    env->fpu = fpu;
+    env->mxcsr = mxcsr;
+    env->tsc_offset = tsc_offset;
+    env->sysenter_cs = se_cs;
+    env->sysenter_esp = se_esp;
+    env->sysenter_eip = se_eip;
+    if (ferr) {
+        x86_set_ferr(env, true);
+    }
 }
 
 void x86_cpu_load_flat32(X86CPU *cpu, const X86Flat32State *st)

@@ -1,0 +1,585 @@
+/*
+ * Unit tests of the local APIC: the reset state, IA32_APIC_BASE (reserved
+ * bits, relocation, global disable), the ESR's write-before-read rule, IRR
+ * and ISR with EOI and priority classes, TPR masking, IPIs to self and to
+ * no one, the timer in one-shot and periodic mode on the hand-driven clock,
+ * the 8259's way to the CPU (through mode and ExtINT), and a hostile guest
+ * hitting every offset with every access size.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include "harness.h"
+
+#define BASE 0xfee00000u
+
+static DeviceState *apic, *pic;
+static IRQProbe *intr, *nmi, *init;
+
+static uint32_t rd(unsigned reg)
+{
+    MemTxResult r;
+    uint64_t v = address_space_ld(address_space_memory(), BASE + reg, 4, &r);
+    assert_int_equal(r, MEMTX_OK);
+    return (uint32_t)v;
+}
+
+static void wr(unsigned reg, uint32_t v)
+{
+    MemTxResult r;
+    address_space_st(address_space_memory(), BASE + reg, v, 4, &r);
+    assert_int_equal(r, MEMTX_OK);
+}
+
+static uint64_t get_base(void)
+{
+    uint64_t v = 0;
+    assert_true(local_apic_get_base(OBJECT(apic), &v));
+    return v;
+}
+
+static int ack(void)
+{
+    return interrupt_ack(OBJECT(apic));
+}
+
+static void self_ipi(int vector)
+{
+    wr(0x300, 0x00044000u | (uint32_t)vector);   /* shorthand self, fixed, assert */
+}
+
+static bool irr_has(int v)
+{
+    return rd(0x200 + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static bool isr_has(int v)
+{
+    return rd(0x100 + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static int group_setup(void **state)
+{
+    harness_load_plugin("pic");
+    harness_load_plugin("apic");
+    pic = harness_create("i8259", "pic", NULL, NULL);
+    char *path = object_get_canonical_path(OBJECT(pic));
+    char *link = g_strdup_printf("extint=%s", path ? path : "pic");
+    apic = harness_create("apic", "lapic", NULL, (const char *[]){ link, NULL });
+    g_free(link);
+    g_free(path);
+    assert_true(device_connect_gpio_out_named(pic, "intr", 0,
+                                              device_get_gpio_in_named(apic, "lint", 0),
+                                              NULL));
+    intr = harness_probe_output(apic, "intr", 0);
+    nmi = harness_probe_output(apic, "nmi", 0);
+    init = harness_probe_output(apic, "init", 0);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    for (int i = 0; i < 16; i++) {
+        IRQState *in = device_get_gpio_in_named(pic, "in", i);
+        irq_set(in, 0);
+    }
+    device_cold_reset(pic);
+    device_cold_reset(apic);
+    harness_probe_reset(intr);
+    harness_probe_reset(nmi);
+    harness_probe_reset(init);
+    return 0;
+}
+
+static void enable(void)
+{
+    wr(0xf0, 0x1ff);
+}
+
+/* SDM vol. 3A, 10.4.7.1, and the P6 version register (10.4.8). */
+static void test_reset_state(void **state)
+{
+    assert_int_equal(get_base(), 0xfee00900u);
+    assert_int_equal(rd(0x20), 0);
+    assert_int_equal(rd(0x30), 0x00040011);
+    assert_int_equal(rd(0x80), 0);
+    assert_int_equal(rd(0xd0), 0);
+    assert_int_equal(rd(0xe0), 0xffffffffu);
+    assert_int_equal(rd(0xf0), 0xff);
+    for (unsigned r = 0x320; r <= 0x370; r += 0x10) {
+        if (r != 0x330) {
+            assert_int_equal(rd(r), 0x10000);
+        }
+    }
+    assert_int_equal(rd(0x380), 0);
+    assert_int_equal(rd(0x390), 0);
+    assert_int_equal(rd(0x3e0), 0);
+    assert_int_equal(intr->level, 0);
+}
+
+static void test_registers(void **state)
+{
+    enable();
+    wr(0x20, 0x0f000000);
+    assert_int_equal(rd(0x20), 0x0f000000);
+    wr(0x20, 0xf3000000);                       /* 4-bit ID on a P6 */
+    assert_int_equal(rd(0x20), 0x03000000);
+    wr(0xd0, 0x12345678);
+    assert_int_equal(rd(0xd0), 0x12000000);
+    wr(0xe0, 0x0);
+    assert_int_equal(rd(0xe0), 0x0fffffff);     /* cluster model */
+    wr(0xf0, 0x3ff);
+    assert_int_equal(rd(0xf0), 0x3ff);
+    wr(0xf0, 0x120);                            /* bits 0-3 hard-wired to 1 */
+    assert_int_equal(rd(0xf0), 0x12f);
+    wr(0x30, 0);                                /* read-only */
+    assert_int_equal(rd(0x30), 0x00040011);
+    wr(0x350, 0xffffffff);
+    assert_int_equal(rd(0x350), 0x1a7ff);       /* no remote IRR, no status */
+    wr(0x320, 0xffffffff);
+    assert_int_equal(rd(0x320), 0x300ff);
+    wr(0x370, 0xffffffff);
+    assert_int_equal(rd(0x370), 0x100ff);
+    wr(0x310, 0xffffffff);
+    assert_int_equal(rd(0x310), 0xff000000);
+    wr(0x3e0, 0xffffffff);
+    assert_int_equal(rd(0x3e0), 0xb);
+    /* Software disable masks the LVT, and masks cannot be cleared. */
+    wr(0xf0, 0xff);
+    assert_int_equal(rd(0x350) & 0x10000, 0x10000);
+    wr(0x350, 0x700);
+    assert_int_equal(rd(0x350), 0x10700);
+}
+
+static void test_apic_base(void **state)
+{
+    /* Reserved: bits 0-7, 9, 10 (x2APIC) and 36-63. */
+    assert_false(local_apic_set_base(OBJECT(apic), 0xfee00900u | (1u << 10)));
+    assert_false(local_apic_set_base(OBJECT(apic), 0xfee00901u));
+    assert_false(local_apic_set_base(OBJECT(apic), 0xfee00900u | (1ull << 36)));
+    assert_int_equal(get_base(), 0xfee00900u);
+    /* BSP is read-only. */
+    assert_true(local_apic_set_base(OBJECT(apic), 0xfee00800u));
+    assert_int_equal(get_base(), 0xfee00900u);
+
+    /* Relocation. */
+    enable();
+    assert_true(local_apic_set_base(OBJECT(apic), 0xfec01800u));
+    MemTxResult r;
+    assert_int_equal(address_space_ld(address_space_memory(), 0xfec01030, 4, &r), 0x00040011);
+    assert_int_equal(r, MEMTX_OK);
+    address_space_ld(address_space_memory(), BASE + 0x30, 4, &r);
+    assert_int_not_equal(r, MEMTX_OK);
+
+    /* Global disable: the page is gone and the state is as after reset. */
+    assert_true(local_apic_set_base(OBJECT(apic), 0xfee00000u));
+    address_space_ld(address_space_memory(), BASE + 0x30, 4, &r);
+    assert_int_not_equal(r, MEMTX_OK);
+    assert_true(local_apic_set_base(OBJECT(apic), 0xfee00800u));
+    assert_int_equal(rd(0xf0), 0xff);
+    assert_int_equal(get_base(), 0xfee00900u);
+
+    /* Not a local APIC: the CPU's MSR access fails (#GP). */
+    uint64_t v;
+    assert_false(local_apic_get_base(OBJECT(pic), &v));
+    assert_false(local_apic_set_base(OBJECT(pic), 0));
+    assert_false(local_apic_get_base(NULL, &v));
+}
+
+/* 10.5.3: errors appear in ESR only after a write. */
+static void test_esr(void **state)
+{
+    enable();
+    self_ipi(5);
+    assert_int_equal(rd(0x280), 0);
+    assert_false(irr_has(5));
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0x20);          /* send illegal vector */
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0);
+
+    /* An illegal vector in an LVT entry: receive illegal vector. */
+    wr(0x3e0, 0xb);
+    wr(0x320, 0x0003);
+    wr(0x380, 10);
+    harness_advance_ns(1000);
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0x40);
+
+    /* A reserved register, and the error interrupt. */
+    wr(0x370, 0x33);
+    rd(0x0c0);
+    assert_true(irr_has(0x33));
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0x80);
+
+    /* An error LVT with an illegal vector does not loop. */
+    wr(0x370, 0x02);
+    rd(0x3f0);
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0xc0);
+}
+
+static void test_eoi_priorities(void **state)
+{
+    enable();
+    self_ipi(0x40);
+    self_ipi(0x80);
+    assert_true(irr_has(0x40) && irr_has(0x80));
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x80);
+    assert_true(isr_has(0x80));
+    assert_false(irr_has(0x80));
+    assert_int_equal(rd(0xa0), 0x80);           /* PPR */
+    assert_int_equal(intr->level, 0);           /* 0x40 is of a lower class */
+    self_ipi(0x85);                             /* same class: held */
+    assert_int_equal(intr->level, 0);
+    self_ipi(0x95);                             /* higher: nests */
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x95);
+    wr(0xb0, 0);                                /* EOI: 0x95 */
+    assert_false(isr_has(0x95));
+    assert_true(isr_has(0x80));
+    assert_int_equal(intr->level, 0);
+    wr(0xb0, 0);                                /* EOI: 0x80 */
+    assert_int_equal(rd(0xa0), 0);
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x85);
+    wr(0xb0, 0);
+    assert_int_equal(ack(), 0x40);
+    wr(0xb0, 0);
+    assert_int_equal(intr->level, 0);
+    /* Nothing pending: the spurious vector, no ISR bit. */
+    assert_int_equal(ack(), 0xff);
+    assert_int_equal(rd(0x100) | rd(0x110) | rd(0x170), 0);
+    wr(0xb0, 0);                                /* EOI with nothing in service */
+}
+
+static void test_tpr(void **state)
+{
+    enable();
+    wr(0x80, 0x50);
+    self_ipi(0x45);
+    assert_int_equal(intr->level, 0);
+    assert_int_equal(rd(0xa0), 0x50);
+    self_ipi(0x55);                             /* same class as TPR: held */
+    assert_int_equal(intr->level, 0);
+    assert_int_equal(rd(0x90), 0x50);           /* APR = TPR */
+    self_ipi(0x65);
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(rd(0x90), 0x60);           /* APR: the IRR's class */
+    /* Raised between INTR and INTA: spurious. */
+    wr(0x80, 0x70);
+    assert_int_equal(intr->level, 0);
+    assert_int_equal(ack(), 0xff);
+    wr(0x80, 0x00);
+    assert_int_equal(ack(), 0x65);
+    assert_int_equal(ack(), 0xff);              /* PPR 0x60 now */
+    wr(0xb0, 0);
+    assert_int_equal(ack(), 0x55);
+    wr(0xb0, 0);
+    assert_int_equal(ack(), 0x45);
+    wr(0xb0, 0);
+}
+
+static void test_ipi(void **state)
+{
+    enable();
+    /* Physical destination 0 is this APIC; 0xF broadcasts. */
+    wr(0x310, 0);
+    wr(0x300, 0x4031);
+    assert_true(irr_has(0x31));
+    wr(0x310, 0x0f000000);
+    wr(0x300, 0x4032);
+    assert_true(irr_has(0x32));
+    /* Another ID: no one accepts it. */
+    wr(0x310, 0x01000000);
+    wr(0x300, 0x4033);
+    assert_false(irr_has(0x33));
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0x04);
+    /* All but self: dropped; all including self: delivered. */
+    wr(0x300, 0xc4034);
+    assert_false(irr_has(0x34));
+    wr(0x300, 0x84035);
+    assert_true(irr_has(0x35));
+    /* Logical, flat model. */
+    wr(0xd0, 0x02000000);
+    wr(0x310, 0x02000000);
+    wr(0x300, 0x4836);
+    assert_true(irr_has(0x36));
+    wr(0x310, 0x01000000);
+    wr(0x300, 0x4837);
+    assert_false(irr_has(0x37));
+    /* Cluster model: cluster 1, member bit 1. */
+    wr(0xe0, 0x0fffffff);
+    wr(0xd0, 0x12000000);
+    wr(0x310, 0x12000000);
+    wr(0x300, 0x4838);
+    assert_true(irr_has(0x38));
+    wr(0x310, 0x22000000);
+    wr(0x300, 0x4839);
+    assert_false(irr_has(0x39));
+    wr(0x310, 0xf2000000);
+    wr(0x300, 0x483a);
+    assert_true(irr_has(0x3a));
+    /* NMI to self. */
+    wr(0x310, 0);
+    wr(0x300, 0x4400);
+    assert_int_equal(nmi->rising, 1);
+    assert_int_equal(nmi->level, 0);
+    /* INIT level de-assert does nothing; INIT resets the APIC and the CPU. */
+    wr(0x300, 0x8500);
+    assert_int_equal(init->rising, 0);
+    wr(0x20, 0x02000000);
+    wr(0x300, 0x44500);
+    assert_int_equal(init->rising, 1);
+    assert_int_equal(rd(0xf0), 0xff);
+    assert_int_equal(rd(0x20), 0x02000000);     /* the ID survives INIT */
+    assert_false(irr_has(0x31));
+    /* A software-disabled APIC takes no fixed IPIs. */
+    self_ipi(0x40);
+    assert_false(irr_has(0x40));
+}
+
+static void test_timer_oneshot(void **state)
+{
+    enable();
+    wr(0x3e0, 0xb);                             /* divide by 1: 100 MHz */
+    wr(0x320, 0x30);
+    wr(0x380, 1000);                            /* 10 us */
+    assert_int_equal(rd(0x390), 1000);
+    harness_advance_ns(5000);
+    assert_int_equal(rd(0x390), 500);
+    assert_false(irr_has(0x30));
+    harness_advance_ns(4990);
+    assert_int_equal(rd(0x390), 1);
+    assert_false(irr_has(0x30));
+    harness_advance_ns(10);
+    assert_int_equal(rd(0x390), 0);
+    assert_true(irr_has(0x30));
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x30);
+    wr(0xb0, 0);
+    harness_advance_ns(100000);
+    assert_false(irr_has(0x30));
+    assert_int_equal(rd(0x390), 0);
+
+    /* Divide by 16 (0011): 1000 ticks take 160 us. */
+    wr(0x3e0, 0x3);
+    wr(0x380, 1000);
+    harness_advance_ns(80000);
+    assert_int_equal(rd(0x390), 500);
+    /* Changing the divisor keeps the count: by 2 now, 500 ticks = 10 us. */
+    wr(0x3e0, 0x0);
+    assert_int_equal(rd(0x390), 500);
+    harness_advance_ns(10000);
+    assert_true(irr_has(0x30));
+    assert_int_equal(ack(), 0x30);
+    wr(0xb0, 0);
+
+    /* Masked: counts, no interrupt; writing 0 stops it. */
+    wr(0x320, 0x10030);
+    wr(0x380, 100);
+    harness_advance_ns(10000);
+    assert_int_equal(rd(0x390), 0);
+    assert_false(irr_has(0x30));
+    wr(0x380, 0);
+    assert_int_equal(rd(0x390), 0);
+}
+
+static void test_timer_periodic(void **state)
+{
+    enable();
+    wr(0x3e0, 0x0);                             /* divide by 2: 50 MHz */
+    wr(0x320, 0x20031);
+    wr(0x380, 100);                             /* 2 us */
+    for (int i = 0; i < 5; i++) {
+        harness_advance_ns(1000);
+        assert_int_equal(rd(0x390), 50);
+        assert_false(irr_has(0x31));
+        harness_advance_ns(1000);
+        assert_true(irr_has(0x31));
+        assert_int_equal(rd(0x390), 100);
+        assert_int_equal(ack(), 0x31);
+        wr(0xb0, 0);
+    }
+    /* Several periods while the CPU does not take it: one IRR bit. */
+    harness_advance_ns(20000);
+    assert_int_equal(ack(), 0x31);
+    assert_int_equal(ack(), 0xff);
+    wr(0xb0, 0);
+    /* Switching to one-shot keeps the count, and stops after zero. */
+    harness_advance_ns(1000);
+    wr(0x320, 0x31);
+    harness_advance_ns(1000);
+    assert_int_equal(ack(), 0x31);
+    wr(0xb0, 0);
+    harness_advance_ns(10000);
+    assert_false(irr_has(0x31));
+    wr(0x380, 0);
+}
+
+static void pic_init(void)
+{
+    static const uint8_t seq[][2] = {
+        { 0x20, 0x11 }, { 0x21, 0x08 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+        { 0xa0, 0x11 }, { 0xa1, 0x70 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+        { 0x21, 0x00 }, { 0xa1, 0x00 },
+    };
+    for (size_t i = 0; i < CC_ARRAY_SIZE(seq); i++) {
+        cpu_outb(seq[i][0], seq[i][1]);
+    }
+}
+
+static void test_extint(void **state)
+{
+    pic_init();
+    IRQState *irq3 = device_get_gpio_in_named(pic, "in", 3);
+    /* After reset (software disabled), the 8259 goes straight through. */
+    irq_set(irq3, 1);
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x0b);
+    assert_int_equal(intr->level, 0);
+    cpu_outb(0x20, 0x20);
+    irq_set(irq3, 0);
+
+    /* Enabled with LINT0 masked: the 8259 is cut off. */
+    enable();
+    irq_set(irq3, 1);
+    assert_int_equal(intr->level, 0);
+    /* Virtual wire: LINT0 in ExtINT mode. */
+    wr(0x350, 0x700);
+    assert_int_equal(intr->level, 1);
+    /* APIC interrupts come first, then the 8259's. */
+    self_ipi(0x50);
+    assert_int_equal(ack(), 0x50);
+    assert_int_equal(ack(), 0x0b);
+    assert_false(isr_has(0x0b));
+    wr(0xb0, 0);
+    cpu_outb(0x20, 0x20);
+    irq_set(irq3, 0);
+    assert_int_equal(intr->level, 0);
+
+    /* Globally disabled: through again. */
+    assert_true(local_apic_set_base(OBJECT(apic), 0xfee00000u));
+    irq_set(irq3, 1);
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x0b);
+    cpu_outb(0x20, 0x20);
+    irq_set(irq3, 0);
+}
+
+static void test_lint_modes(void **state)
+{
+    IRQState *lint1 = device_get_gpio_in_named(apic, "lint", 1);
+    /* Software disabled: LINT1 is the NMI pin. */
+    irq_set(lint1, 1);
+    irq_set(lint1, 0);
+    assert_int_equal(nmi->rising, 1);
+    enable();
+    /* Masked: nothing. */
+    irq_pulse(lint1);
+    assert_int_equal(nmi->rising, 1);
+    wr(0x360, 0x400);                           /* NMI */
+    irq_pulse(lint1);
+    assert_int_equal(nmi->rising, 2);
+    wr(0x360, 0x2400);                          /* NMI, active low */
+    irq_set(lint1, 1);
+    irq_set(lint1, 0);
+    assert_int_equal(nmi->rising, 3);
+    irq_set(lint1, 1);
+    /* Fixed, level-triggered: remote IRR until EOI, then again while
+     * asserted. */
+    wr(0x360, 0x8044);
+    irq_set(lint1, 0);
+    irq_set(lint1, 1);
+    assert_true(irr_has(0x44));
+    assert_int_equal(rd(0x360) & 0x4000, 0x4000);
+    assert_int_equal(ack(), 0x44);
+    irq_set(lint1, 1);
+    assert_false(irr_has(0x44));
+    wr(0xb0, 0);
+    assert_true(irr_has(0x44));
+    assert_true(rd(0x180 + 0x20) & (1u << 4));  /* TMR bit 0x44 */
+    irq_set(lint1, 0);
+    assert_int_equal(ack(), 0x44);
+    wr(0xb0, 0);
+    assert_false(irr_has(0x44));
+    assert_int_equal(rd(0x360) & 0x4000, 0);
+}
+
+/* A hostile guest: every offset with every size, reads and writes of
+ * random values; nothing may crash, and a reset gives a working APIC. */
+static void test_hostile(void **state)
+{
+    GRand *rng = g_rand_new_with_seed(0xfee0);
+    AddressSpace *as = address_space_memory();
+    static const unsigned sizes[] = { 1, 2, 4, 8 };
+    for (int round = 0; round < 4; round++) {
+        for (unsigned off = 0; off < 0x1000; off++) {
+            for (size_t i = 0; i < CC_ARRAY_SIZE(sizes); i++) {
+                MemTxResult r;
+                uint64_t v = address_space_ld(as, BASE + off, sizes[i], &r);
+                (void)v;
+                uint64_t w = ((uint64_t)g_rand_int(rng) << 32) | g_rand_int(rng);
+                /* Keep the page mapped and the timer slow enough. */
+                if ((off & ~3u) == 0x380 || (off & ~3u) == 0x3e0) {
+                    w &= 0xff;
+                }
+                address_space_st(as, BASE + off, w, sizes[i], &r);
+                if (g_rand_int_range(rng, 0, 64) == 0) {
+                    int a = interrupt_ack(OBJECT(apic));
+                    assert_true(a >= 0 && a <= 255);
+                }
+                if (g_rand_int_range(rng, 0, 256) == 0) {
+                    harness_advance_ns(g_rand_int_range(rng, 0, 5000));
+                }
+                if (g_rand_int_range(rng, 0, 512) == 0) {
+                    irq_set(device_get_gpio_in_named(apic, "lint", g_rand_int_range(rng, 0, 2)),
+                            g_rand_boolean(rng));
+                }
+            }
+        }
+        /* Random MSR values: reserved bits are refused. */
+        for (int i = 0; i < 1000; i++) {
+            uint64_t b = ((uint64_t)g_rand_int(rng) << 32) | g_rand_int(rng);
+            bool ok = local_apic_set_base(OBJECT(apic), b);
+            assert_int_equal(ok, (b & ~0x0000000ffffff900ull) == 0);
+        }
+        local_apic_set_base(OBJECT(apic), 0xfee00800u);
+        assert_true(intr->level == 0 || intr->level == 1);
+    }
+    for (int n = 0; n < 2; n++) {
+        irq_set(device_get_gpio_in_named(apic, "lint", n), 0);
+    }
+    device_cold_reset(apic);
+    assert_int_equal(rd(0x30), 0x00040011);
+    enable();
+    self_ipi(0x77);
+    assert_int_equal(ack(), 0x77);
+    wr(0xb0, 0);
+    g_rand_free(rng);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_reset_state, setup),
+        cmocka_unit_test_setup(test_registers, setup),
+        cmocka_unit_test_setup(test_apic_base, setup),
+        cmocka_unit_test_setup(test_esr, setup),
+        cmocka_unit_test_setup(test_eoi_priorities, setup),
+        cmocka_unit_test_setup(test_tpr, setup),
+        cmocka_unit_test_setup(test_ipi, setup),
+        cmocka_unit_test_setup(test_timer_oneshot, setup),
+        cmocka_unit_test_setup(test_timer_periodic, setup),
+        cmocka_unit_test_setup(test_extint, setup),
+        cmocka_unit_test_setup(test_lint_modes, setup),
+        cmocka_unit_test_setup(test_hostile, setup),
+    };
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
