@@ -1,6 +1,7 @@
 /*
  * The generic CPU type: the abstract "cpu" device every CPU model derives
- * from, the list of CPUs, interrupt requests, and finding a model's class.
+ * from, the list of CPUs, interrupt requests, the debugger's breakpoints,
+ * and finding a model's class.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -19,6 +20,48 @@ void cpu_interrupt(CPUState *cpu, uint32_t mask)
 void cpu_reset_interrupt(CPUState *cpu, uint32_t mask)
 {
     cpu->interrupt_request &= ~mask;
+}
+
+/* ---- breakpoints ---- */
+
+bool cpu_breakpoint_at(const CPUState *cpu, uint64_t pc)
+{
+    for (int i = 0; i < cpu->nbreakpoints; i++) {
+        if (cpu->breakpoints[i] == pc) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool cpu_breakpoint_insert(CPUState *cpu, uint64_t pc)
+{
+    if (cpu_breakpoint_at(cpu, pc)) {
+        return true;
+    }
+    if (cpu->nbreakpoints >= CPU_MAX_BREAKPOINTS) {
+        return false;
+    }
+    cpu->breakpoints[cpu->nbreakpoints++] = pc;
+    /* A running CPU may be inside a chain of blocks: make it look. */
+    cpu->exit_request = 1;
+    return true;
+}
+
+bool cpu_breakpoint_remove(CPUState *cpu, uint64_t pc)
+{
+    for (int i = 0; i < cpu->nbreakpoints; i++) {
+        if (cpu->breakpoints[i] == pc) {
+            cpu->breakpoints[i] = cpu->breakpoints[--cpu->nbreakpoints];
+            return true;
+        }
+    }
+    return false;
+}
+
+void cpu_breakpoint_remove_all(CPUState *cpu)
+{
+    cpu->nbreakpoints = 0;
 }
 
 ObjectClass *cpu_class_by_model(const char *base, const char *model)

@@ -22,6 +22,8 @@ enum {
     CPU_INTERRUPT_INIT  = 1 << 4,   /* INIT edge latched (from the local APIC) */
 };
 
+#define CPU_MAX_BREAKPOINTS 64
+
 typedef struct CPUState {
     DeviceState parent_obj;
     int cpu_index;
@@ -31,6 +33,20 @@ typedef struct CPUState {
     volatile int exit_request;      /* leave exec() at the next block boundary */
     uint64_t insns_executed;        /* since creation; drives icount */
     AddressSpace *as;               /* system memory as this CPU sees it */
+
+    /* The debugger's controls (core/gdbstub).  Breakpoints are linear
+     * addresses of instructions; exec stops before running one (except
+     * the one at bp_resume_pc, once, so that a resumed CPU gets past the
+     * breakpoint it stopped at).  With singlestep exec runs one
+     * instruction (no interrupt is taken unless the CPU is halted) and
+     * then stops.  A stop sets debug_stop; the main loop pauses the
+     * machine and tells the debugger. */
+    uint64_t breakpoints[CPU_MAX_BREAKPOINTS];
+    int nbreakpoints;
+    bool singlestep;
+    bool debug_stop;
+    bool bp_resume;
+    uint64_t bp_resume_pc;
 } CPUState;
 
 typedef struct CPUClass {
@@ -54,6 +70,20 @@ typedef struct CPUClass {
     void (*list)(FILE *out);
     /* Suffix of model type names: "-x86-cpu". */
     const char *model_suffix;
+
+    /* For the debugger.  gdb's remote register file: append register n
+     * (gdb's numbering for the architecture) to out; false when there is
+     * no such register.  Write one from len bytes (target order). */
+    bool (*gdb_read_reg)(CPUState *cpu, int n, GByteArray *out);
+    bool (*gdb_write_reg)(CPUState *cpu, int n, const uint8_t *buf, size_t len);
+    /* Registers in gdb's 'g' packet (0..n-1). */
+    int gdb_num_regs;
+    /* Read or write guest memory at a virtual address as the CPU sees it
+     * now, with no side effect on the CPU (no fault, no accessed bits);
+     * false when part of the range is not mapped. */
+    bool (*debug_rw)(CPUState *cpu, uint64_t vaddr, uint8_t *buf, size_t len, bool write);
+    /* The linear address of the next instruction (breakpoints). */
+    uint64_t (*get_pc)(CPUState *cpu);
 } CPUClass;
 
 #define CPU(obj) OBJECT_CHECK(CPUState, (obj), TYPE_CPU)
@@ -68,6 +98,15 @@ void cpu_reset_interrupt(CPUState *cpu, uint32_t mask);
 /* The class of model "model" under abstract CPU type base ("x86-cpu"),
  * i.e. type "<model><suffix>"; NULL when unknown or abstract. */
 ObjectClass *cpu_class_by_model(const char *base, const char *model);
+
+/* Breakpoints at linear addresses (the debugger's).  Insert fails when
+ * the table is full; inserting one twice keeps one.  Remove returns false
+ * when there was none. */
+bool cpu_breakpoint_insert(CPUState *cpu, uint64_t pc);
+bool cpu_breakpoint_remove(CPUState *cpu, uint64_t pc);
+void cpu_breakpoint_remove_all(CPUState *cpu);
+/* True when pc holds a breakpoint. */
+bool cpu_breakpoint_at(const CPUState *cpu, uint64_t pc);
 
 /* CPUs in creation order. */
 CPUState *cpu_first(void);

@@ -297,4 +297,7 @@ void x86_cpu_init_state(CPUX86State *env);
 /* Print the registers (`info registers`, -d cpu). */
 void x86_cpu_dump_state(CPUX86State *env, FILE *out);
 
+/* Fill in the debugger's CPUClass methods (x86-gdb.c). */
+void x86_cpu_gdb_class_init(CPUClass *cc);
+
 #endif

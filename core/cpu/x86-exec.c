@@ -106,6 +106,10 @@ static bool handle_events(CPUX86State *env)
 {
     CPUState *cs = env->cs;
     bool shadow = cs->insns_executed == env->inhibit_irq_at;
+    /* A debugger's single step runs the next instruction, not an interrupt
+     * handler (as QEMU's gdbstub does by default); a halted CPU still
+     * wakes. */
+    bool irqs = !cs->singlestep || cs->halted;
     cs->exit_request = 0;
     if (cs->interrupt_request & CPU_INTERRUPT_FLUSH) {
         cs->interrupt_request &= ~CPU_INTERRUPT_FLUSH;
@@ -121,7 +125,7 @@ static bool handle_events(CPUX86State *env)
     if (shadow && irq_deliverable(env)) {
         /* MOV SS/STI shadow: one more instruction first. */
         cs->exit_request = 1;
-    } else if ((cs->interrupt_request & CPU_INTERRUPT_NMI) && !env->nmi_blocked) {
+    } else if (irqs && (cs->interrupt_request & CPU_INTERRUPT_NMI) && !env->nmi_blocked) {
         cs->interrupt_request &= ~CPU_INTERRUPT_NMI;
         cs->halted = false;
         env->nmi_blocked = true;
@@ -129,7 +133,8 @@ static bool handle_events(CPUX86State *env)
         env->first_exc = EXCP_NMI;
         x86_do_interrupt(env, EXCP_NMI, false, false, 0, env->eip);
         env->in_delivery = false;
-    } else if ((cs->interrupt_request & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK)) {
+    } else if (irqs && (cs->interrupt_request & CPU_INTERRUPT_HARD) &&
+               (env->eflags & IF_MASK)) {
         int vec = env->intc ? interrupt_ack(env->intc) : -1;
         cs->halted = false;
         if (vec >= 0) {
@@ -236,6 +241,27 @@ void *x86_jit_next(CPUX86State *env)
     return (void *)next->host_code;
 }
 
+/* The debugger's breakpoints in the first n instructions of tb: how many
+ * may run before one (0: stop before the first).  The breakpoint the CPU
+ * was resumed from is passed once. */
+static unsigned breakpoint_cut(CPUX86State *env, const X86TB *tb, unsigned n)
+{
+    CPUState *cs = env->cs;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t pc = tb->cs_base + tb->insns[i].eip;
+        if (i == 0 && cs->bp_resume) {
+            cs->bp_resume = false;
+            if (pc == cs->bp_resume_pc) {
+                continue;
+            }
+        }
+        if (cpu_breakpoint_at(cs, pc)) {
+            return i;
+        }
+    }
+    return n;
+}
+
 /* Run blocks until the limit, a halt or an exit request.  A fault leaves
  * through siglongjmp to x86_cpu_exec, which calls this again. */
 static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t limit)
@@ -284,6 +310,14 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
         }
         uint64_t left = limit - executed;
         unsigned n = tb->ninsns <= left ? tb->ninsns : (unsigned)left;
+        if (cc_unlikely(cs->nbreakpoints)) {
+            n = breakpoint_cut(env, tb, n);
+            if (n == 0) {
+                cs->debug_stop = true;
+                return;
+            }
+            last_slot = EXIT_NOCHAIN;
+        }
         const X86Insn *in = tb->insns;
         env->cur_tb = tb;
         env->insns_base = executed;
@@ -291,7 +325,9 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
         env->exit_slot = EXIT_NEXT;
         env->blk_end = in + n;
         env->cur = in;
-        env->chain_budget = log_enabled(LOG_EXEC | LOG_CPU) ? 0 : CHAIN_BUDGET;
+        /* -d exec, -d cpu and the debugger see every block. */
+        env->chain_budget = log_enabled(LOG_EXEC | LOG_CPU) || cs->nbreakpoints ? 0
+                                                                                : CHAIN_BUDGET;
         if (!tb->host_code && ++tb->exec_count >= JIT_THRESHOLD && !tb->jit_tried &&
             !tb->special) {
             tb->jit_tried = true;
@@ -348,11 +384,17 @@ int64_t x86_cpu_exec(CPUX86State *env, int64_t max_insns)
         /* A fault, from anywhere below. */
         fault_unwind(env);
         deliver_fault(env);
-        if (env->shutdown) {
+        if (env->shutdown || cs->singlestep) {
+            /* A step that faulted stops at the handler, as on hardware
+             * with TF. */
+            cs->debug_stop |= cs->singlestep;
             return (int64_t)(cs->insns_executed - start);
         }
     }
     env->exec_limit = limit;
     exec_blocks(env, limit);
+    if (cs->singlestep && cs->insns_executed != start) {
+        cs->debug_stop = true;
+    }
     return (int64_t)(cs->insns_executed - start);
 }

@@ -237,6 +237,7 @@ static void x86_cpu_class_init(ObjectClass *oc, void *data)
     cc->parse_feature = x86_cpu_parse_feature;
     cc->list = x86_cpu_list_models;
     cc->model_suffix = X86_CPU_MODEL_SUFFIX;
+    x86_cpu_gdb_class_init(cc);
 }
 
 static void x86_cpu_model_class_init(ObjectClass *oc, void *data)

@@ -20,6 +20,7 @@
 #include "chardev/chardev-internal.h"
 #include "cpu/cpu.h"
 #include "device/device-internal.h"
+#include "gdbstub/gdbstub.h"
 #include "main/main-loop.h"
 #include "main/options.h"
 #include "main/runstate.h"
@@ -280,6 +281,10 @@ static int run(Options *o, int64_t t0)
         cpu->stopped = true;
     } else {
         clock_vm_start();
+    }
+    /* After the run state is set: gdb attaching pauses the machine. */
+    if (o->gdb && !gdbstub_start(o->gdb, cpu, &err)) {
+        goto fail;
     }
     log_mask(LOG_STARTUP, "startup: machine built after %" G_GINT64_FORMAT " us\n",
              (host_monotonic_ns() - t0) / 1000);

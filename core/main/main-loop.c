@@ -109,7 +109,7 @@ static int64_t slice_budget(void)
 
 static void run_cpu_slice(CPUState *cpu)
 {
-    int64_t budget = slice_budget();
+    int64_t budget = cpu->singlestep ? 1 : slice_budget();
     if (!first_insn_logged) {
         first_insn_logged = true;
         int64_t now = host_monotonic_ns();
@@ -156,6 +156,10 @@ int main_loop_run(CPUState *cpu)
         }
         if (cpu_runnable(cpu)) {
             run_cpu_slice(cpu);
+            if (cpu->debug_stop) {
+                cpu->debug_stop = false;
+                runstate_debug_stopped(cpu);
+            }
         }
         timers_run_expired(CC_CLOCK_VIRTUAL);
         timers_run_expired(CC_CLOCK_REALTIME);

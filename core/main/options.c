@@ -229,6 +229,17 @@ static bool opt_stopped(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+static bool opt_gdb(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->gdb, arg);
+}
+
+static bool opt_gdb_default(Options *o, const char *arg, Error **errp)
+{
+    /* QEMU's -s: gdb's usual port. */
+    return set_string(&o->gdb, "tcp::1234");
+}
+
 static bool opt_no_reboot(Options *o, const char *arg, Error **errp)
 {
     o->no_reboot = true;
@@ -291,6 +302,9 @@ static const OptionDef option_defs[] = {
     { "d", "ITEM[,ITEM]|help", opt_log, "log items (-d help lists them)" },
     { "D", "FILE", opt_logfile, "write the log to FILE instead of stderr" },
     { "S", NULL, opt_stopped, "do not start the CPU (the monitor's 'cont' starts it)" },
+    { "gdb", "SPEC", opt_gdb,
+      "wait for gdb on SPEC: tcp::PORT, tcp:HOST:PORT, unix:PATH, or a port" },
+    { "s", NULL, opt_gdb_default, "shorthand for -gdb tcp::1234" },
     { "no-reboot", NULL, opt_no_reboot, "exit with status 0 when the guest resets" },
     { "icount", "shift=N", opt_icount,
       "deterministic mode: virtual time advances 2^N ns per instruction" },
@@ -328,6 +342,7 @@ void options_free(Options *o)
     g_free(o->initrd);
     g_free(o->append);
     g_free(o->monitor);
+    g_free(o->gdb);
     g_free(o->debugcon);
     g_free(o->log_file);
     g_free(o->rtc_base);

@@ -36,6 +36,7 @@ typedef struct Options {
     unsigned log_mask;
     char *log_file;
     bool start_stopped;          /* -S */
+    char *gdb;                   /* -gdb SPEC, -s */
     bool no_reboot;
     int icount_shift;            /* -1: real-time */
     char *rtc_base;              /* -rtc base=... */

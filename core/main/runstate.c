@@ -10,6 +10,7 @@
 #include <cardcage/system.h>
 #include "main/runstate.h"
 #include "cpu/cpu.h"
+#include "timer/clock-internal.h"
 
 static bool reset_requested;
 static bool shutdown_requested;
@@ -93,6 +94,38 @@ bool runstate_request_pending(void)
 void runstate_set_no_reboot(bool value)
 {
     no_reboot = value;
+}
+
+void runstate_vm_stop(CPUState *cpu)
+{
+    if (cpu && !cpu->stopped) {
+        cpu->stopped = true;
+        cpu_interrupt(cpu, CPU_INTERRUPT_EXIT);
+        clock_vm_stop();
+    }
+}
+
+void runstate_vm_start(CPUState *cpu)
+{
+    if (cpu && cpu->stopped) {
+        cpu->stopped = false;
+        clock_vm_start();
+    }
+}
+
+static RunstateDebugHandler *debug_handler;
+
+void runstate_set_debug_handler(RunstateDebugHandler *fn)
+{
+    debug_handler = fn;
+}
+
+void runstate_debug_stopped(CPUState *cpu)
+{
+    runstate_vm_stop(cpu);
+    if (debug_handler) {
+        debug_handler(cpu);
+    }
 }
 
 void system_add_init_done_notifier(void (*fn)(void *opaque), void *opaque)

@@ -16,6 +16,19 @@ bool runstate_request_pending(void);
 
 void runstate_set_no_reboot(bool no_reboot);
 
+struct CPUState;
+/* Pause the machine (the CPU leaves its loop at the next block boundary,
+ * the virtual clock stops) or let it run again; no-ops when it already
+ * is.  The monitor's stop/cont and the debugger use these. */
+void runstate_vm_stop(struct CPUState *cpu);
+void runstate_vm_start(struct CPUState *cpu);
+
+/* Called by the main loop when the CPU stopped for the debugger (a
+ * breakpoint, the end of a single step), after the machine paused. */
+typedef void RunstateDebugHandler(struct CPUState *cpu);
+void runstate_set_debug_handler(RunstateDebugHandler *fn);
+void runstate_debug_stopped(struct CPUState *cpu);
+
 /* Reset every device (walking the tree from the system bus), then run the
  * reset notifiers. */
 void runstate_system_reset(void);

@@ -12,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "input/input-internal.h"
 #include "memory/memory-internal.h"
+#include "main/runstate.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
 #include "timer/clock-internal.h"
@@ -163,21 +164,14 @@ static bool cmd_info(const char *args, GString *out)
 static bool cmd_cont(const char *args, GString *out)
 {
     CPUState *cpu = monitor_cpu(out);
-    if (cpu && cpu->stopped) {
-        cpu->stopped = false;
-        clock_vm_start();
-    }
+    runstate_vm_start(cpu);
     return cpu != NULL;
 }
 
 static bool cmd_stop(const char *args, GString *out)
 {
     CPUState *cpu = monitor_cpu(out);
-    if (cpu && !cpu->stopped) {
-        cpu->stopped = true;
-        cpu_interrupt(cpu, CPU_INTERRUPT_EXIT);
-        clock_vm_stop();
-    }
+    runstate_vm_stop(cpu);
     return cpu != NULL;
 }
 

@@ -44,6 +44,8 @@ BAD = [
     (["-device", "i8254,id=pit"], r"^cardcage: command line: -device i8254,id=pit: a device with id 'pit' already exists"),
     (["-device", "isa-serial,id=com3,iobase=0x3f8"], r"^cardcage: command line: device 'com3': -device isa-serial,id=com3,iobase=0x3f8: region '.*' \[0x3f8-0x3ff\] overlaps region '.*' \[0x3f8-0x3ff\] at priority 0$"),
     (["-serial", "tcp:nohost.invalid:x"], r"^cardcage: -serial tcp:nohost\.invalid:x: "),
+    (["-gdb", "tcp:nohost.invalid:x"], r"^cardcage: -gdb tcp:nohost\.invalid:x: chardev 'gdb': "),
+    (["-gdb"], r"^cardcage: -gdb: requires an argument \(SPEC\)$"),
     (["stray"], r"^cardcage: unexpected argument 'stray'"),
     (["-initrd", "/dev/null"], r"^cardcage: -initrd needs -kernel$"),
 ]
