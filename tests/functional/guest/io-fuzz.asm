@@ -1,0 +1,236 @@
+; A guest that throws random port and MMIO accesses at every device of the
+; board (tests/functional/io-fuzz.py): sizes 1, 2 and 4, reads and writes,
+; ports biased towards the ISA range, MMIO in the local APIC's page, the
+; test device's memory and unassigned space.  It runs with interrupts off
+; and an IDT whose handlers return, so that an NMI a device raises does no
+; harm, then ends the emulator through isa-debug-exit (status 67).
+;
+; Left out, so that the run is not cut short: isa-debug-exit itself
+; (0xf4-0xf7), fw_cfg (0x510-0x51b: its DMA would land on this code; its
+; unit tests cover it), the reset bit of port 0x92 and the 8042 commands
+; that reset the CPU (0xd1 output port writes, 0xf0-0xff pulses), and
+; writes to the APIC's ICR and LVT entries in INIT delivery mode (an INIT
+; would restart the CPU into the firmware).
+;
+; The seed is the kernel command line, in hex (-append 1234abcd).
+; Multiboot Specification 0.6.96, 3.1.1 (header with address fields) and
+; 3.3 (EBX: the boot information, flags bit 2: cmdline at +16).  Loaded in
+; conventional memory, so that the A20 gate the fuzz toggles does not move
+; it.
+bits 32
+org 0x30000
+
+MB_MAGIC equ 0x1BADB002
+MB_FLAGS equ 0x00010000
+ITERATIONS equ 300000
+
+header:
+    dd MB_MAGIC
+    dd MB_FLAGS
+    dd -(MB_MAGIC + MB_FLAGS)
+    dd header           ; header_addr
+    dd header           ; load_addr
+    dd 0                ; load_end_addr: the whole file
+    dd 0                ; bss_end_addr: none
+    dd start            ; entry_addr
+
+start:
+    cli
+    mov esp, 0x40000
+    ; the seed: hex digits of the command line
+    mov esi, 0x2545f491
+    test byte [ebx], 4
+    jz .seeded
+    mov edi, [ebx + 16]
+    xor esi, esi
+.digit:
+    movzx eax, byte [edi]
+    inc edi
+    sub al, '0'
+    cmp al, 9
+    jbe .add
+    sub al, 'a' - '0' - 10
+    cmp al, 10
+    jb .seeded
+    cmp al, 15
+    ja .seeded
+.add:
+    shl esi, 4
+    or esi, eax
+    jmp .digit
+.seeded:
+    test esi, esi
+    jnz .idt
+    inc esi             ; xorshift needs a non-zero state
+.idt:
+    ; 256 interrupt gates to `ignore` (SDM vol. 3A, 6.11: P, DPL 0, 32-bit
+    ; interrupt gate type 0xE, selector 0x10: the loader's flat code).
+    mov edi, idt
+    mov ecx, 256
+.gate:
+    mov eax, ignore
+    mov [edi], ax
+    mov word [edi + 2], 0x10
+    mov word [edi + 4], 0x8e00
+    shr eax, 16
+    mov [edi + 6], ax
+    add edi, 8
+    loop .gate
+    lidt [idtr]
+
+    mov ebp, ITERATIONS
+.next:
+    call rand
+    mov ebx, eax        ; ebx: what to do
+    call rand
+    mov edi, eax        ; edi: the value
+    mov ecx, ebx
+    shr ecx, 18
+    and ecx, 7
+    cmp ecx, 6
+    jae .mmio
+    ; a port: full range, or biased to 0-0x3ff, or 0-0xff
+    mov edx, ebx
+    and edx, 0xffff
+    test ebx, 1 << 16
+    jz .port_narrow
+    and edx, 0x3ff
+.port_narrow:
+    test ebx, 1 << 17
+    jz .port_ok
+    and edx, 0xff
+.port_ok:
+    ; An access of up to 4 bytes at DX covers DX..DX+3: those that touch a
+    ; left-out port are skipped, or made a byte access that is safe.
+    lea eax, [edx + 3]
+    cmp eax, 0xf4
+    jb .not_exit
+    cmp edx, 0xf7
+    jbe .done_one
+.not_exit:
+    cmp eax, 0x510
+    jb .not_fwcfg
+    cmp edx, 0x51b
+    jbe .done_one
+.not_fwcfg:
+    cmp eax, 0x92
+    jb .not_92
+    cmp edx, 0x92
+    ja .not_92
+    mov edx, 0x92
+    and edi, ~1         ; never the reset bit
+    jmp .byte_access
+.not_92:
+    cmp eax, 0x64
+    jb .go
+    cmp edx, 0x64
+    ja .go
+    mov edx, 0x64
+    mov eax, edi
+    cmp al, 0xd1        ; output port write: may drop the reset line
+    je .done_one
+    cmp al, 0xf0        ; pulse output lines (0xfe: reset)
+    jae .done_one
+.byte_access:
+    cmp ecx, 3          ; a read stays a read, a write a write
+    jb .as_inb
+    mov ecx, 3
+    jmp .go
+.as_inb:
+    xor ecx, ecx
+.go:
+    mov eax, edi
+    jmp [ops + ecx * 4]
+.inb:
+    in al, dx
+    jmp .done_one
+.inw:
+    in ax, dx
+    jmp .done_one
+.ind:
+    in eax, dx
+    jmp .done_one
+.outb:
+    out dx, al
+    jmp .done_one
+.outw:
+    out dx, ax
+    jmp .done_one
+.outd:
+    out dx, eax
+    jmp .done_one
+
+.mmio:
+    ; the page: APIC, the test device's memory, or unassigned space
+    mov edx, ebx
+    and edx, 0xffc
+    test ebx, 1 << 16
+    jz .m1
+    add edx, 0xfee00000
+    jmp .mpicked
+.m1:
+    test ebx, 1 << 17
+    jz .m2
+    add edx, 0xff000000
+    jmp .mpicked
+.m2:
+    add edx, 0xe0000000
+.mpicked:
+    test ebx, 1 << 15   ; unaligned sometimes
+    jz .aligned
+    inc edx
+.aligned:
+    cmp ecx, 7
+    je .mwrite
+    mov eax, [edx]
+    movzx eax, word [edx]
+    jmp .done_one
+.mwrite:
+    mov eax, edx
+    and eax, 0xfffffff0
+    cmp eax, 0xfee00300   ; the APIC's ICR (low)
+    je .done_one
+    cmp eax, 0xfee00320   ; the LVT entries: no INIT delivery mode (101b)
+    jb .store
+    cmp eax, 0xfee00370
+    ja .store
+    and edi, ~(1 << 10)
+.store:
+    mov [edx], edi
+.done_one:
+    dec ebp
+    jnz .next
+
+    mov dx, 0xf4
+    mov eax, 0x21
+    out dx, eax
+.hang:
+    hlt
+    jmp .hang
+
+; xorshift32 (Marsaglia, "Xorshift RNGs", 2003): 13, 17, 5.
+rand:
+    mov eax, esi
+    shl eax, 13
+    xor esi, eax
+    mov eax, esi
+    shr eax, 17
+    xor esi, eax
+    mov eax, esi
+    shl eax, 5
+    xor esi, eax
+    mov eax, esi
+    ret
+
+ignore:
+    iret
+
+align 4
+ops:
+    dd start.inb, start.inw, start.ind, start.outb, start.outw, start.outd
+idtr:
+    dw 256 * 8 - 1
+    dd idt
+align 8
+idt:
+    times 256 * 8 db 0

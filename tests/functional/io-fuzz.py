@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Whole-machine fuzz: the io-fuzz guest (guest/io-fuzz.asm) makes 300000
+random port and MMIO accesses of every size to every device of the isapc
+and pc boards, with several seeds, in real-time and in icount mode.  The
+emulator must run it to its end (isa-debug-exit, status 67): no crash, no
+hang, no assertion, whatever the guest writes."""
+import os
+import subprocess
+import sys
+
+BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
+CARDCAGE = os.path.join(BUILD, "cardcage")
+GUEST = os.path.join(BUILD, "tests", "functional", "io-fuzz.bin")
+SEEDS = ["1", "cafe", "2545f491", "deadbeef", "7", "80000001"]
+failures = 0
+
+for board in ("isapc", "pc"):
+    for i, seed in enumerate(SEEDS):
+        extra = ["-icount", "shift=3"] if i % 2 else []
+        cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
+               *extra, "-kernel", GUEST, "-append", seed]
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=120)
+            status, err = p.returncode, p.stderr
+        except subprocess.TimeoutExpired:
+            status, err = None, "timeout (hang)"
+        ok = status == 67 and not err.strip()
+        mode = "icount" if extra else "real-time"
+        print(f"{'ok  ' if ok else 'FAIL'} {board} seed {seed} ({mode})" +
+              ("" if ok else f": status {status}, stderr {err[-500:]!r}"))
+        failures += not ok
+sys.exit(1 if failures else 0)
