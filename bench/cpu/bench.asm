@@ -5,7 +5,8 @@
 ; memory copies (REP MOVSD and a byte loop), recursive calls, a tight
 ; count-down loop, an insertion sort and string scans.  When the byte at
 ; 0x500 is 1 each round also does some x87 arithmetic.  The driver counts
-; instructions; the guest never stops.
+; instructions; the guest never stops, unless the dword at 0x504 sets a
+; number of rounds (then it writes isa-debug-exit at port 0xf4).
 ;
 ; SPDX-License-Identifier: MIT
 
@@ -14,6 +15,7 @@
         org     0x10000
 
 MIX     equ 0x500
+ROUNDS  equ 0x504
 PD      equ 0x100000
 PT      equ 0x101000            ; four page tables: 16 MiB
 BUF_A   equ 0x200000
@@ -76,8 +78,21 @@ main_loop:
         call    sort_block
         call    strings
         cmp     byte [MIX], 1
-        jne     main_loop
+        jne     .rounds
         call    fpu_block
+.rounds:
+        ; A round limit at ROUNDS (0: none, as cpubench leaves it) ends the
+        ; run through isa-debug-exit, so that the same work can be timed on
+        ; whole emulators (rom.asm, compare-qemu).
+        mov     eax, [ROUNDS]
+        test    eax, eax
+        jz      main_loop
+        dec     eax
+        mov     [ROUNDS], eax
+        jnz     main_loop
+        mov     dx, 0xf4
+        xor     eax, eax
+        out     dx, eax
         jmp     main_loop
 
 ; FNV-style hash with a rotate, over 1024 dwords
