@@ -147,13 +147,23 @@ void error_report_err(Error *err)
     if (!err) {
         return;
     }
-    fprintf(stderr, "cardcage: %s\n", err->msg);
+    /* One message, one line: a hint follows in parentheses, its own line
+     * breaks made "; ". */
+    GString *line = g_string_new(NULL);
+    g_string_printf(line, "cardcage: %s", err->msg);
     if (err->hint) {
-        fputs(err->hint->str, stderr);
-        if (err->hint->len && err->hint->str[err->hint->len - 1] != '\n') {
-            fputc('\n', stderr);
+        char *hint = g_strstrip(g_strdup(err->hint->str));
+        if (*hint) {
+            char **parts = g_strsplit(hint, "\n", -1);
+            char *joined = g_strjoinv("; ", parts);
+            g_string_append_printf(line, " (%s)", joined);
+            g_free(joined);
+            g_strfreev(parts);
         }
+        g_free(hint);
     }
+    fprintf(stderr, "%s\n", line->str);
+    g_string_free(line, TRUE);
     error_free(err);
 }
 

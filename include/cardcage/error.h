@@ -31,7 +31,8 @@ CC_API void error_setg_errno(Error **errp, int errno_value, const char *fmt, ...
 /* Prefix the message of *errp (if set) with a printf-style string. */
 CC_API void error_prepend(Error **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* Append a hint line, printed after the message by error_report_err. */
+/* Append a hint, printed by error_report_err after the message, in
+ * parentheses on the same line. */
 CC_API void error_append_hint(Error **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Move src into *dst (freeing src if dst is NULL or already set). */
