@@ -20,19 +20,10 @@
 bits 32
 org 0x30000
 
-MB_MAGIC equ 0x1BADB002
-MB_FLAGS equ 0x00010000
 ITERATIONS equ 300000
 
-header:
-    dd MB_MAGIC
-    dd MB_FLAGS
-    dd -(MB_MAGIC + MB_FLAGS)
-    dd header           ; header_addr
-    dd header           ; load_addr
-    dd 0                ; load_end_addr: the whole file
-    dd 0                ; bss_end_addr: none
-    dd start            ; entry_addr
+%include "multiboot-header.inc"
+    MULTIBOOT_HEADER start
 
 start:
     cli
