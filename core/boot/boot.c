@@ -86,6 +86,18 @@ static void boot_on_reset(void *opaque)
     x86_cpu_load_flat32(s->cpu, &st);
 }
 
+static void boot_state_free(BootState *s)
+{
+    for (guint i = 0; i < s->img.chunks->len; i++) {
+        BootChunk *c = &g_array_index(s->img.chunks, BootChunk, i);
+        if (c->data) {
+            g_bytes_unref(c->data);
+        }
+    }
+    g_array_unref(s->img.chunks);
+    g_free(s);
+}
+
 bool boot_prepare(const BootOptions *opts, CPUState *cpu, Error **errp)
 {
     if (!cpu || !object_dynamic_cast(OBJECT(cpu), TYPE_X86_CPU)) {
@@ -112,14 +124,7 @@ bool boot_prepare(const BootOptions *opts, CPUState *cpu, Error **errp)
     }
     g_bytes_unref(kernel);
     if (r <= 0) {
-        for (guint i = 0; i < s->img.chunks->len; i++) {
-            BootChunk *c = &g_array_index(s->img.chunks, BootChunk, i);
-            if (c->data) {
-                g_bytes_unref(c->data);
-            }
-        }
-        g_array_unref(s->img.chunks);
-        g_free(s);
+        boot_state_free(s);
         return false;
     }
     /* Every chunk must lie inside RAM: the formats check what they place,
@@ -130,8 +135,14 @@ bool boot_prepare(const BootOptions *opts, CPUState *cpu, Error **errp)
             error_setg(errp, "-kernel %s: the %s image needs memory up to 0x%" G_GINT64_MODIFIER
                        "x, beyond the %" G_GINT64_MODIFIER "u MiB of RAM", opts->kernel,
                        s->img.format, c->addr + c->fill, ram >> 20);
+            boot_state_free(s);
             return false;
         }
+    }
+    if (opts->via_firmware) {
+        bool ok = boot_via_firmware(opts, &s->img, errp);
+        boot_state_free(s);
+        return ok;
     }
     system_add_reset_notifier(boot_on_reset, s);
     return true;

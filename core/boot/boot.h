@@ -1,7 +1,8 @@
 /*
- * Direct kernel boot (-kernel/-initrd/-append): a Linux bzImage through the
- * Linux x86 boot protocol's 32-bit entry, or a Multiboot (version 1) image,
- * started without a BIOS.
+ * Kernel boot (-kernel/-initrd/-append): a Linux bzImage through the Linux
+ * x86 boot protocol's 32-bit entry, or a Multiboot (version 1) image,
+ * started directly without a BIOS, or (-boot kernel=firmware) by the BIOS
+ * through cardcage's boot option ROM (boot-firmware.c).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -16,6 +17,7 @@ typedef struct BootOptions {
     const char *kernel;
     const char *initrd;          /* NULL: none */
     const char *cmdline;         /* NULL: empty */
+    bool via_firmware;           /* -boot kernel=firmware: the BIOS starts it */
 } BootOptions;
 
 /* A prepared image: what to copy where, and the register state to start
@@ -45,6 +47,10 @@ int boot_linux_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_siz
 int boot_multiboot_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_size,
                            BootImage *img, Error **errp);
 
+/* Hand a prepared image to the board's firmware: the image goes to fw_cfg
+ * with the option ROM that starts it after POST (boot-firmware.c). */
+bool boot_via_firmware(const BootOptions *opts, const BootImage *img, Error **errp);
+
 /* Helpers shared by the formats. */
 void boot_image_add(BootImage *img, uint64_t addr, GBytes *data, uint64_t fill);
 /* Read a whole file (NULL and errp on failure; what names the role). */
@@ -54,6 +60,9 @@ GBytes *boot_read_file(const char *path, const char *what, Error **errp);
  * clear of the real-mode IVT and BIOS data area at 0..0x4ff). */
 #define BOOT_GDT_ADDR      0x5000
 #define BOOT_GDT_SIZE      32        /* four descriptors (boot.c) */
+/* The GDT and, after it, the boot ROM's scratch (rom/boot-rom.asm): kept
+ * free of kernel images. */
+#define BOOT_LOADER_AREA_SIZE 0x100
 #define BOOT_PARAMS_ADDR   0x10000   /* Linux zero page / Multiboot info */
 #define BOOT_CMDLINE_ADDR  0x20000
 #define BOOT_CMDLINE_MAX   0x10000

@@ -101,7 +101,7 @@ static bool check_placement(const char *name, const char *what, uint64_t addr, u
         return false;
     }
     static const struct { uint64_t addr, len; const char *what; } loader[] = {
-        { BOOT_GDT_ADDR, BOOT_GDT_SIZE, "the boot GDT" },
+        { BOOT_GDT_ADDR, BOOT_LOADER_AREA_SIZE, "the boot GDT (and the boot ROM's scratch)" },
         { BOOT_PARAMS_ADDR, MBI_BLOCK_SIZE,
           "the Multiboot information (with the command line and module list)" },
     };

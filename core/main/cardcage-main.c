@@ -255,6 +255,7 @@ static int run(Options *o, int64_t t0)
     if (o->kernel) {
         BootOptions boot = {
             .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->append,
+            .via_firmware = o->kernel_via_firmware,
         };
         if (!boot_prepare(&boot, cpu, &err)) {
             goto fail;

@@ -229,6 +229,17 @@ static bool opt_stopped(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+static bool opt_boot(Options *o, const char *arg, Error **errp)
+{
+    if (!strcmp(arg, "kernel=firmware") || !strcmp(arg, "kernel=direct")) {
+        o->kernel_via_firmware = !strcmp(arg, "kernel=firmware");
+        return true;
+    }
+    error_setg(errp, "-boot %s: expected kernel=direct (start -kernel at its entry point, "
+               "the default) or kernel=firmware (let the BIOS start it after POST)", arg);
+    return false;
+}
+
 static bool opt_gdb(Options *o, const char *arg, Error **errp)
 {
     return set_string(&o->gdb, arg);
@@ -291,6 +302,8 @@ static const OptionDef option_defs[] = {
     { "kernel", "FILE", opt_kernel, "boot this Linux bzImage or Multiboot kernel directly" },
     { "initrd", "FILE", opt_initrd, "initial RAM disk for -kernel" },
     { "append", "CMDLINE", opt_append, "kernel command line for -kernel" },
+    { "boot", "kernel=direct|firmware", opt_boot,
+      "start -kernel directly (default) or through the board's BIOS, as QEMU does" },
     { "nographic", NULL, opt_nographic, "no display: the first serial port on stdio" },
     { "display", "none", opt_display, "display back end (none)" },
     { "serial", "SPEC", opt_serial,

@@ -27,6 +27,7 @@ typedef struct Options {
     GPtrArray *globals;          /* char *: TYPE.PROP=VALUE */
     GPtrArray *lib_dirs;         /* -L */
     char *bios, *kernel, *initrd, *append;
+    bool kernel_via_firmware;    /* -boot kernel=firmware */
     bool nographic;
     char *serial[MAX_SERIAL_PORTS];
     int nb_serial;

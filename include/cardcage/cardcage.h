@@ -21,6 +21,7 @@
 #include <cardcage/sysbus.h>
 #include <cardcage/isa.h>
 #include <cardcage/intc.h>
+#include <cardcage/fwcfg.h>
 #include <cardcage/system.h>
 #include <cardcage/input.h>
 #include <cardcage/chardev.h>

@@ -116,9 +116,26 @@ static void item_set_le(FwCfgState *s, uint16_t key, uint64_t v, int n)
 /* Add a file and rebuild the directory (fw_cfg.rst, "FW_CFG_FILE_DIR"):
  * a big-endian count, then per file size (BE32), select (BE16), two
  * reserved bytes and a 56-byte NUL-padded name. */
-static void file_add(FwCfgState *s, const char *name, const void *data, uint32_t len)
+static bool file_add(FwCfgState *s, const char *name, const void *data, uint32_t len,
+                     Error **errp)
 {
-    g_assert(s->nfiles < FW_CFG_ITEMS - FW_CFG_FILE_FIRST);
+    if (s->nfiles >= FW_CFG_ITEMS - FW_CFG_FILE_FIRST) {
+        error_setg(errp, "fw-cfg: no room for file '%s' (%d files at most)", name,
+                   FW_CFG_ITEMS - FW_CFG_FILE_FIRST);
+        return false;
+    }
+    if (strlen(name) >= FW_CFG_FILE_NAME_LEN) {
+        error_setg(errp, "fw-cfg: file name '%s' is longer than %d characters", name,
+                   FW_CFG_FILE_NAME_LEN - 1);
+        return false;
+    }
+    for (int i = 0; i < s->nfiles; i++) {
+        if (!strncmp((const char *)s->items[FW_CFG_FILE_DIR].data + 4 + 64 * i + 8, name,
+                     FW_CFG_FILE_NAME_LEN)) {
+            error_setg(errp, "fw-cfg: there is a file '%s' already", name);
+            return false;
+        }
+    }
     uint16_t key = FW_CFG_FILE_FIRST + s->nfiles++;
     item_set(s, key, data, len);
     uint32_t dirlen = 4 + 64 * s->nfiles;
@@ -138,6 +155,7 @@ static void file_add(FwCfgState *s, const char *name, const void *data, uint32_t
     }
     item_set(s, FW_CFG_FILE_DIR, dir, dirlen);
     g_free(dir);
+    return true;
 }
 
 static void fill_items(FwCfgState *s)
@@ -156,7 +174,7 @@ static void fill_items(FwCfgState *s)
     uint8_t e820[20] = { 0 };
     put_le(e820 + 8, ram, 8);
     put_le(e820 + 16, E820_RAM, 4);
-    file_add(s, "etc/e820", e820, sizeof(e820));
+    file_add(s, "etc/e820", e820, sizeof(e820), &error_abort);
 }
 
 /* ---- the data path ---- */
@@ -306,6 +324,31 @@ static void fwcfg_unrealize(DeviceState *dev)
     memory_region_finalize(&s->io);
 }
 
+/* ---- the core's side (include/cardcage/fwcfg.h) ---- */
+
+static bool fwcfg_if_add_file(Object *obj, const char *name, const void *data, size_t len,
+                              Error **errp)
+{
+    if (len > UINT32_MAX) {
+        error_setg(errp, "fw-cfg: file '%s' is too large", name);
+        return false;
+    }
+    return file_add(FW_CFG_IO(obj), name, data, (uint32_t)len, errp);
+}
+
+/* The legacy kernel items (fw_cfg.rst: 0x07-0x18, kernel address to the
+ * setup data) are the ones the core may set. */
+static bool fwcfg_if_set_item(Object *obj, uint16_t key, const void *data, size_t len,
+                              Error **errp)
+{
+    if (key < 0x07 || key > 0x18 || len > UINT32_MAX) {
+        error_setg(errp, "fw-cfg: item 0x%x cannot be set by the core", key);
+        return false;
+    }
+    item_set(FW_CFG_IO(obj), key, data, (uint32_t)len);
+    return true;
+}
+
 static const Property fwcfg_properties[] = {
     DEFINE_PROP_UINT16("iobase", FwCfgState, iobase, 0x510, "selector port (data at +1)"),
     DEFINE_PROP_BOOL("dma", FwCfgState, dma, true, "the DMA interface at iobase+4"),
@@ -323,6 +366,9 @@ static void fwcfg_class_init(ObjectClass *klass, void *data)
     dc->unrealize = fwcfg_unrealize;
     dc->reset = fwcfg_reset;
     device_class_set_props(dc, fwcfg_properties);
+    FwCfgInterfaceClass *fc = OBJECT_CLASS_CHECK(FwCfgInterfaceClass, klass, TYPE_FW_CFG_IF);
+    fc->add_file = fwcfg_if_add_file;
+    fc->set_item = fwcfg_if_set_item;
 }
 
 static const TypeInfo fwcfg_types[] = {
@@ -331,6 +377,7 @@ static const TypeInfo fwcfg_types[] = {
         .parent = TYPE_ISA_DEVICE,
         .instance_size = sizeof(FwCfgState),
         .class_init = fwcfg_class_init,
+        .interfaces = (const InterfaceInfo[]) { { TYPE_FW_CFG_IF }, { NULL } },
     },
 };
 

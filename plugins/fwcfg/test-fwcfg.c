@@ -1,7 +1,8 @@
 /*
  * Unit tests of fw-cfg: items through the port interface, the file
  * directory, DMA reads (including past an item's end), and hostile DMA
- * commands (writes, unmapped addresses, DMA into its own registers).
+ * commands (writes, unmapped addresses, DMA into its own registers), and
+ * the interface the core hands the kernel loader's data through.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -127,12 +128,64 @@ static void test_hostile_dma(void **state)
     assert_int_equal(cpu_inb(0x511), 'M');
 }
 
+/* The core's side (include/cardcage/fwcfg.h): the loader's items and
+ * files, and what it may not do. */
+static void test_core_interface(void **state)
+{
+    Object *fw = fw_cfg_find();
+    assert_non_null(fw);
+    Error *err = NULL;
+    assert_true(fw_cfg_set_item(fw, FW_CFG_KERNEL_DATA, "abcd", 4, &error_abort));
+    assert_int_equal(read_item(FW_CFG_KERNEL_DATA, 4), 0x64636261);
+    /* The signature and the directory are the device's own. */
+    assert_false(fw_cfg_set_item(fw, 0x0000, "EVIL", 4, &err));
+    error_free(err);
+    err = NULL;
+    assert_false(fw_cfg_set_item(fw, 0x19, "EVIL", 4, &err));
+    error_free(err);
+    err = NULL;
+    assert_int_equal(read_item(0x0000, 4), 0x554d4551);
+    assert_true(fw_cfg_add_file(fw, "genroms/x.bin", "rom", 3, &error_abort));
+    assert_false(fw_cfg_add_file(fw, "genroms/x.bin", "rom", 3, &err));
+    assert_non_null(strstr(error_get_pretty(err), "already"));
+    error_free(err);
+    err = NULL;
+    char longname[80];
+    memset(longname, 'n', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = 0;
+    assert_false(fw_cfg_add_file(fw, longname, "x", 1, &err));
+    assert_non_null(strstr(error_get_pretty(err), "longer"));
+    error_free(err);
+    err = NULL;
+    /* Fill the directory: e820 and x.bin are there, 30 more fit. */
+    int added = 0;
+    for (int i = 0; i < 40; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "opt/f%d", i);
+        if (!fw_cfg_add_file(fw, name, name, strlen(name), &err)) {
+            assert_non_null(strstr(error_get_pretty(err), "no room"));
+            error_free(err);
+            err = NULL;
+            break;
+        }
+        added++;
+    }
+    assert_int_equal(added, 30);
+    cpu_outw(0x510, 0x19);
+    uint8_t count[4];
+    for (int i = 0; i < 4; i++) {
+        count[i] = cpu_inb(0x511);
+    }
+    assert_int_equal(get_be32(count), 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_port_items),
         cmocka_unit_test(test_file_directory_and_dma),
         cmocka_unit_test(test_hostile_dma),
+        cmocka_unit_test(test_core_interface),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

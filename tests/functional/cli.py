@@ -46,6 +46,7 @@ BAD = [
     (["-serial", "tcp:nohost.invalid:x"], r"^cardcage: -serial tcp:nohost\.invalid:x: "),
     (["-gdb", "tcp:nohost.invalid:x"], r"^cardcage: -gdb tcp:nohost\.invalid:x: chardev 'gdb': "),
     (["-gdb"], r"^cardcage: -gdb: requires an argument \(SPEC\)$"),
+    (["-boot", "order=c"], r"^cardcage: -boot order=c: expected kernel=direct .* or kernel=firmware"),
     (["stray"], r"^cardcage: unexpected argument 'stray'"),
     (["-initrd", "/dev/null"], r"^cardcage: -initrd needs -kernel$"),
 ]
@@ -141,6 +142,16 @@ def main():
           "cardcage monitor" in out and "VM status: paused" in out, out)
     check("-nographic: Ctrl-A x exits with status 0", status == 0 and "terminated" in out,
           f"status {status}, {err!r}")
+
+    # -boot kernel=firmware: SeaBIOS runs its POST, then cardcage's boot
+    # ROM loads the kernel and starts it; it exits through isa-debug-exit.
+    p = run("-M", "isapc", "-boot", "kernel=firmware", "-nographic", "-kernel", kernel)
+    check("-boot kernel=firmware: the BIOS starts the kernel through the boot ROM",
+          p.returncode == 1 and "Booting from ROM" in p.stdout and not p.stderr,
+          f"status {p.returncode}, stdout {p.stdout[-300:]!r}, stderr {p.stderr!r}")
+    p = run("-M", "romtest", "-bios", kernel, "-boot", "kernel=firmware", "-kernel", kernel)
+    check("-boot kernel=firmware on a board without fw-cfg is an error",
+          p.returncode == 1 and "has no fw-cfg device" in p.stderr, p.stderr)
 
     # -set swaps a model: com2 becomes a post-port, keeping its id and bus;
     # the machine builds and the guest runs to its exit.
