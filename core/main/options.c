@@ -308,6 +308,7 @@ static const OptionDef option_defs[] = {
     { "display", "none", opt_display, "display back end (none)" },
     { "serial", "SPEC", opt_serial,
       "backend of the next serial port: stdio, null, file:PATH, pty, "
+      "mon:SPEC (shared with the monitor: Ctrl-A c switches, Ctrl-A x quits), "
       "tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server=on,wait=off]" },
     { "chardev", "BACKEND,id=ID[,opts]", opt_chardev, "create a character backend" },
     { "monitor", "SPEC", opt_monitor, "the monitor's backend (as -serial)" },
