@@ -126,7 +126,7 @@ typedef struct BoardBuildOptions {
     const char *bios;            /* -bios */
     const char *cpu_model;       /* -cpu MODEL (features in cpu_features) */
     const char *cpu_features;    /* ",+pse,-fpu" part, or NULL */
-    bool direct_kernel;          /* -kernel given: the "bios" entry is optional */
+    bool direct_kernel;          /* -kernel started directly: the "bios" entry is optional */
 } BoardBuildOptions;
 
 /* Build the machine: RAM, firmware, the CPU, every device (create, set

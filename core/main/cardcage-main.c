@@ -241,7 +241,7 @@ static int run(Options *o, int64_t t0)
         .bios = o->bios,
         .cpu_model = model,
         .cpu_features = features,
-        .direct_kernel = o->kernel != NULL,
+        .direct_kernel = o->kernel != NULL && !o->kernel_via_firmware,
     };
     bool built = board_build(board, &bopts, &err);
     g_free(model);

@@ -145,10 +145,18 @@ def main():
 
     # -boot kernel=firmware: SeaBIOS runs its POST, then cardcage's boot
     # ROM loads the kernel and starts it; it exits through isa-debug-exit.
-    p = run("-M", "isapc", "-boot", "kernel=firmware", "-nographic", "-kernel", kernel)
-    check("-boot kernel=firmware: the BIOS starts the kernel through the boot ROM",
-          p.returncode == 1 and "Booting from ROM" in p.stdout and not p.stderr,
-          f"status {p.returncode}, stdout {p.stdout[-300:]!r}, stderr {p.stderr!r}")
+    # Needs SeaBIOS (Debian's seabios package, which .ci/install-deps
+    # installs); skipped where it is absent, except in CI.
+    if any(os.path.exists(os.path.join(d, "bios.bin"))
+           for d in ("/usr/share/seabios", "/usr/share/qemu")):
+        p = run("-M", "isapc", "-boot", "kernel=firmware", "-nographic", "-kernel", kernel)
+        check("-boot kernel=firmware: the BIOS starts the kernel through the boot ROM",
+              p.returncode == 1 and "Booting from ROM" in p.stdout and not p.stderr,
+              f"status {p.returncode}, stdout {p.stdout[-300:]!r}, stderr {p.stderr!r}")
+    elif os.environ.get("CARDCAGE_REQUIRE_GUESTS"):
+        check("-boot kernel=firmware: SeaBIOS is installed", False, "no bios.bin")
+    else:
+        print("skip -boot kernel=firmware: no SeaBIOS bios.bin (apt-get install seabios)")
     p = run("-M", "romtest", "-bios", kernel, "-boot", "kernel=firmware", "-kernel", kernel)
     check("-boot kernel=firmware on a board without fw-cfg is an error",
           p.returncode == 1 and "has no fw-cfg device" in p.stderr, p.stderr)
