@@ -98,17 +98,7 @@ test_main:
         and     eax, 0x4000
         mov     [RES + 0x20], eax
         ; paging on for the rest: 0..4 MiB identity, 4..8 MiB unmapped
-        mov     edi, PT0
-        mov     eax, 3
-        mov     ecx, 1024
-.fill:  stosd
-        add     eax, 0x1000
-        loop    .fill
-        mov     edi, PD
-        xor     eax, eax
-        mov     ecx, 1024
-        rep     stosd
-        mov     dword [PD], PT0 | 3
+        IDENTITY_MAP_4M PD, PT0, 3
         mov     eax, PD
         mov     cr3, eax
         mov     eax, cr0

@@ -50,17 +50,7 @@ GATE    equ GDT_FREE + 1
 
 test_main:
         ; identity-map 0..4 MiB with user read/write 4 KiB pages
-        mov     edi, PT0
-        mov     eax, 7
-        mov     ecx, 1024
-.fill:  stosd
-        add     eax, 0x1000
-        loop    .fill
-        mov     edi, PD
-        xor     eax, eax
-        mov     ecx, 1024
-        rep     stosd
-        mov     dword [PD], PT0 | 7
+        IDENTITY_MAP_4M PD, PT0, 7
         mov     eax, PD
         mov     cr3, eax
         mov     eax, cr0
