@@ -68,11 +68,12 @@ void x86_block_end(CPUX86State *env);
         X86_NEXT(env, in);                                                        \
     }
 
-/* A handler private to its file. */
-#define X86_SHANDLER(name)                                                        \
+/* Define a handler: its body may return early; X86_NEXT follows.  linkage
+ * is `static` for a handler private to its file, empty for a shared one. */
+#define X86_HANDLER_DEF(linkage, name)                                            \
     static inline __attribute__((always_inline)) void                            \
         name##_body(CPUX86State *env, const X86Insn *in);                         \
-    static void name(CPUX86State *env, const X86Insn *in)                         \
+    linkage void name(CPUX86State *env, const X86Insn *in)                        \
     {                                                                             \
         name##_body(env, in);                                                     \
         X86_NEXT(env, in);                                                        \
@@ -80,17 +81,9 @@ void x86_block_end(CPUX86State *env);
     static inline __attribute__((always_inline)) void                            \
         name##_body(CPUX86State *env, const X86Insn *in)
 
-/* Define handler `name`: its body may return early; X86_NEXT follows. */
-#define X86_HANDLER(name)                                                         \
-    static inline __attribute__((always_inline)) void                            \
-        name##_body(CPUX86State *env, const X86Insn *in);                         \
-    void name(CPUX86State *env, const X86Insn *in)                                \
-    {                                                                             \
-        name##_body(env, in);                                                     \
-        X86_NEXT(env, in);                                                        \
-    }                                                                             \
-    static inline __attribute__((always_inline)) void                            \
-        name##_body(CPUX86State *env, const X86Insn *in)
+/* A handler private to its file, and one other files call. */
+#define X86_SHANDLER(name) X86_HANDLER_DEF(static, name)
+#define X86_HANDLER(name) X86_HANDLER_DEF(, name)
 
 /* X86Insn.flags */
 enum {

@@ -101,10 +101,10 @@ X86_ALWAYS_INLINE uint32_t src_rm(CPUX86State *env, const X86Insn *in, int size,
     return x86_ld(env, x86_ea_lin(env, in, mk, size, false), size);
 }
 
-/* reg op= r/m */
-X86_ALWAYS_INLINE void alu_ge(CPUX86State *env, const X86Insn *in, int op, int size, int mk)
+/* reg op= b (the r/m operand, already read) */
+X86_ALWAYS_INLINE void alu_into_reg(CPUX86State *env, const X86Insn *in, int op, int size,
+                                    uint32_t b)
 {
-    uint32_t b = src_rm(env, in, size, mk);
     uint32_t cf = alu_cf(env, op);
     uint32_t a = rd_reg(env, in->reg, size);
     uint32_t r = x86_trunc(alu_result(op, a, b, cf), size);
@@ -112,6 +112,12 @@ X86_ALWAYS_INLINE void alu_ge(CPUX86State *env, const X86Insn *in, int op, int s
         wr_reg(env, in->reg, size, r);
     }
     alu_flags(env, op, a, b, r, cf, size);
+}
+
+/* reg op= r/m */
+X86_ALWAYS_INLINE void alu_ge(CPUX86State *env, const X86Insn *in, int op, int size, int mk)
+{
+    alu_into_reg(env, in, op, size, src_rm(env, in, size, mk));
 }
 
 #define SZI(sz) ((sz) == 1 ? 0 : (sz) == 2 ? 1 : 2)
@@ -140,14 +146,7 @@ X86_ALWAYS_INLINE bool alu_ge_fast(CPUX86State *env, const X86Insn *in, int op, 
     if (!p) {
         return false;
     }
-    uint32_t b = x86_host_ld(p, size);
-    uint32_t cf = alu_cf(env, op);
-    uint32_t a = rd_reg(env, in->reg, size);
-    uint32_t r = x86_trunc(alu_result(op, a, b, cf), size);
-    if (op != ALU_CMP) {
-        wr_reg(env, in->reg, size, r);
-    }
-    alu_flags(env, op, a, b, r, cf, size);
+    alu_into_reg(env, in, op, size, x86_host_ld(p, size));
     return true;
 }
 
