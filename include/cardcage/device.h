@@ -35,6 +35,7 @@ typedef struct DeviceState DeviceState;
 typedef struct BusState BusState;
 typedef struct BusClass BusClass;
 typedef struct NamedGPIOList NamedGPIOList;
+typedef struct VMStateDescription VMStateDescription;
 
 typedef bool (*DeviceRealize)(DeviceState *dev, Error **errp);
 typedef void (*DeviceUnrealize)(DeviceState *dev);
@@ -66,6 +67,10 @@ struct DeviceClass {
     DeviceRealize realize;
     DeviceUnrealize unrealize;
     DeviceReset reset;
+    /* The state saved and restored (include/cardcage/vmstate.h).  NULL:
+     * inherited from the parent class; a realized device whose class
+     * chain has none cannot be saved. */
+    const VMStateDescription *vmsd;
 };
 
 /* Set by the memory layer around a device's I/O handlers, so that a device
