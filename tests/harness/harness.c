@@ -36,6 +36,12 @@ void harness_init(void)
     clock_vm_start();
 }
 
+void harness_clock_reclaim(void)
+{
+    harness_init();
+    clock_set_icount_source(fake_icount, NULL);
+}
+
 void harness_load_plugin(const char *name_or_path)
 {
     harness_init();

@@ -14,6 +14,10 @@
  * Idempotent. */
 void harness_init(void);
 
+/* Give the virtual clock back to the harness (a CPU that was realized took
+ * it over as its instruction counter). */
+void harness_clock_reclaim(void);
+
 /* Load a plugin by path, or by name from the build tree
  * (<build>/plugins/<name>/<name>.so).  Fails the test on error. */
 void harness_load_plugin(const char *name_or_path);
