@@ -261,9 +261,13 @@ bool vmstate_stream_get_str(VMStateStream *s, char **str, Error **errp)
     if (!p) {
         return false;
     }
-    if (memchr(p, 0, len)) {
-        error_setg(errp, "a name in the stream contains a NUL byte");
-        return false;
+    /* Names are type names and QOM paths: printable ASCII, which keeps
+     * every error message that quotes one on one clean line. */
+    for (unsigned i = 0; i < len; i++) {
+        if (p[i] < 0x20 || p[i] > 0x7e) {
+            error_setg(errp, "a name in the stream contains byte 0x%02x", p[i]);
+            return false;
+        }
     }
     *str = g_strndup((const char *)p, len);
     return true;

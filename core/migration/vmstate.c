@@ -251,6 +251,10 @@ static bool load_timer(VMStateStream *s, void *p, Error **errp)
         error_setg(errp, "timer deadline %" PRId64 " is negative", (int64_t)expire);
         return false;
     }
+    if (!armed && expire) {
+        error_setg(errp, "a timer that is not armed has a deadline");
+        return false;
+    }
     Timer *t = *(Timer **)p;
     if (!t) {
         if (armed) {

@@ -87,7 +87,7 @@ CC_API bool vmstate_stream_put_u8(VMStateStream *s, uint8_t v, Error **errp);
 CC_API bool vmstate_stream_put_u16(VMStateStream *s, uint16_t v, Error **errp);
 CC_API bool vmstate_stream_put_u32(VMStateStream *s, uint32_t v, Error **errp);
 CC_API bool vmstate_stream_put_u64(VMStateStream *s, uint64_t v, Error **errp);
-/* A string of at most 255 bytes: u8 length + bytes. */
+/* A string of at most 255 bytes of printable ASCII: u8 length + bytes. */
 CC_API bool vmstate_stream_put_str(VMStateStream *s, const char *str, Error **errp);
 
 /* Readers: fail with "truncated ..." when fewer bytes are left. */
@@ -98,7 +98,8 @@ CC_API bool vmstate_stream_get_u16(VMStateStream *s, uint16_t *v, Error **errp);
 CC_API bool vmstate_stream_get_u32(VMStateStream *s, uint32_t *v, Error **errp);
 CC_API bool vmstate_stream_get_u64(VMStateStream *s, uint64_t *v, Error **errp);
 /* A string written by vmstate_stream_put_str into a g_malloc'd,
- * NUL-terminated copy; one containing a NUL byte is refused. */
+ * NUL-terminated copy; one with a byte that is not printable ASCII is
+ * refused (names are type names and QOM paths). */
 CC_API bool vmstate_stream_get_str(VMStateStream *s, char **str, Error **errp);
 /* Reader: a borrowed pointer to the next len bytes, which are consumed
  * (NULL and errp set when fewer are left). */
