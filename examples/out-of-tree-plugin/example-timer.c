@@ -119,7 +119,7 @@ static void example_timer_unrealize(DeviceState *dev)
     memory_region_finalize(&s->io);
 }
 
-/* ---- properties and type ---- */
+/* ---- properties ---- */
 
 static const Property example_timer_properties[] = {
     DEFINE_PROP_UINT16("iobase", ExampleTimerState, iobase, 0x2a0,
@@ -129,10 +129,29 @@ static const Property example_timer_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state (saved and restored with the machine) ---- */
+
+/* The timer is saved as armed/deadline and re-armed on load; next_ns is
+ * the deadline it re-arms from.  The IRQ line's level is kept by the
+ * device it drives. */
+static const VMStateDescription vmstate_example_timer = {
+    .name = TYPE_EXAMPLE_TIMER,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(period_ms, ExampleTimerState),
+        VMSTATE_UINT8(ticks, ExampleTimerState),
+        VMSTATE_INT64(next_ns, ExampleTimerState),
+        VMSTATE_TIMER(timer, ExampleTimerState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void example_timer_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "example out-of-tree plugin: a periodic interrupt source";
+    dc->vmsd = &vmstate_example_timer;
     dc->category = DEVICE_CATEGORY_TIMER;
     dc->realize = example_timer_realize;
     dc->unrealize = example_timer_unrealize;
