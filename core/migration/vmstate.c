@@ -112,8 +112,13 @@ static bool save_struct(VMStateStream *s, const VMStateDescription *vmsd, void *
 static bool save_element(VMStateStream *s, const VMStateField *f, void *p, Error **errp)
 {
     switch (f->type) {
-    case VMSTATE_TYPE_BOOL:
-        return vmstate_stream_put_u8(s, *(bool *)p ? 1 : 0, errp);
+    case VMSTATE_TYPE_BOOL: {
+        /* Read as a byte: a device that stored garbage in a bool must not
+         * make the save undefined. */
+        uint8_t b;
+        memcpy(&b, p, 1);
+        return vmstate_stream_put_u8(s, b ? 1 : 0, errp);
+    }
     case VMSTATE_TYPE_BUFFER:
         return vmstate_stream_put_u32(s, (uint32_t)f->size, errp) &&
                vmstate_stream_put_bytes(s, p, f->size, errp);

@@ -173,6 +173,7 @@ static void destroy(DeviceState *dev)
 {
     device_unrealize(dev);
     object_unparent(OBJECT(dev));
+    object_unref(dev);          /* the reference harness_create returned */
     /* A CPU takes over the icount clock while it exists. */
     harness_clock_reclaim();
 }

@@ -154,6 +154,7 @@ static void destroy(DeviceState *dev)
 {
     device_unrealize(dev);
     object_unparent(OBJECT(dev));
+    object_unref(dev);          /* the reference harness_create returned */
 }
 
 /* Counter 2 in mode 3 (square wave, 8254 datasheet) read back through

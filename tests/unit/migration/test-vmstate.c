@@ -311,7 +311,6 @@ static void bad_head(St *s) { s->head = 8; }
 static void bad_colour(St *s) { s->colour = (Colour)3; }
 static void bad_mode(St *s) { s->mode = 2; }
 static void bad_refuse(St *s) { s->refuse = true; }
-static void bad_flag(St *s) { memset(&s->flag, 2, 1); }
 
 static void test_refused_values(void **state)
 {
@@ -319,7 +318,6 @@ static void test_refused_values(void **state)
     expect_refused(bad_colour, "st.colour", "outside [0, 2]");
     expect_refused(bad_mode, "st.mode", "outside [-1, 1]");
     expect_refused(bad_refuse, "st: state refused", "refuse is set");
-    expect_refused(bad_flag, "st.flag", "neither 0 nor 1");
 }
 
 /* A saved count past the bound of its array is refused by the save. */
@@ -340,7 +338,8 @@ static void test_count_past_bound(void **state)
     a.count = 8;
     w = st_save(&a);
     size_t len;
-    uint8_t *d = g_memdup2(vmstate_stream_data(w, &len), len);
+    const uint8_t *saved = vmstate_stream_data(w, &len);
+    uint8_t *d = g_memdup2(saved, len);
     /* count follows u8 u16 u32 u64 i8 i16 i32 i64 bool, buf (4+5), arr (4+12). */
     size_t at = 1 + 2 + 4 + 8 + 1 + 2 + 4 + 8 + 1 + 9 + 16;
     assert_int_equal(d[at + 3], 8);
@@ -348,6 +347,31 @@ static void test_count_past_bound(void **state)
     st_fresh(&b);
     assert_false(st_load_bytes(&b, d, len, 2, &err));
     assert_non_null(strstr(error_get_pretty(err), "st.count"));
+    error_free(err);
+    g_free(d);
+    vmstate_stream_free(w);
+    timer_free(a.timer);
+    timer_free(b.timer);
+}
+
+/* A bool byte of 2 in the stream is refused. */
+static void test_bad_bool(void **state)
+{
+    St a, b;
+    st_fill(&a);
+    VMStateStream *w = st_save(&a);
+    size_t len;
+    const uint8_t *saved = vmstate_stream_data(w, &len);
+    uint8_t *d = g_memdup2(saved, len);
+    /* flag follows u8 u16 u32 u64 i8 i16 i32 i64. */
+    size_t at = 1 + 2 + 4 + 8 + 1 + 2 + 4 + 8;
+    assert_int_equal(d[at], 1);
+    d[at] = 2;
+    st_fresh(&b);
+    Error *err = NULL;
+    assert_false(st_load_bytes(&b, d, len, 2, &err));
+    assert_non_null(strstr(error_get_pretty(err), "st.flag: bool value 2 is neither 0 nor 1"));
+    assert_false(b.flag);
     error_free(err);
     g_free(d);
     vmstate_stream_free(w);
@@ -435,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_version_1_and_subsection_absent),
         cmocka_unit_test(test_refused_values),
         cmocka_unit_test(test_count_past_bound),
+        cmocka_unit_test(test_bad_bool),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_stream_bounds),
     };
