@@ -430,12 +430,20 @@ static bool load_struct(VMStateStream *s, const VMStateDescription *vmsd, void *
     return true;
 }
 
-bool vmstate_load_exact(VMStateStream *s, const VMStateDescription *vmsd, void *opaque,
-                        int version_id, Error **errp)
+static bool check_version(const VMStateDescription *vmsd, int version_id, Error **errp)
 {
     if (version_id > vmsd->version_id || version_id < vmsd->minimum_version_id) {
         error_setg(errp, "%s: stream version %d, this build loads versions %d to %d",
                    vmsd->name, version_id, vmsd->minimum_version_id, vmsd->version_id);
+        return false;
+    }
+    return true;
+}
+
+bool vmstate_load_exact(VMStateStream *s, const VMStateDescription *vmsd, void *opaque,
+                        int version_id, Error **errp)
+{
+    if (!check_version(vmsd, version_id, errp)) {
         return false;
     }
     if (!load_struct(s, vmsd, opaque, version_id, errp)) {
@@ -452,9 +460,7 @@ bool vmstate_load_exact(VMStateStream *s, const VMStateDescription *vmsd, void *
 bool vmstate_load_raw(VMStateStream *s, const VMStateDescription *vmsd, void *opaque,
                       int version_id, Error **errp)
 {
-    if (version_id > vmsd->version_id || version_id < vmsd->minimum_version_id) {
-        error_setg(errp, "%s: stream version %d, this build loads versions %d to %d",
-                   vmsd->name, version_id, vmsd->minimum_version_id, vmsd->version_id);
+    if (!check_version(vmsd, version_id, errp)) {
         return false;
     }
     return load_struct(s, vmsd, opaque, version_id, errp);

@@ -169,15 +169,6 @@ static GBytes *save_device(DeviceState *dev, bool with_header, Error **errp)
     return b;
 }
 
-static void destroy(DeviceState *dev)
-{
-    device_unrealize(dev);
-    object_unparent(OBJECT(dev));
-    object_unref(dev);          /* the reference harness_create returned */
-    /* A CPU takes over the icount clock while it exists. */
-    harness_clock_reclaim();
-}
-
 static DeviceState *create(const char *type, Error **errp)
 {
     const char *const *props = type_props ? g_hash_table_lookup(type_props, type) : NULL;
@@ -230,7 +221,7 @@ bool harness_vmstate_check_type(const char *type, uint32_t seed, Error **errp)
     g_rand_free(rng);
     section = save_device(a, true, errp);
     driven = section ? save_device(a, false, errp) : NULL;
-    destroy(a);
+    harness_destroy(a);
     if (!driven) {
         goto out;
     }
@@ -246,7 +237,7 @@ bool harness_vmstate_check_type(const char *type, uint32_t seed, Error **errp)
     if (loaded) {
         again = save_device(b, false, errp);
     }
-    destroy(b);
+    harness_destroy(b);
     if (!again) {
         goto out;
     }

@@ -60,6 +60,36 @@ void harness_load_plugin(const char *name_or_path)
     g_free(path);
 }
 
+int harness_load_build_plugins(void)
+{
+    const char *root = g_getenv("CARDCAGE_BUILD_ROOT");
+    assert_non_null(root);
+    char *dir = g_build_filename(root, "plugins", NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    assert_non_null(d);
+    int n = 0;
+    for (const char *name; (name = g_dir_read_name(d));) {
+        char *so = g_strdup_printf("%s/%s/%s.so", dir, name, name);
+        if (g_file_test(so, G_FILE_TEST_EXISTS)) {
+            harness_load_plugin(so);
+            n++;
+        }
+        g_free(so);
+    }
+    g_dir_close(d);
+    g_free(dir);
+    return n;
+}
+
+void harness_destroy(DeviceState *dev)
+{
+    device_unrealize(dev);
+    object_unparent(OBJECT(dev));
+    object_unref(dev);
+    /* A CPU takes over the icount clock while it exists. */
+    harness_clock_reclaim();
+}
+
 ISABus *harness_isa_bus(void)
 {
     harness_init();

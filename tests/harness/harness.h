@@ -22,6 +22,14 @@ void harness_clock_reclaim(void);
  * (<build>/plugins/<name>/<name>.so).  Fails the test on error. */
 void harness_load_plugin(const char *name_or_path);
 
+/* Load every plugin the build made (<build>/plugins/<name>/<name>.so);
+ * returns how many. */
+int harness_load_build_plugins(void);
+
+/* Unrealize dev, take it out of the tree and drop the reference
+ * harness_create returned. */
+void harness_destroy(DeviceState *dev);
+
 /* The ISA bus "isa" (an isa-bridge is created on first use). */
 ISABus *harness_isa_bus(void);
 

@@ -20,28 +20,6 @@
 
 #define SEED 0x5eed
 
-static void load_build_plugins(void)
-{
-    const char *root = g_getenv("CARDCAGE_BUILD_ROOT");
-    assert_non_null(root);
-    char *dir = g_build_filename(root, "plugins", NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    assert_non_null(d);
-    int n = 0;
-    for (const char *name; (name = g_dir_read_name(d));) {
-        char *so = g_strdup_printf("%s/%s/%s.so", dir, name, name);
-        if (g_file_test(so, G_FILE_TEST_EXISTS)) {
-            harness_load_plugin(so);
-            n++;
-        }
-        g_free(so);
-    }
-    g_dir_close(d);
-    g_free(dir);
-    /* Every plugin folder of the tree builds one. */
-    assert_true(n >= 13);
-}
-
 /* fw_cfg: select items and read into them, and leave an address in the
  * DMA register's high half; random writes to the low half would start DMA
  * transfers of random lengths. */
@@ -106,7 +84,8 @@ static void drive_x86_cpu(DeviceState *dev, GRand *rng)
 static int setup(void **state)
 {
     harness_init();
-    load_build_plugins();
+    /* Every plugin folder of the tree builds one. */
+    assert_true(harness_load_build_plugins() >= 13);
     harness_vmstate_set_driver("fw-cfg", drive_fwcfg);
     GSList *cpus = object_class_get_list(TYPE_X86_CPU, false);
     for (GSList *l = cpus; l; l = l->next) {
@@ -150,13 +129,6 @@ static DeviceState *clone_device(DeviceState *dev, const char *const *props)
     return copy;
 }
 
-static void destroy(DeviceState *dev)
-{
-    device_unrealize(dev);
-    object_unparent(OBJECT(dev));
-    object_unref(dev);          /* the reference harness_create returned */
-}
-
 /* Counter 2 in mode 3 (square wave, 8254 datasheet) read back through
  * port 0x61 and latched reads: the restored PIT reads what the original
  * would have at the same instants. */
@@ -187,8 +159,8 @@ static void test_pit_counts_on(void **state)
         assert_int_equal(la, lb);
         assert_int_equal(ma, mb);
     }
-    destroy(a);
-    destroy(b);
+    harness_destroy(a);
+    harness_destroy(b);
 }
 
 /* Bytes the guest wrote in loopback sit in the receive FIFO; the restored
@@ -206,13 +178,13 @@ static void test_serial_fifo_survives(void **state)
     }
     assert_int_equal(cpu_inb(0x1100), 'c');
     DeviceState *b = clone_device(a, (const char *const[]){ "iobase=0x1200", NULL });
-    destroy(a);
+    harness_destroy(a);
     for (size_t i = 1; i < sizeof(msg) - 1; i++) {
         assert_true(cpu_inb(0x1205) & 0x01);  /* LSR.DR */
         assert_int_equal(cpu_inb(0x1200), (uint8_t)msg[i]);
     }
     assert_false(cpu_inb(0x1205) & 0x01);
-    destroy(b);
+    harness_destroy(b);
 }
 
 /* The CPU: registers, the x87 and the interrupt state come back, and the
@@ -250,8 +222,8 @@ static void test_cpu_state(void **state)
     assert_true(CPU(b)->halted);
     assert_true(CPU(b)->interrupt_request & CPU_INTERRUPT_HARD);
     assert_true(e2->inhibit_irq_at == CPU(b)->insns_executed);
-    destroy(a);
-    destroy(b);
+    harness_destroy(a);
+    harness_destroy(b);
     harness_clock_reclaim();
 }
 

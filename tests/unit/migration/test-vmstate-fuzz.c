@@ -239,20 +239,7 @@ static void check_loaded(const GByteArray *m, GBytes *now)
 
 static void build_machine(void)
 {
-    const char *root = g_getenv("CARDCAGE_BUILD_ROOT");
-    assert_non_null(root);
-    char *dir = g_build_filename(root, "plugins", NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    assert_non_null(d);
-    for (const char *name; (name = g_dir_read_name(d));) {
-        char *so = g_strdup_printf("%s/%s/%s.so", dir, name, name);
-        if (g_file_test(so, G_FILE_TEST_EXISTS)) {
-            harness_load_plugin(so);
-        }
-        g_free(so);
-    }
-    g_dir_close(d);
-    g_free(dir);
+    assert_true(harness_load_build_plugins() >= 13);
     harness_create("pentium2-x86-cpu", "cpu", NULL, NULL);
     harness_clock_reclaim();
     /* One device of each plugin type, driven away from reset (fw_cfg is
