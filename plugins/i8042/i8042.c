@@ -513,7 +513,7 @@ static const VMStateDescription vmstate_ps2_kbd = {
     .name = "ps2-kbd",
     .fields = (const VMStateField[]) {
         VMSTATE_STRUCT(q, PS2Kbd, vmstate_ps2_queue, PS2Queue),
-        VMSTATE_UINT8_MAX(scancode_set, PS2Kbd, 3),
+        VMSTATE_UINT8_MAX(scancode_set, PS2Kbd, 3),   /* 0 before the first reset */
         VMSTATE_BOOL(scanning, PS2Kbd),
         VMSTATE_BOOL(overrun, PS2Kbd),
         VMSTATE_UINT8(leds, PS2Kbd),
@@ -558,10 +558,6 @@ static const VMStateDescription vmstate_ctrl_reply = {
 static bool i8042_post_load(void *opaque, int version_id, Error **errp)
 {
     I8042State *s = opaque;
-    if (s->kbd.scancode_set == 0) {
-        error_setg(errp, "keyboard scan code set 0 does not exist");
-        return false;
-    }
     if (s->mouse.type != 0 && s->mouse.type != 3 && s->mouse.type != 4) {
         error_setg(errp, "mouse type %u is none of 0, 3, 4", s->mouse.type);
         return false;

@@ -303,11 +303,11 @@ static bool pit_post_load(void *opaque, int version_id, Error **errp)
     PITState *s = opaque;
     for (int i = 0; i < 3; i++) {
         const PITCounter *c = &s->counter[i];
-        /* The count is a divisor once loaded; RW 00 is a latch command,
-         * never a mode (8254 datasheet, Control Word Format). */
-        if (c->rw == 0 || (c->loaded && c->n == 0) || (c->pending && c->pending_n == 0)) {
-            error_setg(errp, "counter %d: RW %u, count %u, pending count %u: not a state "
-                       "an 8254 can be in", i, c->rw, c->n, c->pending_n);
+        /* The count is a divisor once loaded (0 stands for the maximum
+         * and is never stored). */
+        if ((c->loaded && c->n == 0) || (c->pending && c->pending_n == 0)) {
+            error_setg(errp, "counter %d: count %u, pending count %u: not a state an 8254 "
+                       "can be in", i, c->n, c->pending_n);
             return false;
         }
     }
