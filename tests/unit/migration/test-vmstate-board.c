@@ -65,6 +65,7 @@ static void test_pc_board(void **state)
     if (!b || !board_build(b, &opts, &err)) {
         fail_msg("%s", error_get_pretty(err));
     }
+    board_free(b);
     harness_clock_reclaim();
     g_free(file);
     assert_true(vmstate_machine_check(&err));
