@@ -25,5 +25,6 @@
 #include <cardcage/system.h>
 #include <cardcage/input.h>
 #include <cardcage/chardev.h>
+#include <cardcage/qmp.h>
 
 #endif
