@@ -5,9 +5,10 @@
  *
  * Framing: json-c's tokener parses the byte stream incrementally, so a
  * message may arrive in pieces and several may arrive at once.  Input that
- * is not JSON gets one error reply and parsing resumes at the next '{'
- * (a command is an object), so a burst of garbage costs one reply, not one
- * per byte.  A message larger than QMP_MAX_MESSAGE gets an error reply and
+ * is not JSON gets an error reply and parsing resumes at the next '{' (a
+ * command is an object); further errors stay silent until something parses
+ * again, so a burst of garbage costs one reply, not one per byte, however
+ * it is split into reads.  A message larger than QMP_MAX_MESSAGE gets an error reply and
  * the rest of it is skipped up to the next newline, which is where every
  * QMP client ends its messages.
  *
@@ -72,6 +73,7 @@ void qmp_session_start(QmpSession *s)
     s->pending = 0;
     s->negotiated = false;
     s->discarding = false;
+    s->in_error = false;
     json_object *g = greeting();
     qmp_session_send(s, g);
     json_object_put(g);
@@ -258,17 +260,26 @@ void qmp_session_feed(QmpSession *s, const char *buf, size_t len)
             }
             continue;
         }
+        /* A parse that began in an earlier read can fail at this read's
+         * first byte, which may begin the next message. */
+        bool began_here = s->pending == 0;
         json_tokener_reset(s->tok);
         s->pending = 0;
         if (jerr != json_tokener_success) {
-            char *msg = g_strdup_printf("JSON parse error, %s", json_tokener_error_desc(jerr));
-            reply_and_free(s, error_reply("GenericError", msg));
-            g_free(msg);
-            /* The byte at fault is consumed even when it is a '{'. */
-            pos = resync(buf, pos + MAX(used, 1), len);
+            if (!s->in_error) {
+                char *msg = g_strdup_printf("JSON parse error, %s",
+                                            json_tokener_error_desc(jerr));
+                reply_and_free(s, error_reply("GenericError", msg));
+                g_free(msg);
+            }
+            s->in_error = true;
+            /* Resume at the byte at fault (it may be the '{' of the next
+             * message), unless that is where this very parse began. */
+            pos = resync(buf, pos + (used == 0 && began_here ? 1 : used), len);
             continue;
         }
         pos += MAX(used, 1);
+        s->in_error = false;
         reply_and_free(s, qmp_session_dispatch(s, obj));
         json_object_put(obj);
     }
