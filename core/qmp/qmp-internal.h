@@ -48,7 +48,7 @@ typedef struct QmpSession {
     size_t pending;          /* bytes of the message in progress */
     bool negotiated;         /* qmp_capabilities has run */
     bool discarding;         /* after an oversized message: skip to a newline */
-    bool in_error;           /* a parse error was answered; nothing parsed since */
+    bool in_error;           /* a parse error was answered; no parse or newline since */
     bool pretty;
     QmpWriteFn *write;
     void *opaque;

@@ -7,8 +7,8 @@
  * message may arrive in pieces and several may arrive at once.  Input that
  * is not JSON gets an error reply and parsing resumes at the next '{' (a
  * command is an object); further errors stay silent until something parses
- * again, so a burst of garbage costs one reply, not one per byte, however
- * it is split into reads.  A message larger than QMP_MAX_MESSAGE gets an error reply and
+ * again or a newline passes, so a burst of garbage costs one reply, not one
+ * per byte, however it is split into reads.  A message larger than QMP_MAX_MESSAGE gets an error reply and
  * the rest of it is skipped up to the next newline, which is where every
  * QMP client ends its messages.
  *
@@ -218,10 +218,14 @@ static void reply_and_free(QmpSession *s, json_object *r)
     }
 }
 
-/* Where to resume after bad input at buf[from]: the next '{'. */
-static size_t resync(const char *buf, size_t from, size_t len)
+/* Where to resume after bad input at buf[from]: the next '{'.  A newline
+ * on the way ends the burst: the next error gets its reply. */
+static size_t resync(QmpSession *s, const char *buf, size_t from, size_t len)
 {
     while (from < len && buf[from] != '{') {
+        if (buf[from] == '\n') {
+            s->in_error = false;
+        }
         from++;
     }
     return from;
@@ -275,7 +279,7 @@ void qmp_session_feed(QmpSession *s, const char *buf, size_t len)
             s->in_error = true;
             /* Resume at the byte at fault (it may be the '{' of the next
              * message), unless that is where this very parse began. */
-            pos = resync(buf, pos + (used == 0 && began_here ? 1 : used), len);
+            pos = resync(s, buf, pos + (used == 0 && began_here ? 1 : used), len);
             continue;
         }
         pos += MAX(used, 1);
