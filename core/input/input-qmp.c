@@ -12,7 +12,9 @@
 #include <cardcage/module.h>
 #include <cardcage/qmp.h>
 #include <cardcage/timer.h>
+#include "board/board.h"
 #include "input/input-internal.h"
+#include "main/runstate.h"
 
 /* QEMU's default hold time of send-key, in ms. */
 #define SEND_KEY_DEFAULT_HOLD_MS 100
@@ -205,6 +207,11 @@ static bool input_event(json_object *ev, MouseAcc *m, Error **errp)
 
 static json_object *input_send_event(json_object *args, Error **errp)
 {
+    /* As QEMU: a paused machine takes no input events (send-key it does). */
+    if (strcmp(runstate_status_name(board_get_cpu()), "running")) {
+        error_setg(errp, "VM not running");
+        return NULL;
+    }
     json_object *events = json_object_object_get(args, "events");
     size_t n = json_object_array_length(events);
     MouseAcc m = { 0 };
