@@ -159,45 +159,38 @@ static void print_plugins(FILE *f, void *opaque)
     plugin_print_list(f);
 }
 
-typedef struct QtreeCtx {
-    GString *out;
-    int indent;
-} QtreeCtx;
-
-static int qtree_device(DeviceState *dev, void *opaque);
-
-static void qtree_bus(BusState *bus, QtreeCtx *c)
+/* x-query-qtree's bus, indented by depth. */
+static void print_qtree_bus(GString *out, json_object *bus, int indent)
 {
-    g_string_append_printf(c->out, "%*sbus: %s\n%*s  type %s\n", c->indent, "", bus->name,
-                           c->indent, "", object_get_typename(OBJECT(bus)));
-    c->indent += 2;
-    bus_foreach_device(bus, qtree_device, c);
-    c->indent -= 2;
+    g_string_append_printf(out, "%*sbus: %s\n%*s  type %s\n", indent, "",
+                           member_str(bus, "name"), indent, "", member_str(bus, "type"));
+    json_object *devices = json_object_object_get(bus, "devices");
+    for (size_t i = 0; i < json_object_array_length(devices); i++) {
+        json_object *d = json_object_array_get_idx(devices, i);
+        g_string_append_printf(out, "%*sdev: %s, id \"%s\"\n", indent + 2, "",
+                               member_str(d, "type"), member_str(d, "id"));
+        json_object *props = json_object_object_get(d, "props");
+        for (size_t j = 0; j < json_object_array_length(props); j++) {
+            json_object *p = json_object_array_get_idx(props, j);
+            json_object *v = json_object_object_get(p, "value");
+            g_string_append_printf(out, "%*s%s = %s\n", indent + 4, "", member_str(p, "name"),
+                                   v ? json_object_get_string(v) : "?");
+        }
+        json_object *buses = json_object_object_get(d, "buses");
+        for (size_t j = 0; j < json_object_array_length(buses); j++) {
+            print_qtree_bus(out, json_object_array_get_idx(buses, j), indent + 4);
+        }
+    }
 }
 
-static int qtree_device(DeviceState *dev, void *opaque)
+static bool info_qtree(GString *out)
 {
-    QtreeCtx *c = opaque;
-    g_string_append_printf(c->out, "%*sdev: %s, id \"%s\"\n", c->indent + 2, "",
-                           object_get_typename(OBJECT(dev)), dev->id ? dev->id : "");
-    GPtrArray *props = object_property_list(OBJECT(dev));
-    for (guint i = 0; i < props->len; i++) {
-        ObjectProperty *p = g_ptr_array_index(props, i);
-        if (p->kind == PROP_KIND_CHILD || !p->get) {
-            continue;
-        }
-        char *v = object_property_print(OBJECT(dev), p->name, NULL);
-        g_string_append_printf(c->out, "%*s%s = %s\n", c->indent + 4, "", p->name,
-                               v ? v : "?");
-        g_free(v);
+    json_object *r = monitor_qmp("x-query-qtree", NULL, out);
+    if (r) {
+        print_qtree_bus(out, r, 0);
     }
-    g_ptr_array_unref(props);
-    c->indent += 4;
-    for (GSList *l = dev->child_buses; l; l = l->next) {
-        qtree_bus(l->data, c);
-    }
-    c->indent -= 4;
-    return 0;
+    json_object_put(r);
+    return r != NULL;
 }
 
 static bool cmd_info(const char *args, GString *out)
@@ -219,8 +212,7 @@ static bool cmd_info(const char *args, GString *out)
     } else if (!strcmp(args, "flatview")) {
         capture(out, print_flatview, NULL);
     } else if (!strcmp(args, "qtree")) {
-        QtreeCtx c = { out, 0 };
-        qtree_bus(sysbus_get_default(), &c);
+        return info_qtree(out);
     } else if (!strcmp(args, "plugins")) {
         capture(out, print_plugins, NULL);
     } else if (!strcmp(args, "version")) {
