@@ -5,6 +5,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <inttypes.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <json-c/json.h>
@@ -34,12 +35,41 @@ static json_object *query_cpus_fast(json_object *args, Error **errp)
     return list;
 }
 
-static const QmpCommandInfo cpu_command = {
-    "query-cpus-fast", NULL, "[CpuInfoFast]", query_cpus_fast,
+/* cardcage's own (QEMU's info registers is HMP only): the registers of
+ * one CPU, the first by default. */
+static json_object *query_registers(json_object *args, Error **errp)
+{
+    json_object *index = json_object_object_get(args, "cpu-index");
+    CPUState *cpu = cpu_first();
+    while (cpu && index && cpu->cpu_index != json_object_get_int64(index)) {
+        cpu = cpu_next(cpu);
+    }
+    if (!cpu) {
+        error_setg(errp, index ? "no CPU with index %" PRId64 : "the machine has no CPU",
+                   index ? json_object_get_int64(index) : 0);
+        return NULL;
+    }
+    CPUClass *cc = CPU_GET_CLASS(cpu);
+    if (!cc->query_registers) {
+        error_setg(errp, "CPU type '%s' cannot report its registers",
+                   object_get_typename(OBJECT(cpu)));
+        return NULL;
+    }
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "cpu-index", json_object_new_int64(cpu->cpu_index));
+    json_object_object_add(r, "groups", cc->query_registers(cpu));
+    return r;
+}
+
+static const QmpCommandInfo cpu_commands[] = {
+    { "query-cpus-fast", NULL, "[CpuInfoFast]", query_cpus_fast },
+    { "x-query-registers", "?cpu-index:int", "CpuRegisters", query_registers },
 };
 
 static void cpu_qmp_register(void)
 {
-    qmp_register_command(&cpu_command, &error_abort);
+    for (size_t i = 0; i < CC_ARRAY_SIZE(cpu_commands); i++) {
+        qmp_register_command(&cpu_commands[i], &error_abort);
+    }
 }
 qapi_init(cpu_qmp_register)

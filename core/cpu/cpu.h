@@ -63,6 +63,10 @@ typedef struct CPUClass {
      * interrupt). */
     bool (*has_work)(CPUState *cpu);
     void (*dump_state)(CPUState *cpu, FILE *out);
+    /* The registers for x-query-registers: an array of groups
+     * {"name": str|null, "registers": [{"name", "value", "bits"} or
+     * {"name", "text"}]}. */
+    struct json_object *(*query_registers)(CPUState *cpu);
     /* Instructions executed so far, exact even in the middle of a block
      * (called from device handlers through the icount clock). */
     uint64_t (*get_insns)(CPUState *cpu);

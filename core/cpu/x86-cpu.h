@@ -296,6 +296,8 @@ void x86_cpu_init_state(CPUX86State *env);
 
 /* Print the registers (`info registers`, -d cpu). */
 void x86_cpu_dump_state(CPUX86State *env, FILE *out);
+/* The registers as groups for x-query-registers (x86-qmp.c). */
+struct json_object *x86_cpu_query_registers(CPUX86State *env);
 
 /* Fill in the debugger's CPUClass methods (x86-gdb.c). */
 void x86_cpu_gdb_class_init(CPUClass *cc);

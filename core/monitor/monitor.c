@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -48,12 +49,6 @@ static void capture(GString *out, void (*fn)(FILE *f, void *opaque), void *opaqu
     free(buf);
 }
 
-static CPUState *monitor_cpu(GString *out)
-{
-    CPUState *cpu = board_get_cpu();
-    if (!cpu) {
-        g_string_append(out, "error: the machine has no CPU\n");
-    }
     return cpu;
 }
 
@@ -134,11 +129,6 @@ static bool info_cpus(GString *out)
     return r != NULL;
 }
 
-static void print_registers(FILE *f, void *opaque)
-{
-    CPUState *cpu = opaque;
-    CPU_GET_CLASS(cpu)->dump_state(cpu, f);
-}
 
 static void print_mtree(FILE *f, void *opaque)
 {
@@ -183,6 +173,37 @@ static void print_qtree_bus(GString *out, json_object *bus, int indent)
     }
 }
 
+/* x-query-registers: a line per group, "NAME=hex" with the register's
+ * width in digits, texts as they are. */
+static bool info_registers(GString *out)
+{
+    json_object *r = monitor_qmp("x-query-registers", NULL, out);
+    json_object *groups = r ? json_object_object_get(r, "groups") : NULL;
+    for (size_t i = 0; i < json_object_array_length(groups); i++) {
+        json_object *g = json_object_array_get_idx(groups, i);
+        json_object *gname = json_object_object_get(g, "name");
+        json_object *regs = json_object_object_get(g, "registers");
+        if (gname) {
+            g_string_append_printf(out, "%-3s ", json_object_get_string(gname));
+        }
+        for (size_t j = 0; j < json_object_array_length(regs); j++) {
+            json_object *reg = json_object_array_get_idx(regs, j);
+            json_object *text = json_object_object_get(reg, "text");
+            g_string_append_printf(out, "%s%s=", j ? " " : "", member_str(reg, "name"));
+            if (text) {
+                g_string_append(out, json_object_get_string(text));
+            } else {
+                int digits = (json_object_get_int(json_object_object_get(reg, "bits")) + 3) / 4;
+                g_string_append_printf(out, "%0*" PRIx64, digits, json_object_get_uint64(
+                                           json_object_object_get(reg, "value")));
+            }
+        }
+        g_string_append_c(out, '\n');
+    }
+    json_object_put(r);
+    return r != NULL;
+}
+
 static bool info_qtree(GString *out)
 {
     json_object *r = monitor_qmp("x-query-qtree", NULL, out);
@@ -202,11 +223,7 @@ static bool cmd_info(const char *args, GString *out)
     } else if (!strcmp(args, "cpus")) {
         return info_cpus(out);
     } else if (!strcmp(args, "registers")) {
-        CPUState *cpu = monitor_cpu(out);
-        if (!cpu) {
-            return false;
-        }
-        capture(out, print_registers, cpu);
+        return info_registers(out);
     } else if (!strcmp(args, "mtree")) {
         capture(out, print_mtree, NULL);
     } else if (!strcmp(args, "flatview")) {
