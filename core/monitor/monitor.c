@@ -49,9 +49,6 @@ static void capture(GString *out, void (*fn)(FILE *f, void *opaque), void *opaqu
     free(buf);
 }
 
-    return cpu;
-}
-
 /* Run a QMP command: the monitor's commands are views of QMP's.  On
  * failure the message goes to out as "error: ..." and NULL is returned. */
 static json_object *monitor_qmp(const char *name, json_object *args, GString *out)
