@@ -127,12 +127,15 @@ static bool info_cpus(GString *out)
 }
 
 
+/* x-query-mtree, one address space after the other. */
 static void print_mtree(FILE *f, void *opaque)
 {
-    fprintf(f, "address-space: memory\n");
-    memory_print_tree(f, memory_get_system_memory());
-    fprintf(f, "address-space: I/O\n");
-    memory_print_tree(f, memory_get_system_io());
+    json_object *spaces = opaque;
+    for (size_t i = 0; i < json_object_array_length(spaces); i++) {
+        json_object *as = json_object_array_get_idx(spaces, i);
+        fprintf(f, "address-space: %s\n", member_str(as, "name"));
+        memory_format_tree(f, json_object_object_get(as, "root"));
+    }
 }
 
 static void print_flatview(FILE *f, void *opaque)
@@ -222,7 +225,12 @@ static bool cmd_info(const char *args, GString *out)
     } else if (!strcmp(args, "registers")) {
         return info_registers(out);
     } else if (!strcmp(args, "mtree")) {
-        capture(out, print_mtree, NULL);
+        json_object *r = monitor_qmp("x-query-mtree", NULL, out);
+        if (r) {
+            capture(out, print_mtree, r);
+        }
+        json_object_put(r);
+        return r != NULL;
     } else if (!strcmp(args, "flatview")) {
         capture(out, print_flatview, NULL);
     } else if (!strcmp(args, "qtree")) {
