@@ -9,13 +9,12 @@ Finds the build in $BUILD_DIR (default: ./build)."""
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "tests", "functional"))
-from qmplib import QMP, free_port  # noqa: E402
+from qmplib import QMP, free_port, running  # noqa: E402
 
 SAMPLES = int(os.environ.get("SAMPLES", "2000"))
 WARMUP = 100
@@ -28,10 +27,7 @@ for f in (cardcage, rom):
 
 
 def measure(argv, port):
-    p = subprocess.Popen(argv + ["-qmp", f"tcp:127.0.0.1:{port},server=on,wait=off"],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
-    try:
+    with running(argv + ["-qmp", f"tcp:127.0.0.1:{port},server=on,wait=off"]) as p:
         q = QMP.connect_tcp(port)
         q.negotiate()
         req = b'{"execute": "query-status"}\n'
@@ -51,10 +47,6 @@ def measure(argv, port):
             pass        # QEMU may close before its reply is read
         q.close()
         p.wait(10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
 

@@ -188,6 +188,21 @@ static bool schema_check(const QmpSchema *s, json_object *args, Error **errp)
 
 /* ---- registration ---- */
 
+/* Parse the schema of a command or event; on failure *out is empty and
+ * the error names what it belongs to. */
+static bool schema_parse_named(const char *what, const char *name, const char *text,
+                               QmpSchema *out, Error **errp)
+{
+    if (schema_parse(text, out, errp)) {
+        return true;
+    }
+    error_prepend(errp, "QMP %s '%s': ", what, name);
+    schema_free(out);
+    out->args = NULL;
+    out->nargs = 0;
+    return false;
+}
+
 bool qmp_register_command(const QmpCommandInfo *info, Error **errp)
 {
     if (!info || !valid_name(info->name) || !info->handler) {
@@ -205,9 +220,7 @@ bool qmp_register_command(const QmpCommandInfo *info, Error **errp)
     }
     QmpCommand *cmd = g_new0(QmpCommand, 1);
     cmd->info = info;
-    if (!schema_parse(info->args, &cmd->schema, errp)) {
-        error_prepend(errp, "QMP command '%s': ", info->name);
-        schema_free(&cmd->schema);
+    if (!schema_parse_named("command", info->name, info->args, &cmd->schema, errp)) {
         g_free(cmd);
         return false;
     }
@@ -233,9 +246,7 @@ bool qmp_register_event(const QmpEventInfo *info, Error **errp)
     }
     QmpEvent *ev = g_new0(QmpEvent, 1);
     ev->info = info;
-    if (!schema_parse(info->data, &ev->schema, errp)) {
-        error_prepend(errp, "QMP event '%s': ", info->name);
-        schema_free(&ev->schema);
+    if (!schema_parse_named("event", info->name, info->data, &ev->schema, errp)) {
         g_free(ev);
         return false;
     }

@@ -8,12 +8,11 @@ and a listed one that no longer occurs is reported so the list stays true.
 Skips (77) when qemu-system-i386 is not installed."""
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmplib import QMP  # noqa: E402
+from qmplib import QMP, running  # noqa: E402
 
 BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
 CARDCAGE = os.path.join(BUILD, "cardcage")
@@ -135,11 +134,9 @@ def compare(path, q, c, diffs):
 
 
 def run_session(argv, sockpath, paths):
-    p = subprocess.Popen(argv + ["-qmp", f"unix:{sockpath},server=on,wait=off"],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
-    replies, state = [], dict(paths)
-    try:
+    state = dict(paths)
+    replies = []
+    with running(argv + ["-qmp", f"unix:{sockpath},server=on,wait=off"]) as p:
         q = QMP.connect_unix(sockpath)
         greeting = q.negotiate()
         for name, args in SESSION:
@@ -152,14 +149,9 @@ def run_session(argv, sockpath, paths):
             if name == "query-cpus-fast":
                 state["cpu"] = r["return"][0]["qom-path"]
         q.wait_event("SHUTDOWN", timeout=5)
-        events = q.events
         q.close()
         p.wait(10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    return greeting, replies, events
+    return greeting, replies, q.events
 
 
 def main():

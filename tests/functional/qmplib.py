@@ -1,9 +1,11 @@
 """A small QMP client for the functional tests and bench/qmp: line-framed
 JSON over a socket or a pair of pipes, events kept aside as they arrive."""
+import contextlib
 import json
 import os
 import select
 import socket
+import subprocess
 import time
 
 
@@ -120,3 +122,18 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@contextlib.contextmanager
+def running(argv, **popen_args):
+    """An emulator process for the with block, killed at its end if it is
+    still there."""
+    p = subprocess.Popen(argv, stdin=popen_args.pop("stdin", subprocess.DEVNULL),
+                         stdout=popen_args.pop("stdout", subprocess.DEVNULL),
+                         stderr=popen_args.pop("stderr", subprocess.PIPE), **popen_args)
+    try:
+        yield p
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
