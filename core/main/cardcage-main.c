@@ -281,6 +281,7 @@ static int run(Options *o, int64_t t0)
     if (!qmp_start_from_options(o->mons, &err)) {
         goto fail;
     }
+    runstate_catch_signals();
 
     runstate_run_init_done_notifiers();
     runstate_system_reset();

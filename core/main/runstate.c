@@ -4,7 +4,9 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <signal.h>
 #include <string.h>
+#include <glib-unix.h>
 #include <json-c/json.h>
 #include <cardcage/device.h>
 #include <cardcage/qmp.h>
@@ -95,6 +97,24 @@ void runstate_shutdown_request(int exit_code, ShutdownCause cause)
         shutdown_cause = cause;
     }
     kick_cpus();
+}
+
+/* SIGTERM and SIGHUP end the emulator as QEMU does: an orderly shutdown
+ * (output flushed, the terminal restored, SHUTDOWN with reason
+ * host-signal sent) and exit status 0.  GLib turns the signal into a main
+ * loop event, so nothing runs in the handler itself. */
+static gboolean on_terminating_signal(gpointer opaque)
+{
+    int sig = GPOINTER_TO_INT(opaque);
+    error_report("terminating on signal %d", sig);
+    runstate_shutdown_request(0, SHUTDOWN_CAUSE_HOST_SIGNAL);
+    return G_SOURCE_CONTINUE;
+}
+
+void runstate_catch_signals(void)
+{
+    g_unix_signal_add(SIGTERM, on_terminating_signal, GINT_TO_POINTER(SIGTERM));
+    g_unix_signal_add(SIGHUP, on_terminating_signal, GINT_TO_POINTER(SIGHUP));
 }
 
 void system_reset_request(void)

@@ -29,6 +29,9 @@ const char *shutdown_cause_name(ShutdownCause cause);
  * than the guest's. */
 void runstate_reset_request(ShutdownCause cause);
 void runstate_shutdown_request(int exit_code, ShutdownCause cause);
+/* SIGTERM and SIGHUP request a shutdown (host-signal) instead of killing
+ * the process; for the main loop's start. */
+void runstate_catch_signals(void);
 
 /* Take a pending request (clearing it), emitting the RESET or SHUTDOWN
  * event.  The main loop polls these. */

@@ -3,9 +3,10 @@
 through -mon; negotiation per client; each command's result checked for real
 values; the events the run-state changes emit, seen by two clients at once;
 bad input answered with errors while the machine keeps running; a plugin's
-own command and event; the SHUTDOWN reasons."""
+own command and event; the SHUTDOWN reasons (quit, a guest, SIGTERM)."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -371,6 +372,24 @@ def test_mon(tmp):
         stop_process(p)
 
 
+def test_signal(tmp):
+    path = os.path.join(tmp, "sig.sock")
+    p = start("-qmp", f"unix:{path},server=on,wait=off")
+    try:
+        q = QMP.connect_unix(path)
+        q.negotiate()
+        p.send_signal(signal.SIGTERM)
+        e = q.wait_event("SHUTDOWN")
+        status = p.wait(10)
+        err = p.stderr.read().decode(errors="replace")
+        check("SIGTERM: SHUTDOWN host-signal, a message, exit status 0",
+              e is not None and e.get("data") == {"guest": False, "reason": "host-signal"} and
+              status == 0 and "terminating on signal 15" in err, f"{e} {status} {err}")
+        q.close()
+    finally:
+        stop_process(p)
+
+
 def test_bad_options():
     for args, want in [
         (["-mon", "mode=control"], "-mon mode=control: expected chardev=ID"),
@@ -392,6 +411,7 @@ def main():
         test_two_clients(tmp)
         test_stdio()
         test_mon(tmp)
+        test_signal(tmp)
     test_bad_options()
     return 1 if failures else 0
 
