@@ -486,5 +486,12 @@ bool monitor_start(const char *chardev_id, Error **errp)
         g_free(m);
         return false;
     }
+    /* Monitors live as long as the process; the list keeps them owned
+     * after their backends are closed at exit. */
+    static GPtrArray *monitors;
+    if (!monitors) {
+        monitors = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(monitors, m);
     return true;
 }
