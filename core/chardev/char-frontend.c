@@ -24,6 +24,7 @@
 #include <string.h>
 #include <cardcage/system.h>
 #include "chardev-internal.h"
+#include "main/runstate.h"
 
 /* Ctrl-A, QEMU's default escape character (its -echr). */
 #define MUX_ESCAPE 0x01
@@ -219,7 +220,7 @@ static void mux_escape(Chardev *chr, uint8_t ch)
         break;
     case 'x':
         mux_puts(chr, "\r\ncardcage: terminated (C-a x)\r\n");
-        system_shutdown_request(0);
+        runstate_shutdown_request(0, SHUTDOWN_CAUSE_HOST_UI);
         break;
     case 'b':
         fe_send_event(fe_focused(chr), CHARDEV_EVENT_BREAK);

@@ -31,6 +31,9 @@ typedef struct CPUState {
     bool stopped;                   /* paused by the debugger/monitor */
     uint32_t interrupt_request;     /* CPU_INTERRUPT_* */
     volatile int exit_request;      /* leave exec() at the next block boundary */
+    /* Set (atomically, with exit_request) by another thread to make exec
+     * return at the next block boundary: host I/O is waiting. */
+    int kick;
     uint64_t insns_executed;        /* since creation; drives icount */
     AddressSpace *as;               /* system memory as this CPU sees it */
 
@@ -60,6 +63,10 @@ typedef struct CPUClass {
      * interrupt). */
     bool (*has_work)(CPUState *cpu);
     void (*dump_state)(CPUState *cpu, FILE *out);
+    /* The registers for x-query-registers: an array of groups
+     * {"name": str|null, "registers": [{"name", "value", "bits"} or
+     * {"name", "text"}]}. */
+    struct json_object *(*query_registers)(CPUState *cpu);
     /* Instructions executed so far, exact even in the middle of a block
      * (called from device handlers through the icount clock). */
     uint64_t (*get_insns)(CPUState *cpu);

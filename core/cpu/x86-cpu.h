@@ -306,6 +306,8 @@ void x86_cpu_init_state(CPUX86State *env);
 
 /* Print the registers (`info registers`, -d cpu). */
 void x86_cpu_dump_state(CPUX86State *env, FILE *out);
+/* The registers as groups for x-query-registers (x86-qmp.c). */
+struct json_object *x86_cpu_query_registers(CPUX86State *env);
 
 /* The CPU's state description (x86-vmstate.c). */
 extern const VMStateDescription vmstate_x86_cpu;

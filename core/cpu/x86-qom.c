@@ -129,6 +129,11 @@ static void x86_cpu_dump_cb(CPUState *cs, FILE *out)
     x86_cpu_dump_state(&X86_CPU(cs)->env, out);
 }
 
+static struct json_object *x86_cpu_query_registers_cb(CPUState *cs)
+{
+    return x86_cpu_query_registers(&X86_CPU(cs)->env);
+}
+
 static uint64_t x86_cpu_get_insns(CPUState *cs)
 {
     return x86_insns_now(&X86_CPU(cs)->env);
@@ -234,6 +239,7 @@ static void x86_cpu_class_init(ObjectClass *oc, void *data)
     cc->exec = x86_cpu_exec_cb;
     cc->has_work = x86_cpu_has_work_cb;
     cc->dump_state = x86_cpu_dump_cb;
+    cc->query_registers = x86_cpu_query_registers_cb;
     cc->get_insns = x86_cpu_get_insns;
     cc->parse_feature = x86_cpu_parse_feature;
     cc->list = x86_cpu_list_models;

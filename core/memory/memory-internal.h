@@ -110,6 +110,11 @@ void memory_set_code_write_hook(void (*fn)(void *opaque, hwaddr addr, hwaddr len
 
 /* Print the region tree and the flat views, as `info mtree` does. */
 void memory_print_tree(FILE *out, MemoryRegion *root);
+/* The tree as x-query-mtree gives it ({"name", "kind", "start", "last",
+ * "priority", "enabled", "alias"?, "subregions"}; NULL for no root), and
+ * its human form. */
+struct json_object *memory_region_tree_json(MemoryRegion *root);
+void memory_format_tree(FILE *out, struct json_object *tree);
 void memory_print_flatview(FILE *out, AddressSpace *as);
 
 /* Create the system memory and I/O roots (idempotent).  The address spaces
