@@ -116,6 +116,10 @@ void memory_print_flatview(FILE *out, AddressSpace *as);
  * are named "memory" and "io" (the names unassigned-access logs print). */
 void memory_init(void);
 
+/* Call fn for every region with host backing (RAM, ROM, ROM devices), in
+ * the order they were created, until it returns non-zero (returned). */
+int memory_foreach_ram_region(int (*fn)(MemoryRegion *mr, void *opaque), void *opaque);
+
 /* Largest bounce buffer address_space_map hands out (see dma.c). */
 #define MEMORY_BOUNCE_MAX (64 * 1024)
 
