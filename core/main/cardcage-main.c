@@ -28,6 +28,7 @@
 #include "migration/migration.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
+#include "qmp/qmp-internal.h"
 #include "timer/clock-internal.h"
 
 /* Firmware shipped by Debian packages that boards commonly name. */
@@ -90,8 +91,10 @@ static bool setup_chardevs(const Options *o, Error **errp)
             /* There is no display yet: the first port goes to stdio, shared
              * with the monitor (Ctrl-A c) as QEMU's -nographic does, unless
              * -monitor said where the monitor goes. */
-            bool stdio_free = !o->monitor || strcmp(o->monitor, "stdio");
-            spec = i > 0 || !stdio_free ? "null" : o->monitor ? "stdio" : "mon:stdio";
+            bool stdio_free = (!o->monitor || strcmp(o->monitor, "stdio")) &&
+                              !qmp_specs_use_stdio(o->mons);
+            spec = i > 0 || !stdio_free ? "null"
+                   : o->monitor || o->mons->len ? "stdio" : "mon:stdio";
         } else if (!strcmp(spec, "none")) {
             spec = "null";
         }
@@ -293,6 +296,9 @@ static int run(Options *o, int64_t t0)
         if (chardev_is_mux(chardev_find(id)) && !monitor_start(id, &err)) {
             goto fail;
         }
+    }
+    if (!qmp_start_from_options(o->mons, &err)) {
+        goto fail;
     }
 
     runstate_run_init_done_notifiers();

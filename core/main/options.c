@@ -204,6 +204,54 @@ static bool opt_monitor(Options *o, const char *arg, Error **errp)
     return set_string(&o->monitor, arg);
 }
 
+static void add_monitor(Options *o, const char *spec, const char *id, bool control,
+                        bool pretty)
+{
+    MonitorOpt *m = g_new0(MonitorOpt, 1);
+    m->chardev_spec = g_strdup(spec);
+    m->chardev_id = g_strdup(id);
+    m->control = control;
+    m->pretty = pretty;
+    g_ptr_array_add(o->mons, m);
+}
+
+static bool opt_qmp(Options *o, const char *arg, Error **errp)
+{
+    add_monitor(o, arg, NULL, true, false);
+    return true;
+}
+
+static bool opt_qmp_pretty(Options *o, const char *arg, Error **errp)
+{
+    add_monitor(o, arg, NULL, true, true);
+    return true;
+}
+
+/* -mon chardev=ID[,mode=readline|control][,pretty=on|off] */
+static bool opt_mon(Options *o, const char *arg, Error **errp)
+{
+    char **items = g_strsplit(arg, ",", -1);
+    const char *id = NULL;
+    bool control = false, pretty = false, ok = true;
+    for (char **it = items; *it && ok; it++) {
+        if (g_str_has_prefix(*it, "chardev=") && (*it)[8]) {
+            id = *it + 8;
+        } else if (!strcmp(*it, "mode=control") || !strcmp(*it, "mode=readline")) {
+            control = !strcmp(*it, "mode=control");
+        } else if (!g_str_has_prefix(*it, "pretty=") || !cc_parse_bool(*it + 7, &pretty)) {
+            ok = false;
+        }
+    }
+    if (!ok || !id) {
+        error_setg(errp, "-mon %s: expected chardev=ID[,mode=readline|control][,pretty=on|off]",
+                   arg);
+    } else {
+        add_monitor(o, NULL, id, control, pretty);
+    }
+    g_strfreev(items);
+    return ok && id;
+}
+
 static bool opt_debugcon(Options *o, const char *arg, Error **errp)
 {
     return set_string(&o->debugcon, arg);
@@ -327,6 +375,11 @@ static const OptionDef option_defs[] = {
       "tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server=on,wait=off]" },
     { "chardev", "BACKEND,id=ID[,opts]", opt_chardev, "create a character backend" },
     { "monitor", "SPEC", opt_monitor, "the monitor's backend (as -serial)" },
+    { "qmp", "SPEC", opt_qmp, "a QMP server on a new backend (as -serial), e.g. "
+      "tcp:127.0.0.1:4444,server=on,wait=off, unix:PATH,server=on,wait=off, stdio" },
+    { "qmp-pretty", "SPEC", opt_qmp_pretty, "as -qmp, with indented replies" },
+    { "mon", "chardev=ID[,mode=readline|control][,pretty=on|off]", opt_mon,
+      "a human monitor (readline, the default) or QMP (control) on a -chardev" },
     { "debugcon", "SPEC", opt_debugcon, "backend of the debug console port (as -serial)" },
     { "d", "ITEM[,ITEM]|help", opt_log, "log items (-d help lists them)" },
     { "D", "FILE", opt_logfile, "write the log to FILE instead of stderr" },
@@ -343,6 +396,14 @@ static const OptionDef option_defs[] = {
     { "loadvm", "NAME", opt_loadvm, "start from an internal snapshot (needs a qcow2 disk)" },
 };
 
+static void monitor_opt_free(gpointer p)
+{
+    MonitorOpt *m = p;
+    g_free(m->chardev_spec);
+    g_free(m->chardev_id);
+    g_free(m);
+}
+
 void options_init(Options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -350,6 +411,7 @@ void options_init(Options *o)
     o->globals = g_ptr_array_new_with_free_func(g_free);
     o->lib_dirs = g_ptr_array_new_with_free_func(g_free);
     o->chardevs = g_ptr_array_new_with_free_func(g_free);
+    o->mons = g_ptr_array_new_with_free_func(monitor_opt_free);
     o->icount_shift = -1;
 }
 
@@ -364,6 +426,7 @@ void options_free(Options *o)
     g_ptr_array_unref(o->globals);
     g_ptr_array_unref(o->lib_dirs);
     g_ptr_array_unref(o->chardevs);
+    g_ptr_array_unref(o->mons);
     for (int i = 0; i < o->nb_serial; i++) {
         g_free(o->serial[i]);
     }

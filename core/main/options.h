@@ -18,6 +18,15 @@ typedef struct BoardEdit {
     char *spec;
 } BoardEdit;
 
+/* A monitor of -qmp SPEC (a new backend) or -mon chardev=ID (an existing
+ * one): QMP (control) or the human monitor. */
+typedef struct MonitorOpt {
+    char *chardev_spec;          /* -qmp: the backend to create */
+    char *chardev_id;            /* -mon: the backend to use */
+    bool control;                /* mode=control: QMP */
+    bool pretty;
+} MonitorOpt;
+
 typedef struct Options {
     bool help, version, list_plugins;
     char *machine;               /* -M; NULL: "pc" */
@@ -34,6 +43,7 @@ typedef struct Options {
     GPtrArray *chardevs;         /* -chardev specs */
     char *monitor;               /* -monitor SPEC */
     char *debugcon;              /* -debugcon SPEC */
+    GPtrArray *mons;             /* MonitorOpt *: -qmp, -qmp-pretty, -mon */
     unsigned log_mask;
     char *log_file;
     bool start_stopped;          /* -S */

@@ -5,7 +5,9 @@
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <json-c/json.h>
 #include <cardcage/device.h>
+#include <cardcage/qmp.h>
 #include <cardcage/sysbus.h>
 #include <cardcage/system.h>
 #include "main/runstate.h"
@@ -13,7 +15,9 @@
 #include "timer/clock-internal.h"
 
 static bool reset_requested;
+static ShutdownCause reset_cause;
 static bool shutdown_requested;
+static ShutdownCause shutdown_cause;
 static int shutdown_code;
 static bool no_reboot;
 
@@ -49,30 +53,76 @@ static void kick_cpus(void)
     }
 }
 
-void system_reset_request(void)
+const char *shutdown_cause_name(ShutdownCause cause)
+{
+    static const char *const names[] = {
+        [SHUTDOWN_CAUSE_NONE] = "none",
+        [SHUTDOWN_CAUSE_HOST_ERROR] = "host-error",
+        [SHUTDOWN_CAUSE_HOST_QMP_QUIT] = "host-qmp-quit",
+        [SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET] = "host-qmp-system-reset",
+        [SHUTDOWN_CAUSE_HOST_SIGNAL] = "host-signal",
+        [SHUTDOWN_CAUSE_HOST_UI] = "host-ui",
+        [SHUTDOWN_CAUSE_GUEST_SHUTDOWN] = "guest-shutdown",
+        [SHUTDOWN_CAUSE_GUEST_RESET] = "guest-reset",
+        [SHUTDOWN_CAUSE_GUEST_PANIC] = "guest-panic",
+        [SHUTDOWN_CAUSE_SUBSYSTEM_RESET] = "subsystem-reset",
+    };
+    return (unsigned)cause < CC_ARRAY_SIZE(names) ? names[cause] : "none";
+}
+
+static bool cause_is_guest(ShutdownCause cause)
+{
+    return cause >= SHUTDOWN_CAUSE_GUEST_SHUTDOWN && cause <= SHUTDOWN_CAUSE_GUEST_PANIC;
+}
+
+void runstate_reset_request(ShutdownCause cause)
 {
     if (no_reboot) {
-        /* -no-reboot: a guest reset ends the emulator successfully. */
-        system_shutdown_request(0);
+        /* -no-reboot: a reset ends the emulator successfully. */
+        runstate_shutdown_request(0, cause);
         return;
     }
     reset_requested = true;
+    reset_cause = cause;
     kick_cpus();
 }
 
-void system_shutdown_request(int exit_code)
+void runstate_shutdown_request(int exit_code, ShutdownCause cause)
 {
     if (!shutdown_requested) {
         shutdown_requested = true;
         shutdown_code = exit_code;
+        shutdown_cause = cause;
     }
     kick_cpus();
+}
+
+void system_reset_request(void)
+{
+    runstate_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+}
+
+void system_shutdown_request(int exit_code)
+{
+    runstate_shutdown_request(exit_code, SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+}
+
+/* RESET and SHUTDOWN carry the same data (QEMU's qapi/run-state.json). */
+static void emit_cause_event(const char *name, ShutdownCause cause)
+{
+    json_object *data = json_object_new_object();
+    json_object_object_add(data, "guest", json_object_new_boolean(cause_is_guest(cause)));
+    json_object_object_add(data, "reason", json_object_new_string(shutdown_cause_name(cause)));
+    qmp_event_emit(name, data);
 }
 
 bool runstate_take_reset_request(void)
 {
     bool r = reset_requested;
     reset_requested = false;
+    if (r) {
+        emit_cause_event("RESET", reset_cause);
+    }
     return r;
 }
 
@@ -83,6 +133,9 @@ bool runstate_take_shutdown_request(int *exit_code)
         *exit_code = shutdown_code;
     }
     shutdown_requested = false;
+    if (r) {
+        emit_cause_event("SHUTDOWN", shutdown_cause);
+    }
     return r;
 }
 
@@ -96,20 +149,39 @@ void runstate_set_no_reboot(bool value)
     no_reboot = value;
 }
 
+/* For query-status: whether the machine ever ran (-S keeps it in
+ * "prelaunch" until cont) and whether the debugger stopped it. */
+static bool vm_started;
+static bool vm_debug_stopped;
+
+const char *runstate_status_name(CPUState *cpu)
+{
+    if (cpu && cpu->stopped) {
+        return vm_debug_stopped ? "debug" : vm_started ? "paused" : "prelaunch";
+    }
+    return "running";
+}
+
 void runstate_vm_stop(CPUState *cpu)
 {
     if (cpu && !cpu->stopped) {
+        vm_started = true;
+        vm_debug_stopped = false;
         cpu->stopped = true;
         cpu_interrupt(cpu, CPU_INTERRUPT_EXIT);
         clock_vm_stop();
+        qmp_event_emit("STOP", NULL);
     }
 }
 
 void runstate_vm_start(CPUState *cpu)
 {
     if (cpu && cpu->stopped) {
+        vm_started = true;
+        vm_debug_stopped = false;
         cpu->stopped = false;
         clock_vm_start();
+        qmp_event_emit("RESUME", NULL);
     }
 }
 
@@ -123,6 +195,7 @@ void runstate_set_debug_handler(RunstateDebugHandler *fn)
 void runstate_debug_stopped(CPUState *cpu)
 {
     runstate_vm_stop(cpu);
+    vm_debug_stopped = cpu != NULL;
     if (debug_handler) {
         debug_handler(cpu);
     }

@@ -8,7 +8,30 @@
 
 #include <cardcage/system.h>
 
-/* Take a pending request (clearing it).  The main loop polls these. */
+/* Why the machine resets or shuts down: QEMU's ShutdownCause, reported in
+ * the RESET and SHUTDOWN events. */
+typedef enum ShutdownCause {
+    SHUTDOWN_CAUSE_NONE,
+    SHUTDOWN_CAUSE_HOST_ERROR,         /* an error in the emulator */
+    SHUTDOWN_CAUSE_HOST_QMP_QUIT,      /* quit */
+    SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET, /* system_reset */
+    SHUTDOWN_CAUSE_HOST_SIGNAL,        /* SIGINT, SIGTERM, SIGHUP */
+    SHUTDOWN_CAUSE_HOST_UI,            /* the multiplexer's Ctrl-A x */
+    SHUTDOWN_CAUSE_GUEST_SHUTDOWN,     /* the guest asked (isa-debug-exit, ...) */
+    SHUTDOWN_CAUSE_GUEST_RESET,        /* the guest reset the machine */
+    SHUTDOWN_CAUSE_GUEST_PANIC,
+    SHUTDOWN_CAUSE_SUBSYSTEM_RESET,
+} ShutdownCause;
+
+/* QEMU's spelling of a cause: "host-qmp-quit". */
+const char *shutdown_cause_name(ShutdownCause cause);
+/* system_reset_request and system_shutdown_request with a cause other
+ * than the guest's. */
+void runstate_reset_request(ShutdownCause cause);
+void runstate_shutdown_request(int exit_code, ShutdownCause cause);
+
+/* Take a pending request (clearing it), emitting the RESET or SHUTDOWN
+ * event.  The main loop polls these. */
 bool runstate_take_reset_request(void);
 bool runstate_take_shutdown_request(int *exit_code);
 /* Peek without clearing (the CPU leaves its loop when either is set). */
@@ -22,6 +45,9 @@ struct CPUState;
  * is.  The monitor's stop/cont and the debugger use these. */
 void runstate_vm_stop(struct CPUState *cpu);
 void runstate_vm_start(struct CPUState *cpu);
+/* QEMU's RunState name for query-status: "running", "paused", "prelaunch"
+ * (-S, never started) or "debug" (stopped by the debugger). */
+const char *runstate_status_name(struct CPUState *cpu);
 
 /* Called by the main loop when the CPU stopped for the debugger (a
  * breakpoint, the end of a single step), after the machine paused. */

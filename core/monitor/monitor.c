@@ -5,22 +5,20 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <json-c/json.h>
 #include <cardcage/cardcage.h>
-#include "cardcage-config.h"
 #include "board/board.h"
 #include "chardev/chardev-internal.h"
 #include "cpu/cpu.h"
-#include "input/input-internal.h"
 #include "memory/memory-internal.h"
-#include "main/runstate.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
 #include "timer/clock-internal.h"
 
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
-#define SENDKEY_DEFAULT_HOLD_MS 100
 #define XP_MAX_BYTES 4096
+#define INFO_TOPICS "status, registers, mtree, flatview, qtree, chardev, cpus, plugins, version"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -59,7 +57,82 @@ static CPUState *monitor_cpu(GString *out)
     return cpu;
 }
 
+/* Run a QMP command: the monitor's commands are views of QMP's.  On
+ * failure the message goes to out as "error: ..." and NULL is returned. */
+static json_object *monitor_qmp(const char *name, json_object *args, GString *out)
+{
+    Error *err = NULL;
+    json_object *r = qmp_call(name, args, &err);
+    json_object_put(args);
+    if (err) {
+        g_string_append_printf(out, "error: %s\n", error_get_pretty(err));
+        error_free(err);
+        json_object_put(r);
+        return NULL;
+    }
+    return r;
+}
+
+static const char *member_str(json_object *o, const char *name)
+{
+    json_object *v = json_object_object_get(o, name);
+    return v ? json_object_get_string(v) : "";
+}
+
 /* ---- info ---- */
+
+/* QEMU's wording: "paused" for every stopped state, with the state when
+ * it says more (prelaunch, debug). */
+static bool info_status(GString *out)
+{
+    json_object *r = monitor_qmp("query-status", NULL, out);
+    if (!r) {
+        return false;
+    }
+    const char *status = member_str(r, "status");
+    bool running = json_object_get_boolean(json_object_object_get(r, "running"));
+    if (running || !strcmp(status, "paused")) {
+        g_string_append_printf(out, "VM status: %s\n", running ? "running" : "paused");
+    } else {
+        g_string_append_printf(out, "VM status: paused (%s)\n", status);
+    }
+    json_object_put(r);
+    return true;
+}
+
+static bool info_chardev(GString *out)
+{
+    json_object *r = monitor_qmp("query-chardev", NULL, out);
+    for (size_t i = 0; r && i < json_object_array_length(r); i++) {
+        json_object *c = json_object_array_get_idx(r, i);
+        g_string_append_printf(out, "%s: filename=%s\n", member_str(c, "label"),
+                               member_str(c, "filename"));
+    }
+    json_object_put(r);
+    return r != NULL;
+}
+
+static bool info_version(GString *out)
+{
+    json_object *r = monitor_qmp("query-version", NULL, out);
+    if (r) {
+        g_string_append_printf(out, "%s\n", member_str(r, "package"));
+    }
+    json_object_put(r);
+    return r != NULL;
+}
+
+static bool info_cpus(GString *out)
+{
+    json_object *r = monitor_qmp("query-cpus-fast", NULL, out);
+    for (size_t i = 0; r && i < json_object_array_length(r); i++) {
+        json_object *c = json_object_array_get_idx(r, i);
+        g_string_append_printf(out, "%sCPU #%s: thread_id=%s\n", i == 0 ? "* " : "  ",
+                               member_str(c, "cpu-index"), member_str(c, "thread-id"));
+    }
+    json_object_put(r);
+    return r != NULL;
+}
 
 static void print_registers(FILE *f, void *opaque)
 {
@@ -130,10 +203,11 @@ static int qtree_device(DeviceState *dev, void *opaque)
 static bool cmd_info(const char *args, GString *out)
 {
     if (!strcmp(args, "status")) {
-        CPUState *cpu = board_get_cpu();
-        g_string_append_printf(out, "VM status: %s\n",
-                               !cpu ? "no CPU" : cpu->stopped ? "paused"
-                               : cpu->halted ? "running (CPU halted)" : "running");
+        return info_status(out);
+    } else if (!strcmp(args, "chardev")) {
+        return info_chardev(out);
+    } else if (!strcmp(args, "cpus")) {
+        return info_cpus(out);
     } else if (!strcmp(args, "registers")) {
         CPUState *cpu = monitor_cpu(out);
         if (!cpu) {
@@ -150,94 +224,78 @@ static bool cmd_info(const char *args, GString *out)
     } else if (!strcmp(args, "plugins")) {
         capture(out, print_plugins, NULL);
     } else if (!strcmp(args, "version")) {
-        g_string_append_printf(out, "cardcage %s\n", CARDCAGE_VERSION);
+        return info_version(out);
     } else {
-        g_string_append(out, "info: expected one of status, registers, mtree, flatview, "
-                        "qtree, plugins, version\n");
+        g_string_append(out, "info: expected one of " INFO_TOPICS "\n");
         return false;
     }
     return true;
 }
 
-/* ---- run control ---- */
+/* ---- run control, through QMP ---- */
+
+static bool run_qmp(const char *name, json_object *args, GString *out)
+{
+    json_object *r = monitor_qmp(name, args, out);
+    json_object_put(r);
+    return r != NULL;
+}
 
 static bool cmd_cont(const char *args, GString *out)
 {
-    CPUState *cpu = monitor_cpu(out);
-    runstate_vm_start(cpu);
-    return cpu != NULL;
+    return run_qmp("cont", NULL, out);
 }
 
 static bool cmd_stop(const char *args, GString *out)
 {
-    CPUState *cpu = monitor_cpu(out);
-    runstate_vm_stop(cpu);
-    return cpu != NULL;
+    return run_qmp("stop", NULL, out);
 }
 
 static bool cmd_system_reset(const char *args, GString *out)
 {
-    system_reset_request();
-    return true;
+    return run_qmp("system_reset", NULL, out);
+}
+
+static bool cmd_system_powerdown(const char *args, GString *out)
+{
+    return run_qmp("system_powerdown", NULL, out);
 }
 
 static bool cmd_quit(const char *args, GString *out)
 {
-    system_shutdown_request(0);
-    return true;
+    return run_qmp("quit", NULL, out);
 }
 
 /* ---- input ---- */
 
-typedef struct KeyRelease {
-    Timer *timer;
-    int keys[16];
-    int n;
-} KeyRelease;
-
-static void release_keys(void *opaque)
-{
-    KeyRelease *r = opaque;
-    for (int i = r->n; i-- > 0;) {
-        input_send_key(r->keys[i], false);
-    }
-    timer_free(r->timer);
-    g_free(r);
-}
-
-/* sendkey ctrl-alt-delete [hold_ms]: press the keys in order, release them
- * in reverse after hold_ms of host time. */
+/* sendkey ctrl-alt-delete [hold_ms]: QMP's send-key with the names as
+ * qcodes. */
 static bool cmd_sendkey(const char *args, GString *out)
 {
     char **words = g_strsplit(args, " ", 2);
     bool ok = false;
-    int64_t hold = SENDKEY_DEFAULT_HOLD_MS;
+    int64_t hold = -1;
     if (!words[0] || !*words[0]) {
         g_string_append(out, "sendkey: expected KEY[-KEY...] [HOLD_MS]\n");
-        goto out;
+    } else if (words[1] && !cc_parse_int64(g_strstrip(words[1]), &hold)) {
+        g_string_append_printf(out, "sendkey: '%s' is not a hold time in ms\n", words[1]);
+    } else {
+        json_object *a = json_object_new_object();
+        json_object *keys = json_object_new_array();
+        char **names = g_strsplit(words[0], "-", -1);
+        for (char **n = names; *n; n++) {
+            json_object *kv = json_object_new_object();
+            json_object_object_add(kv, "type", json_object_new_string("qcode"));
+            json_object_object_add(kv, "data", json_object_new_string(*n));
+            json_object_array_add(keys, kv);
+        }
+        g_strfreev(names);
+        json_object_object_add(a, "keys", keys);
+        if (hold >= 0) {
+            json_object_object_add(a, "hold-time", json_object_new_int64(hold));
+        }
+        ok = run_qmp("send-key", a, out);
     }
-    if (words[1] && (!cc_parse_int64(g_strstrip(words[1]), &hold) || hold < 0 ||
-                     hold > 10000)) {
-        g_string_append_printf(out, "sendkey: '%s' is not a hold time in ms (0 to 10000)\n",
-                               words[1]);
-        goto out;
-    }
-    KeyRelease *r = g_new0(KeyRelease, 1);
-    Error *err = NULL;
-    r->n = input_parse_combo(words[0], r->keys, CC_ARRAY_SIZE(r->keys), &err);
-    if (r->n < 0) {
-        g_string_append_printf(out, "sendkey: %s\n", error_get_pretty(err));
-        error_free(err);
-        g_free(r);
-        goto out;
-    }
-    for (int i = 0; i < r->n; i++) {
-        input_send_key(r->keys[i], true);
-    }
-    r->timer = timer_new_ns(CC_CLOCK_REALTIME, release_keys, r);
-    timer_mod_ns(r->timer, clock_get_ns(CC_CLOCK_REALTIME) + hold * 1000000);
-    ok = true;
-out:
     g_strfreev(words);
     return ok;
 }
@@ -276,12 +334,13 @@ static const struct {
     const char *help;
 } commands[] = {
     { "help", cmd_help, "help                  this list" },
-    { "info", cmd_info, "info WHAT             status, registers, mtree, flatview, qtree, "
-                        "plugins, version" },
+    { "info", cmd_info, "info WHAT             " INFO_TOPICS },
     { "cont", cmd_cont, "cont | c              start or resume the CPU" },
     { "c", cmd_cont, NULL },
     { "stop", cmd_stop, "stop                  pause the machine" },
     { "system_reset", cmd_system_reset, "system_reset          reset the machine" },
+    { "system_powerdown", cmd_system_powerdown,
+      "system_powerdown      send the power button event" },
     { "sendkey", cmd_sendkey, "sendkey KEYS [MS]     press keys, e.g. sendkey ctrl-alt-delete" },
     { "xp", cmd_xp, "xp ADDR [LEN]         dump physical memory" },
     { "quit", cmd_quit, "quit | q              exit the emulator" },

@@ -26,5 +26,6 @@
 #include <cardcage/input.h>
 #include <cardcage/chardev.h>
 #include <cardcage/vmstate.h>
+#include <cardcage/qmp.h>
 
 #endif
