@@ -147,6 +147,7 @@ void memory_region_finalize(MemoryRegion *mr)
     }
     g_queue_clear(&mr->subregions);
     region_free_backing(mr);
+    memory_dirty_free(mr);
     g_free(mr->name);
     mr->name = NULL;
     if (visible) {
