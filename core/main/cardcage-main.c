@@ -168,6 +168,7 @@ static bool start_incoming(const Options *o, Error **errp)
     }
     migration_set_incoming_uri(o->incoming, !o->start_stopped);
     if (!strcmp(o->incoming, "defer")) {
+        runstate_set_stopped_state("inmigrate");
         return true;
     }
     if (!migration_incoming(o->incoming, errp)) {

@@ -223,23 +223,92 @@ static bool save_clock_and_devices(VMStateStream *s, Error **errp)
     return ok;
 }
 
-static bool save_stopped_machine(VMStateStream *s, Error **errp)
-{
-    return save_header(s, errp) && migration_ram_save_table(s, errp) &&
-           migration_ram_save_all(s, &info.ram, errp) && save_clock_and_devices(s, errp) &&
-           vmstate_stream_put_u8(s, MIG_REC_END, errp) && vmstate_stream_flush(s, errp);
-}
-
 static void info_reset(void)
 {
     g_free(info.error_desc);
     memset(&info, 0, sizeof(info));
 }
 
-static void fail_with(Error *err)
+/*
+ * The outgoing migration under way.  A live one is driven by the main
+ * loop (migration_iterate) until the dirty RAM left is small enough to
+ * send with the guest stopped.
+ */
+typedef struct Outgoing {
+    int fd;
+    GPid child;
+    VMStateStream *s;
+    MigrationRamLive *live;
+    CPUState *cpu;
+    bool was_running;
+    bool stopped_by_us;
+    int passes;
+    int64_t t0, t_stop;
+} Outgoing;
+
+static Outgoing *out;
+
+/* Stop the guest for the last part when a pass leaves at most this much
+ * to send (a few ms of writing), or after this many passes of a guest
+ * that dirties RAM faster than it can be sent. */
+#define LIVE_STOP_PAGES 1024u
+#define LIVE_MAX_PASSES 30
+/* Host time one main-loop turn may spend sending RAM. */
+#define LIVE_STEP_NS 3000000
+#define LIVE_STEP_PAGES 256u
+
+/* Close the channel and free; with ok false, the reason is in *err and
+ * the guest runs again if it ran before. */
+static void outgoing_end(bool ok, Error *err)
 {
-    info.error_desc = g_strdup(error_get_pretty(err));
-    set_status(MIGRATION_STATUS_FAILED);
+    Error *close_err = NULL;
+    info.ram.transferred = vmstate_stream_tell(out->s);
+    vmstate_stream_free(out->s);
+    migration_ram_live_free(out->live);
+    if (!migration_channel_close_out(out->fd, out->child, &close_err) && ok) {
+        ok = false;
+        err = close_err;
+        close_err = NULL;
+    }
+    error_free(close_err);
+    int64_t t1 = host_monotonic_ns();
+    info.total_time_ms = (t1 - out->t0) / 1000000;
+    if (out->t_stop) {
+        info.downtime_ms = (t1 - out->t_stop) / 1000000;
+    }
+    if (ok) {
+        runstate_set_stopped_state("postmigrate");
+        g_free(out);
+        out = NULL;
+        set_status(MIGRATION_STATUS_COMPLETED);
+        return;
+    }
+    info.error_desc = g_strdup(err ? error_get_pretty(err) : "cancelled");
+    if (out->was_running && out->stopped_by_us) {
+        runstate_vm_start(out->cpu);
+    }
+    g_free(out);
+    out = NULL;
+    set_status(err ? MIGRATION_STATUS_FAILED : MIGRATION_STATUS_CANCELLED);
+    error_free(err);
+}
+
+/* Stop the guest and send the rest: the last RAM pass, clock, devices. */
+static void outgoing_complete(void)
+{
+    Error *err = NULL;
+    if (out->cpu && !out->cpu->stopped) {
+        runstate_vm_stop(out->cpu);
+        out->stopped_by_us = true;
+    }
+    out->t_stop = host_monotonic_ns();
+    set_status(MIGRATION_STATUS_DEVICE);
+    bool ok = (out->live ? migration_ram_live_finish(out->s, out->live, &info.ram, &err)
+                         : migration_ram_save_all(out->s, &info.ram, &err)) &&
+              save_clock_and_devices(out->s, &err) &&
+              vmstate_stream_put_u8(out->s, MIG_REC_END, &err) &&
+              vmstate_stream_flush(out->s, &err);
+    outgoing_end(ok, err);
 }
 
 bool migration_start(const char *uri, Error **errp)
@@ -263,51 +332,75 @@ bool migration_start(const char *uri, Error **errp)
         return false;
     }
     info_reset();
-    int64_t t0 = host_monotonic_ns();
+    out = g_new0(Outgoing, 1);
+    out->fd = fd;
+    out->child = child;
+    out->t0 = host_monotonic_ns();
+    out->cpu = cpu_first();
+    out->was_running = out->cpu && !out->cpu->stopped;
+    out->s = vmstate_stream_new_fd(fd);
     set_status(MIGRATION_STATUS_SETUP);
     info.ram.total = migration_ram_total();
 
-    CPUState *cpu = cpu_first();
-    bool was_running = cpu && !cpu->stopped;
-    runstate_vm_stop(cpu);
-    int64_t t_stop = host_monotonic_ns();
-    info.setup_time_ms = (t_stop - t0) / 1000000;
-    set_status(MIGRATION_STATUS_DEVICE);
-
-    VMStateStream *s = vmstate_stream_new_fd(fd);
     Error *err = NULL;
-    bool ok = save_stopped_machine(s, &err);
-    info.ram.transferred = vmstate_stream_tell(s);
-    vmstate_stream_free(s);
-    if (!migration_channel_close_out(fd, child, ok ? &err : NULL)) {
-        ok = false;
-    }
-    int64_t t1 = host_monotonic_ns();
-    info.total_time_ms = (t1 - t0) / 1000000;
-    info.downtime_ms = (t1 - t_stop) / 1000000;
-    if (!ok) {
-        fail_with(err);
-        error_free(err);
-        if (was_running) {
-            runstate_vm_start(cpu);
-        }
-        /* The command itself was accepted: the failure shows in
-         * query-migrate and the MIGRATION event, as in QEMU. */
+    if (!save_header(out->s, &err) || !migration_ram_save_table(out->s, &err)) {
+        /* Accepted, then failed: it shows in query-migrate and the
+         * MIGRATION event, as in QEMU. */
+        outgoing_end(false, err);
         return true;
     }
-    set_status(MIGRATION_STATUS_COMPLETED);
+    info.setup_time_ms = (host_monotonic_ns() - out->t0) / 1000000;
+    if (!out->was_running) {
+        /* Nothing changes RAM while the guest is stopped: one pass. */
+        outgoing_complete();
+        return true;
+    }
+    out->live = migration_ram_live_start();
+    set_status(MIGRATION_STATUS_ACTIVE);
     return true;
 }
 
 void migration_cancel(void)
 {
-    /* The stop-and-copy save runs to its end inside migration_start, so
-     * there is never one to cancel between main-loop turns. */
+    if (out) {
+        outgoing_end(false, NULL);
+    }
 }
 
 bool migration_iterate(void)
 {
-    return false;
+    if (!out || !out->live || info.status != MIGRATION_STATUS_ACTIVE) {
+        return false;
+    }
+    if (out->cpu && out->cpu->stopped && !out->stopped_by_us) {
+        /* Stopped meanwhile (stop, the debugger): nothing changes RAM,
+         * so finish now. */
+        outgoing_complete();
+        return false;
+    }
+    int64_t t_end = host_monotonic_ns() + LIVE_STEP_NS;
+    do {
+        Error *err = NULL;
+        bool pass_done;
+        if (!migration_ram_live_step(out->s, out->live, LIVE_STEP_PAGES, &pass_done, &info.ram,
+                                     &err)) {
+            outgoing_end(false, err);
+            return false;
+        }
+        if (pass_done) {
+            out->passes++;
+            uint64_t pending = migration_ram_live_pending(out->live);
+            info.ram.remaining = pending * MIGRATION_PAGE_SIZE;
+            if (pending <= LIVE_STOP_PAGES || out->passes >= LIVE_MAX_PASSES) {
+                outgoing_complete();
+                return false;
+            }
+            break;      /* let the guest run before the next pass */
+        }
+    } while (host_monotonic_ns() < t_end);
+    info.total_time_ms = (host_monotonic_ns() - out->t0) / 1000000;
+    info.ram.transferred = vmstate_stream_tell(out->s);
+    return true;
 }
 
 /* ---- loading ---- */
@@ -458,6 +551,7 @@ bool migration_incoming(const char *uri, Error **errp)
     migration_input_free(&in);
     if (ok) {
         incoming_pending = false;
+        runstate_set_stopped_state(NULL);
     }
     return ok;
 }

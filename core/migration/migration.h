@@ -144,6 +144,21 @@ MigrationRamTable *migration_ram_load_table(VMStateStream *s, Error **errp);
 void migration_ram_table_free(MigrationRamTable *t);
 bool migration_ram_load_record(VMStateStream *s, int tag, MigrationRamTable *t, bool apply,
                                Error **errp);
+/* Live passes (the guest runs between steps). */
+typedef struct MigrationRamLive MigrationRamLive;
+/* Start dirty tracking and set up the first pass. */
+MigrationRamLive *migration_ram_live_start(void);
+/* Stop tracking and free. */
+void migration_ram_live_free(MigrationRamLive *l);
+/* Send up to budget pages; *pass_done when a pass just ended. */
+bool migration_ram_live_step(VMStateStream *s, MigrationRamLive *l, uint64_t budget,
+                             bool *pass_done, MigrationStats *st, Error **errp);
+/* Pages the guest wrote since the current pass took its bits. */
+uint64_t migration_ram_live_pending(MigrationRamLive *l);
+/* The guest is stopped: send everything still dirty. */
+bool migration_ram_live_finish(VMStateStream *s, MigrationRamLive *l, MigrationStats *st,
+                               Error **errp);
+
 /* Zero every backed region, before an incoming stream fills it. */
 void migration_ram_clear_all(MigrationRamTable *t);
 

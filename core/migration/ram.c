@@ -280,3 +280,222 @@ void migration_ram_clear_all(MigrationRamTable *t)
         }
     }
 }
+
+/* ---- live passes ----
+ *
+ * While the guest runs, RAM is sent in passes: the first sends every
+ * non-zero page, each later one the pages the guest wrote since the pass
+ * before (memory dirty tracking, client MIGRATION).  Tracking starts
+ * before the first pass, so nothing written during it is missed.  Each
+ * call does a bounded amount of work, so the guest and the monitor keep
+ * running between calls.
+ */
+
+struct MigrationRamLive {
+    GPtrArray *regions;         /* every backed region, in table order */
+    uint64_t **bitmaps;         /* per region: the pass's dirty pages (RAM only) */
+    guint region;               /* cursor: region and page */
+    uint64_t page;
+    bool first_pass;
+    bool in_pass;               /* a dirty pass is under way */
+    uint64_t pass_dirty;        /* pages the current dirty pass started with */
+};
+
+static bool region_tracked(const MemoryRegion *mr)
+{
+    return mr->kind == MR_KIND_RAM;
+}
+
+static uint64_t snapshot_region(MemoryRegion *mr, uint64_t *bitmap)
+{
+    return memory_region_dirty_snapshot_and_clear(mr, 0, mr->size, MEMORY_DIRTY_MIGRATION,
+                                                  bitmap);
+}
+
+MigrationRamLive *migration_ram_live_start(void)
+{
+    MigrationRamLive *l = g_new0(MigrationRamLive, 1);
+    l->regions = ram_regions();
+    l->bitmaps = g_new0(uint64_t *, l->regions->len);
+    memory_dirty_start(MEMORY_DIRTY_MIGRATION);
+    for (guint i = 0; i < l->regions->len; i++) {
+        MemoryRegion *mr = g_ptr_array_index(l->regions, i);
+        if (region_tracked(mr)) {
+            l->bitmaps[i] = g_new0(uint64_t, (region_pages(mr) + 63) / 64);
+            /* Tracking starts with every page dirty; the first pass sends
+             * them all anyway, so start from clean. */
+            snapshot_region(mr, l->bitmaps[i]);
+        }
+    }
+    l->first_pass = true;
+    return l;
+}
+
+void migration_ram_live_free(MigrationRamLive *l)
+{
+    if (!l) {
+        return;
+    }
+    memory_dirty_stop(MEMORY_DIRTY_MIGRATION);
+    for (guint i = 0; i < l->regions->len; i++) {
+        g_free(l->bitmaps[i]);
+    }
+    g_free(l->bitmaps);
+    g_ptr_array_free(l->regions, TRUE);
+    g_free(l);
+}
+
+/* Take every tracked region's dirty bits for a new pass; the number of
+ * pages to send. */
+static uint64_t begin_dirty_pass(MigrationRamLive *l, MigrationStats *st)
+{
+    uint64_t n = 0;
+    for (guint i = 0; i < l->regions->len; i++) {
+        MemoryRegion *mr = g_ptr_array_index(l->regions, i);
+        if (l->bitmaps[i]) {
+            n += snapshot_region(mr, l->bitmaps[i]);
+        }
+    }
+    l->region = 0;
+    l->page = 0;
+    l->in_pass = true;
+    l->pass_dirty = n;
+    st->dirty_sync_count++;
+    st->remaining = n * MIGRATION_PAGE_SIZE;
+    return n;
+}
+
+static bool bit_set(const uint64_t *bm, uint64_t p)
+{
+    return bm[p / 64] >> (p % 64) & 1;
+}
+
+/* Send the dirty pages of region i from page p on, up to max_pages of
+ * them; returns the page where it stopped (the region's page count when
+ * it reached the end). */
+static bool send_dirty(VMStateStream *s, MigrationRamLive *l, guint i, uint64_t *page,
+                       uint64_t *budget, MigrationStats *st, Error **errp)
+{
+    MemoryRegion *mr = g_ptr_array_index(l->regions, i);
+    uint64_t pages = region_pages(mr);
+    const uint64_t *bm = l->bitmaps[i];
+    uint64_t p = *page;
+    while (p < pages && *budget) {
+        if (!(bm[p / 64] >> (p % 64))) {
+            p = (p / 64 + 1) * 64;       /* no dirty page left in this word */
+            continue;
+        }
+        if (!bit_set(bm, p)) {
+            p++;
+            continue;
+        }
+        uint64_t q = p + 1;
+        while (q < pages && q - p < RUN_MAX_PAGES && bit_set(bm, q)) {
+            q++;
+        }
+        if (!save_range(s, i, mr, p, q, true, st, errp)) {
+            return false;
+        }
+        uint64_t sent = q - p;
+        *budget = sent >= *budget ? 0 : *budget - sent;
+        st->remaining = st->remaining >= sent * MIGRATION_PAGE_SIZE
+                        ? st->remaining - sent * MIGRATION_PAGE_SIZE : 0;
+        p = q;
+    }
+    *page = MIN(p, pages);
+    return true;
+}
+
+/*
+ * Up to budget pages of work.  Returns true with *pass_done set when a
+ * pass has just ended, and then *dirty_next tells how many pages the next
+ * pass would have (so the caller can decide to stop the guest).
+ */
+bool migration_ram_live_step(VMStateStream *s, MigrationRamLive *l, uint64_t budget,
+                             bool *pass_done, MigrationStats *st, Error **errp)
+{
+    *pass_done = false;
+    if (!l->first_pass && !l->in_pass) {
+        begin_dirty_pass(l, st);
+    }
+    while (budget && l->region < l->regions->len) {
+        MemoryRegion *mr = g_ptr_array_index(l->regions, l->region);
+        uint64_t pages = region_pages(mr);
+        if (l->first_pass) {
+            uint64_t end = MIN(pages, l->page + MIN(budget, (uint64_t)RUN_MAX_PAGES * 16));
+            if (!save_range(s, l->region, mr, l->page, end, false, st, errp)) {
+                return false;
+            }
+            budget = end - l->page >= budget ? 0 : budget - (end - l->page);
+            l->page = end;
+        } else if (l->bitmaps[l->region]) {
+            if (!send_dirty(s, l, l->region, &l->page, &budget, st, errp)) {
+                return false;
+            }
+        } else {
+            l->page = pages;        /* ROM: sent whole in the first pass */
+        }
+        if (l->page >= pages) {
+            l->region++;
+            l->page = 0;
+        }
+    }
+    if (l->region >= l->regions->len) {
+        if (l->first_pass) {
+            st->dirty_sync_count++;
+        }
+        l->first_pass = false;
+        l->in_pass = false;
+        l->region = 0;
+        l->page = 0;
+        *pass_done = true;
+    }
+    return true;
+}
+
+/* Pages written since the last pass began (without taking them). */
+uint64_t migration_ram_live_pending(MigrationRamLive *l)
+{
+    uint64_t n = 0;
+    for (guint i = 0; i < l->regions->len; i++) {
+        MemoryRegion *mr = g_ptr_array_index(l->regions, i);
+        if (!region_tracked(mr)) {
+            continue;
+        }
+        for (uint64_t p = 0; p < region_pages(mr); p++) {
+            n += memory_region_dirty_get(mr, p * MIGRATION_PAGE_SIZE, MEMORY_DIRTY_MIGRATION);
+        }
+    }
+    return n;
+}
+
+/* With the guest stopped: the last dirty pass, whole, and the ROMs again
+ * (a ROM device may have changed its contents through its own ops). */
+bool migration_ram_live_finish(VMStateStream *s, MigrationRamLive *l, MigrationStats *st,
+                               Error **errp)
+{
+    bool done = false;
+    if (l->first_pass || l->in_pass) {
+        /* Finish the pass under way first. */
+        while (!done) {
+            if (!migration_ram_live_step(s, l, UINT64_MAX, &done, st, errp)) {
+                return false;
+            }
+        }
+    }
+    done = false;
+    while (!done) {
+        if (!migration_ram_live_step(s, l, UINT64_MAX, &done, st, errp)) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < l->regions->len; i++) {
+        MemoryRegion *mr = g_ptr_array_index(l->regions, i);
+        if (!region_tracked(mr) &&
+            !save_range(s, i, mr, 0, region_pages(mr), true, st, errp)) {
+            return false;
+        }
+    }
+    st->remaining = 0;
+    return true;
+}
