@@ -168,9 +168,9 @@ static bool check_descriptor(const CardcagePluginInfo *info, Error **errp)
         return false;
     }
     if (info->abi_major != CARDCAGE_ABI_MAJOR) {
-        error_setg(errp, "built for plugin ABI %u.%u, but this cardcage provides ABI %d.%d "
-                   "(rebuild it against this SDK)", info->abi_major, info->abi_minor,
-                   CARDCAGE_ABI_MAJOR, CARDCAGE_ABI_MINOR);
+        error_setg(errp, "built for plugin ABI %u.%u, but this cardcage provides ABI %d.%d: "
+                   "it must be rebuilt against the cardcage %d SDK", info->abi_major,
+                   info->abi_minor, CARDCAGE_ABI_MAJOR, CARDCAGE_ABI_MINOR, CARDCAGE_ABI_MAJOR);
         return false;
     }
     if (info->abi_minor > CARDCAGE_ABI_MINOR) {

@@ -43,6 +43,7 @@
 #ifndef CARDCAGE_VMSTATE_H
 #define CARDCAGE_VMSTATE_H
 
+#include <inttypes.h>
 #include <cardcage/compiler.h>
 #include <cardcage/error.h>
 

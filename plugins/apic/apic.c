@@ -948,10 +948,66 @@ static const Property apic_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+static bool apic_post_load(void *opaque, int version_id, Error **errp)
+{
+    APICState *s = opaque;
+    if (s->base & ~BASE_WRITABLE) {
+        error_setg(errp, "IA32_APIC_BASE 0x%" PRIx64 " sets reserved bits", s->base);
+        return false;
+    }
+    /* The divide configuration has bits 0, 1 and 3 (SDM vol. 3A, figure
+     * 10-10). */
+    if (s->timer_dcr & ~0xbu) {
+        error_setg(errp, "timer divide configuration 0x%x sets reserved bits", s->timer_dcr);
+        return false;
+    }
+    apic_update_map(s);
+    return true;
+}
+
+/* Virtual times stay far inside +-2^62 ns, which keeps the timer
+ * arithmetic free of overflow. */
+#define APIC_NS_LIMIT (INT64_C(1) << 62)
+
+/* The outputs' levels are kept by the devices they drive (intr_level is
+ * our copy, -1 until first driven). */
+static const VMStateDescription vmstate_apic = {
+    .name = TYPE_APIC,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = apic_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(base, APICState),
+        VMSTATE_UINT8_MAX(id, APICState, ID_MASK),
+        VMSTATE_UINT8(tpr, APICState),
+        VMSTATE_UINT32(ldr, APICState),
+        VMSTATE_UINT32(dfr, APICState),
+        VMSTATE_UINT32(svr, APICState),
+        VMSTATE_UINT32_ARRAY(irr, APICState, 8),
+        VMSTATE_UINT32_ARRAY(isr, APICState, 8),
+        VMSTATE_UINT32_ARRAY(tmr, APICState, 8),
+        VMSTATE_UINT32(esr, APICState),
+        VMSTATE_UINT32(esr_pending, APICState),
+        VMSTATE_UINT32(icr_lo, APICState),
+        VMSTATE_UINT32(icr_hi, APICState),
+        VMSTATE_UINT32_ARRAY(lvt, APICState, LVT_COUNT),
+        VMSTATE_UINT32(timer_initial, APICState),
+        VMSTATE_UINT32(timer_dcr, APICState),
+        VMSTATE_INT64_RANGE(timer_start, APICState, -APIC_NS_LIMIT, APIC_NS_LIMIT),
+        VMSTATE_BOOL_ARRAY(lint, APICState, 2),
+        VMSTATE_INT_RANGE(intr_level, APICState, -1, 1),
+        VMSTATE_TIMER(timer, APICState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void apic_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "P6-family local xAPIC (one CPU): timer, LINT0/1, IPIs to self";
+    dc->vmsd = &vmstate_apic;
     dc->category = DEVICE_CATEGORY_INTC;
     dc->realize = apic_realize;
     dc->unrealize = apic_unrealize;

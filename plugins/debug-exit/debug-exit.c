@@ -72,10 +72,23 @@ static const Property debug_exit_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* Writes have no lasting effect: nothing to keep. */
+static const VMStateDescription vmstate_debug_exit = {
+    .name = TYPE_ISA_DEBUG_EXIT,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void debug_exit_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "exits the emulator with status (value << 1) | 1 when written";
+    dc->vmsd = &vmstate_debug_exit;
     dc->category = DEVICE_CATEGORY_DEBUG;
     dc->realize = debug_exit_realize;
     dc->unrealize = debug_exit_unrealize;

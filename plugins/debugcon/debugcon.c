@@ -94,10 +94,24 @@ static const Property debugcon_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* Bytes go straight to the backend and "readback" is a property: nothing
+ * to keep. */
+static const VMStateDescription vmstate_debugcon = {
+    .name = TYPE_ISA_DEBUGCON,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void debugcon_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "debug console port: bytes written go to a character backend";
+    dc->vmsd = &vmstate_debugcon;
     dc->category = DEVICE_CATEGORY_DEBUG;
     dc->realize = debugcon_realize;
     dc->unrealize = debugcon_unrealize;

@@ -112,10 +112,26 @@ static const Property ferr_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* The output lines' levels are kept by the devices they drive. */
+static const VMStateDescription vmstate_ferr_latch = {
+    .name = TYPE_ISA_FERR_LATCH,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(ferr, FerrLatchState),
+        VMSTATE_BOOL(latched, FerrLatchState),
+        VMSTATE_BOOL(ignne_level, FerrLatchState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void ferr_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "x87 FERR#/IGNNE# latch of a PC/AT (IRQ13, port 0xF0)";
+    dc->vmsd = &vmstate_ferr_latch;
     dc->category = DEVICE_CATEGORY_INTC;
     dc->realize = ferr_realize;
     dc->unrealize = ferr_unrealize;

@@ -357,10 +357,29 @@ static const Property fwcfg_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* The items come from the board and the boot options, which the machine
+ * that loads the state rebuilds; the guest's position in them is the
+ * state.  cur and offset are checked on every access, so any value is
+ * safe. */
+static const VMStateDescription vmstate_fwcfg = {
+    .name = TYPE_FW_CFG_IO,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(cur, FwCfgState),
+        VMSTATE_UINT32(offset, FwCfgState),
+        VMSTATE_UINT64(dma_addr, FwCfgState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void fwcfg_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "firmware configuration interface (QEMU's fw_cfg, port and DMA)";
+    dc->vmsd = &vmstate_fwcfg;
     dc->category = DEVICE_CATEGORY_MISC;
     dc->realize = fwcfg_realize;
     dc->unrealize = fwcfg_unrealize;

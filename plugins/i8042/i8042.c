@@ -496,10 +496,110 @@ static const Property i8042_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+static const VMStateDescription vmstate_ps2_queue = {
+    .name = "ps2-queue",
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(data, PS2Queue, PS2_QUEUE_SIZE),
+        VMSTATE_UINT32_INDEX(head, PS2Queue, PS2_QUEUE_SIZE),
+        VMSTATE_UINT32_MAX(count, PS2Queue, PS2_QUEUE_SIZE),
+        VMSTATE_UINT8(last_sent, PS2Queue),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_ps2_kbd = {
+    .name = "ps2-kbd",
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(q, PS2Kbd, vmstate_ps2_queue, PS2Queue),
+        VMSTATE_UINT8_MAX(scancode_set, PS2Kbd, 3),
+        VMSTATE_BOOL(scanning, PS2Kbd),
+        VMSTATE_BOOL(overrun, PS2Kbd),
+        VMSTATE_UINT8(leds, PS2Kbd),
+        VMSTATE_UINT8(typematic, PS2Kbd),
+        VMSTATE_UINT8(param_cmd, PS2Kbd),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* The movement counters saturate at the packet's field widths (9-bit X/Y,
+ * 4-bit Z: IntelliMouse Explorer data packet). */
+static const VMStateDescription vmstate_ps2_mouse = {
+    .name = "ps2-mouse",
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(q, PS2Mouse, vmstate_ps2_queue, PS2Queue),
+        VMSTATE_UINT8(mode, PS2Mouse),
+        VMSTATE_UINT8_MAX(resolution, PS2Mouse, 3),
+        VMSTATE_UINT8(sample_rate, PS2Mouse),
+        VMSTATE_UINT8_MAX(type, PS2Mouse, 4),
+        VMSTATE_BOOL(wrap, PS2Mouse),
+        VMSTATE_UINT8(param_cmd, PS2Mouse),
+        VMSTATE_UINT8_ARRAY(rate_history, PS2Mouse, 3),
+        VMSTATE_INT_RANGE(dx, PS2Mouse, -256, 255),
+        VMSTATE_INT_RANGE(dy, PS2Mouse, -256, 255),
+        VMSTATE_INT_RANGE(dz, PS2Mouse, -8, 7),
+        VMSTATE_UINT8(overflow, PS2Mouse),
+        VMSTATE_UINT32(buttons, PS2Mouse),
+        VMSTATE_UINT32(reported_buttons, PS2Mouse),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_ctrl_reply = {
+    .name = "i8042-reply",
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(byte, CtrlReply),
+        VMSTATE_BOOL(aux, CtrlReply),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool i8042_post_load(void *opaque, int version_id, Error **errp)
+{
+    I8042State *s = opaque;
+    if (s->kbd.scancode_set == 0) {
+        error_setg(errp, "keyboard scan code set 0 does not exist");
+        return false;
+    }
+    if (s->mouse.type != 0 && s->mouse.type != 3 && s->mouse.type != 4) {
+        error_setg(errp, "mouse type %u is none of 0, 3, 4", s->mouse.type);
+        return false;
+    }
+    return true;
+}
+
+/* The IRQ and A20 outputs' levels are kept by the devices they drive
+ * (irq_*_level are our copies). */
+static const VMStateDescription vmstate_i8042 = {
+    .name = TYPE_I8042,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = i8042_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(ram, I8042State, RAM_SIZE),
+        VMSTATE_UINT8(status, I8042State),
+        VMSTATE_UINT8(outport, I8042State),
+        VMSTATE_UINT8(pending, I8042State),
+        VMSTATE_UINT8(obuf, I8042State),
+        VMSTATE_BOOL(obf, I8042State),
+        VMSTATE_BOOL(obf_aux, I8042State),
+        VMSTATE_BOOL(xlate_break, I8042State),
+        VMSTATE_STRUCT_ARRAY(ctrl, I8042State, CTRL_QUEUE_SIZE, vmstate_ctrl_reply, CtrlReply),
+        VMSTATE_UINT32_MAX(ctrl_count, I8042State, CTRL_QUEUE_SIZE),
+        VMSTATE_INT_RANGE(irq_kbd_level, I8042State, 0, 1),
+        VMSTATE_INT_RANGE(irq_mouse_level, I8042State, 0, 1),
+        VMSTATE_STRUCT(kbd, I8042State, vmstate_ps2_kbd, PS2Kbd),
+        VMSTATE_STRUCT(mouse, I8042State, vmstate_ps2_mouse, PS2Mouse),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void i8042_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "8042 keyboard controller with a PS/2 keyboard and mouse";
+    dc->vmsd = &vmstate_i8042;
     dc->category = DEVICE_CATEGORY_INPUT;
     dc->realize = i8042_realize;
     dc->unrealize = i8042_unrealize;

@@ -259,10 +259,70 @@ static const Property pic_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+static const VMStateDescription vmstate_pic_chip = {
+    .name = "i8259-chip",
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(irr, PICChip),
+        VMSTATE_UINT8(isr, PICChip),
+        VMSTATE_UINT8(imr, PICChip),
+        VMSTATE_UINT8(input, PICChip),
+        VMSTATE_UINT8(elcr, PICChip),
+        VMSTATE_UINT8(base, PICChip),
+        VMSTATE_UINT8(icw3, PICChip),
+        VMSTATE_UINT8_INDEX(priority_add, PICChip, 8),   /* an IR number */
+        VMSTATE_UINT8_MAX(init_state, PICChip, 4),       /* 0, or the next ICW (2..4) */
+        VMSTATE_BOOL(icw4_needed, PICChip),
+        VMSTATE_BOOL(single, PICChip),
+        VMSTATE_BOOL(ltim, PICChip),
+        VMSTATE_BOOL(auto_eoi, PICChip),
+        VMSTATE_BOOL(sfnm, PICChip),
+        VMSTATE_BOOL(rotate_on_aeoi, PICChip),
+        VMSTATE_BOOL(special_mask, PICChip),
+        VMSTATE_BOOL(poll, PICChip),
+        VMSTATE_BOOL(read_isr, PICChip),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool pic_post_load(void *opaque, int version_id, Error **errp)
+{
+    PICState *s = opaque;
+    for (int i = 0; i < 2; i++) {
+        PICChip *p = &s->chip[i];
+        if (p->init_state == 1) {
+            error_setg(errp, "chip %d: initialization state 1 does not exist", i);
+            return false;
+        }
+        if (p->elcr & ~p->elcr_mask) {
+            error_setg(errp, "chip %d: ELCR 0x%02x sets bits outside 0x%02x", i, p->elcr,
+                       p->elcr_mask);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* elcr_mask and is_master are the wiring, set by realize.  The INTR
+ * output's level is kept by the device it drives; intr_level is our copy. */
+static const VMStateDescription vmstate_pic = {
+    .name = TYPE_I8259,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = pic_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_ARRAY(chip, PICState, 2, vmstate_pic_chip, PICChip),
+        VMSTATE_INT_RANGE(intr_level, PICState, 0, 1),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void pic_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "two cascaded Intel 8259A interrupt controllers with ELCR";
+    dc->vmsd = &vmstate_pic;
     dc->category = DEVICE_CATEGORY_INTC;
     dc->realize = pic_realize;
     dc->unrealize = pic_unrealize;

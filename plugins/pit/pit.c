@@ -258,10 +258,88 @@ static const Property pit_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* Times are ticks of the virtual clock's CLK; any real one is far inside
+ * +-2^62, which keeps the tick arithmetic free of overflow. */
+#define PIT_TICK_LIMIT (INT64_C(1) << 62)
+
+static const VMStateDescription vmstate_pit_counter = {
+    .name = "i8254-counter",
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_MAX(ctrl_mode, PITCounter, 7),
+        VMSTATE_UINT8_MAX(mode, PITCounter, 5),
+        VMSTATE_UINT8_MAX(rw, PITCounter, 3),
+        VMSTATE_BOOL(bcd, PITCounter),
+        VMSTATE_BOOL(write_msb_next, PITCounter),
+        VMSTATE_UINT8(write_lsb, PITCounter),
+        VMSTATE_BOOL(read_msb_next, PITCounter),
+        VMSTATE_UINT8_MAX(latch_state, PITCounter, 3),
+        VMSTATE_UINT16(latched_count, PITCounter),
+        VMSTATE_BOOL(status_latched, PITCounter),
+        VMSTATE_UINT8(latched_status, PITCounter),
+        VMSTATE_UINT32_MAX(cr, PITCounter, 65536),
+        VMSTATE_BOOL(cr_valid, PITCounter),
+        VMSTATE_BOOL(gate, PITCounter),
+        VMSTATE_BOOL(loaded, PITCounter),
+        VMSTATE_BOOL(frozen, PITCounter),
+        VMSTATE_INT64_RANGE(frozen_k, PITCounter, 0, PIT_TICK_LIMIT),
+        VMSTATE_UINT32_MAX(n, PITCounter, 65536),
+        VMSTATE_UINT32_MAX(phase, PITCounter, 65536),
+        VMSTATE_INT64_RANGE(start, PITCounter, -PIT_TICK_LIMIT, PIT_TICK_LIMIT),
+        VMSTATE_UINT32_MAX(ce_hold, PITCounter, 65535),
+        VMSTATE_BOOL(pre_out, PITCounter),
+        VMSTATE_BOOL(pending, PITCounter),
+        VMSTATE_UINT32_MAX(pending_n, PITCounter, 65536),
+        VMSTATE_UINT32_MAX(pending_phase, PITCounter, 65536),
+        VMSTATE_INT64_RANGE(pending_start, PITCounter, -PIT_TICK_LIMIT, PIT_TICK_LIMIT),
+        VMSTATE_INT64_RANGE(null_until, PITCounter, -PIT_TICK_LIMIT, PIT_NEVER),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool pit_post_load(void *opaque, int version_id, Error **errp)
+{
+    PITState *s = opaque;
+    for (int i = 0; i < 3; i++) {
+        const PITCounter *c = &s->counter[i];
+        /* The count is a divisor once loaded; RW 00 is a latch command,
+         * never a mode (8254 datasheet, Control Word Format). */
+        if (c->rw == 0 || (c->loaded && c->n == 0) || (c->pending && c->pending_n == 0)) {
+            error_setg(errp, "counter %d: RW %u, count %u, pending count %u: not a state "
+                       "an 8254 can be in", i, c->rw, c->n, c->pending_n);
+            return false;
+        }
+    }
+    if (s->p61 & ~P61_WRITABLE) {
+        error_setg(errp, "port 0x61 bits 0x%02x are read-only", s->p61 & ~P61_WRITABLE);
+        return false;
+    }
+    return true;
+}
+
+/* The IRQ output's level is kept by the device it drives; irq_level is
+ * our copy. */
+static const VMStateDescription vmstate_pit = {
+    .name = TYPE_I8254,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = pit_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_ARRAY(counter, PITState, 3, vmstate_pit_counter, PITCounter),
+        VMSTATE_UINT8(p61, PITState),
+        VMSTATE_INT_RANGE(irq_level, PITState, 0, 1),
+        VMSTATE_TIMER(timer, PITState),
+        VMSTATE_INT64_RANGE(timer_tick, PITState, -PIT_TICK_LIMIT, PIT_TICK_LIMIT),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void pit_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "Intel 8254 programmable interval timer and the PC's port 0x61";
+    dc->vmsd = &vmstate_pit;
     dc->category = DEVICE_CATEGORY_TIMER;
     dc->realize = pit_realize;
     dc->unrealize = pit_unrealize;

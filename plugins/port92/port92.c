@@ -97,10 +97,24 @@ static const Property port92_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* The A20 output's level is kept by whoever it drives (the CPU). */
+static const VMStateDescription vmstate_port92 = {
+    .name = TYPE_PORT92,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(value, Port92State),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void port92_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "System Control Port A: fast A20 gate and CPU reset";
+    dc->vmsd = &vmstate_port92;
     dc->category = DEVICE_CATEGORY_MISC;
     dc->realize = port92_realize;
     dc->unrealize = port92_unrealize;
@@ -121,7 +135,7 @@ static const TypeInfo port92_types[] = {
 DEFINE_TYPES(port92_types)
 
 CARDCAGE_PLUGIN(
-    .name = "port92",
+    .name = TYPE_PORT92,
     .version = "1.0",
     .description = "port92: fast A20 gate and reset (System Control Port A)",
     .license = "MIT",

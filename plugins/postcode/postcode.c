@@ -110,10 +110,24 @@ static const Property post_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+static const VMStateDescription vmstate_post_port = {
+    .name = TYPE_POST_PORT,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(last, PostPortState),
+        VMSTATE_UINT32(count, PostPortState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void post_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "POST code port: latches and logs the progress codes firmware writes";
+    dc->vmsd = &vmstate_post_port;
     dc->category = DEVICE_CATEGORY_DEBUG;
     dc->realize = post_realize;
     dc->unrealize = post_unrealize;

@@ -561,10 +561,49 @@ static const Property rtc_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* A CMOS image loaded into a machine with a CMOS file goes through to
+ * the file, as the guest's own writes do. */
+static bool rtc_post_load(void *opaque, int version_id, Error **errp)
+{
+    RTCState *s = opaque;
+    cmos_file_write(&s->cmos_file, 0, s->cmos, sizeof(s->cmos));
+    return true;
+}
+
+/* Times on the virtual clock stay far inside +-2^62 ns; the clock's
+ * seconds inside +-2^38 (years 0..9999 are about -6.2e10..2.5e11 s), so
+ * the date arithmetic cannot overflow. */
+#define RTC_NS_LIMIT  (INT64_C(1) << 62)
+#define RTC_SEC_LIMIT (INT64_C(1) << 38)
+
+/* The IRQ and NMI-mask outputs' levels are kept by the devices they drive
+ * (irq_level and nmi_masked are our copies). */
+static const VMStateDescription vmstate_rtc = {
+    .name = TYPE_MC146818_RTC,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = rtc_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(cmos, RTCState, 128),
+        VMSTATE_UINT8_INDEX(index, RTCState, 128),
+        VMSTATE_INT_RANGE(nmi_masked, RTCState, 0, 1),
+        VMSTATE_INT_RANGE(irq_level, RTCState, 0, 1),
+        VMSTATE_TIMER(timer, RTCState),
+        VMSTATE_INT64_RANGE(phase_ns, RTCState, -RTC_NS_LIMIT, RTC_NS_LIMIT),
+        VMSTATE_INT64_RANGE(sec_base, RTCState, -RTC_SEC_LIMIT, RTC_SEC_LIMIT),
+        VMSTATE_INT_RANGE(dow_offset, RTCState, 0, 6),
+        VMSTATE_INT64_RANGE(synced_ns, RTCState, -RTC_NS_LIMIT, RTC_NS_LIMIT),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void rtc_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "Motorola MC146818A real-time clock with 128 bytes of CMOS RAM";
+    dc->vmsd = &vmstate_rtc;
     dc->category = DEVICE_CATEGORY_TIMER;
     dc->realize = rtc_realize;
     dc->unrealize = rtc_unrealize;

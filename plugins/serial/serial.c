@@ -603,10 +603,56 @@ static const Property serial_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+static bool serial_post_load(void *opaque, int version_id, Error **errp)
+{
+    SerialState *s = opaque;
+    if (s->rx_count > rx_capacity(s)) {
+        error_setg(errp, "%u bytes in a receiver that holds %u", s->rx_count, rx_capacity(s));
+        return false;
+    }
+    if ((s->ier & ~IER_MASK) || (s->mcr & ~MCR_MASK)) {
+        error_setg(errp, "IER 0x%02x / MCR 0x%02x set bits that are always 0", s->ier, s->mcr);
+        return false;
+    }
+    return true;
+}
+
+/* host_connected follows the backend of the machine that loads the state;
+ * the IRQ output's level is kept by the device it drives (irq_level is our
+ * copy). */
+static const VMStateDescription vmstate_serial = {
+    .name = TYPE_ISA_SERIAL,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = serial_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(divisor, SerialState),
+        VMSTATE_UINT8(ier, SerialState),
+        VMSTATE_UINT8(lcr, SerialState),
+        VMSTATE_UINT8(mcr, SerialState),
+        VMSTATE_UINT8(scr, SerialState),
+        VMSTATE_UINT8(fcr, SerialState),
+        VMSTATE_UINT8(msr, SerialState),
+        VMSTATE_BOOL(overrun, SerialState),
+        VMSTATE_UINT8_ARRAY(rx_data, SerialState, UART_FIFO_SIZE),
+        VMSTATE_UINT8_ARRAY(rx_flags, SerialState, UART_FIFO_SIZE),
+        VMSTATE_UINT32_INDEX(rx_head, SerialState, UART_FIFO_SIZE),
+        VMSTATE_UINT32_MAX(rx_count, SerialState, UART_FIFO_SIZE),
+        VMSTATE_BOOL(thr_ipending, SerialState),
+        VMSTATE_BOOL(timeout_ipending, SerialState),
+        VMSTATE_INT_RANGE(irq_level, SerialState, 0, 1),
+        VMSTATE_TIMER(timeout_timer, SerialState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void serial_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "16550A UART with 16-byte FIFOs (a PC COM port)";
+    dc->vmsd = &vmstate_serial;
     dc->category = DEVICE_CATEGORY_SERIAL;
     dc->realize = serial_realize;
     dc->unrealize = serial_unrealize;

@@ -192,10 +192,26 @@ static const Property testdev_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* ---- state ---- */
+
+/* The IRQ lines' levels are kept by the devices they drive. */
+static const VMStateDescription vmstate_testdev = {
+    .name = TYPE_PC_TESTDEV,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(data, TestdevState),
+        VMSTATE_UINT8(byte, TestdevState),
+        VMSTATE_BUFFER(ram, TestdevState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void testdev_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "kvm-unit-tests test device: scratch ports, IRQ lines, MMIO memory";
+    dc->vmsd = &vmstate_testdev;
     dc->category = DEVICE_CATEGORY_DEBUG;
     dc->realize = testdev_realize;
     dc->unrealize = testdev_unrealize;

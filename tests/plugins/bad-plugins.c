@@ -14,6 +14,7 @@
 #define KIND_ORPHAN        6    /* parent type nobody provides */
 #define KIND_SYMBOL_USER   7    /* needs a data symbol from KIND_SYMBOL_PROVIDER */
 #define KIND_SYMBOL_PROVIDER 8
+#define KIND_ABI_OLD       9    /* built against the 1.x SDK (before state descriptions) */
 
 #if BAD_KIND == KIND_NO_DESCRIPTOR
 static const TypeInfo t = { .name = "no-descriptor-type", .parent = TYPE_DEVICE };
@@ -32,6 +33,21 @@ CC_PLUGIN_EXPORT const CardcagePluginInfo cardcage_plugin_info = {
     .name = "abi-mismatch",
     .version = "1",
     .description = "built for a future ABI",
+    .license = "MIT",
+};
+
+#elif BAD_KIND == KIND_ABI_OLD
+static const TypeInfo t = { .name = "abi-old-type", .parent = TYPE_DEVICE };
+static void reg(void) { type_register_static(&t); }
+type_init(reg)
+/* What CARDCAGE_PLUGIN recorded in the last 1.x SDK. */
+CC_PLUGIN_EXPORT const CardcagePluginInfo cardcage_plugin_info = {
+    .magic = CARDCAGE_PLUGIN_MAGIC,
+    .abi_major = 1,
+    .abi_minor = 1,
+    .name = "abi-old",
+    .version = "1",
+    .description = "built against the cardcage 1 SDK",
     .license = "MIT",
 };
 

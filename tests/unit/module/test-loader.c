@@ -70,12 +70,22 @@ static void test_no_descriptor(void **state)
 static void test_abi_mismatch(void **state)
 {
     char *reason = g_strdup_printf("built for plugin ABI %d.0, but this cardcage provides ABI "
-                                   "%d.%d (rebuild it against this SDK)",
+                                   "%d.%d: it must be rebuilt against the cardcage %d SDK",
                                    CARDCAGE_ABI_MAJOR + 1, CARDCAGE_ABI_MAJOR,
-                                   CARDCAGE_ABI_MINOR);
+                                   CARDCAGE_ABI_MINOR, CARDCAGE_ABI_MAJOR);
     expect_refused("abi-mismatch.so", reason);
     g_free(reason);
     assert_false(type_exists("abi-mismatch-type"));
+}
+
+/* A plugin built against the 1.x SDK (no state descriptions) is refused,
+ * and told which SDK to rebuild against. */
+static void test_abi_old(void **state)
+{
+    assert_int_equal(CARDCAGE_ABI_MAJOR, 2);
+    expect_refused("abi-old.so", "built for plugin ABI 1.1, but this cardcage provides ABI "
+                   "2.0: it must be rebuilt against the cardcage 2 SDK");
+    assert_false(type_exists("abi-old-type"));
 }
 
 static void test_duplicate_type(void **state)
@@ -165,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_good_plugin),
         cmocka_unit_test(test_no_descriptor),
         cmocka_unit_test(test_abi_mismatch),
+        cmocka_unit_test(test_abi_old),
         cmocka_unit_test(test_duplicate_type),
         cmocka_unit_test(test_not_elf),
         cmocka_unit_test(test_missing_file),
