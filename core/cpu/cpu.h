@@ -31,6 +31,9 @@ typedef struct CPUState {
     bool stopped;                   /* paused by the debugger/monitor */
     uint32_t interrupt_request;     /* CPU_INTERRUPT_* */
     volatile int exit_request;      /* leave exec() at the next block boundary */
+    /* Set (atomically, with exit_request) by another thread to make exec
+     * return at the next block boundary: host I/O is waiting. */
+    int kick;
     uint64_t insns_executed;        /* since creation; drives icount */
     AddressSpace *as;               /* system memory as this CPU sees it */
 

@@ -148,7 +148,7 @@ static bool handle_events(CPUX86State *env)
         cs->interrupt_request &= ~CPU_INTERRUPT_EXIT;
         return true;
     }
-    return false;
+    return __atomic_exchange_n(&cs->kick, 0, __ATOMIC_SEQ_CST) != 0;
 }
 
 /* Single-step trap after an instruction that ran with TF set (SDM

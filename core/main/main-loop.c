@@ -15,6 +15,7 @@
 #include <cardcage/log.h>
 #include <cardcage/timer.h>
 #include "cpu/cpu.h"
+#include "main/io-watch.h"
 #include "main/main-loop.h"
 #include "main/runstate.h"
 #include "migration/migration.h"
@@ -36,8 +37,10 @@ void main_loop_set_startup_time(int64_t t0)
 }
 
 /* Poll the GLib default context's sources, waiting at most timeout_ns
- * (-1: until something happens), and dispatch what is ready. */
-void main_loop_poll_host(int64_t timeout_ns)
+ * (-1: until something happens), and dispatch what is ready.  With
+ * busy_cpu, the CPU runs next: the input watcher then looks out for the
+ * same descriptors meanwhile. */
+static void poll_host(int64_t timeout_ns, CPUState *busy_cpu)
 {
     GMainContext *ctx = g_main_context_default();
     static GPollFD *fds;
@@ -77,6 +80,14 @@ void main_loop_poll_host(int64_t timeout_ns)
         g_main_context_dispatch(ctx);
     }
     g_main_context_release(ctx);
+    if (busy_cpu) {
+        io_watch_arm(busy_cpu, fds, n);
+    }
+}
+
+void main_loop_poll_host(int64_t timeout_ns)
+{
+    poll_host(timeout_ns, NULL);
 }
 
 static bool cpu_runnable(CPUState *cpu)
@@ -173,8 +184,8 @@ int main_loop_run(CPUState *cpu)
 
         int64_t now = host_monotonic_ns();
         if (cpu_runnable(cpu)) {
-            if (now - last_poll >= HOST_POLL_INTERVAL_NS) {
-                main_loop_poll_host(0);
+            if (now - last_poll >= HOST_POLL_INTERVAL_NS || io_watch_take_fired()) {
+                poll_host(0, cpu);
                 last_poll = now;
             }
             continue;

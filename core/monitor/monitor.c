@@ -539,12 +539,16 @@ static void monitor_read(void *opaque, const uint8_t *buf, int size)
 static const char monitor_banner[] = "cardcage monitor - type 'help' for more information\r\n"
                                      MONITOR_PROMPT;
 
-/* On a backend shared with a serial port (-serial mon:stdio), the monitor
- * greets when Ctrl-A c gives it the keyboard. */
+/* The monitor greets each client that connects; on a backend shared with a
+ * serial port (-serial mon:stdio), when Ctrl-A c gives it the keyboard. */
 static void monitor_event(void *opaque, ChardevEvent event)
 {
     Monitor *m = opaque;
-    if (event == CHARDEV_EVENT_FOCUS_IN) {
+    if (event == CHARDEV_EVENT_OPENED && !chardev_is_mux(m->chr)) {
+        /* Each client of a socket gets the banner, as in QEMU. */
+        monitor_puts(m, monitor_banner, strlen(monitor_banner));
+        m->greeted = true;
+    } else if (event == CHARDEV_EVENT_FOCUS_IN) {
         if (!m->greeted) {
             m->greeted = true;
             monitor_puts(m, "\r\n", 2);
@@ -567,10 +571,6 @@ bool monitor_start(const char *chardev_id, Error **errp)
     if (!chardev_attach(chr, monitor_can_read, monitor_read, monitor_event, m, errp)) {
         g_free(m);
         return false;
-    }
-    if (!chardev_is_mux(chr)) {
-        m->greeted = true;
-        monitor_puts(m, monitor_banner, strlen(monitor_banner));
     }
     return true;
 }
