@@ -16,6 +16,7 @@
 
 #include <setjmp.h>
 #include "cpu/cpu.h"
+#include <cardcage/vmstate.h>
 #include "cpu/x87/x87.h"
 
 #define TYPE_X86_CPU "x86-cpu"
@@ -253,6 +254,15 @@ typedef struct X86CPU {
     bool nmi_level;            /* last level seen on "nmi" (edge detection) */
     bool init_level;           /* last level seen on "init" */
     void *map_listener;
+    /* Derived state as the state description saves it, filled by its
+     * pre_save (x86-vmstate.c): EFLAGS with the lazy flags folded in, the
+     * interrupt requests that are state (not EXIT/FLUSH), and whether the
+     * next instruction is in a MOV SS/STI shadow. */
+    struct {
+        uint32_t eflags;
+        uint32_t interrupt_request;
+        bool irq_shadow;
+    } vms;
 } X86CPU;
 
 typedef struct X86CPUClass {
@@ -298,6 +308,9 @@ void x86_cpu_init_state(CPUX86State *env);
 
 /* Print the registers (`info registers`, -d cpu). */
 void x86_cpu_dump_state(CPUX86State *env, FILE *out);
+
+/* The CPU's state description (x86-vmstate.c). */
+extern const VMStateDescription vmstate_x86_cpu;
 
 /* Fill in the debugger's CPUClass methods (x86-gdb.c). */
 void x86_cpu_gdb_class_init(CPUClass *cc);

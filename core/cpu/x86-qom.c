@@ -233,6 +233,7 @@ static void x86_cpu_class_init(ObjectClass *oc, void *data)
     DeviceClass *dc = DEVICE_CLASS(oc);
     CPUClass *cc = CPU_CLASS(oc);
     dc->desc = "x86 CPU";
+    dc->vmsd = &vmstate_x86_cpu;
     dc->realize = x86_cpu_realize;
     dc->unrealize = x86_cpu_unrealize;
     dc->reset = x86_cpu_reset;

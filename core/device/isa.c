@@ -81,10 +81,21 @@ static const Property isa_bridge_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* The bridge only routes: nothing to keep. */
+static const VMStateDescription vmstate_isa_bridge = {
+    .name = TYPE_ISA_BRIDGE,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void isa_bridge_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "ISA bus of an ISA-only PC, decoding the whole memory and I/O space";
+    dc->vmsd = &vmstate_isa_bridge;
     dc->category = DEVICE_CATEGORY_BRIDGE;
     dc->realize = isa_bridge_realize;
     device_class_set_props(dc, isa_bridge_properties);

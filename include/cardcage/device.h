@@ -27,6 +27,7 @@
 #include <cardcage/object.h>
 #include <cardcage/irq.h>
 #include <cardcage/property.h>
+#include <cardcage/vmstate.h>
 
 #define TYPE_DEVICE "device"
 #define TYPE_BUS    "bus"
