@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "memory/memory-internal.h"
 #include "migration/migration.h"
 
@@ -125,6 +126,53 @@ static bool put_data_run(VMStateStream *s, uint32_t idx, MemoryRegion *mr, uint6
 }
 
 /*
+ * Whether untouched pages of RAM can be recognised without reading them.
+ * A page of a private anonymous mapping that is not resident was never
+ * written (it reads as zero), unless it was swapped out.  Reading such a
+ * page to check it costs a page fault each, which made scanning mostly
+ * empty RAM the slowest part of a save; so while the host has no swap,
+ * mincore() answers for those pages.
+ */
+static bool host_has_swap(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        gchar *text = NULL;
+        /* /proc/swaps has a header line and one line per swap area. */
+        cached = !g_file_get_contents("/proc/swaps", &text, NULL, NULL) ||
+                 strchr(text, '\n') != strrchr(text, '\n');
+        g_free(text);
+    }
+    return cached;
+}
+
+/* For pages [first, end) of mr: resident[i] bit 0 clear when page first+i
+ * is known to be zero without reading it.  NULL: read every page. */
+static unsigned char *residency(MemoryRegion *mr, uint64_t first, uint64_t end)
+{
+    if (!mr->ram_owned || host_has_swap() || sysconf(_SC_PAGESIZE) != MIGRATION_PAGE_SIZE) {
+        return NULL;
+    }
+    size_t n = (size_t)(end - first);
+    unsigned char *vec = g_malloc(n);
+    uint64_t off = first * MIGRATION_PAGE_SIZE;
+    size_t len = (size_t)MIN((uint64_t)n * MIGRATION_PAGE_SIZE, mr->size - off);
+    if (mincore(mr->ram + off, len, vec) != 0) {
+        g_free(vec);
+        return NULL;
+    }
+    return vec;
+}
+
+static bool page_zero(MemoryRegion *mr, uint64_t p, const unsigned char *res, uint64_t first)
+{
+    if (res && !(res[p - first] & 1)) {
+        return true;
+    }
+    return page_is_zero(mr->ram + p * MIGRATION_PAGE_SIZE, page_len(mr, p));
+}
+
+/*
  * Pages [first, end) of region idx, split into runs of data pages (written)
  * and zero pages (written as a zero run only when send_zero: in the first
  * pass the receiver's RAM is zero already).
@@ -132,26 +180,28 @@ static bool put_data_run(VMStateStream *s, uint32_t idx, MemoryRegion *mr, uint6
 static bool save_range(VMStateStream *s, uint32_t idx, MemoryRegion *mr, uint64_t first,
                        uint64_t end, bool send_zero, MigrationStats *st, Error **errp)
 {
+    unsigned char *res = residency(mr, first, end);
+    bool ok = true;
     uint64_t p = first;
-    while (p < end) {
-        bool zero = page_is_zero(mr->ram + p * MIGRATION_PAGE_SIZE, page_len(mr, p));
+    while (ok && p < end) {
+        bool zero = page_zero(mr, p, res, first);
         uint64_t q = p + 1;
-        while (q < end && q - p < RUN_MAX_PAGES &&
-               page_is_zero(mr->ram + q * MIGRATION_PAGE_SIZE, page_len(mr, q)) == zero) {
+        while (q < end && q - p < RUN_MAX_PAGES && page_zero(mr, q, res, first) == zero) {
             q++;
         }
         uint32_t count = (uint32_t)(q - p);
         if (zero) {
             st->duplicate += count;
-            if (send_zero && !put_run_header(s, MIG_REC_RAM_ZERO, idx, p, count, errp)) {
-                return false;
+            if (send_zero) {
+                ok = put_run_header(s, MIG_REC_RAM_ZERO, idx, p, count, errp);
             }
-        } else if (!put_data_run(s, idx, mr, p, count, st, errp)) {
-            return false;
+        } else {
+            ok = put_data_run(s, idx, mr, p, count, st, errp);
         }
         p = q;
     }
-    return true;
+    g_free(res);
+    return ok;
 }
 
 bool migration_ram_save_all(VMStateStream *s, MigrationStats *st, Error **errp)
