@@ -158,6 +158,8 @@ typedef struct X86PhysCacheEntry {
     uint32_t page;            /* physical page address, or TLB_INVALID */
     uint8_t *host_read;
     uint8_t *host_write;
+    MemoryRegion *mr;         /* with host_write: the RAM region and the */
+    hwaddr offset;            /* page's offset in it (dirty tracking) */
 } X86PhysCacheEntry;
 
 typedef struct X86Insn X86Insn;

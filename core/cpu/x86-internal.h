@@ -524,6 +524,7 @@ void x86_jmp_cache_flush(CPUX86State *env);
 void x86_tlb_flush_page(CPUX86State *env, uint32_t lin);
 /* Drop fast write entries that map the physical page (it now holds code). */
 void x86_tlb_protect_code_page(CPUX86State *env, uint32_t phys_page);
+void x86_tlb_drop_write_tags(CPUX86State *env);
 /* Translate a linear address for an instruction fetch: the physical
  * address, raising #PF as a fetch would. */
 uint32_t x86_translate_code(CPUX86State *env, uint32_t lin);

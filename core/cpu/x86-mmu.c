@@ -10,9 +10,11 @@
  * accesses (the permission outcome differs).  An entry gives a host pointer
  * for RAM/ROM pages; its write tag is set only when paging allows the write,
  * the dirty bit is already set and the page is RAM holding no translated
- * code, so the inline fast path needs one compare.  Everything else (MMIO,
- * ROM writes, unassigned space, writes to code pages, accesses that cross a
- * page) comes here.
+ * code and already dirty for every client tracking dirty pages (see
+ * memory.h), so the inline fast path needs one compare.  Everything else
+ * (MMIO, ROM writes, unassigned space, writes to code pages, the first
+ * write to a page clean for a tracker, accesses that cross a page) comes
+ * here, and the store marks the page dirty.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -53,6 +55,8 @@ static X86PhysCacheEntry *phys_cache_get(CPUX86State *env, uint32_t pa)
         c->page = page;
         c->host_read = info.host_read;
         c->host_write = info.host_write;
+        c->mr = info.mr;
+        c->offset = info.offset;
     }
     return c;
 }
@@ -83,6 +87,7 @@ void x86_phys_st32(CPUX86State *env, uint32_t pa, uint32_t val)
             x86_tb_invalidate_phys(env, pa, 4);
         }
         memcpy(c->host_write + (pa & 0xfff), &val, 4);
+        memory_dirty_mark(c->mr, c->offset + (pa & 0xfff), 4);
         return;
     }
     address_space_st(env->as, pa, val, 4, NULL);
@@ -152,6 +157,17 @@ void x86_tlb_flush_page(CPUX86State *env, uint32_t lin)
                     tlb_clear_entry(env, mmu, j);
                 }
             }
+        }
+    }
+}
+
+/* A dirty tracker cleared pages: writes to them must take the slow path
+ * that marks them again. */
+void x86_tlb_drop_write_tags(CPUX86State *env)
+{
+    for (int mmu = 0; mmu < 2; mmu++) {
+        for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+            env->tlb[mmu][i].tag_write = TLB_INVALID;
         }
     }
 }
@@ -275,7 +291,7 @@ static unsigned tlb_fill(CPUX86State *env, uint32_t lin, int acc, int mmu)
         e->tag_read = TLB_INVALID;
     }
     if (mp.host_write && mp.host_write == mp.host_read && (t.flags & TLBI_WRITE) &&
-        !x86_page_has_code(env, ppage)) {
+        !x86_page_has_code(env, ppage) && memory_dirty_page_all(mp.mr, mp.offset)) {
         e->tag_write = vpage;
     } else {
         e->tag_write = TLB_INVALID;
@@ -372,13 +388,16 @@ static void st_page(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size,
     uint32_t pa = env->tlb_info[mmu][i].ppage | (lin & 0xfff);
     X86PhysCacheEntry *c = phys_cache_get(env, pa);
     if (c->host_write) {
-        /* RAM holding translated code: drop the code it overwrites, then
-         * let later writes take the fast path if no code is left. */
+        /* RAM holding translated code, or a page clean for a dirty
+         * tracker: drop the code it overwrites, mark the page, then let
+         * later writes take the fast path if no code is left. */
         if (x86_phys_has_code(env, pa, size)) {
             x86_tb_invalidate_phys(env, pa, size);
         }
         x86_host_st(c->host_write + (pa & 0xfff), val, size);
-        if (!x86_page_has_code(env, pa & PAGE_MASK) && e->tag_read == (lin & PAGE_MASK)) {
+        memory_dirty_mark(c->mr, c->offset + (pa & 0xfff), size);
+        if (!x86_page_has_code(env, pa & PAGE_MASK) && e->tag_read == (lin & PAGE_MASK) &&
+            memory_dirty_page_all(c->mr, c->offset)) {
             e->tag_write = lin & PAGE_MASK;
         }
         return;

@@ -107,6 +107,11 @@ static void x86_code_written(void *opaque, hwaddr addr, hwaddr len)
     }
 }
 
+static void x86_dirty_cleared(void *opaque)
+{
+    x86_tlb_drop_write_tags(&X86_CPU(opaque)->env);
+}
+
 static uint64_t x86_icount_source(void *opaque)
 {
     return x86_insns_now(&X86_CPU(opaque)->env);
@@ -182,6 +187,7 @@ static bool x86_cpu_realize(DeviceState *dev, Error **errp)
     env->ferr_irq = cpu->ferr_out;
     cpu->map_listener = memory_add_map_listener(x86_map_changed, cpu);
     memory_set_code_write_hook(x86_code_written, cpu);
+    memory_set_dirty_clear_hook(x86_dirty_cleared, cpu);
     clock_set_icount_source(x86_icount_source, cpu);
     cpu_list_add(CPU(dev));
     x86_cpu_reset_state(env);
@@ -196,6 +202,7 @@ static void x86_cpu_unrealize(DeviceState *dev)
         cpu->map_listener = NULL;
     }
     memory_set_code_write_hook(NULL, NULL);
+    memory_set_dirty_clear_hook(NULL, NULL);
     clock_set_icount_source(NULL, NULL);
     cpu_list_remove(CPU(dev));
 }

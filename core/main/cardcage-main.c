@@ -25,6 +25,7 @@
 #include "main/options.h"
 #include "main/runstate.h"
 #include "memory/memory-internal.h"
+#include "migration/migration.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
@@ -158,6 +159,25 @@ static bool register_globals(const Options *o, Error **errp)
     return object_check_globals(errp);
 }
 
+/* -incoming: load the saved machine over the one just built and reset
+ * ("defer" waits, stopped, for migrate-incoming). */
+static bool start_incoming(const Options *o, Error **errp)
+{
+    if (!o->incoming) {
+        return true;
+    }
+    migration_set_incoming_uri(o->incoming, !o->start_stopped);
+    if (!strcmp(o->incoming, "defer")) {
+        runstate_set_stopped_state("inmigrate");
+        return true;
+    }
+    if (!migration_incoming(o->incoming, errp)) {
+        error_prepend(errp, "-incoming %s: ", o->incoming);
+        return false;
+    }
+    return true;
+}
+
 /* The parts of start-up after option parsing; returns the exit status. */
 static int run(Options *o, int64_t t0)
 {
@@ -285,9 +305,15 @@ static int run(Options *o, int64_t t0)
 
     runstate_run_init_done_notifiers();
     runstate_system_reset();
-    if (cpu && o->start_stopped) {
+    if (!start_incoming(o, &err)) {
+        goto fail;
+    }
+    if (cpu && (o->start_stopped || migration_incoming_pending())) {
         cpu->stopped = true;
     } else {
+        if (cpu) {
+            cpu->stopped = false;
+        }
         clock_vm_start();
     }
     /* After the run state is set: gdb attaching pauses the machine. */

@@ -18,6 +18,7 @@
 #include "main/io-watch.h"
 #include "main/main-loop.h"
 #include "main/runstate.h"
+#include "migration/migration.h"
 #include "timer/clock-internal.h"
 
 /* Host time between two looks at host I/O while the CPU is busy. */
@@ -175,6 +176,8 @@ int main_loop_run(CPUState *cpu)
         timers_run_expired(CC_CLOCK_VIRTUAL);
         timers_run_expired(CC_CLOCK_REALTIME);
         timers_run_expired(CC_CLOCK_HOST);
+        /* A live migration sends a bounded piece of RAM per turn. */
+        bool migrating = migration_iterate();
         if (runstate_request_pending()) {
             continue;
         }
@@ -197,6 +200,9 @@ int main_loop_run(CPUState *cpu)
             continue;
         }
         int64_t timeout = clock_icount_enabled() && vdl > 0 ? -1 : vdl;
+        if (migrating) {
+            timeout = 0;
+        }
         int64_t rdl = timers_deadline_ns(CC_CLOCK_REALTIME);
         if (rdl >= 0 && (timeout < 0 || rdl < timeout)) {
             timeout = rdl;

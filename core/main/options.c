@@ -328,6 +328,21 @@ static bool opt_rtc(Options *o, const char *arg, Error **errp)
     return set_string(&o->rtc_base, arg + 5);
 }
 
+static bool opt_incoming(Options *o, const char *arg, Error **errp)
+{
+    return set_string(&o->incoming, arg);
+}
+
+static bool opt_loadvm(Options *o, const char *arg, Error **errp)
+{
+    /* Internal snapshots live in qcow2 images, which arrive with the
+     * storage work; say so rather than "unknown option". */
+    error_setg(errp, "-loadvm %s: snapshots need a qcow2 disk, and cardcage has no disks "
+               "yet (save and restore a whole machine with the monitor's migrate "
+               "\"file:PATH\" and -incoming file:PATH)", arg);
+    return false;
+}
+
 static const OptionDef option_defs[] = {
     { "h", NULL, opt_help, "print this help and exit" },
     { "help", NULL, opt_help, NULL },
@@ -376,6 +391,9 @@ static const OptionDef option_defs[] = {
     { "icount", "shift=N", opt_icount,
       "deterministic mode: virtual time advances 2^N ns per instruction" },
     { "rtc", "base=utc|localtime|DATE", opt_rtc, "start time of the RTC" },
+    { "incoming", "file:PATH|exec:CMD|defer", opt_incoming,
+      "start from a saved machine (migrate's stream); defer: wait for migrate-incoming" },
+    { "loadvm", "NAME", opt_loadvm, "start from an internal snapshot (needs a qcow2 disk)" },
 };
 
 static void monitor_opt_free(gpointer p)
@@ -423,6 +441,7 @@ void options_free(Options *o)
     g_free(o->debugcon);
     g_free(o->log_file);
     g_free(o->rtc_base);
+    g_free(o->incoming);
     g_free(o->device_type_help);
 }
 

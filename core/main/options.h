@@ -51,6 +51,7 @@ typedef struct Options {
     bool no_reboot;
     int icount_shift;            /* -1: real-time */
     char *rtc_base;              /* -rtc base=... */
+    char *incoming;              /* -incoming URI|defer */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
     char *device_type_help;      /* -device TYPE,help */

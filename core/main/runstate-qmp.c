@@ -13,6 +13,7 @@
 #include "board/board.h"
 #include "cpu/cpu.h"
 #include "main/runstate.h"
+#include "migration/migration.h"
 
 static CPUState *machine_cpu(Error **errp)
 {
@@ -49,6 +50,12 @@ static json_object *cont(json_object *args, Error **errp)
 {
     CPUState *cpu = machine_cpu(errp);
     if (!cpu) {
+        return NULL;
+    }
+    if (migration_incoming_pending()) {
+        /* QEMU's words: running now would run the fresh machine, which
+         * the incoming state is about to replace. */
+        error_setg(errp, "Guest is waiting for an incoming migration");
         return NULL;
     }
     runstate_vm_start(cpu);

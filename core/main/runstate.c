@@ -174,9 +174,21 @@ void runstate_set_no_reboot(bool value)
 static bool vm_started;
 static bool vm_debug_stopped;
 
+/* A stop with a reason QEMU names (inmigrate, postmigrate), until the
+ * machine runs again. */
+static const char *stopped_state;
+
+void runstate_set_stopped_state(const char *name)
+{
+    stopped_state = name;
+}
+
 const char *runstate_status_name(CPUState *cpu)
 {
     if (cpu && cpu->stopped) {
+        if (stopped_state) {
+            return stopped_state;
+        }
         return vm_debug_stopped ? "debug" : vm_started ? "paused" : "prelaunch";
     }
     return "running";
@@ -199,6 +211,7 @@ void runstate_vm_start(CPUState *cpu)
     if (cpu && cpu->stopped) {
         vm_started = true;
         vm_debug_stopped = false;
+        stopped_state = NULL;
         cpu->stopped = false;
         clock_vm_start();
         qmp_event_emit("RESUME", NULL);

@@ -48,6 +48,10 @@ struct CPUState;
  * is.  The monitor's stop/cont and the debugger use these. */
 void runstate_vm_stop(struct CPUState *cpu);
 void runstate_vm_start(struct CPUState *cpu);
+/* Name the stopped machine's state for query-status ("inmigrate",
+ * "postmigrate"; a static string) until it runs again; NULL: the usual
+ * names. */
+void runstate_set_stopped_state(const char *name);
 /* QEMU's RunState name for query-status: "running", "paused", "prelaunch"
  * (-S, never started) or "debug" (stopped by the debugger). */
 const char *runstate_status_name(struct CPUState *cpu);

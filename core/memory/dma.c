@@ -1,7 +1,8 @@
 /*
  * What devices and the CPU need beyond single accesses: mapping guest
  * memory for DMA, page information for the CPU's TLB, and telling the CPU
- * when RAM changed behind its back (so it drops translated code there).
+ * when RAM changed behind its back (so it drops translated code there) and
+ * the dirty trackers (dirty.c) that it changed.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -24,7 +25,11 @@ void memory_set_code_write_hook(void (*fn)(void *opaque, hwaddr addr, hwaddr len
  * shows (RAM may be aliased at several addresses). */
 void memory_notify_region_write(MemoryRegion *mr, hwaddr offset, uint64_t len)
 {
-    if (!code_write_hook || len == 0) {
+    if (len == 0) {
+        return;
+    }
+    memory_dirty_mark(mr, offset, len);
+    if (!code_write_hook) {
         return;
     }
     const FlatView *fv = address_space_memory()->current_map;
@@ -47,7 +52,7 @@ void memory_notify_region_write(MemoryRegion *mr, hwaddr offset, uint64_t len)
 void memory_notify_ram_write(AddressSpace *as, const FlatRange *fr, hwaddr addr,
                              uint64_t len)
 {
-    if (cc_likely(!code_write_hook)) {
+    if (cc_likely(!code_write_hook && !memory_dirty_clients)) {
         return;
     }
     /* Even for the system address space, report by region: the same RAM
@@ -133,7 +138,7 @@ void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len, bool is_wri
         as->bounce_in_use = false;
         return;
     }
-    if (is_write && access_len > 0 && code_write_hook) {
+    if (is_write && access_len > 0 && (code_write_hook || memory_dirty_clients)) {
         const FlatRange *fr = range_of_host_ptr(as, buffer);
         if (fr) {
             hwaddr offset = fr->offset_in_region + (hwaddr)((uint8_t *)buffer - fr->host);
@@ -149,6 +154,8 @@ void address_space_page_info(AddressSpace *as, hwaddr addr, uint64_t page_size,
 {
     info->host_read = NULL;
     info->host_write = NULL;
+    info->mr = NULL;
+    info->offset = 0;
     if (page_size == 0) {
         return;
     }
@@ -160,5 +167,7 @@ void address_space_page_info(AddressSpace *as, hwaddr addr, uint64_t page_size,
     info->host_read = p;
     if (!fr->readonly) {
         info->host_write = p;
+        info->mr = fr->mr;
+        info->offset = fr->offset_in_region + (addr - fr->start);
     }
 }

@@ -84,13 +84,16 @@ void memory_notify_ram_write(AddressSpace *as, const FlatRange *fr, hwaddr addr,
  *  host_read   non-NULL when every byte of the page reads directly from
  *              host memory (RAM or ROM) in one range; the pointer is to the
  *              first byte of the page.
- *  host_write  non-NULL when every byte of the page is writable RAM.
+ *  host_write  non-NULL when every byte of the page is writable RAM; the
+ *              CPU then marks what it stores with memory_dirty_mark.
  * Anything else (MMIO, unassigned, a page split between regions, writes to
  * ROM) goes through address_space_ld/st.
  */
 typedef struct MemoryPageInfo {
     uint8_t *host_read;
     uint8_t *host_write;
+    MemoryRegion *mr;       /* with host_write: the RAM region and the page's */
+    hwaddr offset;          /* offset in it, for dirty tracking */
 } MemoryPageInfo;
 
 void address_space_page_info(AddressSpace *as, hwaddr addr, uint64_t page_size,
@@ -108,6 +111,37 @@ void memory_remove_map_listener(void *handle);
 void memory_set_code_write_hook(void (*fn)(void *opaque, hwaddr addr, hwaddr len),
                                 void *opaque);
 
+/* ---- dirty tracking (dirty.c) ---- */
+
+/* Bit c set while client c tracks. */
+extern unsigned memory_dirty_clients;
+
+void memory_dirty_mark_slow(MemoryRegion *mr, hwaddr offset, uint64_t len);
+bool memory_dirty_page_all_slow(MemoryRegion *mr, hwaddr offset);
+
+/* Mark RAM region mr [offset, offset+len) dirty for every tracking client. */
+static inline void memory_dirty_mark(MemoryRegion *mr, hwaddr offset, uint64_t len)
+{
+    if (cc_unlikely(memory_dirty_clients)) {
+        memory_dirty_mark_slow(mr, offset, len);
+    }
+}
+
+/* Whether the page holding offset of mr is dirty for every tracking client
+ * (true when none tracks): only then may the CPU's TLB let stores through
+ * without marking. */
+static inline bool memory_dirty_page_all(MemoryRegion *mr, hwaddr offset)
+{
+    return cc_likely(!memory_dirty_clients) || memory_dirty_page_all_slow(mr, offset);
+}
+
+/* Called when a snapshot cleared dirty bits, so that the CPU drops the
+ * write tags of its TLB.  One hook; the CPU installs it. */
+void memory_set_dirty_clear_hook(void (*fn)(void *opaque), void *opaque);
+
+/* Free mr's bitmaps (memory_region_finalize). */
+void memory_dirty_free(MemoryRegion *mr);
+
 /* Print the region tree and the flat views, as `info mtree` does. */
 void memory_print_tree(FILE *out, MemoryRegion *root);
 /* The tree as x-query-mtree gives it ({"name", "kind", "start", "last",
@@ -120,6 +154,10 @@ void memory_print_flatview(FILE *out, AddressSpace *as);
 /* Create the system memory and I/O roots (idempotent).  The address spaces
  * are named "memory" and "io" (the names unassigned-access logs print). */
 void memory_init(void);
+
+/* Call fn for every region with host backing (RAM, ROM, ROM devices), in
+ * the order they were created, until it returns non-zero (returned). */
+int memory_foreach_ram_region(int (*fn)(MemoryRegion *mr, void *opaque), void *opaque);
 
 /* Largest bounce buffer address_space_map hands out (see dma.c). */
 #define MEMORY_BOUNCE_MAX (64 * 1024)

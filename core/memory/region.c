@@ -37,6 +37,22 @@ void memory_region_init_io(MemoryRegion *mr, Object *owner, const MemoryRegionOp
     mr->opaque = opaque;
 }
 
+/* Every region with host backing (RAM and ROM), newest first: what a
+ * migration stream must carry (memory_foreach_ram_region). */
+static GList *ram_regions;
+
+int memory_foreach_ram_region(int (*fn)(MemoryRegion *mr, void *opaque), void *opaque)
+{
+    /* Oldest first: the order regions were created in is the board's. */
+    for (GList *l = g_list_last(ram_regions); l; l = l->prev) {
+        int r = fn(l->data, opaque);
+        if (r) {
+            return r;
+        }
+    }
+    return 0;
+}
+
 /*
  * Anonymous private mappings are page aligned and zero filled by the
  * kernel, and pages the guest never touches cost nothing.  No
@@ -61,11 +77,13 @@ static bool region_alloc_backing(MemoryRegion *mr, Error **errp)
     }
     mr->ram = p;
     mr->ram_owned = true;
+    ram_regions = g_list_prepend(ram_regions, mr);
     return true;
 }
 
 static void region_free_backing(MemoryRegion *mr)
 {
+    ram_regions = g_list_remove(ram_regions, mr);
     if (mr->ram && mr->ram_owned) {
         munmap(mr->ram, (size_t)(mr->size ? mr->size : 1));
     }
@@ -85,6 +103,7 @@ void memory_region_init_ram_ptr(MemoryRegion *mr, Object *owner, const char *nam
 {
     region_init_common(mr, owner, name, size, MR_KIND_RAM);
     mr->ram = ptr;
+    ram_regions = g_list_prepend(ram_regions, mr);
 }
 
 bool memory_region_init_rom(MemoryRegion *mr, Object *owner, const char *name,
@@ -128,6 +147,7 @@ void memory_region_finalize(MemoryRegion *mr)
     }
     g_queue_clear(&mr->subregions);
     region_free_backing(mr);
+    memory_dirty_free(mr);
     g_free(mr->name);
     mr->name = NULL;
     if (visible) {

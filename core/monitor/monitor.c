@@ -19,7 +19,7 @@
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, registers, mtree, flatview, qtree, chardev, cpus, plugins, version"
+#define INFO_TOPICS "status, registers, mtree, flatview, qtree, chardev, cpus, plugins, version, migrate, snapshots"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -214,6 +214,9 @@ static bool info_qtree(GString *out)
     return r != NULL;
 }
 
+static bool info_migrate(GString *out);
+static bool cmd_snapshot(const char *args, GString *out);
+
 static bool cmd_info(const char *args, GString *out)
 {
     if (!strcmp(args, "status")) {
@@ -239,6 +242,10 @@ static bool cmd_info(const char *args, GString *out)
         capture(out, print_plugins, NULL);
     } else if (!strcmp(args, "version")) {
         return info_version(out);
+    } else if (!strcmp(args, "migrate")) {
+        return info_migrate(out);
+    } else if (!strcmp(args, "snapshots")) {
+        return cmd_snapshot("", out);
     } else {
         g_string_append(out, "info: expected one of " INFO_TOPICS "\n");
         return false;
@@ -340,6 +347,92 @@ static bool cmd_xp(const char *args, GString *out)
     return true;
 }
 
+/* ---- migration ---- */
+
+static bool info_migrate(GString *out)
+{
+    json_object *r = monitor_qmp("query-migrate", NULL, out);
+    if (!r) {
+        return false;
+    }
+    json_object *st = json_object_object_get(r, "status");
+    if (!st) {
+        g_string_append(out, "Migration status: none\n");
+    } else {
+        g_string_append_printf(out, "Migration status: %s\n", json_object_get_string(st));
+        g_string_append_printf(out, "total time: %s ms\n", member_str(r, "total-time"));
+        if (json_object_object_get(r, "downtime")) {
+            g_string_append_printf(out, "downtime: %s ms\n", member_str(r, "downtime"));
+        }
+        json_object *ram = json_object_object_get(r, "ram");
+        int64_t kib[3] = {
+            json_object_get_int64(json_object_object_get(ram, "transferred")) >> 10,
+            json_object_get_int64(json_object_object_get(ram, "remaining")) >> 10,
+            json_object_get_int64(json_object_object_get(ram, "total")) >> 10,
+        };
+        g_string_append_printf(out, "transferred ram: %" PRId64 " kbytes\n"
+                               "remaining ram: %" PRId64 " kbytes\n"
+                               "total ram: %" PRId64 " kbytes\n", kib[0], kib[1], kib[2]);
+        g_string_append_printf(out, "duplicate: %s pages\nnormal: %s pages\n",
+                               member_str(ram, "duplicate"), member_str(ram, "normal"));
+        if (json_object_object_get(r, "error-desc")) {
+            g_string_append_printf(out, "error: %s\n", member_str(r, "error-desc"));
+        }
+    }
+    json_object_put(r);
+    return true;
+}
+
+/* migrate [-d] URI: -d (detach) is QEMU's, and the default here. */
+static bool cmd_migrate(const char *args, GString *out)
+{
+    if (g_str_has_prefix(args, "-d ")) {
+        args += 3;
+    }
+    if (!*args) {
+        g_string_append(out, "migrate: expected a URI (file:PATH or exec:COMMAND)\n");
+        return false;
+    }
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "uri", json_object_new_string(args));
+    if (!run_qmp("migrate", a, out)) {
+        return false;
+    }
+    /* The monitor waits for the outcome, as QEMU's does without -d. */
+    json_object *r = monitor_qmp("query-migrate", NULL, out);
+    const char *st = r ? member_str(r, "status") : "";
+    bool ok = strcmp(st, "failed") != 0;
+    if (!ok) {
+        g_string_append_printf(out, "migrate: %s\n", member_str(r, "error-desc"));
+    }
+    json_object_put(r);
+    return ok;
+}
+
+static bool cmd_migrate_incoming(const char *args, GString *out)
+{
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "uri", json_object_new_string(args));
+    return run_qmp("migrate-incoming", a, out);
+}
+
+static bool cmd_migrate_cancel(const char *args, GString *out)
+{
+    return run_qmp("migrate_cancel", NULL, out);
+}
+
+/* savevm, loadvm, delvm and info snapshots work on qcow2 images' internal
+ * snapshots: the QMP command says why there are none. */
+static bool cmd_snapshot(const char *args, GString *out)
+{
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "job-id", json_object_new_string("hmp"));
+    json_object_object_add(a, "tag", json_object_new_string(args));
+    json_object_object_add(a, "vmstate", json_object_new_string(""));
+    json_object_object_add(a, "devices", json_object_new_array());
+    return run_qmp("snapshot-save", a, out);
+}
+
 static bool cmd_help(const char *args, GString *out);
 
 static const struct {
@@ -357,6 +450,13 @@ static const struct {
       "system_powerdown      send the power button event" },
     { "sendkey", cmd_sendkey, "sendkey KEYS [MS]     press keys, e.g. sendkey ctrl-alt-delete" },
     { "xp", cmd_xp, "xp ADDR [LEN]         dump physical memory" },
+    { "migrate", cmd_migrate, "migrate [-d] URI      save the machine to file:PATH or exec:CMD" },
+    { "migrate_incoming", cmd_migrate_incoming,
+      "migrate_incoming URI  load the machine (after -incoming defer)" },
+    { "migrate_cancel", cmd_migrate_cancel, "migrate_cancel        stop a migration" },
+    { "savevm", cmd_snapshot, "savevm|loadvm|delvm TAG  snapshots (need a qcow2 disk)" },
+    { "loadvm", cmd_snapshot, NULL },
+    { "delvm", cmd_snapshot, NULL },
     { "quit", cmd_quit, "quit | q              exit the emulator" },
     { "q", cmd_quit, NULL },
 };

@@ -25,6 +25,9 @@ void clock_set_icount_source(uint64_t (*get_insns)(void *opaque), void *opaque);
 void clock_vm_start(void);
 void clock_vm_stop(void);
 bool clock_vm_running(void);
+/* Set the stopped virtual clock to ns (an incoming migration restores the
+ * source's guest time; it may go backwards from the fresh machine's). */
+void clock_set_virtual_ns(int64_t ns);
 
 /* Nanoseconds of the given clock until its earliest timer fires: 0 when one
  * is due, -1 when none is armed. */

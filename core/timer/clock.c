@@ -132,6 +132,13 @@ void clock_vm_stop(void)
     vm_running = false;
 }
 
+void clock_set_virtual_ns(int64_t ns)
+{
+    g_return_if_fail(!vm_running);
+    vclock_frozen = ns;
+    vclock_last = ns;
+}
+
 bool clock_vm_running(void)
 {
     return vm_running;

@@ -40,6 +40,7 @@ typedef struct MemoryRegion MemoryRegion;
 typedef struct MemoryRegionOps MemoryRegionOps;
 typedef struct AddressSpace AddressSpace;
 typedef struct FlatView FlatView;
+typedef struct MemoryDirtyMap MemoryDirtyMap;
 
 typedef enum {
     DEVICE_NATIVE_ENDIAN,   /* the guest's: little-endian on x86 */
@@ -101,6 +102,7 @@ struct MemoryRegion {
     hwaddr alias_offset;
     GQueue subregions;           /* MemoryRegion*, sorted by priority, highest first */
     bool mapped;
+    MemoryDirtyMap *dirty;       /* RAM: the dirty bitmaps of the tracking clients */
 };
 
 /* ---- construction (owner may be NULL; the region keeps no reference) ---- */
@@ -157,10 +159,61 @@ CC_API bool memory_region_is_ram(const MemoryRegion *mr);
 CC_API bool memory_region_is_rom(const MemoryRegion *mr);
 /* Host pointer to the backing of a RAM/ROM region (NULL otherwise). */
 CC_API void *memory_region_get_ram_ptr(MemoryRegion *mr);
-/* Tell the CPU that the device changed [addr, addr+size) of this RAM behind
- * its back (through memory_region_get_ram_ptr), so cached translations of
- * code there are dropped. */
+/* Report that the device changed [addr, addr+size) of this RAM behind the
+ * bus's back (through memory_region_get_ram_ptr): cached translations of
+ * code there are dropped and the pages are marked dirty for every client. */
 CC_API void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
+
+/* ---- dirty tracking ----
+ *
+ * Each client asks which pages of RAM (MEMORY_DIRTY_PAGE_SIZE bytes, counted
+ * from the start of the RAM region) were written since it last looked, by
+ * anyone: the CPU's stores, DMA through address_space_write/map, and devices
+ * that call memory_region_set_dirty after writing through a host pointer.
+ *
+ * memory_dirty_start(client) begins tracking with every page dirty (the
+ * client has never looked); memory_region_dirty_snapshot_and_clear() then
+ * hands over and clears the bits of a range.  Migration does:
+ *
+ *     memory_dirty_start(MEMORY_DIRTY_MIGRATION);
+ *     repeat:  memory_foreach_ram(address_space_memory(), fn, ...) where fn
+ *              snapshots-and-clears the whole region and sends the pages
+ *              whose bits are set; stop when few are left, stop the guest,
+ *              do a last pass;
+ *     memory_dirty_stop(MEMORY_DIRTY_MIGRATION);
+ *
+ * Tracking is free while no client tracks (the CPU's fast store path is
+ * unchanged); while one does, the first CPU write to each clean page takes
+ * the CPU's slow path once.  Call from the main loop. */
+
+typedef enum MemoryDirtyClient {
+    MEMORY_DIRTY_CODE,          /* the translator's cached code */
+    MEMORY_DIRTY_DISPLAY,       /* a display's framebuffer */
+    MEMORY_DIRTY_MIGRATION,     /* live migration's RAM passes */
+    MEMORY_DIRTY_CLIENTS
+} MemoryDirtyClient;
+
+#define MEMORY_DIRTY_PAGE_SIZE 4096u
+
+/* Start tracking (every page dirty); a no-op when already tracking. */
+CC_API void memory_dirty_start(MemoryDirtyClient client);
+/* Stop tracking and forget the client's bits. */
+CC_API void memory_dirty_stop(MemoryDirtyClient client);
+CC_API bool memory_dirty_tracking(MemoryDirtyClient client);
+/* Whether the page of RAM region mr holding offset was written since the
+ * client's last snapshot (true while the client does not track). */
+CC_API bool memory_region_dirty_get(MemoryRegion *mr, hwaddr offset,
+                                    MemoryDirtyClient client);
+/* Copy the client's bits of the pages holding [offset, offset+size) of mr
+ * into bitmap (bit k of word k/64 = page offset/MEMORY_DIRTY_PAGE_SIZE + k;
+ * the caller provides ceil(pages/64) words) and clear them.  Returns the
+ * number of dirty pages.  Not tracking: every page reported dirty. */
+CC_API uint64_t memory_region_dirty_snapshot_and_clear(MemoryRegion *mr, hwaddr offset,
+                                                       hwaddr size, MemoryDirtyClient client,
+                                                       uint64_t *bitmap);
+/* Call fn once for every RAM region mapped in as (aliases included once). */
+CC_API void memory_foreach_ram(AddressSpace *as, void (*fn)(MemoryRegion *mr, void *opaque),
+                               void *opaque);
 
 /* ---- the two address spaces ---- */
 
