@@ -7,6 +7,7 @@
 #include <cardcage/device.h>
 #include <cardcage/sysbus.h>
 #include "device/device-internal.h"
+#include "memory/memory-internal.h"
 
 DeviceState *device_new_checked(const char *typename, Error **errp)
 {
@@ -90,6 +91,8 @@ bool device_realize(DeviceState *dev, BusState *bus, Error **errp)
     bus_attach_child(bus, dev);
     device_ensure_parented(dev);
     if (dc->realize && !dc->realize(dev, errp)) {
+        /* What it mapped before failing must not outlive it. */
+        memory_unmap_owned(OBJECT(dev));
         bus_detach_child(bus, dev);
         return false;
     }

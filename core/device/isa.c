@@ -34,9 +34,16 @@ MemoryRegion *isa_address_space_io(ISADevice *dev)
     return bus ? bus->address_space_io : memory_get_system_io();
 }
 
-void isa_register_ioport(ISADevice *dev, MemoryRegion *io, uint16_t start)
+bool isa_register_ioport(ISADevice *dev, MemoryRegion *io, uint32_t start, Error **errp)
 {
-    memory_region_add_subregion(isa_address_space_io(dev), start, io);
+    return device_map_region(DEVICE(dev), isa_address_space_io(dev), io, start, 0,
+                             "I/O ports", errp);
+}
+
+bool isa_register_memory(ISADevice *dev, MemoryRegion *mr, hwaddr addr, Error **errp)
+{
+    return device_map_region(DEVICE(dev), isa_address_space(dev), mr, addr, 0, "addresses",
+                             errp);
 }
 
 static char *isa_get_dev_path(DeviceState *dev)

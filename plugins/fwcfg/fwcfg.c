@@ -308,8 +308,7 @@ static bool fwcfg_realize(DeviceState *dev, Error **errp)
     }
     fill_items(s);
     memory_region_init_io(&s->io, OBJECT(dev), &fwcfg_ops, s, "fw-cfg", s->dma ? 12 : 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void fwcfg_unrealize(DeviceState *dev)

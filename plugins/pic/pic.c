@@ -202,33 +202,22 @@ static void pic_reset(DeviceState *dev)
 
 /* ---- realize ---- */
 
-static bool check_ports(uint16_t base, unsigned n, const char *what, Error **errp)
-{
-    if ((uint32_t)base + n > 0x10000) {
-        error_setg(errp, "%s 0x%x: the ports run past the 64 KiB I/O space", what, base);
-        return false;
-    }
-    return true;
-}
-
 static bool pic_realize(DeviceState *dev, Error **errp)
 {
     PICState *s = I8259(dev);
-    if (!check_ports(s->iobase_master, 2, "iobase-master", errp) ||
-        !check_ports(s->iobase_slave, 2, "iobase-slave", errp) ||
-        (s->has_elcr && !check_ports(s->elcr_base, 2, "elcr-base", errp))) {
-        return false;
-    }
     s->chip[0] = (PICChip) { .is_master = true, .elcr_mask = ELCR1_MASK };
     s->chip[1] = (PICChip) { .is_master = false, .elcr_mask = ELCR2_MASK };
 
     memory_region_init_io(&s->io_master, OBJECT(dev), &pic_master_ops, s, "i8259-master", 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io_master, s->iobase_master);
     memory_region_init_io(&s->io_slave, OBJECT(dev), &pic_slave_ops, s, "i8259-slave", 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io_slave, s->iobase_slave);
     if (s->has_elcr) {
         memory_region_init_io(&s->io_elcr, OBJECT(dev), &elcr_ops, s, "i8259-elcr", 2);
-        isa_register_ioport(ISA_DEVICE(dev), &s->io_elcr, s->elcr_base);
+    }
+    if (!isa_register_ioport(ISA_DEVICE(dev), &s->io_master, s->iobase_master, errp) ||
+        !isa_register_ioport(ISA_DEVICE(dev), &s->io_slave, s->iobase_slave, errp) ||
+        (s->has_elcr &&
+         !isa_register_ioport(ISA_DEVICE(dev), &s->io_elcr, s->elcr_base, errp))) {
+        return false;
     }
     device_init_gpio_in_named(dev, pic_set_irq, "in", 16);
     device_init_gpio_out_named(dev, &s->intr, "intr", 1);

@@ -221,16 +221,15 @@ static void pit_reset(DeviceState *dev)
 static bool pit_realize(DeviceState *dev, Error **errp)
 {
     PITState *s = I8254(dev);
-    if (s->iobase > 0x10000 - 4) {
-        error_setg(errp, "iobase 0x%x: the four ports run past the 64 KiB I/O space",
-                   s->iobase);
+    memory_region_init_io(&s->io, OBJECT(dev), &pit_ops, s, "i8254", 4);
+    if (!isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp)) {
         return false;
     }
-    memory_region_init_io(&s->io, OBJECT(dev), &pit_ops, s, "i8254", 4);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
     if (s->port61) {
         memory_region_init_io(&s->io61, OBJECT(dev), &port61_ops, s, "i8254-port61", 1);
-        isa_register_ioport(ISA_DEVICE(dev), &s->io61, 0x61);
+        if (!isa_register_ioport(ISA_DEVICE(dev), &s->io61, 0x61, errp)) {
+            return false;
+        }
     }
     device_init_gpio_out_named(dev, &s->irq, "irq", 1);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, pit_timer_cb, s);

@@ -85,8 +85,7 @@ static bool post_realize(DeviceState *dev, Error **errp)
         }
     }
     memory_region_init_io(&s->io, OBJECT(dev), &post_ops, s, "post-port", 1);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void post_unrealize(DeviceState *dev)

@@ -42,7 +42,7 @@ BAD = [
     (["-set", "pit.type=nonexistent-timer"], r"^cardcage: command line: device 'pit': -set pit\.type=nonexistent-timer: unknown device type 'nonexistent-timer'"),
     (["-set", "pit.iobase=0x10000"], r"^cardcage: command line: device 'pit': -set pit\.iobase=0x10000: property 'iobase' of 'i8254': 65536 is out of range"),
     (["-device", "i8254,id=pit"], r"^cardcage: command line: -device i8254,id=pit: a device with id 'pit' already exists"),
-    (["-device", "isa-serial,id=com3,iobase=0x3f8"], r"^cardcage: command line: device 'com3': -device isa-serial,id=com3,iobase=0x3f8: region '.*' \[0x3f8-0x3ff\] overlaps region '.*' \[0x3f8-0x3ff\] at priority 0$"),
+    (["-device", "isa-serial,id=com3,iobase=0x3f8"], r"^cardcage: command line: device 'com3': -device isa-serial,id=com3,iobase=0x3f8: I/O ports 0x3f8-0x3ff of device 'com3' \(isa-serial\) overlap I/O ports 0x3f8-0x3ff of device 'com1' \(isa-serial\) \(region 'serial'\)$"),
     (["-serial", "tcp:nohost.invalid:x"], r"^cardcage: -serial tcp:nohost\.invalid:x: "),
     (["-gdb", "tcp:nohost.invalid:x"], r"^cardcage: -gdb tcp:nohost\.invalid:x: chardev 'gdb': "),
     (["-gdb"], r"^cardcage: -gdb: requires an argument \(SPEC\)$"),
