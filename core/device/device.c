@@ -66,6 +66,14 @@ static void device_ensure_parented(DeviceState *dev)
     g_free(name);
 }
 
+AddressSpace *device_dma_address_space(DeviceState *dev)
+{
+    BusState *bus = dev->parent_bus;
+    BusClass *bc = bus ? BUS_GET_CLASS(bus) : NULL;
+    AddressSpace *as = bc && bc->get_dma_as ? bc->get_dma_as(bus, dev) : NULL;
+    return as ? as : address_space_memory();
+}
+
 bool device_realize(DeviceState *dev, BusState *bus, Error **errp)
 {
     DeviceClass *dc = DEVICE_GET_CLASS(dev);

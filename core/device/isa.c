@@ -58,9 +58,23 @@ static char *isa_get_dev_path(DeviceState *dev)
     return s;
 }
 
+/* ISA DMA (the 8237, bus masters) reaches the bus's memory space. */
+static AddressSpace *isa_get_dma_as(BusState *b, DeviceState *dev)
+{
+    ISABus *bus = ISA_BUS(b);
+    if (!bus->address_space || bus->address_space == memory_get_system_memory()) {
+        return address_space_memory();
+    }
+    if (!bus->dma_as) {
+        bus->dma_as = address_space_new(bus->address_space, b->name);
+    }
+    return bus->dma_as;
+}
+
 static void isa_bus_class_init(ObjectClass *klass, void *data)
 {
     BUS_CLASS(klass)->get_dev_path = isa_get_dev_path;
+    BUS_CLASS(klass)->get_dma_as = isa_get_dma_as;
 }
 
 static void isa_device_class_init(ObjectClass *klass, void *data)

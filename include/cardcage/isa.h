@@ -23,6 +23,7 @@ typedef struct ISABus {
     BusState parent_obj;
     MemoryRegion *address_space;     /* ISA memory */
     MemoryRegion *address_space_io;  /* ISA port I/O */
+    AddressSpace *dma_as;            /* over address_space, unless system memory */
 } ISABus;
 
 typedef struct ISADevice {
