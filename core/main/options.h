@@ -34,7 +34,7 @@ typedef struct Options {
     GPtrArray *chardevs;         /* -chardev specs */
     char *monitor;               /* -monitor SPEC */
     char *debugcon;              /* -debugcon SPEC */
-    unsigned log_mask;
+    char *log_items;             /* -d ITEMS, parsed once the plugins are loaded */
     char *log_file;
     bool start_stopped;          /* -S */
     char *gdb;                   /* -gdb SPEC, -s */

@@ -40,6 +40,7 @@
 #include "module/module-internal.h"
 #include "module/plugin-loader.h"
 #include "qom/type-internal.h"
+#include "util/log-internal.h"
 
 static GPtrArray *dirs;          /* char * */
 static GPtrArray *loaded;        /* LoadedPlugin * */
@@ -254,6 +255,7 @@ LoadedPlugin *plugin_load_file(const char *path, Error **errp)
     module_batch_run_ready();
     if (!type_registration_end(errp)) {
         type_unregister_owner(info->name);
+        log_unregister_owner(info->name);
         goto refuse;
     }
 
@@ -349,6 +351,7 @@ static void check_ancestry(bool quiet)
             continue;
         }
         type_unregister_owner(p->name);
+        log_unregister_owner(p->name);
         refuse(p->path, error_get_pretty(err), quiet);
         error_free(err);
         g_ptr_array_remove_index(loaded, i);

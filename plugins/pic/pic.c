@@ -59,15 +59,18 @@ typedef struct PICState {
 
 OBJECT_DECLARE_SIMPLE_TYPE(PICState, I8259)
 
+LOG_CATEGORY(pic_log, "pic", "the INTR line and interrupt acknowledges");
+
 /* The slave's INT drives the master's cascade input; the master's INT is
  * the CPU's INTR. */
+
 static void pic_update(PICState *s)
 {
     pic_chip_set_input(&s->chip[0], 2, pic_chip_pending(&s->chip[1]) >= 0);
     int level = pic_chip_pending(&s->chip[0]) >= 0;
     if (level != s->intr_level) {
         s->intr_level = level;
-        log_mask(LOG_TRACE_DEV, "i8259: INTR %d\n", level);
+        log_mask(pic_log, "i8259: INTR %d\n", level);
         irq_set(s->intr, level);
     }
 }
@@ -109,7 +112,7 @@ static int pic_ack(Object *obj)
         }
     }
     pic_update(s);
-    log_mask(LOG_TRACE_DEV, "i8259: acknowledge: vector 0x%02x\n", vector);
+    log_mask(pic_log, "i8259: acknowledge: vector 0x%02x\n", vector);
     return vector;
 }
 

@@ -85,6 +85,8 @@ static int64_t pit_now(void)
     return pit_tick_at(clock_get_ns(CC_CLOCK_VIRTUAL));
 }
 
+LOG_CATEGORY(pit_log, "pit", "changes of counter 0's output (the timer interrupt)");
+
 /* Bring counter 0's interrupt line to OUT and arm the timer for OUT's
  * next change.  Without a wired output there is nothing to watch. */
 static void pit_update_irq(PITState *s, int64_t tick)
@@ -93,7 +95,7 @@ static void pit_update_irq(PITState *s, int64_t tick)
     int level = pit_counter_out(c, tick);
     if (level != s->irq_level) {
         s->irq_level = level;
-        log_mask(LOG_TRACE_DEV, "i8254: counter 0 OUT %d at tick %" PRId64 "\n", level, tick);
+        log_mask(pit_log, "i8254: counter 0 OUT %d at tick %" PRId64 "\n", level, tick);
         irq_set(s->irq, level);
     }
     int64_t next = s->irq ? pit_counter_next_change(c, tick) : PIT_NEVER;

@@ -77,7 +77,8 @@ def main():
     p = run("-cpu", "help")
     check("-cpu help", p.returncode == 0 and "pentium2" in p.stdout)
     p = run("-d", "help")
-    check("-d help", p.returncode == 0 and "unassigned" in p.stdout)
+    check("-d help", p.returncode == 0 and "unassigned" in p.stdout and
+          re.search(r"^  pit +.*\(plugin pit\)$", p.stdout, re.M))
     p = run("--list-plugins")
     check("--list-plugins", p.returncode == 0 and re.search(r"^pit +\S+ +/", p.stdout, re.M)
           and "types: i8254" in p.stdout)
