@@ -27,7 +27,12 @@ meson compile -C "$T/build" >"$T/compile.log" 2>&1 || {
 grep -q -- "-I$BUILD/include" "$T/build/compile_commands.json" || {
     echo "FAIL: not compiled against the build tree's SDK"; exit 1; }
 
+# Its unit test, on the build tree's harness, runs and passes.
+meson test -C "$T/build" >"$T/test.log" 2>&1 || {
+    cat "$T/test.log" "$T/build/meson-logs/testlog.txt"; echo "FAIL: the example's test"; exit 1; }
+grep -q "^Ok: *1" "$T/test.log" || { cat "$T/test.log"; echo "FAIL: its test did not run"; exit 1; }
+
 help=$("$BUILD/cardcage" -L "$T/build" -device example-timer,help)
 echo "$help" | grep -q "from example-timer" || {
     echo "$help"; echo "FAIL: the plugin's device is not available"; exit 1; }
-echo "PASS: built against the uninstalled SDK and loaded"
+echo "PASS: built and tested against the uninstalled SDK, and loaded"
