@@ -416,9 +416,33 @@ static gboolean owned_by(gpointer key, gpointer value, gpointer owner)
     return g_strcmp0(ti->owner, owner) == 0;
 }
 
+/* A refused plugin's types go before any object of them exists; a class
+ * already built for one (a type list walked meanwhile) is freed with it. */
+static void type_free(Type ti)
+{
+    if (ti->klass) {
+        g_hash_table_destroy(ti->klass->properties);
+        g_slist_free(ti->klass->interfaces);
+        g_free(ti->klass);
+    }
+    g_ptr_array_unref(ti->interface_names);
+    g_free(ti->owner);
+    g_free(ti);
+}
+
 void type_unregister_owner(const char *owner)
 {
-    g_hash_table_foreach_remove(table(), owned_by, (gpointer)owner);
+    GPtrArray *gone = g_ptr_array_new_with_free_func((GDestroyNotify)type_free);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, table());
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        if (owned_by(key, value, (gpointer)owner)) {
+            g_ptr_array_add(gone, value);
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    g_ptr_array_unref(gone);
 }
 
 static void collect_owned(gpointer key, gpointer value, gpointer opaque)
