@@ -22,7 +22,8 @@ extern const size_t boot_rom_size;
 
 static void put32(GByteArray *b, uint32_t v)
 {
-    uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    uint8_t x[4];
+    cc_st_le32(x, v);
     g_byte_array_append(b, x, 4);
 }
 
@@ -53,8 +54,8 @@ bool boot_via_firmware(const BootOptions *opts, const BootImage *img, Error **er
             g_byte_array_append(b, p, (guint)len);
         }
     }
-    uint8_t size[4] = { (uint8_t)b->len, (uint8_t)(b->len >> 8), (uint8_t)(b->len >> 16),
-                        (uint8_t)(b->len >> 24) };
+    uint8_t size[4];
+    cc_st_le32(size, b->len);
     bool ok = fw_cfg_set_item(fwcfg, FW_CFG_KERNEL_DATA, b->data, b->len, errp) &&
               fw_cfg_set_item(fwcfg, FW_CFG_KERNEL_SIZE, size, sizeof(size), errp) &&
               fw_cfg_add_file(fwcfg, "genroms/cardcage-boot.bin", boot_rom, boot_rom_size,

@@ -16,6 +16,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <cardcage/bswap.h>
 #include "cpu/x86-internal.h"
 
 enum {
@@ -28,13 +29,14 @@ static const int gdb_seg[6] = { R_CS, R_SS, R_DS, R_ES, R_FS, R_GS };
 
 static void put32(GByteArray *out, uint32_t v)
 {
-    uint8_t b[4] = { v, v >> 8, v >> 16, v >> 24 };
+    uint8_t b[4];
+    cc_st_le32(b, v);
     g_byte_array_append(out, b, 4);
 }
 
 static uint32_t get32(const uint8_t *b)
 {
-    return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return cc_ld_le32(b);
 }
 
 /* The x87 control registers in gdb's order (FSTAT carries TOP). */

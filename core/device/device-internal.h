@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <cardcage/device.h>
+#include <cardcage/memory.h>
 #include <cardcage/module.h>
 
 /* bus.c */
@@ -29,6 +30,12 @@ const Property *device_static_prop_of(const ObjectProperty *prop);
  * global) when one does not apply. */
 bool device_apply_globals(DeviceState *dev, Error **errp);
 void device_globals_clear(void);
+
+/* map.c: map mr at addr of space at priority, or refuse (errp naming dev
+ * and the device that owns what is there); what is "I/O ports" or
+ * "memory", for the message. */
+bool device_map_region(DeviceState *dev, MemoryRegion *space, MemoryRegion *mr, hwaddr addr,
+                       int priority, const char *what, Error **errp);
 
 /* help.c */
 void device_print_type_list(FILE *out);

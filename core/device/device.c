@@ -7,6 +7,7 @@
 #include <cardcage/device.h>
 #include <cardcage/sysbus.h>
 #include "device/device-internal.h"
+#include "memory/memory-internal.h"
 
 DeviceState *device_new_checked(const char *typename, Error **errp)
 {
@@ -65,6 +66,14 @@ static void device_ensure_parented(DeviceState *dev)
     g_free(name);
 }
 
+AddressSpace *device_dma_address_space(DeviceState *dev)
+{
+    BusState *bus = dev->parent_bus;
+    BusClass *bc = bus ? BUS_GET_CLASS(bus) : NULL;
+    AddressSpace *as = bc && bc->get_dma_as ? bc->get_dma_as(bus, dev) : NULL;
+    return as ? as : address_space_memory();
+}
+
 bool device_realize(DeviceState *dev, BusState *bus, Error **errp)
 {
     DeviceClass *dc = DEVICE_GET_CLASS(dev);
@@ -90,6 +99,8 @@ bool device_realize(DeviceState *dev, BusState *bus, Error **errp)
     bus_attach_child(bus, dev);
     device_ensure_parented(dev);
     if (dc->realize && !dc->realize(dev, errp)) {
+        /* What it mapped before failing must not outlive it. */
+        memory_unmap_owned(OBJECT(dev));
         bus_detach_child(bus, dev);
         return false;
     }

@@ -34,9 +34,16 @@ MemoryRegion *isa_address_space_io(ISADevice *dev)
     return bus ? bus->address_space_io : memory_get_system_io();
 }
 
-void isa_register_ioport(ISADevice *dev, MemoryRegion *io, uint16_t start)
+bool isa_register_ioport(ISADevice *dev, MemoryRegion *io, uint32_t start, Error **errp)
 {
-    memory_region_add_subregion(isa_address_space_io(dev), start, io);
+    return device_map_region(DEVICE(dev), isa_address_space_io(dev), io, start, 0,
+                             "I/O ports", errp);
+}
+
+bool isa_register_memory(ISADevice *dev, MemoryRegion *mr, hwaddr addr, Error **errp)
+{
+    return device_map_region(DEVICE(dev), isa_address_space(dev), mr, addr, 0, "addresses",
+                             errp);
 }
 
 static char *isa_get_dev_path(DeviceState *dev)
@@ -51,9 +58,23 @@ static char *isa_get_dev_path(DeviceState *dev)
     return s;
 }
 
+/* ISA DMA (the 8237, bus masters) reaches the bus's memory space. */
+static AddressSpace *isa_get_dma_as(BusState *b, DeviceState *dev)
+{
+    ISABus *bus = ISA_BUS(b);
+    if (!bus->address_space || bus->address_space == memory_get_system_memory()) {
+        return address_space_memory();
+    }
+    if (!bus->dma_as) {
+        bus->dma_as = address_space_new(bus->address_space, b->name);
+    }
+    return bus->dma_as;
+}
+
 static void isa_bus_class_init(ObjectClass *klass, void *data)
 {
     BUS_CLASS(klass)->get_dev_path = isa_get_dev_path;
+    BUS_CLASS(klass)->get_dma_as = isa_get_dma_as;
 }
 
 static void isa_device_class_init(ObjectClass *klass, void *data)

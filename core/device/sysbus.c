@@ -51,8 +51,12 @@ bool sysbus_mmio_map(SysBusDevice *dev, int n, hwaddr addr, int priority, Error 
     if (dev->mmio[n].addr != (hwaddr)-1) {
         memory_region_del_subregion(sysmem, dev->mmio[n].memory);
     }
+    dev->mmio[n].addr = (hwaddr)-1;
+    if (!device_map_region(DEVICE(dev), sysmem, dev->mmio[n].memory, addr, priority,
+                           "addresses", errp)) {
+        return false;
+    }
     dev->mmio[n].addr = addr;
-    memory_region_add_subregion_overlap(sysmem, addr, dev->mmio[n].memory, priority);
     return true;
 }
 

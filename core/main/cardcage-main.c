@@ -30,6 +30,7 @@
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
 #include "timer/clock-internal.h"
+#include "util/log-internal.h"
 
 /* Firmware shipped by Debian packages that boards commonly name. */
 static const char *const system_firmware_dirs[] = {
@@ -183,11 +184,9 @@ static int run(Options *o, int64_t t0)
 {
     Error *err = NULL;
 
-    if (o->log_help) {
-        log_list_categories(stdout);
-        return 0;
-    }
-    log_enabled_mask = o->log_mask;
+    /* The core's categories now (-d plugin shows the loading); all of
+     * them, the plugins' included, once the plugins are loaded. */
+    log_enabled_mask = o->log_items ? log_parse_known(o->log_items) : 0;
     if (o->log_file && !log_set_file(o->log_file, &err)) {
         goto fail;
     }
@@ -199,6 +198,13 @@ static int run(Options *o, int64_t t0)
     plugin_load_all(false);
     log_mask(LOG_STARTUP, "startup: plugins loaded after %" G_GINT64_FORMAT " us\n",
              (host_monotonic_ns() - t0) / 1000);
+    if (o->log_help) {
+        log_list_categories(stdout);
+        return 0;
+    }
+    if (o->log_items && !log_parse_mask(o->log_items, &log_enabled_mask, &err)) {
+        goto fail;
+    }
 
     module_call_init(MODULE_INIT_MACHINE);
     module_call_init(MODULE_INIT_QAPI);

@@ -263,7 +263,8 @@ static bool opt_log(Options *o, const char *arg, Error **errp)
         o->log_help = true;
         return true;
     }
-    return log_parse_mask(arg, &o->log_mask, errp);
+    /* Checked after the plugins load: they add categories of their own. */
+    return set_string(&o->log_items, arg);
 }
 
 static bool opt_logfile(Options *o, const char *arg, Error **errp)
@@ -430,6 +431,7 @@ void options_free(Options *o)
     for (int i = 0; i < o->nb_serial; i++) {
         g_free(o->serial[i]);
     }
+    g_free(o->log_items);
     g_free(o->machine);
     g_free(o->cpu);
     g_free(o->bios);

@@ -44,7 +44,7 @@ typedef struct Options {
     char *monitor;               /* -monitor SPEC */
     char *debugcon;              /* -debugcon SPEC */
     GPtrArray *mons;             /* MonitorOpt *: -qmp, -qmp-pretty, -mon */
-    unsigned log_mask;
+    char *log_items;             /* -d ITEMS, parsed once the plugins are loaded */
     char *log_file;
     bool start_stopped;          /* -S */
     char *gdb;                   /* -gdb SPEC, -s */

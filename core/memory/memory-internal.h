@@ -111,6 +111,14 @@ void memory_remove_map_listener(void *handle);
 void memory_set_code_write_hook(void (*fn)(void *opaque, hwaddr addr, hwaddr len),
                                 void *opaque);
 
+/* The first enabled subregion of container at priority that overlaps
+ * [addr, addr+size) (size UINT64_MAX: to the end), or NULL. */
+MemoryRegion *memory_region_find_overlap(MemoryRegion *container, hwaddr addr, uint64_t size,
+                                         int priority);
+/* Unmap every region owner mapped into system memory or I/O space (a device
+ * whose realize failed half-way). */
+void memory_unmap_owned(Object *owner);
+
 /* ---- dirty tracking (dirty.c) ---- */
 
 /* Bit c set while client c tracks. */

@@ -1,7 +1,8 @@
 /*
  * Configuration check: two enabled siblings that overlap at the same
  * priority have no defined winner the board author intended (the later one
- * wins, silently), so the board loader refuses them.
+ * wins, silently), so the board loader refuses them, and a bus refuses to
+ * map a device's region over another's (memory_region_find_overlap).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -71,4 +72,46 @@ static bool check_children(const MemoryRegion *mr, unsigned depth, Error **errp)
 bool memory_region_check_overlaps(MemoryRegion *root, Error **errp)
 {
     return root ? check_children(root, 0, errp) : true;
+}
+
+MemoryRegion *memory_region_find_overlap(MemoryRegion *container, hwaddr addr, uint64_t size,
+                                         int priority)
+{
+    if (size == 0) {
+        return NULL;
+    }
+    u128 end = (u128)addr + (size == UINT64_MAX ? (u128)1 << 64 : size);
+    for (GList *l = container->subregions.tail; l; l = l->prev) {
+        MemoryRegion *b = l->data;
+        if (b->enabled && b->priority == priority && b->size != 0 &&
+            (u128)addr < region_end(b) && (u128)b->addr < end) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+/* Unmap every region of owner found in the tree under mr. */
+static void unmap_owned(MemoryRegion *mr, Object *owner, unsigned depth)
+{
+    if (depth > OVERLAP_MAX_DEPTH) {
+        return;
+    }
+    for (GList *l = mr->subregions.head; l;) {
+        MemoryRegion *sub = l->data;
+        l = l->next;
+        if (sub->owner == owner) {
+            memory_region_del_subregion(mr, sub);
+        } else {
+            unmap_owned(sub, owner, depth + 1);
+        }
+    }
+}
+
+void memory_unmap_owned(Object *owner)
+{
+    memory_region_transaction_begin();
+    unmap_owned(memory_get_system_memory(), owner, 0);
+    unmap_owned(memory_get_system_io(), owner, 0);
+    memory_region_transaction_commit();
 }

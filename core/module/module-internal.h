@@ -20,6 +20,8 @@ void module_batch_run_ready(void);
 /* Forget the batch's entries that have not run (a refused plugin). */
 void module_batch_discard(void);
 void module_batch_end(void);
+/* The plugin whose entries are being registered or run, or NULL. */
+const char *module_current_owner(void);
 /* How many entries a batch registered (for the loader's report). */
 int module_batch_count(void);
 

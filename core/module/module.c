@@ -61,7 +61,10 @@ static void run_list(module_init_type type, unsigned batch)
                 /* A plugin's entry of a list that runs after it loaded:
                  * the types it registers still belong to the plugin. */
                 type_registration_begin(e->owner);
+                const char *outer = current_owner;
+                current_owner = e->owner;
                 e->init();
+                current_owner = outer;
                 Error *err = NULL;
                 if (!type_registration_end(&err)) {
                     warn_report("plugin '%s': %s", e->owner, error_get_pretty(err));
@@ -151,6 +154,11 @@ int module_batch_count(void)
         }
     }
     return n;
+}
+
+const char *module_current_owner(void)
+{
+    return current_owner;
 }
 
 void module_batch_end(void)

@@ -17,8 +17,13 @@
  *
  * A refused plugin is rolled back (its types removed, its pending entries
  * dropped, the module closed) and reported with one line; the rest load.
- * A file that fails to open only because of an undefined symbol is retried
- * after the other files, in case another plugin provides the symbol.
+ *
+ * Files are opened with every symbol resolved at once (not lazily), so a
+ * plugin calling a function the SDK does not provide is refused here,
+ * naming the symbol, instead of killing the emulator at the first call; and
+ * with local binding, so that what one plugin defines (every plugin defines
+ * cardcage_plugin_info) never becomes visible to the others: plugins share
+ * types, never symbols.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -35,6 +40,7 @@
 #include "module/module-internal.h"
 #include "module/plugin-loader.h"
 #include "qom/type-internal.h"
+#include "util/log-internal.h"
 
 static GPtrArray *dirs;          /* char * */
 static GPtrArray *loaded;        /* LoadedPlugin * */
@@ -191,26 +197,30 @@ static bool check_descriptor(const CardcagePluginInfo *info, Error **errp)
     return true;
 }
 
-/* The open step; *retry is set when only an undefined symbol stopped it. */
-static GModule *open_module(const char *path, bool *retry, Error **errp)
+static GModule *open_module(const char *path, Error **errp)
 {
-    *retry = false;
-    GModule *mod = g_module_open(path, G_MODULE_BIND_LAZY);
+    GModule *mod = g_module_open(path, G_MODULE_BIND_LOCAL);
     if (!mod) {
         const char *why = g_module_error();
-        *retry = why && strstr(why, "undefined symbol");
-        error_setg(errp, "cannot be opened: %s", why ? why : "unknown error");
+        /* The dynamic linker says "FILE: undefined symbol: NAME". */
+        const char *sym = why ? strstr(why, "undefined symbol: ") : NULL;
+        if (sym) {
+            error_setg(errp, "it uses '%s', which neither cardcage's SDK nor the libraries "
+                       "it links provide (undefined symbol)",
+                       sym + strlen("undefined symbol: "));
+        } else {
+            error_setg(errp, "cannot be opened: %s", why ? why : "unknown error");
+        }
     }
     return mod;
 }
 
-static LoadedPlugin *load_file(const char *path, bool *retry, Error **errp)
+LoadedPlugin *plugin_load_file(const char *path, Error **errp)
 {
     ensure_tables();
     char *real = realpath(path, NULL);
     if (!real) {
         error_setg_errno(errp, errno, "cannot be opened");
-        *retry = false;
         return NULL;
     }
     LoadedPlugin *same = g_hash_table_lookup(loaded_paths, real);
@@ -218,12 +228,11 @@ static LoadedPlugin *load_file(const char *path, bool *retry, Error **errp)
         /* The same file reached through two directories: not an error. */
         log_mask(LOG_PLUGIN, "plugin: %s is %s, already loaded\n", path, same->path);
         free(real);
-        *retry = false;
         return same;
     }
 
     module_batch_begin();
-    GModule *mod = open_module(path, retry, errp);
+    GModule *mod = open_module(path, errp);
     if (!mod) {
         module_batch_discard();
         module_batch_end();
@@ -246,6 +255,7 @@ static LoadedPlugin *load_file(const char *path, bool *retry, Error **errp)
     module_batch_run_ready();
     if (!type_registration_end(errp)) {
         type_unregister_owner(info->name);
+        log_unregister_owner(info->name);
         goto refuse;
     }
 
@@ -273,12 +283,6 @@ refuse:
     g_module_close(mod);
     free(real);
     return NULL;
-}
-
-LoadedPlugin *plugin_load_file(const char *path, Error **errp)
-{
-    bool retry;
-    return load_file(path, &retry, errp);
 }
 
 static void refuse(const char *path, const char *reason, bool quiet)
@@ -347,6 +351,7 @@ static void check_ancestry(bool quiet)
             continue;
         }
         type_unregister_owner(p->name);
+        log_unregister_owner(p->name);
         refuse(p->path, error_get_pretty(err), quiet);
         error_free(err);
         g_ptr_array_remove_index(loaded, i);
@@ -358,46 +363,18 @@ static void check_ancestry(bool quiet)
 int plugin_load_all(bool quiet)
 {
     ensure_tables();
-    GPtrArray *pending = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < dirs->len; i++) {
         GPtrArray *files = list_so_files(g_ptr_array_index(dirs, i));
         for (guint j = 0; j < files->len; j++) {
-            g_ptr_array_add(pending, g_strdup(g_ptr_array_index(files, j)));
-        }
-        g_ptr_array_unref(files);
-    }
-
-    /* Retry files held back by an undefined symbol while others load. */
-    bool progress = true;
-    while (pending->len && progress) {
-        progress = false;
-        GPtrArray *again = g_ptr_array_new_with_free_func(g_free);
-        GPtrArray *again_reason = g_ptr_array_new_with_free_func(g_free);
-        for (guint i = 0; i < pending->len; i++) {
-            const char *path = g_ptr_array_index(pending, i);
+            const char *path = g_ptr_array_index(files, j);
             Error *err = NULL;
-            bool retry = false;
-            if (load_file(path, &retry, &err)) {
-                progress = true;
-            } else if (retry) {
-                g_ptr_array_add(again, g_strdup(path));
-                g_ptr_array_add(again_reason, g_strdup(error_get_pretty(err)));
-                error_free(err);
-            } else {
+            if (!plugin_load_file(path, &err)) {
                 refuse(path, error_get_pretty(err), quiet);
                 error_free(err);
             }
         }
-        g_ptr_array_unref(pending);
-        pending = again;
-        if (!progress) {
-            for (guint i = 0; i < again->len; i++) {
-                refuse(g_ptr_array_index(again, i), g_ptr_array_index(again_reason, i), quiet);
-            }
-        }
-        g_ptr_array_unref(again_reason);
+        g_ptr_array_unref(files);
     }
-    g_ptr_array_unref(pending);
     check_ancestry(quiet);
     return loaded->len;
 }

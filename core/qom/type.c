@@ -32,6 +32,7 @@ struct TypeImpl {
     ObjectClass *klass;
     char *owner;                    /* registering plugin, NULL for the core */
     bool is_interface_impl;         /* a hidden "<class>::<interface>" type */
+    bool initializing;              /* its class is being built (loop guard) */
 };
 
 static GHashTable *type_table;      /* name -> struct TypeImpl * */
@@ -254,7 +255,17 @@ static bool type_initialize(Type ti)
     if (ti->parent_name && !parent) {
         return false;
     }
-    if (parent && !type_initialize(parent)) {
+    /* A loop or a too-small struct is refused when a plugin loads
+     * (type_check_ancestry); a type that escaped that check still must not
+     * recurse forever or overflow its class. */
+    if (ti->initializing) {
+        return false;
+    }
+    ti->initializing = true;
+    bool parent_ok = !parent || type_initialize(parent);
+    ti->initializing = false;
+    if (!parent_ok || (parent && (type_class_size(ti) < type_class_size(parent) ||
+                                  type_object_size(ti) < type_object_size(parent)))) {
         return false;
     }
     for (guint i = 0; i < ti->interface_names->len; i++) {
@@ -267,7 +278,6 @@ static bool type_initialize(Type ti)
     size_t size = type_class_size(ti);
     ObjectClass *klass = g_malloc0(size);
     if (parent) {
-        g_assert(size >= type_class_size(parent));
         memcpy(klass, parent->klass, type_class_size(parent));
     }
     klass->type = ti;
@@ -369,11 +379,13 @@ static void class_list_add(gpointer key, gpointer value, gpointer opaque)
 {
     ClassListData *d = opaque;
     Type ti = value;
-    if (ti->is_interface_impl || (type_is_abstract(ti) && !d->include_abstract)) {
+    /* Built first: a type whose class cannot be built is not walked. */
+    if (ti->is_interface_impl || !type_initialize(ti) ||
+        (type_is_abstract(ti) && !d->include_abstract)) {
         return;
     }
-    if (type_initialize(ti) && (!d->target || type_is_ancestor(ti, d->target) ||
-                                (d->target && class_find_interface(ti->klass, d->target)))) {
+    if (!d->target || type_is_ancestor(ti, d->target) ||
+        class_find_interface(ti->klass, d->target)) {
         d->list = g_slist_prepend(d->list, ti->klass);
     }
 }
@@ -404,9 +416,33 @@ static gboolean owned_by(gpointer key, gpointer value, gpointer owner)
     return g_strcmp0(ti->owner, owner) == 0;
 }
 
+/* A refused plugin's types go before any object of them exists; a class
+ * already built for one (a type list walked meanwhile) is freed with it. */
+static void type_free(Type ti)
+{
+    if (ti->klass) {
+        g_hash_table_destroy(ti->klass->properties);
+        g_slist_free(ti->klass->interfaces);
+        g_free(ti->klass);
+    }
+    g_ptr_array_unref(ti->interface_names);
+    g_free(ti->owner);
+    g_free(ti);
+}
+
 void type_unregister_owner(const char *owner)
 {
-    g_hash_table_foreach_remove(table(), owned_by, (gpointer)owner);
+    GPtrArray *gone = g_ptr_array_new_with_free_func((GDestroyNotify)type_free);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, table());
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        if (owned_by(key, value, (gpointer)owner)) {
+            g_ptr_array_add(gone, value);
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    g_ptr_array_unref(gone);
 }
 
 static void collect_owned(gpointer key, gpointer value, gpointer opaque)
@@ -433,12 +469,67 @@ GPtrArray *type_list_owned_by(const char *owner)
     return a;
 }
 
+/* The parent chain of ti must end (at "object" or "interface"): a loop
+ * would hang every walk up the chain. */
+static bool check_no_loop(Type ti, Error **errp)
+{
+    GHashTable *seen = g_hash_table_new(NULL, NULL);
+    bool ok = true;
+    for (Type t = ti; t; t = type_resolve_parent(t)) {
+        if (!g_hash_table_add(seen, t)) {
+            GString *path = g_string_new(ti->name);
+            for (Type u = type_resolve_parent(ti); ; u = type_resolve_parent(u)) {
+                g_string_append_printf(path, " -> %s", u->name);
+                if (u == t) {
+                    break;
+                }
+            }
+            error_setg(errp, "the parent chain of type '%s' loops (%s)", ti->name, path->str);
+            g_string_free(path, TRUE);
+            ok = false;
+            break;
+        }
+    }
+    g_hash_table_destroy(seen);
+    return ok;
+}
+
+/* A type's instance and class structs begin with its parent's: declaring
+ * them smaller than the parent's would make object_new and the class
+ * copy write past the allocation. */
+static bool check_sizes(Type ti, Error **errp)
+{
+    for (Type t = ti; t; t = type_resolve_parent(t)) {
+        Type p = type_resolve_parent(t);
+        if (!p) {
+            break;
+        }
+        if (t->instance_size && t->instance_size < type_object_size(p)) {
+            error_setg(errp, "type '%s' declares an instance size of %zu bytes, smaller "
+                       "than the %zu of its parent '%s'", t->name, t->instance_size,
+                       type_object_size(p), p->name);
+            return false;
+        }
+        if (t->class_size && t->class_size < type_class_size(p)) {
+            error_setg(errp, "type '%s' declares a class size of %zu bytes, smaller than "
+                       "the %zu of its parent '%s'", t->name, t->class_size,
+                       type_class_size(p), p->name);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool type_check_ancestry(const char *owner, Error **errp)
 {
     GPtrArray *names = type_list_owned_by(owner);
     bool ok = true;
     for (guint i = 0; ok && i < names->len; i++) {
         Type ti = type_get_by_name(g_ptr_array_index(names, i));
+        if (!check_no_loop(ti, errp)) {
+            ok = false;
+            break;
+        }
         for (Type t = ti; t; t = type_resolve_parent(t)) {
             if (t->parent_name && !type_resolve_parent(t)) {
                 error_setg(errp, "type '%s' derives from '%s', which no loaded plugin "
@@ -458,6 +549,7 @@ bool type_check_ancestry(const char *owner, Error **errp)
                 break;
             }
         }
+        ok = ok && check_sizes(ti, errp);
     }
     g_ptr_array_unref(names);
     return ok;

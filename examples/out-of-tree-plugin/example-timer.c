@@ -102,12 +102,10 @@ static void example_timer_init(Object *obj)
 static bool example_timer_realize(DeviceState *dev, Error **errp)
 {
     ExampleTimerState *s = EXAMPLE_TIMER(dev);
-    if (s->iobase > 0xfffe) {
-        error_setg(errp, "iobase 0x%x leaves no room for the second port", s->iobase);
+    memory_region_init_io(&s->io, OBJECT(dev), &example_timer_ops, s, "example-timer", 2);
+    if (!isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp)) {
         return false;
     }
-    memory_region_init_io(&s->io, OBJECT(dev), &example_timer_ops, s, "example-timer", 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, example_timer_tick, s);
     return true;
 }

@@ -8,6 +8,7 @@
 
 #include <cardcage/abi.h>
 #include <cardcage/compiler.h>
+#include <cardcage/bswap.h>
 #include <cardcage/error.h>
 #include <cardcage/log.h>
 #include <cardcage/module.h>

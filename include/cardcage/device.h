@@ -27,6 +27,7 @@
 #include <cardcage/object.h>
 #include <cardcage/irq.h>
 #include <cardcage/property.h>
+#include <cardcage/memory.h>
 #include <cardcage/vmstate.h>
 
 #define TYPE_DEVICE "device"
@@ -96,6 +97,9 @@ struct BusClass {
     bool (*check_address)(BusState *bus, DeviceState *dev, Error **errp);
     /* A one-line address for `info qtree` ("iobase 0x40"); g_free it. */
     char *(*get_dev_path)(DeviceState *dev);
+    /* The memory a device on this bus reaches by DMA (NULL: system memory).
+     * A PCI bus answers with a view gated by the device's bus-master bit. */
+    AddressSpace *(*get_dma_as)(BusState *bus, DeviceState *dev);
 };
 
 struct BusState {
@@ -116,6 +120,10 @@ OBJECT_DECLARE_TYPE(DeviceState, DeviceClass, DEVICE)
 /* NULL (errp set) for an unknown, abstract or non-device type. */
 CC_API DeviceState *device_new_checked(const char *typename, Error **errp);
 CC_API DeviceState *device_new(const char *typename);
+/* The address space dev's DMA goes to: the view of memory its bus gives it
+ * (system memory for system-bus and ISA devices).  Use it, not
+ * address_space_memory(), for every access a device makes on its own. */
+CC_API AddressSpace *device_dma_address_space(DeviceState *dev);
 /* Plug into bus (NULL: the system bus) and realize.  On failure the device
  * is unplugged again and errp says why. */
 CC_API bool device_realize(DeviceState *dev, BusState *bus, Error **errp);

@@ -23,6 +23,7 @@ typedef struct ISABus {
     BusState parent_obj;
     MemoryRegion *address_space;     /* ISA memory */
     MemoryRegion *address_space_io;  /* ISA port I/O */
+    AddressSpace *dma_as;            /* over address_space, unless system memory */
 } ISABus;
 
 typedef struct ISADevice {
@@ -36,8 +37,15 @@ typedef struct ISADevice {
 CC_API ISABus *isa_bus_new(DeviceState *parent, const char *name, MemoryRegion *mem,
                            MemoryRegion *io);
 CC_API ISABus *isa_device_get_bus(ISADevice *dev);
-/* Map io at port start of the device's bus. */
-CC_API void isa_register_ioport(ISADevice *dev, MemoryRegion *io, uint16_t start);
+/* Map io at port start of the device's bus.  Refused (false, errp set)
+ * when the ports run past 0xffff or overlap ports another device (or the
+ * same one) registered: the message names both devices.  Realize returns
+ * the error as it is; whatever the device mapped before is unmapped when
+ * its realize fails. */
+CC_API bool isa_register_ioport(ISADevice *dev, MemoryRegion *io, uint32_t start,
+                                Error **errp);
+/* The same for memory (the bus's memory space, system memory on a PC). */
+CC_API bool isa_register_memory(ISADevice *dev, MemoryRegion *mr, hwaddr addr, Error **errp);
 CC_API MemoryRegion *isa_address_space(ISADevice *dev);
 CC_API MemoryRegion *isa_address_space_io(ISADevice *dev);
 

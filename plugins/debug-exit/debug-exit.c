@@ -46,15 +46,9 @@ static const MemoryRegionOps debug_exit_ops = {
 static bool debug_exit_realize(DeviceState *dev, Error **errp)
 {
     DebugExitState *s = ISA_DEBUG_EXIT(dev);
-    if ((uint32_t)s->iobase + s->iosize > 0x10000) {
-        error_setg(errp, "iobase 0x%x + iosize %u runs past the 64 KiB I/O space",
-                   s->iobase, s->iosize);
-        return false;
-    }
     memory_region_init_io(&s->io, OBJECT(dev), &debug_exit_ops, s, "isa-debug-exit",
                           s->iosize);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void debug_exit_unrealize(DeviceState *dev)

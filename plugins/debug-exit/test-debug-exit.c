@@ -50,8 +50,30 @@ static void test_range_past_io_space_is_refused(void **state)
     const char *props[] = { "iobase=0xffff", "iosize=4", NULL };
     Error *err = NULL;
     assert_null(harness_try_create("isa-debug-exit", "bad2", NULL, props, &err));
-    assert_non_null(strstr(error_get_pretty(err), "past the 64 KiB"));
+    assert_string_equal(error_get_pretty(err), "I/O ports 0xffff-0x10002 (region "
+                        "'isa-debug-exit') run past the end of the bus, 0xffff");
     error_free(err);
+}
+
+static void test_overlap_names_both_devices(void **state)
+{
+    const char *first[] = { "iobase=0x700", "iosize=4", NULL };
+    const char *second[] = { "iobase=0x702", "iosize=4", NULL };
+    harness_create("isa-debug-exit", "first", NULL, first);
+    Error *err = NULL;
+    assert_null(harness_try_create("isa-debug-exit", "second", NULL, second, &err));
+    assert_string_equal(error_get_pretty(err),
+                        "I/O ports 0x702-0x705 of device 'second' (isa-debug-exit) overlap "
+                        "I/O ports 0x700-0x703 of device 'first' (isa-debug-exit) (region "
+                        "'isa-debug-exit')");
+    error_free(err);
+    /* The refused device mapped nothing: 0x705 is still unassigned, and
+     * the first device still decodes its ports. */
+    int code = -1;
+    cpu_outb(0x705, 1);
+    assert_false(runstate_take_shutdown_request(&code));
+    cpu_outb(0x703, 0);
+    assert_true(runstate_take_shutdown_request(&code));
 }
 
 int main(void)
@@ -60,6 +82,7 @@ int main(void)
         cmocka_unit_test(test_write_exits_with_odd_status),
         cmocka_unit_test(test_iosize_out_of_range_is_refused),
         cmocka_unit_test(test_range_past_io_space_is_refused),
+        cmocka_unit_test(test_overlap_names_both_devices),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -68,8 +68,7 @@ static bool debugcon_realize(DeviceState *dev, Error **errp)
         }
     }
     memory_region_init_io(&s->io, OBJECT(dev), &debugcon_ops, s, "isa-debugcon", 1);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void debugcon_unrealize(DeviceState *dev)

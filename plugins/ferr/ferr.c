@@ -97,8 +97,7 @@ static bool ferr_realize(DeviceState *dev, Error **errp)
 {
     FerrLatchState *s = ISA_FERR_LATCH(dev);
     memory_region_init_io(&s->io, OBJECT(dev), &ferr_ops, s, "ferr-latch", 1);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void ferr_unrealize(DeviceState *dev)

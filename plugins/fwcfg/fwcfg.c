@@ -76,26 +76,6 @@ typedef struct FwCfgState {
 
 OBJECT_DECLARE_SIMPLE_TYPE(FwCfgState, FW_CFG_IO)
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = v >> 16;
-    p[2] = v >> 8;
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
 /* ---- the items ---- */
 
 static void item_set(FwCfgState *s, uint16_t key, const void *data, uint32_t len)
@@ -109,7 +89,7 @@ static void item_set(FwCfgState *s, uint16_t key, const void *data, uint32_t len
 static void item_set_le(FwCfgState *s, uint16_t key, uint64_t v, int n)
 {
     uint8_t b[8];
-    put_le(b, v, n);
+    cc_st_le64(b, v);       /* its first n bytes are the n-byte value */
     item_set(s, key, b, n);
 }
 
@@ -140,12 +120,11 @@ static bool file_add(FwCfgState *s, const char *name, const void *data, uint32_t
     item_set(s, key, data, len);
     uint32_t dirlen = 4 + 64 * s->nfiles;
     uint8_t *dir = g_malloc0(dirlen);
-    put_be32(dir, s->nfiles);
+    cc_st_be32(dir, s->nfiles);
     for (int i = 0; i < s->nfiles; i++) {
         uint8_t *e = dir + 4 + 64 * i;
-        put_be32(e, s->items[FW_CFG_FILE_FIRST + i].len);
-        e[4] = (FW_CFG_FILE_FIRST + i) >> 8;
-        e[5] = (uint8_t)(FW_CFG_FILE_FIRST + i);
+        cc_st_be32(e, s->items[FW_CFG_FILE_FIRST + i].len);
+        cc_st_be16(e + 4, FW_CFG_FILE_FIRST + i);
         if (i == s->nfiles - 1) {
             g_strlcpy((char *)e + 8, name, FW_CFG_FILE_NAME_LEN);
         } else {
@@ -172,8 +151,8 @@ static void fill_items(FwCfgState *s)
     /* etc/e820: the RAM the board has, as 20-byte little-endian entries
      * (address, length, type); firmware adds the holes it knows. */
     uint8_t e820[20] = { 0 };
-    put_le(e820 + 8, ram, 8);
-    put_le(e820 + 16, E820_RAM, 4);
+    cc_st_le64(e820 + 8, ram);
+    cc_st_le32(e820 + 16, E820_RAM);
     file_add(s, "etc/e820", e820, sizeof(e820), &error_abort);
 }
 
@@ -202,15 +181,15 @@ static uint8_t read_byte(FwCfgState *s)
 /* Run the DMA command at s->dma_addr. */
 static void dma_run(FwCfgState *s)
 {
-    AddressSpace *as = address_space_memory();
+    AddressSpace *as = device_dma_address_space(DEVICE(s));
     uint8_t cmd[16];
     if (address_space_read(as, s->dma_addr, cmd, sizeof(cmd)) != MEMTX_OK) {
         log_mask(LOG_GUEST_ERROR, "fw-cfg: DMA command at 0x%" G_GINT64_MODIFIER "x "
                  "unreadable\n", s->dma_addr);
         return;
     }
-    uint32_t control = get_be32(cmd), length = get_be32(cmd + 4);
-    uint64_t addr = (uint64_t)get_be32(cmd + 8) << 32 | get_be32(cmd + 12);
+    uint32_t control = cc_ld_be32(cmd), length = cc_ld_be32(cmd + 4);
+    uint64_t addr = cc_ld_be64(cmd + 8);
     bool error = false;
     if (control & FW_CFG_DMA_SELECT) {
         select_item(s, control >> 16);
@@ -233,7 +212,7 @@ static void dma_run(FwCfgState *s)
         s->offset += n;
     }
     uint8_t done[4];
-    put_be32(done, error ? FW_CFG_DMA_ERROR : 0);
+    cc_st_be32(done, error ? FW_CFG_DMA_ERROR : 0);
     address_space_write(as, s->dma_addr, done, sizeof(done));
 }
 
@@ -308,8 +287,7 @@ static bool fwcfg_realize(DeviceState *dev, Error **errp)
     }
     fill_items(s);
     memory_region_init_io(&s->io, OBJECT(dev), &fwcfg_ops, s, "fw-cfg", s->dma ? 12 : 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void fwcfg_unrealize(DeviceState *dev)

@@ -458,15 +458,12 @@ static void i8042_reset(DeviceState *dev)
 static bool i8042_realize(DeviceState *dev, Error **errp)
 {
     I8042State *s = I8042(dev);
-    if (s->iobase > 0x10000 - 5) {
-        error_setg(errp, "iobase 0x%x: the command port iobase + 4 is past the I/O space",
-                   s->iobase);
-        return false;
-    }
     memory_region_init_io(&s->io_data, OBJECT(dev), &i8042_data_ops, s, "i8042-data", 1);
     memory_region_init_io(&s->io_cmd, OBJECT(dev), &i8042_cmd_ops, s, "i8042-cmd", 1);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io_data, s->iobase);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io_cmd, s->iobase + 4);
+    if (!isa_register_ioport(ISA_DEVICE(dev), &s->io_data, s->iobase, errp) ||
+        !isa_register_ioport(ISA_DEVICE(dev), &s->io_cmd, (uint32_t)s->iobase + 4, errp)) {
+        return false;
+    }
     s->input_handle = input_register(&i8042_input, s);
     return true;
 }

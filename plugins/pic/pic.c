@@ -59,15 +59,18 @@ typedef struct PICState {
 
 OBJECT_DECLARE_SIMPLE_TYPE(PICState, I8259)
 
+LOG_CATEGORY(pic_log, "pic", "the INTR line and interrupt acknowledges");
+
 /* The slave's INT drives the master's cascade input; the master's INT is
  * the CPU's INTR. */
+
 static void pic_update(PICState *s)
 {
     pic_chip_set_input(&s->chip[0], 2, pic_chip_pending(&s->chip[1]) >= 0);
     int level = pic_chip_pending(&s->chip[0]) >= 0;
     if (level != s->intr_level) {
         s->intr_level = level;
-        log_mask(LOG_TRACE_DEV, "i8259: INTR %d\n", level);
+        log_mask(pic_log, "i8259: INTR %d\n", level);
         irq_set(s->intr, level);
     }
 }
@@ -109,7 +112,7 @@ static int pic_ack(Object *obj)
         }
     }
     pic_update(s);
-    log_mask(LOG_TRACE_DEV, "i8259: acknowledge: vector 0x%02x\n", vector);
+    log_mask(pic_log, "i8259: acknowledge: vector 0x%02x\n", vector);
     return vector;
 }
 
@@ -202,33 +205,22 @@ static void pic_reset(DeviceState *dev)
 
 /* ---- realize ---- */
 
-static bool check_ports(uint16_t base, unsigned n, const char *what, Error **errp)
-{
-    if ((uint32_t)base + n > 0x10000) {
-        error_setg(errp, "%s 0x%x: the ports run past the 64 KiB I/O space", what, base);
-        return false;
-    }
-    return true;
-}
-
 static bool pic_realize(DeviceState *dev, Error **errp)
 {
     PICState *s = I8259(dev);
-    if (!check_ports(s->iobase_master, 2, "iobase-master", errp) ||
-        !check_ports(s->iobase_slave, 2, "iobase-slave", errp) ||
-        (s->has_elcr && !check_ports(s->elcr_base, 2, "elcr-base", errp))) {
-        return false;
-    }
     s->chip[0] = (PICChip) { .is_master = true, .elcr_mask = ELCR1_MASK };
     s->chip[1] = (PICChip) { .is_master = false, .elcr_mask = ELCR2_MASK };
 
     memory_region_init_io(&s->io_master, OBJECT(dev), &pic_master_ops, s, "i8259-master", 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io_master, s->iobase_master);
     memory_region_init_io(&s->io_slave, OBJECT(dev), &pic_slave_ops, s, "i8259-slave", 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io_slave, s->iobase_slave);
     if (s->has_elcr) {
         memory_region_init_io(&s->io_elcr, OBJECT(dev), &elcr_ops, s, "i8259-elcr", 2);
-        isa_register_ioport(ISA_DEVICE(dev), &s->io_elcr, s->elcr_base);
+    }
+    if (!isa_register_ioport(ISA_DEVICE(dev), &s->io_master, s->iobase_master, errp) ||
+        !isa_register_ioport(ISA_DEVICE(dev), &s->io_slave, s->iobase_slave, errp) ||
+        (s->has_elcr &&
+         !isa_register_ioport(ISA_DEVICE(dev), &s->io_elcr, s->elcr_base, errp))) {
+        return false;
     }
     device_init_gpio_in_named(dev, pic_set_irq, "in", 16);
     device_init_gpio_out_named(dev, &s->intr, "intr", 1);

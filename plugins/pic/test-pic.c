@@ -454,6 +454,22 @@ static void test_interface_and_names(void **state)
     assert_non_null(object_dynamic_cast(OBJECT(pic), TYPE_INTERRUPT_ACK));
 }
 
+/* A realize that fails after mapping some ports leaves none of them mapped:
+ * the same ports can be used by the next device. */
+static void test_failed_realize_unmaps_its_ports(void **state)
+{
+    const char *clash[] = { "iobase-master=0x720", "iobase-slave=0x721", "elcr=off", NULL };
+    Error *err = NULL;
+    assert_null(harness_try_create("i8259", "pic-bad", NULL, clash, &err));
+    assert_string_equal(error_get_pretty(err),
+                        "I/O ports 0x721-0x722 of device 'pic-bad' (i8259) overlap I/O ports "
+                        "0x720-0x721 of device 'pic-bad' (i8259) (region 'i8259-master')");
+    error_free(err);
+    assert_int_equal(cpu_inb(0x720), 0xff);
+    const char *fine[] = { "iobase-master=0x720", "iobase-slave=0x724", "elcr=off", NULL };
+    assert_non_null(harness_try_create("i8259", "pic-good", NULL, fine, NULL));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -474,6 +490,7 @@ int main(void)
         T(test_special_fully_nested),
         T(test_cascade_line_from_outside_is_ignored),
         T(test_interface_and_names),
+        T(test_failed_realize_unmaps_its_ports),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -85,6 +85,8 @@ static int64_t pit_now(void)
     return pit_tick_at(clock_get_ns(CC_CLOCK_VIRTUAL));
 }
 
+LOG_CATEGORY(pit_log, "pit", "changes of counter 0's output (the timer interrupt)");
+
 /* Bring counter 0's interrupt line to OUT and arm the timer for OUT's
  * next change.  Without a wired output there is nothing to watch. */
 static void pit_update_irq(PITState *s, int64_t tick)
@@ -93,7 +95,7 @@ static void pit_update_irq(PITState *s, int64_t tick)
     int level = pit_counter_out(c, tick);
     if (level != s->irq_level) {
         s->irq_level = level;
-        log_mask(LOG_TRACE_DEV, "i8254: counter 0 OUT %d at tick %" PRId64 "\n", level, tick);
+        log_mask(pit_log, "i8254: counter 0 OUT %d at tick %" PRId64 "\n", level, tick);
         irq_set(s->irq, level);
     }
     int64_t next = s->irq ? pit_counter_next_change(c, tick) : PIT_NEVER;
@@ -221,16 +223,15 @@ static void pit_reset(DeviceState *dev)
 static bool pit_realize(DeviceState *dev, Error **errp)
 {
     PITState *s = I8254(dev);
-    if (s->iobase > 0x10000 - 4) {
-        error_setg(errp, "iobase 0x%x: the four ports run past the 64 KiB I/O space",
-                   s->iobase);
+    memory_region_init_io(&s->io, OBJECT(dev), &pit_ops, s, "i8254", 4);
+    if (!isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp)) {
         return false;
     }
-    memory_region_init_io(&s->io, OBJECT(dev), &pit_ops, s, "i8254", 4);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
     if (s->port61) {
         memory_region_init_io(&s->io61, OBJECT(dev), &port61_ops, s, "i8254-port61", 1);
-        isa_register_ioport(ISA_DEVICE(dev), &s->io61, 0x61);
+        if (!isa_register_ioport(ISA_DEVICE(dev), &s->io61, 0x61, errp)) {
+            return false;
+        }
     }
     device_init_gpio_out_named(dev, &s->irq, "irq", 1);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, pit_timer_cb, s);

@@ -76,8 +76,7 @@ static bool port92_realize(DeviceState *dev, Error **errp)
 {
     Port92State *s = PORT92(dev);
     memory_region_init_io(&s->io, OBJECT(dev), &port92_ops, s, "port92", 1);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void port92_unrealize(DeviceState *dev)

@@ -30,6 +30,8 @@ typedef struct PostPortState {
 
 OBJECT_DECLARE_SIMPLE_TYPE(PostPortState, POST_PORT)
 
+LOG_CATEGORY(post_log, "postcode", "every POST code the firmware writes");
+
 /* ---- guest access ---- */
 
 static uint64_t post_read(void *opaque, hwaddr addr, unsigned size)
@@ -47,7 +49,7 @@ static void post_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
         int n = snprintf(line, sizeof(line), "POST %02X\n", s->last);
         chardev_write(s->chr, (const uint8_t *)line, n);
     }
-    log_mask(LOG_TRACE_DEV, "post-port: %02x\n", s->last);
+    log_mask(post_log, "post-port: %02x\n", s->last);
     if (s->exit_on == s->last) {
         system_shutdown_request(0);
     }
@@ -85,8 +87,7 @@ static bool post_realize(DeviceState *dev, Error **errp)
         }
     }
     memory_region_init_io(&s->io, OBJECT(dev), &post_ops, s, "post-port", 1);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void post_unrealize(DeviceState *dev)

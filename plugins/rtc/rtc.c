@@ -501,9 +501,8 @@ static bool rtc_realize(DeviceState *dev, Error **errp)
 {
     RTCState *s = MC146818_RTC(dev);
     int64_t start, into;
-    if (s->iobase > 0x10000 - 2) {
-        error_setg(errp, "iobase 0x%x: the two ports run past the 64 KiB I/O space",
-                   s->iobase);
+    memory_region_init_io(&s->io, OBJECT(dev), &rtc_ops, s, "mc146818rtc", 2);
+    if (!isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp)) {
         return false;
     }
     if (!rtc_parse_base(s->base, &start, &into, errp)) {
@@ -529,8 +528,6 @@ static bool rtc_realize(DeviceState *dev, Error **errp)
     s->synced_ns = t;
     rtc_materialize(s, t);  /* the registers hold the start, should the clock be stopped */
 
-    memory_region_init_io(&s->io, OBJECT(dev), &rtc_ops, s, "mc146818rtc", 2);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
     device_init_gpio_out_named(dev, &s->irq, "irq", 1);
     device_init_gpio_out_named(dev, &s->nmi_mask, "nmi-mask", 1);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, rtc_timer_cb, s);

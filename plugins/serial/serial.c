@@ -552,10 +552,6 @@ static void serial_reset(DeviceState *dev)
 static bool serial_realize(DeviceState *dev, Error **errp)
 {
     SerialState *s = ISA_SERIAL(dev);
-    if (s->iobase > 0x10000 - 8) {
-        error_setg(errp, "iobase 0x%x: the UART's 8 ports run past the I/O space", s->iobase);
-        return false;
-    }
     if (s->chardev_id) {
         s->chr = chardev_find(s->chardev_id);
         if (!s->chr) {
@@ -571,8 +567,7 @@ static bool serial_realize(DeviceState *dev, Error **errp)
     }
     s->timeout_timer = timer_new_ns(CC_CLOCK_VIRTUAL, serial_timeout, s);
     memory_region_init_io(&s->io, OBJECT(dev), &serial_ops, s, "serial", 8);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void serial_unrealize(DeviceState *dev)

@@ -144,12 +144,6 @@ static void testdev_reset(DeviceState *dev)
 static bool testdev_realize(DeviceState *dev, Error **errp)
 {
     TestdevState *s = PC_TESTDEV(dev);
-    if ((uint32_t)s->iobase + TESTDEV_IO_SIZE > 0x10000 ||
-        (uint32_t)s->irq_port + TESTDEV_IRQS > 0x10000) {
-        error_setg(errp, "iobase 0x%x or irq-port 0x%x runs past the I/O space",
-                   s->iobase, s->irq_port);
-        return false;
-    }
     if (s->iomem_base & 0xfff || s->iomem_base > (1ull << 32) - TESTDEV_IOMEM_SIZE) {
         error_setg(errp, "iomem-base 0x%" PRIx64 " must be page aligned and below 4 GiB",
                    s->iomem_base);
@@ -161,10 +155,9 @@ static bool testdev_realize(DeviceState *dev, Error **errp)
                           TESTDEV_IRQS);
     memory_region_init_io(&s->iomem, OBJECT(dev), &testdev_iomem_ops, s, "pc-testdev-iomem",
                           TESTDEV_IOMEM_SIZE);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    isa_register_ioport(ISA_DEVICE(dev), &s->irq_io, s->irq_port);
-    memory_region_add_subregion(isa_address_space(ISA_DEVICE(dev)), s->iomem_base, &s->iomem);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp) &&
+           isa_register_ioport(ISA_DEVICE(dev), &s->irq_io, s->irq_port, errp) &&
+           isa_register_memory(ISA_DEVICE(dev), &s->iomem, s->iomem_base, errp);
 }
 
 static void testdev_unrealize(DeviceState *dev)

@@ -101,8 +101,7 @@ static bool test_isa_realize(DeviceState *dev, Error **errp)
         return false;
     }
     memory_region_init_io(&s->io, OBJECT(dev), &test_isa_ops, s, "test-isa", 4);
-    isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    return true;
+    return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void test_isa_reset(DeviceState *dev)

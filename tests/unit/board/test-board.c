@@ -214,13 +214,15 @@ static void test_overlap_and_wiring_errors(void **state)
            "{\"type\": \"test-isa-device\", \"id\": \"t1\", \"props\": {\"iobase\": 768}}, "
            "{\"type\": \"test-isa-device\", \"id\": \"t2\", \"props\": {\"iobase\": \"0x302\"}}"
            "]}", NULL,
-           "o1.json: device 't2': devices[2]: region 'test-isa' [0x300-0x303] overlaps "
-           "region 'test-isa' [0x302-0x305] at priority 0");
+           "o1.json: device 't2': devices[2]: I/O ports 0x302-0x305 of device 't2' "
+           "(test-isa-device) overlap I/O ports 0x300-0x303 of device 't1' "
+           "(test-isa-device) (region 'test-isa')");
     expect("o2.json", "{\"devices\": [{\"type\": \"test-sysbus-device\", \"id\": \"s1\", "
            "\"mmio\": [\"0xfe000000\"]}, {\"type\": \"test-sysbus-device\", \"id\": \"s2\", "
            "\"mmio\": [\"0xfe000800\"]}]}", NULL,
-           "o2.json: device 's2': devices[1]: region 'test-sysbus' [0xfe000000-0xfe000fff] "
-           "overlaps region 'test-sysbus' [0xfe000800-0xfe0017ff] at priority 0");
+           "o2.json: device 's2': devices[1].mmio[0]: addresses 0xfe000800-0xfe0017ff of "
+           "device 's2' (test-sysbus-device) overlap addresses 0xfe000000-0xfe000fff of "
+           "device 's1' (test-sysbus-device) (region 'test-sysbus')");
     expect("w1.json", "{\"devices\": [" ISA_PRELUDE
            "{\"type\": \"test-isa-device\", \"id\": \"t1\", \"irq\": {\"out\": "
            "\"t2.in[0]\"}}, {\"type\": \"test-isa-device\", \"id\": \"t2\", \"props\": "

@@ -1,8 +1,10 @@
 /*
  * The plugin loader: a good plugin, and every kind it must refuse (no
- * descriptor, another ABI, a type name already taken, not an ELF object),
- * with the refused plugin rolled back; a directory scan where types and
- * symbols depend on plugins that load later; a parent type nobody provides.
+ * descriptor, another ABI, a type name already taken, not an ELF object, a
+ * function nobody provides), with the refused plugin rolled back; a
+ * directory scan where types depend on plugins that load later; a parent
+ * type nobody provides, a parent chain that loops, structs smaller than
+ * their parent's; plugins that each see their own descriptor.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -114,14 +116,44 @@ static void test_missing_file(void **state)
     expect_refused("does-not-exist.so", "cannot be opened: No such file or directory");
 }
 
+/* Resolved when opened, not at the first call (which would kill us). */
+static void test_undefined_function(void **state)
+{
+    expect_refused("undefined-function.so", "it uses 'cardcage_no_such_function', which "
+                   "neither cardcage's SDK nor the libraries it links provide (undefined "
+                   "symbol)");
+    assert_false(type_exists("undefined-function-device"));
+}
+
+/* Symbols stay local to each plugin: both define cardcage_plugin_info and
+ * each reads its own. */
+static void test_symbols_stay_local(void **state)
+{
+    static const char *const names[] = { "self-1", "self-2" };
+    for (int i = 0; i < 2; i++) {
+        char *file = g_strdup_printf("%s.so", names[i]);
+        char *path = plugin(file);
+        Error *err = NULL;
+        assert_non_null(plugin_load_file(path, &err));
+        g_free(path);
+        g_free(file);
+    }
+    for (int i = 0; i < 2; i++) {
+        char *type = g_strdup_printf("%s-device", names[i]);
+        DeviceClass *dc = DEVICE_CLASS(object_class_by_name(type));
+        assert_string_equal(dc->desc, names[i]);
+        g_free(type);
+    }
+}
+
 /* Scan a directory holding plugins whose types and symbols depend on each
  * other in the wrong alphabetical order, plus one that can never load. */
 static void test_scan_resolves_dependencies(void **state)
 {
     char *dir = g_dir_make_tmp("cardcage-plugins-XXXXXX", NULL);
     static const char *const files[] = {
-        "a-derived.so", "b-base.so", "c-symbol-user.so", "d-symbol-provider.so",
-        "orphan.so", "not-elf.so",
+        "a-derived.so", "b-base.so", "orphan.so", "not-elf.so", "loop.so",
+        "small-instance.so", "small-class.so",
     };
     for (size_t i = 0; i < CC_ARRAY_SIZE(files); i++) {
         char *src = plugin(files[i]);
@@ -134,28 +166,43 @@ static void test_scan_resolves_dependencies(void **state)
     unsigned loaded_before = plugin_loaded()->len;
     plugin_add_dir(dir);
     plugin_load_all(true);
-    /* a-derived (parent from b-base), b-base, c-symbol-user (needs a symbol
-     * of d-symbol-provider, loaded after it), d-symbol-provider. */
-    assert_int_equal(plugin_loaded()->len - loaded_before, 4);
+    /* a-derived (parent from b-base, loaded after it) and b-base. */
+    assert_int_equal(plugin_loaded()->len - loaded_before, 2);
     assert_true(type_exists("derived-device"));
     DeviceState *d = device_new("derived-device");
     assert_non_null(object_dynamic_cast(OBJECT(d), "base-device"));
     object_unref(d);
-    /* orphan and not-elf are refused, one line each. */
+    /* The others are refused, one line each, and their types are gone. */
+    static const struct {
+        const char *file, *reason, *type;
+    } want[] = {
+        { "orphan.so", "type 'orphan-device' derives from 'nonexistent-parent', which no "
+          "loaded plugin or the core provides", "orphan-device" },
+        { "loop.so", "the parent chain of type 'loop-a' loops (loop-a -> loop-b -> loop-a)",
+          "loop-a" },
+        { "small-instance.so", "type 'small-instance-device' declares an instance size of ",
+          "small-instance-device" },
+        { "small-class.so", "type 'small-class-device' declares a class size of ",
+          "small-class-device" },
+        { "not-elf.so", "cannot be opened: ", NULL },
+    };
     const GPtrArray *r = plugin_refusals();
-    assert_int_equal(r->len - refused_before, 2);
-    bool saw_orphan = false;
-    for (guint i = refused_before; i < r->len; i++) {
-        PluginRefusal *pr = g_ptr_array_index(r, i);
-        if (g_str_has_suffix(pr->path, "orphan.so")) {
-            assert_string_equal(pr->reason, "type 'orphan-device' derives from "
-                                "'nonexistent-parent', which no loaded plugin or the core "
-                                "provides");
-            saw_orphan = true;
+    assert_int_equal(r->len - refused_before, CC_ARRAY_SIZE(want));
+    for (size_t k = 0; k < CC_ARRAY_SIZE(want); k++) {
+        bool seen = false;
+        for (guint i = refused_before; i < r->len; i++) {
+            PluginRefusal *pr = g_ptr_array_index(r, i);
+            if (g_str_has_suffix(pr->path, want[k].file)) {
+                if (!g_str_has_prefix(pr->reason, want[k].reason)) {
+                    fail_msg("%s: %s", want[k].file, pr->reason);
+                }
+                seen = true;
+            }
         }
+        assert_true(seen);
+        assert_true(!want[k].type || !type_exists(want[k].type));
     }
-    assert_true(saw_orphan);
-    assert_false(type_exists("orphan-device"));
+    assert_false(type_exists("loop-b"));
     char *cmd = g_strdup_printf("rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
     g_free(cmd);
@@ -179,6 +226,8 @@ int main(void)
         cmocka_unit_test(test_duplicate_type),
         cmocka_unit_test(test_not_elf),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_undefined_function),
+        cmocka_unit_test(test_symbols_stay_local),
         cmocka_unit_test(test_scan_resolves_dependencies),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,17 @@
+/*
+ * Logging, as the core's start-up and plugin loader see it.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CORE_UTIL_LOG_INTERNAL_H
+#define CORE_UTIL_LOG_INTERNAL_H
+
+#include <cardcage/log.h>
+
+/* The mask of the items in "-d ITEMS" known now, unknown ones skipped: what
+ * can be enabled before the plugins (and their categories) load. */
+uint64_t log_parse_known(const char *items);
+/* Drop the categories a refused plugin registered. */
+void log_unregister_owner(const char *owner);
+
+#endif
