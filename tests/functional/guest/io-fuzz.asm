@@ -12,7 +12,8 @@
 ; writes to the APIC's ICR and LVT entries in INIT delivery mode (an INIT
 ; would restart the CPU into the firmware).
 ;
-; The seed is the kernel command line, in hex (-append 1234abcd).
+; The seed is the kernel command line after the kernel's file name, in hex
+; (-append 1234abcd).
 ; Multiboot Specification 0.6.96, 3.1.1 (header with address fields) and
 ; 3.3 (EBX: the boot information, flags bit 2: cmdline at +16).  Loaded in
 ; conventional memory, so that the A20 gate the fuzz toggles does not move
@@ -33,6 +34,15 @@ start:
     test byte [ebx], 4
     jz .seeded
     mov edi, [ebx + 16]
+    ; the command line is "KERNEL-FILE SEED" (Multiboot loaders put the
+    ; kernel's file name first): skip to the word after the first space
+.skip_name:
+    mov al, [edi]
+    inc edi
+    test al, al
+    jz .default_seed
+    cmp al, ' '
+    jne .skip_name
     xor esi, esi
 .digit:
     movzx eax, byte [edi]
@@ -49,6 +59,8 @@ start:
     shl esi, 4
     or esi, eax
     jmp .digit
+.default_seed:
+    mov esi, 0x2545f491
 .seeded:
     test esi, esi
     jnz .idt
