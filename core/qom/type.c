@@ -398,15 +398,27 @@ GSList *object_class_get_list(const char *typename, bool include_abstract)
 
 /* ---- ownership, for the plugin loader ---- */
 
-static gboolean owned_by(gpointer key, gpointer value, gpointer owner)
+/* A refused plugin's types go with it: their names and TypeInfo data live
+ * in the plugin's .so, which is closed.  Their classes were never built
+ * (classes are built lazily, after loading); one that was is kept, as
+ * objects may still point at it. */
+static gboolean owned_by_free(gpointer key, gpointer value, gpointer owner)
 {
     Type ti = value;
-    return g_strcmp0(ti->owner, owner) == 0;
+    if (g_strcmp0(ti->owner, owner) != 0) {
+        return FALSE;
+    }
+    if (!ti->klass) {
+        g_ptr_array_unref(ti->interface_names);
+        g_free(ti->owner);
+        g_free(ti);
+    }
+    return TRUE;
 }
 
 void type_unregister_owner(const char *owner)
 {
-    g_hash_table_foreach_remove(table(), owned_by, (gpointer)owner);
+    g_hash_table_foreach_steal(table(), owned_by_free, (gpointer)owner);
 }
 
 static void collect_owned(gpointer key, gpointer value, gpointer opaque)
