@@ -396,6 +396,17 @@ static void monitor_event(void *opaque, ChardevEvent event)
     }
 }
 
+/* Every monitor started: they live as long as their backends. */
+static GPtrArray *monitors;
+
+void monitor_cleanup_all(void)
+{
+    if (monitors) {
+        g_ptr_array_unref(monitors);
+        monitors = NULL;
+    }
+}
+
 bool monitor_start(const char *chardev_id, Error **errp)
 {
     Chardev *chr = chardev_find(chardev_id);
@@ -409,6 +420,10 @@ bool monitor_start(const char *chardev_id, Error **errp)
         g_free(m);
         return false;
     }
+    if (!monitors) {
+        monitors = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(monitors, m);
     if (!chardev_is_mux(chr)) {
         m->greeted = true;
         monitor_puts(m, monitor_banner, strlen(monitor_banner));
