@@ -23,6 +23,30 @@
 
 %include "lib.inc"
 
+; RECORD off, label: interrupts off, then the vector taken at RES + off and
+; how far past label it was taken at RES + off + 4 (0: right at label).
+%macro RECORD 2
+        cli
+        mov     eax, [EXC_VEC]
+        mov     [RES + %1], eax
+        mov     eax, [EXC_EIP]
+        sub     eax, %2
+        mov     [RES + %1 + 4], eax
+%endmacro
+
+; RAISE_AFTER_NEXT_TWO vector, resume: interrupts on (past STI's shadow),
+; then port 0xEA raises the vector two instructions after its OUT: after
+; the JMP that ends the block and the instruction that follows it.
+%macro RAISE_AFTER_NEXT_TWO 2
+        EXPECT_FAULT %2
+        sti
+        nop
+        mov     ax, 0x0200 | %1
+        out     0xea, ax
+        jmp     %%next
+%%next:
+%endmacro
+
 test_main:
         mov     dx, SEL_DATA0
         ; 1: STI, vector 0x40 waiting since before it
@@ -36,69 +60,38 @@ test_main:
         nop
         nop
         jmp     .r1
-.r1:    cli
-        mov     eax, [EXC_VEC]
-        mov     [RES + 0x00], eax
-        mov     eax, [EXC_EIP]
-        sub     eax, .a1
-        mov     [RES + 0x04], eax
+.r1:    RECORD  0x00, .a1
 
         ; 2: MOV SS: vector 0x41 rises two instructions after the OUT,
         ; that is right after the MOV SS
-        EXPECT_FAULT .r2
-        sti
-        nop
-        mov     ax, 0x0241
-        out     0xea, ax
-        jmp     .m2
-.m2:    mov     ss, dx
+        RAISE_AFTER_NEXT_TWO 0x41, .r2
+        mov     ss, dx
         nop
 .a2:    nop
         nop
         nop
         nop
         jmp     .r2
-.r2:    cli
-        mov     eax, [EXC_VEC]
-        mov     [RES + 0x08], eax
-        mov     eax, [EXC_EIP]
-        sub     eax, .a2
-        mov     [RES + 0x0c], eax
+.r2:    RECORD  0x08, .a2
 
         ; 3: POP SS likewise
         push    edx
-        EXPECT_FAULT .r3
-        sti
-        nop
-        mov     ax, 0x0242
-        out     0xea, ax
-        jmp     .m3
-.m3:    pop     ss
+        RAISE_AFTER_NEXT_TWO 0x42, .r3
+        pop     ss
         nop
 .a3:    nop
         nop
         nop
         nop
         jmp     .r3
-.r3:    cli
-        mov     eax, [EXC_VEC]
-        mov     [RES + 0x10], eax
-        mov     eax, [EXC_EIP]
-        sub     eax, .a3
-        mov     [RES + 0x14], eax
+.r3:    RECORD  0x10, .a3
 
         ; 4: STI; HLT with vector 0x43 waiting: the interrupt returns to
         ; the instruction after HLT
         mov     ax, 0x0043
         out     0xea, ax
-        mov     dword [EXC_CNT], 0
         EXPECT_FAULT .a4
         sti
         hlt
-.a4:    cli
-        mov     eax, [EXC_VEC]
-        mov     [RES + 0x18], eax
-        mov     eax, [EXC_EIP]
-        sub     eax, .a4
-        mov     [RES + 0x1c], eax
+.a4:    RECORD  0x18, .a4
         DONE

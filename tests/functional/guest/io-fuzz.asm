@@ -66,20 +66,7 @@ start:
     jnz .idt
     inc esi             ; xorshift needs a non-zero state
 .idt:
-    ; 256 interrupt gates to `ignore` (SDM vol. 3A, 6.11: P, DPL 0, 32-bit
-    ; interrupt gate type 0xE, selector 0x10: the loader's flat code).
-    mov edi, idt
-    mov ecx, 256
-.gate:
-    mov eax, ignore
-    mov [edi], ax
-    mov word [edi + 2], 0x10
-    mov word [edi + 4], 0x8e00
-    shr eax, 16
-    mov [edi + 6], ax
-    add edi, 8
-    loop .gate
-    lidt [idtr]
+    IDT_ALL_TO idt, idtr, ignore
 
     mov ebp, ITERATIONS
 .next:

@@ -22,20 +22,7 @@ LOOPS   equ 2000000
 start:
     cli
     mov esp, 0x40000
-    ; 256 interrupt gates to `tick` (P, DPL 0, 32-bit interrupt gate,
-    ; selector 0x10: the loader's flat code)
-    mov edi, idt
-    mov ecx, 256
-.gate:
-    mov eax, tick
-    mov [edi], ax
-    mov word [edi + 2], 0x10
-    mov word [edi + 4], 0x8e00
-    shr eax, 16
-    mov [edi + 6], ax
-    add edi, 8
-    loop .gate
-    lidt [idtr]
+    IDT_ALL_TO idt, idtr, tick
 
     ; the APIC: software enabled, timer periodic (bit 17), vector 0x40,
     ; divide by 1, count 1

@@ -56,13 +56,7 @@ static int prepare(GBytes *k, char **msg, uint32_t *entry)
     *msg = err ? g_strdup(error_get_pretty(err)) : NULL;
     error_free(err);
     *entry = img.entry;
-    for (guint i = 0; i < img.chunks->len; i++) {
-        BootChunk *c = &g_array_index(img.chunks, BootChunk, i);
-        if (c->data) {
-            g_bytes_unref(c->data);
-        }
-    }
-    g_array_unref(img.chunks);
+    boot_image_release(&img);
     g_bytes_unref(k);
     return r;
 }

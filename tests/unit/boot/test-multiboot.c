@@ -73,13 +73,7 @@ static int prepare(uint32_t paddr, uint32_t memsz, const char *initrd, char **ms
         BootChunk *mod = &g_array_index(img.chunks, BootChunk, 1);
         assert_true(mod->addr >= 0x100000);
     }
-    for (guint i = 0; i < img.chunks->len; i++) {
-        BootChunk *c = &g_array_index(img.chunks, BootChunk, i);
-        if (c->data) {
-            g_bytes_unref(c->data);
-        }
-    }
-    g_array_unref(img.chunks);
+    boot_image_release(&img);
     g_bytes_unref(k);
     return r;
 }
@@ -158,13 +152,7 @@ static void prepare_opts(Prepared *p, GBytes *k, const BootOptions *o)
 
 static void prepared_free(Prepared *p)
 {
-    for (guint i = 0; i < p->img.chunks->len; i++) {
-        BootChunk *c = &g_array_index(p->img.chunks, BootChunk, i);
-        if (c->data) {
-            g_bytes_unref(c->data);
-        }
-    }
-    g_array_unref(p->img.chunks);
+    boot_image_release(&p->img);
     g_free(p->msg);
 }
 
