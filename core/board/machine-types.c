@@ -82,13 +82,16 @@ static void register_board(const char *file)
         g_free(tname);
         return;    /* an earlier directory had a board of this name */
     }
-    TypeInfo *ti = g_new0(TypeInfo, 1);
-    ti->name = g_intern_string(tname);
-    ti->parent = TYPE_MACHINE;
-    ti->class_size = sizeof(MachineClass);
-    ti->class_init = machine_class_init;
-    ti->class_data = g_strdup(file);
-    type_register_static(ti);
+    /* The type table copies the TypeInfo (keeping its strings: the name
+     * is interned, the file name is the class data for good). */
+    const TypeInfo ti = {
+        .name = g_intern_string(tname),
+        .parent = TYPE_MACHINE,
+        .class_size = sizeof(MachineClass),
+        .class_init = machine_class_init,
+        .class_data = g_strdup(file),
+    };
+    type_register_static(&ti);
     g_free(tname);
 }
 

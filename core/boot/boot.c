@@ -86,15 +86,21 @@ static void boot_on_reset(void *opaque)
     x86_cpu_load_flat32(s->cpu, &st);
 }
 
-static void boot_state_free(BootState *s)
+void boot_image_release(BootImage *img)
 {
-    for (guint i = 0; i < s->img.chunks->len; i++) {
-        BootChunk *c = &g_array_index(s->img.chunks, BootChunk, i);
+    for (guint i = 0; i < img->chunks->len; i++) {
+        BootChunk *c = &g_array_index(img->chunks, BootChunk, i);
         if (c->data) {
             g_bytes_unref(c->data);
         }
     }
-    g_array_unref(s->img.chunks);
+    g_array_unref(img->chunks);
+    img->chunks = NULL;
+}
+
+static void boot_state_free(BootState *s)
+{
+    boot_image_release(&s->img);
     g_free(s);
 }
 

@@ -53,6 +53,8 @@ bool boot_via_firmware(const BootOptions *opts, const BootImage *img, Error **er
 
 /* Helpers shared by the formats. */
 void boot_image_add(BootImage *img, uint64_t addr, GBytes *data, uint64_t fill);
+/* Drop the chunks and their data. */
+void boot_image_release(BootImage *img);
 /* Read a whole file (NULL and errp on failure; what names the role). */
 GBytes *boot_read_file(const char *path, const char *what, Error **errp);
 

@@ -31,6 +31,11 @@
 #define HDR_CMDLINE_SIZE     0x238
 #define HDR_PREF_ADDRESS     0x258
 #define HDR_INIT_SIZE        0x260
+/* The fields read before the setup size is known end with loadflags. */
+#define HDR_EARLY_END        (HDR_LOADFLAGS + 1)
+/* The protected-mode kernel runs from 1 MiB up (boot.rst, "loaded high"):
+ * below are the loader's tables, conventional memory and the ISA hole. */
+#define KERNEL_MIN_ADDR      0x100000u
 
 /* boot_params fields outside the header (zero-page.rst). */
 #define BP_ALT_MEM_K         0x1e0
@@ -80,6 +85,11 @@ int boot_linux_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_siz
         return 0;
     }
     const char *kname = opts->kernel;
+    if (len < HDR_EARLY_END) {
+        error_setg(errp, "-kernel %s: truncated bzImage: %zu bytes, not even the whole "
+                   "setup header", kname, (size_t)len);
+        return -1;
+    }
     uint16_t version = k[HDR_VERSION] | k[HDR_VERSION + 1] << 8;
     if (version < 0x0204) {
         error_setg(errp, "-kernel %s: Linux boot protocol %x.%02x is too old (2.04 or later "
@@ -108,6 +118,11 @@ int boot_linux_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_siz
 
     uint32_t code32 = rd32(k + HDR_CODE32_START);
     uint64_t kernel_size = len - setup_size;
+    if (code32 < KERNEL_MIN_ADDR) {
+        error_setg(errp, "-kernel %s: code32_start 0x%x is below 1 MiB, where the loader's "
+                   "tables and the ISA hole are: a bzImage runs from 1 MiB up", kname, code32);
+        return -1;
+    }
     /* How far the kernel may spread while decompressing (boot protocol
      * 2.10+: init_size from pref_address); older ones: a generous guess. */
     uint64_t kernel_end = (uint64_t)code32 + kernel_size * 4;

@@ -140,6 +140,12 @@ static bool load_by_address(const char *name, const uint8_t *k, gsize len, GByte
     if (!check_placement(name, "the Multiboot image", load_addr, fill, ram, errp)) {
         return false;
     }
+    if (entry < load_addr || entry - load_addr >= size) {
+        error_setg(errp, "-kernel %s: Multiboot entry_addr 0x%x lies outside the image "
+                   "loaded at 0x%x-0x%" G_GINT64_MODIFIER "x", name, entry, load_addr,
+                   load_addr + size);
+        return false;
+    }
     GBytes *part = g_bytes_new_from_bytes(kernel, file_off, size);
     boot_image_add(img, load_addr, part, fill);
     g_bytes_unref(part);
@@ -169,12 +175,14 @@ static bool load_elf(const char *name, const uint8_t *k, gsize len, GBytes *kern
     }
     *end = 0;
     int loaded = 0;
+    uint32_t e_entry = rd32(k + 24);
+    bool entry_found = false, phys_entry_found = false;
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = k + phoff + (size_t)i * phentsize;
         if (rd32(ph) != ELF_PT_LOAD) {
             continue;
         }
-        uint32_t off = rd32(ph + 4), paddr = rd32(ph + 12);
+        uint32_t off = rd32(ph + 4), vaddr = rd32(ph + 8), paddr = rd32(ph + 12);
         uint32_t filesz = rd32(ph + 16), memsz = rd32(ph + 20);
         if (off > len || filesz > len - off || memsz < filesz) {
             error_setg(errp, "-kernel %s: ELF segment %u lies outside the file", name, i);
@@ -190,12 +198,31 @@ static bool load_elf(const char *name, const uint8_t *k, gsize len, GBytes *kern
         g_bytes_unref(part);
         *end = MAX(*end, (uint64_t)paddr + memsz);
         loaded++;
+        /* e_entry is a virtual address: it runs (paging off) at the
+         * physical address of the segment that holds its bytes, so a
+         * kernel linked at a higher virtual address starts.  An entry
+         * that only matches a physical range is taken as physical. */
+        if (!entry_found && e_entry >= vaddr && e_entry - vaddr < filesz) {
+            img->entry = paddr + (e_entry - vaddr);
+            entry_found = true;
+        } else if (!entry_found && !phys_entry_found && e_entry >= paddr &&
+                   e_entry - paddr < filesz) {
+            phys_entry_found = true;
+        }
+    }
+    if (!entry_found && phys_entry_found) {
+        img->entry = e_entry;
+        entry_found = true;
     }
     if (!loaded) {
         error_setg(errp, "-kernel %s: the ELF file has no loadable segment", name);
         return false;
     }
-    img->entry = rd32(k + 24);
+    if (!entry_found) {
+        error_setg(errp, "-kernel %s: the ELF entry point 0x%x lies in no loaded segment",
+                   name, e_entry);
+        return false;
+    }
     return true;
 }
 
@@ -251,19 +278,31 @@ int boot_multiboot_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram
     wr32(mbi + MBI_OFF_MEM_LOWER, BOOT_LOW_MEM_TOP >> 10);
     wr32(mbi + MBI_OFF_MEM_UPPER, (uint32_t)MIN((ram_size - 0x100000) >> 10,
                                                (uint64_t)UINT32_MAX));
-    const char *cmdline = opts->cmdline ? opts->cmdline : "";
-    size_t cl = strlen(cmdline);
-    if (cl >= BOOT_CMDLINE_MAX) {
-        error_setg(errp, "-append: the command line has %zu characters, at most %d fit",
-                   cl, BOOT_CMDLINE_MAX - 1);
+    /* The command line starts with the kernel's file name, as GRUB
+     * ("kernel FILE ARGS") and QEMU pass it; kernels parse it that way. */
+    char *cmdline = opts->cmdline && *opts->cmdline
+                        ? g_strdup_printf("%s %s", name, opts->cmdline)
+                        : g_strdup(name);
+    /* The module's string is the initrd's file name (GRUB: "module FILE"). */
+    const char *mod_name = opts->initrd ? opts->initrd : "";
+    static const char loader_name[] = "cardcage";
+    size_t cl = strlen(cmdline), ml = strlen(mod_name);
+    if (cl + 1 + ml + 1 + sizeof(loader_name) > MBI_BLOCK_SIZE - MBI_STRINGS_OFF) {
+        error_setg(errp, "-append: the command line (with the kernel's and the initrd's "
+                   "file names) has %zu characters, at most %zu fit", cl + ml,
+                   (size_t)(MBI_BLOCK_SIZE - MBI_STRINGS_OFF - 2 - sizeof(loader_name)));
+        g_free(cmdline);
         g_free(mbi);
         return -1;
     }
-    memcpy(mbi + MBI_STRINGS_OFF, cmdline, cl + 1);
-    wr32(mbi + MBI_OFF_CMDLINE, base + MBI_STRINGS_OFF);
-    static const char loader_name[] = "cardcage";
-    memcpy(mbi + MBI_STRINGS_OFF + cl + 1, loader_name, sizeof(loader_name));
-    wr32(mbi + MBI_OFF_LOADER_NAME, base + MBI_STRINGS_OFF + cl + 1);
+    uint32_t cmdline_off = MBI_STRINGS_OFF, mod_name_off = cmdline_off + cl + 1;
+    uint32_t loader_name_off = mod_name_off + ml + 1;
+    memcpy(mbi + cmdline_off, cmdline, cl + 1);
+    memcpy(mbi + mod_name_off, mod_name, ml + 1);
+    memcpy(mbi + loader_name_off, loader_name, sizeof(loader_name));
+    g_free(cmdline);
+    wr32(mbi + MBI_OFF_CMDLINE, base + cmdline_off);
+    wr32(mbi + MBI_OFF_LOADER_NAME, base + loader_name_off);
 
     /* Memory map entries: size (20, not counting itself), base, length, type. */
     static const struct { uint64_t addr, len; uint32_t type; } map[] = {
@@ -311,7 +350,7 @@ int boot_multiboot_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram
         uint8_t *me = mbi + MBI_MOD_OFF;
         wr32(me, (uint32_t)start);
         wr32(me + 4, (uint32_t)(start + mlen));
-        wr32(me + 8, base + MBI_STRINGS_OFF + cl + 1);   /* its string: the loader name */
+        wr32(me + 8, base + mod_name_off);
         wr32(mbi + MBI_OFF_MODS_COUNT, 1);
         wr32(mbi + MBI_OFF_MODS_ADDR, base + MBI_MOD_OFF);
         info_flags |= MBI_MODS;

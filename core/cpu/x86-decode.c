@@ -815,7 +815,12 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         in->fn = x86_op_flagbit;
         break;
     case 0xfa: in->fn = x86_op_cli; break;
-    case 0xfb: in->fn = x86_op_sti; break;
+    case 0xfb:
+        in->fn = x86_op_sti;
+        /* The shadow: the loop runs the next instruction alone when an
+         * interrupt waits (x86-exec.c, exec_blocks). */
+        *ends_block = true;
+        break;
     case 0xf6: case 0xf7: {
         int size = (op & 1) ? osz : 1;
         in->osz = size;

@@ -309,6 +309,13 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
             last_slot = EXIT_NOCHAIN;
         }
         uint64_t left = limit - executed;
+        if (cc_unlikely(executed == env->inhibit_irq_at) && irq_deliverable(env)) {
+            /* The instruction after STI, MOV SS or POP SS (each ends its
+             * block) runs alone, and the waiting interrupt comes right
+             * after it, not a block later (SDM vol. 3A, 6.8.3; vol. 2B,
+             * STI). */
+            left = 1;
+        }
         unsigned n = tb->ninsns <= left ? tb->ninsns : (unsigned)left;
         if (cc_unlikely(cs->nbreakpoints)) {
             n = breakpoint_cut(env, tb, n);

@@ -50,10 +50,12 @@ static void tss_read(CPUX86State *env, uint32_t base, bool tss32, TaskState *t)
         t->eip = x86_ld_kernel(env, base + TSS16_IP, 2);
         t->eflags = x86_ld_kernel(env, base + TSS16_FLAGS, 2);
         for (int i = 0; i < 8; i++) {
-            /* The high halves of the registers are undefined after a switch
-             * to a 16-bit task; keep them as the 386 does. */
-            t->regs[i] = (env->regs[i] & 0xffff0000u) |
-                         x86_ld_kernel(env, base + TSS16_REGS + i * 2, 2);
+            /* A 16-bit TSS holds 16-bit registers (SDM vol. 3A, 7.6,
+             * figure 7-11); the high halves are set to all ones, not kept
+             * from the old task, as Bochs models the processor
+             * (tests/cpu/guest/pm-task16.asm, cross-checked on Bochs
+             * with ref-check.sh; QEMU keeps the old halves). */
+            t->regs[i] = 0xffff0000u | x86_ld_kernel(env, base + TSS16_REGS + i * 2, 2);
         }
         for (int i = 0; i < 4; i++) {
             t->segs[i] = x86_ld_kernel(env, base + TSS16_SEGS + i * 2, 2);
@@ -213,11 +215,10 @@ void x86_task_switch(CPUX86State *env, uint16_t sel, uint32_t lo, uint32_t hi, i
     }
     memcpy(env->regs, nt.regs, sizeof(nt.regs));
     env->eip = nt.eip;
-    if (tss32) {
-        x86_set_eflags(env, nt.eflags, ~0u);
-    } else {
-        x86_set_eflags(env, nt.eflags, 0xffff);
-    }
+    /* All of EFLAGS comes from the TSS; a 16-bit one has only FLAGS, so the
+     * high half (VM, RF, AC, ID, ...) is cleared, not kept from the old
+     * task: a 16-bit task never starts in virtual-8086 mode. */
+    x86_set_eflags(env, nt.eflags, ~0u);
     /* Selectors first, without their descriptors, so a fault while
      * loading them shows the new task's values (7.3 step 12). */
     for (int i = 0; i < 6; i++) {

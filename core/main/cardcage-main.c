@@ -363,6 +363,7 @@ int cardcage_main(int argc, char **argv)
     }
     options_free(&o);
     chardev_cleanup_all();
+    monitor_cleanup_all();
     fflush(stdout);
     return status;
 }

@@ -131,7 +131,14 @@ static void run_cpu_slice(CPUState *cpu)
     }
     /* exit_request is left as it is: an interrupt raised between slices
      * (by a timer, or host input) set it, and the CPU must see it at its
-     * first block boundary; the CPU clears it when it handles events. */
+     * first block boundary; the CPU clears it when it handles events.
+     * But a request to end the slice (CPU_INTERRUPT_EXIT) made before it
+     * began is spent: the loop has run the timers and taken the reset and
+     * shutdown requests since, and this slice is sized afresh.  Keeping it
+     * would end the slice before its first block, and a timer that falls
+     * due at every turn (re-armed in the past, or at a period shorter than
+     * a turn) would then stop the CPU for good. */
+    cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXIT);
     int64_t t0 = host_monotonic_ns();
     int64_t ran = CPU_GET_CLASS(cpu)->exec(cpu, budget);
     int64_t dt = host_monotonic_ns() - t0;

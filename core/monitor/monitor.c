@@ -573,6 +573,17 @@ static void monitor_event(void *opaque, ChardevEvent event)
     }
 }
 
+/* Every monitor started: they live as long as their backends. */
+static GPtrArray *monitors;
+
+void monitor_cleanup_all(void)
+{
+    if (monitors) {
+        g_ptr_array_unref(monitors);
+        monitors = NULL;
+    }
+}
+
 bool monitor_start(const char *chardev_id, Error **errp)
 {
     Chardev *chr = chardev_find(chardev_id);
@@ -586,9 +597,6 @@ bool monitor_start(const char *chardev_id, Error **errp)
         g_free(m);
         return false;
     }
-    /* Monitors live as long as the process; the list keeps them owned
-     * after their backends are closed at exit. */
-    static GPtrArray *monitors;
     if (!monitors) {
         monitors = g_ptr_array_new_with_free_func(g_free);
     }

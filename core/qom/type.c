@@ -410,14 +410,10 @@ GSList *object_class_get_list(const char *typename, bool include_abstract)
 
 /* ---- ownership, for the plugin loader ---- */
 
-static gboolean owned_by(gpointer key, gpointer value, gpointer owner)
-{
-    Type ti = value;
-    return g_strcmp0(ti->owner, owner) == 0;
-}
-
-/* A refused plugin's types go before any object of them exists; a class
- * already built for one (a type list walked meanwhile) is freed with it. */
+/* A refused plugin's types go with it: their names and TypeInfo data live
+ * in the plugin's .so, which is closed.  They go before any object of them
+ * exists; a class already built for one (a type list walked meanwhile) is
+ * freed with it. */
 static void type_free(Type ti)
 {
     if (ti->klass) {
@@ -430,19 +426,19 @@ static void type_free(Type ti)
     g_free(ti);
 }
 
+static gboolean owned_by_free(gpointer key, gpointer value, gpointer owner)
+{
+    Type ti = value;
+    if (g_strcmp0(ti->owner, owner) != 0) {
+        return FALSE;
+    }
+    type_free(ti);
+    return TRUE;
+}
+
 void type_unregister_owner(const char *owner)
 {
-    GPtrArray *gone = g_ptr_array_new_with_free_func((GDestroyNotify)type_free);
-    GHashTableIter it;
-    gpointer key, value;
-    g_hash_table_iter_init(&it, table());
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        if (owned_by(key, value, (gpointer)owner)) {
-            g_ptr_array_add(gone, value);
-            g_hash_table_iter_remove(&it);
-        }
-    }
-    g_ptr_array_unref(gone);
+    g_hash_table_foreach_steal(table(), owned_by_free, (gpointer)owner);
 }
 
 static void collect_owned(gpointer key, gpointer value, gpointer opaque)

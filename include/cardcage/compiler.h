@@ -15,8 +15,12 @@
  * built with -fvisibility=hidden; only CC_API symbols leave the library. */
 #define CC_API __attribute__((visibility("default")))
 
-/* Marks a symbol a plugin exports to the loader (the plugin descriptor). */
-#define CC_PLUGIN_EXPORT __attribute__((visibility("default"), used))
+/* Marks a symbol a plugin exports to the loader (the plugin descriptor).
+ * Every plugin defines the same name: "protected" keeps each plugin's own
+ * references (AddressSanitizer's registration of its globals) bound to its
+ * own copy, not to the first plugin loaded, which ASan reports as an ODR
+ * violation; the loader finds each copy through its module's handle. */
+#define CC_PLUGIN_EXPORT __attribute__((visibility("protected"), used))
 
 #define cc_likely(x)   __builtin_expect(!!(x), 1)
 #define cc_unlikely(x) __builtin_expect(!!(x), 0)

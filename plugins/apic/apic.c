@@ -20,6 +20,8 @@
  *   "bsp" (on)           IA32_APIC_BASE.BSP
  *   "timer-hz" (100 MHz) the timer's input clock, the processor's bus
  *                        clock (100 MHz on a Pentium II Deschutes)
+ *   "min-period-ns" (20 us) the periodic timer interrupts at most once per
+ *                        this much virtual time, however short its period
  *
  * The 4 KiB register page is mapped into system memory by the device itself
  * at the base IA32_APIC_BASE names (0xFEE00000 after reset), above RAM and
@@ -150,6 +152,7 @@ typedef struct APICState {
     uint8_t id_prop;
     bool bsp;
     uint32_t timer_hz;
+    uint32_t min_period_ns;
 
     /* registers */
     uint64_t base;                  /* IA32_APIC_BASE */
@@ -408,7 +411,9 @@ static uint64_t ticks_to_ns(const APICState *s, uint64_t ticks)
 
 static uint64_t timer_elapsed(const APICState *s, int64_t now)
 {
-    return now > s->timer_start ? ns_to_ticks(s, (uint64_t)(now - s->timer_start)) : 0;
+    /* timer_start may lie far before 0 (a slower divisor set mid-count
+     * moves it back): the difference is taken unsigned, where it fits. */
+    return now > s->timer_start ? ns_to_ticks(s, (uint64_t)now - (uint64_t)s->timer_start) : 0;
 }
 
 static uint32_t timer_current(const APICState *s, int64_t now)
@@ -442,9 +447,19 @@ static void timer_rearm(APICState *s)
         timer_del(s->timer);
         return;
     }
+    /* off <= INT64_MAX, so only a start at or after 0 can overflow. */
     uint64_t off = ticks_to_ns(s, target);
-    int64_t when = off > (uint64_t)(INT64_MAX - s->timer_start) ? INT64_MAX
-                                                                : s->timer_start + (int64_t)off;
+    int64_t when = s->timer_start >= 0 && off > (uint64_t)(INT64_MAX - s->timer_start)
+                       ? INT64_MAX
+                       : s->timer_start + (int64_t)off;
+    if ((s->lvt[LVT_TIMER] & LVT_PERIODIC) &&
+        ticks_to_ns(s, s->timer_initial) < (uint64_t)s->min_period_ns &&
+        when - now < s->min_period_ns) {
+        /* A period shorter than the minimum: one interrupt per minimum
+         * period (the IRR bit coalesces the others, as when the CPU does
+         * not take them); the count reads as programmed. */
+        when = now + s->min_period_ns;
+    }
     timer_mod_ns(s->timer, when);
 }
 
@@ -943,6 +958,13 @@ static const Property apic_properties[] = {
                      "the bootstrap processor's APIC (IA32_APIC_BASE.BSP)"),
     DEFINE_PROP_UINT32("timer-hz", APICState, timer_hz, 100000000,
                        "the timer's input clock (the bus clock), in Hz"),
+    /* The hardware counts down at the bus clock, 10 ns per tick at divide
+     * by 1, and a periodic timer could interrupt that often; an emulator
+     * cannot keep up and the guest would run nothing else.  KVM limits
+     * periodic LAPIC and i8254 timers the same way (its min_timer_period_us,
+     * 200 us by default); 20 us keeps any sane guest rate. */
+    DEFINE_PROP_UINT32("min-period-ns", APICState, min_period_ns, 20000,
+                       "shortest period of the periodic timer, in ns (0: none)"),
     DEFINE_PROP_LINK("extint", APICState, extint, TYPE_INTERRUPT_ACK,
                      "the 8259 that supplies ExtINT vectors (LINT0 in virtual-wire mode)"),
     DEFINE_PROP_END_OF_LIST(),

@@ -396,30 +396,91 @@ static void test_timer_periodic(void **state)
     enable();
     wr(0x3e0, 0x0);                             /* divide by 2: 50 MHz */
     wr(0x320, 0x20031);
-    wr(0x380, 100);                             /* 2 us */
+    wr(0x380, 1000);                            /* 20 us, the minimum period */
     for (int i = 0; i < 5; i++) {
-        harness_advance_ns(1000);
-        assert_int_equal(rd(0x390), 50);
+        harness_advance_ns(10000);
+        assert_int_equal(rd(0x390), 500);
         assert_false(irr_has(0x31));
-        harness_advance_ns(1000);
+        harness_advance_ns(10000);
         assert_true(irr_has(0x31));
-        assert_int_equal(rd(0x390), 100);
+        assert_int_equal(rd(0x390), 1000);
         assert_int_equal(ack(), 0x31);
         wr(0xb0, 0);
     }
     /* Several periods while the CPU does not take it: one IRR bit. */
-    harness_advance_ns(20000);
+    harness_advance_ns(200000);
     assert_int_equal(ack(), 0x31);
     assert_int_equal(ack(), 0xff);
     wr(0xb0, 0);
     /* Switching to one-shot keeps the count, and stops after zero. */
-    harness_advance_ns(1000);
+    harness_advance_ns(10000);
     wr(0x320, 0x31);
-    harness_advance_ns(1000);
+    harness_advance_ns(10000);
     assert_int_equal(ack(), 0x31);
     wr(0xb0, 0);
-    harness_advance_ns(10000);
+    harness_advance_ns(100000);
     assert_false(irr_has(0x31));
+    wr(0x380, 0);
+}
+
+/* A periodic timer at divide by 1 and a count of 1 (10 ns) interrupts at
+ * most once per minimum period (20 us by default), so that a guest cannot
+ * make timer events all the machine does; the count still reads as
+ * programmed. */
+static void test_timer_min_period(void **state)
+{
+    enable();
+    wr(0x3e0, 0xb);                             /* divide by 1 */
+    wr(0x320, 0x20032);                         /* periodic, vector 0x32 */
+    wr(0x380, 1);
+    int taken = 0;
+    for (int i = 0; i < 1000; i++) {            /* 1 ms in 1 us steps */
+        harness_advance_ns(1000);
+        if (irr_has(0x32)) {
+            assert_int_equal(ack(), 0x32);
+            wr(0xb0, 0);
+            taken++;
+        }
+        assert_int_equal(rd(0x390), 1);
+    }
+    assert_in_range(taken, 1000000 / 20000 - 1, 1000000 / 20000 + 1);
+    /* A one-shot count is not stretched: 10 ns is 10 ns. */
+    wr(0x320, 0x32);
+    wr(0x380, 1);
+    harness_advance_ns(10);
+    assert_true(irr_has(0x32));
+    assert_int_equal(ack(), 0x32);
+    wr(0xb0, 0);
+    wr(0x380, 0);
+}
+
+/* The divisor made slower mid-count moves the count's start far before
+ * time 0 (UBSan found the signed overflow this once caused in the
+ * arithmetic of the deadline): the count is kept and the interrupt comes
+ * when the remaining ticks at the new divisor have passed, not before. */
+static void test_timer_divisor_change_mid_count(void **state)
+{
+    enable();
+    wr(0x3e0, 0xb);                             /* divide by 1: 10 ns a tick */
+    wr(0x320, 0x33);
+    wr(0x380, 0xffffffffu);
+    harness_advance_ns(1000000);                /* 100000 ticks */
+    uint32_t cur = rd(0x390);
+    assert_int_equal(cur, 0xffffffffu - 100000);
+    wr(0x3e0, 0xa);                             /* divide by 128: 1280 ns a tick */
+    assert_int_equal(rd(0x390), cur);
+    harness_advance_ns(1280 * 1000);
+    assert_int_equal(rd(0x390), cur - 1000);
+    assert_false(irr_has(0x33));
+    /* Back to divide by 1: 10 ns a tick again, still no interrupt yet. */
+    wr(0x3e0, 0xb);
+    assert_int_equal(rd(0x390), cur - 1000);
+    harness_advance_ns((uint64_t)(cur - 1000 - 1) * 10);
+    assert_false(irr_has(0x33));
+    harness_advance_ns(10);
+    assert_true(irr_has(0x33));
+    assert_int_equal(ack(), 0x33);
+    wr(0xb0, 0);
     wr(0x380, 0);
 }
 
@@ -577,6 +638,8 @@ int main(void)
         cmocka_unit_test_setup(test_ipi, setup),
         cmocka_unit_test_setup(test_timer_oneshot, setup),
         cmocka_unit_test_setup(test_timer_periodic, setup),
+        cmocka_unit_test_setup(test_timer_min_period, setup),
+        cmocka_unit_test_setup(test_timer_divisor_change_mid_count, setup),
         cmocka_unit_test_setup(test_extint, setup),
         cmocka_unit_test_setup(test_lint_modes, setup),
         cmocka_unit_test_setup(test_hostile, setup),

@@ -53,6 +53,8 @@ enum {
  * DMA exists (fw_cfg.rst, "DMA Address Register"). */
 #define FW_CFG_DMA_SIGNATURE 0x51454d5520434647ULL
 #define E820_RAM 1
+/* The unit in which a zero fill checks that it still writes memory. */
+#define FW_CFG_DMA_PAGE 4096u
 
 typedef struct FwCfgItem {
     uint8_t *data;
@@ -178,6 +180,24 @@ static uint8_t read_byte(FwCfgState *s)
     return it->data[s->offset++];
 }
 
+/* Zero-fill len bytes at addr for a read past an item's end, a page at a
+ * time, stopping at the first page that is not all memory: a length of up
+ * to 4 GiB aimed at unassigned space then costs one page, not seconds of
+ * emulated bus errors.  The error bit tells the guest (fw_cfg.rst, "DMA
+ * Interface": "the error bit is set if an error occurred"). */
+static bool dma_zero_fill(AddressSpace *as, uint64_t addr, uint64_t len)
+{
+    while (len > 0) {
+        uint64_t n = MIN(len, FW_CFG_DMA_PAGE - (addr & (FW_CFG_DMA_PAGE - 1)));
+        if (address_space_set(as, addr, 0, n) != MEMTX_OK) {
+            return false;
+        }
+        addr += n;
+        len -= n;
+    }
+    return true;
+}
+
 /* Run the DMA command at s->dma_addr. */
 static void dma_run(FwCfgState *s)
 {
@@ -206,7 +226,7 @@ static void dma_run(FwCfgState *s)
         }
         /* Past the item's end a read gives zeros (fw_cfg.rst). */
         if ((control & FW_CFG_DMA_READ) && !error && length > n &&
-            address_space_set(as, addr + n, 0, length - n) != MEMTX_OK) {
+            !dma_zero_fill(as, addr + n, length - n)) {
             error = true;
         }
         s->offset += n;

@@ -17,6 +17,28 @@
 #define RAM_BASE 0x10000
 static MemoryRegion ram;
 
+/* An MMIO page well past RAM, across a gap of unassigned space, counting
+ * the writes that reach it. */
+#define BEYOND_BASE 0x200000
+static MemoryRegion beyond;
+static unsigned beyond_writes;
+
+static uint64_t beyond_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static void beyond_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    beyond_writes++;
+}
+
+static const MemoryRegionOps beyond_ops = {
+    .read = beyond_read,
+    .write = beyond_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+};
+
 static uint64_t read_item(uint16_t key, int n)
 {
     cpu_outw(0x510, key);
@@ -60,6 +82,8 @@ static int setup(void **state)
     harness_init();
     memory_region_init_ram(&ram, NULL, "test-ram", 0x100000, &error_abort);
     memory_region_add_subregion(memory_get_system_memory(), 0, &ram);
+    memory_region_init_io(&beyond, NULL, &beyond_ops, NULL, "beyond", 0x1000);
+    memory_region_add_subregion(memory_get_system_memory(), BEYOND_BASE, &beyond);
     board_set_ram_size(64 << 20);
     harness_load_plugin("fwcfg");
     harness_create("fw-cfg", "fwcfg", NULL, (const char *[]){ "cpus=1", NULL });
@@ -114,8 +138,15 @@ static void test_hostile_dma(void **state)
     assert_int_equal(dma((0x03 << 16) | 0x08 | 0x10, 8, RAM_BASE + 0x300), 1);
     /* A read into unassigned space reports an error, nothing crashes. */
     assert_int_equal(dma((0x03 << 16) | 0x08 | 0x02, 8, 0xf0000000ULL), 1);
-    /* A huge length past the item's end only fills what is mapped. */
+    /* A huge length past the item's end fills what is mapped up to the
+     * first page that is not, and stops there with the error bit: the
+     * memory a page after that gap is never written, however long the
+     * request (it was, after seconds of bus errors through the gap). */
     assert_int_equal(dma((0x00 << 16) | 0x08 | 0x02, 0xffffffffu, 0xfff00ULL), 1);
+    uint8_t tail[4];
+    address_space_read(address_space_memory(), 0xffffc, tail, 4);
+    assert_memory_equal(tail, "\0\0\0\0", 4);
+    assert_int_equal(beyond_writes, 0);
     /* The device's registers are ports, not memory: a command aimed at
      * memory address 0x510 just lands in RAM there. */
     assert_int_equal(dma((0x00 << 16) | 0x08 | 0x02, 4, 0x510), 0);

@@ -10,6 +10,8 @@
  *                      (the 8255 port B of the XT, the AT's "NMI status and
  *                      control" port), so it lives where counter 2 lives
  *   output "irq"       counter 0's OUT (the board wires it to pic.in[0])
+ *   "min-period-ns" (20 us) the shortest period at which counter 0 moves
+ *                      "irq" in the periodic modes (see pit_spaced_edge)
  * Counters 0 and 1 have GATE tied high, as on the PC; counter 2's GATE is
  * bit 0 of port 0x61.
  *
@@ -67,6 +69,7 @@ typedef struct PITState {
     MemoryRegion io61;
     uint16_t iobase;
     bool port61;
+    uint32_t min_period_ns;
 
     PITCounter counter[3];
     uint8_t p61;            /* the writable bits of port 0x61 */
@@ -87,6 +90,29 @@ static int64_t pit_now(void)
 
 LOG_CATEGORY(pit_log, "pit", "changes of counter 0's output (the timer interrupt)");
 
+/* In modes 2 and 3 with a period under the minimum (counts down to 2, a
+ * 600 kHz rate, on the real part) the line moves only every half minimum
+ * period: `next`, the change after tick, is put off to the first change at
+ * least that far on that moves the line the other way, so every rising
+ * edge still comes with its falling one.  The counter itself (what a
+ * read gives) keeps its programmed rate. */
+static int64_t pit_spaced_edge(const PITState *s, int64_t tick, int64_t next)
+{
+    const PITCounter *c = &s->counter[0];
+    int64_t min_ticks = pit_tick_at(s->min_period_ns), half = min_ticks / 2;
+    if (next == PIT_NEVER || next - tick >= half || !c->loaded ||
+        (c->mode != 2 && c->mode != 3) || c->n >= min_ticks) {
+        return next;
+    }
+    next = pit_counter_next_change(c, tick + half - 1);
+    /* Mode 2's pulse and mode 3's halves alternate: at most two changes
+     * until the line's other level. */
+    for (int i = 0; i < 2 && next != PIT_NEVER && pit_counter_out(c, next) == s->irq_level; i++) {
+        next = pit_counter_next_change(c, next);
+    }
+    return next;
+}
+
 /* Bring counter 0's interrupt line to OUT and arm the timer for OUT's
  * next change.  Without a wired output there is nothing to watch. */
 static void pit_update_irq(PITState *s, int64_t tick)
@@ -99,6 +125,7 @@ static void pit_update_irq(PITState *s, int64_t tick)
         irq_set(s->irq, level);
     }
     int64_t next = s->irq ? pit_counter_next_change(c, tick) : PIT_NEVER;
+    next = pit_spaced_edge(s, tick, next);
     if (next == PIT_NEVER) {
         timer_del(s->timer);
     } else {
@@ -256,6 +283,14 @@ static const Property pit_properties[] = {
                        "first of the four ports (counters 0-2, control word)"),
     DEFINE_PROP_BOOL("port61", PITState, port61, true,
                      "also decode port 0x61 (counter 2 gate and output, speaker, refresh)"),
+    /* The emulator cannot take an interrupt per 838 ns clock and run the
+     * guest too; KVM limits periodic i8254 (and LAPIC) timers likewise
+     * (its min_timer_period_us, 200 us by default).  20 us (50 kHz) keeps
+     * what PC software asked of counter 0, PC-speaker sample playback
+     * included. */
+    DEFINE_PROP_UINT32("min-period-ns", PITState, min_period_ns, 20000,
+                       "shortest period at which counter 0 moves the irq line in modes 2 "
+                       "and 3, in ns (0: none)"),
     DEFINE_PROP_END_OF_LIST(),
 };
 

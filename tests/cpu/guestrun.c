@@ -7,7 +7,11 @@
  * BINARY is a flat image loaded at physical 0x10000; the CPU starts from
  * its reset state in real mode at 1000:0000 with 16 MiB of RAM in an
  * address space of its own.  Port 0xE9 prints the byte written to it.  The
- * program ends with HLT with interrupts off (or a triple fault).  SOURCE is
+ * program ends with HLT with interrupts off (or a triple fault).  Port 0xEA
+ * stands in for an interrupt controller, for the tests of when interrupts
+ * are recognised: a 16-bit write of (D << 8) | V raises INTR with vector V
+ * once D more instructions have completed after the OUT (at once for D =
+ * 0), and the CPU's acknowledge lowers it.  SOURCE is
  * the program's assembly text: every line of the form
  *
  *     ;! WHAT = VALUE
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cardcage/intc.h>
 #include <cardcage/module.h>
 #include "cpu/x86-internal.h"
 #include "cpu/x86-model.h"
@@ -34,7 +39,60 @@ typedef struct Guest {
     CPUX86State *env;
     uint8_t *ram;
     GString *console;
+    int irq_vector;         /* port 0xEA: the vector INTR stands for */
+    uint64_t irq_at;        /* raise INTR at this instruction count (0: no) */
 } Guest;
+
+static Guest *the_guest;
+
+static int irq_port_ack(Object *obj)
+{
+    cpu_reset_interrupt(CPU(the_guest->cpu), CPU_INTERRUPT_HARD);
+    return the_guest->irq_vector;
+}
+
+static void irq_port_class_init(ObjectClass *klass, void *data)
+{
+    InterruptAckClass *iac = OBJECT_CLASS_CHECK(InterruptAckClass, klass, TYPE_INTERRUPT_ACK);
+    iac->ack = irq_port_ack;
+}
+
+static const TypeInfo irq_port_type = {
+    .name = "guestrun-irq-port",
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(Object),
+    .class_init = irq_port_class_init,
+    .interfaces = (const InterfaceInfo[]) {
+        { TYPE_INTERRUPT_ACK },
+        { NULL },
+    },
+};
+
+static void irq_port_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    Guest *g = opaque;
+    unsigned delay = (val >> 8) & 0xff;
+    g->irq_vector = val & 0xff;
+    if (delay == 0) {
+        cpu_interrupt(CPU(g->cpu), CPU_INTERRUPT_HARD);
+    } else {
+        /* The run loop raises it: end the slice at this block's end. */
+        g->irq_at = x86_insns_now(g->env) + 1 + delay;
+        cpu_interrupt(CPU(g->cpu), CPU_INTERRUPT_EXIT);
+    }
+}
+
+static uint64_t irq_port_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static const MemoryRegionOps irq_port_ops = {
+    .read = irq_port_read,
+    .write = irq_port_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .impl = { .min_access_size = 2, .max_access_size = 2 },
+};
 
 static void e9_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
@@ -190,6 +248,11 @@ int main(int argc, char **argv)
     MemoryRegion *e9 = g_new0(MemoryRegion, 1);
     memory_region_init_io(e9, NULL, &e9_ops, &g, "debugcon", 1);
     memory_region_add_subregion(memory_get_system_io(), 0xe9, e9);
+    the_guest = &g;
+    type_register_static(&irq_port_type);
+    MemoryRegion *irq_port = g_new0(MemoryRegion, 1);
+    memory_region_init_io(irq_port, NULL, &irq_port_ops, &g, "irq-port", 2);
+    memory_region_add_subregion(memory_get_system_io(), 0xea, irq_port);
     g.ram = memory_region_get_ram_ptr(ram);
     memcpy(g.ram + LOAD_ADDR, image, image_len);
     g_free(image);
@@ -207,10 +270,18 @@ int main(int argc, char **argv)
     x86_cpu_reset_state(g.env);
     x86_load_seg_real(g.env, R_CS, LOAD_ADDR >> 4);
     g.env->eip = 0;
+    g.env->intc = object_new(irq_port_type.name);
 
     CPUState *cs = CPU(g.cpu);
     while (!cs->halted && !g.env->shutdown && cs->insns_executed < max_insns) {
-        x86_cpu_exec(g.env, trace ? 1 : 100000);
+        int64_t budget = trace ? 1 : 100000;
+        if (g.irq_at && cs->insns_executed >= g.irq_at) {
+            g.irq_at = 0;
+            cpu_interrupt(cs, CPU_INTERRUPT_HARD);
+        } else if (g.irq_at) {
+            budget = MIN(budget, (int64_t)(g.irq_at - cs->insns_executed));
+        }
+        x86_cpu_exec(g.env, budget);
         if (trace) {
             fprintf(stderr, "%08" PRIx64 ": %04x:%08x\n", cs->insns_executed,
                     g.env->segs[R_CS].sel, g.env->eip);

@@ -9,8 +9,10 @@
   shell       `echo` typed through the serial backend into the busy box shell
   keys        key presses injected into the PS/2 keyboard (monitor sendkey)
               reach the guest's console
-  bad-input   a truncated kernel, a missing initrd, an initrd too large for
-              RAM, a file that is no kernel: one clear error each, status 1
+  bad-input   a truncated kernel (also cut inside its setup header), a
+              kernel whose load address is below 1 MiB, a missing initrd, an
+              initrd too large for RAM, a file that is no kernel: one clear
+              error each, status 1
 
 Skips (77) when the guest has not been fetched, unless
 CARDCAGE_REQUIRE_GUESTS=1 (CI), where a missing guest fails."""
@@ -216,6 +218,15 @@ def test_bad_input():
         truncated = os.path.join(d, "truncated")
         with open(KERNEL, "rb") as f, open(truncated, "wb") as o:
             o.write(f.read(200000))
+        header_only = os.path.join(d, "header-only")
+        with open(KERNEL, "rb") as f, open(header_only, "wb") as o:
+            o.write(f.read(0x208))          # "HdrS" and the version, no more
+        low = os.path.join(d, "low")
+        with open(KERNEL, "rb") as f:
+            image = bytearray(f.read())
+        image[0x214:0x218] = (0x10000).to_bytes(4, "little")   # code32_start
+        with open(low, "wb") as o:
+            o.write(image)
         notkernel = os.path.join(d, "notkernel")
         with open(notkernel, "wb") as o:
             o.write(b"\x7fELF" + b"\0" * 60000)
@@ -225,6 +236,10 @@ def test_bad_input():
         cases = [
             ("truncated kernel", [CARDCAGE, "-M", "isapc", "-kernel", truncated],
              r"truncated bzImage"),
+            ("header cut short", [CARDCAGE, "-M", "isapc", "-kernel", header_only],
+             r"truncated bzImage"),
+            ("kernel below 1 MiB", [CARDCAGE, "-M", "isapc", "-kernel", low],
+             r"code32_start 0x10000 is below 1 MiB"),
             ("missing initrd", [CARDCAGE, "-M", "isapc", "-kernel", KERNEL, "-initrd",
                                 os.path.join(d, "nope")], r"-initrd: .*nope"),
             ("initrd too large", [CARDCAGE, "-M", "isapc", "-m", "48", "-kernel", KERNEL,

@@ -32,7 +32,9 @@ out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, t
 exported = set()
 for line in out.splitlines():
     parts = line.split()
-    if len(parts) == 3 and parts[1] in "TDBRVW":
+    # AddressSanitizer adds an ODR indicator, __odr_asan.NAME, for each
+    # exported variable of a sanitizer build: the compiler's, not the SDK's.
+    if len(parts) == 3 and parts[1] in "TDBRVW" and not parts[2].startswith("__odr_asan"):
         exported.add(parts[2])
 
 extra = sorted(exported - declared)

@@ -12,7 +12,8 @@
 ; writes to the APIC's ICR and LVT entries in INIT delivery mode (an INIT
 ; would restart the CPU into the firmware).
 ;
-; The seed is the kernel command line, in hex (-append 1234abcd).
+; The seed is the kernel command line after the kernel's file name, in hex
+; (-append 1234abcd).
 ; Multiboot Specification 0.6.96, 3.1.1 (header with address fields) and
 ; 3.3 (EBX: the boot information, flags bit 2: cmdline at +16).  Loaded in
 ; conventional memory, so that the A20 gate the fuzz toggles does not move
@@ -33,6 +34,15 @@ start:
     test byte [ebx], 4
     jz .seeded
     mov edi, [ebx + 16]
+    ; the command line is "KERNEL-FILE SEED" (Multiboot loaders put the
+    ; kernel's file name first): skip to the word after the first space
+.skip_name:
+    mov al, [edi]
+    inc edi
+    test al, al
+    jz .default_seed
+    cmp al, ' '
+    jne .skip_name
     xor esi, esi
 .digit:
     movzx eax, byte [edi]
@@ -49,25 +59,14 @@ start:
     shl esi, 4
     or esi, eax
     jmp .digit
+.default_seed:
+    mov esi, 0x2545f491
 .seeded:
     test esi, esi
     jnz .idt
     inc esi             ; xorshift needs a non-zero state
 .idt:
-    ; 256 interrupt gates to `ignore` (SDM vol. 3A, 6.11: P, DPL 0, 32-bit
-    ; interrupt gate type 0xE, selector 0x10: the loader's flat code).
-    mov edi, idt
-    mov ecx, 256
-.gate:
-    mov eax, ignore
-    mov [edi], ax
-    mov word [edi + 2], 0x10
-    mov word [edi + 4], 0x8e00
-    shr eax, 16
-    mov [edi + 6], ax
-    add edi, 8
-    loop .gate
-    lidt [idtr]
+    IDT_ALL_TO idt, idtr, ignore
 
     mov ebp, ITERATIONS
 .next:

@@ -160,11 +160,13 @@ static void test_structure_errors(void **state)
 
 static void test_device_errors(void **state)
 {
-    expect("d1.json", "{\"devices\": [{\"type\": \"test-isa-devise\", \"id\": \"t\"}]}", NULL,
-           g_strdup_printf("d1.json: device 't': devices[0].type: unknown device type "
+    char *d1 = g_strdup_printf("d1.json: device 't': devices[0].type: unknown device type "
                            "'test-isa-devise' (plugin directories searched: %s); did you "
                            "mean 'test-isa-device'?", (char *)g_ptr_array_index(
-                               (GPtrArray *)plugin_dirs(), 0)));
+                               (GPtrArray *)plugin_dirs(), 0));
+    expect("d1.json", "{\"devices\": [{\"type\": \"test-isa-devise\", \"id\": \"t\"}]}", NULL,
+           d1);
+    g_free(d1);
     expect("d2.json", "{\"devices\": [" ISA_PRELUDE "{\"type\": \"test-isa-device\", \"id\": "
            "\"t\", \"props\": {\"colour\": \"red\"}}]}", NULL,
            "d2.json: device 't': devices[1].props.colour: 'test-isa-device' has no property "
@@ -259,7 +261,7 @@ static void test_firmware_and_extend_errors(void **state)
            "ends at 4 GiB)");
     expect("e1.json", "{\"extend\": \"no-such-board\"}", NULL,
            "e1.json: extend: no board 'no-such-board' to extend");
-    write_board("cyc-b.json", "{\"extend\": \"cyc-a.json\"}");
+    g_free(write_board("cyc-b.json", "{\"extend\": \"cyc-a.json\"}"));
     char *a = write_board("cyc-a.json", "{\"extend\": \"cyc-b.json\"}");
     char *got = run_case(a, NULL, NULL);
     assert_non_null(strstr(got, "cyc-b.json: extend: boards extend each other in a cycle: "));
@@ -346,7 +348,7 @@ static bool check_base(GString *why)
 
 static void test_extend_override_remove(void **state)
 {
-    write_board("base.json",
+    g_free(write_board("base.json",
                 "{\"name\": \"base\", \"description\": \"a base board\", \"ram\": \"16M\", "
                 "\"devices\": [" ISA_PRELUDE
                 "{\"type\": \"test-isa-device\", \"id\": \"t1\", \"props\": {\"level\": 5, "
@@ -354,7 +356,7 @@ static void test_extend_override_remove(void **state)
                 "{\"type\": \"test-isa-device\", \"id\": \"gone\", \"props\": {\"iobase\": "
                 "\"0x320\"}}, "
                 "{\"type\": \"test-isa-device\", \"id\": \"t2\", \"props\": {\"iobase\": "
-                "\"0x310\", \"peer\": \"t1\"}}]}");
+                "\"0x310\", \"peer\": \"t1\"}}]}"));
     char *child = write_board("child.json",
                               "{\"extend\": \"base.json\", \"remove\": [\"gone\"], "
                               "\"devices\": [{\"id\": \"t1\", \"props\": {\"label\": "
