@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cardcage/object.h>
 #include "board/board.h"
+#include "util/keyval.h"
 
 #define EXTEND_MAX_DEPTH 16
 
@@ -1103,69 +1104,68 @@ static bool apply_key(Board *b, BoardDevice *d, const char *key, const char *val
     return true;
 }
 
-bool board_apply_set(Board *b, const char *spec, Error **errp)
+/* One ID.PROP=VALUE of -set. */
+static bool apply_set_pair(Board *b, const char *key, const char *value, const BoardOrigin *o,
+                           Error **errp)
 {
-    BoardOrigin o = { "command line", g_strdup_printf("-set %s", spec) };
-    bool ok = false;
-    const char *eq = strchr(spec, '=');
-    const char *dot = strchr(spec, '.');
-    if (!eq || !dot || dot > eq || dot == spec || dot + 1 == eq) {
-        board_error(errp, &o, NULL, "expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
-        goto out;
+    const char *dot = strchr(key, '.');
+    if (!dot || dot == key || !dot[1]) {
+        board_error(errp, o, NULL, "expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
+        return false;
     }
-    char *id = g_strndup(spec, dot - spec);
-    char *key = g_strndup(dot + 1, eq - dot - 1);
+    char *id = g_strndup(key, dot - key);
     BoardDevice *d = board_find_device(b, id);
+    bool ok = false;
     if (!d) {
-        board_error(errp, &o, NULL, "the board has no device '%s'", id);
+        board_error(errp, o, NULL, "the board has no device '%s'", id);
     } else {
-        ok = apply_key(b, d, key, eq + 1, &o, errp);
+        ok = apply_key(b, d, dot + 1, value, o, errp);
     }
     g_free(id);
-    g_free(key);
-out:
-    g_free(o.path);
     return ok;
 }
 
-/* Split "a=1,b=x,,y" at single commas; ",," is a literal comma. */
-static GPtrArray *split_opts(const char *spec)
+/* The message of a keyval error followed by what was expected. */
+static void board_syntax_error(Error **errp, const BoardOrigin *o, Error *local,
+                               const char *expected)
 {
-    GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
-    GString *cur = g_string_new(NULL);
-    for (const char *p = spec; *p; p++) {
-        if (*p == ',' && p[1] == ',') {
-            g_string_append_c(cur, ',');
-            p++;
-        } else if (*p == ',') {
-            g_ptr_array_add(parts, g_string_free(cur, FALSE));
-            cur = g_string_new(NULL);
-        } else {
-            g_string_append_c(cur, *p);
-        }
+    board_error(errp, o, NULL, "%s%s%s", local ? error_get_pretty(local) : "",
+                local ? "; " : "", expected);
+    error_free(local);
+}
+
+/* -set ID.PROP=VALUE[,ID.PROP=VALUE...] (a comma in a value is ",,"). */
+bool board_apply_set(Board *b, const char *spec, Error **errp)
+{
+    BoardOrigin o = { "command line", g_strdup_printf("-set %s", spec) };
+    Error *local = NULL;
+    KeyVal *kv = keyval_parse(spec, NULL, 0, &local);
+    bool ok = kv != NULL;
+    if (!kv) {
+        board_syntax_error(errp, &o, local, "expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
     }
-    g_ptr_array_add(parts, g_string_free(cur, FALSE));
-    return parts;
+    for (guint i = 0; ok && i < keyval_count(kv); i++) {
+        ok = apply_set_pair(b, keyval_key(kv, i), keyval_value(kv, i), &o, errp);
+    }
+    keyval_free(kv);
+    g_free(o.path);
+    return ok;
 }
 
 bool board_add_device_spec(Board *b, const char *spec, int index, Error **errp)
 {
     BoardOrigin o = { "command line", g_strdup_printf("-device %s", spec) };
-    GPtrArray *parts = split_opts(spec);
+    Error *local = NULL;
+    KeyVal *kv = keyval_parse(spec, "type", 0, &local);
     bool ok = false;
-    const char *type = g_ptr_array_index(parts, 0);
-    if (!*type || strchr(type, '=')) {
-        board_error(errp, &o, NULL, "expected -device TYPE[,id=ID][,bus=BUS][,PROP=VALUE...]");
+    const char *type = keyval_get(kv, "type");
+    char *auto_id = NULL;
+    if (!kv || !type || !*type) {
+        board_syntax_error(errp, &o, local,
+                           "expected -device TYPE[,id=ID][,bus=BUS][,PROP=VALUE...]");
         goto out;
     }
-    const char *id = NULL;
-    for (guint i = 1; i < parts->len; i++) {
-        const char *kv = g_ptr_array_index(parts, i);
-        if (g_str_has_prefix(kv, "id=")) {
-            id = kv + 3;
-        }
-    }
-    char *auto_id = NULL;
+    const char *id = keyval_get(kv, "id");
     if (id && !valid_id(id)) {
         board_error(errp, &o, NULL, "'%s' is not a valid device id (letters, digits, '-' "
                     "and '_')", id);
@@ -1187,19 +1187,10 @@ bool board_add_device_spec(Board *b, const char *spec, int index, Error **errp)
         id = auto_id;
     }
     BoardDevice *d = device_new_entry(id, &o);
-    d->type = g_strdup(type);
-    d->type_origin = origin_copy(&o);
     ok = true;
-    for (guint i = 1; ok && i < parts->len; i++) {
-        const char *kv = g_ptr_array_index(parts, i);
-        const char *eq = strchr(kv, '=');
-        if (!eq || eq == kv) {
-            board_error(errp, &o, id, "'%s' is not PROPERTY=VALUE", kv);
-            ok = false;
-        } else if (!g_str_has_prefix(kv, "id=")) {
-            char *key = g_strndup(kv, eq - kv);
-            ok = apply_key(b, d, key, eq + 1, &o, errp);
-            g_free(key);
+    for (guint i = 0; ok && i < keyval_count(kv); i++) {
+        if (strcmp(keyval_key(kv, i), "id")) {
+            ok = apply_key(b, d, keyval_key(kv, i), keyval_value(kv, i), &o, errp);
         }
     }
     if (ok) {
@@ -1207,9 +1198,9 @@ bool board_add_device_spec(Board *b, const char *spec, int index, Error **errp)
     } else {
         device_entry_free(d);
     }
-    g_free(auto_id);
 out:
-    g_ptr_array_unref(parts);
+    g_free(auto_id);
+    keyval_free(kv);
     g_free(o.path);
     return ok;
 }

@@ -29,6 +29,7 @@
 
 #include <cardcage/chardev.h>
 #include <cardcage/module.h>
+#include "util/keyval.h"
 
 /* Output a host reader has not taken yet, per backend (see char-fd.c). */
 #define CHARDEV_OUTQ_MAX (64 * 1024)
@@ -37,23 +38,9 @@
 
 /* ---- options ---- */
 
-/* "key=value" pairs, in order, from a -chardev string or a spec. */
-typedef struct ChardevOpts {
-    GPtrArray *keys;     /* char * */
-    GPtrArray *values;   /* char * */
-} ChardevOpts;
-
-ChardevOpts *chardev_opts_new(void);
-void chardev_opts_free(ChardevOpts *opts);
-/* A later set of the same key replaces the earlier value. */
-void chardev_opts_set(ChardevOpts *opts, const char *key, const char *value);
-/* False when the key was not there. */
-bool chardev_opts_remove(ChardevOpts *opts, const char *key);
-/* NULL when absent. */
-const char *chardev_opts_get(const ChardevOpts *opts, const char *key);
-/* on/off (and the other cc_parse_bool spellings); def when absent. */
-bool chardev_opts_get_bool(const ChardevOpts *opts, const char *key, bool def,
-                           bool *out, Error **errp);
+/* "key=value" pairs, in order, from a -chardev string or a spec: the
+ * command line's one list type (util/keyval.h). */
+typedef KeyVal ChardevOpts;
 
 /* ---- objects ---- */
 
