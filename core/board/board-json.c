@@ -158,6 +158,7 @@ static Board *board_new(void)
     b->firmware = g_ptr_array_new_with_free_func(firmware_free);
     b->devices = g_ptr_array_new_with_free_func(device_entry_free);
     b->globals = g_ptr_array_new_with_free_func(prop_free);
+    b->serial_backends = g_ptr_array_new_with_free_func(g_free);
     b->cpu_count = 1;
     b->ram_min = 1 << 20;
     b->ram_max = 3584ULL << 20;      /* below the PCI hole and the BIOS at 4 GiB */
@@ -179,6 +180,10 @@ void board_free(Board *b)
     g_ptr_array_unref(b->firmware);
     g_ptr_array_unref(b->devices);
     g_ptr_array_unref(b->globals);
+    g_ptr_array_unref(b->serial_backends);
+    g_free(b->debugcon_backend);
+    g_free(b->debugcon_device);
+    g_free(b->rtc_type);
     g_free(b);
 }
 
@@ -790,11 +795,74 @@ static bool read_globals(Board *b, json_object *v, const char *file, Error **err
     return true;
 }
 
+/* "options": {"-serial": [IDS], "-debugcon": {"chardev": ID, "device": SPEC},
+ * "-rtc": TYPE}; each key replaces what an extended board said. */
+static bool read_options(Board *b, json_object *v, const char *file, Error **errp)
+{
+    static const char *const keys[] = { "-serial", "-debugcon", "-rtc", "comment", NULL };
+    static const char *const dkeys[] = { "chardev", "device", "comment", NULL };
+    json_object *e;
+    if (!want_type(v, json_type_object, "an object", file, "options", NULL, errp) ||
+        !check_keys(v, keys, file, "options", NULL, errp)) {
+        return false;
+    }
+    if (json_object_object_get_ex(v, "-serial", &e)) {
+        if (!want_type(e, json_type_array, "a list of chardev ids", file, "options.-serial",
+                       NULL, errp)) {
+            return false;
+        }
+        g_ptr_array_set_size(b->serial_backends, 0);
+        for (size_t i = 0; i < json_object_array_length(e); i++) {
+            json_object *id = json_object_array_get_idx(e, i);
+            char *p = g_strdup_printf("options.-serial[%zu]", i);
+            bool ok = want_type(id, json_type_string, "a chardev id", file, p, NULL, errp);
+            g_free(p);
+            if (!ok) {
+                return false;
+            }
+            g_ptr_array_add(b->serial_backends, g_strdup(json_object_get_string(id)));
+        }
+    }
+    if (json_object_object_get_ex(v, "-debugcon", &e)) {
+        json_object *chr, *dev = NULL;
+        if (!want_type(e, json_type_object, "an object", file, "options.-debugcon", NULL,
+                       errp) ||
+            !check_keys(e, dkeys, file, "options.-debugcon", NULL, errp)) {
+            return false;
+        }
+        if (!json_object_object_get_ex(e, "chardev", &chr)) {
+            BoardOrigin o = { (char *)file, "options.-debugcon" };
+            board_error(errp, &o, NULL, "expected \"chardev\": the chardev id -debugcon fills");
+            return false;
+        }
+        if (!want_type(chr, json_type_string, "a chardev id", file,
+                       "options.-debugcon.chardev", NULL, errp) ||
+            (json_object_object_get_ex(e, "device", &dev) &&
+             !want_type(dev, json_type_string, "a -device spec", file,
+                        "options.-debugcon.device", NULL, errp))) {
+            return false;
+        }
+        g_free(b->debugcon_backend);
+        g_free(b->debugcon_device);
+        b->debugcon_backend = g_strdup(json_object_get_string(chr));
+        b->debugcon_device = dev ? g_strdup(json_object_get_string(dev)) : NULL;
+    }
+    if (json_object_object_get_ex(v, "-rtc", &e)) {
+        if (!want_type(e, json_type_string, "the device type -rtc sets", file, "options.-rtc",
+                       NULL, errp)) {
+            return false;
+        }
+        g_free(b->rtc_type);
+        b->rtc_type = g_strdup(json_object_get_string(e));
+    }
+    return true;
+}
+
 /* ---- board files and extend ---- */
 
 static const char *const top_keys[] = {
     "name", "description", "extend", "cpu", "ram", "firmware", "devices", "remove",
-    "globals", "comment", NULL,
+    "globals", "options", "comment", NULL,
 };
 
 static char *resolve_extend(const char *base_dir, const char *ref)
@@ -967,6 +1035,9 @@ static bool load_into(Board *b, const char *file, GPtrArray *chain, Error **errp
         }
     }
     if (json_object_object_get_ex(root, "globals", &v) && !read_globals(b, v, file, errp)) {
+        goto out;
+    }
+    if (json_object_object_get_ex(root, "options", &v) && !read_options(b, v, file, errp)) {
         goto out;
     }
     ok = true;

@@ -54,7 +54,17 @@ Chardev *chardev_new_from_spec(const char *id, const char *spec, Error **errp)
             error_setg(errp, "'%s': 'mon:' once only", spec);
             return NULL;
         }
-        Chardev *chr = chardev_new_from_spec(id, spec + 4, errp);
+        /* On a shared terminal Ctrl-C is the guest's (byte 0x03), as in
+         * QEMU's -nographic: the emulator ends with Ctrl-A x. */
+        Chardev *chr;
+        if (!strcmp(spec + 4, "stdio")) {
+            ChardevOpts *opts = keyval_new();
+            keyval_set(opts, "signal", "off");
+            chr = chardev_new(id, "stdio", opts, errp);
+            keyval_free(opts);
+        } else {
+            chr = chardev_new_from_spec(id, spec + 4, errp);
+        }
         if (chr) {
             chardev_set_mux(chr);
         }

@@ -124,6 +124,9 @@ void chardev_cleanup_all(void);
  * the list).  Before any frontend attaches. */
 void chardev_set_mux(Chardev *chr);
 bool chardev_is_mux(Chardev *chr);
+/* The ids of the multiplexed backends, sorted (g_slist_free_full with
+ * g_free). */
+GSList *chardev_list_mux_ids(void);
 
 /* Call the backend's frontend, if any (for backend code); on a multiplexed
  * backend, the one with the focus, after the escape keys are taken out. */

@@ -137,6 +137,24 @@ static int chardev_collect(Object *child, void *opaque)
     return 0;
 }
 
+GSList *chardev_list_mux_ids(void)
+{
+    Object *container = object_resolve_path_component(object_get_root(), "chardevs");
+    GPtrArray *all = g_ptr_array_new();
+    if (container) {
+        object_child_foreach(container, chardev_collect, all);
+    }
+    GSList *ids = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        Chardev *chr = g_ptr_array_index(all, i);
+        if (chr->mux) {
+            ids = g_slist_insert_sorted(ids, g_strdup(chr->id), (GCompareFunc)strcmp);
+        }
+    }
+    g_ptr_array_free(all, TRUE);
+    return ids;
+}
+
 void chardev_cleanup_all(void)
 {
     Object *container = object_resolve_path_component(object_get_root(), "chardevs");

@@ -29,6 +29,12 @@ const Property *device_static_prop_of(const ObjectProperty *prop);
  * global) when one does not apply. */
 bool device_apply_globals(DeviceState *dev, Error **errp);
 void device_globals_clear(void);
+/* A global with the option that asked for it ("-rtc base=utc"); NULL:
+ * "-global TYPE.PROP=VALUE". */
+void device_register_global(const char *typename, const char *prop, const char *value,
+                            const char *origin);
+/* The options whose globals applied to dev, comma-separated; NULL: none. */
+char *device_globals_origins(DeviceState *dev);
 
 /* help.c */
 void device_print_type_list(FILE *out);

@@ -127,7 +127,7 @@ static void test_structure_errors(void **state)
 {
     expect("s1.json", "{\"devicez\": []}", NULL,
            "s1.json: devicez: unknown key 'devicez' (expected one of: name, description, "
-           "extend, cpu, ram, firmware, devices, remove, globals, comment)");
+           "extend, cpu, ram, firmware, devices, remove, globals, options, comment)");
     expect("s2.json", "{\"devices\": {\"type\": \"x\"}}", NULL,
            "s2.json: devices: expected a list of devices, got a object");
     expect("s3.json", "{\"devices\": [{\"type\": \"isa-bridge\"}]}", NULL,
@@ -214,13 +214,14 @@ static void test_overlap_and_wiring_errors(void **state)
            "{\"type\": \"test-isa-device\", \"id\": \"t1\", \"props\": {\"iobase\": 768}}, "
            "{\"type\": \"test-isa-device\", \"id\": \"t2\", \"props\": {\"iobase\": \"0x302\"}}"
            "]}", NULL,
-           "o1.json: device 't2': devices[2]: region 'test-isa' [0x300-0x303] overlaps "
-           "region 'test-isa' [0x302-0x305] at priority 0");
+           "o1.json: device 't2': devices[2]: region 'test-isa' of device 't1' [0x300-0x303] "
+           "overlaps region 'test-isa' of device 't2' [0x302-0x305] at priority 0");
     expect("o2.json", "{\"devices\": [{\"type\": \"test-sysbus-device\", \"id\": \"s1\", "
            "\"mmio\": [\"0xfe000000\"]}, {\"type\": \"test-sysbus-device\", \"id\": \"s2\", "
            "\"mmio\": [\"0xfe000800\"]}]}", NULL,
-           "o2.json: device 's2': devices[1]: region 'test-sysbus' [0xfe000000-0xfe000fff] "
-           "overlaps region 'test-sysbus' [0xfe000800-0xfe0017ff] at priority 0");
+           "o2.json: device 's2': devices[1]: region 'test-sysbus' of device 's1' "
+           "[0xfe000000-0xfe000fff] overlaps region 'test-sysbus' of device 's2' "
+           "[0xfe000800-0xfe0017ff] at priority 0");
     expect("w1.json", "{\"devices\": [" ISA_PRELUDE
            "{\"type\": \"test-isa-device\", \"id\": \"t1\", \"irq\": {\"out\": "
            "\"t2.in[0]\"}}, {\"type\": \"test-isa-device\", \"id\": \"t2\", \"props\": "
