@@ -18,7 +18,8 @@ for board in ("isapc", "pc"):
     for i, seed in enumerate(SEEDS):
         extra = ["-icount", "shift=3"] if i % 2 else []
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
-               *extra, "-kernel", GUEST, "-append", seed]
+               *extra, "-kernel", GUEST, "-append", seed,
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                timeout=120)
