@@ -49,6 +49,10 @@ typedef struct ChardevFrontend {
     ChardevRead *read;
     ChardevEventHandler *event;
     void *opaque;
+    /* The device that claimed the backend through its chardev property
+     * (NULL: the monitor, gdb, a test), for chardev_set_handlers and the
+     * "in use by" message. */
+    Object *owner;
 } ChardevFrontend;
 
 /* Input a multiplexed backend took while its focused frontend had no room. */
@@ -124,6 +128,11 @@ void chardev_cleanup_all(void);
  * the list).  Before any frontend attaches. */
 void chardev_set_mux(Chardev *chr);
 bool chardev_is_mux(Chardev *chr);
+/* A device's chardev property (core/device/backend-prop.c): claim the
+ * backend for owner with no handlers yet (chardev_set_handlers gives them
+ * in the device's realize); give it up (unrealize). */
+bool chardev_claim(Chardev *chr, Object *owner, Error **errp);
+void chardev_release(Chardev *chr, Object *owner);
 /* The ids of the multiplexed backends, sorted (g_slist_free_full with
  * g_free). */
 GSList *chardev_list_mux_ids(void);

@@ -24,6 +24,22 @@ void device_static_props_set_defaults(DeviceState *dev);
 void device_static_props_finalize(DeviceState *dev);
 /* The Property behind a static class property, or NULL. */
 const Property *device_static_prop_of(const ObjectProperty *prop);
+/* Call fn on each static property of dev (its class and parents) whose
+ * field type is field, until fn returns false; returns false then. */
+typedef bool DevicePropFn(Object *obj, const Property *p, void *opaque);
+bool device_static_props_foreach(DeviceState *dev, PropFieldType field, DevicePropFn *fn,
+                                 void *opaque);
+
+/* backend-prop.c: PROP_FIELD_BACKEND properties, by id. */
+const char *device_backend_kind_name(const Property *p);
+char *device_backend_prop_get(Object *obj, const Property *p);
+bool device_backend_prop_set(Object *obj, const Property *p, const char *id, Error **errp);
+/* Realize: claim every backend the device's properties name (errp: the
+ * first that is in use); unrealize: give them up; finalize: drop the
+ * references. */
+bool device_backend_props_claim(DeviceState *dev, Error **errp);
+void device_backend_props_release(DeviceState *dev);
+void device_backend_props_finalize(DeviceState *dev);
 
 /* globals.c: apply -global settings to a new device; false (errp naming the
  * global) when one does not apply. */
