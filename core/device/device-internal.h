@@ -17,6 +17,9 @@ void bus_detach_child(BusState *bus, DeviceState *dev);
 
 /* gpio.c */
 void device_gpio_free_all(DeviceState *dev);
+/* -device TYPE,help: "  IRQ/GPIO inputs: in[0..15] (16 lines)" and the
+ * outputs, as the device has them once created. */
+void device_gpio_print(FILE *out, DeviceState *dev);
 
 /* static-property.c: write each static property's default into its field. */
 void device_static_props_set_defaults(DeviceState *dev);

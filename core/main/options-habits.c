@@ -75,8 +75,8 @@ typedef struct NoneOption {
 static const NoneOption none_options[] = {
     { "nic", "networking" },
     { "net", "networking" },
-    { "vga", "a display adapter" },
-    { "parallel", "a parallel port" },
+    { "vga", "display adapter" },
+    { "parallel", "parallel port" },
     { "audio", "sound" },
 };
 
@@ -177,8 +177,8 @@ static const LackingOption lacking_options[] = {
     { "blockdev", "disks" }, { "snapshot", "disks" }, { "pflash", "disks" },
     { "mtdblock", "disks" }, { "sd", "disks" },
     { "netdev", "networking" },
-    { "vnc", "a display" }, { "spice", "a display" }, { "sdl", "a display" },
-    { "curses", "a display" }, { "full-screen", "a display" },
+    { "vnc", "display" }, { "spice", "display" }, { "sdl", "display" },
+    { "curses", "display" }, { "full-screen", "display" },
     { "usb", "USB" }, { "usbdevice", "USB" },
     { "soundhw", "sound" }, { "audiodev", "sound" },
     { "virtfs", "shared folders" }, { "fsdev", "shared folders" },

@@ -232,7 +232,6 @@ static bool pit_realize(DeviceState *dev, Error **errp)
         memory_region_init_io(&s->io61, OBJECT(dev), &port61_ops, s, "i8254-port61", 1);
         isa_register_ioport(ISA_DEVICE(dev), &s->io61, 0x61);
     }
-    device_init_gpio_out_named(dev, &s->irq, "irq", 1);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, pit_timer_cb, s);
     return true;
 }
@@ -258,6 +257,12 @@ static const Property pit_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* The line exists from creation, so -device i8254,help can list it. */
+static void pit_instance_init(Object *obj)
+{
+    device_init_gpio_out_named(DEVICE(obj), &I8254(obj)->irq, "irq", 1);
+}
+
 static void pit_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -274,6 +279,7 @@ static const TypeInfo pit_types[] = {
         .name = TYPE_I8254,
         .parent = TYPE_ISA_DEVICE,
         .instance_size = sizeof(PITState),
+        .instance_init = pit_instance_init,
         .class_init = pit_class_init,
     },
 };

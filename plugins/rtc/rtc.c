@@ -531,8 +531,6 @@ static bool rtc_realize(DeviceState *dev, Error **errp)
 
     memory_region_init_io(&s->io, OBJECT(dev), &rtc_ops, s, "mc146818rtc", 2);
     isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase);
-    device_init_gpio_out_named(dev, &s->irq, "irq", 1);
-    device_init_gpio_out_named(dev, &s->nmi_mask, "nmi-mask", 1);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, rtc_timer_cb, s);
     return true;
 }
@@ -561,6 +559,14 @@ static const Property rtc_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* The lines exist from creation, so -device mc146818rtc,help can list
+ * them. */
+static void rtc_instance_init(Object *obj)
+{
+    device_init_gpio_out_named(DEVICE(obj), &MC146818_RTC(obj)->irq, "irq", 1);
+    device_init_gpio_out_named(DEVICE(obj), &MC146818_RTC(obj)->nmi_mask, "nmi-mask", 1);
+}
+
 static void rtc_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -577,6 +583,7 @@ static const TypeInfo rtc_types[] = {
         .name = TYPE_MC146818_RTC,
         .parent = TYPE_ISA_DEVICE,
         .instance_size = sizeof(RTCState),
+        .instance_init = rtc_instance_init,
         .class_init = rtc_class_init,
     },
 };
