@@ -795,6 +795,18 @@ static bool read_globals(Board *b, json_object *v, const char *file, Error **err
     return true;
 }
 
+/* A string value into *field (replacing what an extended board said). */
+static bool read_string(json_object *v, const char *what, const char *file, const char *path,
+                        char **field, Error **errp)
+{
+    if (!want_type(v, json_type_string, what, file, path, NULL, errp)) {
+        return false;
+    }
+    g_free(*field);
+    *field = g_strdup(json_object_get_string(v));
+    return true;
+}
+
 /* "options": {"-serial": [IDS], "-debugcon": {"chardev": ID, "device": SPEC},
  * "-rtc": TYPE}; each key replaces what an extended board said. */
 static bool read_options(Board *b, json_object *v, const char *file, Error **errp)
@@ -847,15 +859,9 @@ static bool read_options(Board *b, json_object *v, const char *file, Error **err
         b->debugcon_backend = g_strdup(json_object_get_string(chr));
         b->debugcon_device = dev ? g_strdup(json_object_get_string(dev)) : NULL;
     }
-    if (json_object_object_get_ex(v, "-rtc", &e)) {
-        if (!want_type(e, json_type_string, "the device type -rtc sets", file, "options.-rtc",
-                       NULL, errp)) {
-            return false;
-        }
-        g_free(b->rtc_type);
-        b->rtc_type = g_strdup(json_object_get_string(e));
-    }
-    return true;
+    return !json_object_object_get_ex(v, "-rtc", &e) ||
+           read_string(e, "the device type -rtc sets", file, "options.-rtc", &b->rtc_type,
+                       errp);
 }
 
 /* ---- board files and extend ---- */
@@ -958,20 +964,14 @@ static bool load_into(Board *b, const char *file, GPtrArray *chain, Error **errp
     if (json_object_object_get_ex(root, "extend", &v) && !load_extend(b, v, file, chain, errp)) {
         goto out;
     }
-    if (json_object_object_get_ex(root, "name", &v)) {
-        if (!want_type(v, json_type_string, "a board name", file, "name", NULL, errp)) {
-            goto out;
-        }
-        g_free(b->name);
-        b->name = g_strdup(json_object_get_string(v));
+    if (json_object_object_get_ex(root, "name", &v) &&
+        !read_string(v, "a board name", file, "name", &b->name, errp)) {
+        goto out;
     }
-    if (json_object_object_get_ex(root, "description", &v)) {
-        if (!want_type(v, json_type_string, "a one-line description", file, "description",
-                       NULL, errp)) {
-            goto out;
-        }
-        g_free(b->description);
-        b->description = g_strdup(json_object_get_string(v));
+    if (json_object_object_get_ex(root, "description", &v) &&
+        !read_string(v, "a one-line description", file, "description", &b->description,
+                     errp)) {
+        goto out;
     }
     if (json_object_object_get_ex(root, "cpu", &v)) {
         if (json_object_get_type(v) == json_type_string) {

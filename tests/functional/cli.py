@@ -10,23 +10,8 @@ import sys
 import tempfile
 import time
 
-BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
-CARDCAGE = os.path.join(BUILD, "cardcage")
-# The boards a user boots have no test devices: the guests that end the
-# emulator through isa-debug-exit (port 0xf4) get one here.
-EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if not ok else ""))
-    failures += not ok
-
-
-def run(*args, timeout=30):
-    return subprocess.run([CARDCAGE, *args], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=timeout)
+import cctest
+from cctest import BUILD, CARDCAGE, EXIT, check, console_session, run
 
 
 BAD = [
@@ -125,22 +110,8 @@ def main():
     # No -serial, no -monitor: serial0 and the monitor share stdio as with
     # QEMU's -nographic.  Ctrl-A c gives the monitor the keyboard, Ctrl-A x
     # ends the emulator with status 0.
-    proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-nographic", "-kernel", kernel],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    time.sleep(0.5)
-    for keys in (b"\x01c", b"info status\r", b"\x01x"):
-        proc.stdin.write(keys)
-        proc.stdin.flush()
-        time.sleep(0.3)
-    try:
-        out, err = proc.communicate(timeout=10)
-        status = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        status = None
-    out = out.decode(errors="replace")
+    status, out, err = console_session(["-M", "isapc", "-S", "-nographic", "-kernel", kernel],
+                                       (b"\x01c", b"info status\r", b"\x01x"))
     check("-nographic: Ctrl-A c reaches the monitor on stdio",
           "cardcage monitor" in out and "VM status: paused" in out, out)
     check("-nographic: Ctrl-A x exits with status 0", status == 0 and "terminated" in out,
@@ -182,7 +153,7 @@ def main():
             "-display", "none", "-serial", "null", "-kernel", kernel, *EXIT)
     check("-set of a property the new model lacks fails", p.returncode == 1 and
           "'post-port' has no property 'irq'" in p.stderr, p.stderr)
-    sys.exit(1 if failures else 0)
+    sys.exit(cctest.status())
 
 
 main()

@@ -7,30 +7,17 @@ instead of dropping it; errors name the option that caused them."""
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
 import tempfile
 import termios
 import time
 
-BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
-CARDCAGE = os.path.join(BUILD, "cardcage")
+import cctest
+from cctest import BUILD, CARDCAGE, EXIT, check, console_session, run
+
 EXIT_KERNEL = os.path.join(BUILD, "bench", "startup", "exit-kernel.bin")
 HELLO = os.path.join(BUILD, "tests", "functional", "debugcon-hello.bin")
-EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if not ok else ""))
-    failures += not ok
-
-
-def run(*args, timeout=30):
-    return subprocess.run([CARDCAGE, *args], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 # Accepted: each asks for what cardcage does; the guest runs to its exit
@@ -141,23 +128,9 @@ def main():
     # -nographic -monitor stdio and -serial stdio -monitor stdio: the
     # monitor shares the console (Ctrl-A c) instead of taking it.
     for extra in (["-monitor", "stdio"], ["-serial", "stdio", "-monitor", "stdio"]):
-        proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-nographic", *extra,
-                                 "-kernel", EXIT_KERNEL, *EXIT],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        time.sleep(0.5)
-        for keys in (b"\x01c", b"info qtree\r", b"\x01x"):
-            proc.stdin.write(keys)
-            proc.stdin.flush()
-            time.sleep(0.3)
-        try:
-            out, err = proc.communicate(timeout=10)
-            status = proc.returncode
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
-            status = None
-        out = out.decode(errors="replace")
+        status, out, err = console_session(
+            ["-M", "isapc", "-S", "-nographic", *extra, "-kernel", EXIT_KERNEL, *EXIT],
+            (b"\x01c", b"info qtree\r", b"\x01x"))
         # The monitor answers, and the first UART is on the same terminal.
         check(f"-nographic {' '.join(extra)}: Ctrl-A c reaches the monitor on stdio",
               status == 0 and "cardcage monitor" in out and "chardev = serial0" in out,
@@ -167,7 +140,7 @@ def main():
         check(f"-nographic {' '.join(extra)}: the serial console is not dropped",
               p.returncode == 1 and "hello serial" in p.stdout,
               f"status {p.returncode}, stdout {p.stdout!r}, stderr {p.stderr!r}")
-    sys.exit(1 if failures else 0)
+    sys.exit(cctest.status())
 
 
 main()

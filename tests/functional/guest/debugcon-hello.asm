@@ -1,11 +1,12 @@
 ; A Multiboot kernel that writes "hello serial" to COM1 (8-bit words, its
-; transmit register at 0x3F8: the emulated 16550 sends at any divisor) and "hello 0xe9" to
-; QEMU's debug console port 0xE9 (the isa-debugcon -debugcon adds), then
+; transmit register at 0x3F8: the emulated 16550 sends at any divisor) and
+; "hello 0xe9" to QEMU's debug console port 0xE9 (the isa-debugcon -debugcon adds), then
 ; ends the emulator through isa-debug-exit at port 0xf4 with status 1.
 bits 32
 org 0x100000
 
 %include "multiboot-header.inc"
+%include "debug-exit.inc"
     MULTIBOOT_HEADER start
 
 start:
@@ -18,12 +19,7 @@ start:
     mov esi, msg
     mov dx, 0xe9
     call puts
-    mov dx, 0xf4
-    xor eax, eax
-    out dx, eax
-.hang:
-    hlt
-    jmp .hang
+    DEBUG_EXIT_ZERO
 
 ; Write the NUL-terminated string at esi to port dx.
 puts:
