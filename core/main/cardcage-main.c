@@ -158,7 +158,7 @@ static bool add_debugcon_device(Board *b, const Options *o, Error **errp)
     return true;
 }
 
-/* -rtc KEY=VALUE sets the properties of the board's RTC type. */
+/* -rtc base=X sets the "base" property of the board's RTC type. */
 static bool add_rtc_globals(const Board *b, Options *o, Error **errp)
 {
     if (!o->rtc) {
@@ -173,9 +173,7 @@ static bool add_rtc_globals(const Board *b, Options *o, Error **errp)
         return false;
     }
     char *origin = g_strdup_printf("-rtc %s", o->rtc);
-    for (guint i = 0; i < keyval_count(kv); i++) {
-        options_add_global(o, b->rtc_type, keyval_key(kv, i), keyval_value(kv, i), origin);
-    }
+    options_add_global(o, b->rtc_type, "base", keyval_get(kv, "base"), origin);
     g_free(origin);
     keyval_free(kv);
     return true;

@@ -377,14 +377,24 @@ static bool opt_icount(Options *o, const char *arg, Error **errp)
     return true;
 }
 
-/* The board says which device type -rtc sets (start-up.c). */
+/* -rtc base=...: the board says which device type it sets
+ * (cardcage-main.c).  clock=vm and driftfix=none, QEMU's defaults, are
+ * what cardcage's RTC does (it follows the virtual clock and delivers
+ * every tick) and are accepted; other values are refused. */
 static bool opt_rtc(Options *o, const char *arg, Error **errp)
 {
     KeyVal *kv = keyval_parse(arg, NULL, 0, NULL);
-    static const char *const allowed[] = { "base", NULL };
+    static const char *const allowed[] = { "base", "clock", "driftfix", NULL };
+    const char *clock = keyval_get(kv, "clock"), *drift = keyval_get(kv, "driftfix");
     bool ok = kv && !keyval_find_unknown(kv, allowed) && keyval_get(kv, "base") &&
               *keyval_get(kv, "base");
+    bool same = (!clock || !strcmp(clock, "vm")) && (!drift || !strcmp(drift, "none"));
     keyval_free(kv);
+    if (ok && !same) {
+        error_setg(errp, "-rtc %s: cardcage's RTC follows the virtual clock without drift "
+                   "correction (clock=vm, driftfix=none)", arg);
+        return false;
+    }
     if (!ok) {
         error_setg(errp, "-rtc %s: expected base=utc, base=localtime or "
                    "base=YYYY-MM-DDTHH:MM:SS", arg);

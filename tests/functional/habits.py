@@ -29,6 +29,7 @@ ACCEPTED = [
     ["-display", "none"], ["-name", "guest1"], ["-name", "guest=g,debug-threads=on"],
     ["-no-hpet"], ["-no-acpi"], ["-no-user-config"], ["-nodefaults"],
     ["-parallel", "none"], ["-monitor", "none"], ["-serial", "none"],
+    ["-rtc", "base=utc,clock=vm,driftfix=none"], ["-rtc", "base=localtime"],
 ]
 
 # Refused, with one line naming the option and what is missing.
@@ -48,7 +49,8 @@ REFUSED = [
     (["-vnc", ":0"], r"^cardcage: -vnc: cardcage has no display yet$"),
     (["-usb"], r"^cardcage: -usb: cardcage has no USB yet$"),
     (["-rtc", "base=garbage"], r"^cardcage: -rtc base=garbage: .*device 'rtc'.*base 'garbage'"),
-    (["-rtc", "base=utc,clock=host"], r"^cardcage: -rtc base=utc,clock=host: expected base="),
+    (["-rtc", "base=utc,clock=host"], r"^cardcage: -rtc base=utc,clock=host: cardcage's RTC follows the virtual clock"),
+    (["-rtc", "clock=vm"], r"^cardcage: -rtc clock=vm: expected base="),
     (["-global", "mc146818rtc.base=never"], r"^cardcage: -global mc146818rtc\.base=never: .*device 'rtc'"),
     (["-device", "isa-serial,iobase=0x3e8,chardev=serial0"], r"^cardcage: command line: .*-device isa-serial,iobase=0x3e8,chardev=serial0: chardev 'serial0' is already in use by device 'com1'$"),
     (["-device", "isa-serial,iobase=0x3e8,chardev=nope"], r"^cardcage: command line: .*: no character backend 'nope'$"),
