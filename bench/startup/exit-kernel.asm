@@ -4,12 +4,8 @@ bits 32
 org 0x100000
 
 %include "multiboot-header.inc"
+%include "debug-exit.inc"
     MULTIBOOT_HEADER start
 
 start:
-    mov dx, 0xf4
-    xor eax, eax
-    out dx, eax
-.hang:
-    hlt
-    jmp .hang
+    DEBUG_EXIT_ZERO

@@ -27,7 +27,8 @@ FIRST = re.compile(r"first guest instruction at monotonic (\d+) ns")
 def run_cardcage():
     t0 = time.monotonic_ns()
     p = subprocess.run([cardcage, "-M", "isapc", "-display", "none", "-serial", "null",
-                        "-d", "startup", "-kernel", kernel],
+                        "-d", "startup", "-kernel", kernel,
+                        "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     t1 = time.monotonic_ns()
     m = FIRST.search(p.stderr)

@@ -586,6 +586,12 @@ bool board_build(Board *b, const BoardBuildOptions *opts, Error **errp)
         }
         if (!device_realize(e->dev, bus, errp)) {
             board_error_prepend(errp, &e->entry->origin, e->entry->id);
+            /* A global from the command line may be the cause: name it. */
+            char *globals = device_globals_origins(e->dev);
+            if (globals) {
+                error_prepend(errp, "%s: ", globals);
+                g_free(globals);
+            }
             goto out;
         }
         if (!map_and_check(e->entry, e->dev, errp)) {

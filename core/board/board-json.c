@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cardcage/object.h>
 #include "board/board.h"
+#include "util/keyval.h"
 
 #define EXTEND_MAX_DEPTH 16
 
@@ -157,6 +158,7 @@ static Board *board_new(void)
     b->firmware = g_ptr_array_new_with_free_func(firmware_free);
     b->devices = g_ptr_array_new_with_free_func(device_entry_free);
     b->globals = g_ptr_array_new_with_free_func(prop_free);
+    b->serial_backends = g_ptr_array_new_with_free_func(g_free);
     b->cpu_count = 1;
     b->ram_min = 1 << 20;
     b->ram_max = 3584ULL << 20;      /* below the PCI hole and the BIOS at 4 GiB */
@@ -178,6 +180,10 @@ void board_free(Board *b)
     g_ptr_array_unref(b->firmware);
     g_ptr_array_unref(b->devices);
     g_ptr_array_unref(b->globals);
+    g_ptr_array_unref(b->serial_backends);
+    g_free(b->debugcon_backend);
+    g_free(b->debugcon_device);
+    g_free(b->rtc_type);
     g_free(b);
 }
 
@@ -789,11 +795,80 @@ static bool read_globals(Board *b, json_object *v, const char *file, Error **err
     return true;
 }
 
+/* A string value into *field (replacing what an extended board said). */
+static bool read_string(json_object *v, const char *what, const char *file, const char *path,
+                        char **field, Error **errp)
+{
+    if (!want_type(v, json_type_string, what, file, path, NULL, errp)) {
+        return false;
+    }
+    g_free(*field);
+    *field = g_strdup(json_object_get_string(v));
+    return true;
+}
+
+/* "options": {"-serial": [IDS], "-debugcon": {"chardev": ID, "device": SPEC},
+ * "-rtc": TYPE}; each key replaces what an extended board said. */
+static bool read_options(Board *b, json_object *v, const char *file, Error **errp)
+{
+    static const char *const keys[] = { "-serial", "-debugcon", "-rtc", "comment", NULL };
+    static const char *const dkeys[] = { "chardev", "device", "comment", NULL };
+    json_object *e;
+    if (!want_type(v, json_type_object, "an object", file, "options", NULL, errp) ||
+        !check_keys(v, keys, file, "options", NULL, errp)) {
+        return false;
+    }
+    if (json_object_object_get_ex(v, "-serial", &e)) {
+        if (!want_type(e, json_type_array, "a list of chardev ids", file, "options.-serial",
+                       NULL, errp)) {
+            return false;
+        }
+        g_ptr_array_set_size(b->serial_backends, 0);
+        for (size_t i = 0; i < json_object_array_length(e); i++) {
+            json_object *id = json_object_array_get_idx(e, i);
+            char *p = g_strdup_printf("options.-serial[%zu]", i);
+            bool ok = want_type(id, json_type_string, "a chardev id", file, p, NULL, errp);
+            g_free(p);
+            if (!ok) {
+                return false;
+            }
+            g_ptr_array_add(b->serial_backends, g_strdup(json_object_get_string(id)));
+        }
+    }
+    if (json_object_object_get_ex(v, "-debugcon", &e)) {
+        json_object *chr, *dev = NULL;
+        if (!want_type(e, json_type_object, "an object", file, "options.-debugcon", NULL,
+                       errp) ||
+            !check_keys(e, dkeys, file, "options.-debugcon", NULL, errp)) {
+            return false;
+        }
+        if (!json_object_object_get_ex(e, "chardev", &chr)) {
+            BoardOrigin o = { (char *)file, "options.-debugcon" };
+            board_error(errp, &o, NULL, "expected \"chardev\": the chardev id -debugcon fills");
+            return false;
+        }
+        if (!want_type(chr, json_type_string, "a chardev id", file,
+                       "options.-debugcon.chardev", NULL, errp) ||
+            (json_object_object_get_ex(e, "device", &dev) &&
+             !want_type(dev, json_type_string, "a -device spec", file,
+                        "options.-debugcon.device", NULL, errp))) {
+            return false;
+        }
+        g_free(b->debugcon_backend);
+        g_free(b->debugcon_device);
+        b->debugcon_backend = g_strdup(json_object_get_string(chr));
+        b->debugcon_device = dev ? g_strdup(json_object_get_string(dev)) : NULL;
+    }
+    return !json_object_object_get_ex(v, "-rtc", &e) ||
+           read_string(e, "the device type -rtc sets", file, "options.-rtc", &b->rtc_type,
+                       errp);
+}
+
 /* ---- board files and extend ---- */
 
 static const char *const top_keys[] = {
     "name", "description", "extend", "cpu", "ram", "firmware", "devices", "remove",
-    "globals", "comment", NULL,
+    "globals", "options", "comment", NULL,
 };
 
 static char *resolve_extend(const char *base_dir, const char *ref)
@@ -889,20 +964,14 @@ static bool load_into(Board *b, const char *file, GPtrArray *chain, Error **errp
     if (json_object_object_get_ex(root, "extend", &v) && !load_extend(b, v, file, chain, errp)) {
         goto out;
     }
-    if (json_object_object_get_ex(root, "name", &v)) {
-        if (!want_type(v, json_type_string, "a board name", file, "name", NULL, errp)) {
-            goto out;
-        }
-        g_free(b->name);
-        b->name = g_strdup(json_object_get_string(v));
+    if (json_object_object_get_ex(root, "name", &v) &&
+        !read_string(v, "a board name", file, "name", &b->name, errp)) {
+        goto out;
     }
-    if (json_object_object_get_ex(root, "description", &v)) {
-        if (!want_type(v, json_type_string, "a one-line description", file, "description",
-                       NULL, errp)) {
-            goto out;
-        }
-        g_free(b->description);
-        b->description = g_strdup(json_object_get_string(v));
+    if (json_object_object_get_ex(root, "description", &v) &&
+        !read_string(v, "a one-line description", file, "description", &b->description,
+                     errp)) {
+        goto out;
     }
     if (json_object_object_get_ex(root, "cpu", &v)) {
         if (json_object_get_type(v) == json_type_string) {
@@ -966,6 +1035,9 @@ static bool load_into(Board *b, const char *file, GPtrArray *chain, Error **errp
         }
     }
     if (json_object_object_get_ex(root, "globals", &v) && !read_globals(b, v, file, errp)) {
+        goto out;
+    }
+    if (json_object_object_get_ex(root, "options", &v) && !read_options(b, v, file, errp)) {
         goto out;
     }
     ok = true;
@@ -1103,69 +1175,68 @@ static bool apply_key(Board *b, BoardDevice *d, const char *key, const char *val
     return true;
 }
 
-bool board_apply_set(Board *b, const char *spec, Error **errp)
+/* One ID.PROP=VALUE of -set. */
+static bool apply_set_pair(Board *b, const char *key, const char *value, const BoardOrigin *o,
+                           Error **errp)
 {
-    BoardOrigin o = { "command line", g_strdup_printf("-set %s", spec) };
-    bool ok = false;
-    const char *eq = strchr(spec, '=');
-    const char *dot = strchr(spec, '.');
-    if (!eq || !dot || dot > eq || dot == spec || dot + 1 == eq) {
-        board_error(errp, &o, NULL, "expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
-        goto out;
+    const char *dot = strchr(key, '.');
+    if (!dot || dot == key || !dot[1]) {
+        board_error(errp, o, NULL, "expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
+        return false;
     }
-    char *id = g_strndup(spec, dot - spec);
-    char *key = g_strndup(dot + 1, eq - dot - 1);
+    char *id = g_strndup(key, dot - key);
     BoardDevice *d = board_find_device(b, id);
+    bool ok = false;
     if (!d) {
-        board_error(errp, &o, NULL, "the board has no device '%s'", id);
+        board_error(errp, o, NULL, "the board has no device '%s'", id);
     } else {
-        ok = apply_key(b, d, key, eq + 1, &o, errp);
+        ok = apply_key(b, d, dot + 1, value, o, errp);
     }
     g_free(id);
-    g_free(key);
-out:
-    g_free(o.path);
     return ok;
 }
 
-/* Split "a=1,b=x,,y" at single commas; ",," is a literal comma. */
-static GPtrArray *split_opts(const char *spec)
+/* The message of a keyval error followed by what was expected. */
+static void board_syntax_error(Error **errp, const BoardOrigin *o, Error *local,
+                               const char *expected)
 {
-    GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
-    GString *cur = g_string_new(NULL);
-    for (const char *p = spec; *p; p++) {
-        if (*p == ',' && p[1] == ',') {
-            g_string_append_c(cur, ',');
-            p++;
-        } else if (*p == ',') {
-            g_ptr_array_add(parts, g_string_free(cur, FALSE));
-            cur = g_string_new(NULL);
-        } else {
-            g_string_append_c(cur, *p);
-        }
+    board_error(errp, o, NULL, "%s%s%s", local ? error_get_pretty(local) : "",
+                local ? "; " : "", expected);
+    error_free(local);
+}
+
+/* -set ID.PROP=VALUE[,ID.PROP=VALUE...] (a comma in a value is ",,"). */
+bool board_apply_set(Board *b, const char *spec, Error **errp)
+{
+    BoardOrigin o = { "command line", g_strdup_printf("-set %s", spec) };
+    Error *local = NULL;
+    KeyVal *kv = keyval_parse(spec, NULL, 0, &local);
+    bool ok = kv != NULL;
+    if (!kv) {
+        board_syntax_error(errp, &o, local, "expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
     }
-    g_ptr_array_add(parts, g_string_free(cur, FALSE));
-    return parts;
+    for (guint i = 0; ok && i < keyval_count(kv); i++) {
+        ok = apply_set_pair(b, keyval_key(kv, i), keyval_value(kv, i), &o, errp);
+    }
+    keyval_free(kv);
+    g_free(o.path);
+    return ok;
 }
 
 bool board_add_device_spec(Board *b, const char *spec, int index, Error **errp)
 {
     BoardOrigin o = { "command line", g_strdup_printf("-device %s", spec) };
-    GPtrArray *parts = split_opts(spec);
+    Error *local = NULL;
+    KeyVal *kv = keyval_parse(spec, "type", 0, &local);
     bool ok = false;
-    const char *type = g_ptr_array_index(parts, 0);
-    if (!*type || strchr(type, '=')) {
-        board_error(errp, &o, NULL, "expected -device TYPE[,id=ID][,bus=BUS][,PROP=VALUE...]");
+    const char *type = keyval_get(kv, "type");
+    char *auto_id = NULL;
+    if (!kv || !type || !*type) {
+        board_syntax_error(errp, &o, local,
+                           "expected -device TYPE[,id=ID][,bus=BUS][,PROP=VALUE...]");
         goto out;
     }
-    const char *id = NULL;
-    for (guint i = 1; i < parts->len; i++) {
-        const char *kv = g_ptr_array_index(parts, i);
-        if (g_str_has_prefix(kv, "id=")) {
-            id = kv + 3;
-        }
-    }
-    char *auto_id = NULL;
+    const char *id = keyval_get(kv, "id");
     if (id && !valid_id(id)) {
         board_error(errp, &o, NULL, "'%s' is not a valid device id (letters, digits, '-' "
                     "and '_')", id);
@@ -1187,19 +1258,10 @@ bool board_add_device_spec(Board *b, const char *spec, int index, Error **errp)
         id = auto_id;
     }
     BoardDevice *d = device_new_entry(id, &o);
-    d->type = g_strdup(type);
-    d->type_origin = origin_copy(&o);
     ok = true;
-    for (guint i = 1; ok && i < parts->len; i++) {
-        const char *kv = g_ptr_array_index(parts, i);
-        const char *eq = strchr(kv, '=');
-        if (!eq || eq == kv) {
-            board_error(errp, &o, id, "'%s' is not PROPERTY=VALUE", kv);
-            ok = false;
-        } else if (!g_str_has_prefix(kv, "id=")) {
-            char *key = g_strndup(kv, eq - kv);
-            ok = apply_key(b, d, key, eq + 1, &o, errp);
-            g_free(key);
+    for (guint i = 0; ok && i < keyval_count(kv); i++) {
+        if (strcmp(keyval_key(kv, i), "id")) {
+            ok = apply_key(b, d, keyval_key(kv, i), keyval_value(kv, i), &o, errp);
         }
     }
     if (ok) {
@@ -1207,9 +1269,9 @@ bool board_add_device_spec(Board *b, const char *spec, int index, Error **errp)
     } else {
         device_entry_free(d);
     }
-    g_free(auto_id);
 out:
-    g_ptr_array_unref(parts);
+    g_free(auto_id);
+    keyval_free(kv);
     g_free(o.path);
     return ok;
 }

@@ -93,6 +93,11 @@ typedef struct Board {
     GPtrArray *firmware;         /* BoardFirmware * */
     GPtrArray *devices;          /* BoardDevice *, in build order */
     GPtrArray *globals;          /* BoardProp *: name is "type.prop" */
+    /* "options": what the command line's device-shaped options reach. */
+    GPtrArray *serial_backends;  /* char *: the chardev ids -serial fills, in order */
+    char *debugcon_backend;      /* the chardev -debugcon fills; NULL: no -debugcon */
+    char *debugcon_device;       /* a -device spec -debugcon adds, or NULL */
+    char *rtc_type;              /* the device type -rtc's keys set; NULL: no -rtc */
 } Board;
 
 /* Read a board file, following `extend`.  name_or_path is a path (contains

@@ -20,14 +20,14 @@ typedef struct FileChardev {
 static bool file_open(Chardev *chr, const ChardevOpts *opts, Error **errp)
 {
     FileChardev *f = FILE_CHARDEV(chr);
-    const char *path = chardev_opts_get(opts, "path");
-    const char *in_path = chardev_opts_get(opts, "input-path");
+    const char *path = keyval_get(opts, "path");
+    const char *in_path = keyval_get(opts, "input-path");
     bool append;
     if (!path || !*path) {
         error_setg(errp, "the file backend needs path=FILE");
         return false;
     }
-    if (!chardev_opts_get_bool(opts, "append", false, &append, errp)) {
+    if (!keyval_get_bool(opts, "append", false, &append, errp)) {
         return false;
     }
     f->out_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),

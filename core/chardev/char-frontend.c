@@ -29,6 +29,8 @@
 /* Ctrl-A, QEMU's default escape character (its -echr). */
 #define MUX_ESCAPE 0x01
 
+static void detach_at(Chardev *chr, int i);
+
 static ChardevFrontend *fe_focused(Chardev *chr)
 {
     return chr->nfe > 0 ? &chr->fe[chr->focus] : NULL;
@@ -51,28 +53,86 @@ bool chardev_is_mux(Chardev *chr)
     return chr && chr->mux;
 }
 
-bool chardev_attach(Chardev *chr, ChardevCanRead *can_read, ChardevRead *read,
-                    ChardevEventHandler *event, void *opaque, Error **errp)
+/* What the first frontend is, for "already in use by ...". */
+static char *fe_user_text(const ChardevFrontend *fe)
+{
+    const char *name = fe->owner ? object_get_canonical_path_component(fe->owner) : NULL;
+    return name ? g_strdup_printf("device '%s'", name) : g_strdup("another frontend");
+}
+
+/* A new frontend has its handlers: tell it what it missed. */
+static void fe_greet(Chardev *chr, ChardevFrontend *fe)
+{
+    if (chardev_is_connected(chr)) {
+        fe_send_event(fe, CHARDEV_EVENT_OPENED);
+    }
+    if (chr->mux && fe == fe_focused(chr)) {
+        fe_send_event(fe, CHARDEV_EVENT_FOCUS_IN);
+    }
+    chardev_accept_input(chr);
+}
+
+static ChardevFrontend *fe_add(Chardev *chr, Object *owner, Error **errp)
 {
     if (chr->nfe > 0 && !chr->mux) {
-        error_setg(errp, "chardev '%s' is already in use by another device", chr->id);
-        return false;
+        char *user = fe_user_text(&chr->fe[0]);
+        error_setg(errp, "chardev '%s' is already in use by %s", chr->id, user);
+        g_free(user);
+        return NULL;
     }
     if (chr->nfe >= CHARDEV_FRONTENDS_MAX) {
         error_setg(errp, "chardev '%s' already has %d frontends, the most it can share",
                    chr->id, CHARDEV_FRONTENDS_MAX);
-        return false;
+        return NULL;
     }
     ChardevFrontend *fe = &chr->fe[chr->nfe++];
-    *fe = (ChardevFrontend){ can_read, read, event, opaque };
-    if (chardev_is_connected(chr)) {
-        fe_send_event(fe, CHARDEV_EVENT_OPENED);
+    *fe = (ChardevFrontend){ .owner = owner };
+    return fe;
+}
+
+bool chardev_attach(Chardev *chr, ChardevCanRead *can_read, ChardevRead *read,
+                    ChardevEventHandler *event, void *opaque, Error **errp)
+{
+    ChardevFrontend *fe = fe_add(chr, NULL, errp);
+    if (!fe) {
+        return false;
     }
-    if (chr->mux && chr->nfe == 1) {
-        fe_send_event(fe, CHARDEV_EVENT_FOCUS_IN);
-    }
-    chardev_accept_input(chr);
+    *fe = (ChardevFrontend){ can_read, read, event, opaque, NULL };
+    fe_greet(chr, fe);
     return true;
+}
+
+bool chardev_claim(Chardev *chr, Object *owner, Error **errp)
+{
+    return fe_add(chr, owner, errp) != NULL;
+}
+
+static ChardevFrontend *fe_of_owner(Chardev *chr, Object *owner)
+{
+    for (int i = 0; chr && owner && i < chr->nfe; i++) {
+        if (chr->fe[i].owner == owner) {
+            return &chr->fe[i];
+        }
+    }
+    return NULL;
+}
+
+void chardev_set_handlers(Chardev *chr, DeviceState *dev, ChardevCanRead *can_read,
+                          ChardevRead *read, ChardevEventHandler *event, void *opaque)
+{
+    ChardevFrontend *fe = fe_of_owner(chr, OBJECT(dev));
+    if (fe) {
+        *fe = (ChardevFrontend){ can_read, read, event, opaque, OBJECT(dev) };
+        fe_greet(chr, fe);
+    }
+}
+
+void chardev_release(Chardev *chr, Object *owner)
+{
+    ChardevFrontend *fe = fe_of_owner(chr, owner);
+    if (fe) {
+        detach_at(chr, (int)(fe - chr->fe));
+    }
 }
 
 static void detach_at(Chardev *chr, int i)

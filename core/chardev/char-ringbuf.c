@@ -132,7 +132,7 @@ static bool ringbuf_open(Chardev *chr, const ChardevOpts *opts, Error **errp)
 {
     RingbufChardev *r = RINGBUF(chr);
     uint64_t size = RINGBUF_DEFAULT_SIZE;
-    const char *s = chardev_opts_get(opts, "size");
+    const char *s = keyval_get(opts, "size");
     if (s && (!cc_parse_size(s, &size) || size == 0 || size > RINGBUF_MAX_SIZE)) {
         error_setg(errp, "ringbuf size '%s' must be 1 to %u bytes", s, RINGBUF_MAX_SIZE);
         return false;

@@ -225,14 +225,14 @@ char *chardev_socket_listen_address(Chardev *chr)
 static bool socket_open(Chardev *chr, const ChardevOpts *opts, Error **errp)
 {
     SocketChardev *s = SOCKET_CHARDEV(chr);
-    const char *path = chardev_opts_get(opts, "path");
-    const char *host = chardev_opts_get(opts, "host");
-    const char *port = chardev_opts_get(opts, "port");
+    const char *path = keyval_get(opts, "path");
+    const char *host = keyval_get(opts, "host");
+    const char *port = keyval_get(opts, "port");
     bool wait, telnet;
-    if (!chardev_opts_get_bool(opts, "server", false, &s->server, errp) ||
-        !chardev_opts_get_bool(opts, "wait", true, &wait, errp) ||
-        !chardev_opts_get_bool(opts, "nodelay", true, &s->nodelay, errp) ||
-        !chardev_opts_get_bool(opts, "telnet", false, &telnet, errp)) {
+    if (!keyval_get_bool(opts, "server", false, &s->server, errp) ||
+        !keyval_get_bool(opts, "wait", true, &wait, errp) ||
+        !keyval_get_bool(opts, "nodelay", true, &s->nodelay, errp) ||
+        !keyval_get_bool(opts, "telnet", false, &telnet, errp)) {
         return false;
     }
     if (telnet) {

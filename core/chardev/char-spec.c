@@ -7,48 +7,13 @@
 #include <string.h>
 #include "chardev-internal.h"
 
-/* Split "a=1,b=x,,y,c" at single commas (",," is a literal comma) into
- * opts; a bare word becomes word=on.  The first item is returned in *first
- * (g_free it) instead of being added when first is not NULL. */
-static bool chardev_parse_list(const char *text, ChardevOpts *opts, char **first,
-                               Error **errp)
+/* Remove key from opts and hand its value over (g_free it); "" when it was
+ * absent.  The implied first item of a spec is not a backend option. */
+static bool chardev_take(ChardevOpts *opts, const char *key, char **out)
 {
-    GString *item = g_string_new(NULL);
-    bool is_first = true;
-    const char *p = text;
-    for (;;) {
-        if (*p == ',' && p[1] == ',') {
-            g_string_append_c(item, ',');
-            p += 2;
-            continue;
-        }
-        if (*p && *p != ',') {
-            g_string_append_c(item, *p++);
-            continue;
-        }
-        if (is_first && first) {
-            *first = g_strdup(item->str);
-        } else if (item->len == 0) {
-            error_setg(errp, "empty option in '%s'", text);
-            g_string_free(item, TRUE);
-            return false;
-        } else {
-            char *eq = strchr(item->str, '=');
-            if (eq) {
-                *eq = '\0';
-                chardev_opts_set(opts, item->str, eq + 1);
-            } else {
-                chardev_opts_set(opts, item->str, "on");
-            }
-        }
-        is_first = false;
-        g_string_truncate(item, 0);
-        if (!*p) {
-            break;
-        }
-        p++;
-    }
-    g_string_free(item, TRUE);
+    const char *v = keyval_get(opts, key);
+    *out = g_strdup(v ? v : "");
+    keyval_remove(opts, key);
     return true;
 }
 
@@ -56,8 +21,8 @@ static bool chardev_parse_list(const char *text, ChardevOpts *opts, char **first
  * server=on already. */
 static void chardev_spec_legacy_flags(ChardevOpts *opts)
 {
-    if (chardev_opts_remove(opts, "nowait")) {
-        chardev_opts_set(opts, "wait", "off");
+    if (keyval_remove(opts, "nowait")) {
+        keyval_set(opts, "wait", "off");
     }
 }
 
@@ -75,8 +40,8 @@ static bool chardev_split_host_port(const char *addr, ChardevOpts *opts, Error *
         memmove(host, host + 1, hl - 2);
         host[hl - 2] = '\0';
     }
-    chardev_opts_set(opts, "host", host);
-    chardev_opts_set(opts, "port", colon + 1);
+    keyval_set(opts, "host", host);
+    keyval_set(opts, "port", colon + 1);
     g_free(host);
     return true;
 }
@@ -89,7 +54,17 @@ Chardev *chardev_new_from_spec(const char *id, const char *spec, Error **errp)
             error_setg(errp, "'%s': 'mon:' once only", spec);
             return NULL;
         }
-        Chardev *chr = chardev_new_from_spec(id, spec + 4, errp);
+        /* On a shared terminal Ctrl-C is the guest's (byte 0x03), as in
+         * QEMU's -nographic: the emulator ends with Ctrl-A x. */
+        Chardev *chr;
+        if (!strcmp(spec + 4, "stdio")) {
+            ChardevOpts *opts = keyval_new();
+            keyval_set(opts, "signal", "off");
+            chr = chardev_new(id, "stdio", opts, errp);
+            keyval_free(opts);
+        } else {
+            chr = chardev_new_from_spec(id, spec + 4, errp);
+        }
         if (chr) {
             chardev_set_mux(chr);
         }
@@ -101,29 +76,32 @@ Chardev *chardev_new_from_spec(const char *id, const char *spec, Error **errp)
             return chardev_new(id, *p, NULL, errp);
         }
     }
-    ChardevOpts *opts = chardev_opts_new();
+    ChardevOpts *opts = NULL;
     Chardev *chr = NULL;
     char *addr = NULL;
     if (g_str_has_prefix(spec, "file:")) {
+        opts = keyval_new();
         if (!spec[5]) {
             error_setg(errp, "'file:' needs a path");
         } else {
             /* The path is taken whole: a file name may contain commas. */
-            chardev_opts_set(opts, "path", spec + 5);
+            keyval_set(opts, "path", spec + 5);
             chr = chardev_new(id, "file", opts, errp);
         }
     } else if (g_str_has_prefix(spec, "tcp:")) {
-        if (chardev_parse_list(spec + 4, opts, &addr, errp) &&
+        opts = keyval_parse(spec + 4, "addr", KEYVAL_BARE_FLAGS, errp);
+        if (opts && chardev_take(opts, "addr", &addr) &&
             chardev_split_host_port(addr, opts, errp)) {
             chardev_spec_legacy_flags(opts);
             chr = chardev_new(id, "socket", opts, errp);
         }
     } else if (g_str_has_prefix(spec, "unix:")) {
-        if (chardev_parse_list(spec + 5, opts, &addr, errp)) {
+        opts = keyval_parse(spec + 5, "addr", KEYVAL_BARE_FLAGS, errp);
+        if (opts && chardev_take(opts, "addr", &addr)) {
             if (!*addr) {
                 error_setg(errp, "'unix:' needs a path");
             } else {
-                chardev_opts_set(opts, "path", addr);
+                keyval_set(opts, "path", addr);
                 chardev_spec_legacy_flags(opts);
                 chr = chardev_new(id, "socket", opts, errp);
             }
@@ -135,17 +113,17 @@ Chardev *chardev_new_from_spec(const char *id, const char *spec, Error **errp)
                           "unix:PATH[,server=on][,wait=off]\n");
     }
     g_free(addr);
-    chardev_opts_free(opts);
+    keyval_free(opts);
     return chr;
 }
 
 Chardev *chardev_new_from_opts(const char *optstr, Error **errp)
 {
-    ChardevOpts *opts = chardev_opts_new();
+    ChardevOpts *opts = keyval_parse(optstr, "backend", KEYVAL_BARE_FLAGS, errp);
     char *backend = NULL;
     Chardev *chr = NULL;
-    if (chardev_parse_list(optstr, opts, &backend, errp)) {
-        const char *id = chardev_opts_get(opts, "id");
+    if (opts && chardev_take(opts, "backend", &backend)) {
+        const char *id = keyval_get(opts, "id");
         if (!*backend) {
             error_setg(errp, "-chardev needs a backend first: 'socket,id=...'");
         } else if (!id) {
@@ -158,6 +136,6 @@ Chardev *chardev_new_from_opts(const char *optstr, Error **errp)
         }
     }
     g_free(backend);
-    chardev_opts_free(opts);
+    keyval_free(opts);
     return chr;
 }

@@ -99,7 +99,7 @@ static bool stdio_open(Chardev *chr, const ChardevOpts *opts, Error **errp)
         error_setg(errp, "stdio is already used by another chardev");
         return false;
     }
-    if (!chardev_opts_get_bool(opts, "signal", true, &signals, errp)) {
+    if (!keyval_get_bool(opts, "signal", true, &signals, errp)) {
         return false;
     }
     if (isatty(STDIN_FILENO)) {

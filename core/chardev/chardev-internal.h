@@ -29,6 +29,7 @@
 
 #include <cardcage/chardev.h>
 #include <cardcage/module.h>
+#include "util/keyval.h"
 
 /* Output a host reader has not taken yet, per backend (see char-fd.c). */
 #define CHARDEV_OUTQ_MAX (64 * 1024)
@@ -37,23 +38,9 @@
 
 /* ---- options ---- */
 
-/* "key=value" pairs, in order, from a -chardev string or a spec. */
-typedef struct ChardevOpts {
-    GPtrArray *keys;     /* char * */
-    GPtrArray *values;   /* char * */
-} ChardevOpts;
-
-ChardevOpts *chardev_opts_new(void);
-void chardev_opts_free(ChardevOpts *opts);
-/* A later set of the same key replaces the earlier value. */
-void chardev_opts_set(ChardevOpts *opts, const char *key, const char *value);
-/* False when the key was not there. */
-bool chardev_opts_remove(ChardevOpts *opts, const char *key);
-/* NULL when absent. */
-const char *chardev_opts_get(const ChardevOpts *opts, const char *key);
-/* on/off (and the other cc_parse_bool spellings); def when absent. */
-bool chardev_opts_get_bool(const ChardevOpts *opts, const char *key, bool def,
-                           bool *out, Error **errp);
+/* "key=value" pairs, in order, from a -chardev string or a spec: the
+ * command line's one list type (util/keyval.h). */
+typedef KeyVal ChardevOpts;
 
 /* ---- objects ---- */
 
@@ -62,6 +49,10 @@ typedef struct ChardevFrontend {
     ChardevRead *read;
     ChardevEventHandler *event;
     void *opaque;
+    /* The device that claimed the backend through its chardev property
+     * (NULL: the monitor, gdb, a test), for chardev_set_handlers and the
+     * "in use by" message. */
+    Object *owner;
 } ChardevFrontend;
 
 /* Input a multiplexed backend took while its focused frontend had no room. */
@@ -137,6 +128,14 @@ void chardev_cleanup_all(void);
  * the list).  Before any frontend attaches. */
 void chardev_set_mux(Chardev *chr);
 bool chardev_is_mux(Chardev *chr);
+/* A device's chardev property (core/device/backend-prop.c): claim the
+ * backend for owner with no handlers yet (chardev_set_handlers gives them
+ * in the device's realize); give it up (unrealize). */
+bool chardev_claim(Chardev *chr, Object *owner, Error **errp);
+void chardev_release(Chardev *chr, Object *owner);
+/* The ids of the multiplexed backends, sorted (g_slist_free_full with
+ * g_free). */
+GSList *chardev_list_mux_ids(void);
 
 /* Call the backend's frontend, if any (for backend code); on a multiplexed
  * backend, the one with the focus, after the escape keys are taken out. */

@@ -19,79 +19,6 @@ static Object *chardev_container(void)
     return container_get(object_get_root(), "chardevs");
 }
 
-/* ---- options ---- */
-
-ChardevOpts *chardev_opts_new(void)
-{
-    ChardevOpts *opts = g_new0(ChardevOpts, 1);
-    opts->keys = g_ptr_array_new_with_free_func(g_free);
-    opts->values = g_ptr_array_new_with_free_func(g_free);
-    return opts;
-}
-
-void chardev_opts_free(ChardevOpts *opts)
-{
-    if (opts) {
-        g_ptr_array_unref(opts->keys);
-        g_ptr_array_unref(opts->values);
-        g_free(opts);
-    }
-}
-
-static int chardev_opts_index(const ChardevOpts *opts, const char *key)
-{
-    for (guint i = 0; i < opts->keys->len; i++) {
-        if (!strcmp(g_ptr_array_index(opts->keys, i), key)) {
-            return (int)i;
-        }
-    }
-    return -1;
-}
-
-void chardev_opts_set(ChardevOpts *opts, const char *key, const char *value)
-{
-    int i = chardev_opts_index(opts, key);
-    if (i >= 0) {
-        g_free(opts->values->pdata[i]);
-        opts->values->pdata[i] = g_strdup(value);
-        return;
-    }
-    g_ptr_array_add(opts->keys, g_strdup(key));
-    g_ptr_array_add(opts->values, g_strdup(value));
-}
-
-bool chardev_opts_remove(ChardevOpts *opts, const char *key)
-{
-    int i = chardev_opts_index(opts, key);
-    if (i < 0) {
-        return false;
-    }
-    g_ptr_array_remove_index(opts->keys, (guint)i);
-    g_ptr_array_remove_index(opts->values, (guint)i);
-    return true;
-}
-
-const char *chardev_opts_get(const ChardevOpts *opts, const char *key)
-{
-    int i = opts ? chardev_opts_index(opts, key) : -1;
-    return i >= 0 ? g_ptr_array_index(opts->values, i) : NULL;
-}
-
-bool chardev_opts_get_bool(const ChardevOpts *opts, const char *key, bool def,
-                           bool *out, Error **errp)
-{
-    const char *v = chardev_opts_get(opts, key);
-    if (!v) {
-        *out = def;
-        return true;
-    }
-    if (!cc_parse_bool(v, out)) {
-        error_setg(errp, "option '%s' takes on or off, not '%s'", key, v);
-        return false;
-    }
-    return true;
-}
-
 /* ---- creation and lookup ---- */
 
 /* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
@@ -208,6 +135,24 @@ static int chardev_collect(Object *child, void *opaque)
         g_ptr_array_add(opaque, chr);
     }
     return 0;
+}
+
+GSList *chardev_list_mux_ids(void)
+{
+    Object *container = object_resolve_path_component(object_get_root(), "chardevs");
+    GPtrArray *all = g_ptr_array_new();
+    if (container) {
+        object_child_foreach(container, chardev_collect, all);
+    }
+    GSList *ids = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        Chardev *chr = g_ptr_array_index(all, i);
+        if (chr->mux) {
+            ids = g_slist_insert_sorted(ids, g_strdup(chr->id), (GCompareFunc)strcmp);
+        }
+    }
+    g_ptr_array_free(all, TRUE);
+    return ids;
 }
 
 void chardev_cleanup_all(void)

@@ -98,9 +98,14 @@ bool device_realize(DeviceState *dev, BusState *bus, Error **errp)
     }
     bus_attach_child(bus, dev);
     device_ensure_parented(dev);
+    if (!device_backend_props_claim(dev, errp)) {
+        bus_detach_child(bus, dev);
+        return false;
+    }
     if (dc->realize && !dc->realize(dev, errp)) {
         /* What it mapped before failing must not outlive it. */
         memory_unmap_owned(OBJECT(dev));
+        device_backend_props_release(dev);
         bus_detach_child(bus, dev);
         return false;
     }
@@ -129,6 +134,7 @@ void device_unrealize(DeviceState *dev)
     if (dc->unrealize) {
         dc->unrealize(dev);
     }
+    device_backend_props_release(dev);
     dev->realized = false;
     if (dev->parent_bus) {
         bus_detach_child(dev->parent_bus, dev);

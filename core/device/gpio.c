@@ -130,6 +130,27 @@ char *device_gpio_describe(DeviceState *dev, bool is_out)
     return g_string_free(s, FALSE);
 }
 
+void device_gpio_print(FILE *out, DeviceState *dev)
+{
+    for (int is_out = 0; is_out < 2; is_out++) {
+        bool any = false;
+        fprintf(out, "  %s:", is_out ? "IRQ/GPIO outputs" : "IRQ/GPIO inputs");
+        for (GSList *l = dev->gpios; l; l = l->next) {
+            NamedGPIOList *ngl = l->data;
+            int n = is_out ? (int)ngl->out->len : ngl->num_in;
+            if (n) {
+                fprintf(out, "%s %s", any ? "," : "", line_name(ngl->name, is_out));
+                if (n > 1) {
+                    fprintf(out, "[0..%d]", n - 1);
+                }
+                fprintf(out, " (%d line%s)", n, n > 1 ? "s" : "");
+                any = true;
+            }
+        }
+        fprintf(out, "%s\n", any ? "" : " none");
+    }
+}
+
 bool device_parse_gpio_ref(const char *text, char **name, int *n, Error **errp)
 {
     const char *bracket = strchr(text, '[');

@@ -86,5 +86,13 @@ bool device_print_type_help(FILE *out, const char *typename, Error **errp)
         g_free(type);
     }
     g_ptr_array_unref(props);
+    /* The lines a device has from creation (board "irq" keys and -device
+     * irq.OUT=DEV.IN[N] name them); a scratch instance shows them. */
+    DeviceState *dev = object_class_is_abstract(oc) ? NULL
+                                                    : device_new_checked(typename, NULL);
+    if (dev) {
+        device_gpio_print(out, dev);
+        object_unref(dev);
+    }
     return true;
 }

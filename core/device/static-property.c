@@ -26,6 +26,7 @@ static PropKind field_kind(PropFieldType f)
     case PROP_FIELD_STRING: return PROP_KIND_STRING;
     case PROP_FIELD_ENUM:   return PROP_KIND_ENUM;
     case PROP_FIELD_LINK:   return PROP_KIND_LINK;
+    case PROP_FIELD_BACKEND: return PROP_KIND_STRING;   /* the backend's id */
     }
     return PROP_KIND_INT;
 }
@@ -66,6 +67,7 @@ static bool static_get(Object *obj, ObjectProperty *prop, PropValue *out, Error 
     case PROP_FIELD_STRING: out->str = g_strdup(*(char **)f); break;
     case PROP_FIELD_ENUM:   out->e = *(int *)f; break;
     case PROP_FIELD_LINK:   out->obj = *(Object **)f; break;
+    case PROP_FIELD_BACKEND: out->str = device_backend_prop_get(obj, p); break;
     }
     return true;
 }
@@ -96,6 +98,8 @@ static void store(Object *obj, const Property *p, const PropValue *in)
         object_unref(old);
         break;
     }
+    case PROP_FIELD_BACKEND:
+        break;                   /* device_backend_prop_set, which can fail */
     }
 }
 
@@ -107,7 +111,11 @@ static bool static_set(Object *obj, ObjectProperty *prop, const PropValue *in, E
                    "realized", prop->name, dev->id ? dev->id : object_get_typename(obj));
         return false;
     }
-    store(obj, prop->opaque, in);
+    const Property *p = prop->opaque;
+    if (p->field == PROP_FIELD_BACKEND) {
+        return device_backend_prop_set(obj, p, in->str, errp);
+    }
+    store(obj, p, in);
     return true;
 }
 
@@ -148,7 +156,8 @@ void device_class_set_props(DeviceClass *dc, const Property *props)
             .kind = field_kind(p->field),
             .description = p->description,
             .type_name = p->field == PROP_FIELD_LINK ? p->link_type
-                         : p->field == PROP_FIELD_ENUM ? p->enum_type_name : tname,
+                         : p->field == PROP_FIELD_ENUM ? p->enum_type_name
+                         : p->field == PROP_FIELD_BACKEND ? device_backend_kind_name(p) : tname,
             .enum_names = p->enum_names,
             .has_range = true,
             .min_i = p->has_range ? MAX(p->min_i, min_i) : min_i,
@@ -173,8 +182,8 @@ static void set_defaults_of_class(Object *obj, ObjectClass *klass)
     g_hash_table_iter_init(&iter, klass->properties);
     while (g_hash_table_iter_next(&iter, &key, &value)) {
         const Property *p = device_static_prop_of(value);
-        if (!p) {
-            continue;
+        if (!p || p->field == PROP_FIELD_BACKEND) {
+            continue;            /* no backend until the property is set */
         }
         PropValue v = { .kind = field_kind(p->field) };
         switch (v.kind) {
@@ -203,7 +212,8 @@ void device_static_props_set_defaults(DeviceState *dev)
     g_slist_free(chain);
 }
 
-void device_static_props_finalize(DeviceState *dev)
+bool device_static_props_foreach(DeviceState *dev, PropFieldType field, DevicePropFn *fn,
+                                 void *opaque)
 {
     for (ObjectClass *k = object_get_class(OBJECT(dev)); k; k = object_class_get_parent(k)) {
         GHashTableIter iter;
@@ -211,15 +221,33 @@ void device_static_props_finalize(DeviceState *dev)
         g_hash_table_iter_init(&iter, k->properties);
         while (g_hash_table_iter_next(&iter, &key, &value)) {
             const Property *p = device_static_prop_of(value);
-            if (p && p->field == PROP_FIELD_STRING) {
-                char **f = field_ptr(OBJECT(dev), p);
-                g_free(*f);
-                *f = NULL;
-            } else if (p && p->field == PROP_FIELD_LINK) {
-                Object **f = field_ptr(OBJECT(dev), p);
-                object_unref(*f);
-                *f = NULL;
+            if (p && p->field == field && !fn(OBJECT(dev), p, opaque)) {
+                return false;
             }
         }
     }
+    return true;
+}
+
+static bool free_string(Object *obj, const Property *p, void *opaque)
+{
+    char **f = field_ptr(obj, p);
+    g_free(*f);
+    *f = NULL;
+    return true;
+}
+
+static bool drop_link(Object *obj, const Property *p, void *opaque)
+{
+    Object **f = field_ptr(obj, p);
+    object_unref(*f);
+    *f = NULL;
+    return true;
+}
+
+void device_static_props_finalize(DeviceState *dev)
+{
+    device_static_props_foreach(dev, PROP_FIELD_STRING, free_string, NULL);
+    device_static_props_foreach(dev, PROP_FIELD_LINK, drop_link, NULL);
+    device_backend_props_finalize(dev);
 }

@@ -1,9 +1,15 @@
 /*
- * cardcage_main: start-up in the classic order.
+ * cardcage_main: start-up in the classic order, one function per phase:
  *
- *   module_call_init(QOM) -> options -> plugins -> module_call_init(MACHINE)
- *   -> machine selection -> module_call_init(BLOCK) -> machine init from the
- *   board -> init-done notifiers -> system reset -> main loop
+ *   module_call_init(QOM) -> options -> phase_logging -> phase_plugins
+ *   (plugins, MACHINE, QAPI) -> phase_help -> phase_select_machine (board
+ *   file, BLOCK) -> phase_edit_board (command-line edits and globals) ->
+ *   phase_backends (chardevs) -> phase_build -> phase_boot (-kernel) ->
+ *   phase_monitors -> phase_run (init-done notifiers, system reset, main
+ *   loop)
+ *
+ * The core names no plugin type: what -serial, -debugcon and -rtc reach is
+ * the board's "options" (docs/board-format.md).
  *
  * Every failure before the main loop is reported with one message and exit
  * status 1.
@@ -30,6 +36,7 @@
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
 #include "timer/clock-internal.h"
+#include "util/keyval.h"
 #include "util/log-internal.h"
 
 /* Firmware shipped by Debian packages that boards commonly name. */
@@ -74,50 +81,119 @@ static bool setup_firmware_dirs(const Options *o, const Board *b)
     return true;
 }
 
-/* serial0..3, debugcon and monitor exist whatever the options, so boards
- * can always name them. */
-static bool setup_chardevs(const Options *o, Error **errp)
+/* ---- start-up phases, in order (run() below) ---- */
+
+/* Phase 1: logging, from -d and -D: the core's categories now (-d plugin
+ * shows the loading); all of them, the plugins' included, once the plugins
+ * are loaded (phase_plugins). */
+static bool phase_logging(const Options *o, Error **errp)
 {
-    for (guint i = 0; i < o->chardevs->len; i++) {
-        if (!chardev_new_from_opts(g_ptr_array_index(o->chardevs, i), errp)) {
-            error_prepend(errp, "-chardev %s: ", (char *)g_ptr_array_index(o->chardevs, i));
-            return false;
-        }
+    log_enabled_mask = o->log_items ? log_parse_known(o->log_items) : 0;
+    return !o->log_file || log_set_file(o->log_file, errp);
+}
+
+/* Phase 2: plugins from the built-in directory, CARDCAGE_PLUGIN_PATH and
+ * -L; then the machine types (one per board file) and the QAPI modules. */
+static bool phase_plugins(const Options *o, int64_t t0, Error **errp)
+{
+    plugin_add_default_dirs();
+    for (guint i = 0; i < o->lib_dirs->len; i++) {
+        plugin_add_dir(g_ptr_array_index(o->lib_dirs, i));
     }
-    for (int i = 0; i < MAX_SERIAL_PORTS; i++) {
-        char id[16];
-        snprintf(id, sizeof(id), "serial%d", i);
-        const char *spec = i < o->nb_serial ? o->serial[i] : NULL;
-        if (!spec) {
-            /* There is no display yet: the first port goes to stdio, shared
-             * with the monitor (Ctrl-A c) as QEMU's -nographic does, unless
-             * -monitor said where the monitor goes. */
-            bool stdio_free = (!o->monitor || strcmp(o->monitor, "stdio")) &&
-                              !qmp_specs_use_stdio(o->mons);
-            spec = i > 0 || !stdio_free ? "null"
-                   : o->monitor || o->mons->len ? "stdio" : "mon:stdio";
-        } else if (!strcmp(spec, "none")) {
-            spec = "null";
-        }
-        if (!chardev_find(id) && !chardev_new_from_spec(id, spec, errp)) {
-            error_prepend(errp, "-serial %s: ", spec);
-            return false;
-        }
+    plugin_load_all(false);
+    log_mask(LOG_STARTUP, "startup: plugins loaded after %" G_GINT64_FORMAT " us\n",
+             (host_monotonic_ns() - t0) / 1000);
+    module_call_init(MODULE_INIT_MACHINE);
+    module_call_init(MODULE_INIT_QAPI);
+    return o->log_help || !o->log_items ||
+           log_parse_mask(o->log_items, &log_enabled_mask, errp);
+}
+
+/* Phase 3: the help outputs that need the plugins.  Returns the exit
+ * status, or -1 when no help was asked for. */
+static int phase_help(const Options *o, Error **errp)
+{
+    if (o->log_help) {
+        log_list_categories(stdout);
+    } else if (o->list_plugins) {
+        plugin_print_list(stdout);
+    } else if (o->machine_help) {
+        board_print_list(stdout);
+    } else if (o->device_help) {
+        device_print_type_list(stdout);
+    } else if (o->device_type_help) {
+        return device_print_type_help(stdout, o->device_type_help, errp) ? 0 : 1;
+    } else if (o->cpu_help) {
+        print_cpu_help(stdout);
+    } else {
+        return -1;
     }
-    if (!chardev_find("debugcon") &&
-        !chardev_new_from_spec("debugcon", o->debugcon ? o->debugcon : "null", errp)) {
-        error_prepend(errp, "-debugcon %s: ", o->debugcon);
+    return 0;
+}
+
+/* Phase 4: the board file (-M NAME or -M FILE.json; default pc). */
+static Board *phase_select_machine(const Options *o, Error **errp)
+{
+    const char *name = o->machine ? o->machine : "pc";
+    bool by_path = strchr(name, '/') || g_str_has_suffix(name, ".json");
+    const char *file = by_path ? name : machine_find_board_file(name);
+    if (!file) {
+        error_setg(errp, "-M %s: no such board (-M help lists the boards)", name);
+        return NULL;
+    }
+    Board *board = board_load(file, errp);
+    module_call_init(MODULE_INIT_BLOCK);
+    return board;
+}
+
+/* -debugcon's device, where the board's "options" name one (QEMU's
+ * isa-debugcon at port 0xE9 on the PC boards). */
+static bool add_debugcon_device(Board *b, const Options *o, Error **errp)
+{
+    if (!o->debugcon) {
+        return true;
+    }
+    if (!b->debugcon_backend) {
+        error_setg(errp, "-debugcon %s: board '%s' has no debug console", o->debugcon,
+                   b->name);
         return false;
     }
-    if (o->monitor && !chardev_new_from_spec("monitor", o->monitor, errp)) {
-        error_prepend(errp, "-monitor %s: ", o->monitor);
+    if (b->debugcon_device && !board_add_device_spec(b, b->debugcon_device, 0, errp)) {
+        error_prepend(errp, "-debugcon %s: ", o->debugcon);
         return false;
     }
     return true;
 }
 
-static bool apply_edits(Board *b, const Options *o, Error **errp)
+/* -rtc base=X sets the "base" property of the board's RTC type. */
+static bool add_rtc_globals(const Board *b, Options *o, Error **errp)
 {
+    if (!o->rtc) {
+        return true;
+    }
+    if (!b->rtc_type) {
+        error_setg(errp, "-rtc %s: board '%s' has no RTC for -rtc to set", o->rtc, b->name);
+        return false;
+    }
+    KeyVal *kv = options_parse_list("rtc", o->rtc, NULL, 0, NULL, errp);
+    if (!kv) {
+        return false;
+    }
+    char *origin = g_strdup_printf("-rtc %s", o->rtc);
+    options_add_global(o, b->rtc_type, "base", keyval_get(kv, "base"), origin);
+    g_free(origin);
+    keyval_free(kv);
+    return true;
+}
+
+/* Phase 5: the command line's edits of the board (-debugcon's device, then
+ * -set, -device and -remove in their order) and the globals (-global,
+ * -rtc), checked against the type table. */
+static bool phase_edit_board(Board *b, Options *o, Error **errp)
+{
+    if (!add_debugcon_device(b, o, errp)) {
+        return false;
+    }
     for (guint i = 0; i < o->edits->len; i++) {
         BoardEdit *e = g_ptr_array_index(o->edits, i);
         bool ok = true;
@@ -139,25 +215,148 @@ static bool apply_edits(Board *b, const Options *o, Error **errp)
             return false;
         }
     }
+    if (!add_rtc_globals(b, o, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < o->globals->len; i++) {
+        OptionGlobal *g = g_ptr_array_index(o->globals, i);
+        device_register_global(g->type, g->prop, g->value, g->origin);
+    }
+    return object_check_globals(errp);
+}
+
+static bool spec_is_stdio(const char *spec)
+{
+    return spec && (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio"));
+}
+
+/* The backend of the board's serial port i: -serial's, or by default
+ * (as QEMU's -nographic) the first port on stdio shared with the monitor.
+ * A -monitor stdio joins the serial port on stdio (Ctrl-A c switches)
+ * instead of taking the terminal from it. */
+static const char *serial_spec(const Options *o, int i, bool *monitor_joins)
+{
+    const char *spec = i < o->nb_serial ? o->serial[i] : NULL;
+    bool monitor_stdio = o->monitor && !strcmp(o->monitor, "stdio");
+    if (spec && !strcmp(spec, "none")) {
+        return "null";
+    }
+    if (!spec) {
+        bool stdio_taken = spec_is_stdio(o->debugcon) || qmp_specs_use_stdio(o->mons);
+        for (int j = 0; j < o->nb_serial; j++) {
+            stdio_taken |= spec_is_stdio(o->serial[j]);
+        }
+        if (i > 0 || o->no_defaults || stdio_taken) {
+            return "null";
+        }
+        spec = (o->monitor && !monitor_stdio) || o->mons->len ? "stdio" : "mon:stdio";
+    }
+    if (monitor_stdio && spec_is_stdio(spec)) {
+        *monitor_joins = true;
+        return "mon:stdio";
+    }
+    return spec;
+}
+
+/* Phase 6: the character backends: -chardev, then the ones the board's
+ * "options" name (-serial's, -debugcon's; null when not given), then the
+ * monitor's. */
+static bool phase_backends(const Board *b, const Options *o, Error **errp)
+{
+    for (guint i = 0; i < o->chardevs->len; i++) {
+        if (!chardev_new_from_opts(g_ptr_array_index(o->chardevs, i), errp)) {
+            error_prepend(errp, "-chardev %s: ", (char *)g_ptr_array_index(o->chardevs, i));
+            return false;
+        }
+    }
+    if (o->nb_serial > (int)b->serial_backends->len) {
+        error_setg(errp, "-serial %s: board '%s' takes at most %u -serial options",
+                   o->serial[b->serial_backends->len], b->name, b->serial_backends->len);
+        return false;
+    }
+    bool monitor_joins = false;
+    for (guint i = 0; i < b->serial_backends->len; i++) {
+        const char *id = g_ptr_array_index(b->serial_backends, i);
+        const char *spec = serial_spec(o, (int)i, &monitor_joins);
+        if (!chardev_find(id) && !chardev_new_from_spec(id, spec, errp)) {
+            error_prepend(errp, "-serial %s: ", spec);
+            return false;
+        }
+    }
+    if (b->debugcon_backend && !chardev_find(b->debugcon_backend) &&
+        !chardev_new_from_spec(b->debugcon_backend, o->debugcon ? o->debugcon : "null",
+                               errp)) {
+        error_prepend(errp, "-debugcon %s: ", o->debugcon);
+        return false;
+    }
+    if (o->monitor && !monitor_joins && !chardev_new_from_spec("monitor", o->monitor, errp)) {
+        error_prepend(errp, "-monitor %s: ", o->monitor);
+        return false;
+    }
     return true;
 }
 
-static bool register_globals(const Options *o, Error **errp)
+/* Phase 7: the machine, from the board and -m, -bios, -cpu. */
+static bool phase_build(Board *board, const Options *o, Error **errp)
 {
-    for (guint i = 0; i < o->globals->len; i++) {
-        const char *g = g_ptr_array_index(o->globals, i);
-        const char *dot = strchr(g, '.');
-        const char *eq = strchr(g, '=');
-        char *type = g_strndup(g, dot - g);
-        char *prop = g_strndup(dot + 1, eq - dot - 1);
-        object_register_global(type, prop, eq + 1);
-        g_free(type);
-        g_free(prop);
+    setup_firmware_dirs(o, board);
+    clock_configure(o->icount_shift);
+    memory_init();
+    runstate_set_no_reboot(o->no_reboot);
+    char *model = NULL, *features = NULL;
+    if (o->cpu) {
+        const char *comma = strchr(o->cpu, ',');
+        model = comma ? g_strndup(o->cpu, comma - o->cpu) : g_strdup(o->cpu);
+        features = comma ? g_strdup(comma + 1) : NULL;
     }
-    if (o->rtc_base) {
-        object_register_global("mc146818rtc", "base", o->rtc_base);
+    BoardBuildOptions bopts = {
+        .ram_size = o->ram_size,
+        .bios = o->bios,
+        .cpu_model = model,
+        .cpu_features = features,
+        .direct_kernel = o->kernel != NULL && !o->kernel_via_firmware,
+    };
+    bool built = board_build(board, &bopts, errp);
+    g_free(model);
+    g_free(features);
+    return built;
+}
+
+/* Phase 8: -kernel, -initrd, -append. */
+static bool phase_boot(const Options *o, CPUState *cpu, Error **errp)
+{
+    if (o->kernel) {
+        BootOptions boot = {
+            .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->append,
+            .via_firmware = o->kernel_via_firmware,
+        };
+        return boot_prepare(&boot, cpu, errp);
     }
-    return object_check_globals(errp);
+    if (o->initrd || o->append) {
+        error_setg(errp, "%s needs -kernel", o->initrd ? "-initrd" : "-append");
+        return false;
+    }
+    return true;
+}
+
+/* Phase 9: the monitors: -monitor's, and one on each multiplexed serial
+ * backend (mon:SPEC, the default console). */
+static bool phase_monitors(const Options *o, Error **errp)
+{
+    if (chardev_find("monitor") && !monitor_start("monitor", errp)) {
+        return false;
+    }
+    GSList *muxed = chardev_list_mux_ids();
+    bool ok = true;
+    for (GSList *l = muxed; ok && l; l = l->next) {
+        ok = monitor_start(l->data, errp);
+    }
+    g_slist_free_full(muxed, g_free);
+    if (ok && !qmp_start_from_options(o->mons, errp)) {
+        return false;
+    }
+    runstate_catch_signals();
+    return ok;
 }
 
 /* -incoming: load the saved machine over the one just built and reset
@@ -179,140 +378,15 @@ static bool start_incoming(const Options *o, Error **errp)
     return true;
 }
 
-/* The parts of start-up after option parsing; returns the exit status. */
-static int run(Options *o, int64_t t0)
+/* Phase 10: reset, -incoming's saved machine, then run (or stay stopped
+ * under -S or -incoming defer); gdb attaches after the run state is set,
+ * since its attaching pauses the machine. */
+static int phase_run(const Options *o, CPUState *cpu, int64_t t0, Error **errp)
 {
-    Error *err = NULL;
-
-    /* The core's categories now (-d plugin shows the loading); all of
-     * them, the plugins' included, once the plugins are loaded. */
-    log_enabled_mask = o->log_items ? log_parse_known(o->log_items) : 0;
-    if (o->log_file && !log_set_file(o->log_file, &err)) {
-        goto fail;
-    }
-
-    plugin_add_default_dirs();
-    for (guint i = 0; i < o->lib_dirs->len; i++) {
-        plugin_add_dir(g_ptr_array_index(o->lib_dirs, i));
-    }
-    plugin_load_all(false);
-    log_mask(LOG_STARTUP, "startup: plugins loaded after %" G_GINT64_FORMAT " us\n",
-             (host_monotonic_ns() - t0) / 1000);
-    if (o->log_help) {
-        log_list_categories(stdout);
-        return 0;
-    }
-    if (o->log_items && !log_parse_mask(o->log_items, &log_enabled_mask, &err)) {
-        goto fail;
-    }
-
-    module_call_init(MODULE_INIT_MACHINE);
-    module_call_init(MODULE_INIT_QAPI);
-
-    if (o->list_plugins) {
-        plugin_print_list(stdout);
-        return 0;
-    }
-    if (o->machine_help) {
-        board_print_list(stdout);
-        return 0;
-    }
-    if (o->device_help) {
-        device_print_type_list(stdout);
-        return 0;
-    }
-    if (o->device_type_help) {
-        if (!device_print_type_help(stdout, o->device_type_help, &err)) {
-            goto fail;
-        }
-        return 0;
-    }
-    if (o->cpu_help) {
-        print_cpu_help(stdout);
-        return 0;
-    }
-
-    /* Machine selection. */
-    const char *name = o->machine ? o->machine : "pc";
-    bool by_path = strchr(name, '/') || g_str_has_suffix(name, ".json");
-    const char *file = by_path ? name : machine_find_board_file(name);
-    if (!file) {
-        error_setg(&err, "-M %s: no such board (-M help lists the boards)", name);
-        goto fail;
-    }
-    Board *board = board_load(file, &err);
-    if (!board) {
-        goto fail;
-    }
-    module_call_init(MODULE_INIT_BLOCK);
-
-    if (!apply_edits(board, o, &err) || !register_globals(o, &err)) {
-        board_free(board);
-        goto fail;
-    }
-    setup_firmware_dirs(o, board);
-    clock_configure(o->icount_shift);
-    memory_init();
-    runstate_set_no_reboot(o->no_reboot);
-    if (!setup_chardevs(o, &err)) {
-        board_free(board);
-        goto fail;
-    }
-
-    char *model = NULL, *features = NULL;
-    if (o->cpu) {
-        const char *comma = strchr(o->cpu, ',');
-        model = comma ? g_strndup(o->cpu, comma - o->cpu) : g_strdup(o->cpu);
-        features = comma ? g_strdup(comma + 1) : NULL;
-    }
-    BoardBuildOptions bopts = {
-        .ram_size = o->ram_size,
-        .bios = o->bios,
-        .cpu_model = model,
-        .cpu_features = features,
-        .direct_kernel = o->kernel != NULL && !o->kernel_via_firmware,
-    };
-    bool built = board_build(board, &bopts, &err);
-    g_free(model);
-    g_free(features);
-    board_free(board);
-    if (!built) {
-        goto fail;
-    }
-    CPUState *cpu = board_get_cpu();
-
-    if (o->kernel) {
-        BootOptions boot = {
-            .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->append,
-            .via_firmware = o->kernel_via_firmware,
-        };
-        if (!boot_prepare(&boot, cpu, &err)) {
-            goto fail;
-        }
-    } else if (o->initrd || o->append) {
-        error_setg(&err, "%s needs -kernel", o->initrd ? "-initrd" : "-append");
-        goto fail;
-    }
-    if (o->monitor && !monitor_start("monitor", &err)) {
-        goto fail;
-    }
-    /* A monitor on each serial port given as mon:SPEC. */
-    for (int i = 0; i < MAX_SERIAL_PORTS; i++) {
-        char id[16];
-        snprintf(id, sizeof(id), "serial%d", i);
-        if (chardev_is_mux(chardev_find(id)) && !monitor_start(id, &err)) {
-            goto fail;
-        }
-    }
-    if (!qmp_start_from_options(o->mons, &err)) {
-        goto fail;
-    }
-    runstate_catch_signals();
-
     runstate_run_init_done_notifiers();
     runstate_system_reset();
-    if (!start_incoming(o, &err)) {
-        goto fail;
+    if (!start_incoming(o, errp)) {
+        return -1;
     }
     if (cpu && (o->start_stopped || migration_incoming_pending())) {
         cpu->stopped = true;
@@ -322,9 +396,8 @@ static int run(Options *o, int64_t t0)
         }
         clock_vm_start();
     }
-    /* After the run state is set: gdb attaching pauses the machine. */
-    if (o->gdb && !gdbstub_start(o->gdb, cpu, &err)) {
-        goto fail;
+    if (o->gdb && !gdbstub_start(o->gdb, cpu, errp)) {
+        return -1;
     }
     log_mask(LOG_STARTUP, "startup: machine built after %" G_GINT64_FORMAT " us\n",
              (host_monotonic_ns() - t0) / 1000);
@@ -332,10 +405,47 @@ static int run(Options *o, int64_t t0)
         warn_report("board '%s' has no CPU: nothing to run", board_get_name());
     }
     return main_loop_run(cpu);
+}
 
+/* Start-up after option parsing; returns the exit status. */
+static int run(Options *o, int64_t t0)
+{
+    Error *err = NULL;
+    if (!phase_logging(o, &err)) {
+        goto fail;
+    }
+    if (!phase_plugins(o, t0, &err)) {
+        goto fail;
+    }
+    int status = phase_help(o, &err);
+    if (status >= 0) {
+        goto done;
+    }
+    Board *board = phase_select_machine(o, &err);
+    if (!board) {
+        goto fail;
+    }
+    bool ok = phase_edit_board(board, o, &err) && phase_backends(board, o, &err) &&
+              phase_build(board, o, &err);
+    board_free(board);
+    if (!ok) {
+        goto fail;
+    }
+    CPUState *cpu = board_get_cpu();
+    if (!phase_boot(o, cpu, &err) || !phase_monitors(o, &err)) {
+        goto fail;
+    }
+    status = phase_run(o, cpu, t0, &err);
+    if (status >= 0) {
+        return status;
+    }
 fail:
-    error_report_err(err);
-    return 1;
+    status = 1;
+done:
+    if (err) {
+        error_report_err(err);
+    }
+    return status;
 }
 
 int cardcage_main(int argc, char **argv)

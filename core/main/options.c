@@ -9,15 +9,7 @@
 #include <cardcage/log.h>
 #include <cardcage/object.h>
 #include "main/options.h"
-
-typedef bool OptionHandler(Options *o, const char *arg, Error **errp);
-
-typedef struct OptionDef {
-    const char *name;
-    const char *arg;             /* NULL: takes no argument */
-    OptionHandler *handler;
-    const char *help;
-} OptionDef;
+#include "util/keyval.h"
 
 static bool set_string(char **field, const char *arg)
 {
@@ -32,6 +24,25 @@ static void add_edit(Options *o, BoardEditKind kind, const char *spec)
     e->kind = kind;
     e->spec = g_strdup(spec);
     g_ptr_array_add(o->edits, e);
+}
+
+KeyVal *options_parse_list(const char *opt, const char *arg, const char *implied,
+                           unsigned flags, const char *const *allowed, Error **errp)
+{
+    KeyVal *kv = keyval_parse(arg, implied, flags, errp);
+    if (!kv) {
+        error_prepend(errp, "-%s %s: ", opt, arg);
+        return NULL;
+    }
+    const char *unknown = allowed ? keyval_find_unknown(kv, allowed) : NULL;
+    if (unknown) {
+        char *list = g_strjoinv(", ", (char **)allowed);
+        error_setg(errp, "-%s %s: unknown key '%s' (expected %s)", opt, arg, unknown, list);
+        g_free(list);
+        keyval_free(kv);
+        return NULL;
+    }
+    return kv;
 }
 
 static bool opt_help(Options *o, const char *arg, Error **errp)
@@ -52,29 +63,59 @@ static bool opt_list_plugins(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+static bool check_machine_accel(const char *arg, const char *accel, Error **errp)
+{
+    char *opt = g_strdup_printf("-M %s", arg);
+    bool ok = options_check_accel(opt, accel, errp);
+    g_free(opt);
+    return ok;
+}
+
 static bool opt_machine(Options *o, const char *arg, Error **errp)
 {
-    /* -machine type=pc and -machine pc are both accepted. */
-    const char *name = g_str_has_prefix(arg, "type=") ? arg + 5 : arg;
-    if (strchr(name, ',')) {
-        error_setg(errp, "-M %s: machine options are set in the board file or with -set "
-                   "(expected -M NAME or -M FILE.json)", arg);
+    /* -M pc, -M type=pc, -M pc,accel=tcg; other machine options are the
+     * board file's. */
+    KeyVal *kv = keyval_parse(arg, "type", KEYVAL_HELP, errp);
+    if (!kv) {
+        error_prepend(errp, "-M %s: ", arg);
         return false;
     }
-    if (!strcmp(name, "help") || !strcmp(name, "?")) {
-        o->machine_help = true;
-        return true;
+    static const char *const allowed[] = { "type", "accel", "help", NULL };
+    const char *unknown = keyval_find_unknown(kv, allowed);
+    const char *name = keyval_get(kv, "type");
+    bool ok = false;
+    if (unknown) {
+        error_setg(errp, "-M %s: machine option '%s' is set in the board file or with -set "
+                   "(expected -M NAME[,accel=tcg] or -M FILE.json)", arg, unknown);
+    } else if (keyval_get(kv, "accel") && !check_machine_accel(arg, keyval_get(kv, "accel"),
+                                                               errp)) {
+        /* the message is set */
+    } else if (keyval_get(kv, "help") || (name && !strcmp(name, "help"))) {
+        o->machine_help = ok = true;
+    } else if (!name) {
+        ok = true;               /* -machine accel=tcg: the board stays */
+    } else {
+        ok = set_string(&o->machine, name);
     }
-    return set_string(&o->machine, name);
+    keyval_free(kv);
+    return ok;
 }
 
 static bool opt_memory(Options *o, const char *arg, Error **errp)
 {
-    const char *v = g_str_has_prefix(arg, "size=") ? arg + 5 : arg;
+    static const char *const allowed[] = { "size", NULL };
+    KeyVal *kv = options_parse_list("m", arg, "size", 0, allowed, errp);
+    if (!kv) {
+        return false;
+    }
+    char *v = g_strdup(keyval_get(kv, "size") ? keyval_get(kv, "size") : "");
+    keyval_free(kv);
     uint64_t size;
     /* A bare number means MiB, as in QEMU. */
     bool bare = *v && strspn(v, "0123456789") == strlen(v);
-    if (!cc_parse_size(v, &size) || (bare && size > (UINT64_MAX >> 20))) {
+    bool ok = cc_parse_size(v, &size) && !(bare && size > (UINT64_MAX >> 20));
+    g_free(v);
+    if (!ok) {
         error_setg(errp, "-m %s: expected a RAM size such as 128, 128M or 1G", arg);
         return false;
     }
@@ -100,16 +141,22 @@ static bool opt_cpu(Options *o, const char *arg, Error **errp)
 
 static bool opt_device(Options *o, const char *arg, Error **errp)
 {
-    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+    /* The syntax is checked here, so that its errors name -device; the
+     * board applies the spec later (board_add_device_spec). */
+    KeyVal *kv = options_parse_list("device", arg, "type", KEYVAL_HELP, NULL, errp);
+    if (!kv) {
+        return false;
+    }
+    const char *type = keyval_get(kv, "type");
+    if (type && (!strcmp(type, "help") || !strcmp(type, "?"))) {
         o->device_help = true;
-        return true;
-    }
-    if (g_str_has_suffix(arg, ",help") || g_str_has_suffix(arg, ",?")) {
+    } else if (keyval_get(kv, "help")) {
         g_free(o->device_type_help);
-        o->device_type_help = g_strndup(arg, strrchr(arg, ',') - arg);
-        return true;
+        o->device_type_help = g_strdup(type);
+    } else {
+        add_edit(o, EDIT_DEVICE, arg);
     }
-    add_edit(o, EDIT_DEVICE, arg);
+    keyval_free(kv);
     return true;
 }
 
@@ -125,16 +172,60 @@ static bool opt_remove(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+void options_add_global(Options *o, const char *type, const char *prop, const char *value,
+                        const char *origin)
+{
+    OptionGlobal *g = g_new0(OptionGlobal, 1);
+    g->type = g_strdup(type);
+    g->prop = g_strdup(prop);
+    g->value = g_strdup(value);
+    g->origin = g_strdup(origin);
+    g_ptr_array_add(o->globals, g);
+}
+
+static void option_global_free(gpointer p)
+{
+    OptionGlobal *g = p;
+    g_free(g->type);
+    g_free(g->prop);
+    g_free(g->value);
+    g_free(g->origin);
+    g_free(g);
+}
+
+/* -global TYPE.PROP=VALUE[,TYPE.PROP=VALUE...], or QEMU's long form
+ * -global driver=TYPE,property=PROP,value=VALUE. */
 static bool opt_global(Options *o, const char *arg, Error **errp)
 {
-    const char *dot = strchr(arg, '.');
-    const char *eq = strchr(arg, '=');
-    if (!dot || !eq || dot > eq || dot == arg || dot + 1 == eq) {
-        error_setg(errp, "-global %s: expected TYPE.PROPERTY=VALUE", arg);
-        return false;
+    KeyVal *kv = keyval_parse(arg, NULL, 0, NULL);
+    bool ok = kv != NULL;
+    char *origin = g_strdup_printf("-global %s", arg);
+    const char *driver = keyval_get(kv, "driver");
+    if (ok && driver) {
+        static const char *const long_form[] = { "driver", "property", "value", NULL };
+        ok = !keyval_find_unknown(kv, long_form) && keyval_get(kv, "property") &&
+             keyval_get(kv, "value");
+        if (ok) {
+            options_add_global(o, driver, keyval_get(kv, "property"), keyval_get(kv, "value"),
+                               origin);
+        }
     }
-    g_ptr_array_add(o->globals, g_strdup(arg));
-    return true;
+    for (guint i = 0; ok && !driver && i < keyval_count(kv); i++) {
+        const char *key = keyval_key(kv, i);
+        const char *dot = strchr(key, '.');
+        ok = dot && dot != key && dot[1];
+        if (ok) {
+            char *type = g_strndup(key, dot - key);
+            options_add_global(o, type, dot + 1, keyval_value(kv, i), origin);
+            g_free(type);
+        }
+    }
+    if (!ok) {
+        error_setg(errp, "-global %s: expected TYPE.PROPERTY=VALUE", arg);
+    }
+    g_free(origin);
+    keyval_free(kv);
+    return ok;
 }
 
 static bool opt_libdir(Options *o, const char *arg, Error **errp)
@@ -186,7 +277,7 @@ static bool opt_display(Options *o, const char *arg, Error **errp)
 static bool opt_serial(Options *o, const char *arg, Error **errp)
 {
     if (o->nb_serial >= MAX_SERIAL_PORTS) {
-        error_setg(errp, "-serial %s: at most %d serial ports", arg, MAX_SERIAL_PORTS);
+        error_setg(errp, "-serial %s: at most %d -serial options", arg, MAX_SERIAL_PORTS);
         return false;
     }
     o->serial[o->nb_serial++] = g_strdup(arg);
@@ -201,6 +292,11 @@ static bool opt_chardev(Options *o, const char *arg, Error **errp)
 
 static bool opt_monitor(Options *o, const char *arg, Error **errp)
 {
+    if (!strcmp(arg, "none")) {
+        g_free(o->monitor);
+        o->monitor = NULL;
+        return true;
+    }
     return set_string(&o->monitor, arg);
 }
 
@@ -280,8 +376,15 @@ static bool opt_stopped(Options *o, const char *arg, Error **errp)
 
 static bool opt_boot(Options *o, const char *arg, Error **errp)
 {
-    if (!strcmp(arg, "kernel=firmware") || !strcmp(arg, "kernel=direct")) {
-        o->kernel_via_firmware = !strcmp(arg, "kernel=firmware");
+    KeyVal *kv = keyval_parse(arg, "order", 0, NULL);
+    const char *kernel = keyval_get(kv, "kernel");
+    bool ok = kv && keyval_count(kv) == 1 && kernel &&
+              (!strcmp(kernel, "firmware") || !strcmp(kernel, "direct"));
+    if (ok) {
+        o->kernel_via_firmware = !strcmp(kernel, "firmware");
+    }
+    keyval_free(kv);
+    if (ok) {
         return true;
     }
     error_setg(errp, "-boot %s: expected kernel=direct (start -kernel at its entry point, "
@@ -308,9 +411,13 @@ static bool opt_no_reboot(Options *o, const char *arg, Error **errp)
 
 static bool opt_icount(Options *o, const char *arg, Error **errp)
 {
-    const char *v = g_str_has_prefix(arg, "shift=") ? arg + 6 : arg;
+    KeyVal *kv = keyval_parse(arg, "shift", 0, NULL);
+    static const char *const allowed[] = { "shift", NULL };
     int64_t shift;
-    if (!cc_parse_int64(v, &shift) || shift < 0 || shift > 10) {
+    bool ok = kv && !keyval_find_unknown(kv, allowed) &&
+              cc_parse_int64(keyval_get(kv, "shift"), &shift) && shift >= 0 && shift <= 10;
+    keyval_free(kv);
+    if (!ok) {
         error_setg(errp, "-icount %s: expected shift=N with N from 0 to 10 (virtual time "
                    "advances 2^N ns per instruction)", arg);
         return false;
@@ -319,14 +426,30 @@ static bool opt_icount(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+/* -rtc base=...: the board says which device type it sets
+ * (cardcage-main.c).  clock=vm and driftfix=none, QEMU's defaults, are
+ * what cardcage's RTC does (it follows the virtual clock and delivers
+ * every tick) and are accepted; other values are refused. */
 static bool opt_rtc(Options *o, const char *arg, Error **errp)
 {
-    if (!g_str_has_prefix(arg, "base=") || !arg[5]) {
+    KeyVal *kv = keyval_parse(arg, NULL, 0, NULL);
+    static const char *const allowed[] = { "base", "clock", "driftfix", NULL };
+    const char *clock = keyval_get(kv, "clock"), *drift = keyval_get(kv, "driftfix");
+    bool ok = kv && !keyval_find_unknown(kv, allowed) && keyval_get(kv, "base") &&
+              *keyval_get(kv, "base");
+    bool same = (!clock || !strcmp(clock, "vm")) && (!drift || !strcmp(drift, "none"));
+    keyval_free(kv);
+    if (ok && !same) {
+        error_setg(errp, "-rtc %s: cardcage's RTC follows the virtual clock without drift "
+                   "correction (clock=vm, driftfix=none)", arg);
+        return false;
+    }
+    if (!ok) {
         error_setg(errp, "-rtc %s: expected base=utc, base=localtime or "
                    "base=YYYY-MM-DDTHH:MM:SS", arg);
         return false;
     }
-    return set_string(&o->rtc_base, arg + 5);
+    return set_string(&o->rtc, arg);
 }
 
 static bool opt_incoming(Options *o, const char *arg, Error **errp)
@@ -381,7 +504,8 @@ static const OptionDef option_defs[] = {
     { "qmp-pretty", "SPEC", opt_qmp_pretty, "as -qmp, with indented replies" },
     { "mon", "chardev=ID[,mode=readline|control][,pretty=on|off]", opt_mon,
       "a human monitor (readline, the default) or QMP (control) on a -chardev" },
-    { "debugcon", "SPEC", opt_debugcon, "backend of the debug console port (as -serial)" },
+    { "debugcon", "SPEC", opt_debugcon,
+      "the debug console, QEMU's port 0xE9 unless the board says otherwise (SPEC as -serial)" },
     { "d", "ITEM[,ITEM]|help", opt_log, "log items (-d help lists them)" },
     { "D", "FILE", opt_logfile, "write the log to FILE instead of stderr" },
     { "S", NULL, opt_stopped, "do not start the CPU (the monitor's 'cont' starts it)" },
@@ -409,7 +533,7 @@ void options_init(Options *o)
 {
     memset(o, 0, sizeof(*o));
     o->edits = g_ptr_array_new();
-    o->globals = g_ptr_array_new_with_free_func(g_free);
+    o->globals = g_ptr_array_new_with_free_func(option_global_free);
     o->lib_dirs = g_ptr_array_new_with_free_func(g_free);
     o->chardevs = g_ptr_array_new_with_free_func(g_free);
     o->mons = g_ptr_array_new_with_free_func(monitor_opt_free);
@@ -442,7 +566,8 @@ void options_free(Options *o)
     g_free(o->gdb);
     g_free(o->debugcon);
     g_free(o->log_file);
-    g_free(o->rtc_base);
+    g_free(o->rtc);
+    g_free(o->name);
     g_free(o->incoming);
     g_free(o->device_type_help);
 }
@@ -468,6 +593,12 @@ bool options_parse(Options *o, int argc, char **argv, Error **errp)
         }
         const char *name = a + 1 + (a[1] == '-');
         const OptionDef *def = find_option(name);
+        if (!def) {
+            def = options_find_habit(name);
+        }
+        if (!def && options_refuse_lacking(name, errp)) {
+            return false;
+        }
         if (!def) {
             error_setg(errp, "%s: unknown option (cardcage -h lists the options)", a);
             return false;
@@ -505,6 +636,7 @@ void options_print_help(FILE *out)
         }
         g_free(left);
     }
+    options_print_habits(out);
     fprintf(out, "\nEnvironment: CARDCAGE_PLUGIN_PATH and CARDCAGE_MACHINE_PATH add "
                  "directories (colon-separated) of plugins and boards.\n");
 }

@@ -26,6 +26,11 @@ typedef struct MonitorOpt {
     bool control;                /* mode=control: QMP */
     bool pretty;
 } MonitorOpt;
+/* -global TYPE.PROP=VALUE, and the globals other options imply (-rtc):
+ * origin is the option as written, for the messages. */
+typedef struct OptionGlobal {
+    char *type, *prop, *value, *origin;
+} OptionGlobal;
 
 typedef struct Options {
     bool help, version, list_plugins;
@@ -33,7 +38,7 @@ typedef struct Options {
     uint64_t ram_size;           /* -m; 0: the board's */
     char *cpu;                   /* -cpu MODEL[,features] */
     GPtrArray *edits;            /* BoardEdit * */
-    GPtrArray *globals;          /* char *: TYPE.PROP=VALUE */
+    GPtrArray *globals;          /* OptionGlobal * */
     GPtrArray *lib_dirs;         /* -L */
     char *bios, *kernel, *initrd, *append;
     bool kernel_via_firmware;    /* -boot kernel=firmware */
@@ -50,12 +55,43 @@ typedef struct Options {
     char *gdb;                   /* -gdb SPEC, -s */
     bool no_reboot;
     int icount_shift;            /* -1: real-time */
-    char *rtc_base;              /* -rtc base=... */
+    char *rtc;                   /* -rtc base=... as written */
+    char *name;                  /* -name */
+    bool no_defaults;            /* -nodefaults: no default serial or monitor backend */
     char *incoming;              /* -incoming URI|defer */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
     char *device_type_help;      /* -device TYPE,help */
 } Options;
+
+typedef bool OptionHandler(Options *o, const char *arg, Error **errp);
+
+/* One option: its name without the dash, its argument's syntax (NULL: it
+ * takes none), its handler and its line in -h (NULL: not listed). */
+typedef struct OptionDef {
+    const char *name;
+    const char *arg;
+    OptionHandler *handler;
+    const char *help;
+} OptionDef;
+
+/* options-habits.c: the options QEMU scripts pass by habit, accepted where
+ * they ask for what cardcage does anyway; and the QEMU options of features
+ * cardcage lacks yet, refused with what is missing. */
+const OptionDef *options_find_habit(const char *name);
+/* True, with the message in errp, when name is such an option. */
+bool options_refuse_lacking(const char *name, Error **errp);
+void options_print_habits(FILE *out);
+
+/* Parse -OPT ARG as a KEY=VALUE list (util/keyval.h); allowed, if not
+ * NULL, lists the keys it takes.  Errors name the option. */
+typedef struct KeyVal KeyVal;
+KeyVal *options_parse_list(const char *opt, const char *arg, const char *implied,
+                           unsigned flags, const char *const *allowed, Error **errp);
+/* accel=tcg is what cardcage does; kvm and the others are refused. */
+bool options_check_accel(const char *opt, const char *accel, Error **errp);
+void options_add_global(Options *o, const char *type, const char *prop, const char *value,
+                        const char *origin);
 
 void options_init(Options *o);
 void options_free(Options *o);

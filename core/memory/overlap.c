@@ -28,12 +28,23 @@ static bool regions_overlap(const MemoryRegion *a, const MemoryRegion *b)
     return (u128)a->addr < region_end(b) && (u128)b->addr < region_end(a);
 }
 
+/* " of device 'com1'": the owner's name in the composition tree, so that
+ * the message names both devices, not just two region names. */
+static char *owner_text(const MemoryRegion *mr)
+{
+    const char *name = mr->owner ? object_get_canonical_path_component(mr->owner) : NULL;
+    return name ? g_strdup_printf(" of device '%s'", name) : g_strdup("");
+}
+
 static void report_overlap(const MemoryRegion *a, const MemoryRegion *b, Error **errp)
 {
-    error_setg(errp, "region '%s' [0x%" PRIx64 "-0x%" PRIx64 "] overlaps region '%s'"
+    char *oa = owner_text(a), *ob = owner_text(b);
+    error_setg(errp, "region '%s'%s [0x%" PRIx64 "-0x%" PRIx64 "] overlaps region '%s'%s"
                " [0x%" PRIx64 "-0x%" PRIx64 "] at priority %d",
-               a->name, a->addr, (uint64_t)(region_end(a) - 1),
-               b->name, b->addr, (uint64_t)(region_end(b) - 1), a->priority);
+               a->name, oa, a->addr, (uint64_t)(region_end(a) - 1),
+               b->name, ob, b->addr, (uint64_t)(region_end(b) - 1), a->priority);
+    g_free(oa);
+    g_free(ob);
 }
 
 static bool check_children(const MemoryRegion *mr, unsigned depth, Error **errp)

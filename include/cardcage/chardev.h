@@ -5,7 +5,8 @@
  * (a UART, the debug console) and the host: stdio, a file, a TCP or unix
  * socket, a pty, or nothing.  Backends are created by the command line
  * (-chardev, -serial, -nographic) and found by id; a device names its
- * backend in a DEFINE_PROP_CHARDEV property.
+ * backend in a DEFINE_PROP_CHARDEV property (property.h), which the core
+ * resolves and attaches.
  *
  * Input is delivered from the main loop: the device's can_read says how many
  * bytes it can take now, read hands them over.  A device whose FIFO was full
@@ -47,6 +48,17 @@ CC_API const char *chardev_get_id(Chardev *chr);
 #define CHARDEV_FRONTENDS_MAX 4
 CC_API bool chardev_attach(Chardev *chr, ChardevCanRead *can_read, ChardevRead *read,
                            ChardevEventHandler *event, void *opaque, Error **errp);
+/* ABI 2.0: a device names its backend in a DEFINE_PROP_CHARDEV property,
+ * whose field is a Chardev * (NULL: no backend; writes are discarded).
+ * The core resolves the id when the property is set (error: no such
+ * backend), attaches the backend to the device just before its realize
+ * (error: in use by another device) and detaches it after its unrealize.
+ * In realize the device gives its handlers here; chr may be NULL, and any
+ * handler may be NULL (an output-only device needs none). */
+typedef struct DeviceState DeviceState;
+CC_API void chardev_set_handlers(Chardev *chr, DeviceState *dev, ChardevCanRead *can_read,
+                                 ChardevRead *read, ChardevEventHandler *event,
+                                 void *opaque);
 /* Detach every frontend. */
 CC_API void chardev_detach(Chardev *chr);
 /* ABI 1.1: detach the frontend attached with this opaque (a device's

@@ -29,7 +29,16 @@ typedef enum PropFieldType {
     PROP_FIELD_STRING,   /* char *, g_strdup'd; freed with the object */
     PROP_FIELD_ENUM,     /* int */
     PROP_FIELD_LINK,     /* Object * (any pointer to a struct with Object first) */
+    PROP_FIELD_BACKEND,  /* a host backend named by id, of kind backend_kind */
 } PropFieldType;
+
+/* The kinds of host backend a device property can name.  The field's C
+ * type follows the kind: Chardev * for a character backend; the drive and
+ * netdev kinds come with the block and net layers. */
+typedef enum PropBackendKind {
+    PROP_BACKEND_CHARDEV,
+    PROP_BACKEND__MAX,
+} PropBackendKind;
 
 typedef struct Property {
     const char *name;
@@ -47,6 +56,7 @@ typedef struct Property {
     const char *const *enum_names;  /* ENUM: NULL-terminated */
     const char *enum_type_name;     /* ENUM: e.g. "OnOffAuto" */
     const char *link_type;          /* LINK: the target's type */
+    PropBackendKind backend_kind;   /* BACKEND */
 } Property;
 
 #define DEFINE_PROP_FIELD_(_n, _s, _f, _ft, _desc, ...)                     \
@@ -83,9 +93,14 @@ typedef struct Property {
                        .enum_names = (_names), .enum_type_name = (_tname))
 #define DEFINE_PROP_LINK(_n, _s, _f, _ltype, _desc) \
     DEFINE_PROP_FIELD_(_n, _s, _f, PROP_FIELD_LINK, _desc, .link_type = (_ltype))
-/* The id of a character backend (see chardev.h); stored as a string. */
+/* A character backend, set by its id (see chardev.h); the field is a
+ * Chardev *, NULL when none is given ("" clears it).  The core checks the
+ * id, claims the backend for the device (one device per backend unless it
+ * is multiplexed), detaches it at unrealize and releases it with the
+ * device; the device only calls chardev_set_handlers in realize. */
 #define DEFINE_PROP_CHARDEV(_n, _s, _f, _desc) \
-    DEFINE_PROP_STRING(_n, _s, _f, NULL, _desc)
+    DEFINE_PROP_FIELD_(_n, _s, _f, PROP_FIELD_BACKEND, _desc, \
+                       .backend_kind = PROP_BACKEND_CHARDEV)
 #define DEFINE_PROP_END_OF_LIST() { .name = NULL }
 
 /* Install props (terminated by DEFINE_PROP_END_OF_LIST) as class properties.

@@ -20,10 +20,10 @@
 typedef struct DebugconState {
     ISADevice parent_obj;
     MemoryRegion io;
-    Chardev *chr;
+    /* properties */
+    Chardev *chr;                /* "chardev": output only, the core attaches it */
     uint16_t iobase;
     uint8_t readback;
-    char *chardev_id;
 } DebugconState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(DebugconState, ISA_DEBUGCON)
@@ -55,30 +55,13 @@ static const MemoryRegionOps debugcon_ops = {
 static bool debugcon_realize(DeviceState *dev, Error **errp)
 {
     DebugconState *s = ISA_DEBUGCON(dev);
-    if (s->chardev_id) {
-        s->chr = chardev_find(s->chardev_id);
-        if (!s->chr) {
-            error_setg(errp, "no character backend '%s'", s->chardev_id);
-            return false;
-        }
-        /* Output only, but take the backend so no one else writes to it. */
-        if (!chardev_attach(s->chr, NULL, NULL, NULL, s, errp)) {
-            s->chr = NULL;
-            return false;
-        }
-    }
     memory_region_init_io(&s->io, OBJECT(dev), &debugcon_ops, s, "isa-debugcon", 1);
     return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void debugcon_unrealize(DeviceState *dev)
 {
-    DebugconState *s = ISA_DEBUGCON(dev);
-    if (s->chr) {
-        chardev_detach_frontend(s->chr, s);
-        s->chr = NULL;
-    }
-    memory_region_finalize(&s->io);
+    memory_region_finalize(&ISA_DEBUGCON(dev)->io);
 }
 
 /* ---- properties and type ---- */
@@ -86,7 +69,7 @@ static void debugcon_unrealize(DeviceState *dev)
 static const Property debugcon_properties[] = {
     DEFINE_PROP_UINT16("iobase", DebugconState, iobase, 0xe9,
                        "I/O port (0xe9; 0x402 for SeaBIOS debug output)"),
-    DEFINE_PROP_CHARDEV("chardev", DebugconState, chardev_id,
+    DEFINE_PROP_CHARDEV("chardev", DebugconState, chr,
                         "id of the character backend (none: output is discarded)"),
     DEFINE_PROP_UINT8("readback", DebugconState, readback, 0xe9,
                       "value a read of the port returns"),

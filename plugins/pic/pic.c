@@ -222,9 +222,14 @@ static bool pic_realize(DeviceState *dev, Error **errp)
          !isa_register_ioport(ISA_DEVICE(dev), &s->io_elcr, s->elcr_base, errp))) {
         return false;
     }
-    device_init_gpio_in_named(dev, pic_set_irq, "in", 16);
-    device_init_gpio_out_named(dev, &s->intr, "intr", 1);
     return true;
+}
+
+/* The lines exist from creation, so -device i8259,help can list them. */
+static void pic_instance_init(Object *obj)
+{
+    device_init_gpio_in_named(DEVICE(obj), pic_set_irq, "in", 16);
+    device_init_gpio_out_named(DEVICE(obj), &I8259(obj)->intr, "intr", 1);
 }
 
 static void pic_unrealize(DeviceState *dev)
@@ -329,6 +334,7 @@ static const TypeInfo pic_types[] = {
         .name = TYPE_I8259,
         .parent = TYPE_ISA_DEVICE,
         .instance_size = sizeof(PICState),
+        .instance_init = pic_instance_init,
         .class_init = pic_class_init,
         .interfaces = (const InterfaceInfo[]) {
             { TYPE_INTERRUPT_ACK },

@@ -260,7 +260,6 @@ static bool pit_realize(DeviceState *dev, Error **errp)
             return false;
         }
     }
-    device_init_gpio_out_named(dev, &s->irq, "irq", 1);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, pit_timer_cb, s);
     return true;
 }
@@ -293,6 +292,12 @@ static const Property pit_properties[] = {
                        "and 3, in ns (0: none)"),
     DEFINE_PROP_END_OF_LIST(),
 };
+
+/* The line exists from creation, so -device i8254,help can list it. */
+static void pit_instance_init(Object *obj)
+{
+    device_init_gpio_out_named(DEVICE(obj), &I8254(obj)->irq, "irq", 1);
+}
 
 /* ---- state ---- */
 
@@ -388,6 +393,7 @@ static const TypeInfo pit_types[] = {
         .name = TYPE_I8254,
         .parent = TYPE_ISA_DEVICE,
         .instance_size = sizeof(PITState),
+        .instance_init = pit_instance_init,
         .class_init = pit_class_init,
     },
 };

@@ -19,12 +19,11 @@
 typedef struct PostPortState {
     ISADevice parent_obj;
     MemoryRegion io;
-    Chardev *chr;
     uint8_t last;
     uint32_t count;
     /* properties */
+    Chardev *chr;                /* "chardev": output only, the core attaches it */
     uint16_t iobase;
-    char *chardev;
     uint16_t exit_on;
 } PostPortState;
 
@@ -76,34 +75,20 @@ static void post_reset(DeviceState *dev)
 static bool post_realize(DeviceState *dev, Error **errp)
 {
     PostPortState *s = POST_PORT(dev);
-    if (s->chardev && *s->chardev) {
-        s->chr = chardev_find(s->chardev);
-        if (!s->chr) {
-            error_setg(errp, "no character backend '%s'", s->chardev);
-            return false;
-        }
-        if (!chardev_attach(s->chr, NULL, NULL, NULL, s, errp)) {
-            return false;
-        }
-    }
     memory_region_init_io(&s->io, OBJECT(dev), &post_ops, s, "post-port", 1);
     return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
 }
 
 static void post_unrealize(DeviceState *dev)
 {
-    PostPortState *s = POST_PORT(dev);
-    if (s->chr) {
-        chardev_detach_frontend(s->chr, s);
-    }
-    memory_region_finalize(&s->io);
+    memory_region_finalize(&POST_PORT(dev)->io);
 }
 
 /* ---- properties and type ---- */
 
 static const Property post_properties[] = {
     DEFINE_PROP_UINT16("iobase", PostPortState, iobase, 0x80, "the POST port"),
-    DEFINE_PROP_CHARDEV("chardev", PostPortState, chardev,
+    DEFINE_PROP_CHARDEV("chardev", PostPortState, chr,
                         "backend that gets a line \"POST xx\" per code (none: not logged)"),
     DEFINE_PROP_UINT_RANGE("exit-on", PostPortState, exit_on, PROP_FIELD_U16,
                            POST_EXIT_NEVER, 0, POST_EXIT_NEVER,

@@ -528,8 +528,6 @@ static bool rtc_realize(DeviceState *dev, Error **errp)
     s->synced_ns = t;
     rtc_materialize(s, t);  /* the registers hold the start, should the clock be stopped */
 
-    device_init_gpio_out_named(dev, &s->irq, "irq", 1);
-    device_init_gpio_out_named(dev, &s->nmi_mask, "nmi-mask", 1);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, rtc_timer_cb, s);
     return true;
 }
@@ -557,6 +555,14 @@ static const Property rtc_properties[] = {
                        "CMOS file kept across runs (128 bytes; created when missing)"),
     DEFINE_PROP_END_OF_LIST(),
 };
+
+/* The lines exist from creation, so -device mc146818rtc,help can list
+ * them. */
+static void rtc_instance_init(Object *obj)
+{
+    device_init_gpio_out_named(DEVICE(obj), &MC146818_RTC(obj)->irq, "irq", 1);
+    device_init_gpio_out_named(DEVICE(obj), &MC146818_RTC(obj)->nmi_mask, "nmi-mask", 1);
+}
 
 /* ---- state ---- */
 
@@ -613,6 +619,7 @@ static const TypeInfo rtc_types[] = {
         .name = TYPE_MC146818_RTC,
         .parent = TYPE_ISA_DEVICE,
         .instance_size = sizeof(RTCState),
+        .instance_init = rtc_instance_init,
         .class_init = rtc_class_init,
     },
 };

@@ -124,10 +124,9 @@ typedef struct SerialState {
     MemoryRegion io;
     IRQState *irq;
     Timer *timeout_timer;
-    Chardev *chr;
     /* properties */
+    Chardev *chr;                /* "chardev": NULL, output is discarded */
     uint16_t iobase;
-    char *chardev_id;
     /* registers */
     uint16_t divisor;
     uint8_t ier;
@@ -552,19 +551,9 @@ static void serial_reset(DeviceState *dev)
 static bool serial_realize(DeviceState *dev, Error **errp)
 {
     SerialState *s = ISA_SERIAL(dev);
-    if (s->chardev_id) {
-        s->chr = chardev_find(s->chardev_id);
-        if (!s->chr) {
-            error_setg(errp, "no character backend '%s'", s->chardev_id);
-            return false;
-        }
-        if (!chardev_attach(s->chr, serial_can_read, serial_chr_read, serial_chr_event, s,
-                            errp)) {
-            s->chr = NULL;
-            return false;
-        }
-        s->host_connected = chardev_is_connected(s->chr);
-    }
+    /* The core attached the backend the "chardev" property names. */
+    chardev_set_handlers(s->chr, dev, serial_can_read, serial_chr_read, serial_chr_event, s);
+    s->host_connected = chardev_is_connected(s->chr);
     s->timeout_timer = timer_new_ns(CC_CLOCK_VIRTUAL, serial_timeout, s);
     memory_region_init_io(&s->io, OBJECT(dev), &serial_ops, s, "serial", 8);
     return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
@@ -573,10 +562,6 @@ static bool serial_realize(DeviceState *dev, Error **errp)
 static void serial_unrealize(DeviceState *dev)
 {
     SerialState *s = ISA_SERIAL(dev);
-    if (s->chr) {
-        chardev_detach_frontend(s->chr, s);
-        s->chr = NULL;
-    }
     timer_free(s->timeout_timer);
     s->timeout_timer = NULL;
     memory_region_finalize(&s->io);
@@ -593,7 +578,7 @@ static void serial_instance_init(Object *obj)
 static const Property serial_properties[] = {
     DEFINE_PROP_UINT16("iobase", SerialState, iobase, 0x3f8,
                        "first of the 8 I/O ports (COM1 0x3f8, COM2 0x2f8, COM3 0x3e8, COM4 0x2e8)"),
-    DEFINE_PROP_CHARDEV("chardev", SerialState, chardev_id,
+    DEFINE_PROP_CHARDEV("chardev", SerialState, chr,
                         "id of the character backend (none: output is discarded)"),
     DEFINE_PROP_END_OF_LIST(),
 };

@@ -10,20 +10,8 @@ import sys
 import tempfile
 import time
 
-BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
-CARDCAGE = os.path.join(BUILD, "cardcage")
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if not ok else ""))
-    failures += not ok
-
-
-def run(*args, timeout=30):
-    return subprocess.run([CARDCAGE, *args], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=timeout)
+import cctest
+from cctest import BUILD, CARDCAGE, EXIT, check, console_session, run
 
 
 BAD = [
@@ -89,7 +77,7 @@ def main():
         kernel = os.path.join(BUILD, "bench", "startup", "exit-kernel.bin")
         mon = os.path.join(d, "mon")
         proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-display", "none",
-                                 "-serial", "null", "-kernel", kernel,
+                                 "-serial", "null", "-kernel", kernel, *EXIT,
                                  "-monitor", f"unix:{mon},server=on,wait=off"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
@@ -123,22 +111,8 @@ def main():
     # No -serial, no -monitor: serial0 and the monitor share stdio as with
     # QEMU's -nographic.  Ctrl-A c gives the monitor the keyboard, Ctrl-A x
     # ends the emulator with status 0.
-    proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-nographic", "-kernel", kernel],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    time.sleep(0.5)
-    for keys in (b"\x01c", b"info status\r", b"\x01x"):
-        proc.stdin.write(keys)
-        proc.stdin.flush()
-        time.sleep(0.3)
-    try:
-        out, err = proc.communicate(timeout=10)
-        status = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        status = None
-    out = out.decode(errors="replace")
+    status, out, err = console_session(["-M", "isapc", "-S", "-nographic", "-kernel", kernel],
+                                       (b"\x01c", b"info status\r", b"\x01x"))
     check("-nographic: Ctrl-A c reaches the monitor on stdio",
           "cardcage monitor" in out and "VM status: paused" in out, out)
     check("-nographic: Ctrl-A x exits with status 0", status == 0 and "terminated" in out,
@@ -150,7 +124,8 @@ def main():
     # installs); skipped where it is absent, except in CI.
     if any(os.path.exists(os.path.join(d, "bios.bin"))
            for d in ("/usr/share/seabios", "/usr/share/qemu")):
-        p = run("-M", "isapc", "-boot", "kernel=firmware", "-nographic", "-kernel", kernel)
+        p = run("-M", "isapc", "-boot", "kernel=firmware", "-nographic", "-kernel", kernel,
+                *EXIT)
         check("-boot kernel=firmware: the BIOS starts the kernel through the boot ROM",
               p.returncode == 1 and "Booting from ROM" in p.stdout and not p.stderr,
               f"status {p.returncode}, stdout {p.stdout[-300:]!r}, stderr {p.stderr!r}")
@@ -166,19 +141,20 @@ def main():
     # the machine builds and the guest runs to its exit.
     kernel = os.path.join(BUILD, "bench", "startup", "exit-kernel.bin")
     p = run("-M", "isapc", "-set", "com2.type=post-port", "-set", "com2.chardev=",
-            "-display", "none", "-serial", "null", "-kernel", kernel)
+            "-display", "none", "-serial", "null", "-kernel", kernel, *EXIT)
     check("-set swaps a model, and the old wiring no longer fits",
           p.returncode == 1 and "devices[6].irq.irq: 'com2' has no output irq[0]" in p.stderr,
           p.stderr)
     p = run("-M", "isapc", "-set", "com2.type=post-port", "-set", "com2.chardev=",
-            "-set", "com2.irq.irq=", "-display", "none", "-serial", "null", "-kernel", kernel)
+            "-set", "com2.irq.irq=", "-display", "none", "-serial", "null", "-kernel", kernel,
+            *EXIT)
     check("-set swaps a model and unwires it (machine builds and runs)",
           p.returncode == 1 and not p.stderr, f"status {p.returncode}, {p.stderr}")
     p = run("-M", "isapc", "-set", "com2.type=post-port", "-set", "com2.irq=5",
-            "-display", "none", "-serial", "null", "-kernel", kernel)
+            "-display", "none", "-serial", "null", "-kernel", kernel, *EXIT)
     check("-set of a property the new model lacks fails", p.returncode == 1 and
           "'post-port' has no property 'irq'" in p.stderr, p.stderr)
-    sys.exit(1 if failures else 0)
+    sys.exit(cctest.status())
 
 
 main()

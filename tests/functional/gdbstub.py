@@ -88,7 +88,8 @@ def main():
         sock = os.path.join(d, "gdb")
         proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-display", "none",
                                  "-serial", "null", "-gdb", f"unix:{sock}",
-                                 "-kernel", GUEST],
+                                 "-kernel", GUEST,
+                                 "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         for _ in range(200):

@@ -22,6 +22,8 @@ SOURCE = os.environ["CARDCAGE_SOURCE_ROOT"]
 CARDCAGE = os.path.join(BUILD, "cardcage")
 GUEST = os.path.join(BUILD, "tests", "functional", "io-fuzz.bin")
 BOARD = os.path.join(SOURCE, "machines", "isapc.json")
+# The guest ends the emulator through isa-debug-exit, which isapc lacks.
+EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 LINUX = os.path.join(os.path.expanduser("~"), ".cache", "cardcage", "guests", "linux",
                      "vmlinuz")
 rng = random.Random(20261124)
@@ -111,7 +113,7 @@ def main():
         board = json.load(f)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "fuzz.json")
-        base = ["-M", path, "-display", "none", "-serial", "null", "-no-reboot",
+        base = ["-M", path, "-display", "none", "-serial", "null", "-no-reboot", *EXIT,
                 "-L", os.path.join(SOURCE, "machines")]
         # Boards: structured mutations, then the text itself broken.
         for i in range(150):
@@ -146,7 +148,7 @@ def main():
                     k = k[:rng.randrange(len(k))]
                 with open(kpath, "wb") as f:
                     f.write(k)
-                run(["-M", "isapc", "-display", "none", "-serial", "null", "-no-reboot",
+                run(["-M", "isapc", "-display", "none", "-serial", "null", "-no-reboot", *EXIT,
                      "-m", rng.choice(["16", "64", "256"]), "-kernel", kpath, "-append", "1"],
                     f"kernel mutation {os.path.basename(src)} {i}", timeout=1)
 
@@ -162,7 +164,7 @@ def main():
                                              "com1.iobase=0x3f8", "null", "shift=3",
                                              "base=utc", "tcp::0", "64M"]))
                 args += [o, str(a).replace("\0", "")]
-            run(["-display", "none", "-serial", "null", "-no-reboot", *args,
+            run(["-display", "none", "-serial", "null", "-no-reboot", *EXIT, *args,
                  "-kernel", GUEST, "-append", "1"], f"options {args!r}"[:300])
     print(f"{runs} runs, {failures} failures; still running after the time limit "
           f"(a guest spinning, not a failure): {timeouts}")

@@ -24,7 +24,8 @@ for board in ("isapc", "pc"):
             extra = ["-global", "i8254.min-period-ns=0"] + (
                 ["-global", "apic.min-period-ns=0"] if board == "pc" else [])
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
-               *extra, "-kernel", GUEST, "-append", seed]
+               *extra, "-kernel", GUEST, "-append", seed,
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                timeout=120)

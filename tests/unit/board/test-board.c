@@ -127,7 +127,7 @@ static void test_structure_errors(void **state)
 {
     expect("s1.json", "{\"devicez\": []}", NULL,
            "s1.json: devicez: unknown key 'devicez' (expected one of: name, description, "
-           "extend, cpu, ram, firmware, devices, remove, globals, comment)");
+           "extend, cpu, ram, firmware, devices, remove, globals, options, comment)");
     expect("s2.json", "{\"devices\": {\"type\": \"x\"}}", NULL,
            "s2.json: devices: expected a list of devices, got a object");
     expect("s3.json", "{\"devices\": [{\"type\": \"isa-bridge\"}]}", NULL,
@@ -279,10 +279,13 @@ static void test_command_line_errors(void **state)
     static const char *const e2[] = { "-set nobody.iobase=1", NULL };
     static const char *const e3[] = { "-device test-isa-device,id=t1", NULL };
     static const char *const e4[] = { "-set t1.type=test-isa-devize", NULL };
+    static const char *const e5[] = { "-device test-isa-device,id=t2,iobase=1,iobase=2",
+                                      NULL };
+    static const char *const e6[] = { "-set t1.iobase=1,", NULL };
     const char *json = "{\"devices\": [" ISA_PRELUDE
                        "{\"type\": \"test-isa-device\", \"id\": \"t1\"}]}";
-    expect("c1.json", json, e1, "command line: -set t1.iobase: expected -set "
-           "ID.PROPERTY=VALUE (or ID.type=TYPE)");
+    expect("c1.json", json, e1, "command line: -set t1.iobase: 't1.iobase' is not "
+           "KEY=VALUE; expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
     expect("c2.json", json, e2, "command line: -set nobody.iobase=1: the board has no "
            "device 'nobody'");
     expect("c3.json", json, e3, "command line: -device test-isa-device,id=t1: a device with "
@@ -292,6 +295,12 @@ static void test_command_line_errors(void **state)
                                 "searched: %s); did you mean 'test-isa-device'?",
                                 (char *)g_ptr_array_index((GPtrArray *)plugin_dirs(), 0));
     expect("c4.json", json, e4, msg);
+    expect("c5.json", json, e5, "command line: -device test-isa-device,id=t2,iobase=1,"
+           "iobase=2: 'iobase' is given twice; expected -device TYPE[,id=ID][,bus=BUS]"
+           "[,PROP=VALUE...]");
+    expect("c6.json", json, e6, "command line: -set t1.iobase=1,: empty item in "
+           "'t1.iobase=1,' (a trailing comma, or ',,' where one comma was meant?); "
+           "expected -set ID.PROPERTY=VALUE (or ID.type=TYPE)");
     g_free(msg);
 }
 

@@ -341,10 +341,10 @@ static char *ring_text(Chardev *chr)
 static void test_events_reach_negotiated_monitors(void **state)
 {
     register_once();
-    ChardevOpts *opts = chardev_opts_new();
+    ChardevOpts *opts = keyval_new();
     Chardev *c1 = chardev_new("qmp-r1", "ringbuf", opts, &error_abort);
     Chardev *c2 = chardev_new("qmp-r2", "ringbuf", opts, &error_abort);
-    chardev_opts_free(opts);
+    keyval_free(opts);
     assert_true(qmp_monitor_start("qmp-r1", false, NULL));
     assert_true(qmp_monitor_start("qmp-r2", true, NULL));
     Error *err = NULL;

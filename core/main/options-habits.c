@@ -1,0 +1,228 @@
+/*
+ * The QEMU options that scripts and muscle memory pass by habit.
+ *
+ * Each is accepted where it asks for what cardcage does anyway (-smp 1,
+ * -accel tcg, -vga none, -no-hpet, ...) and refused, naming what it asks
+ * for, where it asks for more (-smp 2, -enable-kvm).  The options of
+ * features cardcage lacks yet (disks, networking, a display, USB, sound)
+ * say so instead of "unknown option".
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include "main/options.h"
+#include "util/keyval.h"
+
+bool options_check_accel(const char *opt, const char *accel, Error **errp)
+{
+    if (!strcmp(accel, "tcg")) {
+        return true;
+    }
+    error_setg(errp, "%s: cardcage runs guests on its own CPU emulator only (accel=tcg); "
+               "'%s' is not available", opt, accel);
+    return false;
+}
+
+/* -smp N[,sockets=1,cores=1,threads=1,maxcpus=1...]: every count must be 1. */
+static bool habit_smp(Options *o, const char *arg, Error **errp)
+{
+    static const char *const allowed[] = { "cpus", "maxcpus", "sockets", "dies", "clusters",
+                                           "cores", "threads", "books", "drawers", NULL };
+    KeyVal *kv = options_parse_list("smp", arg, "cpus", 0, allowed, errp);
+    bool ok = kv != NULL;
+    for (guint i = 0; ok && i < keyval_count(kv); i++) {
+        uint64_t n;
+        if (!cc_parse_uint64(keyval_value(kv, i), &n) || n != 1) {
+            error_setg(errp, "-smp %s: cardcage emulates one CPU (%s=1)", arg,
+                       keyval_key(kv, i));
+            ok = false;
+        }
+    }
+    keyval_free(kv);
+    return ok;
+}
+
+/* -accel tcg[,thread=single] */
+static bool habit_accel(Options *o, const char *arg, Error **errp)
+{
+    static const char *const allowed[] = { "accel", "thread", NULL };
+    KeyVal *kv = options_parse_list("accel", arg, "accel", 0, allowed, errp);
+    const char *thread = keyval_get(kv, "thread");
+    char *opt = g_strdup_printf("-accel %s", arg);
+    bool ok = kv && options_check_accel(opt, keyval_get(kv, "accel") ?
+                                        keyval_get(kv, "accel") : "", errp);
+    g_free(opt);
+    if (ok && thread && strcmp(thread, "single")) {
+        error_setg(errp, "-accel %s: cardcage runs one CPU thread (thread=single)", arg);
+        ok = false;
+    }
+    keyval_free(kv);
+    return ok;
+}
+
+static bool habit_enable_kvm(Options *o, const char *arg, Error **errp)
+{
+    return options_check_accel("-enable-kvm", "kvm", errp);
+}
+
+/* Options whose only accepted value is "none": the device they would
+ * configure does not exist, which is what "none" asks for. */
+typedef struct NoneOption {
+    const char *name;
+    const char *lacks;           /* what another value would ask for */
+} NoneOption;
+
+static const NoneOption none_options[] = {
+    { "nic", "networking" },
+    { "net", "networking" },
+    { "vga", "display adapter" },
+    { "parallel", "parallel port" },
+    { "audio", "sound" },
+};
+
+static bool habit_none(const char *name, const char *arg, Error **errp)
+{
+    for (size_t i = 0; i < CC_ARRAY_SIZE(none_options); i++) {
+        if (!strcmp(none_options[i].name, name)) {
+            if (strcmp(arg, "none")) {
+                error_setg(errp, "-%s %s: cardcage has no %s yet (only -%s none is accepted)",
+                           name, arg, none_options[i].lacks, name);
+                return false;
+            }
+            return true;
+        }
+    }
+    return true;
+}
+
+static bool habit_nic(Options *o, const char *arg, Error **errp)
+{
+    return habit_none("nic", arg, errp);
+}
+
+static bool habit_net(Options *o, const char *arg, Error **errp)
+{
+    return habit_none("net", arg, errp);
+}
+
+static bool habit_vga(Options *o, const char *arg, Error **errp)
+{
+    return habit_none("vga", arg, errp);
+}
+
+static bool habit_parallel(Options *o, const char *arg, Error **errp)
+{
+    return habit_none("parallel", arg, errp);
+}
+
+static bool habit_audio(Options *o, const char *arg, Error **errp)
+{
+    return habit_none("audio", arg, errp);
+}
+
+/* -name GUEST[,debug-threads=on]: kept for the monitor and QMP. */
+static bool habit_name(Options *o, const char *arg, Error **errp)
+{
+    static const char *const allowed[] = { "guest", "process", "debug-threads", NULL };
+    KeyVal *kv = options_parse_list("name", arg, "guest", 0, allowed, errp);
+    if (!kv) {
+        return false;
+    }
+    g_free(o->name);
+    o->name = g_strdup(keyval_get(kv, "guest"));
+    keyval_free(kv);
+    return true;
+}
+
+static bool habit_nodefaults(Options *o, const char *arg, Error **errp)
+{
+    o->no_defaults = true;
+    return true;
+}
+
+/* The boards have no HPET, no ACPI tables and read no configuration
+ * files: these ask for what is already so. */
+static bool habit_nothing(Options *o, const char *arg, Error **errp)
+{
+    return true;
+}
+
+static const OptionDef habit_defs[] = {
+    { "smp", "1", habit_smp, "one CPU (-smp 1, sockets=1,cores=1,threads=1)" },
+    { "accel", "tcg", habit_accel, "cardcage's own CPU emulator (as -machine accel=tcg)" },
+    { "enable-kvm", NULL, habit_enable_kvm, NULL },
+    { "nic", "none", habit_nic, "no network card (there is none yet)" },
+    { "net", "none", habit_net, NULL },
+    { "vga", "none", habit_vga, "no display adapter (there is none yet)" },
+    { "parallel", "none", habit_parallel, "no parallel port" },
+    { "audio", "none", habit_audio, NULL },
+    { "name", "NAME", habit_name, "the guest's name (query-name, info name)" },
+    { "nodefaults", NULL, habit_nodefaults,
+      "no default backends: serial ports without -serial and the monitor go nowhere" },
+    { "no-hpet", NULL, habit_nothing, "accepted: the boards have no HPET" },
+    { "no-acpi", NULL, habit_nothing, "accepted: the boards have no ACPI tables" },
+    { "no-user-config", NULL, habit_nothing, NULL },
+    { "nodefconfig", NULL, habit_nothing, NULL },
+};
+
+/* QEMU options of features to come. */
+typedef struct LackingOption {
+    const char *name;
+    const char *feature;
+} LackingOption;
+
+static const LackingOption lacking_options[] = {
+    { "hda", "disks" }, { "hdb", "disks" }, { "hdc", "disks" }, { "hdd", "disks" },
+    { "cdrom", "disks" }, { "fda", "disks" }, { "fdb", "disks" }, { "drive", "disks" },
+    { "blockdev", "disks" }, { "snapshot", "disks" }, { "pflash", "disks" },
+    { "mtdblock", "disks" }, { "sd", "disks" },
+    { "netdev", "networking" },
+    { "vnc", "display" }, { "spice", "display" }, { "sdl", "display" },
+    { "curses", "display" }, { "full-screen", "display" },
+    { "usb", "USB" }, { "usbdevice", "USB" },
+    { "soundhw", "sound" }, { "audiodev", "sound" },
+    { "virtfs", "shared folders" }, { "fsdev", "shared folders" },
+    { "object", "user-created objects" }, { "numa", "NUMA" },
+    { "fw_cfg", "fw_cfg files from the command line" },
+    { "option-rom", "option ROMs from the command line" },
+    { "smbios", "SMBIOS tables" }, { "acpitable", "ACPI tables" },
+    { "mem-path", "file-backed RAM" }, { "mem-prealloc", "file-backed RAM" },
+    { "daemonize", "running as a daemon" },
+    { "plugin", "TCG plugins (its devices are plugins: see -device help)" },
+};
+
+const OptionDef *options_find_habit(const char *name)
+{
+    for (size_t i = 0; i < CC_ARRAY_SIZE(habit_defs); i++) {
+        if (!strcmp(habit_defs[i].name, name)) {
+            return &habit_defs[i];
+        }
+    }
+    return NULL;
+}
+
+bool options_refuse_lacking(const char *name, Error **errp)
+{
+    for (size_t i = 0; i < CC_ARRAY_SIZE(lacking_options); i++) {
+        if (!strcmp(lacking_options[i].name, name)) {
+            error_setg(errp, "-%s: cardcage has no %s yet", name, lacking_options[i].feature);
+            return true;
+        }
+    }
+    return false;
+}
+
+void options_print_habits(FILE *out)
+{
+    fprintf(out, "\nAccepted as QEMU scripts pass them, where they ask for what cardcage "
+                 "does:\n");
+    for (size_t i = 0; i < CC_ARRAY_SIZE(habit_defs); i++) {
+        const OptionDef *d = &habit_defs[i];
+        if (d->help) {
+            char *left = g_strdup_printf("-%s%s%s", d->name, d->arg ? " " : "",
+                                         d->arg ? d->arg : "");
+            fprintf(out, "  %-26s %s\n", left, d->help);
+            g_free(left);
+        }
+    }
+}
