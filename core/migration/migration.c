@@ -551,7 +551,9 @@ bool migration_incoming(const char *uri, Error **errp)
     migration_input_free(&in);
     if (ok) {
         incoming_pending = false;
-        runstate_set_stopped_state(NULL);
+        /* Loaded and not yet running: QEMU says "paused" here (-S, or
+         * until the caller starts it). */
+        runstate_set_stopped_state("paused");
     }
     return ok;
 }

@@ -21,10 +21,11 @@ for name, extra in (("no minimum periods, real-time", NO_MIN),
                     ("no minimum periods, icount", NO_MIN + ["-icount", "shift=0"]),
                     ("default minimum periods, real-time", [])):
     cmd = [CARDCAGE, "-M", "pc", "-display", "none", "-serial", "null", "-no-reboot",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
            *extra, "-kernel", GUEST]
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=60)
+                           timeout=30)
         status, err = p.returncode, p.stderr
     except subprocess.TimeoutExpired:
         status, err = None, "timeout: the CPU made no progress"
