@@ -67,8 +67,9 @@ static void test_dma_address_space(void **state)
     assert_true(device_realize(d1, bus_find("isa"), NULL));
     assert_ptr_equal(device_dma_address_space(d1), address_space_memory());
 
-    /* An ISA bus over a memory of its own: its devices reach that memory. */
-    MemoryRegion mem, ram, io;
+    /* An ISA bus over a memory of its own: its devices reach that memory.
+     * The regions outlive the test (the bus keeps pointing at them). */
+    static MemoryRegion mem, ram, io;
     memory_region_init(&mem, NULL, "isa2-mem", 0x10000);
     memory_region_init(&io, NULL, "isa2-io", 0x10000);
     assert_true(memory_region_init_ram(&ram, NULL, "isa2-ram", 0x1000, NULL));
