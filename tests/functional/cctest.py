@@ -1,7 +1,9 @@
 """What the functional tests share: where the emulator is, the test device
-the user boards lack, a pass/fail tally, and a console session on stdio."""
+the user boards lack, the Linux test guest, a pass/fail tally, and a console
+session on stdio."""
 import os
 import subprocess
+import sys
 import time
 
 BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
@@ -9,6 +11,31 @@ CARDCAGE = os.path.join(BUILD, "cardcage")
 # The boards a user boots have no test devices: the guests that end the
 # emulator through isa-debug-exit (port 0xf4) get one here.
 EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+
+# Debian's kernel and the busybox initramfs (tests/guests/get-linux.sh).
+GUEST = os.path.join(os.environ.get("CARDCAGE_GUEST_CACHE",
+                                    os.path.join(os.environ.get("XDG_CACHE_HOME",
+                                                                os.path.expanduser("~/.cache")),
+                                                 "cardcage", "guests")), "linux")
+KERNEL = os.path.join(GUEST, "vmlinuz")
+INITRD = os.path.join(GUEST, "initramfs.cpio.gz")
+APPEND = "console=ttyS0 noapic nolapic acpi=off"
+# What the workload's `dd if=/dev/zero bs=1M count=64 | md5sum` prints.
+MD5_64M_ZEROS = "7f614da9329cd3aebf59b91aadc30bf0"
+
+
+def require_guest(fail):
+    """Skip (77) when the guest has not been fetched, unless
+    CARDCAGE_REQUIRE_GUESTS=1 (CI), where fail(msg) is called."""
+    if os.path.exists(KERNEL) and os.path.exists(INITRD):
+        return
+    msg = f"guest not fetched ({GUEST}): run tests/guests/get-linux.sh"
+    if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
+        fail(msg)
+    print(f"SKIP: {msg}")
+    sys.exit(77)
+
+
 _failures = 0
 
 

@@ -25,17 +25,9 @@ import tempfile
 import threading
 import time
 
-BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
-CARDCAGE = os.path.join(BUILD, "cardcage")
-CACHE = os.environ.get("CARDCAGE_GUEST_CACHE",
-                       os.path.join(os.environ.get("XDG_CACHE_HOME",
-                                                   os.path.expanduser("~/.cache")),
-                                    "cardcage", "guests"))
-GUEST = os.path.join(CACHE, "linux")
-KERNEL = os.path.join(GUEST, "vmlinuz")
-INITRD = os.path.join(GUEST, "initramfs.cpio.gz")
-APPEND = "console=ttyS0 noapic nolapic acpi=off"
-MD5_64M_ZEROS = "7f614da9329cd3aebf59b91aadc30bf0"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cctest import APPEND, CARDCAGE, INITRD, KERNEL, MD5_64M_ZEROS, require_guest  # noqa: E402
+
 TIMEOUT = 600
 
 
@@ -260,10 +252,5 @@ TESTS = {"boot": test_boot, "icount": test_icount, "shell": test_shell, "keys": 
          "bad-input": test_bad_input}
 
 if __name__ == "__main__":
-    if not (os.path.exists(KERNEL) and os.path.exists(INITRD)):
-        msg = f"guest not fetched ({GUEST}): run tests/guests/get-linux.sh"
-        if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
-            fail(msg)
-        print(f"SKIP: {msg}")
-        sys.exit(77)
+    require_guest(fail)
     TESTS[sys.argv[1]]()

@@ -25,19 +25,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cctest import APPEND, CARDCAGE, INITRD, KERNEL, MD5_64M_ZEROS, require_guest  # noqa: E402
 from qmplib import QMP  # noqa: E402
 
-BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
-CARDCAGE = os.path.join(BUILD, "cardcage")
-CACHE = os.environ.get("CARDCAGE_GUEST_CACHE",
-                       os.path.join(os.environ.get("XDG_CACHE_HOME",
-                                                   os.path.expanduser("~/.cache")),
-                                    "cardcage", "guests"))
-GUEST = os.path.join(CACHE, "linux")
-KERNEL = os.path.join(GUEST, "vmlinuz")
-INITRD = os.path.join(GUEST, "initramfs.cpio.gz")
-APPEND = "console=ttyS0 noapic nolapic acpi=off"
-MD5_64M_ZEROS = "7f614da9329cd3aebf59b91aadc30bf0"
 TIMEOUT = 300
 
 
@@ -305,11 +295,7 @@ def test_bad_stream(tmp):
 
 
 def main():
-    if not (os.path.exists(KERNEL) and os.path.exists(INITRD)):
-        if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
-            fail(f"guest missing in {GUEST} (run tests/guests/get-linux.sh)")
-        print(f"SKIP: no guest in {GUEST} (run tests/guests/get-linux.sh)")
-        sys.exit(77)
+    require_guest(fail)
     tests = {"save-restore": test_save_restore, "icount": test_icount,
              "cycles": test_cycles, "bad-stream": test_bad_stream}
     which = sys.argv[1:] or list(tests)
