@@ -333,3 +333,25 @@ int harness_vmstate_check_plugin(const char *plugin_name, uint32_t seed)
     g_string_free(failures, TRUE);
     return passed;
 }
+
+GBytes *harness_vmstate_save_machine(void)
+{
+    VMStateStream *w = vmstate_stream_new_buffer();
+    Error *err = NULL;
+    if (!vmstate_save_machine(w, &err)) {
+        fail_msg("%s", error_get_pretty(err));
+    }
+    size_t len;
+    const uint8_t *d = vmstate_stream_data(w, &len);
+    GBytes *b = g_bytes_new(d, len);
+    vmstate_stream_free(w);
+    return b;
+}
+
+bool harness_vmstate_load_machine(const uint8_t *data, size_t len, Error **errp)
+{
+    VMStateStream *r = vmstate_stream_new_reader(data, len);
+    bool ok = vmstate_load_machine(r, errp);
+    vmstate_stream_free(r);
+    return ok;
+}

@@ -45,4 +45,10 @@ bool harness_vmstate_check_type(const char *type, uint32_t seed, Error **errp);
  * returns how many types passed. */
 int harness_vmstate_check_plugin(const char *plugin_name, uint32_t seed);
 
+/* The whole machine's device state (vmstate_save_machine); fails the
+ * running test if it cannot be saved. */
+GBytes *harness_vmstate_save_machine(void);
+/* Load data[0..len) with vmstate_load_machine. */
+bool harness_vmstate_load_machine(const uint8_t *data, size_t len, Error **errp);
+
 #endif

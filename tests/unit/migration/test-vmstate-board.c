@@ -12,30 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "harness.h"
+#include "harness-vmstate.h"
 #include "board/board.h"
 #include "chardev/chardev-internal.h"
 
-static GBytes *save_machine(void)
-{
-    VMStateStream *w = vmstate_stream_new_buffer();
-    Error *err = NULL;
-    if (!vmstate_save_machine(w, &err)) {
-        fail_msg("%s", error_get_pretty(err));
-    }
-    size_t len;
-    const uint8_t *d = vmstate_stream_data(w, &len);
-    GBytes *b = g_bytes_new(d, len);
-    vmstate_stream_free(w);
-    return b;
-}
-
 static bool load_machine(GBytes *b, Error **errp)
 {
-    VMStateStream *r = vmstate_stream_new_reader(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
-    bool ok = vmstate_load_machine(r, errp);
-    vmstate_stream_free(r);
-    return ok;
+    return harness_vmstate_load_machine(g_bytes_get_data(b, NULL), g_bytes_get_size(b), errp);
 }
 
 /* Where name occurs in b. */
@@ -70,7 +53,7 @@ static void test_pc_board(void **state)
     g_free(file);
     assert_true(vmstate_machine_check(&err));
 
-    GBytes *s0 = save_machine();
+    GBytes *s0 = harness_vmstate_save_machine();
     /* Sections are named by the board's ids. */
     find_bytes(s0, "/machine/isa/pit");
     find_bytes(s0, "/lapic");
@@ -83,17 +66,17 @@ static void test_pc_board(void **state)
     cpu_outb(0xa1, 0x8f);
     cpu_outb(0x70, 0x0b);
     harness_advance_ns(3000000);
-    GBytes *s1 = save_machine();
+    GBytes *s1 = harness_vmstate_save_machine();
     assert_false(g_bytes_equal(s0, s1));
 
     /* Back and forth: each load gives exactly the state saved. */
     assert_true(load_machine(s0, &err));
-    GBytes *now = save_machine();
+    GBytes *now = harness_vmstate_save_machine();
     assert_true(g_bytes_equal(now, s0));
     g_bytes_unref(now);
     assert_int_equal(cpu_inb(0x21), 0);         /* the mask after reset */
     assert_true(load_machine(s1, &err));
-    now = save_machine();
+    now = harness_vmstate_save_machine();
     assert_true(g_bytes_equal(now, s1));
     g_bytes_unref(now);
     assert_int_equal(cpu_inb(0x21), 0xb8);
@@ -116,7 +99,7 @@ static void test_pc_board(void **state)
     assert_false(load_machine(cut, &err));
     assert_non_null(strstr(error_get_pretty(err), "truncated"));
     error_free(err);
-    now = save_machine();
+    now = harness_vmstate_save_machine();
     assert_true(g_bytes_equal(now, s1));
     g_bytes_unref(now);
     g_bytes_unref(cut);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <cardcage/bswap.h>
 #include "harness-vmstate.h"
 #include "module/plugin-loader.h"
 
@@ -67,35 +68,10 @@ static void free_sections(GArray *a)
     g_array_free(a, TRUE);
 }
 
-static GBytes *save_machine(void)
-{
-    VMStateStream *w = vmstate_stream_new_buffer();
-    Error *err = NULL;
-    if (!vmstate_save_machine(w, &err)) {
-        fail_msg("%s", error_get_pretty(err));
-    }
-    size_t len;
-    const uint8_t *d = vmstate_stream_data(w, &len);
-    GBytes *b = g_bytes_new(d, len);
-    vmstate_stream_free(w);
-    return b;
-}
-
-static bool load_machine(const uint8_t *d, size_t len, Error **errp)
-{
-    VMStateStream *r = vmstate_stream_new_reader(d, len);
-    bool ok = vmstate_load_machine(r, errp);
-    vmstate_stream_free(r);
-    return ok;
-}
-
 static void put32(GByteArray *m, size_t at, uint32_t v)
 {
     if (at + 4 <= m->len) {
-        m->data[at] = v >> 24;
-        m->data[at + 1] = v >> 16;
-        m->data[at + 2] = v >> 8;
-        m->data[at + 3] = (uint8_t)v;
+        cc_st_be32(m->data + at, v);
     }
 }
 
@@ -263,7 +239,7 @@ static void build_machine(void)
 static void test_fuzz_load(void **state)
 {
     build_machine();
-    GBytes *good = save_machine();
+    GBytes *good = harness_vmstate_save_machine();
     gsize glen;
     const uint8_t *gd = g_bytes_get_data(good, &glen);
     GArray *secs = parse_sections(gd, glen);
@@ -277,8 +253,8 @@ static void test_fuzz_load(void **state)
     for (int it = 0; it < iterations; it++) {
         int kind = mutate(rng, good, secs, m);
         Error *err = NULL;
-        bool ok = load_machine(m->data, m->len, &err);
-        GBytes *now = save_machine();
+        bool ok = harness_vmstate_load_machine(m->data, m->len, &err);
+        GBytes *now = harness_vmstate_save_machine();
         if (!ok) {
             /* A one-line error, and nothing changed. */
             assert_non_null(err);
@@ -294,10 +270,10 @@ static void test_fuzz_load(void **state)
             check_loaded(m, now);
             accepted++;
             /* Back to the good state for the next round. */
-            if (!load_machine(gd, glen, &err)) {
+            if (!harness_vmstate_load_machine(gd, glen, &err)) {
                 fail_msg("reloading the good stream: %s", error_get_pretty(err));
             }
-            GBytes *back = save_machine();
+            GBytes *back = harness_vmstate_save_machine();
             assert_true(g_bytes_equal(back, good));
             g_bytes_unref(back);
         }
@@ -328,13 +304,13 @@ static void expect_error(GBytes *good, void (*edit)(GByteArray *m, GArray *secs)
     GArray *secs = parse_sections(d, len);
     edit(m, secs);
     Error *err = NULL;
-    if (load_machine(m->data, m->len, &err)) {
+    if (harness_vmstate_load_machine(m->data, m->len, &err)) {
         fail_msg("a stream that should fail with '%s' loaded", needle);
     }
     if (!strstr(error_get_pretty(err), needle)) {
         fail_msg("expected '%s' in: %s", needle, error_get_pretty(err));
     }
-    GBytes *now = save_machine();
+    GBytes *now = harness_vmstate_save_machine();
     assert_true(g_bytes_equal(now, good));
     g_bytes_unref(now);
     error_free(err);
@@ -386,7 +362,7 @@ static void payload_length(GByteArray *m, GArray *s)
 
 static void test_hostile_streams(void **state)
 {
-    GBytes *good = save_machine();
+    GBytes *good = harness_vmstate_save_machine();
     expect_error(good, bad_magic, "bad magic");
     expect_error(good, bad_version, "format version 7");
     expect_error(good, truncated, "truncated");
