@@ -389,8 +389,10 @@ bool migration_iterate(void)
         }
         if (pass_done) {
             out->passes++;
-            uint64_t pending = migration_ram_live_pending(out->live);
-            info.ram.remaining = pending * MIGRATION_PAGE_SIZE;
+            /* The guest is stopped for the pass that starts here when it
+             * is short: migration_ram_live_finish sends it and what the
+             * guest wrote before it stopped. */
+            uint64_t pending = migration_ram_live_next_pass(out->live, &info.ram);
             if (pending <= LIVE_STOP_PAGES || out->passes >= LIVE_MAX_PASSES) {
                 outgoing_complete();
                 return false;

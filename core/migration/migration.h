@@ -153,8 +153,9 @@ void migration_ram_live_free(MigrationRamLive *l);
 /* Send up to budget pages; *pass_done when a pass just ended. */
 bool migration_ram_live_step(VMStateStream *s, MigrationRamLive *l, uint64_t budget,
                              bool *pass_done, MigrationStats *st, Error **errp);
-/* Pages the guest wrote since the current pass took its bits. */
-uint64_t migration_ram_live_pending(MigrationRamLive *l);
+/* After a pass: take the pages the guest wrote meanwhile as the next
+ * pass's work; returns how many. */
+uint64_t migration_ram_live_next_pass(MigrationRamLive *l, MigrationStats *st);
 /* The guest is stopped: send everything still dirty. */
 bool migration_ram_live_finish(VMStateStream *s, MigrationRamLive *l, MigrationStats *st,
                                Error **errp);

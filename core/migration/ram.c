@@ -55,6 +55,9 @@ uint64_t migration_ram_total(void)
     return total;
 }
 
+/* The dirty bitmaps count pages of the same size as the stream. */
+G_STATIC_ASSERT(MIGRATION_PAGE_SIZE == MEMORY_DIRTY_PAGE_SIZE);
+
 static uint64_t region_pages(const MemoryRegion *mr)
 {
     return (mr->size + MIGRATION_PAGE_SIZE - 1) / MIGRATION_PAGE_SIZE;
@@ -456,11 +459,9 @@ static bool send_dirty(VMStateStream *s, MigrationRamLive *l, guint i, uint64_t 
     return true;
 }
 
-/*
- * Up to budget pages of work.  Returns true with *pass_done set when a
- * pass has just ended, and then *dirty_next tells how many pages the next
- * pass would have (so the caller can decide to stop the guest).
- */
+/* Up to budget pages of work; *pass_done when a pass has just ended.  A
+ * dirty pass the caller has not begun (migration_ram_live_next_pass) is
+ * begun here. */
 bool migration_ram_live_step(VMStateStream *s, MigrationRamLive *l, uint64_t budget,
                              bool *pass_done, MigrationStats *st, Error **errp)
 {
@@ -503,20 +504,9 @@ bool migration_ram_live_step(VMStateStream *s, MigrationRamLive *l, uint64_t bud
     return true;
 }
 
-/* Pages written since the last pass began (without taking them). */
-uint64_t migration_ram_live_pending(MigrationRamLive *l)
+uint64_t migration_ram_live_next_pass(MigrationRamLive *l, MigrationStats *st)
 {
-    uint64_t n = 0;
-    for (guint i = 0; i < l->regions->len; i++) {
-        MemoryRegion *mr = g_ptr_array_index(l->regions, i);
-        if (!region_tracked(mr)) {
-            continue;
-        }
-        for (uint64_t p = 0; p < region_pages(mr); p++) {
-            n += memory_region_dirty_get(mr, p * MIGRATION_PAGE_SIZE, MEMORY_DIRTY_MIGRATION);
-        }
-    }
-    return n;
+    return begin_dirty_pass(l, st);
 }
 
 /* With the guest stopped: the last dirty pass, whole, and the ROMs again
