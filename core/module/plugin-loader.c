@@ -167,6 +167,12 @@ const LoadedPlugin *plugin_find_by_type(const char *typename)
     return NULL;
 }
 
+const char *plugin_name_of_type(const char *typename)
+{
+    const LoadedPlugin *p = plugin_find_by_type(typename);
+    return p ? p->name : NULL;
+}
+
 static bool check_descriptor(const CardcagePluginInfo *info, Error **errp)
 {
     if (info->magic != CARDCAGE_PLUGIN_MAGIC) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <cardcage/harness.h>
+#include <cardcage/harness-vmstate.h>
 
 #define IOBASE 0x2a0
 
@@ -18,7 +19,6 @@ static const char *plugin_path;
 static void test_ticks_and_reset(void **state)
 {
     (void)state;
-    harness_load_plugin(plugin_path);
     DeviceState *d = harness_create("example-timer", "tick", NULL,
                                     (const char *[]){ "period=0", NULL });
     IRQProbe *irq = harness_probe_output(d, "irq", 0);
@@ -40,6 +40,22 @@ static void test_ticks_and_reset(void **state)
     int code;
     assert_false(testing_take_reset_request());
     assert_false(testing_take_shutdown_request(&code));
+    harness_destroy(d);
+}
+
+/* Every type the plugin registers describes its state, and a driven
+ * instance survives save, load into a fresh one and save again. */
+static void test_state_description(void **state)
+{
+    (void)state;
+    assert_int_equal(harness_vmstate_check_plugin("example-timer", 1), 1);
+}
+
+static int load_plugin(void **state)
+{
+    (void)state;
+    harness_load_plugin(plugin_path);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -50,6 +66,7 @@ int main(int argc, char **argv)
     plugin_path = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ticks_and_reset),
+        cmocka_unit_test(test_state_description),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, load_plugin, NULL);
 }

@@ -48,4 +48,9 @@ typedef struct CardcagePluginInfo {
         __VA_ARGS__                                                         \
     }
 
+/* The name of the loaded plugin that registered the type typename, or NULL
+ * when the core registered it (or no type has that name).  Tests use it to
+ * pick a plugin's own types out of the type table. */
+CC_API const char *plugin_name_of_type(const char *typename);
+
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <cmocka.h>
 #include "harness-vmstate.h"
-#include "module/plugin-loader.h"
 
 /* Driving: enough accesses that every register of a small device is
  * written several times. */
@@ -284,8 +283,8 @@ static GPtrArray *types_to_check(const char *plugin_name)
     GSList *all = object_class_get_list(TYPE_DEVICE, false);
     for (GSList *l = all; l; l = l->next) {
         const char *name = object_class_get_name(l->data);
-        const LoadedPlugin *p = plugin_find_by_type(name);
-        if (plugin_name && (!p || strcmp(p->name, plugin_name))) {
+        const char *owner = plugin_name_of_type(name);
+        if (plugin_name && (!owner || strcmp(owner, plugin_name))) {
             continue;
         }
         g_ptr_array_add(out, g_strdup(name));
