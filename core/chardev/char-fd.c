@@ -128,6 +128,11 @@ static ssize_t fd_write_now(FdChannel *ch, const uint8_t *buf, size_t len)
     return (ssize_t)done;
 }
 
+static size_t fd_outq_max(const FdChannel *ch)
+{
+    return ch->chr->outq_max ? ch->chr->outq_max : CHARDEV_OUTQ_MAX;
+}
+
 static gboolean fd_channel_writable(gint fd, GIOCondition cond, gpointer opaque)
 {
     FdChannel *ch = opaque;
@@ -141,6 +146,8 @@ static gboolean fd_channel_writable(gint fd, GIOCondition cond, gpointer opaque)
     if (ch->outq->len == 0) {
         ch->out_watch = 0;
         ch->stalled = false;
+        /* A frontend may hold back input until its output is out. */
+        fd_channel_update_read(ch);
         return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
@@ -188,7 +195,7 @@ int fd_channel_write(FdChannel *ch, const uint8_t *buf, int len)
             }
             done += (size_t)n;
         }
-        size_t queue = MIN(total - done, CHARDEV_OUTQ_MAX - ch->outq->len);
+        size_t queue = MIN(total - done, fd_outq_max(ch) - MIN(ch->outq->len, fd_outq_max(ch)));
         if (queue) {
             g_byte_array_append(ch->outq, buf + done, (guint)queue);
             done += queue;
@@ -205,12 +212,13 @@ int fd_channel_write(FdChannel *ch, const uint8_t *buf, int len)
          * CHARDEV_STALL_MS to make room before anything is dropped; one
          * that makes too little in that time is not waited for again
          * until it has emptied the queue. */
-        size_t want = MIN(total - done, (size_t)CHARDEV_OUTQ_MAX);
-        if (!fd_channel_drain(ch, CHARDEV_OUTQ_MAX - want, CHARDEV_STALL_MS)) {
+        size_t max = fd_outq_max(ch);
+        size_t want = MIN(total - done, max);
+        if (!fd_channel_drain(ch, max - want, CHARDEV_STALL_MS)) {
             fd_channel_output_failed(ch);
             break;
         }
-        ch->stalled = CHARDEV_OUTQ_MAX - ch->outq->len < want;
+        ch->stalled = max - MIN(ch->outq->len, max) < want;
     }
     ch->chr->dropped += total - done;
     return (int)done;
@@ -271,6 +279,12 @@ static void fd_chardev_flush(Chardev *chr, int timeout_ms)
     fd_channel_flush(&FD_CHARDEV(chr)->ch, timeout_ms);
 }
 
+static size_t fd_chardev_pending(Chardev *chr)
+{
+    FdChannel *ch = &FD_CHARDEV(chr)->ch;
+    return ch->outq ? ch->outq->len : 0;
+}
+
 static void fd_chardev_init(Object *obj)
 {
     FdChannel *ch = &FD_CHARDEV(obj)->ch;
@@ -291,6 +305,7 @@ static void fd_chardev_class_init(ObjectClass *oc, void *data)
     cc->write = fd_chardev_write;
     cc->input_ready = fd_chardev_input_ready;
     cc->flush = fd_chardev_flush;
+    cc->pending = fd_chardev_pending;
 }
 
 static const TypeInfo fd_chardev_types[] = {

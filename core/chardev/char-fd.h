@@ -12,7 +12,8 @@
  * Writing: try the fd now (poll for POLLOUT with no wait, then write at
  * most PIPE_BUF bytes at a time, so even a blocking pipe or terminal
  * cannot block us); what is left goes to a queue of at most
- * CHARDEV_OUTQ_MAX bytes that a G_IO_OUT source drains.  When the queue is
+ * CHARDEV_OUTQ_MAX bytes (or the Chardev.outq_max a frontend set) that a
+ * G_IO_OUT source drains; when it empties, reading is offered again.  When the queue is
  * full, the emulator waits up to CHARDEV_STALL_MS for the reader to make
  * room, so a reader that is merely slow loses nothing; a reader that
  * leaves the queue full that long is marked stalled, and its output is

@@ -70,6 +70,10 @@ struct Chardev {
     uint8_t mux_buf[CHARDEV_MUX_BUF];
     int mux_len;
     uint64_t dropped;    /* output bytes the host side did not take */
+    /* The output queue's bound; 0 is CHARDEV_OUTQ_MAX.  A frontend whose
+     * messages must never be cut (QMP) raises it and holds back its own
+     * input while output is pending instead. */
+    size_t outq_max;
 };
 
 typedef struct ChardevClass {
@@ -86,6 +90,8 @@ typedef struct ChardevClass {
     bool (*is_connected)(Chardev *chr);
     /* Push out queued output, waiting at most timeout_ms (at exit). */
     void (*flush)(Chardev *chr, int timeout_ms);
+    /* Output bytes queued and not yet taken by the host side; NULL: 0. */
+    size_t (*pending)(Chardev *chr);
 } ChardevClass;
 
 #define CHARDEV(obj) OBJECT_CHECK(Chardev, (obj), TYPE_CHARDEV)
@@ -171,5 +177,9 @@ char *chardev_socket_listen_address(Chardev *chr);
 
 /* Bytes of output dropped so far because the host side did not take them. */
 uint64_t chardev_dropped_bytes(Chardev *chr);
+/* Output queued for the host side and not yet taken. */
+size_t chardev_output_pending(Chardev *chr);
+/* Let up to max bytes of output wait for a slow reader (see outq_max). */
+void chardev_set_output_limit(Chardev *chr, size_t max);
 
 #endif

@@ -128,6 +128,17 @@ uint64_t chardev_dropped_bytes(Chardev *chr)
     return chr->dropped;
 }
 
+size_t chardev_output_pending(Chardev *chr)
+{
+    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
+    return cc->pending ? cc->pending(chr) : 0;
+}
+
+void chardev_set_output_limit(Chardev *chr, size_t max)
+{
+    chr->outq_max = MAX(max, (size_t)CHARDEV_OUTQ_MAX);
+}
+
 static int chardev_collect(Object *child, void *opaque)
 {
     Chardev *chr = (Chardev *)object_dynamic_cast(child, TYPE_CHARDEV);

@@ -388,7 +388,8 @@ static int phase_run(const Options *o, CPUState *cpu, int64_t t0, Error **errp)
     if (!start_incoming(o, errp)) {
         return -1;
     }
-    if (cpu && (o->start_stopped || migration_incoming_pending())) {
+    if (cpu && (o->start_stopped || migration_incoming_pending() ||
+                (o->incoming && !migration_incoming_autostart()))) {
         cpu->stopped = true;
     } else {
         if (cpu) {

@@ -20,6 +20,8 @@ static void *status_hook_opaque;
 static char *incoming_uri;
 static bool incoming_pending;
 static bool incoming_autostart;
+/* The last stream header read said the guest was running at its save. */
+static bool incoming_was_running = true;
 
 static const char *const status_names[] = {
     [MIGRATION_STATUS_NONE] = "none",
@@ -71,7 +73,7 @@ void migration_set_incoming_uri(const char *uri, bool autostart)
 
 bool migration_incoming_autostart(void)
 {
-    return incoming_autostart;
+    return incoming_autostart && incoming_was_running;
 }
 
 const char *migration_incoming_uri(void)
@@ -104,7 +106,9 @@ static bool save_header(VMStateStream *s, Error **errp)
         ok = vmstate_stream_put_str(s, p->name, errp) &&
              vmstate_stream_put_str(s, p->version ? p->version : "", errp);
     }
-    return ok && vmstate_stream_put_u8(s, icount_code(), errp);
+    CPUState *cpu = cpu_first();
+    return ok && vmstate_stream_put_u8(s, icount_code(), errp) &&
+           vmstate_stream_put_u8(s, cpu && !cpu->stopped, errp);
 }
 
 static const LoadedPlugin *find_plugin(const char *name)
@@ -196,6 +200,15 @@ static bool check_header(VMStateStream *s, Error **errp)
                    icount_code() ? "with -icount" : "in real-time mode");
         return false;
     }
+    uint8_t running;
+    if (!vmstate_stream_get_u8(s, &running, errp)) {
+        return false;
+    }
+    if (running > 1) {
+        error_setg(errp, "the stream's run state is %u (0 or 1 expected)", running);
+        return false;
+    }
+    incoming_was_running = running;
     return true;
 }
 

@@ -10,7 +10,8 @@
  *
  *   u32 MIGRATION_MAGIC, u32 MIGRATION_VERSION
  *   header: str board, u64 RAM size, u32 plugin count, (str name,
- *           str version) per plugin, u8 icount (0: real time, else shift+1)
+ *           str version) per plugin, u8 icount (0: real time, else shift+1),
+ *           u8 running (the guest ran when the save began)
  *   records, each a u8 tag:
  *     MIG_REC_RAM_TABLE   u32 n, (str id, u64 size) per region; first
  *     MIG_REC_RAM_PAGES   u32 region, u64 first page, u32 count, the pages
@@ -31,7 +32,7 @@
 #include <cardcage/vmstate.h>
 
 #define MIGRATION_MAGIC   0x43434d47u   /* "CCMG" */
-#define MIGRATION_VERSION 1u
+#define MIGRATION_VERSION 2u
 #define MIGRATION_PAGE_SIZE 4096u
 
 enum {
@@ -105,6 +106,8 @@ bool migration_incoming(const char *uri, Error **errp);
  * names it later); NULL when the machine starts normally.  autostart: run
  * the guest once it is loaded (no -S). */
 void migration_set_incoming_uri(const char *uri, bool autostart);
+/* Whether the loaded guest is to run: autostart, and it was running when
+ * it was saved (a guest saved stopped stays "paused", as in QEMU). */
 bool migration_incoming_autostart(void);
 const char *migration_incoming_uri(void);
 /* True from start-up with -incoming until the incoming load is done. */

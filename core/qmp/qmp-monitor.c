@@ -7,17 +7,26 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdio.h>
 #include <string.h>
 #include "chardev/chardev-internal.h"
 #include "qmp/qmp-internal.h"
 
 /* Bytes taken from the backend per read call. */
 #define QMP_READ_CHUNK 4096
+/* Output a client may leave unread.  A reply is never cut: the monitor
+ * reads no further command while any output is pending (a client that
+ * pipelines without reading stalls, as QEMU's monitor suspends), so only
+ * events pile up here, and an event that does not fit is dropped whole,
+ * never half a message. */
+#define QMP_OUTQ_MAX (16 * 1024 * 1024)
 
 typedef struct QmpMonitor {
     Chardev *chr;
     QmpSession session;
     bool open;               /* a client is connected and was greeted */
+    bool dropping;           /* the message being written did not fit */
+    uint64_t events_dropped;
 } QmpMonitor;
 
 static GPtrArray *monitors;      /* QmpMonitor * */
@@ -25,6 +34,20 @@ static GPtrArray *monitors;      /* QmpMonitor * */
 static void monitor_write(void *opaque, const char *text, size_t len)
 {
     QmpMonitor *m = opaque;
+    /* Each message comes as its text, then its "\r\n". */
+    bool terminator = len == 2 && !memcmp(text, "\r\n", 2);
+    if (terminator && m->dropping) {
+        m->dropping = false;
+        return;
+    }
+    if (!terminator && chardev_output_pending(m->chr) + len > QMP_OUTQ_MAX) {
+        if (!m->events_dropped++) {
+            fprintf(stderr, "cardcage: QMP client on '%s' is not reading its "
+                    "output: events dropped\n", chardev_get_id(m->chr));
+        }
+        m->dropping = true;
+        return;
+    }
     while (len > 0) {
         int n = (int)MIN(len, (size_t)G_MAXINT);
         chardev_write(m->chr, (const uint8_t *)text, n);
@@ -35,7 +58,9 @@ static void monitor_write(void *opaque, const char *text, size_t len)
 
 static int monitor_can_read(void *opaque)
 {
-    return QMP_READ_CHUNK;
+    QmpMonitor *m = opaque;
+    /* The replies to what it sent come first (see QMP_OUTQ_MAX). */
+    return chardev_output_pending(m->chr) ? 0 : QMP_READ_CHUNK;
 }
 
 static void monitor_read(void *opaque, const uint8_t *buf, int size)
@@ -60,6 +85,8 @@ static void monitor_event(void *opaque, ChardevEvent event)
         m->session.negotiated = false;
         json_tokener_reset(m->session.tok);
         m->session.pending = 0;
+        m->dropping = false;
+        m->events_dropped = 0;
         break;
     default:
         break;
@@ -80,6 +107,7 @@ bool qmp_monitor_start(const char *chardev_id, bool pretty, Error **errp)
         monitors = g_ptr_array_new();
     }
     g_ptr_array_add(monitors, m);
+    chardev_set_output_limit(chr, QMP_OUTQ_MAX);
     if (!chardev_attach(chr, monitor_can_read, monitor_read, monitor_event, m, errp)) {
         g_ptr_array_remove(monitors, m);
         qmp_session_destroy(&m->session);

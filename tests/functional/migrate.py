@@ -168,6 +168,17 @@ def test_icount(tmp):
     first = a.output()
     a.kill()
     b = Machine(tmp, "ib", ic, incoming="file:" + state)
+    # Saved while stopped (x-stop-at), so the restored machine waits
+    # "paused", as QEMU does, until it is told to go on.
+    qb = b.connect()
+    end = time.monotonic() + 60
+    while (st := qb.cmd("query-status")["return"]["status"]) == "inmigrate":
+        if time.monotonic() > end:
+            fail("the restored machine is still inmigrate after 60 s")
+        time.sleep(0.01)
+    if st != "paused":
+        fail(f"a machine saved stopped is {st!r} after its restore, expected paused")
+    qb.cmd("cont")
     if b.wait_exit() != 0:
         fail(f"restored icount run failed: {b.proc.stderr.read().decode(errors='replace')}")
     second = b.output()

@@ -262,6 +262,18 @@ def test_two_clients(tmp):
         a.send_raw(b"\xff\xfe garbage \x00 {{{ \n")
         r = a.recv_reply()
         check("binary garbage gets an error reply", error_class(r) == "GenericError", r)
+        # A client that sends many commands before reading any reply: the
+        # replies (megabytes, far more than a socket buffer holds) all come,
+        # whole and in order.
+        n = 300
+        a.send_raw("".join('{"execute": "query-qmp-schema", "id": %d}' % i for i in range(n)))
+        time.sleep(1.0)
+        replies = [a.recv_reply(timeout=30) for _ in range(n)]
+        ids = [r.get("id") if r else None for r in replies]
+        whole = all(r and isinstance(r.get("return"), list) and len(r["return"]) > 50
+                    for r in replies)
+        check(f"{n} pipelined query-qmp-schema replies arrive whole and in order",
+              whole and ids == list(range(n)), ids[:5] + ["..."] + ids[-5:])
         r = b.cmd("query-status")
         check("the other client and the machine are unaffected",
               r.get("return", {}).get("status") == "running", r)
