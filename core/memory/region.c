@@ -68,13 +68,37 @@ static bool region_alloc_backing(MemoryRegion *mr, Error **errp)
                    mr->size, mr->name);
         return false;
     }
-    void *p = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* Regions of 2 MiB and more start on a 2 MiB boundary, so that the
+     * host can back them with huge pages (below): map 2 MiB more than
+     * needed and give back the unaligned head and the tail. */
+    const size_t huge = 2u << 20;
+    size_t slack = bytes >= huge ? huge : 0;
+    uint8_t *p = mmap(NULL, (size_t)bytes + slack, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         error_setg_errno(errp, errno, "cannot allocate %" PRIu64
                          " bytes for memory region '%s'", mr->size, mr->name);
         return false;
     }
+    if (slack) {
+        size_t head = (huge - ((uintptr_t)p & (huge - 1))) & (huge - 1);
+        if (head) {
+            munmap(p, head);
+        }
+        if (slack - head) {
+            munmap(p + head + bytes, slack - head);
+        }
+        p += head;
+    }
+#ifdef MADV_HUGEPAGE
+    /* Transparent huge pages where the host allows them (as QEMU asks for
+     * guest RAM): one fault maps 2 MiB instead of 4 KiB, which is most of
+     * the cost of filling RAM on a restore or a kernel load.  Advice only:
+     * a host that refuses it runs the same with small pages. */
+    if (slack) {
+        madvise(p, (size_t)bytes, MADV_HUGEPAGE);
+    }
+#endif
     mr->ram = p;
     mr->ram_owned = true;
     ram_regions = g_list_prepend(ram_regions, mr);

@@ -123,10 +123,12 @@ bool migration_iterate(void);
  * exec: command's pid (0 for files), for migration_channel_close. */
 bool migration_channel_open_out(const char *uri, int *fd, GPid *child, Error **errp);
 bool migration_channel_close_out(int fd, GPid child, Error **errp);
-/* Reading: the whole stream in memory (a file is mapped). */
+/* Reading: the whole stream in memory (a file is mapped, a pipe read into
+ * an anonymous mapping). */
 typedef struct MigrationInput {
     const uint8_t *data;
     size_t len;
+    size_t map_len;     /* the mapping's length, when mapped */
     bool mapped;
 } MigrationInput;
 bool migration_channel_read_all(const char *uri, uint64_t limit, MigrationInput *in,
