@@ -269,27 +269,17 @@ static DeviceState *create_cpu(Board *b, const BoardBuildOptions *opts, Error **
     object_property_add_child(container_get(object_get_root(), "/machine"), "cpu",
                               OBJECT(dev), &error_abort);
     object_unref(dev);
-    if (opts->cpu_features) {
+    if (opts->cpu_features && opts->cpu_features[0]) {
         CPUClass *cc = CPU_CLASS(oc);
-        char **items = g_strsplit(opts->cpu_features, ",", -1);
-        bool ok = true;
-        for (char **it = items; ok && *it; it++) {
-            if (!**it) {
-                continue;
-            }
-            if (!cc->parse_feature) {
-                error_setg(errp, "-cpu: CPU model '%s' takes no features", model);
-                ok = false;
-            } else {
-                ok = cc->parse_feature(CPU(dev), *it, errp);
-                if (!ok) {
-                    error_prepend(errp, "-cpu %s: ", *it);
-                }
-            }
-        }
-        g_strfreev(items);
-        if (!ok) {
+        if (!cc->parse_feature) {
+            error_setg(errp, "-cpu: CPU model '%s' takes no features", model);
             return NULL;
+        }
+        for (const char *const *it = opts->cpu_features; *it; it++) {
+            if (!cc->parse_feature(CPU(dev), *it, errp)) {
+                error_prepend(errp, "-cpu %s: ", *it);
+                return NULL;
+            }
         }
     }
     return dev;

@@ -130,7 +130,7 @@ typedef struct BoardBuildOptions {
     uint64_t ram_size;           /* -m; 0: the board's */
     const char *bios;            /* -bios */
     const char *cpu_model;       /* -cpu MODEL (features in cpu_features) */
-    const char *cpu_features;    /* ",+pse,-fpu" part, or NULL */
+    const char *const *cpu_features; /* "+pse", "family=6"...; NULL-ended, or NULL */
     bool direct_kernel;          /* -kernel started directly: the "bios" entry is optional */
 } BoardBuildOptions;
 

@@ -303,22 +303,37 @@ static bool phase_build(Board *board, const Options *o, Error **errp)
     clock_configure(o->icount_shift);
     memory_init();
     runstate_set_no_reboot(o->no_reboot);
-    char *model = NULL, *features = NULL;
+    runstate_set_guest_name(o->name);
+    /* -cpu MODEL,+feat,-feat,feat=on,prop=value: the common KEY=VALUE
+     * parser (",," escapes a comma), a bare +feat or -feat being a flag. */
+    KeyVal *cpu = NULL;
+    GPtrArray *features = g_ptr_array_new_with_free_func(g_free);
     if (o->cpu) {
-        const char *comma = strchr(o->cpu, ',');
-        model = comma ? g_strndup(o->cpu, comma - o->cpu) : g_strdup(o->cpu);
-        features = comma ? g_strdup(comma + 1) : NULL;
+        cpu = options_parse_list("cpu", o->cpu, "model", KEYVAL_BARE_FLAGS, NULL, errp);
+        if (!cpu) {
+            g_ptr_array_free(features, TRUE);
+            return false;
+        }
+        for (guint i = 0; i < keyval_count(cpu); i++) {
+            const char *k = keyval_key(cpu, i), *v = keyval_value(cpu, i);
+            if (!strcmp(k, "model")) {
+                continue;
+            }
+            bool flag = (k[0] == '+' || k[0] == '-') && !strcmp(v, "on");
+            g_ptr_array_add(features, flag ? g_strdup(k) : g_strdup_printf("%s=%s", k, v));
+        }
     }
+    g_ptr_array_add(features, NULL);
     BoardBuildOptions bopts = {
         .ram_size = o->ram_size,
         .bios = o->bios,
-        .cpu_model = model,
-        .cpu_features = features,
+        .cpu_model = keyval_get(cpu, "model"),
+        .cpu_features = (const char *const *)features->pdata,
         .direct_kernel = o->kernel != NULL && !o->kernel_via_firmware,
     };
     bool built = board_build(board, &bopts, errp);
-    g_free(model);
-    g_free(features);
+    keyval_free(cpu);
+    g_ptr_array_free(features, TRUE);
     return built;
 }
 

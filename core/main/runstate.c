@@ -169,6 +169,19 @@ void runstate_set_no_reboot(bool value)
     no_reboot = value;
 }
 
+static char *guest_name;
+
+void runstate_set_guest_name(const char *name)
+{
+    g_free(guest_name);
+    guest_name = g_strdup(name);
+}
+
+const char *runstate_guest_name(void)
+{
+    return guest_name;
+}
+
 /* For query-status: whether the machine ever ran (-S keeps it in
  * "prelaunch" until cont) and whether the debugger stopped it. */
 static bool vm_started;

@@ -41,6 +41,9 @@ bool runstate_take_shutdown_request(int *exit_code);
 bool runstate_request_pending(void);
 
 void runstate_set_no_reboot(bool no_reboot);
+/* The guest's name (-name), for query-name and info name; NULL: none. */
+void runstate_set_guest_name(const char *name);
+const char *runstate_guest_name(void);
 
 struct CPUState;
 /* Pause the machine (the CPU leaves its loop at the next block boundary,

@@ -19,7 +19,7 @@
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, registers, mtree, flatview, qtree, chardev, cpus, plugins, version, migrate, snapshots"
+#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, chardev, cpus, plugins, version, migrate, snapshots"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -87,6 +87,21 @@ static bool info_status(GString *out)
         g_string_append_printf(out, "VM status: %s\n", running ? "running" : "paused");
     } else {
         g_string_append_printf(out, "VM status: paused (%s)\n", status);
+    }
+    json_object_put(r);
+    return true;
+}
+
+/* QEMU prints the name, or nothing without -name. */
+static bool info_name(GString *out)
+{
+    json_object *r = monitor_qmp("query-name", NULL, out);
+    if (!r) {
+        return false;
+    }
+    json_object *name = json_object_object_get(r, "name");
+    if (name) {
+        g_string_append_printf(out, "%s\n", json_object_get_string(name));
     }
     json_object_put(r);
     return true;
@@ -223,6 +238,8 @@ static bool cmd_info(const char *args, GString *out)
         return info_status(out);
     } else if (!strcmp(args, "chardev")) {
         return info_chardev(out);
+    } else if (!strcmp(args, "name")) {
+        return info_name(out);
     } else if (!strcmp(args, "cpus")) {
         return info_cpus(out);
     } else if (!strcmp(args, "registers")) {

@@ -10,6 +10,7 @@
 #include "cardcage-config.h"
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
+#include "main/runstate.h"
 
 json_object *qmp_version_info(void)
 {
@@ -52,9 +53,15 @@ static json_object *query_version(json_object *args, Error **errp)
 }
 
 /* There is no -name option: QEMU answers {} when none was given. */
+/* As QEMU: {"name": ...} with -name, an empty object without. */
 static json_object *query_name(json_object *args, Error **errp)
 {
-    return json_object_new_object();
+    json_object *r = json_object_new_object();
+    const char *name = runstate_guest_name();
+    if (name) {
+        json_object_object_add(r, "name", json_object_new_string(name));
+    }
+    return r;
 }
 
 static json_object *human_monitor_command(json_object *args, Error **errp)

@@ -27,6 +27,11 @@ BAD = [
     (["-global", "i8254.colour=red"], r"^cardcage: -global i8254\.colour=red: device type 'i8254' has no property 'colour'$"),
     (["-L", "/nonexistent-dir"], r"^cardcage: -L /nonexistent-dir: no such directory$"),
     (["-cpu", "z80"], r"^cardcage: -cpu: unknown CPU model 'z80' \(-cpu help lists them\)$"),
+    # -cpu goes through the common KEY=VALUE parser: its errors, and a
+    # feature list that reaches the CPU model item by item.
+    (["-cpu", "pentium2,"], r"^cardcage: -cpu pentium2,: empty item"),
+    (["-cpu", "pentium2,+bogus"], r"^cardcage: -cpu \+bogus: unknown CPU feature 'bogus'"),
+    (["-cpu", "pentium2,family=16"], r"^cardcage: -cpu family=16: .*family"),
     (["-set", "pit.type=nonexistent-timer"], r"^cardcage: command line: device 'pit': -set pit\.type=nonexistent-timer: unknown device type 'nonexistent-timer'"),
     (["-set", "pit.iobase=0x10000"], r"^cardcage: command line: device 'pit': -set pit\.iobase=0x10000: property 'iobase' of 'i8254': 65536 is out of range"),
     (["-device", "i8254,id=pit"], r"^cardcage: command line: -device i8254,id=pit: a device with id 'pit' already exists"),

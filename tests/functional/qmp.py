@@ -317,13 +317,18 @@ def test_two_clients(tmp):
 
 
 def test_stdio():
-    p = start("-qmp", "stdio", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    p = start("-qmp", "stdio", "-name", "guest=web,,1,debug-threads=on",
+              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         q = QMP(p.stdout.fileno(), p.stdin.fileno())
         g = q.negotiate()
         r = q.cmd("query-status")
         check("-qmp stdio: greeting, negotiation, query-status",
               "QMP" in g and r.get("return", {}).get("status") == "running", r)
+        r = q.cmd("query-name")
+        check("-name reaches query-name (',,' a comma)", r == {"return": {"name": "web,1"}}, r)
+        r = q.cmd("human-monitor-command", {"command-line": "info name"})
+        check("info name prints it", r == {"return": "web,1\n"}, r)
         r = q.cmd("quit")
         e = q.wait_event("SHUTDOWN")
         check("-qmp stdio: quit", r == {"return": {}} and e is not None and p.wait(10) == 0,
