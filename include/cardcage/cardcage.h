@@ -22,6 +22,7 @@
 #include <cardcage/sysbus.h>
 #include <cardcage/isa.h>
 #include <cardcage/intc.h>
+#include <cardcage/apic-bus.h>
 #include <cardcage/fwcfg.h>
 #include <cardcage/system.h>
 #include <cardcage/input.h>
