@@ -10,6 +10,13 @@
  *                      (the 8255 port B of the XT, the AT's "NMI status and
  *                      control" port), so it lives where counter 2 lives
  *   output "irq"       counter 0's OUT (the board wires it to pic.in[0])
+ *   input "enable"     high (the default, and while unwired): "irq" follows
+ *                      OUT; low: "irq" is held low and counter 0 arms no
+ *                      timer.  An HPET's "pit-enable" drives it: under the
+ *                      HPET's legacy replacement route its timer 0 takes
+ *                      IRQ0 over (IA-PC HPET Specification 1.0a, 2.3.9.2.2),
+ *                      a multiplexer in the chipset.  The counters keep
+ *                      counting either way.
  *   "min-period-ns" (20 us) the shortest period at which counter 0 moves
  *                      "irq" in the periodic modes (see pit_spaced_edge)
  * Counters 0 and 1 have GATE tied high, as on the PC; counter 2's GATE is
@@ -75,6 +82,7 @@ typedef struct PITState {
     uint8_t p61;            /* the writable bits of port 0x61 */
     IRQState *irq;          /* counter 0 OUT */
     int irq_level;
+    bool irq_enabled;       /* the "enable" input */
     Timer *timer;
     int64_t timer_tick;     /* the tick the timer is armed for */
 } PITState;
@@ -118,6 +126,14 @@ static int64_t pit_spaced_edge(const PITState *s, int64_t tick, int64_t next)
 static void pit_update_irq(PITState *s, int64_t tick)
 {
     PITCounter *c = &s->counter[0];
+    if (!s->irq_enabled) {
+        if (s->irq_level) {
+            s->irq_level = 0;
+            irq_set(s->irq, 0);
+        }
+        timer_del(s->timer);
+        return;
+    }
     int level = pit_counter_out(c, tick);
     if (level != s->irq_level) {
         s->irq_level = level;
@@ -131,6 +147,16 @@ static void pit_update_irq(PITState *s, int64_t tick)
     } else {
         s->timer_tick = next;
         timer_mod_ns(s->timer, pit_ns_of_tick(next));
+    }
+}
+
+/* The "enable" input (see the top of the file). */
+static void pit_enable_in(void *opaque, int n, int level)
+{
+    PITState *s = opaque;
+    if (s->irq_enabled != !!level) {
+        s->irq_enabled = level;
+        pit_update_irq(s, pit_now());
     }
 }
 
@@ -297,6 +323,9 @@ static const Property pit_properties[] = {
 static void pit_instance_init(Object *obj)
 {
     device_init_gpio_out_named(DEVICE(obj), &I8254(obj)->irq, "irq", 1);
+    device_init_gpio_in_named(DEVICE(obj), pit_enable_in, "enable", 1);
+    /* Not reset: the input's level is the driving device's to set. */
+    I8254(obj)->irq_enabled = true;
 }
 
 /* ---- state ---- */
@@ -363,7 +392,7 @@ static bool pit_post_load(void *opaque, int version_id, Error **errp)
  * our copy. */
 static const VMStateDescription vmstate_pit = {
     .name = TYPE_I8254,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .post_load = pit_post_load,
     .fields = (const VMStateField[]) {
@@ -372,6 +401,7 @@ static const VMStateDescription vmstate_pit = {
         VMSTATE_INT_RANGE(irq_level, PITState, 0, 1),
         VMSTATE_TIMER(timer, PITState),
         VMSTATE_INT64_RANGE(timer_tick, PITState, -PIT_TICK_LIMIT, PIT_TICK_LIMIT),
+        VMSTATE_BOOL_V(irq_enabled, PITState, 2),
         VMSTATE_END_OF_LIST()
     },
 };

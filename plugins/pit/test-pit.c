@@ -644,6 +644,30 @@ static void test_reset_stops_counter0(void **state)
     assert_int_equal(edges.count, before);
 }
 
+/* The "enable" input (an HPET's legacy replacement route takes IRQ0
+ * over): low holds the line low and arms no timer while the counter goes
+ * on counting; high again gives the line back to OUT. */
+static void test_enable_input_holds_line_low(void **state)
+{
+    IRQState *enable = device_get_gpio_in_named(pit, "enable", 0);
+    int64_t t = fresh_tick();
+    cpu_outb(CTRL, 0x34);               /* counter 0, mode 2 */
+    write16(0x40, 10);
+    goto_tick(t + 25);
+    assert_int_equal(edges.count, 5);   /* the rise, then two periods */
+    irq_set(enable, 0);
+    assert_edge(5, t + 25, 0);
+    assert_int_equal(timers_deadline_ns(CC_CLOCK_VIRTUAL), -1);
+    goto_tick(t + 103);
+    assert_int_equal(edges.count, 6);
+    assert_int_equal(latch_read(0), 8);     /* still counting */
+    irq_set(enable, 1);
+    assert_edge(6, t + 103, 1);         /* OUT is high: the line follows */
+    goto_tick(t + 111);
+    assert_edge(7, t + 110, 0);
+    assert_edge(8, t + 111, 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -669,6 +693,7 @@ int main(void)
         T(test_linux_style_calibration),
         T(test_late_timer_loses_no_edge),
         T(test_reset_stops_counter0),
+        T(test_enable_input_holds_line_low),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

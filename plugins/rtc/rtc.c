@@ -9,6 +9,12 @@
  *                      write-only on the AT).
  *   output "irq"       the chip's IRQ pin as a level, high while IRQF is
  *                      set (the board wires it to pic.in[8])
+ *   input "irq-enable"  high (the default, and while unwired): "irq" follows
+ *                      IRQF; low: "irq" is held low, the flags in register C
+ *                      are unchanged.  An HPET's "pit-enable" drives it:
+ *                      under the HPET's legacy replacement route its timer 1
+ *                      takes IRQ8 over (IA-PC HPET Specification 1.0a,
+ *                      2.3.9.2.2), a multiplexer in the chipset.
  *   output "nmi-mask"  1 while NMIs are masked (bit 7 of the last index
  *                      write); left unwired on the boards for now, as the
  *                      CPU's "nmi" input has no other source yet
@@ -105,7 +111,8 @@ typedef struct RTCState {
     int nmi_masked;
     IRQState *irq;
     IRQState *nmi_mask;
-    int irq_level;
+    int irq_level;          /* the "irq" pin */
+    bool irq_enabled;       /* the "irq-enable" input */
     Timer *timer;
     CMOSFile cmos_file;
 
@@ -225,11 +232,19 @@ static void rtc_update_irq(RTCState *s)
         c |= REG_C_IRQF;
     }
     s->cmos[RTC_REG_C] = c;
-    int level = !!(c & REG_C_IRQF);
+    int level = (c & REG_C_IRQF) && s->irq_enabled;
     if (level != s->irq_level) {
         s->irq_level = level;
         irq_set(s->irq, level);
     }
+}
+
+/* The "irq-enable" input (see the top of the file). */
+static void rtc_irq_enable_in(void *opaque, int n, int level)
+{
+    RTCState *s = opaque;
+    s->irq_enabled = level;
+    rtc_update_irq(s);
 }
 
 static int64_t earlier(int64_t a, int64_t b)
@@ -562,6 +577,9 @@ static void rtc_instance_init(Object *obj)
 {
     device_init_gpio_out_named(DEVICE(obj), &MC146818_RTC(obj)->irq, "irq", 1);
     device_init_gpio_out_named(DEVICE(obj), &MC146818_RTC(obj)->nmi_mask, "nmi-mask", 1);
+    device_init_gpio_in_named(DEVICE(obj), rtc_irq_enable_in, "irq-enable", 1);
+    /* Not reset: the input's level is the driving device's to set. */
+    MC146818_RTC(obj)->irq_enabled = true;
 }
 
 /* ---- state ---- */
@@ -585,7 +603,7 @@ static bool rtc_post_load(void *opaque, int version_id, Error **errp)
  * (irq_level and nmi_masked are our copies). */
 static const VMStateDescription vmstate_rtc = {
     .name = TYPE_MC146818_RTC,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .post_load = rtc_post_load,
     .fields = (const VMStateField[]) {
@@ -598,6 +616,7 @@ static const VMStateDescription vmstate_rtc = {
         VMSTATE_INT64_RANGE(sec_base, RTCState, -RTC_SEC_LIMIT, RTC_SEC_LIMIT),
         VMSTATE_INT_RANGE(dow_offset, RTCState, 0, 6),
         VMSTATE_INT64_RANGE(synced_ns, RTCState, -RTC_NS_LIMIT, RTC_NS_LIMIT),
+        VMSTATE_BOOL_V(irq_enabled, RTCState, 2),
         VMSTATE_END_OF_LIST()
     },
 };
