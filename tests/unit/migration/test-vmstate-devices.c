@@ -35,6 +35,22 @@ static void drive_fwcfg(DeviceState *dev, GRand *rng)
     cpu_outl(base + 4, g_rand_int(rng) | 1);
 }
 
+/* The HPET: no board maps it, and random accesses of random sizes rarely
+ * hit its 32- and 64-bit registers.  Map it, run the counter, and program
+ * the timers with random values (IA-PC HPET Specification 1.0a, 2.3). */
+static void drive_hpet(DeviceState *dev, GRand *rng)
+{
+    const hwaddr base = 0xfed00000;
+    assert_true(sysbus_mmio_map(SYS_BUS_DEVICE(dev), 0, base, 0, &error_abort));
+    AddressSpace *as = address_space_memory();
+    address_space_st(as, base + 0x10, 1 | (g_rand_int(rng) & 2), 4, NULL);
+    for (hwaddr t = 0x100; t < 0x160; t += 0x20) {
+        address_space_st(as, base + t, g_rand_int(rng), 4, NULL);
+        address_space_st(as, base + t + 8, g_rand_int_range(rng, 1, 100000), 4, NULL);
+    }
+    harness_advance_ns(g_rand_int_range(rng, 0, 2000000));
+}
+
 /* The CPU: random registers in every group the description covers. */
 static void drive_x86_cpu(DeviceState *dev, GRand *rng)
 {
@@ -87,6 +103,7 @@ static int setup(void **state)
     /* Every plugin folder of the tree builds one. */
     assert_true(harness_load_build_plugins() >= 13);
     harness_vmstate_set_driver("fw-cfg", drive_fwcfg);
+    harness_vmstate_set_driver("hpet", drive_hpet);
     GSList *cpus = object_class_get_list(TYPE_X86_CPU, false);
     for (GSList *l = cpus; l; l = l->next) {
         harness_vmstate_set_driver(object_class_get_name(l->data), drive_x86_cpu);
