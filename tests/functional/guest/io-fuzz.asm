@@ -1,6 +1,7 @@
 ; A guest that throws random port and MMIO accesses at every device of the
 ; board (tests/functional/io-fuzz.py): sizes 1, 2 and 4, reads and writes,
 ; ports biased towards the ISA range, MMIO in the local APIC's page, the
+; HPET's page (0xFED00000, where io-fuzz.py puts one on the pc board), the
 ; test device's memory and unassigned space.  It runs with interrupts off
 ; and an IDT whose handlers return, so that an NMI a device raises does no
 ; harm, then ends the emulator through isa-debug-exit (status 67).
@@ -151,7 +152,7 @@ start:
     jmp .done_one
 
 .mmio:
-    ; the page: APIC, the test device's memory, or unassigned space
+    ; the page: APIC, the test device's memory, the HPET, or unassigned space
     mov edx, ebx
     and edx, 0xffc
     test ebx, 1 << 16
@@ -164,6 +165,11 @@ start:
     add edx, 0xff000000
     jmp .mpicked
 .m2:
+    test ebx, 1 << 14
+    jz .m3
+    add edx, 0xfed00000
+    jmp .mpicked
+.m3:
     add edx, 0xe0000000
 .mpicked:
     test ebx, 1 << 15   ; unaligned sometimes
