@@ -160,12 +160,20 @@ static bool hpet_legacy_route(const HPETState *s)
     return (s->config & (CFG_ENABLE | CFG_LEGACY)) == (CFG_ENABLE | CFG_LEGACY);
 }
 
+/* Nanoseconds the counter has run since it was started.  A restored
+ * enable_ns later than the clock (a stream from elsewhere) counts as
+ * just started rather than as a counter running backwards. */
+static int64_t hpet_run_ns(const HPETState *s, int64_t now)
+{
+    return now > s->enable_ns ? now - s->enable_ns : 0;
+}
+
 static uint64_t hpet_counter_at(const HPETState *s, int64_t now)
 {
     if (!hpet_running(s)) {
         return s->counter;
     }
-    return s->counter + (uint64_t)((now - s->enable_ns) / HPET_PERIOD_NS);
+    return s->counter + (uint64_t)(hpet_run_ns(s, now) / HPET_PERIOD_NS);
 }
 
 static uint64_t hpet_counter_now(const HPETState *s)
@@ -304,7 +312,7 @@ static void hpet_timer_arm(HPETTimer *t, uint64_t cur, int64_t now)
     }
     /* The counter reaches cur + d at the start of the period that many
      * periods after the one now is in. */
-    int64_t period_start = now - (now - s->enable_ns) % HPET_PERIOD_NS;
+    int64_t period_start = now - hpet_run_ns(s, now) % HPET_PERIOD_NS;
     if (d > (uint64_t)(INT64_MAX - period_start) / HPET_PERIOD_NS) {
         timer_del(t->timer);     /* past the end of the virtual clock */
         return;
@@ -479,8 +487,8 @@ static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask)
     if (!(old & CFG_ENABLE) && (s->config & CFG_ENABLE)) {
         s->enable_ns = now;             /* the counter starts from `counter` */
     } else if ((old & CFG_ENABLE) && !(s->config & CFG_ENABLE)) {
-        uint64_t cur = s->counter + (uint64_t)((now - s->enable_ns) / HPET_PERIOD_NS);
-        s->counter = cur;               /* halted where it stood */
+        /* Halted where it stood. */
+        s->counter += (uint64_t)(hpet_run_ns(s, now) / HPET_PERIOD_NS);
     }
     hpet_update_lines(s);
     hpet_rearm_all(s);
