@@ -12,9 +12,10 @@
  *                      and IRQ8 (pic.in[8] and ioapic.in[8])
  *   output "pit-enable" high while the PIT and the RTC may interrupt; low
  *                      while the legacy replacement route has taken IRQ0 and
- *                      IRQ8 over (spec 2.3.9.2.2).  Wire it to i8254's
- *                      "enable" and mc146818rtc's "irq-enable" inputs.
- *   "timers"   (3)     number of timers, 3..32 (spec 2.3.7: NUM_TIM_CAP)
+ *                      IRQ8 over (spec, General Configuration Register,
+ *                      LEG_RT_CNF).  Wire it to i8254's "enable" and
+ *                      mc146818rtc's "irq-enable" inputs.
+ *   "timers"   (3)     number of timers, 3..32 (NUM_TIM_CAP)
  *   "hpet-intcap" (0x4)  Tn_INT_ROUTE_CAP of every timer: which "irq"
  *                      outputs a timer may route to.  QEMU's pc (PIIX) board
  *                      gives 1 << 2, its q35 board 0x00ff0104.
@@ -28,13 +29,14 @@
  * Each timer arms one virtual-clock timer for its next event, at the exact
  * nanosecond the counter reaches the value, whatever the distance.
  *
- * Comparator matches are equality matches, as in the spec (2.3.9.2.1,
- * "When the main counter equals the value last written to this register"):
- * a comparator written in the past fires when the counter comes round to
- * it again (after 2^32 periods, 43 s, for a 32-bit timer; never in
- * practice for a 64-bit one).  Software that writes a deadline checks the
- * counter after it, as Linux's hpet_clkevt_set_next_event does.  QEMU fires
- * such a timer at once instead.
+ * Comparator matches are equality matches, as in the spec (Timer N
+ * Comparator Value Register: "When the main counter equals the value last
+ * written to this register"): a comparator written in the past fires when
+ * the counter comes round to it again (after 2^32 periods, 43 s, for a
+ * 32-bit timer; never in practice for a 64-bit one).  Software that writes
+ * a deadline checks the counter after it, as Linux's
+ * hpet_clkevt_set_next_event does.  QEMU fires such a timer at once
+ * instead.
  *
  * Every timer is 64-bit and periodic-capable, as in QEMU (the ICH makes
  * timers 1 and 2 32-bit and one-shot; Linux uses only timer 0's periodic
@@ -50,24 +52,24 @@
 
 #define TYPE_HPET "hpet"
 
-#define HPET_MIN_TIMERS   3     /* spec 2.2: at least three comparators */
+#define HPET_MIN_TIMERS   3     /* the spec's minimum per block */
 #define HPET_MAX_TIMERS   32    /* NUM_TIM_CAP is 5 bits */
 #define HPET_NUM_IRQS     32    /* Tn_INT_ROUTE_CNF is 5 bits */
-#define HPET_WINDOW       0x400 /* spec 2.3.1: 1 KiB of registers */
-#define HPET_TIMER_BASE   0x100 /* spec 2.3.1, Table 2: timer N at 0x100 + 0x20 * N */
+#define HPET_WINDOW       0x400 /* the spec's register block: 1 KiB */
+#define HPET_TIMER_BASE   0x100 /* spec, register map: timer N at 0x100 + 0x20 * N */
 #define HPET_TIMER_STRIDE 0x20
 
 /* Main counter period: 10 ns.  COUNTER_CLK_PERIOD is in femtoseconds. */
 #define HPET_PERIOD_NS    10
 #define HPET_PERIOD_FS    10000000u
 
-/* General registers (spec 2.3.4-2.3.7). */
+/* General registers (spec, register map). */
 #define HPET_REG_CAP      0x000
 #define HPET_REG_CFG      0x010
 #define HPET_REG_ISR      0x020
 #define HPET_REG_COUNTER  0x0f0
 
-/* General Capabilities and ID (spec 2.3.4). */
+/* General Capabilities and ID Register. */
 #define CAP_REV_ID        0x01                 /* bits 7:0 */
 #define CAP_NUM_TIM_SHIFT 8                    /* bits 12:8: timers - 1 */
 #define CAP_COUNT_SIZE    (1u << 13)           /* 64-bit main counter */
@@ -76,17 +78,17 @@
 #define CAP_VENDOR_INTEL  0x8086
 #define CAP_PERIOD_SHIFT  32                   /* bits 63:32 */
 
-/* General Configuration (spec 2.3.5). */
+/* General Configuration Register. */
 #define CFG_ENABLE        (1u << 0)
 #define CFG_LEGACY        (1u << 1)
 #define CFG_WRITABLE      (CFG_ENABLE | CFG_LEGACY)
 
-/* Timer N registers (spec 2.3.8-2.3.10). */
+/* Timer N registers, from the timer's base (spec, register map). */
 #define TN_REG_CONFIG     0x00
 #define TN_REG_CMP        0x08
 #define TN_REG_FSB        0x10
 
-/* Timer N Configuration and Capabilities (spec 2.3.8). */
+/* Timer N Configuration and Capabilities Register. */
 #define TN_INT_TYPE_LEVEL (1u << 1)
 #define TN_INT_ENB        (1u << 2)
 #define TN_TYPE_PERIODIC  (1u << 3)
@@ -156,7 +158,8 @@ static bool hpet_running(const HPETState *s)
 
 static bool hpet_legacy_route(const HPETState *s)
 {
-    /* Spec 2.3.5, LEG_RT_CNF: the route applies when both bits are set. */
+    /* General Configuration Register, LEG_RT_CNF: the route applies when
+     * both bits are set. */
     return (s->config & (CFG_ENABLE | CFG_LEGACY)) == (CFG_ENABLE | CFG_LEGACY);
 }
 
@@ -222,8 +225,9 @@ static void hpet_set_line(HPETState *s, unsigned line, bool level)
 }
 
 /* The levels the level-triggered timers hold: a line is high while any
- * enabled timer routed to it has its status bit set (spec 2.3.6).  The
- * interrupts are off while the counter is halted (spec 2.3.5, ENABLE_CNF). */
+ * enabled timer routed to it has its status bit set (General Interrupt
+ * Status Register).  The interrupts are off while the counter is halted
+ * (General Configuration Register, ENABLE_CNF). */
 static uint64_t hpet_wanted_levels(const HPETState *s)
 {
     uint64_t want = 0;
@@ -254,8 +258,8 @@ static void hpet_update_lines(HPETState *s)
 }
 
 /* A timer event: level timers set their status bit (even with INT_ENB
- * clear, spec 2.3.8), edge timers pulse their line unless a level timer
- * holds it high already. */
+ * clear: Timer N Configuration Register, Tn_INT_ENB_CNF), edge timers
+ * pulse their line unless a level timer holds it high already. */
 static void hpet_timer_interrupt(HPETTimer *t)
 {
     HPETState *s = t->s;
@@ -322,7 +326,7 @@ static void hpet_timer_arm(HPETTimer *t, uint64_t cur, int64_t now)
     timer_mod_ns(t->timer, period_start + (int64_t)d * HPET_PERIOD_NS);
 }
 
-/* Periodic mode (spec 2.3.9.2.2): on a match the comparator grows by the
+/* Periodic mode (Timer N Comparator Value Register): on a match the comparator grows by the
  * last value written.  A timer that ran late (the host fell behind, or the
  * minimum period below) moves on to the first match after `after`,
  * dropping the ones in between, as a busy PC drops ticks.  A step of 0
@@ -400,7 +404,7 @@ static void hpet_timer_write_config(HPETTimer *t, uint64_t val, uint64_t mask)
         writable &= ~TN_32MODE;     /* a 32-bit timer is always in 32-bit mode */
     }
     uint64_t want = merge(old, val, mask & writable);
-    /* Spec 2.3.8, Tn_INT_ROUTE_CNF: a route outside Tn_INT_ROUTE_CAP is not
+    /* Tn_INT_ROUTE_CNF: a route outside Tn_INT_ROUTE_CAP is not
      * taken (it does not read back); the timer keeps its route. */
     unsigned route = (want & TN_ROUTE_MASK) >> TN_ROUTE_SHIFT;
     if (!(s->intcap & (1u << route))) {
@@ -424,7 +428,7 @@ static void hpet_timer_write_config(HPETTimer *t, uint64_t val, uint64_t mask)
     hpet_update_lines(s);
 }
 
-/* Spec 2.3.9: one-shot writes set the comparator; in periodic mode a write
+/* Timer N Comparator Value Register: one-shot writes set the comparator; in periodic mode a write
  * with Tn_VAL_SET_CNF set sets the comparator directly and a write sets the
  * step the comparator grows by on each match.  As in QEMU and Bochs, the
  * write that sets the comparator sets the step too (Linux writes the
@@ -496,7 +500,7 @@ static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask)
 
 static void hpet_write_counter(HPETState *s, uint64_t val, uint64_t mask)
 {
-    /* Spec 2.3.7: software writes the counter only while it is halted. */
+    /* Main Counter Value Register: software writes it only while halted. */
     if (hpet_running(s)) {
         log_mask(LOG_GUEST_ERROR, "hpet: main counter written while running, ignored\n");
         return;
@@ -544,7 +548,8 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
         hpet_write_config(s, val, mask);
         break;
     case HPET_REG_ISR:
-        /* Spec 2.3.6: writing 1 clears a level timer's status bit. */
+        /* General Interrupt Status Register: writing 1 clears a level
+         * timer's status bit. */
         s->isr &= ~(val & mask);
         hpet_update_lines(s);
         break;
@@ -558,7 +563,7 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
 }
 
 /* The registers are 64 bits wide; a 32-bit access reads or writes one half
- * (spec 2.3.1: 32- and 64-bit accesses, naturally aligned; the bus refuses
+ * (the spec allows 32- and 64-bit accesses, naturally aligned; the bus refuses
  * other sizes and unaligned ones). */
 static uint64_t hpet_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -595,7 +600,8 @@ static void hpet_reset(DeviceState *dev)
     s->enable_ns = 0;
     for (uint32_t i = 0; i < HPET_MAX_TIMERS; i++) {
         HPETTimer *t = &s->timer[i];
-        /* Spec 2.3.8: interrupts off, edge, one-shot, 64-bit, route 0. */
+        /* Timer N Configuration Register: interrupts off, edge, one-shot,
+         * 64-bit, route 0. */
         t->config = TN_PER_INT_CAP | TN_SIZE_CAP | ((uint64_t)s->intcap << TN_ROUTE_CAP_SHIFT);
         t->cmp = UINT64_MAX;    /* as the ICH's power-on value (and QEMU's) */
         t->period = 0;

@@ -87,7 +87,7 @@ def main():
           "IRQ/GPIO outputs: intr (1 line)" in p.stdout, p.stdout)
     p = run("-device", "mc146818rtc,help")
     check("-device mc146818rtc,help lists its lines", p.returncode == 0 and
-          "IRQ/GPIO inputs: none" in p.stdout and
+          "IRQ/GPIO inputs: irq-enable (1 line)" in p.stdout and
           "IRQ/GPIO outputs: irq (1 line), nmi-mask (1 line)" in p.stdout, p.stdout)
 
     # -debugcon is QEMU's port 0xE9.
