@@ -149,7 +149,11 @@ typedef struct X86TLBInfo {
 #define X86_JMP_CACHE_SIZE 4096
 #define X86_TLB_BITS 10
 #define X86_TLB_SIZE (1u << X86_TLB_BITS)
-#define TLB_INVALID  1u      /* never equal to a page-aligned address */
+/* Never equal to a page-aligned address, nor to a TLB lookup's key
+ * lin & (0xfffff000 | (size - 1)), whose bits 3..11 are always clear (1
+ * was: an unaligned access at linear 1 of size 2 or 4 matched an empty
+ * entry and went to its stale addend). */
+#define TLB_INVALID  0x800u
 
 /* A small cache of guest-physical pages to host pointers for the CPU's own
  * non-TLB accesses (page-table walks, descriptor tables, the TSS). */
