@@ -14,7 +14,7 @@
  *                      OUT; low: "irq" is held low and counter 0 arms no
  *                      timer.  An HPET's "pit-enable" drives it: under the
  *                      HPET's legacy replacement route its timer 0 takes
- *                      IRQ0 over (IA-PC HPET Specification 1.0a, 2.3.9.2.2),
+ *                      IRQ0 over (IA-PC HPET Specification 1.0a, LEG_RT_CNF),
  *                      a multiplexer in the chipset.  The counters keep
  *                      counting either way.
  *   "min-period-ns" (20 us) the shortest period at which counter 0 moves

@@ -14,7 +14,7 @@
  *                      are unchanged.  An HPET's "pit-enable" drives it:
  *                      under the HPET's legacy replacement route its timer 1
  *                      takes IRQ8 over (IA-PC HPET Specification 1.0a,
- *                      2.3.9.2.2), a multiplexer in the chipset.
+ *                      LEG_RT_CNF), a multiplexer in the chipset.
  *   output "nmi-mask"  1 while NMIs are masked (bit 7 of the last index
  *                      write); left unwired on the boards for now, as the
  *                      CPU's "nmi" input has no other source yet
