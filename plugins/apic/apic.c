@@ -521,6 +521,9 @@ static void apic_reset_registers(APICState *s);
 static void apic_bus_accept(Object *obj, const APICMessage *m)
 {
     APICState *s = APIC(obj);
+    if (!hw_enabled(s)) {
+        return;             /* off the bus (a broadcast shorthand reached it) */
+    }
     switch (m->delivery_mode) {
     case APIC_DM_FIXED:
     case APIC_DM_LOWEST:
@@ -579,9 +582,12 @@ static void apic_bus_accept(Object *obj, const APICMessage *m)
     }
 }
 
+/* A globally disabled APIC is off the bus: the processor behaves as one
+ * without an APIC (10.4.3). */
 static bool apic_bus_matches(Object *obj, uint8_t dest, bool logical)
 {
-    return dest_matches(APIC(obj), dest, logical);
+    APICState *s = APIC(obj);
+    return hw_enabled(s) && dest_matches(s, dest, logical);
 }
 
 static int apic_bus_arb_priority(Object *obj)

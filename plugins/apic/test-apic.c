@@ -802,6 +802,10 @@ static void test_bus_attach(void **state)
     harness_destroy(other);
     assert_int_equal(apic_bus_count(), 1);
     assert_int_equal(bus_send(APIC_DM_NMI, 0, 1, false), 0);
+    /* Globally disabled: off the bus (10.4.3). */
+    assert_true(local_apic_set_base(OBJECT(apic), 0xfee00000u));
+    assert_int_equal(bus_send(APIC_DM_NMI, 0, 0, false), 0);
+    assert_int_equal(nmi->rising, 0);
 }
 
 int main(void)
