@@ -17,10 +17,13 @@
  *                       specification 1.4, 5.3 and ACPI's MADT).
  *   MMIO region 0       the 4 KiB register window; the board maps it at
  *                       0xFEC00000, the 82093AA's default (datasheet 3.0).
- *   "id" (0)            the I/O APIC ID after reset (4 bits).  QEMU's pc
- *                       uses 0 (ACPI_BUILD_IOAPIC_ID in its MADT), the same
- *                       number as the first CPU's local APIC: harmless, as
- *                       nothing on this bus arbitrates by ID.
+ *   "id" (0)            the I/O APIC ID after reset (4 bits), 0 as on
+ *                       QEMU's pc (ACPI_BUILD_IOAPIC_ID in its MADT).  On a
+ *                       real P6 APIC bus the IDs must differ from the
+ *                       CPUs', and the firmware or the OS writes a free one
+ *                       (Linux does for local APICs older than the xAPIC,
+ *                       version below 0x14); this bus does not arbitrate
+ *                       by ID, so a clash breaks nothing here.
  *
  * Registers are reached indirectly (datasheet 3.0): the guest writes the
  * register's index to IOREGSEL (offset 0x00) and reads or writes it through
