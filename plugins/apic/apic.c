@@ -517,6 +517,13 @@ static bool dest_matches(const APICState *s, uint8_t dest, bool logical)
 
 static void apic_reset_registers(APICState *s);
 
+/* A software-disabled APIC accepts only NMI, INIT, SMI and SIPI messages
+ * (10.4.7.2). */
+static bool taken_while_sw_disabled(int mode)
+{
+    return mode == DM_NMI || mode == DM_INIT || mode == DM_SMI || mode == DM_SIPI;
+}
+
 /* Take a message the APIC bus addresses to this APIC (10.6, 10.11). */
 static void apic_bus_accept(Object *obj, const APICMessage *m)
 {
@@ -524,20 +531,10 @@ static void apic_bus_accept(Object *obj, const APICMessage *m)
     if (!hw_enabled(s)) {
         return;             /* off the bus (a broadcast shorthand reached it) */
     }
-    switch (m->delivery_mode) {
-    case APIC_DM_FIXED:
-    case APIC_DM_LOWEST:
-    case APIC_DM_EXTINT:
-        if (!sw_enabled(s)) {
-            /* A software-disabled APIC accepts only NMI, INIT, SMI and
-             * SIPI messages (10.4.7.2). */
-            log_mask(LOG_GUEST_ERROR, "apic: interrupt %d (delivery mode %d) to a "
-                     "software-disabled APIC dropped\n", m->vector, m->delivery_mode);
-            return;
-        }
-        break;
-    default:
-        break;
+    if (!sw_enabled(s) && !taken_while_sw_disabled(m->delivery_mode)) {
+        log_mask(LOG_GUEST_ERROR, "apic: interrupt %d (delivery mode %d) to a "
+                 "software-disabled APIC dropped\n", m->vector, m->delivery_mode);
+        return;
     }
     switch (m->delivery_mode) {
     case APIC_DM_FIXED:
