@@ -71,10 +71,12 @@ int apic_bus_send(const APICMessage *m)
     if (!apics || !apics->len) {
         return 0;
     }
-    if (m->delivery_mode == APIC_DM_LOWEST && m->shorthand == APIC_SH_NONE) {
+    if (m->delivery_mode == APIC_DM_LOWEST) {
         /* One receiver: the lowest arbitration priority among those
          * addressed, the first attached on a tie (10.6.2.4 leaves the tie
-         * to the bus arbitration ID; attach order stands in for it). */
+         * to the bus arbitration ID; attach order stands in for it).  The
+         * "all excluding self" shorthand arbitrates too (table 10-3 lists
+         * it as valid with lowest priority on the P6 family). */
         Object *best = NULL;
         int best_prio = 0;
         for (guint i = 0; i < apics->len; i++) {

@@ -37,10 +37,14 @@
  * BIOS, a real-mode test) still gets its 8259 interrupts.  Once software
  * enabled, the 8259 reaches the CPU only through LVT LINT0 in ExtINT mode.
  *
- * With one CPU, IPIs whose destination includes this APIC are delivered to
- * it; every other destination has no one to accept the message, which the
- * P6 APIC bus reports as a send accept error (ESR bit 2) and is logged
- * under -d guest_errors.
+ * The APIC bus (<cardcage/apic-bus.h>).  The APIC attaches to the core's
+ * APIC bus when realized: the IPIs it sends from its ICR, the I/O APIC's
+ * redirected interrupts and MSI writes all reach the local APICs they
+ * address through it.  An IPI that no APIC accepts is reported as a send
+ * accept error (ESR bit 2, as the P6 APIC bus does) and logged under
+ * -d guest_errors.  The EOI of a vector whose TMR bit is set (a
+ * level-triggered interrupt) is broadcast on the bus, so that the I/O APICs
+ * clear their Remote IRR (10.8.5).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -169,6 +173,7 @@ typedef struct APICState {
     int64_t timer_start;            /* virtual ns at which the count was initial */
 
     bool lint[2];                   /* levels of the LINT pins */
+    bool extint_msg;                /* an ExtINT message waits for the INTA */
     int intr_level;                 /* what "intr" is driven with */
 } APICState;
 
@@ -256,9 +261,11 @@ static bool extint_passes(const APICState *s)
     return !(l & LVT_MASKED) && ((l & LVT_DM_MASK) >> LVT_DM_SHIFT) == DM_EXTINT;
 }
 
+/* An 8259 interrupt reaches the CPU through LINT0 or as an ExtINT message
+ * from the APIC bus (an I/O APIC entry in ExtINT mode). */
 static bool extint_pending(const APICState *s)
 {
-    return s->lint[0] && s->extint && extint_passes(s);
+    return s->extint && ((s->lint[0] && extint_passes(s)) || s->extint_msg);
 }
 
 static void update_intr(APICState *s)
@@ -510,70 +517,111 @@ static bool dest_matches(const APICState *s, uint8_t dest, bool logical)
 
 static void apic_reset_registers(APICState *s);
 
-static void send_ipi(APICState *s)
+/* A software-disabled APIC accepts only NMI, INIT, SMI and SIPI messages
+ * (10.4.7.2). */
+static bool taken_while_sw_disabled(int mode)
 {
-    uint32_t lo = s->icr_lo;
-    int mode = (lo >> 8) & 7;
-    int shorthand = (lo >> ICR_SHORTHAND_SHIFT) & 3;
-    int vector = lo & ICR_VECTOR;
-    bool to_self;
-    switch (shorthand) {
-    case SH_SELF:
-    case SH_ALL:
-        to_self = true;
-        break;
-    case SH_OTHERS:
-        to_self = false;
-        break;
-    default:
-        to_self = dest_matches(s, s->icr_hi >> 24, lo & ICR_DEST_LOGICAL);
-        break;
+    return mode == DM_NMI || mode == DM_INIT || mode == DM_SMI || mode == DM_SIPI;
+}
+
+/* Take a message the APIC bus addresses to this APIC (10.6, 10.11). */
+static void apic_bus_accept(Object *obj, const APICMessage *m)
+{
+    APICState *s = APIC(obj);
+    if (!hw_enabled(s)) {
+        return;             /* off the bus (a broadcast shorthand reached it) */
     }
-    if ((mode == DM_FIXED || mode == DM_LOWEST) && vector < FIRST_LEGAL_VECTOR) {
-        log_mask(LOG_GUEST_ERROR, "apic: IPI with illegal vector %d not sent\n", vector);
-        apic_error(s, ESR_SEND_ILLEGAL);
+    if (!sw_enabled(s) && !taken_while_sw_disabled(m->delivery_mode)) {
+        log_mask(LOG_GUEST_ERROR, "apic: interrupt %d (delivery mode %d) to a "
+                 "software-disabled APIC dropped\n", m->vector, m->delivery_mode);
         return;
     }
-    if (!to_self) {
-        /* No other APIC on the bus to accept it. */
-        log_mask(LOG_GUEST_ERROR, "apic: IPI (ICR %08x:%08x) to other CPUs dropped: this "
-                 "machine has one\n", s->icr_hi, lo);
-        if (shorthand != SH_ALL) {
-            apic_error(s, ESR_SEND_ACCEPT);
-        }
-        return;
-    }
-    switch (mode) {
-    case DM_FIXED:
-    case DM_LOWEST:
-        if (!sw_enabled(s)) {
-            /* A software-disabled APIC accepts only NMI, INIT, SMI and
-             * SIPI messages (10.4.7.2). */
-            log_mask(LOG_GUEST_ERROR, "apic: fixed IPI to a software-disabled APIC\n");
-            return;
-        }
-        accept_fixed(s, vector, lo & ICR_LEVEL);
+    switch (m->delivery_mode) {
+    case APIC_DM_FIXED:
+    case APIC_DM_LOWEST:
+        /* The TMR records whether the vector was level-triggered, which
+         * decides whether its EOI is broadcast (10.8.4). */
+        accept_fixed(s, m->vector, m->level);
         break;
-    case DM_NMI:
+    case APIC_DM_NMI:
         irq_pulse(s->nmi_out);
         break;
-    case DM_INIT:
-        if (!(lo & ICR_ASSERT) && (lo & ICR_LEVEL)) {
-            /* INIT level de-assert: only resynchronises arbitration IDs
-             * (10.6.1); nothing to do for one APIC. */
+    case APIC_DM_INIT:
+        if (m->level && !m->assert) {
+            /* INIT level de-assert: only resynchronises the arbitration
+             * IDs (10.6.1), which this bus does not model. */
             return;
         }
         /* INIT resets the APIC (except its ID) and the CPU (10.4.7.3). */
         apic_reset_registers(s);
         irq_pulse(s->init_out);
         break;
-    case DM_SIPI:
-        log_mask(LOG_GUEST_ERROR, "apic: start-up IPI to self ignored (the CPU is not "
-                 "waiting for SIPI)\n");
+    case APIC_DM_STARTUP:
+        /* Starting an application processor that waits for SIPI is the
+         * job of the SMP step; one CPU never waits for it. */
+        log_mask(LOG_GUEST_ERROR, "apic: start-up IPI (page 0x%02x) ignored: the CPU is "
+                 "not waiting for SIPI\n", m->vector);
+        break;
+    case APIC_DM_EXTINT:
+        /* The 8259 supplies the vector when the CPU acknowledges
+         * (10.6.1, "ExtINT"); without one there is nothing to deliver. */
+        if (!s->extint) {
+            log_mask(LOG_GUEST_ERROR, "apic: ExtINT message without an 8259 dropped\n");
+            return;
+        }
+        s->extint_msg = true;
+        update_intr(s);
         break;
     default:
-        log_mask(LOG_GUEST_ERROR, "apic: IPI delivery mode %d not supported\n", mode);
+        log_mask(LOG_GUEST_ERROR, "apic: delivery mode %d not supported\n",
+                 m->delivery_mode);
         break;
+    }
+}
+
+/* A globally disabled APIC is off the bus: the processor behaves as one
+ * without an APIC (10.4.3). */
+static bool apic_bus_matches(Object *obj, uint8_t dest, bool logical)
+{
+    APICState *s = APIC(obj);
+    return hw_enabled(s) && dest_matches(s, dest, logical);
+}
+
+static int apic_bus_arb_priority(Object *obj)
+{
+    return apr(APIC(obj));
+}
+
+/* Send the message in the ICR on the APIC bus (10.6.1). */
+static void send_ipi(APICState *s)
+{
+    uint32_t lo = s->icr_lo;
+    APICMessage m = {
+        .vector = lo & ICR_VECTOR,
+        .delivery_mode = (lo >> 8) & 7,
+        .dest = s->icr_hi >> 24,
+        .dest_logical = lo & ICR_DEST_LOGICAL,
+        .level = lo & ICR_LEVEL,
+        .assert = lo & ICR_ASSERT,
+        .shorthand = (lo >> ICR_SHORTHAND_SHIFT) & 3,
+        .source = OBJECT(s),
+    };
+    if ((m.delivery_mode == DM_FIXED || m.delivery_mode == DM_LOWEST) &&
+        m.vector < FIRST_LEGAL_VECTOR) {
+        log_mask(LOG_GUEST_ERROR, "apic: IPI with illegal vector %d not sent\n", m.vector);
+        apic_error(s, ESR_SEND_ILLEGAL);
+        return;
+    }
+    if (m.delivery_mode == DM_REMOTE_READ) {
+        /* Remote read (P6 only) returns a register of another APIC;
+         * nothing models it, and nobody answers (10.6.1). */
+        log_mask(LOG_GUEST_ERROR, "apic: remote read IPI not supported\n");
+        return;
+    }
+    if (!apic_bus_send(&m)) {
+        log_mask(LOG_GUEST_ERROR, "apic: IPI (ICR %08x:%08x) accepted by no APIC\n",
+                 s->icr_hi, lo);
+        apic_error(s, ESR_SEND_ACCEPT);
     }
 }
 
@@ -586,7 +634,8 @@ static void apic_eoi(APICState *s)
         return;
     }
     bit_clear(s->isr, v);
-    if (bit_test(s->tmr, v)) {
+    bool level = bit_test(s->tmr, v);
+    if (level) {
         /* A level-triggered LINT interrupt may be taken again. */
         for (int idx = LVT_LINT0; idx <= LVT_LINT1; idx++) {
             if ((s->lvt[idx] & LVT_VECTOR) == (uint32_t)v) {
@@ -605,6 +654,11 @@ static void apic_eoi(APICState *s)
             deliver_lvt(s, idx, DM_FIXED);
         }
     }
+    if (level) {
+        /* The I/O APICs clear the Remote IRR of entries with this vector
+         * (10.8.5; 82093AA 3.2.4). */
+        apic_bus_broadcast_eoi((uint8_t)v);
+    }
 }
 
 /* ---- interrupt acknowledge ---- */
@@ -620,7 +674,9 @@ static int apic_ack(Object *obj)
         return v;
     }
     if (extint_pending(s)) {
-        /* ExtINT: the 8259 supplies the vector; no IRR/ISR bit (10.5.1). */
+        /* ExtINT: the 8259 supplies the vector; no IRR/ISR bit (10.5.1).
+         * An ExtINT message is consumed by its acknowledge. */
+        s->extint_msg = false;
         v = interrupt_ack(s->extint);
         update_intr(s);
         if (v >= 0) {
@@ -881,6 +937,7 @@ static void apic_reset_registers(APICState *s)
     memset(s->isr, 0, sizeof(s->isr));
     memset(s->tmr, 0, sizeof(s->tmr));
     s->esr = s->esr_pending = 0;
+    s->extint_msg = false;
     s->icr_lo = s->icr_hi = 0;
     for (int i = 0; i < LVT_COUNT; i++) {
         s->lvt[i] = LVT_MASKED;
@@ -932,6 +989,9 @@ static bool apic_realize(DeviceState *dev, Error **errp)
     memory_region_add_subregion_overlap(memory_get_system_memory(), BASE_DEFAULT, &s->mmio, 2);
     s->mapped = true;
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, timer_expired, s);
+    if (!apic_bus_attach(OBJECT(dev), errp)) {
+        return false;
+    }
     apic_reset(dev);
     return true;
 }
@@ -939,6 +999,7 @@ static bool apic_realize(DeviceState *dev, Error **errp)
 static void apic_unrealize(DeviceState *dev)
 {
     APICState *s = APIC(dev);
+    apic_bus_detach(OBJECT(dev));
     if (s->timer) {
         timer_free(s->timer);
         s->timer = NULL;
@@ -997,7 +1058,7 @@ static bool apic_post_load(void *opaque, int version_id, Error **errp)
  * our copy, -1 until first driven). */
 static const VMStateDescription vmstate_apic = {
     .name = TYPE_APIC,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .post_load = apic_post_load,
     .fields = (const VMStateField[]) {
@@ -1019,6 +1080,7 @@ static const VMStateDescription vmstate_apic = {
         VMSTATE_UINT32(timer_dcr, APICState),
         VMSTATE_INT64_RANGE(timer_start, APICState, -APIC_NS_LIMIT, APIC_NS_LIMIT),
         VMSTATE_BOOL_ARRAY(lint, APICState, 2),
+        VMSTATE_BOOL_V(extint_msg, APICState, 2),
         VMSTATE_INT_RANGE(intr_level, APICState, -1, 1),
         VMSTATE_TIMER(timer, APICState),
         VMSTATE_END_OF_LIST()
@@ -1028,7 +1090,7 @@ static const VMStateDescription vmstate_apic = {
 static void apic_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "P6-family local xAPIC (one CPU): timer, LINT0/1, IPIs to self";
+    dc->desc = "P6-family local xAPIC: timer, LINT0/1, IPIs on the APIC bus";
     dc->vmsd = &vmstate_apic;
     dc->category = DEVICE_CATEGORY_INTC;
     dc->realize = apic_realize;
@@ -1040,6 +1102,11 @@ static void apic_class_init(ObjectClass *klass, void *data)
     LocalAPICClass *lac = OBJECT_CLASS_CHECK(LocalAPICClass, klass, TYPE_LOCAL_APIC_IF);
     lac->get_base = apic_get_base;
     lac->set_base = apic_set_base;
+    APICBusClientClass *bcc = OBJECT_CLASS_CHECK(APICBusClientClass, klass,
+                                                 TYPE_APIC_BUS_CLIENT);
+    bcc->matches = apic_bus_matches;
+    bcc->accept = apic_bus_accept;
+    bcc->arb_priority = apic_bus_arb_priority;
 }
 
 static const TypeInfo apic_types[] = {
@@ -1052,6 +1119,7 @@ static const TypeInfo apic_types[] = {
         .interfaces = (const InterfaceInfo[]) {
             { TYPE_INTERRUPT_ACK },
             { TYPE_LOCAL_APIC_IF },
+            { TYPE_APIC_BUS_CLIENT },
             { NULL },
         },
     },

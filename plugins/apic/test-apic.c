@@ -3,8 +3,10 @@
  * bits, relocation, global disable), the ESR's write-before-read rule, IRR
  * and ISR with EOI and priority classes, TPR masking, IPIs to self and to
  * no one, the timer in one-shot and periodic mode on the hand-driven clock,
- * the 8259's way to the CPU (through mode and ExtINT), and a hostile guest
- * hitting every offset with every access size.
+ * the 8259's way to the CPU (through mode and ExtINT), the APIC bus
+ * (IPIs to and messages from another APIC, TMR and the EOI broadcast,
+ * lowest priority by TPR, INIT, NMI and ExtINT messages), and a hostile
+ * guest hitting every offset with every access size.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -13,6 +15,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "harness.h"
+#include "fake-apic.h"
 
 #define BASE 0xfee00000u
 
@@ -626,6 +629,185 @@ static void test_hostile(void **state)
     g_rand_free(rng);
 }
 
+/* ---- the APIC bus ---- */
+
+static bool tmr_has(int v)
+{
+    return rd(0x180 + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static int bus_send(uint8_t mode, uint8_t vector, uint8_t dest, bool level)
+{
+    APICMessage m = { .vector = vector, .delivery_mode = mode, .dest = dest,
+                      .level = level, .assert = true };
+    return apic_bus_send(&m);
+}
+
+/* 10.6.1: IPIs leave through the bus; one that no APIC accepts is a send
+ * accept error. */
+static void test_bus_ipi(void **state)
+{
+    FakeAPIC *f = fake_apic_new(1, 0x02, 0);
+    assert_int_equal(apic_bus_count(), 2);
+    enable();
+    wr(0x310, 0x01000000);
+    wr(0x300, 0xc031);                          /* fixed, level, assert */
+    assert_int_equal(f->count, 1);
+    const APICMessage *m = fake_apic_last(f);
+    assert_int_equal(m->vector, 0x31);
+    assert_int_equal(m->delivery_mode, APIC_DM_FIXED);
+    assert_true(m->level);
+    assert_true(m->assert);
+    assert_ptr_equal(m->source, OBJECT(apic));
+    assert_false(irr_has(0x31));
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0);
+    /* Logical, flat: this APIC (bit 0) and the fake (bit 1). */
+    wr(0xd0, 0x01000000);
+    wr(0x310, 0x03000000);
+    wr(0x300, 0x4832);
+    assert_true(irr_has(0x32));
+    assert_int_equal(f->count, 2);
+    /* All excluding self reaches the other APIC only. */
+    wr(0x300, 0xc4033);
+    assert_false(irr_has(0x33));
+    assert_int_equal(f->count, 3);
+    assert_int_equal(fake_apic_last(f)->shorthand, APIC_SH_OTHERS);
+    /* SIPI to the other CPU travels with its start page. */
+    wr(0x310, 0x01000000);
+    wr(0x300, 0x4690);
+    assert_int_equal(fake_apic_last(f)->delivery_mode, APIC_DM_STARTUP);
+    assert_int_equal(fake_apic_last(f)->vector, 0x90);
+    /* Physical ID 2: no one. */
+    wr(0x310, 0x02000000);
+    wr(0x300, 0x4034);
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0x04);
+    fake_apic_free(f);
+}
+
+/* 10.8.4, 10.8.5: a level-triggered message sets the TMR bit, and its EOI
+ * is broadcast to the I/O APICs; an edge one's is not. */
+typedef struct EOIHeard {
+    int calls;
+    int vector;
+} EOIHeard;
+
+static void eoi_heard(void *opaque, uint8_t vector)
+{
+    EOIHeard *h = opaque;
+    h->calls++;
+    h->vector = vector;
+}
+
+static void test_bus_level_eoi(void **state)
+{
+    EOIHeard h = { 0 };
+    apic_bus_add_eoi_listener(eoi_heard, &h);
+    enable();
+    assert_int_equal(bus_send(APIC_DM_FIXED, 0x45, 0, true), 1);
+    assert_true(irr_has(0x45));
+    assert_true(tmr_has(0x45));
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x45);
+    assert_int_equal(h.calls, 0);
+    wr(0xb0, 0);
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(h.vector, 0x45);
+    /* Edge: the TMR bit clears and the EOI stays local. */
+    assert_int_equal(bus_send(APIC_DM_FIXED, 0x45, 0, false), 1);
+    assert_false(tmr_has(0x45));
+    assert_int_equal(ack(), 0x45);
+    wr(0xb0, 0);
+    assert_int_equal(h.calls, 1);
+    apic_bus_remove_eoi_listener(eoi_heard, &h);
+}
+
+/* 10.4.7.2: a software-disabled APIC takes NMI and INIT but no fixed or
+ * ExtINT interrupts; 10.4.7.3: INIT resets it. */
+static void test_bus_modes(void **state)
+{
+    assert_int_equal(bus_send(APIC_DM_FIXED, 0x46, 0, false), 1);
+    assert_false(irr_has(0x46));
+    assert_int_equal(bus_send(APIC_DM_NMI, 0, 0, false), 1);
+    assert_int_equal(nmi->rising, 1);
+    enable();
+    wr(0x80, 0x20);
+    assert_int_equal(bus_send(APIC_DM_INIT, 0, 0x0f, false), 1);    /* broadcast */
+    assert_int_equal(init->rising, 1);
+    assert_int_equal(rd(0x80), 0);
+    assert_int_equal(rd(0xf0), 0xff);
+    /* INIT level de-assert changes nothing. */
+    enable();
+    APICMessage m = { .delivery_mode = APIC_DM_INIT, .level = true, .assert = false };
+    assert_int_equal(apic_bus_send(&m), 1);
+    assert_int_equal(init->rising, 1);
+    assert_int_equal(rd(0xf0), 0x1ff);
+    /* SIPI: logged and ignored with one CPU. */
+    assert_int_equal(bus_send(APIC_DM_STARTUP, 0x10, 0, false), 1);
+    assert_int_equal(init->rising, 1);
+    assert_int_equal(rd(0xf0), 0x1ff);
+    /* Illegal vector: receive illegal vector error. */
+    assert_int_equal(bus_send(APIC_DM_FIXED, 0x05, 0, false), 1);
+    wr(0x280, 0);
+    assert_int_equal(rd(0x280), 0x40);
+}
+
+/* ExtINT message (an I/O APIC pin in ExtINT mode): the 8259 supplies the
+ * vector, as for LINT0 in ExtINT mode. */
+static void test_bus_extint(void **state)
+{
+    pic_init();
+    enable();                                   /* LINT0 stays masked */
+    IRQState *irq3 = device_get_gpio_in_named(pic, "in", 3);
+    irq_set(irq3, 1);
+    assert_int_equal(intr->level, 0);
+    assert_int_equal(bus_send(APIC_DM_EXTINT, 0, 0, false), 1);
+    assert_int_equal(intr->level, 1);
+    assert_int_equal(ack(), 0x0b);
+    assert_int_equal(intr->level, 0);
+    assert_false(isr_has(0x0b));
+    cpu_outb(0x20, 0x20);
+    irq_set(irq3, 0);
+}
+
+/* 10.6.2.4: lowest priority goes to the APIC of lowest arbitration
+ * priority, which follows the TPR. */
+static void test_bus_lowest_priority(void **state)
+{
+    FakeAPIC *f = fake_apic_new(1, 0x02, 0x20);
+    enable();
+    wr(0xd0, 0x01000000);
+    wr(0x80, 0x40);
+    assert_int_equal(rd(0x90), 0x40);
+    APICMessage m = { .vector = 0x61, .delivery_mode = APIC_DM_LOWEST, .dest = 0x03,
+                      .dest_logical = true, .assert = true };
+    assert_int_equal(apic_bus_send(&m), 1);
+    assert_int_equal(f->count, 1);
+    assert_false(irr_has(0x61));
+    wr(0x80, 0x10);
+    assert_int_equal(apic_bus_send(&m), 1);
+    assert_int_equal(f->count, 1);
+    assert_true(irr_has(0x61));
+    fake_apic_free(f);
+}
+
+/* The APIC is on the bus while realized. */
+static void test_bus_attach(void **state)
+{
+    assert_int_equal(apic_bus_count(), 1);
+    DeviceState *other = harness_create("apic", "lapic1", NULL,
+                                        (const char *[]){ "id=1", "bsp=off", NULL });
+    assert_int_equal(apic_bus_count(), 2);
+    harness_destroy(other);
+    assert_int_equal(apic_bus_count(), 1);
+    assert_int_equal(bus_send(APIC_DM_NMI, 0, 1, false), 0);
+    /* Globally disabled: off the bus (10.4.3). */
+    assert_true(local_apic_set_base(OBJECT(apic), 0xfee00000u));
+    assert_int_equal(bus_send(APIC_DM_NMI, 0, 0, false), 0);
+    assert_int_equal(nmi->rising, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -643,6 +825,12 @@ int main(void)
         cmocka_unit_test_setup(test_extint, setup),
         cmocka_unit_test_setup(test_lint_modes, setup),
         cmocka_unit_test_setup(test_hostile, setup),
+        cmocka_unit_test_setup(test_bus_ipi, setup),
+        cmocka_unit_test_setup(test_bus_level_eoi, setup),
+        cmocka_unit_test_setup(test_bus_modes, setup),
+        cmocka_unit_test_setup(test_bus_extint, setup),
+        cmocka_unit_test_setup(test_bus_lowest_priority, setup),
+        cmocka_unit_test_setup(test_bus_attach, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

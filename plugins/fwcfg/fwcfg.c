@@ -74,6 +74,7 @@ typedef struct FwCfgState {
     bool dma;
     uint16_t cpus;
     bool nographic;
+    bool irq0_override;
 } FwCfgState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(FwCfgState, FW_CFG_IO)
@@ -156,6 +157,15 @@ static void fill_items(FwCfgState *s)
     cc_st_le64(e820 + 8, ram);
     cc_st_le32(e820 + 16, E820_RAM);
     file_add(s, "etc/e820", e820, sizeof(e820), &error_abort);
+    if (s->irq0_override) {
+        /* The board wires the PIT's IRQ0 to I/O APIC pin 2.  QEMU says so
+         * with its 32-bit legacy item FW_CFG_IRQ0_OVERRIDE, which SeaBIOS
+         * reads as the file of this name (and then routes IRQ0 to pin 2
+         * in its MP table and MADT); the file reaches it the same way. */
+        uint8_t one[4];
+        cc_st_le32(one, 1);
+        file_add(s, "etc/irq0-override", one, sizeof(one), &error_abort);
+    }
 }
 
 /* ---- the data path ---- */
@@ -352,6 +362,8 @@ static const Property fwcfg_properties[] = {
     DEFINE_PROP_BOOL("dma", FwCfgState, dma, true, "the DMA interface at iobase+4"),
     DEFINE_PROP_UINT16("cpus", FwCfgState, cpus, 1, "CPU count reported"),
     DEFINE_PROP_BOOL("nographic", FwCfgState, nographic, true, "no display reported"),
+    DEFINE_PROP_BOOL("irq0-override", FwCfgState, irq0_override, false,
+                     "tell the firmware that IRQ0 is on I/O APIC pin 2 (etc/irq0-override)"),
     DEFINE_PROP_END_OF_LIST(),
 };
 

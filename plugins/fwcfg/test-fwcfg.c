@@ -1,8 +1,9 @@
 /*
  * Unit tests of fw-cfg: items through the port interface, the file
  * directory, DMA reads (including past an item's end), and hostile DMA
- * commands (writes, unmapped addresses, DMA into its own registers), and
- * the interface the core hands the kernel loader's data through.
+ * commands (writes, unmapped addresses, DMA into its own registers), the
+ * IRQ0 override file, and the interface the core hands the kernel loader's
+ * data through.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -132,6 +133,30 @@ static void test_file_directory_and_dma(void **state)
     }
 }
 
+/* irq0-override=on adds etc/irq0-override, a 32-bit 1, after etc/e820. */
+static void test_irq0_override(void **state)
+{
+    DeviceState *d = harness_create("fw-cfg", "fwcfg2", NULL,
+                                    (const char *[]){ "iobase=0x600", "dma=off",
+                                                      "irq0-override=on", NULL });
+    uint8_t dir[4 + 2 * 64];
+    cpu_outw(0x600, 0x19);
+    for (size_t i = 0; i < sizeof(dir); i++) {
+        dir[i] = cpu_inb(0x601);
+    }
+    assert_int_equal(get_be32(dir), 2);
+    const uint8_t *f = dir + 4 + 64;
+    assert_int_equal(get_be32(f), 4);
+    assert_string_equal((char *)f + 8, "etc/irq0-override");
+    cpu_outw(0x600, f[4] << 8 | f[5]);
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        v |= (uint32_t)cpu_inb(0x601) << (8 * i);
+    }
+    assert_int_equal(v, 1);
+    harness_destroy(d);
+}
+
 static void test_hostile_dma(void **state)
 {
     /* Writes are refused with the error bit. */
@@ -215,6 +240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_port_items),
         cmocka_unit_test(test_file_directory_and_dma),
+        cmocka_unit_test(test_irq0_override),
         cmocka_unit_test(test_hostile_dma),
         cmocka_unit_test(test_core_interface),
     };

@@ -1,8 +1,9 @@
 ; A guest that throws random port and MMIO accesses at every device of the
 ; board (tests/functional/io-fuzz.py): sizes 1, 2 and 4, reads and writes,
 ; ports biased towards the ISA range, MMIO in the local APIC's page, the
-; HPET's page (0xFED00000, where io-fuzz.py puts one on the pc board), the
-; test device's memory and unassigned space.  It runs with interrupts off
+; I/O APIC's window (often its IOREGSEL and IOWIN), the HPET's page
+; (0xFED00000, where io-fuzz.py puts one on the pc board), the test
+; device's memory and unassigned space.  It runs with interrupts off
 ; and an IDT whose handlers return, so that an NMI a device raises does no
 ; harm, then ends the emulator through isa-debug-exit (status 67).
 ;
@@ -10,8 +11,9 @@
 ; (0xf4-0xf7), fw_cfg (0x510-0x51b: its DMA would land on this code; its
 ; unit tests cover it), the reset bit of port 0x92 and the 8042 commands
 ; that reset the CPU (0xd1 output port writes, 0xf0-0xff pulses), and
-; writes to the APIC's ICR and LVT entries in INIT delivery mode (an INIT
-; would restart the CPU into the firmware).
+; writes to the APIC's ICR, and LVT entries and I/O APIC redirection
+; entries in INIT delivery mode (an INIT would restart the CPU into the
+; firmware).
 ;
 ; The seed is the kernel command line after the kernel's file name, in hex
 ; (-append 1234abcd).
@@ -152,7 +154,8 @@ start:
     jmp .done_one
 
 .mmio:
-    ; the page: APIC, the test device's memory, the HPET, or unassigned space
+    ; the page: APIC, the test device's memory, the I/O APIC, the HPET, or
+    ; unassigned space
     mov edx, ebx
     and edx, 0xffc
     test ebx, 1 << 16
@@ -167,7 +170,16 @@ start:
 .m2:
     test ebx, 1 << 14
     jz .m3
+    test ebx, 1 << 12   ; half of them to the HPET
+    jz .m2ioapic
     add edx, 0xfed00000
+    jmp .mpicked
+.m2ioapic:
+    test ebx, 1 << 13   ; half of these at IOREGSEL (0x00) or IOWIN (0x10)
+    jz .m2page
+    and edx, 0x1c
+.m2page:
+    add edx, 0xfec00000
     jmp .mpicked
 .m3:
     add edx, 0xe0000000
@@ -186,10 +198,13 @@ start:
     and eax, 0xfffffff0
     cmp eax, 0xfee00300   ; the APIC's ICR (low)
     je .done_one
+    cmp eax, 0xfec00010   ; the I/O APIC's IOWIN: no INIT delivery mode (101b)
+    je .no_init
     cmp eax, 0xfee00320   ; the LVT entries: no INIT delivery mode (101b)
     jb .store
     cmp eax, 0xfee00370
     ja .store
+.no_init:
     and edi, ~(1 << 10)
 .store:
     mov [edx], edi
