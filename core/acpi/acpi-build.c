@@ -285,6 +285,8 @@ void acpi_build_all(AcpiBuilder *b, const AcpiMachineInfo *info)
 
 /* ---- handing them over ---- */
 
+static bool acpi_direct_kernel;
+
 static void acpi_install(void *opaque)
 {
     AcpiMachineInfo info;
@@ -293,7 +295,12 @@ static void acpi_install(void *opaque)
     acpi_build_all(b, &info);
     Object *fwcfg = fw_cfg_find();
     Error *err = NULL;
-    if (!fwcfg) {
+    if (acpi_direct_kernel) {
+        if (!acpi_place_direct(b, &err)) {
+            error_prepend(&err, "ACPI: ");
+            error_report_err(err);
+        }
+    } else if (!fwcfg) {
         warn_report("ACPI: the board has no firmware configuration device: the tables "
                     "are not installed");
     } else if (!fw_cfg_add_file(fwcfg, ACPI_TABLES_FILE, b->tables->data, b->tables->len,
@@ -308,7 +315,8 @@ static void acpi_install(void *opaque)
     acpi_machine_info_clear(&info);
 }
 
-void acpi_setup(void)
+void acpi_setup(bool direct_kernel)
 {
+    acpi_direct_kernel = direct_kernel;
     system_add_init_done_notifier(acpi_install, NULL);
 }

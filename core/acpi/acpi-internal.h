@@ -69,8 +69,13 @@ void acpi_build_all(AcpiBuilder *b, const AcpiMachineInfo *info);
 void acpi_gather(AcpiMachineInfo *info);
 void acpi_machine_info_clear(AcpiMachineInfo *info);
 
+/* acpi-direct.c: run the loader commands into 0xF0000-0xFFFFF, now and at
+ * every reset, for a kernel started without firmware. */
+bool acpi_place_direct(const AcpiBuilder *b, Error **errp);
+
 /* Build the machine's tables once it is complete and hand them to its
- * firmware (fw_cfg); called by start-up when the board asks for ACPI. */
-void acpi_setup(void);
+ * firmware (fw_cfg) or, for a kernel started directly, place them in
+ * memory; called by start-up when the board asks for ACPI. */
+void acpi_setup(bool direct_kernel);
 
 #endif

@@ -334,7 +334,7 @@ static bool phase_build(Board *board, const Options *o, Error **errp)
     };
     bool built = board_build(board, &bopts, errp);
     if (built && board->acpi && !o->no_acpi) {
-        acpi_setup();
+        acpi_setup(bopts.direct_kernel);
     }
     keyval_free(cpu);
     g_ptr_array_free(features, TRUE);
