@@ -109,13 +109,14 @@ Aml *aml_word_bus_number(uint16_t min, uint16_t max)
     return address_space(0x88, 2, RES_BUS, 0, min, max);
 }
 
-/* I/O type-specific flags (6.4.3.5.x Table 6.50): _RNG 3, entire range. */
+/* I/O type-specific flags (6.4.3.5.5 "Resource Type Specific Flags"):
+ * _RNG 3, entire range. */
 Aml *aml_word_io(uint16_t min, uint16_t max)
 {
     return address_space(0x88, 2, RES_IO, 0x03, min, max);
 }
 
-/* Memory type-specific flags (Table 6.49): bit 0 read-write, bits 2:1
+/* Memory type-specific flags (6.4.3.5.5): bit 0 read-write, bits 2:1
  * _MEM (0 non-cacheable, 1 cacheable). */
 static uint8_t mem_flags(bool cacheable)
 {
