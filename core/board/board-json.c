@@ -868,7 +868,7 @@ static bool read_options(Board *b, json_object *v, const char *file, Error **err
 
 static const char *const top_keys[] = {
     "name", "description", "extend", "cpu", "ram", "firmware", "devices", "remove",
-    "globals", "options", "comment", NULL,
+    "globals", "options", "acpi", "comment", NULL,
 };
 
 static char *resolve_extend(const char *base_dir, const char *ref)
@@ -1039,6 +1039,14 @@ static bool load_into(Board *b, const char *file, GPtrArray *chain, Error **errp
     }
     if (json_object_object_get_ex(root, "options", &v) && !read_options(b, v, file, errp)) {
         goto out;
+    }
+    /* "acpi": true builds ACPI tables for the firmware (core/acpi); an
+     * extending board inherits the switch unless it gives its own. */
+    if (json_object_object_get_ex(root, "acpi", &v)) {
+        if (!want_type(v, json_type_boolean, "true or false", file, "acpi", NULL, errp)) {
+            goto out;
+        }
+        b->acpi = json_object_get_boolean(v);
     }
     ok = true;
 out:

@@ -21,6 +21,7 @@
 #include <cardcage/cardcage.h>
 #include <cardcage/embed.h>
 #include "cardcage-config.h"
+#include "acpi/acpi-internal.h"
 #include "board/board.h"
 #include "boot/boot.h"
 #include "chardev/chardev-internal.h"
@@ -332,6 +333,9 @@ static bool phase_build(Board *board, const Options *o, Error **errp)
         .direct_kernel = o->kernel != NULL && !o->kernel_via_firmware,
     };
     bool built = board_build(board, &bopts, errp);
+    if (built && board->acpi && !o->no_acpi) {
+        acpi_setup(bopts.direct_kernel);
+    }
     keyval_free(cpu);
     g_ptr_array_free(features, TRUE);
     return built;

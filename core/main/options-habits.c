@@ -140,10 +140,16 @@ static bool habit_nodefaults(Options *o, const char *arg, Error **errp)
     return true;
 }
 
-/* The boards have no HPET, no ACPI tables and read no configuration
+/* The boards have no HPET and read no configuration
  * files: these ask for what is already so. */
 static bool habit_nothing(Options *o, const char *arg, Error **errp)
 {
+    return true;
+}
+
+static bool habit_no_acpi(Options *o, const char *arg, Error **errp)
+{
+    o->no_acpi = true;
     return true;
 }
 
@@ -160,7 +166,7 @@ static const OptionDef habit_defs[] = {
     { "nodefaults", NULL, habit_nodefaults,
       "no default backends: serial ports without -serial and the monitor go nowhere" },
     { "no-hpet", NULL, habit_nothing, "accepted: the boards have no HPET" },
-    { "no-acpi", NULL, habit_nothing, "accepted: the boards have no ACPI tables" },
+    { "no-acpi", NULL, habit_no_acpi, "no ACPI tables (as -machine acpi=off)" },
     { "no-user-config", NULL, habit_nothing, NULL },
     { "nodefconfig", NULL, habit_nothing, NULL },
 };

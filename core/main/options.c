@@ -73,27 +73,38 @@ static bool check_machine_accel(const char *arg, const char *accel, Error **errp
 
 static bool opt_machine(Options *o, const char *arg, Error **errp)
 {
-    /* -M pc, -M type=pc, -M pc,accel=tcg; other machine options are the
+    /* -M pc, -M type=pc, -M pc,accel=tcg,acpi=off; other machine options are the
      * board file's. */
     KeyVal *kv = keyval_parse(arg, "type", KEYVAL_HELP, errp);
     if (!kv) {
         error_prepend(errp, "-M %s: ", arg);
         return false;
     }
-    static const char *const allowed[] = { "type", "accel", "help", NULL };
+    static const char *const allowed[] = { "type", "accel", "acpi", "help", NULL };
     const char *unknown = keyval_find_unknown(kv, allowed);
     const char *name = keyval_get(kv, "type");
+    const char *acpi = keyval_get(kv, "acpi");
     bool ok = false;
+    if (acpi && strcmp(acpi, "on") && strcmp(acpi, "off") && strcmp(acpi, "auto")) {
+        error_setg(errp, "-M %s: acpi=%s: expected on, off or auto", arg, acpi);
+        keyval_free(kv);
+        return false;
+    }
+    if (acpi) {
+        /* acpi=off as QEMU's: no tables even where the board has them;
+         * on and auto leave it to the board's "acpi". */
+        o->no_acpi = !strcmp(acpi, "off");
+    }
     if (unknown) {
         error_setg(errp, "-M %s: machine option '%s' is set in the board file or with -set "
-                   "(expected -M NAME[,accel=tcg] or -M FILE.json)", arg, unknown);
+                   "(expected -M NAME[,accel=tcg][,acpi=on|off] or -M FILE.json)", arg, unknown);
     } else if (keyval_get(kv, "accel") && !check_machine_accel(arg, keyval_get(kv, "accel"),
                                                                errp)) {
         /* the message is set */
     } else if (keyval_get(kv, "help") || (name && !strcmp(name, "help"))) {
         o->machine_help = ok = true;
     } else if (!name) {
-        ok = true;               /* -machine accel=tcg: the board stays */
+        ok = true;               /* -machine accel=tcg or acpi=off: the board stays */
     } else {
         ok = set_string(&o->machine, name);
     }

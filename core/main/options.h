@@ -58,6 +58,7 @@ typedef struct Options {
     char *rtc;                   /* -rtc base=... as written */
     char *name;                  /* -name */
     bool no_defaults;            /* -nodefaults: no default serial or monitor backend */
+    bool no_acpi;                /* -no-acpi, -M acpi=off: no ACPI tables */
     char *incoming;              /* -incoming URI|defer */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;

@@ -21,6 +21,7 @@ BAD = [
     (["-m", "0"], r"^cardcage: -m 0: the RAM size must not be zero$"),
     (["-M", "nosuchboard"], r"^cardcage: -M nosuchboard: no such board \(-M help lists the boards\)$"),
     (["-M", "/nonexistent/b.json"], r"^cardcage: cannot read board file: .*nonexistent/b.json"),
+    (["-M", "isapc,acpi=maybe"], r"^cardcage: -M isapc,acpi=maybe: acpi=maybe: expected on, off or auto$"),
     (["-d", "everything"], r"^cardcage: -d: unknown log item 'everything' \(-d help lists them\)$"),
     (["-icount", "shift=99"], r"^cardcage: -icount shift=99: expected shift=N with N from 0 to 10"),
     (["-global", "i8254"], r"^cardcage: -global i8254: expected TYPE\.PROPERTY=VALUE$"),

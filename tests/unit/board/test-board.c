@@ -127,7 +127,7 @@ static void test_structure_errors(void **state)
 {
     expect("s1.json", "{\"devicez\": []}", NULL,
            "s1.json: devicez: unknown key 'devicez' (expected one of: name, description, "
-           "extend, cpu, ram, firmware, devices, remove, globals, options, comment)");
+           "extend, cpu, ram, firmware, devices, remove, globals, options, acpi, comment)");
     expect("s2.json", "{\"devices\": {\"type\": \"x\"}}", NULL,
            "s2.json: devices: expected a list of devices, got a object");
     expect("s3.json", "{\"devices\": [{\"type\": \"isa-bridge\"}]}", NULL,
@@ -156,6 +156,8 @@ static void test_structure_errors(void **state)
     expect("s10.json", "{\"cpu\": {\"model\": \"pentium2\", \"count\": 2}}", NULL,
            "s10.json: device 'cpu': cpu.count: 2 CPUs requested, but cardcage supports "
            "exactly 1 until it has a local APIC");
+    expect("s11.json", "{\"acpi\": \"yes\"}", NULL,
+           "s11.json: acpi: expected true or false, got a string");
 }
 
 static void test_device_errors(void **state)

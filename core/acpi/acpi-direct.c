@@ -1,0 +1,77 @@
+/*
+ * ACPI without firmware: a kernel started directly (-kernel without
+ * -boot kernel=firmware) has no SeaBIOS to run the loader commands, so the
+ * core runs them itself, placing every file in the F segment
+ * (0xF0000-0xFFFFF).  That is where an OS scans for the RSDP (ACPI 6.4
+ * 5.2.5.1), and the memory map of the direct Linux boot reserves it
+ * (core/boot/linux.c), so the kernel keeps its hands off the tables.  The
+ * firmware image that may sit there is not run in this mode.
+ *
+ * The placed bytes are written at every system reset, after the devices'
+ * reset, as the kernel images are.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include <cardcage/memory.h>
+#include <cardcage/system.h>
+#include "acpi/acpi-loader-exec.h"
+
+#define DIRECT_BASE 0xf0000u
+#define DIRECT_SIZE 0x10000u
+
+typedef struct AcpiDirect {
+    uint8_t image[DIRECT_SIZE];   /* 0xF0000-0xFFFFF as the loader left it */
+    uint32_t used;
+} AcpiDirect;
+
+/* Both zones from the same 64 KiB, bottom up. */
+static uint8_t *direct_allocate(void *opaque, const char *file, uint32_t size, uint32_t align,
+                                uint8_t zone, uint64_t *addr, Error **errp)
+{
+    AcpiDirect *d = opaque;
+    uint64_t at = ((uint64_t)d->used + align - 1) & ~((uint64_t)align - 1);
+    if (at > DIRECT_SIZE || size > DIRECT_SIZE - at) {
+        error_setg(errp, "%s (%u bytes) does not fit in 0xF0000-0xFFFFF", file, size);
+        return NULL;
+    }
+    d->used = at + size;
+    *addr = DIRECT_BASE + at;
+    return d->image + at;
+}
+
+static void direct_on_reset(void *opaque)
+{
+    AcpiDirect *d = opaque;
+    address_space_write(address_space_memory(), DIRECT_BASE, d->image, d->used);
+}
+
+bool acpi_place_direct(const AcpiBuilder *b, Error **errp)
+{
+    AcpiDirect *d = g_new0(AcpiDirect, 1);
+    AcpiLoaderFile files[] = {
+        { .name = ACPI_TABLES_FILE, .data = b->tables->data, .size = b->tables->len },
+        { .name = ACPI_RSDP_FILE, .data = b->rsdp->data, .size = b->rsdp->len },
+    };
+    AcpiLoaderTarget t = { direct_allocate, d };
+    if (!acpi_loader_execute(b->loader->data, b->loader->len, files, G_N_ELEMENTS(files), &t,
+                             errp)) {
+        g_free(d);
+        return false;
+    }
+    /* The area must take writes (RAM, or a firmware image loaded as RAM):
+     * a read-only one would leave no tables, silently. */
+    direct_on_reset(d);
+    uint8_t *check = g_malloc(d->used);
+    address_space_read(address_space_memory(), DIRECT_BASE, check, d->used);
+    bool same = !memcmp(check, d->image, d->used);
+    g_free(check);
+    if (!same) {
+        error_setg(errp, "0xF0000-0xFFFFF is not writable on this board: no ACPI tables for "
+                   "the directly started kernel");
+        g_free(d);
+        return false;
+    }
+    system_add_reset_notifier(direct_on_reset, d);
+    return true;
+}
