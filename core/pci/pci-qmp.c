@@ -12,7 +12,7 @@
 
 /* The class names QEMU gives (the PCI Code and ID Assignment
  * Specification's class/subclass pairs); other classes print as
- * "Class %04x". */
+ * "Class NNNN", the class in decimal. */
 static const struct {
     uint16_t class_id;
     const char *desc;
