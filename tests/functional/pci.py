@@ -4,9 +4,11 @@ TYPE,bus=pci.0,addr=N on a board with a PCI host bridge (pci-testhost),
 `info pci` laid out as QEMU prints it, query-pci in QEMU's shape, and one
 clear error for each bad placement and for an unknown romfile."""
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import cctest
 from cctest import CARDCAGE, check, run
@@ -38,6 +40,23 @@ def main():
         lines = [l for l in p.stderr.splitlines() if l.strip()]
         ok = p.returncode == 1 and len(lines) == 1 and re.search(rx, lines[0])
         check(f"bad placement {' '.join(args)}", ok, f"status {p.returncode}, stderr {p.stderr!r}")
+
+    # The same from a board file: the error names the file, the device and
+    # the JSON path.
+    with tempfile.TemporaryDirectory() as d:
+        board = os.path.join(d, "pcib.json")
+        with open(board, "w") as f:
+            json.dump({"extend": "isapc", "devices": [
+                {"type": "pci-testhost", "id": "host"},
+                {"type": "pci-testdev", "id": "c1", "bus": "pci.0", "props": {"addr": "5"}},
+                {"type": "pci-testdev", "id": "c2", "bus": "pci.0",
+                 "props": {"addr": "5.1"}}]}, f)
+        p = run("-M", board, "-nodefaults", "-S")
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        check("board: second function without multifunction",
+              p.returncode == 1 and len(lines) == 1 and
+              re.search(r"pcib\.json: device 'c2': devices\[\d+\].*not a multi-function", lines[0]),
+              p.stderr)
 
     cards = ["-device", "pci-testdev,bus=pci.0,addr=5,id=t5",
              "-device", "pci-testdev,bus=pci.0,addr=1f.0,id=mf,multifunction=on",
