@@ -83,15 +83,7 @@ static void pci_device_reset(DeviceState *dev)
             pci_set_long(d->config + off + 4, 0);
         }
     }
-    if (d->msi_cap) {
-        uint16_t f = pci_get_word(d->config + d->msi_cap + PCI_MSI_FLAGS);
-        f &= ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
-        pci_set_word(d->config + d->msi_cap + PCI_MSI_FLAGS, f);
-        /* The rest of the capability (address, data, masks) is
-         * undefined after reset; zero is what firmware expects. */
-        memset(d->config + d->msi_cap + PCI_MSI_ADDRESS_LO, 0,
-               (f & PCI_MSI_FLAGS_64BIT ? 8 : 4) + 2);
-    }
+    msi_reset(d);
     d->intx_level = false;
     d->config[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
     pci_intx_update(d, true);
