@@ -54,9 +54,22 @@ static void pci_init_header(PCIDevice *d, PCIDeviceClass *k)
     d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
     d->wmask[PCI_LATENCY_TIMER] = 0xff;
     d->wmask[PCI_INTERRUPT_LINE] = 0xff;
+    /* The card registers its BARs again at every realize. */
+    memset(d->io_regions, 0, sizeof(d->io_regions));
     for (int i = 0; i < PCI_NUM_REGIONS; i++) {
         d->io_regions[i].addr = PCI_BAR_UNMAPPED;
     }
+}
+
+/* What realize built and unrealize (or a failed realize) takes down. */
+static void pci_device_teardown(PCIDevice *d)
+{
+    pci_dma_destroy(d);
+    if (d->rom.name) {
+        memory_region_finalize(&d->rom);
+    }
+    d->bus->devices[d->devfn] = NULL;
+    d->bus = NULL;
 }
 
 static void pci_device_reset(DeviceState *dev)
@@ -121,9 +134,7 @@ static bool pci_device_realize(DeviceState *dev, Error **errp)
 
 fail:
     pci_unmap_all_bars(d);
-    pci_dma_destroy(d);
-    d->bus->devices[d->devfn] = NULL;
-    d->bus = NULL;
+    pci_device_teardown(d);
     return false;
 }
 
@@ -138,22 +149,12 @@ static void pci_device_unrealize(DeviceState *dev)
     }
     d->intx_level = false;
     pci_intx_update(d, true);
-    pci_dma_destroy(d);
-    d->bus->devices[d->devfn] = NULL;
-    d->bus = NULL;
+    pci_device_teardown(d);
 }
 
 static void pci_device_instance_init(Object *obj)
 {
     PCI_DEVICE(obj)->devfn = -1;
-}
-
-static void pci_device_instance_finalize(Object *obj)
-{
-    PCIDevice *d = PCI_DEVICE(obj);
-    if (d->rom.name) {
-        memory_region_finalize(&d->rom);
-    }
 }
 
 static const Property pci_device_properties[] = {
@@ -223,7 +224,6 @@ static const TypeInfo pci_device_type = {
     .parent = TYPE_DEVICE,
     .instance_size = sizeof(PCIDevice),
     .instance_init = pci_device_instance_init,
-    .instance_finalize = pci_device_instance_finalize,
     .abstract = true,
     .class_size = sizeof(PCIDeviceClass),
     .class_init = pci_device_class_init,

@@ -70,6 +70,12 @@ static bool example_realize(PCIDevice *pci, Error **errp)
     return true;
 }
 
+/* After the core took the BAR off the bus. */
+static void example_exit(PCIDevice *pci)
+{
+    memory_region_finalize(&EXAMPLE_PCI(pci)->mmio);
+}
+
 /* The function's configuration space comes first, then the card's own. */
 static const VMStateDescription vmstate_example_pci = {
     .name = TYPE_EXAMPLE_PCI,
@@ -93,6 +99,7 @@ static void example_class_init(ObjectClass *klass, void *data)
     k->device_id = 0x0001;
     k->class_id = 0x0880;
     k->realize = example_realize;
+    k->exit = example_exit;
     k->reset = example_reset;
 }
 
