@@ -19,7 +19,7 @@
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, chardev, cpus, plugins, version, migrate, snapshots"
+#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, cpus, plugins, version, migrate, snapshots"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -229,6 +229,67 @@ static bool info_qtree(GString *out)
     return r != NULL;
 }
 
+static int64_t member_int(json_object *o, const char *name)
+{
+    return json_object_get_int64(json_object_object_get(o, name));
+}
+
+/* QEMU's hmp_info_pci layout, line for line, from query-pci. */
+static void print_pci_device(GString *out, json_object *d)
+{
+    json_object *cls = json_object_object_get(d, "class_info");
+    json_object *id = json_object_object_get(d, "id");
+    json_object *desc = json_object_object_get(cls, "desc");
+    g_string_append_printf(out, "  Bus %2" PRId64 ", device %3" PRId64 ", function %" PRId64
+                           ":\n    ", member_int(d, "bus"), member_int(d, "slot"),
+                           member_int(d, "function"));
+    if (desc) {
+        g_string_append(out, json_object_get_string(desc));
+    } else {
+        /* Decimal, as QEMU prints it ("Class 0255" for 0xff). */
+        g_string_append_printf(out, "Class %04" PRId64, member_int(cls, "class"));
+    }
+    g_string_append_printf(out, ": PCI device %04" PRIx64 ":%04" PRIx64 "\n",
+                           member_int(id, "vendor"), member_int(id, "device"));
+    g_string_append_printf(out, "      PCI subsystem %04" PRIx64 ":%04" PRIx64 "\n",
+                           member_int(id, "subsystem-vendor"), member_int(id, "subsystem"));
+    if (json_object_object_get(d, "irq")) {
+        g_string_append_printf(out, "      IRQ %" PRId64 ", pin %c\n", member_int(d, "irq"),
+                               (char)('A' + member_int(d, "irq_pin") - 1));
+    }
+    json_object *regions = json_object_object_get(d, "regions");
+    for (size_t i = 0; i < json_object_array_length(regions); i++) {
+        json_object *r = json_object_array_get_idx(regions, i);
+        uint64_t addr = json_object_get_uint64(json_object_object_get(r, "address"));
+        uint64_t size = (uint64_t)member_int(r, "size");
+        g_string_append_printf(out, "      BAR%" PRId64 ": ", member_int(r, "bar"));
+        if (!strcmp(member_str(r, "type"), "io")) {
+            g_string_append_printf(out, "I/O at 0x%04" PRIx64 " [0x%04" PRIx64 "].\n", addr,
+                                   addr + size - 1);
+        } else {
+            bool is64 = json_object_get_boolean(json_object_object_get(r, "mem_type_64"));
+            bool pref = json_object_get_boolean(json_object_object_get(r, "prefetch"));
+            g_string_append_printf(out, "%d bit%s memory at 0x%08" PRIx64 " [0x%08" PRIx64
+                                   "].\n", is64 ? 64 : 32, pref ? " prefetchable" : "",
+                                   addr, addr + size - 1);
+        }
+    }
+    g_string_append_printf(out, "      id \"%s\"\n", member_str(d, "qdev_id"));
+}
+
+static bool info_pci(GString *out)
+{
+    json_object *r = monitor_qmp("query-pci", NULL, out);
+    for (size_t b = 0; r && b < json_object_array_length(r); b++) {
+        json_object *devs = json_object_object_get(json_object_array_get_idx(r, b), "devices");
+        for (size_t i = 0; i < json_object_array_length(devs); i++) {
+            print_pci_device(out, json_object_array_get_idx(devs, i));
+        }
+    }
+    json_object_put(r);
+    return r != NULL;
+}
+
 static bool info_migrate(GString *out);
 static bool cmd_snapshot(const char *args, GString *out);
 
@@ -255,6 +316,8 @@ static bool cmd_info(const char *args, GString *out)
         capture(out, print_flatview, NULL);
     } else if (!strcmp(args, "qtree")) {
         return info_qtree(out);
+    } else if (!strcmp(args, "pci")) {
+        return info_pci(out);
     } else if (!strcmp(args, "plugins")) {
         capture(out, print_plugins, NULL);
     } else if (!strcmp(args, "version")) {

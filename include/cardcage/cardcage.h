@@ -21,6 +21,7 @@
 #include <cardcage/device.h>
 #include <cardcage/sysbus.h>
 #include <cardcage/isa.h>
+#include <cardcage/pci.h>
 #include <cardcage/intc.h>
 #include <cardcage/apic-bus.h>
 #include <cardcage/fwcfg.h>

@@ -38,9 +38,16 @@ void harness_destroy(DeviceState *dev);
 /* The ISA bus "isa" (an isa-bridge is created on first use). */
 ISABus *harness_isa_bus(void);
 
+/* The PCI bus for PCI devices created without a bus: "pci.0" when a host
+ * bridge made one, else a bus of the harness's own (BARs decode into the
+ * system memory and I/O spaces, INTx lines are only counted:
+ * pci_bus_irq_level). */
+PCIBus *harness_pci_bus(void);
+
 /* Create, configure and realize a device.  props is a NULL-terminated
- * list of "name=value" strings.  bus NULL means the ISA bus for ISA devices
- * and the system bus otherwise.  Fails the test on error. */
+ * list of "name=value" strings.  bus NULL means the ISA bus for ISA
+ * devices, harness_pci_bus() for PCI devices and the system bus
+ * otherwise.  Fails the test on error. */
 DeviceState *harness_create(const char *type, const char *id, BusState *bus,
                             const char *const *props);
 /* Same, returning NULL and the error instead of failing. */

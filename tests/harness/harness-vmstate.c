@@ -109,9 +109,37 @@ static void input_lists_free(GArray *lists)
     g_array_free(lists, TRUE);
 }
 
+/* A PCI function's BARs decode only once programmed: put each at its own
+ * address (I/O from 0xc000, memory from 0xe0000000, 16 MiB apart) and
+ * turn decoding and bus mastering on, so its registers can be driven. */
+static void program_pci_bars(PCIDevice *pci)
+{
+    uint32_t io = 0xc000, mem = 0xe0000000u;
+    for (int n = 0; n < PCI_ROM_SLOT; n++) {
+        PCIIORegion *r = &pci->io_regions[n];
+        uint32_t off = PCI_BASE_ADDRESS_0 + 4 * n;
+        if (!r->size) {
+            continue;
+        }
+        if (r->type & PCI_BASE_ADDRESS_SPACE_IO) {
+            pci_config_write(pci, off, io, 4);
+            io += r->size > 0x100 ? (uint32_t)r->size : 0x100;
+        } else {
+            pci_config_write(pci, off, mem, 4);
+            mem += 16u << 20;
+        }
+    }
+    pci_config_write(pci, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                     PCI_COMMAND_MASTER, 2);
+}
+
 void harness_vmstate_drive_default(DeviceState *dev, GRand *rng)
 {
     static const unsigned sizes[] = { 1, 1, 1, 2, 4 };
+    PCIDevice *pci = (PCIDevice *)object_dynamic_cast(OBJECT(dev), TYPE_PCI_DEVICE);
+    if (pci) {
+        program_pci_bars(pci);
+    }
     GArray *regions = g_array_new(FALSE, FALSE, sizeof(OwnedRegion));
     collect_regions(memory_get_system_io(), 0, dev, address_space_io(), regions);
     collect_regions(memory_get_system_memory(), 0, dev, address_space_memory(), regions);
@@ -129,6 +157,14 @@ void harness_vmstate_drive_default(DeviceState *dev, GRand *rng)
                 address_space_st(r->as, r->addr + off, v, size, &res);
             } else {
                 address_space_ld(r->as, r->addr + off, size, &res);
+            }
+        } else if (what == 7 && pci) {
+            /* Configuration space past the command register and BARs
+             * (the scratch registers, capabilities), every size. */
+            unsigned size = sizes[g_rand_int_range(rng, 0, CC_ARRAY_SIZE(sizes))];
+            uint32_t off = (uint32_t)g_rand_int_range(rng, PCI_CACHE_LINE_SIZE, 256);
+            if (off < PCI_BASE_ADDRESS_0 || off >= PCI_CAPABILITY_LIST) {
+                pci_config_write(pci, off & ~(size - 1), g_rand_int(rng), size);
             }
         } else if (what < 9 && inputs->len) {
             InputList *l = &g_array_index(inputs, InputList, g_rand_int_range(rng, 0, (gint32)inputs->len));

@@ -82,6 +82,20 @@ ISABus *harness_isa_bus(void)
     return isa_bus;
 }
 
+PCIBus *harness_pci_bus(void)
+{
+    static PCIBus *own;
+    harness_init();
+    BusState *b = bus_find("pci.0");
+    if (b && object_dynamic_cast(OBJECT(b), TYPE_PCI_BUS)) {
+        return PCI_BUS(b);
+    }
+    if (!own) {
+        own = pci_bus_new(NULL, "harness-pci", NULL, NULL);
+    }
+    return own;
+}
+
 DeviceState *harness_try_create(const char *type, const char *id, BusState *bus,
                                 const char *const *props, Error **errp)
 {
@@ -106,6 +120,8 @@ DeviceState *harness_try_create(const char *type, const char *id, BusState *bus,
     }
     if (!bus && object_dynamic_cast(OBJECT(dev), TYPE_ISA_DEVICE)) {
         bus = BUS(harness_isa_bus());
+    } else if (!bus && object_dynamic_cast(OBJECT(dev), TYPE_PCI_DEVICE)) {
+        bus = BUS(harness_pci_bus());
     }
     if (!device_realize(dev, bus, errp)) {
         object_unref(dev);
