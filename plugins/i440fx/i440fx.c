@@ -246,6 +246,10 @@ static void i440fx_class_init(ObjectClass *klass, void *data)
     k->device_id = 0x1237;
     k->class_id = 0x0600;
     k->revision = 0x02;
+    /* QEMU's subsystem ids on every function (Red Hat/Qumranet 1AF4h,
+     * 1100h): SeaBIOS tells QEMU's i440FX by them (qemu_detect). */
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x1100;
     k->realize = i440fx_realize;
     k->exit = i440fx_exit;
     k->reset = i440fx_reset;

@@ -226,6 +226,10 @@ static void piix3_class_init(ObjectClass *klass, void *data)
     k->vendor_id = 0x8086;
     k->device_id = 0x7000;
     k->class_id = 0x0601;
+    /* QEMU's subsystem ids on every function (Red Hat/Qumranet 1AF4h,
+     * 1100h): SeaBIOS tells QEMU's i440FX by them (qemu_detect). */
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x1100;
     k->realize = piix3_realize;
     k->exit = piix3_exit;
     k->reset = piix3_reset;

@@ -378,6 +378,10 @@ static void pm_class_init(ObjectClass *klass, void *data)
     k->device_id = 0x7113;
     k->class_id = 0x0680;
     k->revision = 0x03;
+    /* QEMU's subsystem ids on every function (Red Hat/Qumranet 1AF4h,
+     * 1100h): SeaBIOS tells QEMU's i440FX by them (qemu_detect). */
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x1100;
     k->realize = pm_realize;
     k->exit = pm_exit;
     k->reset = pm_reset;
