@@ -54,9 +54,22 @@ static void pci_init_header(PCIDevice *d, PCIDeviceClass *k)
     d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
     d->wmask[PCI_LATENCY_TIMER] = 0xff;
     d->wmask[PCI_INTERRUPT_LINE] = 0xff;
+    /* The card registers its BARs again at every realize. */
+    memset(d->io_regions, 0, sizeof(d->io_regions));
     for (int i = 0; i < PCI_NUM_REGIONS; i++) {
         d->io_regions[i].addr = PCI_BAR_UNMAPPED;
     }
+}
+
+/* What realize built and unrealize (or a failed realize) takes down. */
+static void pci_device_teardown(PCIDevice *d)
+{
+    pci_dma_destroy(d);
+    if (d->rom.name) {
+        memory_region_finalize(&d->rom);
+    }
+    d->bus->devices[d->devfn] = NULL;
+    d->bus = NULL;
 }
 
 static void pci_device_reset(DeviceState *dev)
@@ -83,15 +96,7 @@ static void pci_device_reset(DeviceState *dev)
             pci_set_long(d->config + off + 4, 0);
         }
     }
-    if (d->msi_cap) {
-        uint16_t f = pci_get_word(d->config + d->msi_cap + PCI_MSI_FLAGS);
-        f &= ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
-        pci_set_word(d->config + d->msi_cap + PCI_MSI_FLAGS, f);
-        /* The rest of the capability (address, data, masks) is
-         * undefined after reset; zero is what firmware expects. */
-        memset(d->config + d->msi_cap + PCI_MSI_ADDRESS_LO, 0,
-               (f & PCI_MSI_FLAGS_64BIT ? 8 : 4) + 2);
-    }
+    msi_reset(d);
     d->intx_level = false;
     d->config[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
     pci_intx_update(d, true);
@@ -129,9 +134,7 @@ static bool pci_device_realize(DeviceState *dev, Error **errp)
 
 fail:
     pci_unmap_all_bars(d);
-    pci_dma_destroy(d);
-    d->bus->devices[d->devfn] = NULL;
-    d->bus = NULL;
+    pci_device_teardown(d);
     return false;
 }
 
@@ -146,22 +149,12 @@ static void pci_device_unrealize(DeviceState *dev)
     }
     d->intx_level = false;
     pci_intx_update(d, true);
-    pci_dma_destroy(d);
-    d->bus->devices[d->devfn] = NULL;
-    d->bus = NULL;
+    pci_device_teardown(d);
 }
 
 static void pci_device_instance_init(Object *obj)
 {
     PCI_DEVICE(obj)->devfn = -1;
-}
-
-static void pci_device_instance_finalize(Object *obj)
-{
-    PCIDevice *d = PCI_DEVICE(obj);
-    if (d->rom.name) {
-        memory_region_finalize(&d->rom);
-    }
 }
 
 static const Property pci_device_properties[] = {
@@ -231,7 +224,6 @@ static const TypeInfo pci_device_type = {
     .parent = TYPE_DEVICE,
     .instance_size = sizeof(PCIDevice),
     .instance_init = pci_device_instance_init,
-    .instance_finalize = pci_device_instance_finalize,
     .abstract = true,
     .class_size = sizeof(PCIDeviceClass),
     .class_init = pci_device_class_init,

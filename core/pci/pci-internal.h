@@ -26,6 +26,8 @@ void pci_dma_update_master(PCIDevice *dev);
 void pci_dma_destroy(PCIDevice *dev);
 /* pci-msi.c: a config write that touched the MSI capability. */
 void msi_write_config(PCIDevice *dev, uint32_t addr, uint32_t val, unsigned len);
+/* pci-msi.c: the capability's state at reset (disabled, nothing pending). */
+void msi_reset(PCIDevice *dev);
 
 /* pci-bus.c: parse the addr property ("SLOT" or "SLOT.FN", hex). */
 bool pci_parse_devfn(const char *text, int *devfn, Error **errp);

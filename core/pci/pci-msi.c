@@ -10,6 +10,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <string.h>
 #include <cardcage/log.h>
 #include "pci/pci-internal.h"
 
@@ -28,6 +29,15 @@ static unsigned msi_mask_off(uint16_t flags)
     return flags & PCI_MSI_FLAGS_64BIT ? 0x10 : 0x0c;
 }
 
+/* The capability's length for its flags. */
+static uint8_t msi_cap_size(uint16_t flags)
+{
+    if (flags & PCI_MSI_FLAGS_MASKBIT) {
+        return flags & PCI_MSI_FLAGS_64BIT ? 0x18 : 0x14;
+    }
+    return flags & PCI_MSI_FLAGS_64BIT ? 0x0e : 0x0a;
+}
+
 bool msi_init(PCIDevice *dev, uint8_t offset, unsigned nvectors, bool is_64bit,
               bool per_vector_mask, Error **errp)
 {
@@ -39,11 +49,9 @@ bool msi_init(PCIDevice *dev, uint8_t offset, unsigned nvectors, bool is_64bit,
         error_setg(errp, "MSI: the function already has an MSI capability");
         return false;
     }
-    uint8_t size = (is_64bit ? 0x0e : 0x0a);
-    if (per_vector_mask) {
-        size = is_64bit ? 0x18 : 0x14;
-    }
-    uint8_t cap = pci_add_capability(dev, PCI_CAP_ID_MSI, offset, size, errp);
+    uint16_t flags = (is_64bit ? PCI_MSI_FLAGS_64BIT : 0) |
+                     (per_vector_mask ? PCI_MSI_FLAGS_MASKBIT : 0);
+    uint8_t cap = pci_add_capability(dev, PCI_CAP_ID_MSI, offset, msi_cap_size(flags), errp);
     if (!cap) {
         return false;
     }
@@ -51,9 +59,7 @@ bool msi_init(PCIDevice *dev, uint8_t offset, unsigned nvectors, bool is_64bit,
     while ((1u << log2n) < nvectors) {
         log2n++;
     }
-    uint16_t flags = (uint16_t)(log2n << 1) |
-                     (is_64bit ? PCI_MSI_FLAGS_64BIT : 0) |
-                     (per_vector_mask ? PCI_MSI_FLAGS_MASKBIT : 0);
+    flags |= (uint16_t)(log2n << 1);
     uint8_t *c = dev->config + cap;
     pci_set_word(c + PCI_MSI_FLAGS, flags);
     pci_set_word(dev->wmask + cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
@@ -70,6 +76,19 @@ bool msi_init(PCIDevice *dev, uint8_t offset, unsigned nvectors, bool is_64bit,
     }
     dev->msi_cap = cap;
     return true;
+}
+
+void msi_reset(PCIDevice *dev)
+{
+    if (!dev->msi_cap) {
+        return;
+    }
+    uint16_t f = msi_flags(dev) & ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+    pci_set_word(dev->config + dev->msi_cap + PCI_MSI_FLAGS, f);
+    /* Address and data are undefined after reset (zero is what firmware
+     * expects); mask and pending bits reset to 0 (6.8.1.7, 6.8.1.8). */
+    memset(dev->config + dev->msi_cap + PCI_MSI_ADDRESS_LO, 0,
+           msi_cap_size(f) - PCI_MSI_ADDRESS_LO);
 }
 
 bool msi_enabled(PCIDevice *dev)

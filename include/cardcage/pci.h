@@ -246,8 +246,9 @@ struct PCIDeviceClass {
     uint16_t subsystem_id;
     uint8_t header_type;         /* PCI_HEADER_TYPE_NORMAL (only type 0 for now) */
     const char *romfile;         /* default option ROM file, or NULL */
-    /* The card's own realize and unrealize, after the core set up config
-     * space (before BARs) and before it tears the device down. */
+    /* The card's own realize, once the core wrote the header (the card
+     * then registers its BARs, sets its interrupt pin and capabilities),
+     * and its unrealize, once the core took the BARs off the bus. */
     bool (*realize)(PCIDevice *dev, Error **errp);
     void (*exit)(PCIDevice *dev);
     /* The card's own reset, after the core reset the function's

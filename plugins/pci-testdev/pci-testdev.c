@@ -141,24 +141,30 @@ static bool testdev_realize(PCIDevice *pci, Error **errp)
 {
     PCITestDevState *s = PCI_TESTDEV(pci);
     pci->config[PCI_INTERRUPT_PIN] = 1;          /* INTA# */
-    memory_region_init_io(&s->io, OBJECT(s), &testdev_ops, s, "pci-testdev-io",
-                          PCI_TESTDEV_REGS);
-    memory_region_init_io(&s->mmio, OBJECT(s), &testdev_ops, s, "pci-testdev-mmio", 4096);
+    /* Four vectors, 64-bit address, per-vector masking: every MSI feature.
+     * First, so that a failure leaves nothing to undo. */
+    if (!msi_init(pci, 0, 4, true, true, errp)) {
+        return false;
+    }
     if (!memory_region_init_ram(&s->ram, OBJECT(s), "pci-testdev-ram", PCI_TESTDEV_RAM_SIZE,
                                 errp)) {
         return false;
     }
+    memory_region_init_io(&s->io, OBJECT(s), &testdev_ops, s, "pci-testdev-io",
+                          PCI_TESTDEV_REGS);
+    memory_region_init_io(&s->mmio, OBJECT(s), &testdev_ops, s, "pci-testdev-mmio", 4096);
     pci_register_bar(pci, 0, PCI_BASE_ADDRESS_SPACE_IO, &s->io);
     pci_register_bar(pci, 1, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->mmio);
     pci_register_bar(pci, 2, PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &s->ram);
-    /* Four vectors, 64-bit address, per-vector masking: every MSI feature. */
-    return msi_init(pci, 0, 4, true, true, errp);
+    return true;
 }
 
 static void testdev_exit(PCIDevice *pci)
 {
     PCITestDevState *s = PCI_TESTDEV(pci);
+    memory_region_finalize(&s->io);
+    memory_region_finalize(&s->mmio);
     memory_region_finalize(&s->ram);
 }
 

@@ -106,8 +106,8 @@ static bool testhost_realize(DeviceState *dev, Error **errp)
 static void testhost_unrealize(DeviceState *dev)
 {
     PCITestHostState *s = PCI_TESTHOST(dev);
-    memory_region_del_subregion(memory_get_system_io(), &s->addr_io);
-    memory_region_del_subregion(memory_get_system_io(), &s->data_io);
+    memory_region_finalize(&s->addr_io);
+    memory_region_finalize(&s->data_io);
 }
 
 static const Property testhost_properties[] = {

@@ -528,6 +528,67 @@ static void test_slot_errors(void **state)
     assert_null(pci_bus_find_device(bus, PCI_DEVFN(0xa, 0)));
 }
 
+/* ---- a hostile guest ---- */
+
+/* Random configuration accesses of every size at every port offset to
+ * every function (present or not), with the BARs landing on each other,
+ * on RAM and on the MSI window, and the registers poked wherever they
+ * are: nothing crashes, and the identity survives. */
+static void test_config_fuzz(void **state)
+{
+    GRand *rng = g_rand_new_with_seed(0x9c1f);
+    static const unsigned sizes[] = { 1, 2, 4 };
+    static const uint32_t places[] = { 0, RAM_BASE, 0xfee00000, 0xfe000000, 0xc000,
+                                       0xffffffff, 0xfffffff0 };
+    for (int i = 0; i < 20000; i++) {
+        int devfn = g_rand_boolean(rng) ? (g_rand_boolean(rng) ? D0 : D1)
+                                        : g_rand_int_range(rng, 0, 256);
+        unsigned size = sizes[g_rand_int_range(rng, 0, 3)];
+        uint32_t reg = (uint32_t)g_rand_int_range(rng, 0, 256);
+        uint16_t port = 0xcfc + g_rand_int_range(rng, 0, 4);
+        uint32_t v = g_rand_boolean(rng) ? g_rand_int(rng)
+                                         : places[g_rand_int_range(rng, 0, G_N_ELEMENTS(places))];
+        cfg_select(devfn, reg);
+        switch (g_rand_int_range(rng, 0, 6)) {
+        case 0:
+            (void)(size == 1 ? cpu_inb(port) : size == 2 ? cpu_inw(port) : cpu_inl(port));
+            break;
+        case 1:
+            if (size == 1) {
+                cpu_outb(port, v);
+            } else if (size == 2) {
+                cpu_outw(port, v);
+            } else {
+                cpu_outl(port, v);
+            }
+            break;
+        case 2:     /* a BAR or the command register, the likeliest damage */
+            cfg_write(g_rand_boolean(rng) ? D0 : D1,
+                      PCI_BASE_ADDRESS_0 + 4 * g_rand_int_range(rng, 0, 4), v, 4);
+            break;
+        case 3:
+            cfg_write(g_rand_boolean(rng) ? D0 : D1, PCI_COMMAND, g_rand_int(rng) & 0x547, 2);
+            break;
+        case 4: {   /* the registers, wherever they are mapped now */
+            uint32_t a = places[g_rand_int_range(rng, 0, G_N_ELEMENTS(places))] +
+                         (g_rand_int_range(rng, 0, 0x30) & ~3);
+            mem_st(a, g_rand_int_range(rng, 0, 3), 4);
+            (void)mem_ld(a, size);
+            break;
+        }
+        default:
+            cpu_outl(0xc000 + (g_rand_int_range(rng, 0, 0x30) & ~3), g_rand_int_range(rng, 0, 5));
+            break;
+        }
+    }
+    g_rand_free(rng);
+    assert_int_equal(cfg_read(D0, PCI_VENDOR_ID, 4), 0x00051b36);
+    assert_int_equal(cfg_read(D1, PCI_VENDOR_ID, 4), 0x00051b36);
+    device_cold_reset(dev0);
+    device_cold_reset(dev1);
+    assert_int_equal(pci_bus_irq_level(bus, 3), 0);
+}
+
 /* ---- state ---- */
 
 static void test_state_restores_mappings(void **state)
@@ -591,6 +652,7 @@ int main(void)
         cmocka_unit_test_setup(test_msi, reset_devices),
         cmocka_unit_test_setup(test_rom, reset_devices),
         cmocka_unit_test_setup(test_slot_errors, reset_devices),
+        cmocka_unit_test_setup(test_config_fuzz, reset_devices),
         cmocka_unit_test_setup(test_state_restores_mappings, reset_devices),
         cmocka_unit_test_setup(test_vmstate_check, reset_devices),
     };

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """PCI from the command line: cards put into slots with -device
 TYPE,bus=pci.0,addr=N on a board with a PCI host bridge (pci-testhost),
-`info pci` laid out as QEMU prints it, query-pci in QEMU's shape, and one
-clear error for each bad placement and for an unknown romfile."""
+`info pci` laid out as QEMU prints it, query-pci in QEMU's shape, one
+clear error for each bad placement and for an unknown romfile, and a
+card's option ROM run by SeaBIOS as QEMU's SeaBIOS runs it."""
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 
 import cctest
-from cctest import CARDCAGE, check, run
+from cctest import BUILD, CARDCAGE, check, run
+
+ROM = os.path.join(BUILD, "tests", "functional", "pci-option-rom.bin")
+ROM_LINE = "pci-testdev option ROM ran"
 
 HOST = ["-M", "isapc", "-nodefaults", "-S", "-device", "pci-testhost,id=host"]
 
@@ -32,12 +39,78 @@ def session(args, text):
     return p.returncode, p.stdout, p.stderr
 
 
+def firmware_log(cmd, log, timeout=20):
+    """Run cmd until SeaBIOS has scanned the option ROMs (it then looks for
+    a boot device forever) and return its debug log."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if os.path.exists(log):
+            text = open(log, errors="replace").read()
+            if "Booting from" in text or proc.poll() is not None:
+                break
+    proc.kill()
+    proc.wait()
+    return text
+
+
+def option_rom(d):
+    """SeaBIOS finds the card, sizes and maps its ROM BAR, and runs the ROM;
+    QEMU's SeaBIOS does the same with the same image, when QEMU is here."""
+    rom = os.path.join(d, "card.rom")
+    data = bytearray(open(ROM, "rb").read())
+    data[-1] = (-sum(data[:-1])) & 0xff
+    open(rom, "wb").write(data)
+    log = os.path.join(d, "seabios.log")
+    text = firmware_log([CARDCAGE, "-M", "isapc", "-nodefaults", "-display", "none",
+                         "-device", "pci-testhost,id=host",
+                         "-device", f"pci-testdev,bus=pci.0,addr=3,id=t,romfile={rom}",
+                         "-chardev", f"file,id=dbg,path={log}", "-set", "bios-debug.chardev=dbg"],
+                        log)
+    check("SeaBIOS maps the ROM BAR",
+          "PCI: map device bdf=00:03.0  bar 6, addr febff000, size 00001000 [mem]" in text, text)
+    check("SeaBIOS runs the option ROM",
+          "Running option rom at c000:0003\n" + ROM_LINE in text, text)
+    qemu = "qemu-system-i386"
+    if subprocess.run(["sh", "-c", f"command -v {qemu}"], capture_output=True).returncode:
+        print(f"skip QEMU comparison: no {qemu}")
+        return
+    qlog = os.path.join(d, "qemu.log")
+    qtext = firmware_log([qemu, "-M", "pc", "-nodefaults", "-display", "none",
+                          "-device", f"pci-testdev,romfile={rom}",
+                          "-chardev", f"file,id=dbg,path={qlog}",
+                          "-device", "isa-debugcon,iobase=0x402,chardev=dbg"], qlog)
+    check("QEMU's SeaBIOS runs the same ROM the same way",
+          "Running option rom at c000:0003\n" + ROM_LINE in qtext, qtext)
+
+
 def main():
     for args, rx in BAD:
         p = run(*HOST, *args)
         lines = [l for l in p.stderr.splitlines() if l.strip()]
         ok = p.returncode == 1 and len(lines) == 1 and re.search(rx, lines[0])
         check(f"bad placement {' '.join(args)}", ok, f"status {p.returncode}, stderr {p.stderr!r}")
+
+    # The same from a board file: the error names the file, the device and
+    # the JSON path.
+    with tempfile.TemporaryDirectory() as d:
+        option_rom(d)
+        board = os.path.join(d, "pcib.json")
+        with open(board, "w") as f:
+            json.dump({"extend": "isapc", "devices": [
+                {"type": "pci-testhost", "id": "host"},
+                {"type": "pci-testdev", "id": "c1", "bus": "pci.0", "props": {"addr": "5"}},
+                {"type": "pci-testdev", "id": "c2", "bus": "pci.0",
+                 "props": {"addr": "5.1"}}]}, f)
+        p = run("-M", board, "-nodefaults", "-S")
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        check("board: second function without multifunction",
+              p.returncode == 1 and len(lines) == 1 and
+              re.search(r"pcib\.json: device 'c2': devices\[\d+\].*not a multi-function", lines[0]),
+              p.stderr)
 
     cards = ["-device", "pci-testdev,bus=pci.0,addr=5,id=t5",
              "-device", "pci-testdev,bus=pci.0,addr=1f.0,id=mf,multifunction=on",
