@@ -42,6 +42,10 @@ EXPECTED = {
     "Moving pm_base to 0x600": "qemu only: its table-loader",
     "Using pmtimer, ioport 0x608": "qemu only: PM base 0x600",
     "Using pmtimer, ioport 0xb008": "cardcage only: SeaBIOS's default PM base",
+    # Not the chipset's: QEMU's pc stores -boot's order in CMOS 0x3D/0x38
+    # (hard disk first), cardcage's RTC leaves them 0, so SeaBIOS tries the
+    # floppy first (and fails: no drive).
+    "Booting from Floppy...": "cardcage only: boot order from CMOS",
 }
 
 
