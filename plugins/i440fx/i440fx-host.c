@@ -129,8 +129,8 @@ static bool host_realize(DeviceState *dev, Error **errp)
 static void host_unrealize(DeviceState *dev)
 {
     I440FXHostState *s = I440FX_PCIHOST(dev);
-    memory_region_del_subregion(memory_get_system_io(), &s->addr_io);
-    memory_region_del_subregion(memory_get_system_io(), &s->data_io);
+    memory_region_finalize(&s->addr_io);
+    memory_region_finalize(&s->data_io);
 }
 
 static const Property host_properties[] = {

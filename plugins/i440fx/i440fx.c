@@ -206,11 +206,9 @@ static void i440fx_exit(PCIDevice *d)
     for (int i = 0; i < PAM_SEGMENTS; i++) {
         pam_segment_finalize(&s->pam[i]);
     }
-    MemoryRegion *mine[] = { &s->ram_low, &s->ram_high, &s->smram };
-    for (size_t i = 0; i < G_N_ELEMENTS(mine); i++) {
-        memory_region_del_subregion(sys, mine[i]);
-        memory_region_finalize(mine[i]);
-    }
+    memory_region_finalize(&s->ram_low);
+    memory_region_finalize(&s->ram_high);
+    memory_region_finalize(&s->smram);
     memory_region_add_subregion(sys, 0, s->ram);
     memory_region_transaction_commit();
     s->mapped = false;

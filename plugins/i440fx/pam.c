@@ -90,7 +90,6 @@ void pam_segment_finalize(PAMSegment *p)
 {
     MemoryRegion *all[] = { &p->ram_rw, &p->ram_ro, &p->wo };
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
-        memory_region_del_subregion(p->space, all[i]);
-        memory_region_finalize(all[i]);
+        memory_region_finalize(all[i]);     /* unmaps it too */
     }
 }

@@ -318,11 +318,9 @@ static void pm_exit(PCIDevice *d)
     system_remove_powerdown_notifier(pm_powerdown, s);
     timer_free(s->tmr_overflow);
     s->tmr_overflow = NULL;
-    if (s->pm_mapped) {
-        memory_region_del_subregion(memory_get_system_io(), &s->pm_io);
-        s->pm_mapped = false;
-    }
-    memory_region_del_subregion(memory_get_system_io(), &s->apm_io);
+    memory_region_finalize(&s->pm_io);
+    s->pm_mapped = false;
+    memory_region_finalize(&s->apm_io);
     piix4_smbus_finalize(&s->smb);
 }
 

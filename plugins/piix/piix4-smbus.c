@@ -72,7 +72,8 @@ void piix4_smbus_init(PIIX4SMBus *smb, Object *owner)
 
 void piix4_smbus_finalize(PIIX4SMBus *smb)
 {
-    piix4_smbus_map(smb, false, 0);
+    memory_region_finalize(&smb->io);
+    smb->mapped = false;
 }
 
 void piix4_smbus_reset(PIIX4SMBus *smb)
