@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <cardcage/module.h>
 #include <cardcage/qmp.h>
+#include <cardcage/system.h>
 #include "board/board.h"
 #include "cpu/cpu.h"
 #include "main/runstate.h"
@@ -68,10 +69,12 @@ static json_object *system_reset(json_object *args, Error **errp)
     return qmp_ok();
 }
 
-/* The ACPI power button of QEMU's boards; the ISA boards have none, so,
- * as on QEMU's isapc, only the event is sent. */
+/* The ACPI power button: a power management device (PIIX4 PM) hears it
+ * through its powerdown notifier; the ISA boards have none, so, as on
+ * QEMU's isapc, only the event is sent. */
 static json_object *system_powerdown(json_object *args, Error **errp)
 {
+    system_powerdown_request();
     qmp_event_emit("POWERDOWN", NULL);
     return qmp_ok();
 }

@@ -30,6 +30,7 @@ typedef struct Notifier {
 
 static GArray *init_done_notifiers;
 static GArray *reset_notifiers;
+static GArray *powerdown_notifiers;
 
 static void add_notifier(GArray **list, void (*fn)(void *), void *opaque)
 {
@@ -255,6 +256,27 @@ void system_add_init_done_notifier(void (*fn)(void *opaque), void *opaque)
 void system_add_reset_notifier(void (*fn)(void *opaque), void *opaque)
 {
     add_notifier(&reset_notifiers, fn, opaque);
+}
+
+void system_add_powerdown_notifier(void (*fn)(void *opaque), void *opaque)
+{
+    add_notifier(&powerdown_notifiers, fn, opaque);
+}
+
+void system_remove_powerdown_notifier(void (*fn)(void *opaque), void *opaque)
+{
+    for (guint i = 0; powerdown_notifiers && i < powerdown_notifiers->len; i++) {
+        Notifier *n = &g_array_index(powerdown_notifiers, Notifier, i);
+        if (n->fn == fn && n->opaque == opaque) {
+            g_array_remove_index(powerdown_notifiers, i);
+            return;
+        }
+    }
+}
+
+void system_powerdown_request(void)
+{
+    run_notifiers(powerdown_notifiers);
 }
 
 void runstate_run_init_done_notifiers(void)

@@ -56,7 +56,7 @@ static MemReentrancyGuard *region_guard(const MemoryRegion *mr)
 }
 
 static void builder_insert(Builder *b, unsigned at, MemoryRegion *mr, i128 origin,
-                           i128 start, i128 end)
+                           i128 start, i128 end, bool readonly)
 {
     if (b->nr == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 16;
@@ -72,7 +72,7 @@ static void builder_insert(Builder *b, unsigned at, MemoryRegion *mr, i128 origi
     fr->size = span_size(start, end);
     fr->mr = mr;
     fr->offset_in_region = (hwaddr)(start - origin);
-    fr->readonly = mr->kind == MR_KIND_ROM || mr->readonly;
+    fr->readonly = mr->kind == MR_KIND_ROM || mr->readonly || readonly;
     fr->host = mr->ram ? mr->ram + fr->offset_in_region : NULL;
     fr->guard = region_guard(mr);
     b->span[at] = (Span){ start, end };
@@ -82,7 +82,7 @@ static void builder_insert(Builder *b, unsigned at, MemoryRegion *mr, i128 origi
  * offset 0 is at origin).  Ranges already present came from higher
  * priority regions and keep precedence. */
 static void builder_fill_gaps(Builder *b, MemoryRegion *mr, i128 origin, i128 start,
-                              i128 end)
+                              i128 end, bool readonly)
 {
     /* First range that ends after start (binary search). */
     unsigned lo = 0, hi = b->nr;
@@ -103,16 +103,18 @@ static void builder_fill_gaps(Builder *b, MemoryRegion *mr, i128 origin, i128 st
             continue;
         }
         i128 gap_end = i < b->nr ? min128(b->span[i].start, end) : end;
-        builder_insert(b, i, mr, origin, cur, gap_end);
+        builder_insert(b, i, mr, origin, cur, gap_end, readonly);
         i++;
         cur = gap_end;
     }
 }
 
 /* Render mr, whose offset 0 sits at absolute address origin, clipped to
- * [clip_start, clip_end). */
+ * [clip_start, clip_end).  readonly: an alias on the way here was made
+ * read-only, so the window it opens is (a chipset's write-protected
+ * shadow RAM), as in QEMU. */
 static void render_region(Builder *b, MemoryRegion *mr, i128 origin, i128 clip_start,
-                          i128 clip_end, unsigned depth)
+                          i128 clip_end, unsigned depth, bool readonly)
 {
     if (!mr->enabled) {
         return;
@@ -133,16 +135,16 @@ static void render_region(Builder *b, MemoryRegion *mr, i128 origin, i128 clip_s
     if (mr->kind == MR_KIND_ALIAS) {
         if (mr->alias) {
             render_region(b, mr->alias, origin - (i128)mr->alias_offset, start, end,
-                          depth + 1);
+                          depth + 1, readonly || mr->readonly);
         }
         return;
     }
     for (GList *l = mr->subregions.head; l; l = l->next) {
         MemoryRegion *sub = l->data;
-        render_region(b, sub, origin + (i128)sub->addr, start, end, depth + 1);
+        render_region(b, sub, origin + (i128)sub->addr, start, end, depth + 1, readonly);
     }
     if (mr->kind != MR_KIND_CONTAINER) {
-        builder_fill_gaps(b, mr, origin, start, end);
+        builder_fill_gaps(b, mr, origin, start, end, readonly);
     }
 }
 
@@ -176,7 +178,7 @@ FlatView *flatview_render(MemoryRegion *root)
 {
     Builder b = { 0 };
     if (root) {
-        render_region(&b, root, 0, 0, SPACE_END, 0);
+        render_region(&b, root, 0, 0, SPACE_END, 0, false);
     }
     builder_simplify(&b);
 

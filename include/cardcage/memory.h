@@ -93,7 +93,7 @@ struct MemoryRegion {
     uint8_t *ram;                /* RAM/ROM backing, page aligned */
     bool ram_owned;
     bool enabled;
-    bool readonly;               /* RAM made read-only */
+    bool readonly;               /* RAM (or an alias's window) made read-only */
     bool rom_device;             /* ROM read directly, writes go to ops */
     MemoryRegion *container;     /* where it is mapped, or NULL */
     hwaddr addr;                 /* offset in container */
@@ -138,6 +138,7 @@ CC_API void memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
 CC_API void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion);
 CC_API void memory_region_set_address(MemoryRegion *mr, hwaddr addr);
 CC_API void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
+/* RAM, or an alias: the guest's writes through it are ignored. */
 CC_API void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
 CC_API void memory_region_set_size(MemoryRegion *mr, uint64_t size);
 CC_API void memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset);

@@ -34,4 +34,13 @@ CC_API void system_add_init_done_notifier(void (*fn)(void *opaque), void *opaque
 /* Functions run at every system reset, after the devices are reset. */
 CC_API void system_add_reset_notifier(void (*fn)(void *opaque), void *opaque);
 
+/* The power button (QMP system_powerdown): the functions a power
+ * management device registers run, in order; with none, nothing happens
+ * (the ISA PC has no power button).  Remove before the opaque goes away. */
+CC_API void system_add_powerdown_notifier(void (*fn)(void *opaque), void *opaque);
+CC_API void system_remove_powerdown_notifier(void (*fn)(void *opaque), void *opaque);
+/* Press the power button: run the powerdown notifiers now.  QMP
+ * system_powerdown does this; tests call it directly. */
+CC_API void system_powerdown_request(void);
+
 #endif

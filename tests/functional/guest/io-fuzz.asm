@@ -9,7 +9,8 @@
 ;
 ; Left out, so that the run is not cut short: isa-debug-exit itself
 ; (0xf4-0xf7), fw_cfg (0x510-0x51b: its DMA would land on this code; its
-; unit tests cover it), the reset bit of port 0x92 and the 8042 commands
+; unit tests cover it), the reset control register at 0xcf9 of the
+; i440FX boards (any write may reset), the reset bit of port 0x92 and the 8042 commands
 ; that reset the CPU (0xd1 output port writes, 0xf0-0xff pulses), and
 ; writes to the APIC's ICR, and LVT entries and I/O APIC redirection
 ; entries in INIT delivery mode (an INIT would restart the CPU into the
@@ -106,6 +107,11 @@ start:
     cmp edx, 0x51b
     jbe .done_one
 .not_fwcfg:
+    cmp eax, 0xcf9
+    jb .not_rc
+    cmp edx, 0xcf9
+    jbe .done_one
+.not_rc:
     cmp eax, 0x92
     jb .not_92
     cmp edx, 0x92

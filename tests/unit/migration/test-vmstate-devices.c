@@ -112,6 +112,14 @@ static int setup(void **state)
     /* The harness's own bridge has the bus name "isa". */
     static const char *const bridge_props[] = { "bus-name=isa-vmstate", NULL };
     harness_vmstate_set_props(TYPE_ISA_BRIDGE, bridge_props);
+    /* The chipset's ISA bridge, likewise, beside function 3 of its slot. */
+    static const char *const piix3_props[] = { "isa-bus-name=isa-piix3", "multifunction=on",
+                                               NULL };
+    harness_vmstate_set_props("PIIX3", piix3_props);
+    /* The machine's RAM as a board maps it: the i440FX takes it over. */
+    static MemoryRegion ram;
+    assert_true(memory_region_init_ram(&ram, NULL, "ram", 2 << 20, &error_abort));
+    memory_region_add_subregion(memory_get_system_memory(), 0, &ram);
     return 0;
 }
 

@@ -213,9 +213,26 @@ static void check_loaded(const GByteArray *m, GBytes *now)
     free_sections(have);
 }
 
+/* Types that need properties to sit beside the others: the chipset's PCI
+ * host and ISA bridge each create a bus whose usual name the harness's
+ * own bridges took. */
+static const char *const *type_props(const char *type)
+{
+    static const char *const i440fx_host[] = { "bus-name=pci-i440fx", NULL };
+    static const char *const piix3[] = { "isa-bus-name=isa-piix3", "multifunction=on", NULL };
+    if (!strcmp(type, "i440FX-pcihost")) {
+        return i440fx_host;
+    }
+    return strcmp(type, "PIIX3") ? NULL : piix3;
+}
+
 static void build_machine(void)
 {
     assert_true(harness_load_build_plugins() >= 13);
+    /* The machine's RAM as a board maps it (the i440FX takes it over). */
+    static MemoryRegion ram;
+    assert_true(memory_region_init_ram(&ram, NULL, "ram", 2 << 20, &error_abort));
+    memory_region_add_subregion(memory_get_system_memory(), 0, &ram);
     harness_create("pentium2-x86-cpu", "cpu", NULL, NULL);
     harness_clock_reclaim();
     /* One device of each plugin type, driven away from reset (fw_cfg is
@@ -227,7 +244,7 @@ static void build_machine(void)
         if (!plugin_find_by_type(type)) {
             continue;
         }
-        DeviceState *dev = harness_create(type, type, NULL, NULL);
+        DeviceState *dev = harness_create(type, type, NULL, type_props(type));
         if (strcmp(type, "fw-cfg")) {
             harness_vmstate_drive_default(dev, rng);
         }

@@ -1,0 +1,278 @@
+/*
+ * Unit tests of the PIIX functions on an i440FX host's bus: PIIX3's
+ * identity and PIRQ routing of a pci-testdev's INTA# to the programmed
+ * ISA IRQ, the ELCR of the 8259 behind it, and PIIX4_PM's PM I/O block:
+ * the PM timer's rate, its overflow SCI, S5 power-off, the power button,
+ * the APM port's ACPI enable, the SMBus host and the SMM marker.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <setjmp.h>
+#include <string.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include "harness.h"
+#include "harness-vmstate.h"
+
+#define PIIX3_DEVFN   PCI_DEVFN(1, 0)
+#define PM_DEVFN      PCI_DEVFN(1, 3)
+#define TESTDEV_DEVFN PCI_DEVFN(3, 0)   /* INTA# on PIRQC# (slot 3 - 1 + 0) */
+#define PM_BASE       0x600             /* SeaBIOS's */
+#define SMB_BASE      0xb100
+#define TESTDEV_IO    0xc000
+
+static DeviceState *host, *piix3, *pm, *testdev, *pic;
+static IRQProbe *irq10, *irq11, *pirqc, *sci;
+
+static void cfg_select(int devfn, uint32_t reg)
+{
+    cpu_outl(0xcf8, 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc));
+}
+
+static uint32_t cfg_read(int devfn, uint32_t reg, unsigned len)
+{
+    cfg_select(devfn, reg);
+    uint16_t port = 0xcfc + (reg & 3);
+    return len == 1 ? cpu_inb(port) : len == 2 ? cpu_inw(port) : cpu_inl(port);
+}
+
+static void cfg_write(int devfn, uint32_t reg, uint32_t val, unsigned len)
+{
+    cfg_select(devfn, reg);
+    uint16_t port = 0xcfc + (reg & 3);
+    if (len == 1) {
+        cpu_outb(port, val);
+    } else if (len == 2) {
+        cpu_outw(port, val);
+    } else {
+        cpu_outl(port, val);
+    }
+}
+
+static int group_setup(void **state)
+{
+    harness_init();
+    harness_load_plugin("i440fx");
+    harness_load_plugin("piix");
+    harness_load_plugin("pci-testdev");
+    harness_load_plugin("pic");
+    host = harness_create("i440FX-pcihost", "i440fx", NULL, NULL);
+    BusState *pci = bus_find("pci.0");
+    static const char *const piix3_props[] = { "addr=1.0", "multifunction=on", NULL };
+    static const char *const pm_props[] = { "addr=1.3", NULL };
+    static const char *const testdev_props[] = { "addr=3", NULL };
+    piix3 = harness_create("PIIX3", "piix3", pci, piix3_props);
+    pm = harness_create("PIIX4_PM", "pm", pci, pm_props);
+    testdev = harness_create("pci-testdev", "testdev", pci, testdev_props);
+    pic = harness_create("i8259", "pic", bus_find("isa"), NULL);
+    irq10 = harness_probe_output(piix3, "isa-irq", 10);
+    irq11 = harness_probe_output(piix3, "isa-irq", 11);
+    pirqc = harness_probe_output(piix3, "pirq", 2);
+    sci = harness_probe_output(pm, "sci", 0);
+    return 0;
+}
+
+static int reset_all(void **state)
+{
+    device_cold_reset(host);
+    device_cold_reset(piix3);
+    device_cold_reset(pm);
+    device_cold_reset(testdev);
+    device_cold_reset(pic);
+    harness_probe_reset(irq10);
+    harness_probe_reset(irq11);
+    harness_probe_reset(pirqc);
+    harness_probe_reset(sci);
+    testing_take_shutdown_request(NULL);
+    return 0;
+}
+
+static void test_ids(void **state)
+{
+    assert_int_equal(cfg_read(PIIX3_DEVFN, 0x00, 4), 0x70008086);
+    assert_int_equal(cfg_read(PIIX3_DEVFN, 0x0a, 2), 0x0601);
+    assert_int_equal(cfg_read(PIIX3_DEVFN, 0x0e, 1), 0x80);     /* multi-function */
+    assert_int_equal(cfg_read(PIIX3_DEVFN, 0x60, 4), 0x80808080);
+    assert_int_equal(cfg_read(PM_DEVFN, 0x00, 4), 0x71138086);
+    assert_int_equal(cfg_read(PM_DEVFN, 0x08, 1), 0x03);
+    assert_int_equal(cfg_read(PM_DEVFN, 0x0a, 2), 0x0680);
+    assert_int_equal(cfg_read(PM_DEVFN, 0x40, 4), 0x00000001);  /* PMBA: I/O */
+    assert_int_equal(cfg_read(PM_DEVFN, 0x90, 4), 0x00000001);  /* SMBBA: I/O */
+    /* No SMM: APMC_EN reads set, so SeaBIOS skips its SMM set-up. */
+    assert_int_equal(cfg_read(PM_DEVFN, 0x5b, 1), 0x02);
+    /* 01.1 (IDE, later) is free. */
+    assert_int_equal(cfg_read(PCI_DEVFN(1, 1), 0x00, 4), 0xffffffffu);
+}
+
+static void testdev_intx(int level)
+{
+    cfg_write(TESTDEV_DEVFN, PCI_BASE_ADDRESS_0, TESTDEV_IO, 4);
+    cfg_write(TESTDEV_DEVFN, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    cpu_outl(TESTDEV_IO + 4, level);
+}
+
+static void test_pirq_routing(void **state)
+{
+    /* Disabled routing (reset): the PIRQ moves, no ISA line does. */
+    testdev_intx(1);
+    assert_int_equal(pirqc->level, 1);
+    assert_int_equal(irq11->level, 0);
+    testdev_intx(0);
+    assert_int_equal(pirqc->level, 0);
+    /* PIRQC# -> IRQ11. */
+    cfg_write(PIIX3_DEVFN, 0x62, 0x0b, 1);
+    testdev_intx(1);
+    assert_int_equal(irq11->level, 1);
+    assert_int_equal(irq10->calls, 0);
+    /* Rerouted while asserted: IRQ11 drops, IRQ10 rises. */
+    cfg_write(PIIX3_DEVFN, 0x62, 0x0a, 1);
+    assert_int_equal(irq11->level, 0);
+    assert_int_equal(irq10->level, 1);
+    /* Disabled by bit 7. */
+    cfg_write(PIIX3_DEVFN, 0x62, 0x8a, 1);
+    assert_int_equal(irq10->level, 0);
+    /* A reserved IRQ (13) routes nowhere; bits 6:4 are read-only. */
+    cfg_write(PIIX3_DEVFN, 0x62, 0x7d, 1);
+    assert_int_equal(cfg_read(PIIX3_DEVFN, 0x62, 1), 0x0d);
+    assert_int_equal(irq10->level, 0);
+    assert_int_equal(irq11->level, 0);
+    /* Another PIRQ's route leaves PIRQC# alone. */
+    cfg_write(PIIX3_DEVFN, 0x62, 0x0b, 1);
+    cfg_write(PIIX3_DEVFN, 0x60, 0x0b, 1);
+    assert_int_equal(irq11->level, 1);
+    testdev_intx(0);
+    assert_int_equal(irq11->level, 0);
+}
+
+static void test_elcr(void **state)
+{
+    /* The 8259 on the PIIX3's ISA bus decodes ELCR1/ELCR2: IRQ0-2, 8
+     * and 13 are edge only. */
+    cpu_outb(0x4d0, 0xff);
+    cpu_outb(0x4d1, 0xff);
+    assert_int_equal(cpu_inb(0x4d0), 0xf8);
+    assert_int_equal(cpu_inb(0x4d1), 0xde);
+    cpu_outb(0x4d1, 0x0c);                  /* IRQ10 and IRQ11 level */
+    assert_int_equal(cpu_inb(0x4d1), 0x0c);
+}
+
+static void pm_enable(void)
+{
+    cfg_write(PM_DEVFN, 0x40, PM_BASE | 1, 4);
+    cfg_write(PM_DEVFN, 0x80, 0x01, 1);
+}
+
+static void test_pm_io_enable(void **state)
+{
+    cfg_write(PM_DEVFN, 0x40, PM_BASE | 1, 4);
+    assert_int_equal(cfg_read(PM_DEVFN, 0x40, 4), PM_BASE | 1);
+    assert_int_equal(cpu_inl(PM_BASE + 8), 0xffffffffu);   /* not decoded yet */
+    cfg_write(PM_DEVFN, 0x80, 0x01, 1);
+    assert_int_equal(cpu_inl(PM_BASE + 8) >> 24, 0);
+    /* Moved: the old ports are free again. */
+    cfg_write(PM_DEVFN, 0x40, 0x0701, 4);
+    assert_int_equal(cpu_inl(PM_BASE + 8), 0xffffffffu);
+    assert_int_equal(cpu_inl(0x708) >> 24, 0);
+}
+
+static void test_pm_timer_rate(void **state)
+{
+    pm_enable();
+    uint32_t t0 = cpu_inl(PM_BASE + 8);
+    harness_advance_ns(1000000000);
+    uint32_t t1 = cpu_inl(PM_BASE + 8);
+    uint32_t ticks = (t1 - t0) & 0xffffff;
+    assert_in_range(ticks, 3579545 - 1, 3579545 + 1);
+    /* Read-only. */
+    cpu_outl(PM_BASE + 8, 0);
+    assert_in_range((cpu_inl(PM_BASE + 8) - t1) & 0xffffff, 0, 1);
+}
+
+static void test_pm_timer_overflow_sci(void **state)
+{
+    pm_enable();
+    cpu_outw(PM_BASE + 2, 0x0001);          /* TMROF_EN */
+    cpu_outw(PM_BASE + 4, 0x0001);          /* SCI_EN */
+    /* Bit 23 toggles every 2^23 ticks: 2.34 s. */
+    harness_advance_ns(2400000000ll);
+    assert_true(cpu_inw(PM_BASE) & 0x0001);
+    assert_int_equal(sci->level, 1);
+    cpu_outw(PM_BASE, 0x0001);              /* write 1 to clear */
+    assert_int_equal(cpu_inw(PM_BASE) & 0x0001, 0);
+    assert_int_equal(sci->level, 0);
+}
+
+static void test_pm_s5(void **state)
+{
+    int code = -1;
+    pm_enable();
+    cpu_outw(PM_BASE + 4, 0x0400);          /* SLP_TYP 1 without SLP_EN */
+    assert_false(testing_take_shutdown_request(&code));
+    cpu_outw(PM_BASE + 4, 0x2400);          /* S3 (type 1): not implemented */
+    assert_false(testing_take_shutdown_request(&code));
+    assert_int_equal(cpu_inw(PM_BASE + 4), 0x0400);   /* SLP_EN reads 0 */
+    cpu_outw(PM_BASE + 4, 0x2000);          /* S5: type 0 with SLP_EN */
+    assert_true(testing_take_shutdown_request(&code));
+    assert_int_equal(code, 0);
+}
+
+static void test_power_button(void **state)
+{
+    pm_enable();
+    /* Without PWRBTN_EN the status is set but no SCI. */
+    system_powerdown_request();
+    assert_int_equal(cpu_inw(PM_BASE) & 0x0100, 0x0100);
+    assert_int_equal(sci->level, 0);
+    cpu_outw(PM_BASE + 2, 0x0100);          /* PWRBTN_EN */
+    assert_int_equal(sci->level, 0);        /* SCI_EN still clear */
+    cpu_outb(0xb2, 0xf1);                   /* the OS's ACPI enable */
+    assert_int_equal(cpu_inw(PM_BASE + 4) & 1, 1);
+    assert_int_equal(sci->level, 1);
+    cpu_outw(PM_BASE, 0x0100);
+    assert_int_equal(sci->level, 0);
+    system_powerdown_request();
+    assert_int_equal(sci->level, 1);
+    cpu_outb(0xb2, 0xf0);                   /* ACPI disable */
+    assert_int_equal(sci->level, 0);
+}
+
+static void test_smbus(void **state)
+{
+    assert_int_equal(cpu_inb(SMB_BASE), 0xff);
+    cfg_write(PM_DEVFN, 0x90, SMB_BASE | 1, 4);
+    cfg_write(PM_DEVFN, 0xd2, 0x09, 1);
+    assert_int_equal(cpu_inb(SMB_BASE), 0x00);
+    cpu_outb(SMB_BASE + 4, 0xa1);           /* address 0x50, read */
+    assert_int_equal(cpu_inb(SMB_BASE + 4), 0xa1);
+    cpu_outb(SMB_BASE + 2, 0x48);           /* START, byte data */
+    assert_int_equal(cpu_inb(SMB_BASE) & 0x04, 0x04);   /* DEV_ERR: nobody */
+    cpu_outb(SMB_BASE, 0x04);
+    assert_int_equal(cpu_inb(SMB_BASE), 0x00);
+}
+
+static void test_vmstate_check(void **state)
+{
+    static const char *const piix3_props[] = { "isa-bus-name=isa-vmstate",
+                                               "multifunction=on", NULL };
+    harness_vmstate_set_props("PIIX3", piix3_props);
+    assert_int_equal(harness_vmstate_check_plugin("piix", 0x9c2), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_ids, reset_all),
+        cmocka_unit_test_setup(test_pirq_routing, reset_all),
+        cmocka_unit_test_setup(test_elcr, reset_all),
+        cmocka_unit_test_setup(test_pm_io_enable, reset_all),
+        cmocka_unit_test_setup(test_pm_timer_rate, reset_all),
+        cmocka_unit_test_setup(test_pm_timer_overflow_sci, reset_all),
+        cmocka_unit_test_setup(test_pm_s5, reset_all),
+        cmocka_unit_test_setup(test_power_button, reset_all),
+        cmocka_unit_test_setup(test_smbus, reset_all),
+        cmocka_unit_test_setup(test_vmstate_check, reset_all),
+    };
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
