@@ -165,10 +165,19 @@ static void probe_handler(void *opaque, int n, int level)
     p->calls++;
 }
 
+/* Every probe lives as long as the test program: devices keep pointers to
+ * the probes wired to their outputs, so a probe must outlast them; the list
+ * keeps them reachable (a test need not free its probes). */
+static GPtrArray *probes;
+
 IRQProbe *harness_probe_new(void)
 {
     IRQProbe *p = g_new0(IRQProbe, 1);
     p->irq = irq_allocate(probe_handler, p, 0);
+    if (!probes) {
+        probes = g_ptr_array_new();
+    }
+    g_ptr_array_add(probes, p);
     return p;
 }
 
