@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Whole-machine fuzz: the io-fuzz guest (guest/io-fuzz.asm) makes 300000
 random port and MMIO accesses of every size to every device of the isapc,
-pc and pc-i440fx boards, with several seeds, in real-time and in icount mode.  The
+pc boards, with several seeds, in real-time and in icount mode.  The
 emulator must run it to its end (isa-debug-exit, status 67): no crash, no
 hang, no assertion, whatever the guest writes.  Some real-time runs switch
 the timers' minimum periods off, so that a timer the fuzz programs may fall
@@ -21,7 +21,7 @@ HPET = {"pc": ["-device", "hpet,id=hpet,mmio.0=0xfed00000,irq.legacy-irq[0]=pic.
                           "irq.legacy-irq[1]=pic.in[8],irq.pit-enable=pit.enable"]}
 failures = 0
 
-for board in ("isapc", "pc", "pc-i440fx"):
+for board in ("isapc", "pc"):
     for i, seed in enumerate(SEEDS):
         extra = ["-icount", "shift=3"] if i % 2 else []
         if i % 4 == 2:
