@@ -592,9 +592,11 @@ static const MemoryRegionOps hpet_mmio_ops = {
 
 /* ---- reset ---- */
 
-static void hpet_reset(DeviceState *dev)
+/* The registers' reset values, also set at realize: a state saved (or
+ * kept to roll a failed load back) before the first reset must carry the
+ * timers' capabilities too. */
+static void hpet_reset_registers(HPETState *s)
 {
-    HPETState *s = HPET(dev);
     s->config = 0;
     s->isr = 0;
     s->counter = 0;
@@ -610,6 +612,12 @@ static void hpet_reset(DeviceState *dev)
         t->event_is_wrap = false;
         timer_del(t->timer);
     }
+}
+
+static void hpet_reset(DeviceState *dev)
+{
+    HPETState *s = HPET(dev);
+    hpet_reset_registers(s);
     for (unsigned line = 0; line < LINE_COUNT; line++) {
         hpet_set_line(s, line, false);
     }
@@ -644,6 +652,7 @@ static bool hpet_realize(DeviceState *dev, Error **errp)
         s->timer[i].tn = (uint8_t)i;
         s->timer[i].timer = timer_new_ns(CC_CLOCK_VIRTUAL, hpet_timer_fire, &s->timer[i]);
     }
+    hpet_reset_registers(s);
     return true;
 }
 
