@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """bench/linux-boot: Debian's i386 686 kernel with the test initramfs
 (tests/guests/get-linux.sh), on cardcage and on qemu-system-i386 -accel tcg,
-both on the isapc machine, in the same run: time from start to the
-userspace marker and to exit, RUNS runs each (default 5), medians and the
-ratio cardcage/QEMU.
+on the isapc machine (noapic nolapic acpi=off) and on the pc machine (ACPI,
+the local APIC and the I/O APIC, the HPET), each against QEMU's same
+machine in the same run: time from start to the userspace marker and to
+exit, RUNS runs each (default 5), medians and the ratio cardcage/QEMU.
 
 Finds the build in $BUILD_DIR (default: ./build)."""
 import os
@@ -22,17 +23,23 @@ CACHE = os.environ.get("CARDCAGE_GUEST_CACHE",
                                     "cardcage", "guests"))
 KERNEL = os.path.join(CACHE, "linux", "vmlinuz")
 INITRD = os.path.join(CACHE, "linux", "initramfs.cpio.gz")
-APPEND = "console=ttyS0 noapic nolapic acpi=off"
+APPEND = {"isapc": "console=ttyS0 noapic nolapic acpi=off", "pc": "console=ttyS0"}
 MARKER = b"CARDCAGE-MARKER"
 DONE = b"CARDCAGE-DONE"
 
-COMMANDS = {
-    "cardcage": [CARDCAGE, "-M", "isapc", "-m", "256", "-nographic", "-no-reboot",
-                 "-kernel", KERNEL, "-initrd", INITRD, "-append", APPEND],
-    "qemu": ["qemu-system-i386", "-M", "isapc", "-cpu", "pentium2", "-accel", "tcg",
-             "-m", "256", "-display", "none", "-serial", "stdio", "-monitor", "none",
-             "-no-reboot", "-kernel", KERNEL, "-initrd", INITRD, "-append", APPEND],
-}
+
+def commands(machine):
+    append = APPEND[machine]
+    # QEMU's pc adds a VGA and a NIC by default; cardcage's pc has neither.
+    extra = ["-vga", "none", "-net", "none"] if machine == "pc" else []
+    return {
+        "cardcage": [CARDCAGE, "-M", machine, "-m", "256", "-nographic", "-no-reboot",
+                     "-kernel", KERNEL, "-initrd", INITRD, "-append", append],
+        "qemu": ["qemu-system-i386", "-M", machine, "-cpu", "pentium2", "-accel", "tcg",
+                 "-m", "256", "-display", "none", "-serial", "stdio", "-monitor", "none",
+                 *extra, "-no-reboot", "-kernel", KERNEL, "-initrd", INITRD,
+                 "-append", append],
+    }
 
 
 def run(cmd):
@@ -61,23 +68,27 @@ def main():
         if not os.path.exists(f):
             sys.exit(f"bench/linux-boot: {f} missing (build, and run tests/guests/get-linux.sh)")
     names = ["cardcage"] + (["qemu"] if shutil.which("qemu-system-i386") else [])
-    results = {n: [] for n in names}
-    for _ in range(RUNS):
-        for n in names:        # interleaved, so load on the machine hits both
-            results[n].append(run(COMMANDS[n]))
-    med = {}
-    for n in names:
-        m = [r[0] for r in results[n]]
-        t = [r[1] for r in results[n]]
-        med[n] = (statistics.median(m), statistics.median(t))
-        print(f"{n:9s} to marker: median {med[n][0]:6.2f} s (min {min(m):.2f}, max {max(m):.2f}); "
-              f"to exit: median {med[n][1]:6.2f} s (min {min(t):.2f}, max {max(t):.2f}); "
-              f"{RUNS} runs")
-    if "qemu" in med:
-        print(f"ratio cardcage/qemu: to marker {med['cardcage'][0] / med['qemu'][0]:.2f}, "
-              f"to exit {med['cardcage'][1] / med['qemu'][1]:.2f}")
-    else:
-        print("qemu-system-i386 not installed: no comparison (apt-get install qemu-system-x86)")
+    for machine in APPEND:
+        cmds = commands(machine)
+        results = {n: [] for n in names}
+        for _ in range(RUNS):
+            for n in names:        # interleaved, so load on the machine hits both
+                results[n].append(run(cmds[n]))
+        med = {}
+        for n in names:
+            m = [r[0] for r in results[n]]
+            t = [r[1] for r in results[n]]
+            med[n] = (statistics.median(m), statistics.median(t))
+            print(f"{machine:5s} {n:9s} to marker: median {med[n][0]:6.2f} s (min {min(m):.2f}, "
+                  f"max {max(m):.2f}); to exit: median {med[n][1]:6.2f} s (min {min(t):.2f}, "
+                  f"max {max(t):.2f}); {RUNS} runs")
+        if "qemu" in med:
+            print(f"{machine:5s} ratio cardcage/qemu: to marker "
+                  f"{med['cardcage'][0] / med['qemu'][0]:.2f}, "
+                  f"to exit {med['cardcage'][1] / med['qemu'][1]:.2f}")
+        else:
+            print("qemu-system-i386 not installed: no comparison (apt-get install "
+                  "qemu-system-x86)")
 
 
 main()

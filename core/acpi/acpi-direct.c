@@ -16,6 +16,7 @@
 #include <cardcage/memory.h>
 #include <cardcage/system.h>
 #include "acpi/acpi-loader-exec.h"
+#include "memory/memory-internal.h"
 
 #define DIRECT_BASE 0xf0000u
 #define DIRECT_SIZE 0x10000u
@@ -40,10 +41,19 @@ static uint8_t *direct_allocate(void *opaque, const char *file, uint32_t size, u
     return d->image + at;
 }
 
+/* Written as a loader writes: into RAM, or into the firmware image where
+ * the board maps it read-only there (the i440FX's PAM shows the BIOS ROM
+ * at 0xF0000 after reset).  That firmware is not run in this mode, and
+ * the guest reads the tables from that ROM as from RAM. */
+static bool direct_on_reset_write(AcpiDirect *d)
+{
+    return address_space_write_rom(address_space_memory(), DIRECT_BASE, d->image,
+                                   d->used) == MEMTX_OK;
+}
+
 static void direct_on_reset(void *opaque)
 {
-    AcpiDirect *d = opaque;
-    address_space_write(address_space_memory(), DIRECT_BASE, d->image, d->used);
+    direct_on_reset_write(opaque);
 }
 
 bool acpi_place_direct(const AcpiBuilder *b, Error **errp)
@@ -59,9 +69,9 @@ bool acpi_place_direct(const AcpiBuilder *b, Error **errp)
         g_free(d);
         return false;
     }
-    /* The area must take writes (RAM, or a firmware image loaded as RAM):
-     * a read-only one would leave no tables, silently. */
-    direct_on_reset(d);
+    /* The area must be memory (RAM or ROM) the guest reads back: I/O or
+     * nothing there would leave no tables, silently. */
+    direct_on_reset_write(d);
     uint8_t *check = g_malloc(d->used);
     address_space_read(address_space_memory(), DIRECT_BASE, check, d->used);
     bool same = !memcmp(check, d->image, d->used);

@@ -63,6 +63,19 @@ Aml *aml_irq_no_flags(uint8_t irq)
     return take(b);
 }
 
+/* 32-Bit Fixed Memory Range Descriptor (6.4.3.4): tag 0x86, length 9,
+ * information bit 0 read-write (else read-only), base, length. */
+Aml *aml_memory32_fixed(uint32_t base, uint32_t len, bool read_write)
+{
+    GByteArray *b = g_byte_array_new();
+    put_le(b, 0x86, 1);
+    put_le(b, 9, 2);
+    put_le(b, read_write ? 0x01 : 0x00, 1);
+    put_le(b, base, 4);
+    put_le(b, len, 4);
+    return take(b);
+}
+
 /* Extended Interrupt Descriptor (6.4.3.6): tag 0x89; flags bit 0
  * consumer, bit 1 edge (else level), bit 2 active low, bit 3 shared;
  * a count and the interrupt numbers. */

@@ -184,6 +184,7 @@ void board_free(Board *b)
     g_free(b->debugcon_backend);
     g_free(b->debugcon_device);
     g_free(b->rtc_type);
+    g_free(b->hpet_device);
     g_free(b);
 }
 
@@ -808,10 +809,12 @@ static bool read_string(json_object *v, const char *what, const char *file, cons
 }
 
 /* "options": {"-serial": [IDS], "-debugcon": {"chardev": ID, "device": SPEC},
- * "-rtc": TYPE}; each key replaces what an extended board said. */
+ * "-rtc": TYPE, "-no-hpet": ID}; each key replaces what an extended board
+ * said. */
 static bool read_options(Board *b, json_object *v, const char *file, Error **errp)
 {
-    static const char *const keys[] = { "-serial", "-debugcon", "-rtc", "comment", NULL };
+    static const char *const keys[] = { "-serial", "-debugcon", "-rtc", "-no-hpet", "comment",
+                                        NULL };
     static const char *const dkeys[] = { "chardev", "device", "comment", NULL };
     json_object *e;
     if (!want_type(v, json_type_object, "an object", file, "options", NULL, errp) ||
@@ -858,6 +861,11 @@ static bool read_options(Board *b, json_object *v, const char *file, Error **err
         g_free(b->debugcon_device);
         b->debugcon_backend = g_strdup(json_object_get_string(chr));
         b->debugcon_device = dev ? g_strdup(json_object_get_string(dev)) : NULL;
+    }
+    if (json_object_object_get_ex(v, "-no-hpet", &e) &&
+        !read_string(e, "the device id -no-hpet removes", file, "options.-no-hpet",
+                     &b->hpet_device, errp)) {
+        return false;
     }
     return !json_object_object_get_ex(v, "-rtc", &e) ||
            read_string(e, "the device type -rtc sets", file, "options.-rtc", &b->rtc_type,

@@ -47,6 +47,12 @@
 #define LOADER_TYPE_UNKNOWN  0xff    /* "undefined" boot loader id */
 #define E820_RAM             1
 #define E820_RESERVED        2
+/* With -boot kernel=firmware, SeaBIOS keeps its high tables (the ACPI
+ * tables of etc/table-loader among them) in the top of RAM: at most
+ * BUILD_MAX_HIGHTABLE, 256 KiB (SeaBIOS src/config.h).  The initrd stays
+ * below and the memory map reserves it, as QEMU keeps its initrd below its
+ * ACPI data. */
+#define FIRMWARE_HIGH_SIZE   0x40000u
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -115,6 +121,9 @@ int boot_linux_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_siz
                    "the board has %" G_GUINT64_FORMAT " KiB", kname, ram_size >> 10);
         return -1;
     }
+    /* Where the kernel's RAM ends: below the firmware's high tables when
+     * the firmware runs first. */
+    uint64_t ram_top = opts->via_firmware ? ram_size - FIRMWARE_HIGH_SIZE : ram_size;
 
     uint32_t code32 = rd32(k + HDR_CODE32_START);
     uint64_t kernel_size = len - setup_size;
@@ -164,7 +173,7 @@ int boot_linux_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_siz
         }
         gsize ilen = g_bytes_get_size(initrd);
         uint64_t max = rd32(k + HDR_INITRD_ADDR_MAX);
-        uint64_t top = MIN(max + 1, ram_size);
+        uint64_t top = MIN(max + 1, ram_top);
         uint64_t start = ilen <= top ? (top - ilen) & ~0xfffULL : 0;
         if (ilen > top || start < kernel_end) {
             error_setg(errp, "-initrd %s: %zu bytes do not fit between the kernel (which needs "
@@ -187,8 +196,11 @@ int boot_linux_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram_siz
     e820_add(bp, 0, BOOT_LOW_MEM_TOP, E820_RAM);
     e820_add(bp, BOOT_LOW_MEM_TOP, 0xa0000 - BOOT_LOW_MEM_TOP, E820_RESERVED);
     e820_add(bp, 0xf0000, 0x10000, E820_RESERVED);
-    e820_add(bp, 0x100000, ram_size - 0x100000, E820_RAM);
-    wr32(bp + BP_ALT_MEM_K, (uint32_t)MIN((ram_size - 0x100000) >> 10, (uint64_t)UINT32_MAX));
+    e820_add(bp, 0x100000, ram_top - 0x100000, E820_RAM);
+    if (ram_top < ram_size) {
+        e820_add(bp, ram_top, ram_size - ram_top, E820_RESERVED);
+    }
+    wr32(bp + BP_ALT_MEM_K, (uint32_t)MIN((ram_top - 0x100000) >> 10, (uint64_t)UINT32_MAX));
 
     GBytes *params = g_bytes_new_take(bp, BP_SIZE);
     boot_image_add(img, BOOT_PARAMS_ADDR, params, BP_SIZE);

@@ -362,6 +362,12 @@ int boot_multiboot_prepare(const BootOptions *opts, GBytes *kernel, uint64_t ram
 
     img->regs[0] = MB_BOOTLOADER_MAGIC;   /* EAX */
     img->regs[3] = base;                  /* EBX: the boot information */
+    /* ESP is undefined for a Multiboot OS (spec 3.2), but guests written
+     * against QEMU's loader push before they set their own: give them the
+     * free conventional memory below 0x7C00, as a BIOS boot leaves it,
+     * rather than 0, whose first push would land in the firmware ROM at
+     * the top of 4 GiB (read-only behind the i440FX). */
+    img->regs[4] = 0x7c00;                /* ESP */
     img->format = "Multiboot";
     return 1;
 }

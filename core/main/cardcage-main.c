@@ -187,12 +187,22 @@ static bool add_rtc_globals(const Board *b, Options *o, Error **errp)
     return true;
 }
 
-/* Phase 5: the command line's edits of the board (-debugcon's device, then
+/* -no-hpet drops the device the board's "options" name (QEMU's pc: its
+ * HPET); on a board without one it has nothing to do, as on QEMU's isapc. */
+static bool remove_hpet(Board *b, const Options *o, Error **errp)
+{
+    if (!o->no_hpet || !b->hpet_device) {
+        return true;
+    }
+    return board_remove_device(b, b->hpet_device, "command line", "-no-hpet", errp);
+}
+
+/* Phase 5: the command line's edits of the board (-no-hpet, -debugcon's device, then
  * -set, -device and -remove in their order) and the globals (-global,
  * -rtc), checked against the type table. */
 static bool phase_edit_board(Board *b, Options *o, Error **errp)
 {
-    if (!add_debugcon_device(b, o, errp)) {
+    if (!remove_hpet(b, o, errp) || !add_debugcon_device(b, o, errp)) {
         return false;
     }
     for (guint i = 0; i < o->edits->len; i++) {

@@ -2,7 +2,7 @@
  * The QEMU options that scripts and muscle memory pass by habit.
  *
  * Each is accepted where it asks for what cardcage does anyway (-smp 1,
- * -accel tcg, -vga none, -no-hpet, ...) and refused, naming what it asks
+ * -accel tcg, -vga none, ...) and refused, naming what it asks
  * for, where it asks for more (-smp 2, -enable-kvm).  The options of
  * features cardcage lacks yet (disks, networking, a display, USB, sound)
  * say so instead of "unknown option".
@@ -147,6 +147,12 @@ static bool habit_nothing(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+static bool habit_no_hpet(Options *o, const char *arg, Error **errp)
+{
+    o->no_hpet = true;
+    return true;
+}
+
 static bool habit_no_acpi(Options *o, const char *arg, Error **errp)
 {
     o->no_acpi = true;
@@ -165,7 +171,8 @@ static const OptionDef habit_defs[] = {
     { "name", "NAME", habit_name, "the guest's name (query-name, info name)" },
     { "nodefaults", NULL, habit_nodefaults,
       "no default backends: serial ports without -serial and the monitor go nowhere" },
-    { "no-hpet", NULL, habit_nothing, "accepted: the boards have no HPET" },
+    { "no-hpet", NULL, habit_no_hpet,
+      "no HPET: the device the board's options name is removed (none: nothing to do)" },
     { "no-acpi", NULL, habit_no_acpi, "no ACPI tables (as -machine acpi=off)" },
     { "no-user-config", NULL, habit_nothing, NULL },
     { "nodefconfig", NULL, habit_nothing, NULL },

@@ -360,6 +360,27 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr, const void *buf, 
     return address_space_rw(as, addr, (void *)buf, len, true);
 }
 
+MemTxResult address_space_write_rom(AddressSpace *as, hwaddr addr, const void *buf,
+                                    hwaddr len)
+{
+    const uint8_t *p = buf;
+    MemTxResult r = MEMTX_OK;
+    while (len) {
+        const FlatRange *fr = flatview_lookup(as->current_map, addr);
+        uint64_t n = fr ? MIN(flat_range_remaining(fr, addr), len) : 1;
+        if (fr && fr->host) {
+            memcpy(fr->host + (addr - fr->start), p, n);
+            memory_notify_region_write(fr->mr, fr->offset_in_region + (addr - fr->start), n);
+        } else {
+            r = MEMTX_DECODE_ERROR;
+        }
+        addr += n;
+        p += n;
+        len -= n;
+    }
+    return r;
+}
+
 /* One guest access of 1, 2, 4 or 8 bytes: straight to its range when it
  * fits in one, else byte-wise through address_space_rw (which splits at
  * range boundaries). */

@@ -68,6 +68,13 @@ void address_spaces_rebuild_all(void);
 void address_space_register(AddressSpace *as);
 void address_space_unregister(AddressSpace *as);
 
+/* A loader's write: into RAM and into ROM alike (the image behind a ROM
+ * mapping, as firmware loading fills it), never into I/O regions, which
+ * are skipped.  MEMTX_DECODE_ERROR when part of the range is not RAM or
+ * ROM. */
+MemTxResult address_space_write_rom(AddressSpace *as, hwaddr addr, const void *buf,
+                                    hwaddr len);
+
 /* Report a write by something other than the CPU into RAM region mr at
  * [offset, offset+len) to the code-write hook, once for every place the
  * system address space shows it. */

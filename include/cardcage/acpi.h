@@ -128,6 +128,9 @@ CC_API Aml *aml_reserved_field(unsigned bits);
 CC_API Aml *aml_io(uint16_t min, uint16_t max, uint8_t align, uint8_t len);
 /* FixedIO (base, length). */
 CC_API Aml *aml_fixed_io(uint16_t base, uint8_t len);
+/* Memory32Fixed (ReadWrite or ReadOnly, base, length): a device's own
+ * memory-mapped registers (6.4.3.4), as the HPET's _CRS has them. */
+CC_API Aml *aml_memory32_fixed(uint32_t base, uint32_t len, bool read_write);
 /* IRQNoFlags () { irq } (ISA IRQ 0-15: edge, active high). */
 CC_API Aml *aml_irq_no_flags(uint8_t irq);
 /* Interrupt (ResourceConsumer, Level/Edge, ActiveHigh/Low, Shared/Exclusive)

@@ -49,6 +49,7 @@
  */
 #include <inttypes.h>
 #include <cardcage/cardcage.h>
+#include <cardcage/acpi.h>
 
 #define TYPE_HPET "hpet"
 
@@ -591,9 +592,11 @@ static const MemoryRegionOps hpet_mmio_ops = {
 
 /* ---- reset ---- */
 
-static void hpet_reset(DeviceState *dev)
+/* The registers' reset values, also set at realize: a state saved (or
+ * kept to roll a failed load back) before the first reset must carry the
+ * timers' capabilities too. */
+static void hpet_reset_registers(HPETState *s)
 {
-    HPETState *s = HPET(dev);
     s->config = 0;
     s->isr = 0;
     s->counter = 0;
@@ -609,6 +612,12 @@ static void hpet_reset(DeviceState *dev)
         t->event_is_wrap = false;
         timer_del(t->timer);
     }
+}
+
+static void hpet_reset(DeviceState *dev)
+{
+    HPETState *s = HPET(dev);
+    hpet_reset_registers(s);
     for (unsigned line = 0; line < LINE_COUNT; line++) {
         hpet_set_line(s, line, false);
     }
@@ -643,6 +652,7 @@ static bool hpet_realize(DeviceState *dev, Error **errp)
         s->timer[i].tn = (uint8_t)i;
         s->timer[i].timer = timer_new_ns(CC_CLOCK_VIRTUAL, hpet_timer_fire, &s->timer[i]);
     }
+    hpet_reset_registers(s);
     return true;
 }
 
@@ -754,11 +764,58 @@ static const VMStateDescription vmstate_hpet = {
     },
 };
 
+/* ---- ACPI ---- */
+
+/* The HPET description table (IA-PC HPET spec 1.0a, 3.2.4, table 3):
+ * the event timer block ID (the low half of the capabilities register, as
+ * the spec asks), the base as a Generic Address in system memory, the
+ * sequence number 0, the main counter minimum clock tick in periodic mode
+ * (min-period-ns in 10 ns periods: interrupts closer than that are
+ * merged, see hpet_timer_fire) and no page protection.  Nothing while the
+ * board has not mapped it. */
+static void hpet_build_tables(Object *obj, AcpiBuilder *b)
+{
+    HPETState *s = HPET(obj);
+    if (!s->mmio.container) {
+        return;
+    }
+    GByteArray *t = acpi_table_begin("HPET", 1);
+    acpi_append_u32(t, (uint32_t)hpet_capabilities(s));
+    acpi_append_gas(t, 0, 64, 0, 0, s->mmio.addr);
+    acpi_append_u8(t, 0);
+    acpi_append_u16(t, (uint16_t)MIN(s->min_period_ns / HPET_PERIOD_NS, 0xffffu));
+    acpi_append_u8(t, 0);
+    acpi_builder_add_table(b, t);
+}
+
+/* \_SB.HPET as QEMU's pc has it: PNP0103 (the HPET's EISA id, spec 3.2.5)
+ * with its register block in _CRS, so the OS reserves the range. */
+static void hpet_build_aml(Object *obj, Aml *sb)
+{
+    HPETState *s = HPET(obj);
+    if (!s->mmio.container) {
+        return;
+    }
+    Aml *dev = aml_device("HPET");
+    aml_append(dev, aml_name_decl("_HID", aml_eisaid("PNP0103")));
+    aml_append(dev, aml_name_decl("_UID", aml_zero()));
+    Aml *sta = aml_method("_STA", 0, false);
+    aml_append(sta, aml_return(aml_int(0x0f)));   /* present, enabled, shown, working */
+    aml_append(dev, sta);
+    Aml *crs = aml_resource_template();
+    aml_append(crs, aml_memory32_fixed((uint32_t)s->mmio.addr,
+                                       (uint32_t)memory_region_size(&s->mmio), false));
+    aml_append(dev, aml_name_decl("_CRS", crs));
+    aml_append(sb, dev);
+}
+
 /* ---- type ---- */
 
 static void hpet_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    AcpiDeviceClass *ac = (AcpiDeviceClass *)object_class_dynamic_cast(klass,
+                                                                       TYPE_ACPI_DEVICE_IF);
     dc->desc = "IA-PC High Precision Event Timer (3 timers, 100 MHz)";
     dc->vmsd = &vmstate_hpet;
     dc->category = DEVICE_CATEGORY_TIMER;
@@ -766,6 +823,8 @@ static void hpet_class_init(ObjectClass *klass, void *data)
     dc->unrealize = hpet_unrealize;
     dc->reset = hpet_reset;
     device_class_set_props(dc, hpet_properties);
+    ac->build_tables = hpet_build_tables;
+    ac->build_aml = hpet_build_aml;
 }
 
 static const TypeInfo hpet_types[] = {
@@ -775,6 +834,7 @@ static const TypeInfo hpet_types[] = {
         .instance_size = sizeof(HPETState),
         .instance_init = hpet_instance_init,
         .class_init = hpet_class_init,
+        .interfaces = (const InterfaceInfo[]) { { TYPE_ACPI_DEVICE_IF }, { NULL } },
     },
 };
 

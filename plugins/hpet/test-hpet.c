@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "harness.h"
+#include "harness-acpi.h"
 
 #define BASE 0xfed00000u
 
@@ -513,6 +514,61 @@ static void test_load_refuses(void **state)
     vmstate_stream_free(w);
 }
 
+/* The HPET description table (IA-PC HPET spec 1.0a, 3.2.4): the block
+ * ID is the capabilities register's low half (what the guest reads), the
+ * base a system-memory GAS, sequence 0, the minimum periodic tick
+ * min-period-ns in 10 ns periods; with more timers the ID says so. */
+static void check_hpet_table(uint32_t timers, uint16_t min_tick)
+{
+    GByteArray *t = harness_acpi_table("HPET", 0);
+    assert_non_null(t);
+    assert_int_equal(t->len, 56);
+    assert_int_equal(t->data[8], 1);                        /* revision */
+    assert_int_equal(cc_ld_le32(t->data + 36), rd(CAP));
+    assert_int_equal(cc_ld_le32(t->data + 36), 0x8086a001 | ((timers - 1) << 8));
+    static const uint8_t gas[12] = { 0, 64, 0, 0, 0x00, 0x00, 0xd0, 0xfe, 0, 0, 0, 0 };
+    assert_memory_equal(t->data + 40, gas, sizeof(gas));
+    assert_int_equal(t->data[52], 0);                       /* HPET number */
+    assert_int_equal(cc_ld_le16(t->data + 53), min_tick);
+    assert_int_equal(t->data[55], 0);                       /* page protection */
+    assert_null(harness_acpi_table("HPET", 1));
+    g_byte_array_free(t, TRUE);
+}
+
+static void test_acpi_table(void **state)
+{
+    check_hpet_table(3, 2000);
+    harness_destroy(hpet);
+    hpet = make_hpet((const char *[]){ "timers=8", "min-period-ns=0", NULL });
+    check_hpet_table(8, 0);
+}
+
+/* \_SB.HPET in the DSDT: PNP0103 (its EISA id compressed: "AHO" 0x0103,
+ * ACPI 6.4 19.6.35) and Memory32Fixed (ReadOnly, 0xFED00000, 0x400). */
+static void test_acpi_dsdt(void **state)
+{
+    GByteArray *dsdt = harness_acpi_table("DSDT", 0);
+    assert_non_null(dsdt);
+    static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x01, 0x03 };
+    static const uint8_t crs[] = { 0x86, 0x09, 0x00, 0x00, 0x00, 0x00, 0xd0, 0xfe,
+                                   0x00, 0x04, 0x00, 0x00 };
+    assert_true(harness_acpi_contains(dsdt, "HPET", 4));
+    assert_true(harness_acpi_contains(dsdt, hid, sizeof(hid)));
+    assert_true(harness_acpi_contains(dsdt, crs, sizeof(crs)));
+    g_byte_array_free(dsdt, TRUE);
+}
+
+/* Not mapped: neither the table nor the device. */
+static void test_acpi_unmapped(void **state)
+{
+    harness_destroy(hpet);
+    hpet = harness_create("hpet", "hpet", NULL, NULL);
+    assert_null(harness_acpi_table("HPET", 0));
+    GByteArray *dsdt = harness_acpi_table("DSDT", 0);
+    assert_false(harness_acpi_contains(dsdt, "HPET", 4));
+    g_byte_array_free(dsdt, TRUE);
+}
+
 int main(void)
 {
     harness_init();
@@ -530,6 +586,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_restore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acpi_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acpi_dsdt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acpi_unmapped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

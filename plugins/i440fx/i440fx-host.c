@@ -20,6 +20,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <cardcage/cardcage.h>
+#include <cardcage/acpi.h>
 
 #define TYPE_I440FX_PCIHOST "i440FX-pcihost"
 
@@ -133,6 +134,35 @@ static void host_unrealize(DeviceState *dev)
     memory_region_finalize(&s->data_io);
 }
 
+/* ---- ACPI ---- */
+
+/* The I/O APIC's default address (82093AA 3.0): the PCI hole ends below
+ * it, as on QEMU's pc. */
+#define PCI_HOLE_END        0xfebfffffull
+/* The i440FX's RAM ends at 3.5 GiB at most (i440fx.c); the hole starts at
+ * the end of RAM. */
+#define PCI_HOLE_MAX_START  0xe0000000ull
+
+/* \_SB.PCI0's resources as QEMU's pc gives them: every bus number, the
+ * I/O space but the configuration ports (the core adds 0xCF8-0xCFF as an
+ * IO descriptor), the legacy VGA window 0xA0000-0xBFFFF and the PCI hole
+ * from the end of RAM to the I/O APIC.  No RAM above 4 GiB, so no 64-bit
+ * window. */
+static void host_pci_info(Object *obj, AcpiPciHostInfo *info)
+{
+    uint64_t ram = board_ram_size();
+    info->present = true;
+    info->config_port = CONFIG_ADDRESS_PORT;
+    info->bus_min = 0;
+    info->bus_max = 0xff;
+    info->io[0] = (AcpiWindow){ 0x0000, CONFIG_ADDRESS_PORT - 1 };
+    info->io[1] = (AcpiWindow){ CONFIG_ADDRESS_PORT + 8, 0xffff };
+    info->n_io = 2;
+    info->mem[0] = (AcpiWindow){ 0xa0000, 0xbffff };
+    info->mem[1] = (AcpiWindow){ MIN(ram, PCI_HOLE_MAX_START), PCI_HOLE_END };
+    info->n_mem = 2;
+}
+
 static const Property host_properties[] = {
     DEFINE_PROP_STRING("bus-name", I440FXHostState, bus_name, "pci.0",
                        "name of the PCI bus it creates (devices name it in \"bus\")"),
@@ -153,6 +183,8 @@ static const VMStateDescription vmstate_i440fx_pcihost = {
 static void host_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    AcpiDeviceClass *ac = (AcpiDeviceClass *)object_class_dynamic_cast(klass,
+                                                                       TYPE_ACPI_DEVICE_IF);
     dc->desc = "i440FX host bridge: PCI bus pci.0, configuration mechanism #1, reset "
                "control at 0xCF9";
     dc->category = DEVICE_CATEGORY_BRIDGE;
@@ -161,6 +193,7 @@ static void host_class_init(ObjectClass *klass, void *data)
     dc->unrealize = host_unrealize;
     dc->reset = host_reset;
     device_class_set_props(dc, host_properties);
+    ac->pci_host_info = host_pci_info;
 }
 
 static const TypeInfo i440fx_host_types[] = {
@@ -169,6 +202,7 @@ static const TypeInfo i440fx_host_types[] = {
         .parent = TYPE_SYS_BUS_DEVICE,
         .instance_size = sizeof(I440FXHostState),
         .class_init = host_class_init,
+        .interfaces = (const InterfaceInfo[]) { { TYPE_ACPI_DEVICE_IF }, { NULL } },
     },
 };
 

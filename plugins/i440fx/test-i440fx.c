@@ -14,6 +14,8 @@
 #include <cmocka.h>
 #include "harness.h"
 #include "harness-vmstate.h"
+#include "harness-acpi.h"
+#include "main/runstate.h"
 
 #define RAM_SIZE  (2u << 20)
 #define ROM_BASE  0xe0000u      /* the board's BIOS alias: 0xE0000-0xFFFFF */
@@ -305,6 +307,41 @@ static void test_unrealize_gives_ram_back(void **state)
     assert_int_equal(mem_b(0xc0000), 0xff);
 }
 
+/* \_SB.PCI0's _CRS from the host bridge: every bus number, the I/O space
+ * on both sides of the configuration ports, the VGA window and the PCI
+ * hole from the end of RAM to the I/O APIC (0xFEBFFFFF), as QEMU's pc;
+ * with 3.5 GiB, the most the i440FX maps, the hole starts at 0xE0000000. */
+static void check_crs(uint32_t hole_start)
+{
+    GByteArray *dsdt = harness_acpi_table("DSDT", 0);
+    assert_non_null(dsdt);
+    assert_true(harness_acpi_contains(dsdt, "PCI0", 4));
+    Aml *want[] = {
+        aml_word_bus_number(0, 0xff), aml_io(0xcf8, 0xcf8, 1, 8),
+        aml_word_io(0, 0xcf7), aml_word_io(0xd00, 0xffff),
+        aml_dword_memory(0xa0000, 0xbffff, true),
+        aml_dword_memory(hole_start, 0xfebfffff, true),
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        GByteArray *enc = aml_serialize(want[i]);
+        assert_true(harness_acpi_contains(dsdt, enc->data, enc->len));
+        g_byte_array_unref(enc);
+    }
+    /* Nothing above 4 GiB: no QWordMemory (tag 0x8A, length 43). */
+    static const uint8_t qword[] = { 0x8a, 43, 0 };
+    assert_false(harness_acpi_contains(dsdt, qword, sizeof(qword)));
+    g_byte_array_free(dsdt, TRUE);
+}
+
+static void test_acpi_pci_crs(void **state)
+{
+    board_set_ram_size(RAM_SIZE);
+    check_crs(RAM_SIZE);
+    board_set_ram_size(3584ull << 20);
+    check_crs(0xe0000000u);
+    board_set_ram_size(RAM_SIZE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup(test_reset_control, reset_all),
         cmocka_unit_test_setup(test_vmstate_restores_pam, reset_all),
         cmocka_unit_test_setup(test_unrealize_gives_ram_back, reset_all),
+        cmocka_unit_test_setup(test_acpi_pci_crs, reset_all),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

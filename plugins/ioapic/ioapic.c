@@ -37,6 +37,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <cardcage/cardcage.h>
+#include <cardcage/acpi.h>
 
 #define TYPE_IOAPIC "ioapic"
 
@@ -409,9 +410,26 @@ static const VMStateDescription vmstate_ioapic = {
     },
 };
 
+/* ---- ACPI ---- */
+
+/* Its MADT entry (ACPI 6.4 5.2.12.3): the ID it has after reset, the
+ * address the board mapped it at, and GSI base 0, as the only I/O APIC of
+ * a PC (ISA IRQ n is GSI n, QEMU's pc has the same).  One the board left
+ * unmapped (or that failed to realize) is not there for the OS. */
+static void ioapic_build_madt(Object *obj, GByteArray *madt)
+{
+    IOAPICState *s = IOAPIC(obj);
+    if (!s->mmio.container) {
+        return;
+    }
+    acpi_madt_add_ioapic(madt, s->id_prop, (uint32_t)s->mmio.addr, 0);
+}
+
 static void ioapic_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    AcpiDeviceClass *ac = (AcpiDeviceClass *)object_class_dynamic_cast(klass,
+                                                                       TYPE_ACPI_DEVICE_IF);
     dc->desc = "Intel 82093AA I/O APIC: 24 inputs to the APIC bus";
     dc->vmsd = &vmstate_ioapic;
     dc->category = DEVICE_CATEGORY_INTC;
@@ -419,6 +437,7 @@ static void ioapic_class_init(ObjectClass *klass, void *data)
     dc->unrealize = ioapic_unrealize;
     dc->reset = ioapic_reset;
     device_class_set_props(dc, ioapic_properties);
+    ac->build_madt = ioapic_build_madt;
 }
 
 static const TypeInfo ioapic_types[] = {
@@ -428,6 +447,7 @@ static const TypeInfo ioapic_types[] = {
         .instance_size = sizeof(IOAPICState),
         .instance_init = ioapic_init,
         .class_init = ioapic_class_init,
+        .interfaces = (const InterfaceInfo[]) { { TYPE_ACPI_DEVICE_IF }, { NULL } },
     },
 };
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "harness.h"
 #include "fake-apic.h"
+#include "harness-acpi.h"
 
 #define IOAPIC_BASE 0xfec00000u
 #define LAPIC_BASE 0xfee00000u
@@ -373,6 +374,35 @@ static void test_hostile(void **state)
     assert_int_equal(entry_lo(7), 0x47);
 }
 
+/* Its MADT entry (ACPI 6.4 5.2.12.3, type 1, 12 bytes) in the machine's
+ * tables: ID 0, its address, GSI base 0; the ID property and another
+ * address give another entry, and an unmapped one gives none. */
+static void test_acpi_madt(void **state)
+{
+    static const uint8_t want[12] = { 1, 12, 0, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0 };
+    static const uint8_t want2[12] = { 1, 12, 2, 0, 0x00, 0x10, 0xc0, 0xfe, 0, 0, 0, 0 };
+    DeviceState *other = harness_create("ioapic", "ioapic4", NULL,
+                                        (const char *[]){ "id=2", NULL });
+    DeviceState *unmapped = harness_create("ioapic", "ioapic5", NULL,
+                                           (const char *[]){ "id=3", NULL });
+    Error *err = NULL;
+    assert_true(sysbus_mmio_map(SYS_BUS_DEVICE(other), 0, 0xfec01000, 0, &err));
+    GByteArray *madt = harness_acpi_table("APIC", 0);
+    assert_non_null(madt);
+    assert_true(harness_acpi_contains(madt, want, sizeof(want)));
+    assert_true(harness_acpi_contains(madt, want2, sizeof(want2)));
+    /* Two I/O APIC entries only: the unmapped one is left out. */
+    unsigned n = 0;
+    for (guint at = 44; at + 2 <= madt->len; at += madt->data[at + 1]) {
+        assert_true(madt->data[at + 1] >= 2);
+        n += madt->data[at] == 1;
+    }
+    assert_int_equal(n, 2);
+    g_byte_array_free(madt, TRUE);
+    harness_destroy(other);
+    harness_destroy(unmapped);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +415,7 @@ int main(void)
         cmocka_unit_test_setup(test_delivery_status, setup),
         cmocka_unit_test_setup(test_real_apic, setup),
         cmocka_unit_test_setup(test_hostile, setup),
+        cmocka_unit_test_setup(test_acpi_madt, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -24,6 +24,7 @@
  */
 #include <string.h>
 #include <cardcage/cardcage.h>
+#include <cardcage/acpi.h>
 
 #define TYPE_PIIX3 "PIIX3"
 
@@ -127,10 +128,15 @@ static void piix3_update_isa(PIIX3State *s)
 
 /* The board's INTx wiring, QEMU's pc (and SeaBIOS's PIRQ table, which
  * describes it): slot S's pin P (0 = INTA#) is on PIRQ (S - 1 + P) % 4,
- * so slot 1's INTA# is PIRQA#. */
+ * so slot 1's INTA# is PIRQA#.  The ACPI _PRT says the same. */
+static int piix3_slot_pirq(int slot, int pin)
+{
+    return (slot - 1 + pin) & (PIIX_NUM_PIRQS - 1);
+}
+
 static int piix3_map_irq(PCIDevice *dev, int pin)
 {
-    return (PCI_SLOT(dev->devfn) - 1 + pin) & (PIIX_NUM_PIRQS - 1);
+    return piix3_slot_pirq(PCI_SLOT(dev->devfn), pin);
 }
 
 static void piix3_set_pirq(void *opaque, int pirq, int level)
@@ -196,6 +202,29 @@ static bool piix3_post_load(void *opaque, int version_id, Error **errp)
     return true;
 }
 
+/* ---- ACPI ---- */
+
+/* The IRQs QEMU's pc offers the links (its DSDT's _PRS, and the ones
+ * SeaBIOS picks from): free on a PC, unlike 3, 4, 7 (ports), 9 (SCI). */
+static const uint32_t piix3_link_irqs[] = { 5, 10, 11 };
+
+/* LNKA..LNKD over PIRQRC[A:D]: the router's function and registers, the
+ * IRQs, and every slot's INTA#-INTD# by the swizzle the bus uses. */
+static void piix3_pirq_info(Object *obj, AcpiPirqInfo *info)
+{
+    PCIDevice *d = PCI_DEVICE(obj);
+    info->present = true;
+    info->devfn = d->devfn;
+    info->route_reg = PIIX_PIRQRC;
+    memcpy(info->irqs, piix3_link_irqs, sizeof(piix3_link_irqs));
+    info->n_irqs = G_N_ELEMENTS(piix3_link_irqs);
+    for (int slot = 0; slot < 32; slot++) {
+        for (int pin = 0; pin < 4; pin++) {
+            info->link_of[slot][pin] = (uint8_t)piix3_slot_pirq(slot, pin);
+        }
+    }
+}
+
 static const Property piix3_properties[] = {
     DEFINE_PROP_STRING("isa-bus-name", PIIX3State, isa_bus_name, "isa",
                        "name of the ISA bus it creates (devices name it in \"bus\")"),
@@ -217,6 +246,8 @@ static void piix3_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    AcpiDeviceClass *ac = (AcpiDeviceClass *)object_class_dynamic_cast(klass,
+                                                                       TYPE_ACPI_DEVICE_IF);
     dc->desc = "Intel 82371SB PIIX3 function 0: PCI-to-ISA bridge, PIRQ routing";
     dc->category = DEVICE_CATEGORY_BRIDGE;
     dc->vmsd = &vmstate_piix3;
@@ -234,6 +265,7 @@ static void piix3_class_init(ObjectClass *klass, void *data)
     k->exit = piix3_exit;
     k->reset = piix3_reset;
     k->config_write = piix3_config_write;
+    ac->pirq_info = piix3_pirq_info;
 }
 
 static const TypeInfo piix3_types[] = {
@@ -243,6 +275,7 @@ static const TypeInfo piix3_types[] = {
         .instance_size = sizeof(PIIX3State),
         .instance_init = piix3_init,
         .class_init = piix3_class_init,
+        .interfaces = (const InterfaceInfo[]) { { TYPE_ACPI_DEVICE_IF }, { NULL } },
     },
 };
 

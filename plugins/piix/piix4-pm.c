@@ -23,12 +23,17 @@
  * already" and skips its relocation, which would wait for an SMI forever.
  *
  * Properties for the ACPI tables: "sci-irq" (9), "acpi-enable" (0xF1),
- * "acpi-disable" (0xF0); the PM base is what the firmware programs in
- * PMBA (SeaBIOS: 0x600).
+ * "acpi-disable" (0xF0), "pm-base" (0x600): the base the firmware programs
+ * in PMBA (SeaBIOS does 0x600 when QEMU's etc/table-loader is there).
+ * "pm-preset" (off): reset with PMBA = pm-base and the PM I/O space on, as
+ * the firmware leaves it, for a kernel started without firmware (-kernel
+ * without -boot kernel=firmware), which would otherwise find no PM block
+ * at the FADT's address; the 82371AB itself resets PMBA to 1.
  *
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <cardcage/acpi.h>
 #include "piix4-smbus.h"
 
 #define TYPE_PIIX4_PM "PIIX4_PM"
@@ -82,6 +87,8 @@ typedef struct PIIX4PMState {
     uint8_t apmc, apms;
     bool pm_mapped;
     uint8_t sci_irq, acpi_enable, acpi_disable;
+    uint16_t pm_base;
+    bool pm_preset;
     bool smm_enabled;
 } PIIX4PMState;
 
@@ -260,12 +267,12 @@ static void pm_reset(PCIDevice *d)
 {
     PIIX4PMState *s = PIIX4_PM(d);
     /* 290562: PMBA and SMBBA read 1 in bit 0 (I/O space); the rest 0. */
-    pci_set_long(d->config + PIIX4_PMBA, 1);
+    pci_set_long(d->config + PIIX4_PMBA, (s->pm_preset ? s->pm_base : 0) | 1);
     pci_set_long(d->config + PIIX4_DEVACTB, 0);
     if (!s->smm_enabled) {
         d->config[PIIX4_APMC_EN_BYTE] = PIIX4_APMC_EN;
     }
-    d->config[PIIX4_PMREGMISC] = 0;
+    d->config[PIIX4_PMREGMISC] = s->pm_preset ? 1 : 0;
     pci_set_long(d->config + PIIX4_SMBBA, 1);
     d->config[PIIX4_SMBHSTCFG] = 0;
     s->sts = s->en = s->cnt = 0;
@@ -294,6 +301,11 @@ static void pm_init(Object *obj)
 static bool pm_realize(PCIDevice *d, Error **errp)
 {
     PIIX4PMState *s = PIIX4_PM(d);
+    if (s->pm_base & (PM_IO_SIZE - 1)) {
+        error_setg(errp, "pm-base 0x%x: PMBA holds a 64-byte aligned base (bits 15:6)",
+                   s->pm_base);
+        return false;
+    }
     /* 290562: the registers firmware programs. */
     pci_set_long(d->wmask + PIIX4_PMBA, 0xffc0);
     pci_set_long(d->wmask + PIIX4_DEVACTB, 0xffffffff);
@@ -324,6 +336,29 @@ static void pm_exit(PCIDevice *d)
     piix4_smbus_finalize(&s->smb);
 }
 
+/* ---- ACPI ---- */
+
+/* The FADT's power-management registers (ACPI 1.0b 5.2.5): the SCI, the
+ * APM control port that takes the enable/disable values, PM1a event and
+ * control and the 24-bit PM timer at pm-base, and SLP_TYP 0 for S5
+ * (PMCNTRL's SUS_TYP that powers off, see pm_sleep).  No GPE0 block: the
+ * general purpose registers at +0Ch are only stored, not the status and
+ * enable pairs an OS would clear and arm. */
+static void pm_fadt_info(Object *obj, AcpiFadtInfo *info)
+{
+    PIIX4PMState *s = PIIX4_PM(obj);
+    info->present = true;
+    info->sci_irq = s->sci_irq;
+    info->smi_cmd = APM_IO_BASE;
+    info->acpi_enable = s->acpi_enable;
+    info->acpi_disable = s->acpi_disable;
+    info->pm1a_evt_blk = s->pm_base + PMSTS;
+    info->pm1a_cnt_blk = s->pm_base + PMCNTRL;
+    info->pm_tmr_blk = s->pm_base + PMTMR;
+    info->tmr_val_ext = false;
+    info->slp_typ_s5 = SUS_TYP_S5;
+}
+
 static bool pm_post_load(void *opaque, int version_id, Error **errp)
 {
     PIIX4PMState *s = opaque;
@@ -339,6 +374,11 @@ static const Property pm_properties[] = {
                       "value written to 0xB2 that sets SCI_EN (FADT ACPI_ENABLE)"),
     DEFINE_PROP_UINT8("acpi-disable", PIIX4PMState, acpi_disable, 0xf0,
                       "value written to 0xB2 that clears SCI_EN (FADT ACPI_DISABLE)"),
+    DEFINE_PROP_UINT16("pm-base", PIIX4PMState, pm_base, 0x600,
+                       "PM I/O base the firmware programs in PMBA (the FADT's PM blocks)"),
+    DEFINE_PROP_BOOL("pm-preset", PIIX4PMState, pm_preset, false,
+                     "on: PMBA = pm-base and PM I/O enabled from reset, for a kernel "
+                     "started without firmware"),
     DEFINE_PROP_BOOL("smm-enabled", PIIX4PMState, smm_enabled, false,
                      "off: APMC_EN reads set, so firmware skips SMM set-up (no SMM CPU)"),
     DEFINE_PROP_END_OF_LIST(),
@@ -366,6 +406,8 @@ static void pm_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    AcpiDeviceClass *ac = (AcpiDeviceClass *)object_class_dynamic_cast(klass,
+                                                                       TYPE_ACPI_DEVICE_IF);
     dc->desc = "Intel 82371AB PIIX4 function 3: ACPI power management, PM timer, SMBus";
     dc->category = DEVICE_CATEGORY_MISC;
     dc->vmsd = &vmstate_piix4_pm;
@@ -384,6 +426,7 @@ static void pm_class_init(ObjectClass *klass, void *data)
     k->exit = pm_exit;
     k->reset = pm_reset;
     k->config_write = pm_config_write;
+    ac->fadt_info = pm_fadt_info;
 }
 
 static const TypeInfo piix4_pm_types[] = {
@@ -393,6 +436,7 @@ static const TypeInfo piix4_pm_types[] = {
         .instance_size = sizeof(PIIX4PMState),
         .instance_init = pm_init,
         .class_init = pm_class_init,
+        .interfaces = (const InterfaceInfo[]) { { TYPE_ACPI_DEVICE_IF }, { NULL } },
     },
 };
 

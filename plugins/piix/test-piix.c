@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include "harness.h"
 #include "harness-vmstate.h"
+#include "harness-acpi.h"
 
 #define PIIX3_DEVFN   PCI_DEVFN(1, 0)
 #define PM_DEVFN      PCI_DEVFN(1, 3)
@@ -252,6 +253,101 @@ static void test_smbus(void **state)
     assert_int_equal(cpu_inb(SMB_BASE), 0x00);
 }
 
+/* The FADT from PIIX4_PM (ACPI 1.0b 5.2.5, table 5-7): SCI 9, the APM
+ * port with F1h/F0h, PM1a event and control and the timer at SeaBIOS's
+ * 0x600, no GPE0; and \_S5 with SLP_TYP 0 in the DSDT. */
+static void test_acpi_fadt(void **state)
+{
+    GByteArray *f = harness_acpi_table("FACP", 0);
+    assert_non_null(f);
+    assert_int_equal(cc_ld_le16(f->data + 46), 9);          /* SCI_INT */
+    assert_int_equal(cc_ld_le32(f->data + 48), 0xb2);       /* SMI_CMD */
+    assert_int_equal(f->data[52], 0xf1);                    /* ACPI_ENABLE */
+    assert_int_equal(f->data[53], 0xf0);                    /* ACPI_DISABLE */
+    assert_int_equal(cc_ld_le32(f->data + 56), PM_BASE);    /* PM1a_EVT_BLK */
+    assert_int_equal(cc_ld_le32(f->data + 64), PM_BASE + 4); /* PM1a_CNT_BLK */
+    assert_int_equal(cc_ld_le32(f->data + 76), PM_BASE + 8); /* PM_TMR_BLK */
+    assert_int_equal(cc_ld_le32(f->data + 80), 0);          /* GPE0_BLK */
+    assert_int_equal(f->data[88], 4);                       /* PM1_EVT_LEN */
+    assert_int_equal(f->data[89], 2);                       /* PM1_CNT_LEN */
+    assert_int_equal(f->data[91], 4);                       /* PM_TM_LEN */
+    assert_int_equal(cc_ld_le32(f->data + 112) & (1u << 8), 0);   /* 24-bit timer */
+    g_byte_array_free(f, TRUE);
+    /* Name (_S5, Package (0x04) { Zero, Zero, Zero, Zero }) */
+    GByteArray *dsdt = harness_acpi_table("DSDT", 0);
+    static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12 };
+    assert_true(harness_acpi_contains(dsdt, s5, sizeof(s5)));
+    g_byte_array_free(dsdt, TRUE);
+    /* What the FADT says works: the OS's enable through SMI_CMD, then
+     * the timer and SLP_TYP 0 with SLP_EN at the control block. */
+    pm_enable();
+    cpu_outb(0xb2, 0xf1);
+    assert_int_equal(cpu_inw(PM_BASE + 4) & 1, 1);
+    int code = -1;
+    cpu_outw(PM_BASE + 4, 0x2000 | 1);
+    assert_true(testing_take_shutdown_request(&code));
+    assert_int_equal(code, 0);
+}
+
+/* pm-preset: reset leaves PMBA and the PM I/O enable as the firmware
+ * would (for a kernel started without one); a misaligned pm-base is
+ * refused. */
+static void test_pm_preset(void **state)
+{
+    BusState *pci = bus_find("pci.0");
+    static const char *const props[] = { "addr=4.0", "pm-preset=on", "pm-base=0x700", NULL };
+    DeviceState *pm2 = harness_create("PIIX4_PM", "pm2", pci, props);
+    assert_int_equal(cfg_read(PCI_DEVFN(4, 0), 0x40, 4), 0x701);
+    assert_int_equal(cfg_read(PCI_DEVFN(4, 0), 0x80, 1), 0x01);
+    assert_int_equal(cpu_inw(0x700 + 4) & ~1u, 0);      /* PMCNTRL answers */
+    harness_destroy(pm2);
+    static const char *const bad[] = { "addr=4.0", "pm-base=0x720", NULL };
+    Error *err = NULL;
+    assert_null(harness_try_create("PIIX4_PM", "pm3", pci, bad, &err));
+    assert_non_null(err);
+    error_free(err);
+}
+
+/* The links from PIIX3: its function and route registers in the router
+ * device, LNKA..LNKD offering IRQs 5, 10 and 11 (level, active high,
+ * shared), and _PRT following the bus's swizzle: slot 3's INTA# is PIRQC#
+ * (LNKC), slot 1's INTB# PIRQB#, slot 0's INTA# PIRQD#. */
+static void test_acpi_pirq(void **state)
+{
+    GByteArray *dsdt = harness_acpi_table("DSDT", 0);
+    assert_non_null(dsdt);
+    static const uint32_t irqs[] = { 5, 10, 11 };
+    GByteArray *prs = aml_serialize(aml_interrupt(true, false, true, irqs, 3));
+    assert_true(harness_acpi_contains(dsdt, prs->data, prs->len));
+    g_byte_array_unref(prs);
+    for (int l = 0; l < 4; l++) {
+        char name[5] = { 'L', 'N', 'K', (char)('A' + l), 0 };
+        assert_true(harness_acpi_contains(dsdt, name, 4));
+    }
+    /* Package { 0x0003FFFF, Zero, LNKC, Zero } */
+    static const uint8_t slot3[] = { 0x0c, 0xff, 0xff, 0x03, 0x00, 0x00, 'L', 'N', 'K', 'C',
+                                     0x00 };
+    /* Package { 0x0001FFFF, One, LNKB, Zero } */
+    static const uint8_t slot1[] = { 0x0c, 0xff, 0xff, 0x01, 0x00, 0x01, 'L', 'N', 'K', 'B',
+                                     0x00 };
+    /* Package { 0xFFFF, Zero, LNKD, Zero } */
+    static const uint8_t slot0[] = { 0x0b, 0xff, 0xff, 0x00, 'L', 'N', 'K', 'D', 0x00 };
+    assert_true(harness_acpi_contains(dsdt, slot3, sizeof(slot3)));
+    assert_true(harness_acpi_contains(dsdt, slot1, sizeof(slot1)));
+    assert_true(harness_acpi_contains(dsdt, slot0, sizeof(slot0)));
+    /* The router: _ADR 0x00010000 (01.0) and its region at 0x60. */
+    static const uint8_t adr[] = { 0x08, '_', 'A', 'D', 'R', 0x0c, 0x00, 0x00, 0x01, 0x00 };
+    assert_true(harness_acpi_contains(dsdt, adr, sizeof(adr)));
+    g_byte_array_free(dsdt, TRUE);
+    /* What the links drive: PIRQC# (slot 3's INTA#) routed to IRQ 11 as
+     * _SRS would write it reaches isa-irq[11]. */
+    cfg_write(PIIX3_DEVFN, 0x62, 11, 1);
+    testdev_intx(1);
+    assert_int_equal(irq11->level, 1);
+    testdev_intx(0);
+    assert_int_equal(irq11->level, 0);
+}
+
 static void test_vmstate_check(void **state)
 {
     static const char *const piix3_props[] = { "isa-bus-name=isa-vmstate",
@@ -272,6 +368,9 @@ int main(void)
         cmocka_unit_test_setup(test_pm_s5, reset_all),
         cmocka_unit_test_setup(test_power_button, reset_all),
         cmocka_unit_test_setup(test_smbus, reset_all),
+        cmocka_unit_test_setup(test_acpi_fadt, reset_all),
+        cmocka_unit_test_setup(test_acpi_pirq, reset_all),
+        cmocka_unit_test_setup(test_pm_preset, reset_all),
         cmocka_unit_test_setup(test_vmstate_check, reset_all),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -146,6 +146,17 @@ def main():
         check(f"-nographic {' '.join(extra)}: the serial console is not dropped",
               p.returncode == 1 and "hello serial" in p.stdout,
               f"status {p.returncode}, stdout {p.stdout!r}, stderr {p.stderr!r}")
+
+    # -no-hpet drops the HPET that pc's "options" name, and its ACPI table
+    # with it; on isapc (no HPET) it is accepted above and changes nothing.
+    for extra, want in (([], True), (["-no-hpet"], False)):
+        status, out, err = console_session(
+            ["-M", "pc", "-S", "-nographic", "-monitor", "stdio", *extra, "-kernel",
+             EXIT_KERNEL, *EXIT], (b"\x01c", b"info qtree\r", b"\x01x"))
+        check(f"-M pc {' '.join(extra)}: the HPET is {'there' if want else 'gone'}",
+              status == 0 and "cardcage monitor" in out and
+              ("dev: hpet, id \"hpet\"" in out) == want,
+              f"status {status}, stdout {out[-600:]!r}, stderr {err!r}")
     sys.exit(cctest.status())
 
 
