@@ -37,6 +37,7 @@
 
 #include <cardcage/device.h>
 #include <cardcage/memory.h>
+#include <cardcage/sysbus.h>
 #include <cardcage/bswap.h>
 #include <cardcage/vmstate.h>
 
@@ -193,6 +194,49 @@ CC_API uint32_t pci_host_config_read(PCIBus *bus, uint32_t config_addr, unsigned
                                      unsigned len);
 CC_API void pci_host_config_write(PCIBus *bus, uint32_t config_addr, unsigned port,
                                   uint32_t val, unsigned len);
+
+/* ---- the host bridge base type ----
+ *
+ * What every host bridge with configuration mechanism #1 shares: it creates
+ * its PCI bus (property "bus-name", default "pci.0") over the system memory
+ * and I/O spaces, and decodes 0xCF8-0xCFB (CONFIG_ADDRESS: DWORD accesses
+ * only, 3.2.2.3.2) and 0xCFC-0xCFF (CONFIG_DATA: every size at every
+ * offset).  A chipset subclasses it (TypeInfo .parent = TYPE_PCI_HOST_BRIDGE,
+ * its state struct starting with a PCIHostState) and fills the hooks of its
+ * PCIHostClass; its vmsd nests vmstate_pci_host for the base's state. */
+#define TYPE_PCI_HOST_BRIDGE "pci-host-bridge"
+
+typedef struct PCIHostState {
+    SysBusDevice parent_obj;
+    MemoryRegion conf_addr_io, conf_data_io;
+    PCIBus *bus;
+    uint32_t config_addr;        /* CONFIG_ADDRESS as latched (reserved bits 0) */
+    char *bus_name;
+} PCIHostState;
+
+typedef struct PCIHostClass {
+    DeviceClass parent_class;
+    /* Byte and word accesses to 0xCF8-0xCFB are not configuration cycles
+     * (3.2.2.3.2): they reach these (offset 0..3 in the window), where a
+     * chipset may keep a register of its own (the PIIX's reset control at
+     * 0xCF9).  NULL: reads all ones, writes are dropped. */
+    uint64_t (*conf_addr_other_read)(PCIHostState *s, unsigned offset, unsigned size);
+    void (*conf_addr_other_write)(PCIHostState *s, unsigned offset, uint64_t val,
+                                  unsigned size);
+    /* The subclass's own realize, once the bus exists (PIRQ routing...). */
+    bool (*realize)(PCIHostState *s, Error **errp);
+    /* The subclass's own reset, after the base cleared CONFIG_ADDRESS. */
+    void (*reset)(PCIHostState *s);
+} PCIHostClass;
+
+#define PCI_HOST_BRIDGE(obj) OBJECT_CHECK(PCIHostState, (obj), TYPE_PCI_HOST_BRIDGE)
+#define PCI_HOST_BRIDGE_CLASS(klass) \
+    OBJECT_CLASS_CHECK(PCIHostClass, (klass), TYPE_PCI_HOST_BRIDGE)
+#define PCI_HOST_BRIDGE_GET_CLASS(obj) \
+    OBJECT_GET_CLASS(PCIHostClass, (obj), TYPE_PCI_HOST_BRIDGE)
+
+/* The base's state (CONFIG_ADDRESS), for VMSTATE_STRUCT(parent_obj, ...). */
+CC_API extern const VMStateDescription vmstate_pci_host;
 
 /* ---- devices ---- */
 
