@@ -59,6 +59,13 @@ DeviceState *harness_try_create(const char *type, const char *id, BusState *bus,
 void harness_advance_ns(int64_t ns);
 int64_t harness_now_ns(void);
 
+/* Configuration mechanism #1 as a guest drives it: CONFIG_ADDRESS at
+ * 0xCF8 (bus 0, devfn, the dword of reg), then len bytes (1, 2 or 4) at
+ * 0xCFC + (reg & 3).  For tests of PCI functions behind a host bridge. */
+void harness_pci_cfg_select(int devfn, uint32_t reg);     /* the 0xCF8 write alone */
+uint32_t harness_pci_cfg_read(int devfn, uint32_t reg, unsigned len);
+void harness_pci_cfg_write(int devfn, uint32_t reg, uint32_t val, unsigned len);
+
 /* An IRQ input that records what it is driven with. */
 typedef struct IRQProbe {
     IRQState *irq;

@@ -29,22 +29,15 @@ static DeviceState *host, *pmc;
 static MemoryRegion ram, rom;
 static uint8_t *ram_ptr;
 
-static void cfg_select(uint32_t reg)
-{
-    cpu_outl(0xcf8, 0x80000000u | (reg & 0xfc));      /* bus 0, 00.0 */
-}
-
+/* Function 00.0's configuration space. */
 static uint32_t cfg_read(uint32_t reg, unsigned len)
 {
-    cfg_select(reg);
-    uint16_t port = 0xcfc + (reg & 3);
-    return len == 1 ? cpu_inb(port) : len == 2 ? cpu_inw(port) : cpu_inl(port);
+    return harness_pci_cfg_read(0, reg, len);
 }
 
 static void cfg_writeb(uint32_t reg, uint8_t val)
 {
-    cfg_select(reg);
-    cpu_outb(0xcfc + (reg & 3), val);
+    harness_pci_cfg_write(0, reg, val, 1);
 }
 
 static uint8_t mem_b(hwaddr a)
@@ -114,7 +107,7 @@ static void test_config_access_sizes(void **state)
     assert_int_equal(cpu_inb(0xcf8), 0xff);
     assert_int_equal(cpu_inw(0xcfa), 0xffff);
     /* CONFIG_DATA: every size at every offset. */
-    cfg_select(0x00);
+    harness_pci_cfg_select(0, 0x00);
     assert_int_equal(cpu_inb(0xcfc), 0x86);
     assert_int_equal(cpu_inb(0xcfd), 0x80);
     assert_int_equal(cpu_inb(0xcfe), 0x37);
@@ -123,14 +116,14 @@ static void test_config_access_sizes(void **state)
     assert_int_equal(cpu_inw(0xcfd), 0x3780);
     assert_int_equal(cpu_inw(0xcfe), 0x1237);
     /* A byte write lands in its byte only, through the write mask. */
-    cfg_select(PAM1);
+    harness_pci_cfg_select(0, PAM1);
     cpu_outb(0xcfe, 0xff);                  /* PAM1 is 0x5A: byte 2 of 0x58 */
     assert_int_equal(cfg_read(PAM1, 1), 0x33);
     assert_int_equal(cfg_read(PAM0, 1), 0x00);
     cpu_outl(0xcfc, 0xffffffffu);           /* 0x58..0x5B */
     assert_int_equal(cfg_read(0x58, 4), 0x33333000u);
     /* The identity is read-only. */
-    cfg_select(0x00);
+    harness_pci_cfg_select(0, 0x00);
     cpu_outl(0xcfc, 0);
     assert_int_equal(cfg_read(0x00, 4), 0x12378086);
 }
@@ -225,9 +218,9 @@ static void test_pam_expansion(void **state)
  * it into RAM, then write-protect the copy. */
 static void test_pam_shadowing(void **state)
 {
-    cfg_select(PAM0 & ~3);
+    harness_pci_cfg_select(0, PAM0 & ~3);
     cpu_outl(0xcfc, 0x00003000u);           /* PAM0 (0x59) = 0x30 */
-    cfg_select(PAM0 + 3);
+    harness_pci_cfg_select(0, PAM0 + 3);
     cpu_outl(0xcfc, 0x33333333u);           /* PAM3..PAM6 (0x5C-0x5F) */
     cfg_writeb(PAM1, 0x33);
     cfg_writeb(PAM1 + 1, 0x33);

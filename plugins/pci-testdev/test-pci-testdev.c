@@ -30,29 +30,14 @@ static MemoryRegion ram;
 
 /* ---- configuration space through 0xCF8/0xCFC ---- */
 
-static void cfg_select(int devfn, uint32_t reg)
-{
-    cpu_outl(0xcf8, 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc));
-}
-
 static uint32_t cfg_read(int devfn, uint32_t reg, unsigned len)
 {
-    cfg_select(devfn, reg);
-    uint16_t port = 0xcfc + (reg & 3);
-    return len == 1 ? cpu_inb(port) : len == 2 ? cpu_inw(port) : cpu_inl(port);
+    return harness_pci_cfg_read(devfn, reg, len);
 }
 
 static void cfg_write(int devfn, uint32_t reg, uint32_t val, unsigned len)
 {
-    cfg_select(devfn, reg);
-    uint16_t port = 0xcfc + (reg & 3);
-    if (len == 1) {
-        cpu_outb(port, val);
-    } else if (len == 2) {
-        cpu_outw(port, val);
-    } else {
-        cpu_outl(port, val);
-    }
+    harness_pci_cfg_write(devfn, reg, val, len);
 }
 
 static uint64_t mem_ld(hwaddr a, unsigned size)
@@ -548,7 +533,7 @@ static void test_config_fuzz(void **state)
         uint16_t port = 0xcfc + g_rand_int_range(rng, 0, 4);
         uint32_t v = g_rand_boolean(rng) ? g_rand_int(rng)
                                          : places[g_rand_int_range(rng, 0, G_N_ELEMENTS(places))];
-        cfg_select(devfn, reg);
+        harness_pci_cfg_select(devfn, reg);
         switch (g_rand_int_range(rng, 0, 6)) {
         case 0:
             (void)(size == 1 ? cpu_inb(port) : size == 2 ? cpu_inw(port) : cpu_inl(port));

@@ -27,29 +27,14 @@
 static DeviceState *host, *piix3, *pm, *testdev, *pic;
 static IRQProbe *irq10, *irq11, *pirqc, *sci;
 
-static void cfg_select(int devfn, uint32_t reg)
-{
-    cpu_outl(0xcf8, 0x80000000u | (uint32_t)devfn << 8 | (reg & 0xfc));
-}
-
 static uint32_t cfg_read(int devfn, uint32_t reg, unsigned len)
 {
-    cfg_select(devfn, reg);
-    uint16_t port = 0xcfc + (reg & 3);
-    return len == 1 ? cpu_inb(port) : len == 2 ? cpu_inw(port) : cpu_inl(port);
+    return harness_pci_cfg_read(devfn, reg, len);
 }
 
 static void cfg_write(int devfn, uint32_t reg, uint32_t val, unsigned len)
 {
-    cfg_select(devfn, reg);
-    uint16_t port = 0xcfc + (reg & 3);
-    if (len == 1) {
-        cpu_outb(port, val);
-    } else if (len == 2) {
-        cpu_outw(port, val);
-    } else {
-        cpu_outl(port, val);
-    }
+    harness_pci_cfg_write(devfn, reg, val, len);
 }
 
 static int group_setup(void **state)

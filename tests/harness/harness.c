@@ -195,3 +195,31 @@ IRQProbe *harness_probe_output(DeviceState *dev, const char *name, int n)
     }
     return p;
 }
+
+/* ---- configuration mechanism #1 (PCI 3.0, 3.2.2.3.2) ---- */
+
+void harness_pci_cfg_select(int devfn, uint32_t reg)
+{
+    /* Enable (bit 31), bus 0, devfn in bits 15:8, the register's dword. */
+    cpu_outl(0xcf8, 0x80000000u | (uint32_t)(devfn & 0xff) << 8 | (reg & 0xfc));
+}
+
+uint32_t harness_pci_cfg_read(int devfn, uint32_t reg, unsigned len)
+{
+    harness_pci_cfg_select(devfn, reg);
+    uint16_t port = 0xcfc + (reg & 3);
+    return len == 1 ? cpu_inb(port) : len == 2 ? cpu_inw(port) : cpu_inl(port);
+}
+
+void harness_pci_cfg_write(int devfn, uint32_t reg, uint32_t val, unsigned len)
+{
+    harness_pci_cfg_select(devfn, reg);
+    uint16_t port = 0xcfc + (reg & 3);
+    if (len == 1) {
+        cpu_outb(port, (uint8_t)val);
+    } else if (len == 2) {
+        cpu_outw(port, (uint16_t)val);
+    } else {
+        cpu_outl(port, val);
+    }
+}
