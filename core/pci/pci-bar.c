@@ -10,10 +10,19 @@
 #include <cardcage/system.h>
 #include "pci/pci-internal.h"
 
-/* Above the bus's other contents (a chipset's legacy windows live at
- * priority 0); between two BARs the memory API picks one, as the bus
- * arbitration of real hardware would. */
-#define PCI_BAR_PRIORITY 1
+/* Where a BAR lands among what else decodes the same addresses (every
+ * system region is at priority 0):
+ *  - a memory BAR below everything: the host bridge never forwards DRAM
+ *    below the top of memory to PCI (82441FX 3.3), and the CPU's local
+ *    APIC and the chipset's own windows (I/O APIC, HPET) answer before the
+ *    bus, so a BAR moved onto RAM or onto them is hidden (as on QEMU, whose
+ *    whole PCI space sits under the system map);
+ *  - an I/O BAR above the ISA devices: the PCI-to-ISA bridge decodes
+ *    subtractively (82371SB 2.1), only what no PCI function claimed; but
+ *    below the host bridge's configuration ports (pci-host-bridge.c).
+ * Between two BARs the memory API picks one, as bus arbitration would. */
+#define PCI_MEM_BAR_PRIORITY (-1)
+#define PCI_IO_BAR_PRIORITY  1
 
 static uint32_t bar_offset(int n)
 {
@@ -129,7 +138,9 @@ void pci_update_mappings(PCIDevice *dev)
         r->addr = addr;
         if (addr != PCI_BAR_UNMAPPED) {
             memory_region_add_subregion_overlap(r->address_space, addr, r->memory,
-                                                PCI_BAR_PRIORITY);
+                                                (r->type & PCI_BASE_ADDRESS_SPACE_IO)
+                                                ? PCI_IO_BAR_PRIORITY
+                                                : PCI_MEM_BAR_PRIORITY);
         }
     }
     memory_region_transaction_commit();

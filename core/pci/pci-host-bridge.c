@@ -18,6 +18,7 @@
 
 #define CONFIG_ADDRESS_PORT 0xcf8
 #define CONFIG_DATA_PORT    0xcfc
+#define CONFIG_PORT_PRIORITY 2
 
 /* CONFIG_ADDRESS (PCI 3.0, figure 3-1): enable, bus, device, function,
  * register; bits 30:24 and 1:0 are reserved and read 0. */
@@ -96,8 +97,12 @@ static bool host_bridge_realize(DeviceState *dev, Error **errp)
     memory_region_init_io(&s->conf_addr_io, OBJECT(dev), &conf_addr_ops, s, "pci-conf-idx", 4);
     memory_region_init_io(&s->conf_data_io, OBJECT(dev), &conf_data_ops, s, "pci-conf-data",
                           4);
-    memory_region_add_subregion(memory_get_system_io(), CONFIG_ADDRESS_PORT, &s->conf_addr_io);
-    memory_region_add_subregion(memory_get_system_io(), CONFIG_DATA_PORT, &s->conf_data_io);
+    /* The host bridge claims its ports before anything on the bus (an I/O
+     * BAR moved onto them is hidden: pci-bar.c's priorities). */
+    memory_region_add_subregion_overlap(memory_get_system_io(), CONFIG_ADDRESS_PORT,
+                                        &s->conf_addr_io, CONFIG_PORT_PRIORITY);
+    memory_region_add_subregion_overlap(memory_get_system_io(), CONFIG_DATA_PORT,
+                                        &s->conf_data_io, CONFIG_PORT_PRIORITY);
     return !hc->realize || hc->realize(s, errp);
 }
 

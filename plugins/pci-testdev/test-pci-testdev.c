@@ -238,7 +238,12 @@ static void test_bar_overlap(void **state)
     /* A BAR over the test's RAM. */
     mem_st(RAM_BASE, 0x11223344, 4);
     cfg_write(D0, PCI_BASE_ADDRESS_0 + 4, RAM_BASE, 4);
-    (void)mem_ld(RAM_BASE, 4);
+    /* RAM hides it (the host bridge keeps DRAM addresses). */
+    assert_int_equal(mem_ld(RAM_BASE, 4), 0x11223344);
+    /* An I/O BAR over the configuration ports is hidden too. */
+    cfg_write(D1, PCI_BASE_ADDRESS_0, 0xcf8 & ~0xff, 4);
+    assert_int_equal(cfg_read(D1, PCI_VENDOR_ID, 2), 0x1b36);
+    cfg_write(D1, PCI_BASE_ADDRESS_0, 0xc000, 4);
     cfg_write(D0, PCI_BASE_ADDRESS_0 + 4, 0xfe200000, 4);
     assert_int_equal(mem_ld(RAM_BASE, 4), 0x11223344);
     cfg_write(D1, PCI_BASE_ADDRESS_0 + 8, 0xfd000000, 4);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Whole-machine fuzz: the io-fuzz guest (guest/io-fuzz.asm) makes 300000
 random port and MMIO accesses of every size to every device of the isapc,
-pc boards, with several seeds, in real-time and in icount mode.  The
+pc boards, and on pc configuration accesses to every PCI function (a
+pci-testdev among them) that move BARs onto each other, RAM and the APICs, with several seeds, in real-time and in icount mode.  The
 emulator must run it to its end (isa-debug-exit, status 67): no crash, no
 hang, no assertion, whatever the guest writes.  Some real-time runs switch
 the timers' minimum periods off, so that a timer the fuzz programs may fall
@@ -26,9 +27,12 @@ for board in ("isapc", "pc"):
             extra = ["-global", "i8254.min-period-ns=0"] + (
                 ["-global", "apic.min-period-ns=0"] if board != "isapc" else []) + (
                 ["-global", "hpet.min-period-ns=0"] if board in HPET else [])
+        # A PCI card with every kind of BAR and a ROM for the fuzz's
+        # configuration accesses to move around.
+        pci = ["-device", "pci-testdev"] if board != "isapc" else []
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
                *extra, "-kernel", GUEST, "-append", seed,
-               "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *pci]
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                timeout=120)

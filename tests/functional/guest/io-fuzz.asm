@@ -3,7 +3,10 @@
 ; ports biased towards the ISA range, MMIO in the local APIC's page, the
 ; I/O APIC's window (often its IOREGSEL and IOWIN), the HPET's page
 ; (0xFED00000, where io-fuzz.py puts one on the pc board), the test
-; device's memory and unassigned space.  It runs with interrupts off
+; device's memory and unassigned space; and one access in eight to PCI
+; configuration space through 0xCF8/0xCFC: every size, every register of
+; the functions in slots 0-7 (and sometimes of any devfn), BARs moved onto
+; each other, onto RAM, onto the APICs and the HPET.  It runs with interrupts off
 ; and an IDT whose handlers return, so that an NMI a device raises does no
 ; harm, then ends the emulator through isa-debug-exit (status 67).
 ;
@@ -81,6 +84,8 @@ start:
     mov ecx, ebx
     shr ecx, 18
     and ecx, 7
+    test ebx, 7 << 21   ; one in eight: configuration space
+    jz .pci
     cmp ecx, 6
     jae .mmio
     ; a port: full range, or biased to 0-0x3ff, or 0-0xff
@@ -159,6 +164,56 @@ start:
     out dx, eax
     jmp .done_one
 
+.pci:
+    ; Configuration mechanism #1 (PCI 3.0, 3.2.2.3.2): CONFIG_ADDRESS =
+    ; enable | devfn (ebx bits 31:24; bit 23 keeps it in slots 0-7, where
+    ; the functions are) | the register's dword (ebx bits 7:2), then an
+    ; access of the size ecx picks at 0xCFC + (ebx & 3).
+    mov edx, ebx
+    shr edx, 24
+    test ebx, 1 << 23
+    jz .pci_devfn
+    and edx, 0x3f
+.pci_devfn:
+    shl edx, 8
+    mov eax, ebx
+    and eax, 0xfc
+    or eax, edx
+    or eax, 0x80000000
+    mov dx, 0xcf8
+    out dx, eax
+    mov edx, ebx
+    and edx, 3
+    add edx, 0xcfc
+    cmp ecx, 6          ; 6, 7: writes too (dword, word)
+    jb .pci_op
+    sub ecx, 3
+.pci_op:
+    cmp ecx, 3
+    jb .go              ; a read
+    ; A write.  Never bus mastering (the command register's bit 2, PCI 3.0
+    ; 6.2.2): a test device's DMA would land on this code.
+    movzx eax, bl
+    cmp eax, 4
+    jne .pci_bar
+    and edi, ~4
+.pci_bar:
+    ; The BARs (0x10-0x27) and the expansion ROM BAR (0x30): often an
+    ; address where something else lives (ebx bit 22).
+    test ebx, 1 << 22
+    jz .go
+    cmp eax, 0x30
+    je .pci_pick
+    cmp eax, 0x10
+    jb .go
+    cmp eax, 0x27
+    ja .go
+.pci_pick:
+    mov eax, edi
+    and eax, 15
+    mov edi, [bar_targets + eax * 4]
+    jmp .go
+
 .mmio:
     ; the page: APIC, the test device's memory, the I/O APIC, the HPET, or
     ; unassigned space
@@ -218,6 +273,37 @@ start:
     dec ebp
     jnz .next
 
+    ; Every function's decoders off, so that nothing the fuzz moved (an I/O
+    ; BAR, the PIIX4's PM or SMBus block) hides isa-debug-exit: the command
+    ; register (6.2.2) of each function of bus 0, and the PIIX4 PM's I/O
+    ; space enables (82371AB 3.4.2.13 PMREGMISC 0x80 bit 0; 3.4.2.21 SMBHSTCFG
+    ; 0xD2 bit 0).
+    xor ebx, ebx
+.quiet:
+    mov eax, ebx
+    shl eax, 8
+    or eax, 0x80000004
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfc
+    xor eax, eax
+    out dx, ax
+    inc ebx
+    cmp ebx, 256
+    jb .quiet
+    mov eax, 0x80000b80     ; 00:01.3, 0x80
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfc
+    xor eax, eax
+    out dx, al
+    mov eax, 0x80000bd0     ; 00:01.3, 0xD2
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfe
+    xor eax, eax
+    out dx, al
+
     mov dx, 0xf4
     mov eax, 0x21
     out dx, eax
@@ -241,6 +327,18 @@ rand:
 
 ignore:
     iret
+
+; What a BAR write takes in configuration mode: sizing, the APIC, the I/O
+; APIC, the HPET, this code's RAM, RAM above 1 MiB, the PCI hole (two BARs
+; on top of each other), I/O BARs onto the configuration ports, a PIIX4
+; block and the serial port (never below 0x100: isa-debug-exit is at 0xF4),
+; and the expansion ROM enabled (bit 0) over the APIC or this code.
+align 4
+bar_targets:
+    dd 0xffffffff, 0xfee00000, 0xfec00000, 0xfed00000
+    dd 0x00030000, 0x00100000, 0xe0000000, 0xe0000000
+    dd 0x0000c001, 0x0000c001, 0x00000cf9, 0x00000601
+    dd 0x000003f9, 0xfee00001, 0x00030001, 0x00000000
 
 align 4
 ops:
