@@ -85,6 +85,15 @@ uint64_t x86_code_generation(CPUX86State *env)
 void x86_tb_flush(CPUX86State *env)
 {
     X86CodeCache *cc = env->code;
+    if (cc->ntbs == 0) {
+        /* Nothing translated since the last flush (the first reset): the
+         * hash and the page maps are still clear, and touching them would
+         * only fault their pages in. */
+        cc->generation++;
+        x86_jmp_cache_flush(env);
+        x86_tlb_flush(env);
+        return;
+    }
     memset(cc->hash, 0, sizeof(cc->hash));
     for (unsigned i = 0; i < (1u << L1_BITS); i++) {
         if (cc->l1[i]) {

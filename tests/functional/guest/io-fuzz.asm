@@ -13,7 +13,8 @@
 ; Left out, so that the run is not cut short: isa-debug-exit itself
 ; (0xf4-0xf7), fw_cfg (0x510-0x51b: its DMA would land on this code; its
 ; unit tests cover it), the reset control register at 0xcf9 of the
-; i440FX boards (any write may reset), the reset bit of port 0x92 and the 8042 commands
+; i440FX boards (any write may reset), the PIIX4's PM1a_CNT at 0x604 and
+; its base register (a write may power off), the reset bit of port 0x92 and the 8042 commands
 ; that reset the CPU (0xd1 output port writes, 0xf0-0xff pulses), and
 ; writes to the APIC's ICR, and LVT entries and I/O APIC redirection
 ; entries in INIT delivery mode (an INIT would restart the CPU into the
@@ -117,6 +118,11 @@ start:
     cmp edx, 0xcf9
     jbe .done_one
 .not_rc:
+    cmp eax, 0x604      ; PM1a_CNT of the pc board's PIIX4 (ACPI 4.7.3.2.1):
+    jb .not_pm1cnt      ; SLP_EN with SLP_TYP 0 is S5, power off
+    cmp edx, 0x605
+    jbe .done_one
+.not_pm1cnt:
     cmp eax, 0x92
     jb .not_92
     cmp edx, 0x92
@@ -180,6 +186,7 @@ start:
     and eax, 0xfc
     or eax, edx
     or eax, 0x80000000
+    mov [config_address], eax
     mov dx, 0xcf8
     out dx, eax
     mov edx, ebx
@@ -191,8 +198,13 @@ start:
 .pci_op:
     cmp ecx, 3
     jb .go              ; a read
-    ; A write.  Never bus mastering (the command register's bit 2, PCI 3.0
-    ; 6.2.2): a test device's DMA would land on this code.
+    ; A write.  Not to the PIIX4 PM's base (00:01.3 0x40-0x43, 82371AB
+    ; 3.4.2.1 PMBA): the PM block stays at 0x600, where the port fuzz
+    ; leaves PM1a_CNT alone (a sleep to S5 would end the run).
+    cmp dword [config_address], 0x80000b40
+    je .done_one
+    ; Never bus mastering (the command register's bit 2, PCI 3.0 6.2.2): a
+    ; test device's DMA would land on this code.
     movzx eax, bl
     cmp eax, 4
     jne .pci_bar
@@ -334,6 +346,8 @@ ignore:
 ; block and the serial port (never below 0x100: isa-debug-exit is at 0xF4),
 ; and the expansion ROM enabled (bit 0) over the APIC or this code.
 align 4
+config_address:
+    dd 0
 bar_targets:
     dd 0xffffffff, 0xfee00000, 0xfec00000, 0xfed00000
     dd 0x00030000, 0x00100000, 0xe0000000, 0xe0000000
