@@ -150,7 +150,9 @@ def run(rsp):
     rsp.raw(b"\x03")
     check("Ctrl-C stops the running guest (SIGINT)", rsp.packet().startswith("T02"))
     count = struct.unpack("<I", bytes.fromhex(rsp.ask(f"m{COUNTER:x},4")))[0]
-    check("... after it ran on from 1000", count > 100000, str(count))
+    # Any progress past the 1000 P wrote counts: on a loaded host 0.3 s may
+    # be few time slices.
+    check("... after it ran on from 1000", count > 1000, str(count))
 
     out = rsp.send("qRcmd," + "info status".encode().hex())
     text = ""
