@@ -27,8 +27,9 @@ CACHE=${CARDCAGE_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cardcage/guests}/d
 mkdir -p "$CACHE"
 cd "$CACHE"
 
-# Rebuilt when any script that shapes the media changes.
-stamp=$(cat "$0" "$HERE/init.sh" "$HERE/mkinitramfs.py" "$HERE/kmods.py" "$HERE/mkdisk.py" | cksum)
+# Rebuilt when any script that shapes the media changes, or the kernel.
+stamp=$(cd "$HERE" && cat get-disk-guests.sh init.sh mkinitramfs.py kmods.py mkdisk.py \
+            "$LINUX/.downloaded" | cksum)
 if [ -s .stamp ] && [ "$(cat .stamp)" = "$stamp" ]; then
     echo "$CACHE"
     exit 0
@@ -48,8 +49,8 @@ OPTS="-o APT::Architecture=i386 -o APT::Architectures::=i386 \
       -o Dir::State::status=/dev/null -o Debug::NoLocking=1"
 if ! ls ./syslinux-common_*.deb ./isolinux_*.deb >/dev/null 2>&1; then
     # shellcheck disable=SC2086
-    apt-cache $OPTS show syslinux-common >/dev/null 2>&1 ||
-        apt-get $OPTS update >&2 || echo "get-disk-guests: apt-get update reported errors; going on" >&2
+    apt-cache $OPTS show syslinux-common >/dev/null 2>&1 || apt-get $OPTS update >&2 ||
+        echo "get-disk-guests: apt-get update reported errors; going on" >&2
     # shellcheck disable=SC2086
     apt-get $OPTS download syslinux-common isolinux >&2
 fi
@@ -140,7 +141,8 @@ cfg cd > work/iso/isolinux/isolinux.cfg
 rm -f boot.iso
 xorriso -as mkisofs -quiet -o boot.iso -R -V CARDCAGE_CD \
     -b isolinux/isolinux.bin -c isolinux/boot.cat \
-    -no-emul-boot -boot-load-size 4 -boot-info-table work/iso 2>&1 >&2 | grep -v '^xorriso : NOTE' >&2 || true
+    -no-emul-boot -boot-load-size 4 -boot-info-table work/iso 2>&1 >&2 |
+    grep -v -e '^xorriso : NOTE' -e '^xorriso [0-9.]* : RockRidge' -e '^$' >&2 || true
 [ -s boot.iso ] || { echo "get-disk-guests: xorriso made no ISO" >&2; exit 1; }
 
 # d) A blank second disk.
