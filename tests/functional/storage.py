@@ -287,16 +287,16 @@ def check_images(name, disks, before, tmp):
         was = before[d.path]
         if d.role == "data":
             want = was[:PATTERN_AT] + PATTERN + was[PATTERN_AT + len(PATTERN):]
-            where = "the pattern at 1 MiB, the rest as before"
+            expect = "the pattern at 1 MiB, the rest as before"
         else:
             want = was
-            where = "unchanged"
+            expect = "unchanged"
         if now == want:
-            check(f"{name}: {os.path.basename(d.path)} ({d.role}) on the host: {where}", True)
+            check(f"{name}: {os.path.basename(d.path)} ({d.role}) on the host: {expect}", True)
         else:
             diff = next((i for i in range(0, min(len(now), len(want)), 512)
                          if now[i:i + 512] != want[i:i + 512]), min(len(now), len(want)))
-            check(f"{name}: {os.path.basename(d.path)} ({d.role}) on the host: {where}", False,
+            check(f"{name}: {os.path.basename(d.path)} ({d.role}) on the host: {expect}", False,
                   f"first difference in sector {diff // 512}: {now[diff:diff + 40]!r}, "
                   f"size {len(now)} (want {len(want)})")
         if d.fmt == "qcow2":
