@@ -306,6 +306,24 @@ uint64_t board_ram_size(void)
     return ram_size;
 }
 
+static int cpu_count = 1, cpu_max = 1;
+
+void board_set_cpu_counts(int count, int max)
+{
+    cpu_count = count;
+    cpu_max = max;
+}
+
+int board_cpu_count(void)
+{
+    return cpu_count;
+}
+
+int board_cpu_max(void)
+{
+    return cpu_max;
+}
+
 void board_set_name(const char *name)
 {
     g_free(board_name);

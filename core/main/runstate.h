@@ -72,6 +72,7 @@ void runstate_run_init_done_notifiers(void);
 
 /* The board's values, set by the board loader. */
 void board_set_ram_size(uint64_t size);
+void board_set_cpu_counts(int count, int max);
 void board_set_name(const char *name);
 void board_add_firmware_dir(const char *dir);   /* searched in order added */
 
