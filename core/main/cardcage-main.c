@@ -344,6 +344,7 @@ static bool phase_build(Board *board, const Options *o, Error **errp)
         .smp_cpus = o->smp_cpus,
         .smp_max = o->smp_max,
     };
+    board_set_cpu_topology(o->smp_cores, o->smp_threads);
     bool built = board_build(board, &bopts, errp);
     if (built && board->acpi && !o->no_acpi) {
         acpi_setup(bopts.direct_kernel);

@@ -314,6 +314,20 @@ void board_set_cpu_counts(int count, int max)
     cpu_max = max;
 }
 
+static int topo_cores, topo_threads;
+
+void board_set_cpu_topology(int cores, int threads)
+{
+    topo_cores = cores;
+    topo_threads = threads;
+}
+
+void board_get_cpu_topology(int *cores, int *threads)
+{
+    *threads = topo_threads > 0 ? topo_threads : 1;
+    *cores = topo_cores > 0 ? topo_cores : MAX(cpu_max / *threads, 1);
+}
+
 int board_cpu_count(void)
 {
     return cpu_count;
