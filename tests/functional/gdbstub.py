@@ -8,7 +8,12 @@ single steps, memory reads and writes by address, register writes, Ctrl-C
 while the guest runs, monitor commands, and that malformed packets (bad
 checksums, overlong packets, bad hex, huge lengths) get refusals, never a
 crash.  Finally the debugger writes the guest's flag and the guest exits
-through isa-debug-exit with status 67."""
+through isa-debug-exit with status 67.
+
+Then, on pc with -smp 2 and the IPI guest (guest/smp-ipi.asm): the CPUs
+are threads 1 and 2 (qfThreadInfo, T, qThreadExtraInfo), Hg selects whose
+registers 'g' reads, and a breakpoint at the APs' start-up page stops with
+a stop reply naming thread 2 once the BSP has sent its SIPI."""
 import os
 import socket
 import struct
@@ -108,7 +113,63 @@ def main():
         err = proc.stderr.read().decode(errors="replace")
         check("the guest exits through isa-debug-exit once the flag is written",
               status == 67, f"status {status}, stderr {err!r}")
+    main_smp()
     sys.exit(1 if failures else 0)
+
+
+SMP_GUEST = os.path.join(BUILD, "tests", "functional", "smp-ipi.bin")
+
+
+def main_smp():
+    with tempfile.TemporaryDirectory() as d:
+        sock = os.path.join(d, "gdb")
+        proc = subprocess.Popen([CARDCAGE, "-M", "pc", "-smp", "2", "-S", "-display", "none",
+                                 "-serial", "null", "-gdb", f"unix:{sock}",
+                                 "-kernel", SMP_GUEST,
+                                 "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        for _ in range(200):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        try:
+            run_smp(Rsp(sock))
+        except (EOFError, OSError, AssertionError) as e:
+            check("smp: the session ran to its end", False, repr(e))
+        try:
+            status = proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = None
+        check("smp: the guest runs to its end once resumed", status == 1, f"status {status}")
+
+
+def run_smp(rsp):
+    check("smp: qfThreadInfo lists both CPUs", rsp.ask("qfThreadInfo") == "m01,02")
+    check("smp: qsThreadInfo ends the list", rsp.ask("qsThreadInfo") == "l")
+    check("smp: T2 is alive, T3 is not", rsp.ask("T2") == "OK" and rsp.ask("T3") == "E22")
+    check("smp: Hg to an unknown thread is refused", rsp.ask("Hg5") == "E22")
+    check("smp: Hg2 selects the second CPU", rsp.ask("Hg2") == "OK")
+    _, r = regs(rsp)
+    check("smp: ... which waits for SIPI at its reset state (F000:FFF0)",
+          r[8] == 0xfff0 and r[10] == 0xf000, f"eip {r[8]:#x} cs {r[10]:#x}")
+    info = bytes.fromhex(rsp.ask("qThreadExtraInfo,2")).decode()
+    check("smp: qThreadExtraInfo describes it", info == "CPU#1 [halted]", info)
+    check("smp: Hg1 selects the first again", rsp.ask("Hg1") == "OK")
+    _, r = regs(rsp)
+    check("smp: ... at the kernel's entry", r[8] != 0xfff0 and r[10] == 0x10,
+          f"eip {r[8]:#x} cs {r[10]:#x}")
+    # The SIPI vector 0x08: the AP's first instruction is at 0800:0000.
+    check("smp: Z0 at the start-up page", rsp.ask("Z0,8000,1") == "OK")
+    stop = rsp.ask("c")
+    check("smp: the AP stops there, reported as thread 2", stop == "T05thread:02;", stop)
+    _, r = regs(rsp)
+    check("smp: ... its registers: real mode at 0800:0000", r[8] == 0 and r[10] == 0x800,
+          f"eip {r[8]:#x} cs {r[10]:#x}")
+    check("smp: qC names the stopped thread", rsp.ask("qC") == "QC02")
+    check("smp: z0 removes the breakpoint", rsp.ask("z0,8000,1") == "OK")
+    rsp.send("vCont;c")
 
 
 def run(rsp):
