@@ -666,6 +666,10 @@ bool board_build(Board *b, const BoardBuildOptions *opts, Error **errp)
     }
 
     int count = 1, max = 1;
+    if (!b->cpu_model && !opts->cpu_model && (opts->smp_cpus > 1 || opts->smp_max > 1)) {
+        error_setg(errp, "-smp: board '%s' has no CPU", b->name);
+        return false;
+    }
     if ((b->cpu_model || opts->cpu_model) && !cpu_counts(b, opts, &count, &max, errp)) {
         return false;
     }
