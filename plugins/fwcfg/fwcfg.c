@@ -156,11 +156,6 @@ static void fill_items(FwCfgState *s)
     uint16_t max = s->cpus ? s->cpus : (uint16_t)board_cpu_max();
     item_set_le(s, FW_CFG_NB_CPUS, cpus, 2);
     item_set_le(s, FW_CFG_MAX_CPUS, max, 2);
-    /* QEMU's file of the CPUs present at boot, which SeaBIOS prefers to
-     * FW_CFG_NB_CPUS when it is there (16 bits, little-endian). */
-    uint8_t boot_cpus[2];
-    cc_st_le16(boot_cpus, cpus);
-    file_add(s, "etc/boot-cpus", boot_cpus, sizeof(boot_cpus), &error_abort);
     /* etc/e820: the RAM the board has, as 20-byte little-endian entries
      * (address, length, type); firmware adds the holes it knows. */
     uint8_t e820[20] = { 0 };

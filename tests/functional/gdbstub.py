@@ -88,12 +88,13 @@ def regs(rsp):
     return g, struct.unpack_from("<16I", g)
 
 
-def main():
+def session(args, run_fn, name, want_status):
+    """Start cardcage -S -gdb with args, run run_fn on the connection, then
+    check the exit status once gdb let the guest go."""
     with tempfile.TemporaryDirectory() as d:
         sock = os.path.join(d, "gdb")
-        proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-display", "none",
-                                 "-serial", "null", "-gdb", f"unix:{sock}",
-                                 "-kernel", GUEST,
+        proc = subprocess.Popen([CARDCAGE, *args, "-S", "-display", "none", "-serial", "null",
+                                 "-gdb", f"unix:{sock}",
                                  "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
@@ -102,47 +103,27 @@ def main():
                 break
             time.sleep(0.05)
         try:
-            run(Rsp(sock))
+            run_fn(Rsp(sock))
         except (EOFError, OSError, AssertionError) as e:
-            check("the session ran to its end", False, repr(e))
+            check(f"{name}the session ran to its end", False, repr(e))
         try:
             status = proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
             status = None
         err = proc.stderr.read().decode(errors="replace")
-        check("the guest exits through isa-debug-exit once the flag is written",
-              status == 67, f"status {status}, stderr {err!r}")
-    main_smp()
-    sys.exit(1 if failures else 0)
+        check(f"{name}the guest exits through isa-debug-exit once resumed",
+              status == want_status, f"status {status}, stderr {err!r}")
 
 
 SMP_GUEST = os.path.join(BUILD, "tests", "functional", "smp-ipi.bin")
 
 
-def main_smp():
-    with tempfile.TemporaryDirectory() as d:
-        sock = os.path.join(d, "gdb")
-        proc = subprocess.Popen([CARDCAGE, "-M", "pc", "-smp", "2", "-S", "-display", "none",
-                                 "-serial", "null", "-gdb", f"unix:{sock}",
-                                 "-kernel", SMP_GUEST,
-                                 "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        for _ in range(200):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.05)
-        try:
-            run_smp(Rsp(sock))
-        except (EOFError, OSError, AssertionError) as e:
-            check("smp: the session ran to its end", False, repr(e))
-        try:
-            status = proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            status = None
-        check("smp: the guest runs to its end once resumed", status == 1, f"status {status}")
+def main():
+    # The guest exits once the debugger has written its flag.
+    session(["-M", "isapc", "-kernel", GUEST], run, "", 67)
+    session(["-M", "pc", "-smp", "2", "-kernel", SMP_GUEST], run_smp, "smp: ", 1)
+    sys.exit(1 if failures else 0)
 
 
 def run_smp(rsp):

@@ -121,6 +121,21 @@ def check_workload_end(text, what):
         fail(f"{what}: the workload did not finish: {text[-800:]!r}")
 
 
+def resume(tmp, name, state, before, what, **kw):
+    """Restore state in a new machine, which must resume (not boot again)
+    and finish the workload with exit status 0; its output."""
+    b = Machine(tmp, name, incoming="file:" + state, **kw)
+    code = b.wait_exit()
+    after = b.output()
+    if code != 0:
+        fail(f"the restored machine exited with {code}: "
+             f"{b.proc.stderr.read().decode(errors='replace')}")
+    if b"CARDCAGE-MARKER" in after:
+        fail("the restored machine booted again instead of resuming")
+    check_workload_end(before + after, what)
+    return after
+
+
 def test_save_restore(tmp):
     a = Machine(tmp, "a")
     a.wait_output(b"CARDCAGE-MARKER")
@@ -133,15 +148,7 @@ def test_save_restore(tmp):
     a.kill()
     if b"CARDCAGE-DONE" in before:
         fail("the workload had already ended when it was saved")
-    b = Machine(tmp, "b", incoming="file:" + state)
-    code = b.wait_exit()
-    after = b.output()
-    if code != 0:
-        fail(f"the restored machine exited with {code}: "
-             f"{b.proc.stderr.read().decode(errors='replace')}")
-    if b"CARDCAGE-MARKER" in after:
-        fail("the restored machine booted again instead of resuming")
-    check_workload_end(before + after, "restored run")
+    after = resume(tmp, "b", state, before, "restored run")
     ram = info["ram"]
     print(f"saved live in {info['total-time']} ms (downtime {info['downtime']} ms, "
           f"{info['ram']['dirty-sync-count']} passes), stream {os.path.getsize(state)} bytes, "
@@ -168,16 +175,8 @@ def test_smp(tmp):
         fail("the workload had already ended when it was saved")
     expect_refusal(tmp, "smp-count", "file:" + state, "2 CPUs; this machine has 4",
                    extra=["-smp", "4"], board="pc")
-    b = Machine(tmp, "sb", smp, board="pc", append="console=ttyS0",
-                incoming="file:" + state)
-    code = b.wait_exit()
-    after = b.output()
-    if code != 0:
-        fail(f"the restored machine exited with {code}: "
-             f"{b.proc.stderr.read().decode(errors='replace')}")
-    if b"CARDCAGE-MARKER" in after:
-        fail("the restored machine booted again instead of resuming")
-    check_workload_end(before + after, "restored -smp 2 run")
+    after = resume(tmp, "sb", state, before, "restored -smp 2 run", extra=smp, board="pc",
+                   append="console=ttyS0")
     print(f"-smp 2 saved while running and resumed: md5 right, exit 0 "
           f"({len(after)} bytes of output after the restore)")
 

@@ -244,28 +244,21 @@ wait_icr:
     and eax, MAXCPU - 1
 %endmacro
 
-fixed_handler:
+; A handler that counts in counter (an array by APIC ID, or one dword)
+; and ends with an EOI.
+%macro COUNTING_HANDLER 2
+%1:
     pushad
     MY_ID
-    lock inc dword [fixed_cnt + eax * 4]
+    lock inc dword [%2]
     mov dword [APIC + A_EOI], 0
     popad
     iret
+%endmacro
 
-lowest_handler:
-    pushad
-    MY_ID
-    lock inc dword [lowest_cnt + eax * 4]
-    mov dword [APIC + A_EOI], 0
-    popad
-    iret
-
-self_handler:
-    pushad
-    lock inc dword [self_cnt]
-    mov dword [APIC + A_EOI], 0
-    popad
-    iret
+    COUNTING_HANDLER fixed_handler, fixed_cnt + eax * 4
+    COUNTING_HANDLER lowest_handler, lowest_cnt + eax * 4
+    COUNTING_HANDLER self_handler, self_cnt
 
 nmi_handler:
     pushad
