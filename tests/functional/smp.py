@@ -5,7 +5,9 @@
                   starts the APs with INIT-SIPI-SIPI and sends IPIs of
                   every kind (fixed physical, logical flat, the three
                   shorthands, NMI, lowest priority, INIT + SIPI again): what
-                  each CPU counted is what the local APIC's rules say
+                  each CPU counted is what the local APIC's rules say; and
+                  an AP sees the code the BSP rewrote after the AP ran it
+                  (cross-modifying code)
   icount          the same guest with -smp 2 under -icount, and Linux with
                   -smp 2 under -icount: two runs give the same output
   linux-direct    Linux started directly on -M pc -smp 4 (ACPI, APICs):
@@ -53,7 +55,8 @@ def expected(n):
     nmi = [0] * n
     nmi[2 if n > 2 else 1] = 1
     return {"CPUS": [n], "APS": [n - 1], "IDS": [((1 << n) - 1) & ~1], "FIXED": fixed,
-            "SELF": [1], "NMI": nmi, "REINIT": [n], "ICRBUSY": [0]}
+            "SELF": [1], "NMI": nmi, "REINIT": [n], "ICRBUSY": [0],
+            "XMOD": [0x11111111, 0x22222222]}
 
 
 def test_ipi():

@@ -13,6 +13,9 @@
 ;   SMP-SELF n        self IPIs (vector 0x42) the BSP took
 ;   SMP-NMI c0..      NMI IPI to APIC ID 2 (when there is one; else 1)
 ;   SMP-LOWEST c0..   one lowest-priority IPI to logical 0xFE (every AP)
+;   SMP-XMOD a b      what AP 1 read from code the BSP rewrote in between
+;                     (cross-modifying code, SDM vol. 3A, 8.1.3): 11111111
+;                     before, 22222222 after
 ;   SMP-REINIT n      APs that came up, after INIT + SIPI to APIC ID 1 again
 ;   SMP-ICRBUSY n     sends whose ICR delivery status did not go idle
 ;   SMP-WAIT n        PAUSE loops the BSP spun waiting for the APs
@@ -50,6 +53,7 @@ ICR_FIXED_ALL     equ 0x00084040
 ICR_SELF          equ 0x00044042
 ICR_NMI           equ 0x00004400
 ICR_LOWEST        equ 0x00004941
+ICR_XMOD          equ 0x00004043
 
 %macro SET_GATE 2
     mov eax, %2
@@ -111,6 +115,7 @@ start:
     SET_GATE 0x40, fixed_handler
     SET_GATE 0x41, lowest_handler
     SET_GATE 0x42, self_handler
+    SET_GATE 0x43, xmod_handler
     mov esi, tramp_start
     mov edi, TRAMP
     mov ecx, tramp_end - tramp_start
@@ -186,6 +191,13 @@ start:
     ; Lowest priority among every AP (logical 0xFE): exactly one takes it.
     SEND ICR_LOWEST, 0xfe
     call settle
+    ; Cross-modifying code: AP 1 runs xmod_fn (which the BSP never runs),
+    ; the BSP rewrites its immediate, AP 1 runs it again.
+    SEND ICR_XMOD, 1
+    call settle
+    mov dword [xmod_fn + 1], 0x22222222
+    SEND ICR_XMOD, 1
+    call settle
     ; INIT and SIPI to APIC ID 1 again: it restarts in the trampoline.
     SEND ICR_INIT, 1
     SEND ICR_SIPI, 1
@@ -196,6 +208,15 @@ start:
     PRINT_NUM s_self, [self_cnt]
     PRINT_ARRAY s_nmi, nmi_cnt
     PRINT_ARRAY s_lowest, lowest_cnt
+    mov esi, s_xmod
+    call puts
+    mov eax, [xmod_result]
+    call puthex
+    mov al, ' '
+    out 0xe9, al
+    mov eax, [xmod_result + 4]
+    call puthex
+    call newline
     PRINT_NUM s_reinit, [ap_ready]
     PRINT_NUM s_busy, [icr_busy]
     PRINT_NUM s_wait, [wait_loops]
@@ -259,6 +280,22 @@ wait_icr:
     COUNTING_HANDLER fixed_handler, fixed_cnt + eax * 4
     COUNTING_HANDLER lowest_handler, lowest_cnt + eax * 4
     COUNTING_HANDLER self_handler, self_cnt
+
+; Vector 0x43: run xmod_fn and keep what it returned, in the next slot.
+xmod_handler:
+    pushad
+    call xmod_fn
+    mov ecx, [xmod_runs]
+    and ecx, 1
+    mov [xmod_result + ecx * 4], eax
+    inc dword [xmod_runs]
+    mov dword [APIC + A_EOI], 0
+    popad
+    iret
+
+xmod_fn:
+    mov eax, 0x11111111         ; the BSP rewrites this immediate
+    ret
 
 nmi_handler:
     pushad
@@ -379,6 +416,7 @@ s_self: db "SMP-SELF ", 0
 s_nmi: db "SMP-NMI", 0
 s_lowest: db "SMP-LOWEST", 0
 s_reinit: db "SMP-REINIT ", 0
+s_xmod: db "SMP-XMOD ", 0
 s_busy: db "SMP-ICRBUSY ", 0
 s_wait: db "SMP-WAIT ", 0
 s_unexpected: db "SMP-UNEXPECTED-INTERRUPT", 10, 0
@@ -390,6 +428,8 @@ id_mask: dd 0
 self_cnt: dd 0
 icr_busy: dd 0
 wait_loops: dd 0
+xmod_runs: dd 0
+xmod_result: dd 0, 0
 fixed_cnt: times MAXCPU dd 0
 lowest_cnt: times MAXCPU dd 0
 nmi_cnt: times MAXCPU dd 0
