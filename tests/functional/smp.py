@@ -15,6 +15,9 @@
                   md5sums pinned one to each CPU (taskset) all give the
                   md5 of the zeros they read, each on its CPU
   linux-firmware  the same, started by SeaBIOS (-boot kernel=firmware)
+  mptable         Linux started directly on -smp 2 with acpi=off finds the
+                  MP specification's table (core/acpi/mptable.c) and brings
+                  up both CPUs from it
 
 The linux parts skip (77) when the guest has not been fetched, unless
 CARDCAGE_REQUIRE_GUESTS=1."""
@@ -152,6 +155,23 @@ def test_linux(mode):
             g.proc.kill()
 
 
+def test_mptable():
+    require_guest(lambda msg: check("mptable: guest present", False, msg))
+    g = Console([CARDCAGE, "-M", "pc", "-smp", "2", "-m", "256", "-nographic", "-no-reboot",
+                 "-kernel", KERNEL, "-initrd", INITRD,
+                 "-append", "console=ttyS0 acpi=off cardcage.test=shell"])
+    try:
+        ready = g.wait_for(r"CARDCAGE-SHELL-READY", timeout=600)
+        check("mptable: shell", bool(ready), g.text[-3000:])
+        check("mptable: the kernel found the MP table", "Intel MultiProcessor Specification "
+              "v1.4" in g.text and "MPTABLE: OEM ID: CARDCAGE" in g.text, g.text[-3000:])
+        check("mptable: ... and brought up both CPUs from it",
+              "smp: Brought up 1 node, 2 CPUs" in g.text, g.text[-3000:])
+        check("mptable: the I/O APIC is in it", "IOAPIC[0]: apic_id 2" in g.text)
+    finally:
+        g.proc.kill()
+
+
 def main():
     what = sys.argv[1] if len(sys.argv) > 1 else "ipi"
     if what == "ipi":
@@ -162,6 +182,8 @@ def main():
         test_linux("direct")
     elif what == "linux-firmware":
         test_linux("firmware")
+    elif what == "mptable":
+        test_mptable()
     else:
         sys.exit(f"unknown test {what}")
     sys.exit(status())
