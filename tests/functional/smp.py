@@ -7,7 +7,9 @@
                   shorthands, NMI, lowest priority, INIT + SIPI again): what
                   each CPU counted is what the local APIC's rules say; and
                   an AP sees the code the BSP rewrote after the AP ran it
-                  (cross-modifying code)
+                  (cross-modifying code); QMP's query-cpus-fast gives each
+                  CPU its socket, core and thread as -smp's topology says,
+                  and x-query-registers shows an AP waiting for its SIPI
   icount          the same guest with -smp 2 under -icount, and Linux with
                   -smp 2 under -icount: two runs give the same output
   linux-direct    Linux started directly on -M pc -smp 4 (ACPI, APICs):
@@ -31,6 +33,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cctest import BUILD, CARDCAGE, EXIT, INITRD, KERNEL, check, require_guest, status  # noqa: E402
 from pc import Console  # noqa: E402
+from qmplib import QMP  # noqa: E402
 
 IPI_GUEST = os.path.join(BUILD, "tests", "functional", "smp-ipi.bin")
 
@@ -73,6 +76,34 @@ def test_ipi():
         lowest = v.get("LOWEST", [])
         check(f"ipi -smp {n}: one AP took the lowest-priority IPI",
               len(lowest) == n and sum(lowest) == 1 and lowest[0] == 0, f"got {lowest}")
+
+
+def test_topology():
+    with tempfile.TemporaryDirectory() as d:
+        sock = os.path.join(d, "qmp")
+        p = subprocess.Popen([CARDCAGE, "-M", "pc", "-smp", "4,sockets=2,cores=1,threads=2",
+                              "-S", "-display", "none", "-serial", "null",
+                              "-qmp", f"unix:{sock},server=on,wait=off"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        try:
+            q = QMP.connect_unix(sock)
+            q.negotiate()
+            cpus = q.cmd("query-cpus-fast")["return"]
+            got = [(c["cpu-index"], c["props"]["socket-id"], c["props"]["core-id"],
+                    c["props"]["thread-id"], c["qom-path"]) for c in cpus]
+            want = [(0, 0, 0, 0, "/machine/cpu"), (1, 0, 0, 1, "/machine/cpu1"),
+                    (2, 1, 0, 0, "/machine/cpu2"), (3, 1, 0, 1, "/machine/cpu3")]
+            check("topology: query-cpus-fast follows -smp 4,sockets=2,cores=1,threads=2",
+                  got == want, f"got {got}")
+            regs = q.cmd("x-query-registers", {"cpu-index": 3})["return"]
+            state = [r.get("text") for g in regs["groups"] for r in g["registers"]
+                     if r.get("name") == "state"]
+            check("topology: CPU 3 waits for its SIPI", state == ["wait-for-sipi"], str(state))
+            q.close()
+        finally:
+            p.kill()
+            p.wait()
 
 
 def test_icount():
@@ -176,6 +207,7 @@ def main():
     what = sys.argv[1] if len(sys.argv) > 1 else "ipi"
     if what == "ipi":
         test_ipi()
+        test_topology()
     elif what == "icount":
         test_icount()
     elif what == "linux-direct":
