@@ -185,11 +185,11 @@ static CPUState *next_cpu(CPUState *first, CPUState *cpu)
     return n ? n : first;
 }
 
-/* Give every runnable CPU one slice, starting after the one that ran
- * last; true when one ran. */
-static bool run_cpus(CPUState *first, CPUState **last)
+/* Run the next runnable CPU after the one that ran last for one slice
+ * (then the loop runs the timers and looks at requests, as between two
+ * slices of one CPU). */
+static void run_next_cpu(CPUState *first, CPUState **last)
 {
-    bool ran = false;
     CPUState *cpu = next_cpu(first, *last);
     CPUState *stop = cpu;
     do {
@@ -199,19 +199,15 @@ static bool run_cpus(CPUState *first, CPUState **last)
                 others = o != cpu && machine_runnable(first, o);
             }
             run_cpu_slice(cpu, others);
-            ran = true;
             *last = cpu;
             if (cpu->debug_stop) {
                 cpu->debug_stop = false;
                 runstate_debug_stopped(cpu);
             }
-            /* Timers and requests between two CPUs' turns, as between two
-             * slices of one. */
-            return true;
+            return;
         }
         cpu = next_cpu(first, cpu);
     } while (cpu != stop);
-    return ran;
 }
 
 static bool any_runnable(CPUState *first)
@@ -240,7 +236,7 @@ int main_loop_run(CPUState *cpu)
             runstate_system_reset();
         }
         if (cpu) {
-            run_cpus(cpu, &last);
+            run_next_cpu(cpu, &last);
         }
         timers_run_expired(CC_CLOCK_VIRTUAL);
         timers_run_expired(CC_CLOCK_REALTIME);
