@@ -2,9 +2,12 @@
 """bench/linux-boot: Debian's i386 686 kernel with the test initramfs
 (tests/guests/get-linux.sh), on cardcage and on qemu-system-i386 -accel tcg,
 on the isapc machine (noapic nolapic acpi=off) and on the pc machine (ACPI,
-the local APIC and the I/O APIC, the HPET), each against QEMU's same
-machine in the same run: time from start to the userspace marker and to
-exit, RUNS runs each (default 5), medians and the ratio cardcage/QEMU.
+the local APIC and the I/O APIC, the HPET), and on pc with -smp 4 (cardcage
+runs the four CPUs in turn on one thread; QEMU's -accel tcg runs them as it
+does by default, which on an x86-64 host is a thread per CPU), each
+against QEMU's same machine in the same run: time from
+start to the userspace marker and to exit, RUNS runs each (default 5),
+medians and the ratio cardcage/QEMU.
 
 Finds the build in $BUILD_DIR (default: ./build)."""
 import os
@@ -23,19 +26,25 @@ CACHE = os.environ.get("CARDCAGE_GUEST_CACHE",
                                     "cardcage", "guests"))
 KERNEL = os.path.join(CACHE, "linux", "vmlinuz")
 INITRD = os.path.join(CACHE, "linux", "initramfs.cpio.gz")
-APPEND = {"isapc": "console=ttyS0 noapic nolapic acpi=off", "pc": "console=ttyS0"}
+# Each row: the machine, its kernel command line, and extra options for
+# both emulators.
+ROWS = {
+    "isapc": ("isapc", "console=ttyS0 noapic nolapic acpi=off", []),
+    "pc": ("pc", "console=ttyS0", []),
+    "pc-smp4": ("pc", "console=ttyS0", ["-smp", "4"]),
+}
 MARKER = b"CARDCAGE-MARKER"
 DONE = b"CARDCAGE-DONE"
 
 
-def commands(machine):
-    append = APPEND[machine]
+def commands(row):
+    machine, append, both = ROWS[row]
     # QEMU's pc adds a VGA and a NIC by default; cardcage's pc has neither.
     extra = ["-vga", "none", "-net", "none"] if machine == "pc" else []
     return {
-        "cardcage": [CARDCAGE, "-M", machine, "-m", "256", "-nographic", "-no-reboot",
+        "cardcage": [CARDCAGE, "-M", machine, *both, "-m", "256", "-nographic", "-no-reboot",
                      "-kernel", KERNEL, "-initrd", INITRD, "-append", append],
-        "qemu": ["qemu-system-i386", "-M", machine, "-cpu", "pentium2", "-accel", "tcg",
+        "qemu": ["qemu-system-i386", "-M", machine, *both, "-cpu", "pentium2", "-accel", "tcg",
                  "-m", "256", "-display", "none", "-serial", "stdio", "-monitor", "none",
                  *extra, "-no-reboot", "-kernel", KERNEL, "-initrd", INITRD,
                  "-append", append],
@@ -68,7 +77,10 @@ def main():
         if not os.path.exists(f):
             sys.exit(f"bench/linux-boot: {f} missing (build, and run tests/guests/get-linux.sh)")
     names = ["cardcage"] + (["qemu"] if shutil.which("qemu-system-i386") else [])
-    for machine in APPEND:
+    only = os.environ.get("ROWS")
+    for machine in ROWS:
+        if only and machine not in only.split(","):
+            continue
         cmds = commands(machine)
         results = {n: [] for n in names}
         for _ in range(RUNS):
@@ -79,11 +91,11 @@ def main():
             m = [r[0] for r in results[n]]
             t = [r[1] for r in results[n]]
             med[n] = (statistics.median(m), statistics.median(t))
-            print(f"{machine:5s} {n:9s} to marker: median {med[n][0]:6.2f} s (min {min(m):.2f}, "
+            print(f"{machine:7s} {n:9s} to marker: median {med[n][0]:6.2f} s (min {min(m):.2f}, "
                   f"max {max(m):.2f}); to exit: median {med[n][1]:6.2f} s (min {min(t):.2f}, "
                   f"max {max(t):.2f}); {RUNS} runs")
         if "qemu" in med:
-            print(f"{machine:5s} ratio cardcage/qemu: to marker "
+            print(f"{machine:7s} ratio cardcage/qemu: to marker "
                   f"{med['cardcage'][0] / med['qemu'][0]:.2f}, "
                   f"to exit {med['cardcage'][1] / med['qemu'][1]:.2f}")
         else:

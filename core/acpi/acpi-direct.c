@@ -7,12 +7,16 @@
  * (core/boot/linux.c), so the kernel keeps its hands off the tables.  The
  * firmware image that may sit there is not run in this mode.
  *
+ * The MP specification's tables follow them in the same segment
+ * (mptable.c), made from the placed MADT, for a kernel told acpi=off.
+ *
  * The placed bytes are written at every system reset, after the devices'
  * reset, as the kernel images are.
  *
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <cardcage/acpi.h>
 #include <cardcage/memory.h>
 #include <cardcage/system.h>
 #include "acpi/acpi-loader-exec.h"
@@ -41,6 +45,46 @@ static uint8_t *direct_allocate(void *opaque, const char *file, uint32_t size, u
     return d->image + at;
 }
 
+/* The placed MADT: an "APIC" table whose length fits and whose bytes sum
+ * to zero (the loader has patched and checksummed it). */
+static const uint8_t *find_madt(const AcpiDirect *d, uint32_t *len)
+{
+    for (uint32_t at = 0; at + 36 <= d->used; at++) {
+        const uint8_t *p = d->image + at;
+        uint32_t l = p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24;
+        if (!memcmp(p, "APIC", 4) && l >= 36 && l <= d->used - at &&
+            acpi_checksum(p, l) == 0) {
+            *len = l;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* The MP tables after the ACPI files, 16-byte aligned (MP spec 4.1). */
+static bool place_mptable(AcpiDirect *d, Error **errp)
+{
+    uint32_t len;
+    const uint8_t *madt = find_madt(d, &len);
+    if (!madt) {
+        return true;        /* no MADT, no APICs to describe */
+    }
+    uint32_t at = (d->used + 15) & ~15u;
+    GByteArray *mp = g_byte_array_new();
+    bool made = acpi_mptable_from_madt(madt, len, DIRECT_BASE + at, mp);
+    if (made && (at > DIRECT_SIZE || mp->len > DIRECT_SIZE - at)) {
+        error_setg(errp, "the MP tables (%u bytes) do not fit in 0xF0000-0xFFFFF", mp->len);
+        g_byte_array_free(mp, TRUE);
+        return false;
+    }
+    if (made) {
+        memcpy(d->image + at, mp->data, mp->len);
+        d->used = at + mp->len;
+    }
+    g_byte_array_free(mp, TRUE);
+    return true;
+}
+
 /* Written as a loader writes: into RAM, or into the firmware image where
  * the board maps it read-only there (the i440FX's PAM shows the BIOS ROM
  * at 0xF0000 after reset).  That firmware is not run in this mode, and
@@ -66,6 +110,10 @@ bool acpi_place_direct(const AcpiBuilder *b, Error **errp)
     AcpiLoaderTarget t = { direct_allocate, d };
     if (!acpi_loader_execute(b->loader->data, b->loader->len, files, G_N_ELEMENTS(files), &t,
                              errp)) {
+        g_free(d);
+        return false;
+    }
+    if (!place_mptable(d, errp)) {
         g_free(d);
         return false;
     }

@@ -72,6 +72,11 @@ void acpi_machine_info_clear(AcpiMachineInfo *info);
 /* acpi-direct.c: run the loader commands into 0xF0000-0xFFFFF, now and at
  * every reset, for a kernel started without firmware. */
 bool acpi_place_direct(const AcpiBuilder *b, Error **errp);
+/* mptable.c: the MP spec's floating pointer and configuration table for
+ * the machine the MADT madt (len bytes) describes, the pointer at physical
+ * address base and the table right after it, appended to out; false when
+ * madt is no MADT. */
+bool acpi_mptable_from_madt(const uint8_t *madt, uint32_t len, uint32_t base, GByteArray *out);
 
 /* Build the machine's tables once it is complete and hand them to its
  * firmware (fw_cfg) or, for a kernel started directly, place them in

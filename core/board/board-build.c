@@ -248,7 +248,8 @@ static ObjectClass *find_cpu_class(const char *model)
     return found;
 }
 
-static DeviceState *create_cpu(Board *b, const BoardBuildOptions *opts, Error **errp)
+static DeviceState *create_cpu(Board *b, const BoardBuildOptions *opts, const char *id,
+                               Error **errp)
 {
     const char *model = opts->cpu_model ? opts->cpu_model : b->cpu_model;
     ObjectClass *oc = find_cpu_class(model);
@@ -265,8 +266,8 @@ static DeviceState *create_cpu(Board *b, const BoardBuildOptions *opts, Error **
     if (!dev) {
         return NULL;
     }
-    device_set_id(dev, "cpu");
-    object_property_add_child(container_get(object_get_root(), "/machine"), "cpu",
+    device_set_id(dev, id);
+    object_property_add_child(container_get(object_get_root(), "/machine"), id,
                               OBJECT(dev), &error_abort);
     object_unref(dev);
     if (opts->cpu_features && opts->cpu_features[0]) {
@@ -523,6 +524,135 @@ static bool apply_board_globals(Board *b, Error **errp)
     return true;
 }
 
+/* ---- several CPUs ---- */
+
+/* How many CPUs to build: -smp within the board's "max". */
+static bool cpu_counts(Board *b, const BoardBuildOptions *opts, int *count, int *max,
+                       Error **errp)
+{
+    *count = opts->smp_cpus ? opts->smp_cpus : b->cpu_count;
+    *max = opts->smp_max ? opts->smp_max : *count;
+    if (*max > b->cpu_max) {
+        error_setg(errp, "-smp: %d CPUs requested, but board '%s' takes at most %d", *max,
+                   b->name, b->cpu_max);
+        return false;
+    }
+    return true;
+}
+
+static bool is_per_cpu_id(Board *b, const char *id)
+{
+    if (b->cpu && !strcmp(id, b->cpu->id)) {
+        return true;
+    }
+    BoardDevice *d = board_find_device(b, id);
+    return d && d->per_cpu;
+}
+
+static void per_cpu_entry_free(gpointer p)
+{
+    BoardDevice *d = p;
+    g_free(d->id);
+    for (guint i = 0; i < d->props->len; i++) {
+        BoardProp *bp = g_ptr_array_index(d->props, i);
+        json_object_put(bp->value);
+        g_free(bp);
+    }
+    for (guint i = 0; i < d->wires->len; i++) {
+        BoardWire *w = g_ptr_array_index(d->wires, i);
+        g_free(w->target);
+        g_free(w);
+    }
+    g_ptr_array_free(d->props, TRUE);
+    g_ptr_array_free(d->wires, TRUE);
+    g_ptr_array_free(d->mmio, TRUE);
+    g_free(d);
+}
+
+/*
+ * The entry of CPU n's copy of a per-CPU device (or of the CPU): id
+ * "<id><n>", its links and wires to the other per-CPU devices redirected to
+ * CPU n's copies, and its wires to shared devices dropped (the 8259's INTR,
+ * FERR#, A20 stay with the first CPU, the boot processor, as in an MP
+ * system: MP specification 1.4, 3.6.2 and appendix B.3).  Its strings
+ * point into the original, which outlives the build.
+ */
+static BoardDevice *per_cpu_entry(Board *b, BoardDevice *d, int n)
+{
+    BoardDevice *c = g_new0(BoardDevice, 1);
+    c->id = g_strdup_printf("%s%d", d->id, n);
+    c->type = d->type;
+    c->type_origin = d->type_origin;
+    c->bus = d->bus;
+    c->bus_origin = d->bus_origin;
+    c->origin = d->origin;
+    c->per_cpu = true;
+    c->props = g_ptr_array_new();
+    c->wires = g_ptr_array_new();
+    c->mmio = g_ptr_array_new();
+    for (guint i = 0; i < d->props->len; i++) {
+        BoardProp *bp = g_ptr_array_index(d->props, i);
+        BoardProp *cp = g_new0(BoardProp, 1);
+        *cp = *bp;
+        const char *text = json_object_get_type(bp->value) == json_type_string
+                           ? json_object_get_string(bp->value) : NULL;
+        if (text && is_per_cpu_id(b, text)) {
+            char *own = g_strdup_printf("%s%d", text, n);
+            cp->value = json_object_new_string(own);
+            g_free(own);
+        } else {
+            cp->value = json_object_get(bp->value);
+        }
+        g_ptr_array_add(c->props, cp);
+    }
+    for (guint i = 0; i < d->wires->len; i++) {
+        BoardWire *w = g_ptr_array_index(d->wires, i);
+        const char *dot = strchr(w->target, '.');
+        char *target_id = dot ? g_strndup(w->target, dot - w->target) : NULL;
+        if (target_id && is_per_cpu_id(b, target_id)) {
+            BoardWire *cw = g_new0(BoardWire, 1);
+            *cw = *w;
+            cw->target = g_strdup_printf("%s%d%s", target_id, n, dot);
+            g_ptr_array_add(c->wires, cw);
+        }
+        g_free(target_id);
+    }
+    return c;
+}
+
+/* A per-CPU device that has a "cpu-index" property learns which CPU it
+ * serves (a local APIC takes it as its APIC ID). */
+static bool set_cpu_index(DeviceState *dev, int n, Error **errp)
+{
+    if (!object_property_find(OBJECT(dev), "cpu-index")) {
+        return true;
+    }
+    return object_property_set_int(OBJECT(dev), "cpu-index", n, errp);
+}
+
+/* Create the copies of entry d for CPUs 1..count-1 after it in built. */
+static bool create_copies(Board *b, BoardDevice *d, const BoardBuildOptions *opts,
+                          int count, GArray *built, GPtrArray *copies, Error **errp)
+{
+    for (int n = 1; n < count; n++) {
+        BoardDevice *c = per_cpu_entry(b, d, n);
+        g_ptr_array_add(copies, c);
+        if (board_find_device(b, c->id)) {
+            board_error(errp, &d->origin, d->id, "the copy of '%s' for CPU %d would be "
+                        "'%s', which the board already uses", d->id, n, c->id);
+            return false;
+        }
+        DeviceState *dev = d == b->cpu ? create_cpu(b, opts, c->id, errp)
+                                       : create_device(c, errp);
+        if (!dev || !set_cpu_index(dev, n, errp)) {
+            return false;
+        }
+        Built e = { c, dev };
+        g_array_append_val(built, e);
+    }
+    return true;
+}
+
 bool board_build(Board *b, const BoardBuildOptions *opts, Error **errp)
 {
     board_set_name(b->name);
@@ -535,7 +665,16 @@ bool board_build(Board *b, const BoardBuildOptions *opts, Error **errp)
         }
     }
 
+    int count = 1, max = 1;
+    if (!b->cpu_model && !opts->cpu_model && (opts->smp_cpus > 1 || opts->smp_max > 1)) {
+        error_setg(errp, "-smp: board '%s' has no CPU", b->name);
+        return false;
+    }
+    if ((b->cpu_model || opts->cpu_model) && !cpu_counts(b, opts, &count, &max, errp)) {
+        return false;
+    }
     GArray *built = g_array_new(FALSE, TRUE, sizeof(Built));
+    GPtrArray *copies = g_ptr_array_new_with_free_func(per_cpu_entry_free);
     bool ok = false;
     if (b->cpu_model || opts->cpu_model) {
         if (!b->cpu) {
@@ -547,12 +686,16 @@ bool board_build(Board *b, const BoardBuildOptions *opts, Error **errp)
             b->cpu->mmio = g_ptr_array_new();
             b->cpu->origin = (BoardOrigin){ g_strdup(o.file), g_strdup(o.path) };
         }
-        DeviceState *cpu = create_cpu(b, opts, errp);
+        DeviceState *cpu = create_cpu(b, opts, b->cpu->id, errp);
         if (!cpu) {
             goto out;
         }
         Built e = { b->cpu, cpu };
         g_array_append_val(built, e);
+        if (!create_copies(b, b->cpu, opts, count, built, copies, errp)) {
+            goto out;
+        }
+        board_set_cpu_counts(count, max);
     }
     /* Pass 1: create everything so links and wiring can name any device. */
     for (guint i = 0; i < b->devices->len; i++) {
@@ -563,6 +706,10 @@ bool board_build(Board *b, const BoardBuildOptions *opts, Error **errp)
         }
         Built e = { d, dev };
         g_array_append_val(built, e);
+        if (d->per_cpu && (!set_cpu_index(dev, 0, errp) ||
+                           !create_copies(b, d, opts, count, built, copies, errp))) {
+            goto out;
+        }
     }
     /* Pass 2: properties, realize, mapping, overlaps, in board order. */
     for (guint i = 0; i < built->len; i++) {
@@ -604,5 +751,6 @@ bool board_build(Board *b, const BoardBuildOptions *opts, Error **errp)
     ok = true;
 out:
     g_array_unref(built);
+    g_ptr_array_unref(copies);
     return ok;
 }

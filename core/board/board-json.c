@@ -160,6 +160,7 @@ static Board *board_new(void)
     b->globals = g_ptr_array_new_with_free_func(prop_free);
     b->serial_backends = g_ptr_array_new_with_free_func(g_free);
     b->cpu_count = 1;
+    b->cpu_max = 1;
     b->ram_min = 1 << 20;
     b->ram_max = 3584ULL << 20;      /* below the PCI hole and the BIOS at 4 GiB */
     return b;
@@ -481,13 +482,52 @@ static bool read_mmio(BoardDevice *d, json_object *mmio, const char *file, const
     return true;
 }
 
+/* The CPU section's "count" (CPUs the board has unless -smp says otherwise)
+ * and "max" (the most it can take: -smp's maxcpus may not exceed it). */
+static bool read_cpu_counts(Board *b, json_object *e, const char *file, const char *path,
+                            Error **errp)
+{
+    static const char *const names[] = { "count", "max" };
+    int64_t val[2] = { b->cpu_count, b->cpu_max };
+    for (int i = 0; i < 2; i++) {
+        json_object *v;
+        if (!json_object_object_get_ex(e, names[i], &v)) {
+            continue;
+        }
+        char *cpath = g_strdup_printf("%s.%s", path, names[i]);
+        bool ok = want_type(v, json_type_int, "a CPU count", file, cpath, "cpu", errp);
+        if (ok && (json_object_get_int64(v) < 1 || json_object_get_int64(v) > BOARD_CPUS_MAX)) {
+            BoardOrigin o = origin_make(file, "%s", cpath);
+            board_error(errp, &o, "cpu", "%" PRId64 " CPUs: expected 1 to %d",
+                        json_object_get_int64(v), BOARD_CPUS_MAX);
+            origin_clear(&o);
+            ok = false;
+        }
+        g_free(cpath);
+        if (!ok) {
+            return false;
+        }
+        val[i] = json_object_get_int64(v);
+    }
+    if (val[0] > val[1]) {
+        BoardOrigin o = origin_make(file, "%s.count", path);
+        board_error(errp, &o, "cpu", "%" PRId64 " CPUs, but at most %" PRId64 " (\"max\")",
+                    val[0], val[1]);
+        origin_clear(&o);
+        return false;
+    }
+    b->cpu_count = (int)val[0];
+    b->cpu_max = (int)val[1];
+    return true;
+}
+
 static bool read_device(Board *b, json_object *e, const char *file, const char *path,
                         bool is_cpu, GHashTable *ids_here, Error **errp)
 {
     static const char *const keys[] = { "type", "id", "bus", "props", "irq", "mmio",
-                                        "comment", NULL };
-    static const char *const cpu_keys[] = { "model", "count", "props", "irq", "comment",
-                                            NULL };
+                                        "per-cpu", "comment", NULL };
+    static const char *const cpu_keys[] = { "model", "count", "max", "props", "irq",
+                                            "comment", NULL };
     if (!want_type(e, json_type_object, is_cpu ? "an object such as {\"model\": "
                    "\"pentium2\"}" : "an object describing a device", file, path, NULL,
                    errp)) {
@@ -555,15 +595,14 @@ static bool read_device(Board *b, json_object *e, const char *file, const char *
         }
         g_free(mpath);
     }
-    if (ok && is_cpu && json_object_object_get_ex(e, "count", &v)) {
-        char *cpath = g_strdup_printf("%s.count", path);
-        ok = want_type(v, json_type_int, "a CPU count", file, cpath, id, errp);
-        if (ok && json_object_get_int64(v) != 1) {
-            BoardOrigin o = origin_make(file, "%s", cpath);
-            board_error(errp, &o, id, "%" PRId64 " CPUs requested, but cardcage supports "
-                        "exactly 1 until it has a local APIC", json_object_get_int64(v));
-            origin_clear(&o);
-            ok = false;
+    if (ok && is_cpu) {
+        ok = read_cpu_counts(b, e, file, path, errp);
+    }
+    if (ok && !is_cpu && json_object_object_get_ex(e, "per-cpu", &v)) {
+        char *cpath = g_strdup_printf("%s.per-cpu", path);
+        ok = want_type(v, json_type_boolean, "true or false", file, cpath, id, errp);
+        if (ok) {
+            d->per_cpu = json_object_get_boolean(v);
         }
         g_free(cpath);
     }

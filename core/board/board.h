@@ -58,6 +58,7 @@ typedef struct BoardDevice {
     GPtrArray *wires;            /* BoardWire * */
     GPtrArray *mmio;             /* BoardMapping * */
     BoardOrigin origin;          /* the entry itself: "devices[3]" */
+    bool per_cpu;                /* "per-cpu": one copy for each CPU (a local APIC) */
 } BoardDevice;
 
 typedef struct BoardFirmware {
@@ -77,6 +78,10 @@ typedef struct BoardAlias {
     uint64_t size;               /* the image's last `size` bytes, or all of it if smaller */
 } BoardAlias;
 
+/* The most CPUs any board may have: the xAPIC's 8-bit IDs, 0xFF being the
+ * physical broadcast (Intel SDM vol. 3A, 10.6.2.1). */
+#define BOARD_CPUS_MAX 255
+
 typedef struct Board {
     char *file;                  /* the file named on the command line */
     char *dir;                   /* its directory (firmware is searched there) */
@@ -84,7 +89,8 @@ typedef struct Board {
     char *description;
     /* CPU */
     char *cpu_model;             /* NULL: no CPU (test boards) */
-    int cpu_count;
+    int cpu_count;               /* "cpu": {"count"}: CPUs built unless -smp says */
+    int cpu_max;                 /* "cpu": {"max"}: the most -smp may ask for */
     BoardDevice *cpu;            /* the CPU as a device entry (id "cpu", props, wires) */
     /* RAM */
     uint64_t ram_size;
@@ -134,6 +140,8 @@ typedef struct BoardBuildOptions {
     const char *cpu_model;       /* -cpu MODEL (features in cpu_features) */
     const char *const *cpu_features; /* "+pse", "family=6"...; NULL-ended, or NULL */
     bool direct_kernel;          /* -kernel started directly: the "bios" entry is optional */
+    int smp_cpus;                /* -smp: CPUs; 0: the board's "count" */
+    int smp_max;                 /* -smp maxcpus; 0: as many as smp_cpus */
 } BoardBuildOptions;
 
 /* Build the machine: RAM, firmware, the CPU, every device (create, set

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <cardcage/module.h>
+#include <cardcage/system.h>
 #include "cpu/cpu.h"
 
 static GList *cpus;
@@ -78,6 +79,33 @@ ObjectClass *cpu_class_by_model(const char *base, const char *model)
         return NULL;
     }
     return oc;
+}
+
+static CPUState *current;
+
+void cpu_set_current(CPUState *cpu)
+{
+    current = cpu;
+}
+
+CPUState *cpu_current(void)
+{
+    return current;
+}
+
+int cpu_current_index(void)
+{
+    return current ? current->cpu_index : 0;
+}
+
+CPUState *cpu_by_index(int n)
+{
+    for (GList *l = cpus; l; l = l->next) {
+        if (((CPUState *)l->data)->cpu_index == n) {
+            return l->data;
+        }
+    }
+    return NULL;
 }
 
 CPUState *cpu_first(void)

@@ -1,7 +1,9 @@
 /*
  * query-cpus-fast (QEMU's qapi/machine.json): the CPUs with their index,
- * QOM path, host thread and topology.  cardcage runs every CPU on the
- * main loop's thread, so that is the thread reported.
+ * QOM path, host thread and topology (-smp's sockets, cores and threads:
+ * CPU i is thread i % threads of core i / threads % cores of socket
+ * i / (cores * threads), as QEMU numbers them).  cardcage runs every CPU
+ * on the main loop's thread, so that is the thread reported.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -12,6 +14,7 @@
 #include <cardcage/module.h>
 #include <cardcage/qmp.h>
 #include "cpu/cpu.h"
+#include "main/runstate.h"
 
 static json_object *query_cpus_fast(json_object *args, Error **errp)
 {
@@ -19,11 +22,13 @@ static json_object *query_cpus_fast(json_object *args, Error **errp)
     for (CPUState *cpu = cpu_first(); cpu; cpu = cpu_next(cpu)) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "thread-id", json_object_new_int64(syscall(SYS_gettid)));
-        /* One socket, one core, one thread per CPU (no -smp topology). */
+        int cores, threads, i = cpu->cpu_index;
+        board_get_cpu_topology(&cores, &threads);
         json_object *props = json_object_new_object();
-        json_object_object_add(props, "core-id", json_object_new_int64(0));
-        json_object_object_add(props, "thread-id", json_object_new_int64(0));
-        json_object_object_add(props, "socket-id", json_object_new_int64(cpu->cpu_index));
+        json_object_object_add(props, "core-id", json_object_new_int64(i / threads % cores));
+        json_object_object_add(props, "thread-id", json_object_new_int64(i % threads));
+        json_object_object_add(props, "socket-id",
+                               json_object_new_int64(i / (cores * threads)));
         json_object_object_add(o, "props", props);
         char *path = object_get_canonical_path(OBJECT(cpu));
         json_object_object_add(o, "qom-path", json_object_new_string(path ? path : ""));

@@ -115,6 +115,13 @@ void cpu_breakpoint_remove_all(CPUState *cpu);
 /* True when pc holds a breakpoint. */
 bool cpu_breakpoint_at(const CPUState *cpu, uint64_t pc);
 
+/* The CPU the main loop runs now (NULL between slices); see
+ * cpu_current_index in <cardcage/system.h>. */
+void cpu_set_current(CPUState *cpu);
+CPUState *cpu_current(void);
+/* The CPU of index n, or NULL. */
+CPUState *cpu_by_index(int n);
+
 /* CPUs in creation order. */
 CPUState *cpu_first(void);
 CPUState *cpu_next(CPUState *cpu);

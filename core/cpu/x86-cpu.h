@@ -243,6 +243,7 @@ typedef struct CPUX86State {
     uint32_t exc_err;
     bool exc_has_err;
     bool shutdown;             /* triple fault: wait for the reset */
+    bool wait_sipi;            /* an AP after RESET or INIT: waits for a SIPI */
     X86CodeCache *code;        /* translated blocks */
     /* Blocks by linear address of their first byte, for indirect jumps
      * and returns: valid while the TLB is (emptied with it). */
@@ -309,6 +310,13 @@ void x86_cpu_reset_state(CPUX86State *env);
 /* INIT (SDM vol. 3A, 9.1, table 9-1): the reset state, except that the
  * x87 and SSE state, the MSRs (TSC, SYSENTER) are kept. */
 void x86_cpu_init_state(CPUX86State *env);
+/* After RESET or INIT, an application processor (its local APIC's
+ * IA32_APIC_BASE.BSP clear) waits for a start-up IPI instead of running
+ * (SDM vol. 3A, 8.4.1). */
+void x86_cpu_enter_wait_sipi(CPUX86State *env);
+/* A start-up IPI: an AP waiting for one starts in real mode at
+ * vector:0000 (SDM vol. 3A, 8.4.4.1); false when it was not waiting. */
+bool x86_cpu_sipi(CPUX86State *env, uint8_t vector);
 
 /* Print the registers (`info registers`, -d cpu). */
 void x86_cpu_dump_state(CPUX86State *env, FILE *out);

@@ -84,7 +84,10 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t *a, uint32_t *b, uint32
         break;
     default:
         *a = env->cpuid_version;
-        *b = 0;
+        /* EBX[31:24]: the initial APIC ID, which the board makes the CPU's
+         * index (SDM vol. 2A, CPUID, table 3-8; QEMU reports it for every
+         * model, and SMP guests read it). */
+        *b = leaf == 1 && env->cs ? (uint32_t)env->cs->cpu_index << 24 : 0;
         *c = 0;
         *d = env->cpuid_features | (x86_has_apic(env) ? F(APIC) : 0);
         break;

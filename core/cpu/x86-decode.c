@@ -630,7 +630,10 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         in->fn = d.reg == 0 ? x86_op_pop_rm : x86_op_raise_ud;
         break;
     case 0x90:
-        in->fn = x86_op_nop;
+        /* F3 90 is PAUSE, the spin-wait hint (SDM vol. 2B, PAUSE): it ends
+         * its block so that it may yield to the other CPUs. */
+        in->fn = (in->flags & IF_REP) ? x86_op_pause : x86_op_nop;
+        *ends_block |= (in->flags & IF_REP) != 0;
         break;
     case 0x91 ... 0x97:
         in->reg = R_EAX;

@@ -94,6 +94,11 @@ static bool irq_deliverable(CPUX86State *env)
 
 bool x86_cpu_has_work(CPUX86State *env)
 {
+    if (env->wait_sipi) {
+        /* Only INIT and SIPI reach an AP waiting for SIPI (SDM vol. 3A,
+         * 8.4.1); a SIPI starts it directly (x86_cpu_sipi). */
+        return env->cs->interrupt_request & CPU_INTERRUPT_INIT;
+    }
     return (env->cs->interrupt_request & CPU_INTERRUPT_INIT) ||
            (!env->shutdown && irq_deliverable(env));
 }
@@ -121,6 +126,9 @@ static bool handle_events(CPUX86State *env)
         cs->interrupt_request &= ~CPU_INTERRUPT_INIT;
         x86_cpu_init_state(env);
         return false;
+    }
+    if (env->wait_sipi) {
+        return true;
     }
     if (shadow && irq_deliverable(env)) {
         /* MOV SS/STI shadow: one more instruction first. */

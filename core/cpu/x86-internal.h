@@ -175,7 +175,9 @@ struct X86TB {
  * has become hot; false when it cannot (no executable memory, full). */
 bool x86_jit_compile(CPUX86State *env, X86TB *tb);
 /* Forget all compiled code (with the code cache). */
-void x86_jit_reset(void);
+void x86_jit_reset(CPUX86State *env);
+/* Free a code cache's code buffer (NULL: none). */
+void x86_jit_free(void *buf);
 /* The next compiled block to jump to from compiled code, or NULL
  * (x86-exec.c). */
 void *x86_jit_next(CPUX86State *env);
@@ -666,6 +668,14 @@ X86CodeCache *x86_code_cache_new(void);
 /* Bumped by every x86_tb_flush: pointers to blocks from before are stale. */
 uint64_t x86_code_generation(CPUX86State *env);
 void x86_code_cache_free(X86CodeCache *cc);
+/* Where the code cache of env keeps its code generator's buffer. */
+void **x86_code_cache_jit_slot(CPUX86State *env);
+/* The CPUs whose code caches are kept coherent (every realized CPU): a
+ * write to code through one drops the blocks in all. */
+void x86_code_coherence_add(CPUX86State *env);
+void x86_code_coherence_remove(CPUX86State *env);
+unsigned x86_cpu_count(void);
+CPUX86State *x86_cpu_env(unsigned i);
 /* Drop every block (at a block boundary only). */
 void x86_tb_flush(CPUX86State *env);
 /* The block for the current CS:EIP and mode, translating it if needed. */
@@ -712,6 +722,8 @@ void x86_write_cr(CPUX86State *env, int cr, uint32_t val);
  * (mode change by a device, SMC). */
 void x86_set_ferr(CPUX86State *env, bool level);
 X86CPU *x86_env_cpu(CPUX86State *env);
+/* PAUSE ends the CPU's slice (set while there is more than one CPU). */
+extern bool x86_pause_yields;
 /* Set up the engine state (code cache, TLB, address spaces); the CPU
  * device does it in instance_init. */
 void x86_env_init(CPUX86State *env, CPUState *cs, AddressSpace *as, AddressSpace *io_as);

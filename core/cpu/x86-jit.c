@@ -42,7 +42,16 @@ typedef struct JitBuffer {
     bool failed;
 } JitBuffer;
 
-static JitBuffer jit_buf;
+/* Each CPU's code cache has its own buffer: flushing one CPU's blocks
+ * must not take the host code of another's. */
+static JitBuffer *jit_buffer(CPUX86State *env)
+{
+    void **slot = x86_code_cache_jit_slot(env);
+    if (!*slot) {
+        *slot = g_new0(JitBuffer, 1);
+    }
+    return *slot;
+}
 
 /* An out-of-line slow path to emit after the block's code. */
 typedef struct SlowPath {
@@ -1023,36 +1032,49 @@ static bool emit_insn(Jit *j, const X86Insn *in)
            emit_incdec(j, in) || emit_jcc(j, in) || emit_branch(j, in);
 }
 
-static bool jit_buffer_init(void)
+static bool jit_buffer_init(JitBuffer *jb)
 {
-    if (jit_buf.base || jit_buf.failed) {
-        return jit_buf.base != NULL;
+    if (jb->base || jb->failed) {
+        return jb->base != NULL;
     }
     void *p = mmap(NULL, JIT_BUFFER_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         log_mask(LOG_UNIMP, "x86: no executable memory for the code generator: "
                  "interpreting everything\n");
-        jit_buf.failed = true;
+        jb->failed = true;
         return false;
     }
-    jit_buf.base = p;
-    jit_buf.size = JIT_BUFFER_SIZE;
-    jit_buf.used = 0;
+    jb->base = p;
+    jb->size = JIT_BUFFER_SIZE;
+    jb->used = 0;
     return true;
 }
 
-void x86_jit_reset(void)
+void x86_jit_reset(CPUX86State *env)
 {
-    jit_buf.used = 0;
+    JitBuffer *jb = *x86_code_cache_jit_slot(env);
+    if (jb) {
+        jb->used = 0;
+    }
+}
+
+void x86_jit_free(void *buf)
+{
+    JitBuffer *jb = buf;
+    if (jb && jb->base) {
+        munmap(jb->base, jb->size);
+    }
+    g_free(jb);
 }
 
 bool x86_jit_compile(CPUX86State *env, X86TB *tb)
 {
-    if (!jit_buffer_init() || tb->special) {
+    JitBuffer *jb = jit_buffer(env);
+    if (!jit_buffer_init(jb) || tb->special) {
         return false;
     }
-    if (jit_buf.size - jit_buf.used < JIT_MAX_BLOCK_CODE + (size_t)tb->ninsns * 512) {
+    if (jb->size - jb->used < JIT_MAX_BLOCK_CODE + (size_t)tb->ninsns * 512) {
         return false;       /* full until the next flush of the code cache */
     }
     static Jit jit;
@@ -1069,8 +1091,8 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     j->exit_req_off = (int32_t)offsetof(CPUState, exit_request) -
                       (int32_t)offsetof(X86CPU, env);
     tb->jit_cs_limit = j->cs_limit;
-    j->p = jit_buf.base + jit_buf.used;
-    j->end = jit_buf.base + jit_buf.size;
+    j->p = jb->base + jb->used;
+    j->end = jb->base + jb->size;
     j->cc_known = -1;
     uint8_t *start = j->p;
 
@@ -1108,8 +1130,8 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     if (j->overflow) {
         return false;
     }
-    jit_buf.used += (size_t)(j->p - start);
-    jit_buf.used = (jit_buf.used + 15) & ~(size_t)15;
+    jb->used += (size_t)(j->p - start);
+    jb->used = (jb->used + 15) & ~(size_t)15;
     tb->host_code = (void (*)(CPUX86State *, X86TB *))start;
     if (log_enabled(LOG_IN_ASM)) {
         log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
@@ -1125,7 +1147,11 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     return false;
 }
 
-void x86_jit_reset(void)
+void x86_jit_reset(CPUX86State *env)
+{
+}
+
+void x86_jit_free(void *buf)
 {
 }
 

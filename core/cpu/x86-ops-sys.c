@@ -573,6 +573,19 @@ X86_HANDLER(x86_op_nop)
 {
 }
 
+bool x86_pause_yields;
+
+/* PAUSE in a spin loop: the lock or flag it waits for belongs to another
+ * CPU, which only runs when this one gives up its slice (QEMU's TCG does
+ * the same in its round-robin mode). */
+X86_HANDLER(x86_op_pause)
+{
+    if (x86_pause_yields) {
+        env->exit_slot = EXIT_NOCHAIN;
+        cpu_interrupt(env->cs, CPU_INTERRUPT_EXIT);
+    }
+}
+
 X86_HANDLER(x86_op_raise_ud)
 {
     x86_raise(env, EXCP_UD);

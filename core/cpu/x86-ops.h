@@ -137,6 +137,7 @@ void x86_op_wrmsr(CPUX86State *env, const X86Insn *in);
 void x86_op_sysenter(CPUX86State *env, const X86Insn *in);
 void x86_op_sysexit(CPUX86State *env, const X86Insn *in);
 void x86_op_nop(CPUX86State *env, const X86Insn *in);
+void x86_op_pause(CPUX86State *env, const X86Insn *in);
 
 /* x86-ops-fpu.c */
 void x86_op_fpu(CPUX86State *env, const X86Insn *in);

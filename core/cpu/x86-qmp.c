@@ -93,7 +93,7 @@ json_object *x86_cpu_query_registers(CPUX86State *env)
     reg(r, "CPL", env->cpl, 4);
     reg(r, "A20", (env->a20_mask >> 20) & 1, 4);
     if ((env->cs && env->cs->halted) || env->shutdown) {
-        text(r, "state", env->shutdown ? "shutdown" : "halted");
+        text(r, "state", env->shutdown ? "shutdown" : env->wait_sipi ? "wait-for-sipi" : "halted");
     }
     for (int s = 0; s < 6; s++) {
         segment(groups, seg_names[s], &env->segs[s]);

@@ -8,6 +8,8 @@
  *   in  "intr"   level, INTR from the interrupt controller
  *   in  "nmi"    edge (0 -> 1), NMI
  *   in  "init"   edge (0 -> 1), INIT (from a local APIC)
+ *   in  "sipi"   a start-up IPI from the local APIC: level 0x100 | vector
+ *                starts an application processor that waits for one
  *   in  "a20"    level, 1 = A20 gate enabled.  The CPU starts with it
  *                enabled, as QEMU and Bochs do: PC firmware expects to
  *                run its first code above 1 MiB aliased at F0000 either
@@ -57,6 +59,26 @@ static void x86_init_in(void *opaque, int n, int level)
         cpu_interrupt(CPU(cpu), CPU_INTERRUPT_INIT);
     }
     cpu->init_level = level;
+}
+
+/* A start-up IPI from the local APIC: level is 0x100 | the vector. */
+static void x86_sipi_in(void *opaque, int n, int level)
+{
+    X86CPU *cpu = X86_CPU(opaque);
+    CPUState *cs = CPU(cpu);
+    if (!level) {
+        return;
+    }
+    if ((cs->interrupt_request & CPU_INTERRUPT_INIT) && !cpu->env.cur_tb) {
+        /* The INIT before it has not been taken yet (the CPU has not run
+         * since): on hardware it acts at once, so take it now. */
+        cs->interrupt_request &= ~CPU_INTERRUPT_INIT;
+        x86_cpu_init_state(&cpu->env);
+    }
+    if (!x86_cpu_sipi(&cpu->env, level & 0xff)) {
+        log_mask(LOG_GUEST_ERROR, "x86: CPU %d: start-up IPI (page 0x%02x) ignored: not "
+                 "waiting for SIPI\n", cs->cpu_index, level & 0xff);
+    }
 }
 
 static void x86_a20_in(void *opaque, int n, int level)
@@ -109,12 +131,20 @@ static void x86_code_written(void *opaque, hwaddr addr, hwaddr len)
 
 static void x86_dirty_cleared(void *opaque)
 {
-    x86_tlb_drop_write_tags(&X86_CPU(opaque)->env);
+    for (unsigned i = 0; i < x86_cpu_count(); i++) {
+        x86_tlb_drop_write_tags(x86_cpu_env(i));
+    }
 }
 
+/* The icount clock counts the instructions of all CPUs, as QEMU's does:
+ * they run in turn, so virtual time moves with whichever runs. */
 static uint64_t x86_icount_source(void *opaque)
 {
-    return x86_insns_now(&X86_CPU(opaque)->env);
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < x86_cpu_count(); i++) {
+        sum += x86_insns_now(x86_cpu_env(i));
+    }
+    return sum;
 }
 
 /* ---- CPUClass methods ---- */
@@ -173,6 +203,7 @@ static void x86_cpu_instance_init(Object *obj)
     device_init_gpio_in_named(DEVICE(obj), x86_intr_in, "intr", 1);
     device_init_gpio_in_named(DEVICE(obj), x86_nmi_in, "nmi", 1);
     device_init_gpio_in_named(DEVICE(obj), x86_init_in, "init", 1);
+    device_init_gpio_in_named(DEVICE(obj), x86_sipi_in, "sipi", 1);
     device_init_gpio_in_named(DEVICE(obj), x86_a20_in, "a20", 1);
     device_init_gpio_in_named(DEVICE(obj), x86_ignne_in, "ignne", 1);
     device_init_gpio_out_named(DEVICE(obj), &cpu->ferr_out, "ferr", 1);
@@ -188,9 +219,12 @@ static bool x86_cpu_realize(DeviceState *dev, Error **errp)
     cpu->map_listener = memory_add_map_listener(x86_map_changed, cpu);
     memory_set_code_write_hook(x86_code_written, cpu);
     memory_set_dirty_clear_hook(x86_dirty_cleared, cpu);
-    clock_set_icount_source(x86_icount_source, cpu);
     cpu_list_add(CPU(dev));
+    x86_code_coherence_add(env);
+    clock_set_icount_source(x86_icount_source, cpu);
+    x86_pause_yields = x86_cpu_count() > 1;
     x86_cpu_reset_state(env);
+    x86_cpu_enter_wait_sipi(env);
     return true;
 }
 
@@ -201,10 +235,20 @@ static void x86_cpu_unrealize(DeviceState *dev)
         memory_remove_map_listener(cpu->map_listener);
         cpu->map_listener = NULL;
     }
-    memory_set_code_write_hook(NULL, NULL);
-    memory_set_dirty_clear_hook(NULL, NULL);
-    clock_set_icount_source(NULL, NULL);
+    x86_code_coherence_remove(&cpu->env);
     cpu_list_remove(CPU(dev));
+    x86_pause_yields = x86_cpu_count() > 1;
+    if (x86_cpu_count()) {
+        /* The hooks serve every CPU: hand them to one that stays. */
+        X86CPU *other = X86_CPU(x86_env_cpu(x86_cpu_env(0)));
+        memory_set_code_write_hook(x86_code_written, other);
+        memory_set_dirty_clear_hook(x86_dirty_cleared, other);
+        clock_set_icount_source(x86_icount_source, other);
+    } else {
+        memory_set_code_write_hook(NULL, NULL);
+        memory_set_dirty_clear_hook(NULL, NULL);
+        clock_set_icount_source(NULL, NULL);
+    }
 }
 
 static void x86_cpu_reset(DeviceState *dev)
@@ -213,6 +257,7 @@ static void x86_cpu_reset(DeviceState *dev)
     cpu->env.intc = cpu->intc_link;
     cpu->env.ferr_irq = cpu->ferr_out;
     x86_cpu_reset_state(&cpu->env);
+    x86_cpu_enter_wait_sipi(&cpu->env);
     if (log_enabled(LOG_CPU_RESET)) {
         log_printf("x86: CPU reset\n");
         x86_cpu_dump_state(&cpu->env, stderr);

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <inttypes.h>
+#include <cardcage/intc.h>
 #include "cpu/x86-internal.h"
 
 X86CPU *x86_env_cpu(CPUX86State *env)
@@ -63,6 +64,7 @@ void x86_cpu_reset_state(CPUX86State *env)
     env->nmi_blocked = false;
     env->in_delivery = false;
     env->shutdown = false;
+    env->wait_sipi = false;
     env->rep_restart = false;
     env->smc_hit = false;
     env->cur_tb = NULL;
@@ -101,6 +103,34 @@ void x86_cpu_init_state(CPUX86State *env)
     if (ferr) {
         x86_set_ferr(env, true);
     }
+    x86_cpu_enter_wait_sipi(env);
+}
+
+void x86_cpu_enter_wait_sipi(CPUX86State *env)
+{
+    uint64_t base;
+    /* Without a local APIC there is one processor, the BSP. */
+    if (env->cs && local_apic_get_base(env->intc, &base) && !(base & LOCAL_APIC_BASE_BSP)) {
+        env->wait_sipi = true;
+        env->cs->halted = true;
+    }
+}
+
+bool x86_cpu_sipi(CPUX86State *env, uint8_t vector)
+{
+    if (!env->wait_sipi) {
+        return false;
+    }
+    env->wait_sipi = false;
+    env->segs[R_CS].sel = (uint16_t)vector << 8;
+    env->segs[R_CS].base = (uint32_t)vector << 12;
+    env->eip = 0;
+    x86_seg_update_checks(env, R_CS);
+    x86_update_hflags(env);
+    if (env->cs) {
+        env->cs->halted = false;
+    }
+    return true;
 }
 
 void x86_cpu_load_flat32(X86CPU *cpu, const X86Flat32State *st)

@@ -4,6 +4,13 @@
  * that let a write to guest code (by the CPU or by DMA) drop exactly the
  * blocks it changes.
  *
+ * Each CPU has its own cache (and code buffer of the code generator), as
+ * they run in turn and need no sharing; but code is coherent between them
+ * (SDM vol. 3A, 8.1.3, cross-modifying code): a page counts as holding
+ * code when any CPU's cache has code there, so every CPU's stores to it
+ * take the slow path, and a write drops the blocks it overlaps in every
+ * cache.
+ *
  * Blocks and their decoded instructions live in two arenas that are only
  * ever emptied as a whole (x86_tb_flush, at a block boundary), so a block
  * that is invalidated while it runs, or while another block still chains
@@ -41,7 +48,50 @@ struct X86CodeCache {
     uint64_t generation;         /* bumped by every flush */
     X86TB scratch;               /* a block that is not cached (MMIO code) */
     X86Insn scratch_insn;
+    void *jit;                   /* the code generator's buffer (x86-jit.c) */
 };
+
+/* The CPUs whose caches are kept coherent, in realize order. */
+#define X86_MAX_CPUS 256
+static CPUX86State *coherent[X86_MAX_CPUS];
+static unsigned ncoherent;
+
+void x86_code_coherence_add(CPUX86State *env)
+{
+    for (unsigned i = 0; i < ncoherent; i++) {
+        if (coherent[i] == env) {
+            return;
+        }
+    }
+    if (ncoherent < X86_MAX_CPUS) {
+        coherent[ncoherent++] = env;
+    }
+}
+
+void x86_code_coherence_remove(CPUX86State *env)
+{
+    for (unsigned i = 0; i < ncoherent; i++) {
+        if (coherent[i] == env) {
+            coherent[i] = coherent[--ncoherent];
+            return;
+        }
+    }
+}
+
+unsigned x86_cpu_count(void)
+{
+    return ncoherent;
+}
+
+CPUX86State *x86_cpu_env(unsigned i)
+{
+    return i < ncoherent ? coherent[i] : NULL;
+}
+
+void **x86_code_cache_jit_slot(CPUX86State *env)
+{
+    return &env->code->jit;
+}
 
 X86CodeCache *x86_code_cache_new(void)
 {
@@ -61,6 +111,7 @@ void x86_code_cache_free(X86CodeCache *cc)
     }
     g_free(cc->tbs);
     g_free(cc->insns);
+    x86_jit_free(cc->jit);
     g_free(cc);
 }
 
@@ -104,7 +155,7 @@ void x86_tb_flush(CPUX86State *env)
     cc->ninsns = 0;
     cc->generation++;
     x86_jmp_cache_flush(env);
-    x86_jit_reset();
+    x86_jit_reset(env);
     /* Pages lost their code: fast writes may go there again. */
     x86_tlb_flush(env);
 }
@@ -143,6 +194,11 @@ static void page_add_tb(CPUX86State *env, uint32_t page, X86TB *tb, int n, uint3
     pd->code_map |= chunk_bits(off, len);
     if (!had_code) {
         x86_tlb_protect_code_page(env, page);
+        for (unsigned i = 0; i < ncoherent; i++) {
+            if (coherent[i] != env) {
+                x86_tlb_protect_code_page(coherent[i], page);
+            }
+        }
     }
 }
 
@@ -210,13 +266,13 @@ static void tb_invalidate(CPUX86State *env, X86TB *tb)
     }
 }
 
-bool x86_page_has_code(CPUX86State *env, uint32_t phys_page)
+static bool cache_page_has_code(CPUX86State *env, uint32_t phys_page)
 {
     PageDesc *pd = page_find(env->code, phys_page, false);
     return pd && pd->code_map;
 }
 
-bool x86_phys_has_code(CPUX86State *env, uint32_t pa, uint32_t len)
+static bool cache_has_code(CPUX86State *env, uint32_t pa, uint32_t len)
 {
     PageDesc *pd = page_find(env->code, pa & 0xfffff000u, false);
     if (!pd || !pd->code_map) {
@@ -227,6 +283,32 @@ bool x86_phys_has_code(CPUX86State *env, uint32_t pa, uint32_t len)
         len = 0x1000 - off;
     }
     return (pd->code_map & chunk_bits(off, len)) != 0;
+}
+
+bool x86_page_has_code(CPUX86State *env, uint32_t phys_page)
+{
+    if (cache_page_has_code(env, phys_page)) {
+        return true;
+    }
+    for (unsigned i = 0; i < ncoherent; i++) {
+        if (coherent[i] != env && cache_page_has_code(coherent[i], phys_page)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool x86_phys_has_code(CPUX86State *env, uint32_t pa, uint32_t len)
+{
+    if (cache_has_code(env, pa, len)) {
+        return true;
+    }
+    for (unsigned i = 0; i < ncoherent; i++) {
+        if (coherent[i] != env && cache_has_code(coherent[i], pa, len)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void invalidate_page_range(CPUX86State *env, uint32_t page, uint32_t off, uint32_t len)
@@ -257,7 +339,7 @@ static void invalidate_page_range(CPUX86State *env, uint32_t page, uint32_t off,
     page_rebuild_map(pd, page);
 }
 
-void x86_tb_invalidate_phys(CPUX86State *env, uint32_t pa, uint32_t len)
+static void cache_invalidate_phys(CPUX86State *env, uint32_t pa, uint32_t len)
 {
     while (len) {
         uint32_t page = pa & 0xfffff000u, off = pa & 0xfff;
@@ -268,6 +350,16 @@ void x86_tb_invalidate_phys(CPUX86State *env, uint32_t pa, uint32_t len)
         invalidate_page_range(env, page, off, n);
         pa += n;
         len -= n;
+    }
+}
+
+void x86_tb_invalidate_phys(CPUX86State *env, uint32_t pa, uint32_t len)
+{
+    cache_invalidate_phys(env, pa, len);
+    for (unsigned i = 0; i < ncoherent; i++) {
+        if (coherent[i] != env) {
+            cache_invalidate_phys(coherent[i], pa, len);
+        }
     }
 }
 

@@ -137,7 +137,7 @@ static bool x86_cpu_post_load(void *opaque, int version_id, Error **errp)
  * the machine that loads the state. */
 const VMStateDescription vmstate_x86_cpu = {
     .name = "x86-cpu",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .pre_save = x86_cpu_pre_save,
     .post_load = x86_cpu_post_load,
@@ -172,6 +172,8 @@ const VMStateDescription vmstate_x86_cpu = {
         VMSTATE_BOOL(env.shutdown, X86CPU),
         VMSTATE_BOOL(nmi_level, X86CPU),
         VMSTATE_BOOL(init_level, X86CPU),
+        /* version 2: an AP waiting for its start-up IPI (-smp) */
+        VMSTATE_BOOL_V(env.wait_sipi, X86CPU, 2),
         VMSTATE_END_OF_LIST()
     },
 };

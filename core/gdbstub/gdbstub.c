@@ -1,6 +1,10 @@
 /*
  * The gdb remote stub (-s, -gdb SPEC): gdb's remote serial protocol over
- * a character backend, for the first CPU.
+ * a character backend.  Each CPU is a thread (thread id = CPU index + 1,
+ * as QEMU numbers them): qfThreadInfo lists them, Hg selects the one whose
+ * registers and memory are read, Hc and vCont's ":TID" the one a step
+ * steps, and a stop reply names the CPU that stopped.  Breakpoints hold
+ * for every CPU.
  *
  * Protocol: "Debugging with GDB", appendix E "GDB Remote Serial Protocol".
  * A packet is $DATA#CS (CS: the modulo-256 sum of DATA in two hex digits),
@@ -39,7 +43,9 @@ typedef enum { RX_IDLE, RX_DATA, RX_CSUM_HI, RX_CSUM_LO } RxState;
 
 typedef struct GdbStub {
     Chardev *chr;
-    CPUState *cpu;
+    CPUState *cpu;        /* the first CPU: the machine's run state */
+    CPUState *gcpu;       /* Hg: registers and memory */
+    CPUState *ccpu;       /* Hc: what a step steps */
     RxState rx;
     char buf[GDB_PACKET_MAX + 1];
     size_t len;
@@ -120,24 +126,46 @@ static bool hex_number(const char **p, uint64_t *v)
     return true;
 }
 
-static void gdb_stop_reply(GdbStub *g, int sig)
+static int gdb_tid(CPUState *cpu)
 {
-    char r[32];
-    snprintf(r, sizeof(r), "T%02xthread:01;", sig);
+    return cpu->cpu_index + 1;
+}
+
+/* The CPU of a thread id in hex; -1 ("all") and 0 ("any") give dflt;
+ * NULL when there is no such thread. */
+static CPUState *gdb_thread_cpu(const char *hex, CPUState *dflt)
+{
+    if (!strcmp(hex, "-1") || !strcmp(hex, "0")) {
+        return dflt;
+    }
+    char *end;
+    unsigned long tid = strtoul(hex, &end, 16);
+    if (!*hex || *end || tid == 0 || tid > 0x10000) {
+        return NULL;
+    }
+    return cpu_by_index((int)tid - 1);
+}
+
+static void gdb_stop_reply(GdbStub *g, int sig, CPUState *cpu)
+{
+    char r[48];
+    g->gcpu = cpu;
+    snprintf(r, sizeof(r), "T%02xthread:%02x;", sig, gdb_tid(cpu));
     gdb_send(g, r);
 }
 
 /* ---- run control ---- */
 
-static void gdb_resume(GdbStub *g, bool step)
+static void gdb_resume(GdbStub *g, bool step, CPUState *step_cpu)
 {
-    CPUState *cpu = g->cpu;
-    cpu->singlestep = step;
-    /* Step over a breakpoint at the current instruction. */
-    cpu->bp_resume = true;
-    cpu->bp_resume_pc = CPU_GET_CLASS(cpu)->get_pc(cpu);
+    for (CPUState *cpu = cpu_first(); cpu; cpu = cpu_next(cpu)) {
+        cpu->singlestep = step && cpu == step_cpu;
+        /* Step over a breakpoint at the current instruction. */
+        cpu->bp_resume = true;
+        cpu->bp_resume_pc = CPU_GET_CLASS(cpu)->get_pc(cpu);
+    }
     g->running = true;
-    runstate_vm_start(cpu);
+    runstate_vm_start(g->cpu);
 }
 
 /* The main loop's report: a breakpoint or the end of a step. */
@@ -145,16 +173,19 @@ static void gdb_debug_stopped(CPUState *cpu)
 {
     GdbStub *g = stub;
     cpu->singlestep = false;
-    if (g && g->running && cpu == g->cpu) {
+    if (g && g->running) {
         g->running = false;
-        gdb_stop_reply(g, GDB_SIGTRAP);
+        gdb_stop_reply(g, GDB_SIGTRAP, cpu);
     }
 }
 
 static void gdb_forget(GdbStub *g)
 {
-    cpu_breakpoint_remove_all(g->cpu);
-    g->cpu->singlestep = false;
+    for (CPUState *cpu = cpu_first(); cpu; cpu = cpu_next(cpu)) {
+        cpu_breakpoint_remove_all(cpu);
+        cpu->singlestep = false;
+    }
+    g->gcpu = g->ccpu = g->cpu;
     g->running = false;
 }
 
@@ -162,10 +193,10 @@ static void gdb_forget(GdbStub *g)
 
 static void gdb_read_regs(GdbStub *g, GString *reply)
 {
-    CPUClass *cc = CPU_GET_CLASS(g->cpu);
+    CPUClass *cc = CPU_GET_CLASS(g->gcpu);
     GByteArray *b = g_byte_array_new();
     for (int i = 0; i < cc->gdb_num_regs; i++) {
-        cc->gdb_read_reg(g->cpu, i, b);
+        cc->gdb_read_reg(g->gcpu, i, b);
     }
     hex_append(reply, b->data, b->len);
     g_byte_array_unref(b);
@@ -173,20 +204,20 @@ static void gdb_read_regs(GdbStub *g, GString *reply)
 
 static bool gdb_write_regs(GdbStub *g, const char *hex)
 {
-    CPUClass *cc = CPU_GET_CLASS(g->cpu);
+    CPUClass *cc = CPU_GET_CLASS(g->gcpu);
     size_t n = strlen(hex) / 2, off = 0;
     uint8_t *all = g_malloc(n + 1);
     bool ok = hex_decode(hex, all, n);
     for (int i = 0; ok && i < cc->gdb_num_regs && off < n; i++) {
         /* Each register's size is what reading it gives. */
         GByteArray *b = g_byte_array_new();
-        cc->gdb_read_reg(g->cpu, i, b);
+        cc->gdb_read_reg(g->gcpu, i, b);
         size_t sz = b->len;
         g_byte_array_unref(b);
         if (off + sz > n) {
             break;        /* gdb may send fewer registers than it could */
         }
-        ok = cc->gdb_write_reg(g->cpu, i, all + off, sz);
+        ok = cc->gdb_write_reg(g->gcpu, i, all + off, sz);
         off += sz;
     }
     g_free(all);
@@ -203,7 +234,7 @@ static void gdb_read_mem(GdbStub *g, const char *args, GString *reply)
     /* The reply is two hex digits a byte. */
     len = MIN(len, (uint64_t)(GDB_PACKET_MAX - 8) / 2);
     uint8_t *b = g_malloc(len + 1);
-    if (CPU_GET_CLASS(g->cpu)->debug_rw(g->cpu, addr, b, len, false)) {
+    if (CPU_GET_CLASS(g->gcpu)->debug_rw(g->gcpu, addr, b, len, false)) {
         hex_append(reply, b, len);
     } else {
         g_string_assign(reply, "E14");
@@ -222,7 +253,7 @@ static void gdb_write_mem(GdbStub *g, const char *args, GString *reply)
     uint8_t *b = g_malloc(len + 1);
     if (!hex_decode(args, b, len)) {
         g_string_assign(reply, "E01");
-    } else if (CPU_GET_CLASS(g->cpu)->debug_rw(g->cpu, addr, b, len, true)) {
+    } else if (CPU_GET_CLASS(g->gcpu)->debug_rw(g->gcpu, addr, b, len, true)) {
         g_string_assign(reply, "OK");
     } else {
         g_string_assign(reply, "E14");
@@ -242,12 +273,15 @@ static void gdb_breakpoint(GdbStub *g, bool insert, const char *args, GString *r
     if (type > 1) {
         return;           /* watchpoints: unsupported (empty reply) */
     }
-    if (insert) {
-        g_string_assign(reply, cpu_breakpoint_insert(g->cpu, addr) ? "OK" : "E22");
-    } else {
-        cpu_breakpoint_remove(g->cpu, addr);
-        g_string_assign(reply, "OK");
+    bool ok = true;
+    for (CPUState *cpu = cpu_first(); cpu; cpu = cpu_next(cpu)) {
+        if (insert) {
+            ok &= cpu_breakpoint_insert(cpu, addr);
+        } else {
+            cpu_breakpoint_remove(cpu, addr);
+        }
     }
+    g_string_assign(reply, ok ? "OK" : "E22");
 }
 
 /* qRcmd,HEX: a monitor command; its output goes back in O packets. */
@@ -275,33 +309,61 @@ static void gdb_monitor(GdbStub *g, const char *hex, GString *reply)
     g_string_assign(reply, "OK");
 }
 
-/* vCont;ACTION[:TID][;ACTION...]: one CPU, so the first action decides. */
+/* vCont;ACTION[:TID][;ACTION...]: a step (s, S) of one thread steps that
+ * CPU while the others run; otherwise everything continues. */
 static bool gdb_vcont(GdbStub *g, const char *args)
 {
-    if (*args++ != ';') {
+    bool any = false;
+    CPUState *step = NULL;
+    gchar **actions = g_strsplit(args, ";", -1);
+    for (gchar **a = actions; *a; a++) {
+        if (a == actions) {
+            if (**a) {
+                break;          /* vCont must be followed by ';' */
+            }
+            continue;
+        }
+        char act = (*a)[0];
+        const char *colon = strchr(*a, ':');
+        CPUState *cpu = colon ? gdb_thread_cpu(colon + 1, g->ccpu) : g->ccpu;
+        if ((act != 'c' && act != 'C' && act != 's' && act != 'S') || !cpu) {
+            any = false;
+            break;
+        }
+        any = true;
+        if ((act == 's' || act == 'S') && !step) {
+            step = cpu;
+        }
+    }
+    g_strfreev(actions);
+    if (!any) {
         return false;
     }
-    switch (*args) {
-    case 'c':
-    case 'C':
-        gdb_resume(g, false);
-        return true;
-    case 's':
-    case 'S':
-        gdb_resume(g, true);
-        return true;
-    default:
-        return false;
+    gdb_resume(g, step != NULL, step);
+    return true;
+}
+
+/* qThreadExtraInfo: what info cpus would say of the CPU. */
+static void gdb_thread_info(GdbStub *g, const char *hex, GString *reply)
+{
+    CPUState *cpu = gdb_thread_cpu(hex, NULL);
+    if (!cpu) {
+        g_string_assign(reply, "E22");
+        return;
     }
+    char *text = g_strdup_printf("CPU#%d [%s]", cpu->cpu_index,
+                                 cpu->halted ? "halted" : "running");
+    hex_append(reply, (const uint8_t *)text, strlen(text));
+    g_free(text);
 }
 
 /* Handle one packet; false when the reply is sent later (a resume). */
 static bool gdb_handle(GdbStub *g, const char *p, GString *reply)
 {
-    CPUClass *cc = CPU_GET_CLASS(g->cpu);
+    CPUClass *cc = CPU_GET_CLASS(g->gcpu);
     switch (p[0]) {
     case '?':
-        g_string_printf(reply, "T%02xthread:01;", GDB_SIGTRAP);
+        g_string_printf(reply, "T%02xthread:%02x;", GDB_SIGTRAP, gdb_tid(g->gcpu));
         return true;
     case 'g':
         gdb_read_regs(g, reply);
@@ -314,7 +376,7 @@ static bool gdb_handle(GdbStub *g, const char *p, GString *reply)
         uint64_t n;
         GByteArray *b = g_byte_array_new();
         if (hex_number(&a, &n) && !*a && n < (uint64_t)cc->gdb_num_regs &&
-            cc->gdb_read_reg(g->cpu, (int)n, b)) {
+            cc->gdb_read_reg(g->gcpu, (int)n, b)) {
             hex_append(reply, b->data, b->len);
         } else {
             g_string_assign(reply, "E14");
@@ -330,7 +392,7 @@ static bool gdb_handle(GdbStub *g, const char *p, GString *reply)
         size_t vl = eq ? strlen(eq + 1) / 2 : 0;
         bool ok = hex_number(&a, &n) && a == eq && vl <= sizeof(v) &&
                   hex_decode(eq + 1, v, vl) && n < (uint64_t)cc->gdb_num_regs &&
-                  cc->gdb_write_reg(g->cpu, (int)n, v, vl);
+                  cc->gdb_write_reg(g->gcpu, (int)n, v, vl);
         g_string_assign(reply, ok ? "OK" : "E14");
         return true;
     }
@@ -342,19 +404,30 @@ static bool gdb_handle(GdbStub *g, const char *p, GString *reply)
         return true;
     case 'c':
     case 'C':
-        gdb_resume(g, false);
+        gdb_resume(g, false, NULL);
         return false;
     case 's':
     case 'S':
-        gdb_resume(g, true);
+        gdb_resume(g, true, g->ccpu);
         return false;
     case 'Z':
     case 'z':
         gdb_breakpoint(g, p[0] == 'Z', p + 1, reply);
         return true;
-    case 'H':
+    case 'H': {
+        /* Hg: the thread of g, m, p...; Hc: the thread of c and s. */
+        CPUState *cpu = p[1] ? gdb_thread_cpu(p + 2, p[1] == 'g' ? g->gcpu : g->ccpu)
+                             : NULL;
+        if (cpu && p[1] == 'g') {
+            g->gcpu = cpu;
+        } else if (cpu && p[1] == 'c') {
+            g->ccpu = cpu;
+        }
+        g_string_assign(reply, cpu && (p[1] == 'g' || p[1] == 'c') ? "OK" : "E22");
+        return true;
+    }
     case 'T':
-        g_string_assign(reply, "OK");
+        g_string_assign(reply, gdb_thread_cpu(p + 1, NULL) ? "OK" : "E22");
         return true;
     case 'D':
         gdb_forget(g);
@@ -377,11 +450,17 @@ static bool gdb_handle(GdbStub *g, const char *p, GString *reply)
             g_string_printf(reply, "PacketSize=%x;QStartNoAckMode+;vContSupported+",
                             GDB_PACKET_MAX);
         } else if (!strcmp(p, "qC")) {
-            g_string_assign(reply, "QC1");
+            g_string_printf(reply, "QC%02x", gdb_tid(g->gcpu));
         } else if (!strcmp(p, "qAttached")) {
             g_string_assign(reply, "1");
         } else if (!strcmp(p, "qfThreadInfo")) {
-            g_string_assign(reply, "m1");
+            g_string_assign(reply, "m");
+            for (CPUState *cpu = cpu_first(); cpu; cpu = cpu_next(cpu)) {
+                g_string_append_printf(reply, "%s%02x", cpu == cpu_first() ? "" : ",",
+                                       gdb_tid(cpu));
+            }
+        } else if (g_str_has_prefix(p, "qThreadExtraInfo,")) {
+            gdb_thread_info(g, p + 17, reply);
         } else if (!strcmp(p, "qsThreadInfo")) {
             g_string_assign(reply, "l");
         } else if (!strcmp(p, "qOffsets")) {
@@ -438,9 +517,11 @@ static void gdb_rx_byte(GdbStub *g, uint8_t ch)
             g->overflow = false;
         } else if (ch == 0x03 && g->running) {
             g->running = false;
-            g->cpu->singlestep = false;
+            for (CPUState *cpu = cpu_first(); cpu; cpu = cpu_next(cpu)) {
+                cpu->singlestep = false;
+            }
             runstate_vm_stop(g->cpu);
-            gdb_stop_reply(g, GDB_SIGINT);
+            gdb_stop_reply(g, GDB_SIGINT, g->gcpu);
         } else if (ch == '-' && g->last->len) {
             gdb_send_raw(g, g->last->str, g->last->len);
         }
@@ -544,7 +625,7 @@ bool gdbstub_start(const char *spec, CPUState *cpu, Error **errp)
     }
     GdbStub *g = g_new0(GdbStub, 1);
     g->chr = chr;
-    g->cpu = cpu;
+    g->cpu = g->gcpu = g->ccpu = cpu;
     g->last = g_string_new(NULL);
     if (!chardev_attach(chr, gdb_can_read, gdb_read, gdb_event, g, errp)) {
         g_string_free(g->last, TRUE);

@@ -341,7 +341,10 @@ static bool phase_build(Board *board, const Options *o, Error **errp)
         .cpu_model = keyval_get(cpu, "model"),
         .cpu_features = (const char *const *)features->pdata,
         .direct_kernel = o->kernel != NULL && !o->kernel_via_firmware,
+        .smp_cpus = o->smp_cpus,
+        .smp_max = o->smp_max,
     };
+    board_set_cpu_topology(o->smp_cores, o->smp_threads);
     bool built = board_build(board, &bopts, errp);
     if (built && board->acpi && !o->no_acpi) {
         acpi_setup(bopts.direct_kernel);

@@ -7,6 +7,13 @@
  * price is that host I/O is only looked at between CPU slices; slices are
  * therefore bounded to about a millisecond of host time.
  *
+ * Several CPUs run in turn, round robin, as QEMU's single-threaded TCG
+ * runs them: each runnable CPU gets a slice (at most SMP_SLICE_INSNS
+ * instructions, so that the others make progress), a halted one is passed
+ * over, and one that spins on PAUSE gives up the rest of its slice.  Which
+ * CPU runs when depends only on instruction counts and the virtual clock,
+ * so -icount runs stay reproducible.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
@@ -26,6 +33,8 @@
 /* Bounds of a real-time slice, in instructions. */
 #define SLICE_MIN_INSNS 256
 #define SLICE_MAX_INSNS (8 << 20)
+/* A CPU's turn while other CPUs are runnable. */
+#define SMP_SLICE_INSNS (64 << 10)
 
 static double insns_per_ns = 0.1;    /* running estimate, real-time mode */
 static bool first_insn_logged;
@@ -90,14 +99,6 @@ void main_loop_poll_host(int64_t timeout_ns)
     poll_host(timeout_ns, NULL);
 }
 
-static bool cpu_runnable(CPUState *cpu)
-{
-    if (!cpu || cpu->stopped) {
-        return false;
-    }
-    return !cpu->halted || CPU_GET_CLASS(cpu)->has_work(cpu);
-}
-
 /* Instructions to run before the next look at timers and I/O. */
 static int64_t slice_budget(void)
 {
@@ -119,9 +120,15 @@ static int64_t slice_budget(void)
     return CLAMP(n, SLICE_MIN_INSNS, SLICE_MAX_INSNS);
 }
 
-static void run_cpu_slice(CPUState *cpu)
+/* The CPU that runs now (NULL between slices). */
+static CPUState *running_cpu;
+
+static void run_cpu_slice(CPUState *cpu, bool others_runnable)
 {
     int64_t budget = cpu->singlestep ? 1 : slice_budget();
+    if (others_runnable && budget > SMP_SLICE_INSNS) {
+        budget = SMP_SLICE_INSNS;
+    }
     if (!first_insn_logged) {
         first_insn_logged = true;
         int64_t now = host_monotonic_ns();
@@ -140,7 +147,11 @@ static void run_cpu_slice(CPUState *cpu)
      * a turn) would then stop the CPU for good. */
     cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXIT);
     int64_t t0 = host_monotonic_ns();
+    running_cpu = cpu;
+    cpu_set_current(cpu);
     int64_t ran = CPU_GET_CLASS(cpu)->exec(cpu, budget);
+    cpu_set_current(NULL);
+    running_cpu = NULL;
     int64_t dt = host_monotonic_ns() - t0;
     if (ran > 1000 && dt > 1000) {
         /* A slow-moving average keeps one odd slice from skewing it. */
@@ -153,17 +164,68 @@ static void run_cpu_slice(CPUState *cpu)
  * boundary and size the next one afresh. */
 static void deadline_moved(void *opaque, ClockType type)
 {
-    CPUState *cpu = opaque;
-    if (type == CC_CLOCK_VIRTUAL) {
-        cpu_interrupt(cpu, CPU_INTERRUPT_EXIT);
+    if (type == CC_CLOCK_VIRTUAL && running_cpu) {
+        cpu_interrupt(running_cpu, CPU_INTERRUPT_EXIT);
     }
+}
+
+/* The machine's run state is the first CPU's "stopped" (runstate.c);
+ * the others follow it. */
+static bool machine_runnable(CPUState *first, CPUState *cpu)
+{
+    if (!cpu || first->stopped) {
+        return false;
+    }
+    return !cpu->halted || CPU_GET_CLASS(cpu)->has_work(cpu);
+}
+
+static CPUState *next_cpu(CPUState *first, CPUState *cpu)
+{
+    CPUState *n = cpu ? cpu_next(cpu) : NULL;
+    return n ? n : first;
+}
+
+/* Run the next runnable CPU after the one that ran last for one slice
+ * (then the loop runs the timers and looks at requests, as between two
+ * slices of one CPU). */
+static void run_next_cpu(CPUState *first, CPUState **last)
+{
+    CPUState *cpu = next_cpu(first, *last);
+    CPUState *stop = cpu;
+    do {
+        if (machine_runnable(first, cpu)) {
+            bool others = false;
+            for (CPUState *o = first; o && !others; o = cpu_next(o)) {
+                others = o != cpu && machine_runnable(first, o);
+            }
+            run_cpu_slice(cpu, others);
+            *last = cpu;
+            if (cpu->debug_stop) {
+                cpu->debug_stop = false;
+                runstate_debug_stopped(cpu);
+            }
+            return;
+        }
+        cpu = next_cpu(first, cpu);
+    } while (cpu != stop);
+}
+
+static bool any_runnable(CPUState *first)
+{
+    for (CPUState *c = first; c; c = cpu_next(c)) {
+        if (machine_runnable(first, c)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 int main_loop_run(CPUState *cpu)
 {
     int64_t last_poll = host_monotonic_ns();
+    CPUState *last = NULL;
     if (cpu) {
-        timers_set_deadline_notify(deadline_moved, cpu);
+        timers_set_deadline_notify(deadline_moved, NULL);
     }
     for (;;) {
         int code;
@@ -173,12 +235,8 @@ int main_loop_run(CPUState *cpu)
         if (runstate_take_reset_request()) {
             runstate_system_reset();
         }
-        if (cpu_runnable(cpu)) {
-            run_cpu_slice(cpu);
-            if (cpu->debug_stop) {
-                cpu->debug_stop = false;
-                runstate_debug_stopped(cpu);
-            }
+        if (cpu) {
+            run_next_cpu(cpu, &last);
         }
         timers_run_expired(CC_CLOCK_VIRTUAL);
         timers_run_expired(CC_CLOCK_REALTIME);
@@ -190,9 +248,9 @@ int main_loop_run(CPUState *cpu)
         }
 
         int64_t now = host_monotonic_ns();
-        if (cpu_runnable(cpu)) {
+        if (cpu && any_runnable(cpu)) {
             if (now - last_poll >= HOST_POLL_INTERVAL_NS || io_watch_take_fired()) {
-                poll_host(0, cpu);
+                poll_host(0, next_cpu(cpu, last));
                 last_poll = now;
             }
             continue;

@@ -1,9 +1,9 @@
 /*
  * The QEMU options that scripts and muscle memory pass by habit.
  *
- * Each is accepted where it asks for what cardcage does anyway (-smp 1,
- * -accel tcg, -vga none, ...) and refused, naming what it asks
- * for, where it asks for more (-smp 2, -enable-kvm).  The options of
+ * Each is accepted where it asks for what cardcage does anyway
+ * (-accel tcg, -vga none, ...) and refused, naming what it asks
+ * for, where it asks for more (-enable-kvm).  The options of
  * features cardcage lacks yet (disks, networking, a display, USB, sound)
  * say so instead of "unknown option".
  *
@@ -21,25 +21,6 @@ bool options_check_accel(const char *opt, const char *accel, Error **errp)
     error_setg(errp, "%s: cardcage runs guests on its own CPU emulator only (accel=tcg); "
                "'%s' is not available", opt, accel);
     return false;
-}
-
-/* -smp N[,sockets=1,cores=1,threads=1,maxcpus=1...]: every count must be 1. */
-static bool habit_smp(Options *o, const char *arg, Error **errp)
-{
-    static const char *const allowed[] = { "cpus", "maxcpus", "sockets", "dies", "clusters",
-                                           "cores", "threads", "books", "drawers", NULL };
-    KeyVal *kv = options_parse_list("smp", arg, "cpus", 0, allowed, errp);
-    bool ok = kv != NULL;
-    for (guint i = 0; ok && i < keyval_count(kv); i++) {
-        uint64_t n;
-        if (!cc_parse_uint64(keyval_value(kv, i), &n) || n != 1) {
-            error_setg(errp, "-smp %s: cardcage emulates one CPU (%s=1)", arg,
-                       keyval_key(kv, i));
-            ok = false;
-        }
-    }
-    keyval_free(kv);
-    return ok;
 }
 
 /* -accel tcg[,thread=single] */
@@ -160,7 +141,6 @@ static bool habit_no_acpi(Options *o, const char *arg, Error **errp)
 }
 
 static const OptionDef habit_defs[] = {
-    { "smp", "1", habit_smp, "one CPU (-smp 1, sockets=1,cores=1,threads=1)" },
     { "accel", "tcg", habit_accel, "cardcage's own CPU emulator (as -machine accel=tcg)" },
     { "enable-kvm", NULL, habit_enable_kvm, NULL },
     { "nic", "none", habit_nic, "no network card (there is none yet)" },

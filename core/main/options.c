@@ -489,6 +489,8 @@ static const OptionDef option_defs[] = {
     { "machine", "NAME|FILE.json|help", opt_machine, NULL },
     { "m", "SIZE", opt_memory, "RAM size: 128 (MiB), 128M, 1G" },
     { "cpu", "MODEL[,+feat,-feat]|help", opt_cpu, "CPU model and features" },
+    { "smp", "[cpus=]N[,maxcpus=M][,sockets=S][,cores=C][,threads=T]", options_parse_smp,
+      "CPUs (up to the board's \"max\": pc 255, isapc 1) and their topology" },
     { "device", "TYPE[,id=ID][,bus=BUS][,PROP=VAL][,irq.OUT=DEV.IN[N]]|help|TYPE,help",
       opt_device, "add a device to the board; help lists types, TYPE,help its properties" },
     { "set", "ID.PROP=VALUE", opt_set,

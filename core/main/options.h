@@ -37,6 +37,8 @@ typedef struct Options {
     char *machine;               /* -M; NULL: "pc" */
     uint64_t ram_size;           /* -m; 0: the board's */
     char *cpu;                   /* -cpu MODEL[,features] */
+    int smp_cpus, smp_max;       /* -smp; 0: the board's count */
+    int smp_sockets, smp_cores, smp_threads;
     GPtrArray *edits;            /* BoardEdit * */
     GPtrArray *globals;          /* OptionGlobal * */
     GPtrArray *lib_dirs;         /* -L */
@@ -67,6 +69,9 @@ typedef struct Options {
 } Options;
 
 typedef bool OptionHandler(Options *o, const char *arg, Error **errp);
+
+/* options-smp.c: -smp with QEMU's topology rules. */
+bool options_parse_smp(Options *o, const char *arg, Error **errp);
 
 /* One option: its name without the dash, its argument's syntax (NULL: it
  * takes none), its handler and its line in -h (NULL: not listed). */

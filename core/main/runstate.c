@@ -197,8 +197,16 @@ void runstate_set_stopped_state(const char *name)
     stopped_state = name;
 }
 
+/* The machine's run state is the first CPU's "stopped": with -smp the
+ * others follow it, whichever CPU a caller names. */
+static CPUState *machine_cpu(CPUState *cpu)
+{
+    return cpu && cpu_first() ? cpu_first() : cpu;
+}
+
 const char *runstate_status_name(CPUState *cpu)
 {
+    cpu = machine_cpu(cpu);
     if (cpu && cpu->stopped) {
         if (stopped_state) {
             return stopped_state;
@@ -210,11 +218,12 @@ const char *runstate_status_name(CPUState *cpu)
 
 void runstate_vm_stop(CPUState *cpu)
 {
+    cpu = machine_cpu(cpu);
     if (cpu && !cpu->stopped) {
         vm_started = true;
         vm_debug_stopped = false;
         cpu->stopped = true;
-        cpu_interrupt(cpu, CPU_INTERRUPT_EXIT);
+        kick_cpus();
         clock_vm_stop();
         qmp_event_emit("STOP", NULL);
     }
@@ -222,6 +231,7 @@ void runstate_vm_stop(CPUState *cpu)
 
 void runstate_vm_start(CPUState *cpu)
 {
+    cpu = machine_cpu(cpu);
     if (cpu && cpu->stopped) {
         vm_started = true;
         vm_debug_stopped = false;
@@ -304,6 +314,38 @@ void board_set_ram_size(uint64_t size)
 uint64_t board_ram_size(void)
 {
     return ram_size;
+}
+
+static int cpu_count = 1, cpu_max = 1;
+
+void board_set_cpu_counts(int count, int max)
+{
+    cpu_count = count;
+    cpu_max = max;
+}
+
+static int topo_cores, topo_threads;
+
+void board_set_cpu_topology(int cores, int threads)
+{
+    topo_cores = cores;
+    topo_threads = threads;
+}
+
+void board_get_cpu_topology(int *cores, int *threads)
+{
+    *threads = topo_threads > 0 ? topo_threads : 1;
+    *cores = topo_cores > 0 ? topo_cores : MAX(cpu_max / *threads, 1);
+}
+
+int board_cpu_count(void)
+{
+    return cpu_count;
+}
+
+int board_cpu_max(void)
+{
+    return cpu_max;
 }
 
 void board_set_name(const char *name)

@@ -72,6 +72,11 @@ void runstate_run_init_done_notifiers(void);
 
 /* The board's values, set by the board loader. */
 void board_set_ram_size(uint64_t size);
+void board_set_cpu_counts(int count, int max);
+/* -smp's cores per socket and threads per core (0: all CPUs in one socket,
+ * one thread each), for query-cpus-fast's topology. */
+void board_set_cpu_topology(int cores, int threads);
+void board_get_cpu_topology(int *cores, int *threads);
 void board_set_name(const char *name);
 void board_add_firmware_dir(const char *dir);   /* searched in order added */
 

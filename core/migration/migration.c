@@ -100,6 +100,7 @@ static bool save_header(VMStateStream *s, Error **errp)
               vmstate_stream_put_u32(s, MIGRATION_VERSION, errp) &&
               vmstate_stream_put_str(s, board_get_name() ? board_get_name() : "", errp) &&
               vmstate_stream_put_u64(s, board_ram_size(), errp) &&
+              vmstate_stream_put_u32(s, (uint32_t)board_cpu_count(), errp) &&
               vmstate_stream_put_u32(s, plugins->len, errp);
     for (guint i = 0; ok && i < plugins->len; i++) {
         const LoadedPlugin *p = g_ptr_array_index(plugins, i);
@@ -165,6 +166,15 @@ static bool check_header(VMStateStream *s, Error **errp)
     if (ram != board_ram_size()) {
         error_setg(errp, "the stream has %" PRIu64 " MiB of RAM; this machine has %" PRIu64
                    " MiB (use the same -m)", ram >> 20, board_ram_size() >> 20);
+        return false;
+    }
+    uint32_t ncpus;
+    if (!vmstate_stream_get_u32(s, &ncpus, errp)) {
+        return false;
+    }
+    if (ncpus != (uint32_t)board_cpu_count()) {
+        error_setg(errp, "the stream has %u CPUs; this machine has %d (use the same -smp)",
+                   ncpus, board_cpu_count());
         return false;
     }
     if (!vmstate_stream_get_u32(s, &nplugins, errp)) {

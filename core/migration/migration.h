@@ -9,7 +9,7 @@
  * The stream (all integers big-endian, see ram.c and migration.c):
  *
  *   u32 MIGRATION_MAGIC, u32 MIGRATION_VERSION
- *   header: str board, u64 RAM size, u32 plugin count, (str name,
+ *   header: str board, u64 RAM size, u32 CPU count, u32 plugin count, (str name,
  *           str version) per plugin, u8 icount (0: real time, else shift+1),
  *           u8 running (the guest ran when the save began)
  *   records, each a u8 tag:
@@ -32,7 +32,7 @@
 #include <cardcage/vmstate.h>
 
 #define MIGRATION_MAGIC   0x43434d47u   /* "CCMG" */
-#define MIGRATION_VERSION 2u
+#define MIGRATION_VERSION 3u   /* 3: the CPU count (-smp) */
 #define MIGRATION_PAGE_SIZE 4096u
 
 enum {

@@ -129,16 +129,45 @@ static bool info_version(GString *out)
     return r != NULL;
 }
 
+/* The CPU that info registers shows (QEMU's "cpu N"; the star of info
+ * cpus). */
+static int64_t selected_cpu;
+
 static bool info_cpus(GString *out)
 {
     json_object *r = monitor_qmp("query-cpus-fast", NULL, out);
     for (size_t i = 0; r && i < json_object_array_length(r); i++) {
         json_object *c = json_object_array_get_idx(r, i);
-        g_string_append_printf(out, "%sCPU #%s: thread_id=%s\n", i == 0 ? "* " : "  ",
+        int64_t idx = json_object_get_int64(json_object_object_get(c, "cpu-index"));
+        g_string_append_printf(out, "%sCPU #%s: thread_id=%s\n",
+                               idx == selected_cpu ? "* " : "  ",
                                member_str(c, "cpu-index"), member_str(c, "thread-id"));
     }
     json_object_put(r);
     return r != NULL;
+}
+
+/* cpu N: select the CPU of info registers, as QEMU's monitor. */
+static bool cmd_cpu(const char *args, GString *out)
+{
+    int64_t n;
+    if (!cc_parse_int64(args, &n)) {
+        g_string_append(out, "cpu: expected a CPU index (info cpus lists them)\n");
+        return false;
+    }
+    json_object *r = monitor_qmp("query-cpus-fast", NULL, out);
+    bool found = false;
+    for (size_t i = 0; r && i < json_object_array_length(r); i++) {
+        json_object *c = json_object_array_get_idx(r, i);
+        found |= json_object_get_int64(json_object_object_get(c, "cpu-index")) == n;
+    }
+    json_object_put(r);
+    if (!found) {
+        g_string_append_printf(out, "invalid CPU index %" PRId64 "\n", n);
+        return false;
+    }
+    selected_cpu = n;
+    return true;
 }
 
 
@@ -192,7 +221,9 @@ static void print_qtree_bus(GString *out, json_object *bus, int indent)
  * width in digits, texts as they are. */
 static bool info_registers(GString *out)
 {
-    json_object *r = monitor_qmp("x-query-registers", NULL, out);
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "cpu-index", json_object_new_int64(selected_cpu));
+    json_object *r = monitor_qmp("x-query-registers", a, out);
     json_object *groups = r ? json_object_object_get(r, "groups") : NULL;
     for (size_t i = 0; i < json_object_array_length(groups); i++) {
         json_object *g = json_object_array_get_idx(groups, i);
@@ -523,6 +554,7 @@ static const struct {
     { "help", cmd_help, "help                  this list" },
     { "info", cmd_info, "info WHAT             " INFO_TOPICS },
     { "cont", cmd_cont, "cont | c              start or resume the CPU" },
+    { "cpu", cmd_cpu, "cpu N                 the CPU info registers shows" },
     { "c", cmd_cont, NULL },
     { "stop", cmd_stop, "stop                  pause the machine" },
     { "system_reset", cmd_system_reset, "system_reset          reset the machine" },

@@ -18,6 +18,15 @@ CC_API void system_shutdown_request(int exit_code);
 
 /* Size of the board's RAM in bytes. */
 CC_API uint64_t board_ram_size(void);
+/* The number of CPUs the board was built with (-smp, or the board's "cpu"
+ * "count"), and the most it could take (-smp's maxcpus, or the count);
+ * CPU i has local APIC ID i.  1 and 1 before a board is built. */
+CC_API int board_cpu_count(void);
+CC_API int board_cpu_max(void);
+/* The index of the CPU that executes now (whose memory access reaches the
+ * device: a local APIC answers for its own CPU at the shared address), or
+ * 0 between CPU slices (timers, host I/O, the monitor). */
+CC_API int cpu_current_index(void);
 /* The board's name ("isapc"). */
 CC_API const char *board_get_name(void);
 /* Full path of a firmware or option-ROM file, searched in the -L

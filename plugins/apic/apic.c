@@ -13,11 +13,17 @@
  *   inputs "lint[0..1]"  the LINT0 and LINT1 pins.  A PC wires the 8259's
  *                        INTR to LINT0 (virtual-wire mode: LVT LINT0 in
  *                        ExtINT mode) and NMI sources to LINT1.
- *   outputs "intr", "nmi", "init"  to the CPU's inputs of those names
+ *   outputs "intr", "nmi", "init", "sipi"  to the CPU's inputs of those
+ *                        names; "sipi" carries 0x100 | the start-up vector
  *   link "extint"        the 8259 pair, asked for the vector when an ExtINT
  *                        interrupt is acknowledged
- *   "id" (0)             the APIC ID (4 bits on the P6 family)
- *   "bsp" (on)           IA32_APIC_BASE.BSP
+ *   "cpu-index" (0)      the CPU it serves (the board sets it for each
+ *                        copy of a per-CPU device): the APIC ID unless
+ *                        "id" says otherwise, and the BSP flag for CPU 0
+ *   "id" (cpu-index)     the APIC ID: 4 bits on the P6 family; 8 bits (the
+ *                        xAPIC's, SDM vol. 3A, 10.4.6) on a board of more
+ *                        than 15 CPUs, as QEMU's APIC has
+ *   "bsp" (on)           IA32_APIC_BASE.BSP, for the APIC of CPU 0
  *   "timer-hz" (100 MHz) the timer's input clock, the processor's bus
  *                        clock (100 MHz on a Pentium II Deschutes)
  *   "min-period-ns" (20 us) the periodic timer interrupts at most once per
@@ -25,7 +31,11 @@
  *
  * The 4 KiB register page is mapped into system memory by the device itself
  * at the base IA32_APIC_BASE names (0xFEE00000 after reset), above RAM and
- * ROM, and moves when the guest relocates it.
+ * ROM, and moves when the guest relocates it.  With several CPUs each sees
+ * its own APIC there, but they share one memory bus: the first APIC maps
+ * the page and every access goes to the APIC of the CPU that makes it
+ * (cpu_current_index), as QEMU's APIC page does.  The page follows the
+ * first APIC's base; the others' relocation is not modelled.
  *
  * Disabled APIC.  While the APIC is globally disabled (IA32_APIC_BASE[11]
  * = 0) the processor behaves as one without an APIC: LINT0 and LINT1 are
@@ -135,8 +145,12 @@ enum { SH_NONE, SH_SELF, SH_ALL, SH_OTHERS };
 #define DFR_RESERVED     0x0fffffffu
 #define DFR_FLAT         0xf0000000u
 #define LDR_WRITABLE     0xff000000u
-#define ID_MASK          0x0f
-#define PHYS_BROADCAST   0x0f
+/* A P6 APIC ID has 4 bits and physical destination 0xF broadcasts; the
+ * xAPIC's have 8 and 0xFF (SDM vol. 3A, 10.4.6, 10.6.2.1). */
+#define ID_MASK_P6       0x0f
+#define ID_MASK_XAPIC    0xff
+#define ID_MASK          (s->id_mask)
+#define PHYS_BROADCAST   (s->id_mask)
 
 /* The lowest vector that is not reserved for exceptions: 0-15 are illegal
  * in APIC messages (SDM vol. 3A, 10.5.2). */
@@ -149,11 +163,14 @@ typedef struct APICState {
 
     /* wiring */
     Object *extint;                 /* link: the 8259 pair */
-    IRQState *intr_out, *nmi_out, *init_out;
+    IRQState *intr_out, *nmi_out, *init_out, *sipi_out;
     Timer *timer;
 
     /* properties */
-    uint8_t id_prop;
+    int32_t id_prop;                /* -1: cpu_index */
+    bool bsp_prop;                  /* and cpu_index == 0 */
+    uint32_t cpu_index;
+    uint8_t id_mask;
     bool bsp;
     uint32_t timer_hz;
     uint32_t min_period_ns;
@@ -275,6 +292,20 @@ static void update_intr(APICState *s)
         s->intr_level = level;
         irq_set(s->intr_out, level);
     }
+}
+
+/* ---- one page for every CPU's APIC ---- */
+
+#define APIC_MAX_CPUS 256
+static APICState *by_cpu[APIC_MAX_CPUS];
+
+/* The APIC of the CPU making the access, or s (the one that maps the page)
+ * when that CPU has none. */
+static APICState *current_apic(APICState *s)
+{
+    int n = cpu_current_index();
+    APICState *t = n >= 0 && n < APIC_MAX_CPUS ? by_cpu[n] : NULL;
+    return t ? t : s;
 }
 
 /* ---- errors (SDM vol. 3A, 10.5.3) ---- */
@@ -557,10 +588,11 @@ static void apic_bus_accept(Object *obj, const APICMessage *m)
         irq_pulse(s->init_out);
         break;
     case APIC_DM_STARTUP:
-        /* Starting an application processor that waits for SIPI is the
-         * job of the SMP step; one CPU never waits for it. */
-        log_mask(LOG_GUEST_ERROR, "apic: start-up IPI (page 0x%02x) ignored: the CPU is "
-                 "not waiting for SIPI\n", m->vector);
+        /* The CPU starts at vector:0000 in real mode if it waits for SIPI
+         * (after RESET or INIT, not the BSP); otherwise it ignores it
+         * (SDM vol. 3A, 8.4.4.1, 10.6.1). */
+        irq_set(s->sipi_out, 0x100 | m->vector);
+        irq_set(s->sipi_out, 0);
         break;
     case APIC_DM_EXTINT:
         /* The 8259 supplies the vector when the CPU acknowledges
@@ -851,7 +883,7 @@ static void reg_write(APICState *s, unsigned reg, uint32_t val)
  */
 static uint64_t apic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
-    APICState *s = APIC(opaque);
+    APICState *s = current_apic(APIC(opaque));
     unsigned off = addr & 0xf;
     if (addr >= APIC_PAGE || off + size > 4) {
         return 0;
@@ -863,7 +895,7 @@ static uint64_t apic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 
 static void apic_mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
-    APICState *s = APIC(opaque);
+    APICState *s = current_apic(APIC(opaque));
     if (addr >= APIC_PAGE || (addr & 0xf) || size != 4) {
         log_mask(LOG_GUEST_ERROR, "apic: %u-byte write at offset 0x%03x ignored (registers "
                  "take aligned 32-bit writes)\n", size, (unsigned)(addr & 0xfff));
@@ -886,12 +918,13 @@ static const MemoryRegionOps apic_mmio_ops = {
  * is globally disabled. */
 static void apic_update_map(APICState *s)
 {
+    if (!s->mapped) {
+        return;         /* another CPU's APIC maps the shared page */
+    }
     bool want = hw_enabled(s);
     hwaddr at = s->base & BASE_ADDR_MASK;
     memory_region_transaction_begin();
-    if (s->mapped) {
-        memory_region_set_address(&s->mmio, at);
-    }
+    memory_region_set_address(&s->mmio, at);
     memory_region_set_enabled(&s->mmio, want);
     memory_region_transaction_commit();
 }
@@ -954,7 +987,7 @@ static void apic_reset_registers(APICState *s)
 static void apic_reset(DeviceState *dev)
 {
     APICState *s = APIC(dev);
-    s->id = s->id_prop & ID_MASK;
+    s->id = (s->id_prop >= 0 ? (uint32_t)s->id_prop : s->cpu_index) & ID_MASK;
     s->base = BASE_DEFAULT | LOCAL_APIC_BASE_ENABLE | (s->bsp ? LOCAL_APIC_BASE_BSP : 0);
     s->intr_level = -1;     /* drive "intr" once */
     apic_reset_registers(s);
@@ -970,24 +1003,39 @@ static void apic_init(Object *obj)
     device_init_gpio_out_named(DEVICE(obj), &s->intr_out, "intr", 1);
     device_init_gpio_out_named(DEVICE(obj), &s->nmi_out, "nmi", 1);
     device_init_gpio_out_named(DEVICE(obj), &s->init_out, "init", 1);
+    device_init_gpio_out_named(DEVICE(obj), &s->sipi_out, "sipi", 1);
 }
 
 static bool apic_realize(DeviceState *dev, Error **errp)
 {
     APICState *s = APIC(dev);
-    if (s->id_prop > ID_MASK) {
-        error_setg(errp, "id %u: a P6 APIC ID has 4 bits (0-15)", s->id_prop);
+    s->id_mask = board_cpu_max() > ID_MASK_P6 ? ID_MASK_XAPIC : ID_MASK_P6;
+    int64_t id = s->id_prop >= 0 ? s->id_prop : (int64_t)s->cpu_index;
+    if (id >= s->id_mask) {
+        error_setg(errp, "APIC ID %" PRId64 ": the IDs of this board's APICs go from 0 to %u "
+                   "(%u is the broadcast)", id, s->id_mask - 1u, s->id_mask);
         return false;
     }
+    s->bsp = s->bsp_prop && s->cpu_index == 0;
     if (s->timer_hz == 0) {
         error_setg(errp, "timer-hz must not be 0");
         return false;
     }
     memory_region_init_io(&s->mmio, OBJECT(dev), &apic_mmio_ops, s, "apic", APIC_PAGE);
-    /* Above RAM and firmware (priority 1), as the page is decoded inside
-     * the processor before the access reaches the bus. */
-    memory_region_add_subregion_overlap(memory_get_system_memory(), BASE_DEFAULT, &s->mmio, 2);
-    s->mapped = true;
+    bool page_mapped = false;
+    for (int i = 0; i < APIC_MAX_CPUS; i++) {
+        page_mapped |= by_cpu[i] && by_cpu[i]->mapped;
+    }
+    if (!page_mapped) {
+        /* Above RAM and firmware (priority 1), as the page is decoded
+         * inside the processor before the access reaches the bus. */
+        memory_region_add_subregion_overlap(memory_get_system_memory(), BASE_DEFAULT,
+                                            &s->mmio, 2);
+        s->mapped = true;
+    }
+    if (s->cpu_index < APIC_MAX_CPUS && !by_cpu[s->cpu_index]) {
+        by_cpu[s->cpu_index] = s;
+    }
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, timer_expired, s);
     if (!apic_bus_attach(OBJECT(dev), errp)) {
         return false;
@@ -1000,6 +1048,11 @@ static void apic_unrealize(DeviceState *dev)
 {
     APICState *s = APIC(dev);
     apic_bus_detach(OBJECT(dev));
+    for (int i = 0; i < APIC_MAX_CPUS; i++) {
+        if (by_cpu[i] == s) {
+            by_cpu[i] = NULL;
+        }
+    }
     if (s->timer) {
         timer_free(s->timer);
         s->timer = NULL;
@@ -1014,9 +1067,14 @@ static void apic_unrealize(DeviceState *dev)
 /* ---- properties and type ---- */
 
 static const Property apic_properties[] = {
-    DEFINE_PROP_UINT8("id", APICState, id_prop, 0, "the APIC ID (0-15)"),
-    DEFINE_PROP_BOOL("bsp", APICState, bsp, true,
-                     "the bootstrap processor's APIC (IA32_APIC_BASE.BSP)"),
+    DEFINE_PROP_UINT32("cpu-index", APICState, cpu_index, 0,
+                       "the CPU it serves (set by the board for each CPU)"),
+    DEFINE_PROP_INT32("id", APICState, id_prop, -1,
+                      "the APIC ID (-1: cpu-index; 0-14, or 0-254 on a board of more "
+                      "than 15 CPUs)"),
+    DEFINE_PROP_BOOL("bsp", APICState, bsp_prop, true,
+                     "the bootstrap processor's APIC (IA32_APIC_BASE.BSP), if it serves "
+                     "CPU 0"),
     DEFINE_PROP_UINT32("timer-hz", APICState, timer_hz, 100000000,
                        "the timer's input clock (the bus clock), in Hz"),
     /* The hardware counts down at the bus clock, 10 ns per tick at divide
@@ -1063,7 +1121,7 @@ static const VMStateDescription vmstate_apic = {
     .post_load = apic_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT64(base, APICState),
-        VMSTATE_UINT8_MAX(id, APICState, ID_MASK),
+        VMSTATE_UINT8_MAX(id, APICState, ID_MASK_XAPIC),
         VMSTATE_UINT8(tpr, APICState),
         VMSTATE_UINT32(ldr, APICState),
         VMSTATE_UINT32(dfr, APICState),

@@ -149,8 +149,13 @@ static void fill_items(FwCfgState *s)
     item_set(s, FW_CFG_UUID, uuid, sizeof(uuid));
     item_set_le(s, FW_CFG_RAM_SIZE, ram, 8);
     item_set_le(s, FW_CFG_NOGRAPHIC, s->nographic, 2);
-    item_set_le(s, FW_CFG_NB_CPUS, s->cpus, 2);
-    item_set_le(s, FW_CFG_MAX_CPUS, s->cpus, 2);
+    /* The CPUs that start, and how many the machine could hold (SeaBIOS
+     * counts the APs that answer its SIPI against the first, and sizes
+     * its MP table and MADT by the second). */
+    uint16_t cpus = s->cpus ? s->cpus : (uint16_t)board_cpu_count();
+    uint16_t max = s->cpus ? s->cpus : (uint16_t)board_cpu_max();
+    item_set_le(s, FW_CFG_NB_CPUS, cpus, 2);
+    item_set_le(s, FW_CFG_MAX_CPUS, max, 2);
     /* etc/e820: the RAM the board has, as 20-byte little-endian entries
      * (address, length, type); firmware adds the holes it knows. */
     uint8_t e820[20] = { 0 };
@@ -311,10 +316,6 @@ static void fwcfg_reset(DeviceState *dev)
 static bool fwcfg_realize(DeviceState *dev, Error **errp)
 {
     FwCfgState *s = FW_CFG_IO(dev);
-    if (s->cpus < 1) {
-        error_setg(errp, "cpus must be at least 1");
-        return false;
-    }
     fill_items(s);
     memory_region_init_io(&s->io, OBJECT(dev), &fwcfg_ops, s, "fw-cfg", s->dma ? 12 : 2);
     return isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp);
@@ -360,7 +361,8 @@ static bool fwcfg_if_set_item(Object *obj, uint16_t key, const void *data, size_
 static const Property fwcfg_properties[] = {
     DEFINE_PROP_UINT16("iobase", FwCfgState, iobase, 0x510, "selector port (data at +1)"),
     DEFINE_PROP_BOOL("dma", FwCfgState, dma, true, "the DMA interface at iobase+4"),
-    DEFINE_PROP_UINT16("cpus", FwCfgState, cpus, 1, "CPU count reported"),
+    DEFINE_PROP_UINT16("cpus", FwCfgState, cpus, 0,
+                       "CPU count reported (0: the board's, from -smp)"),
     DEFINE_PROP_BOOL("nographic", FwCfgState, nographic, true, "no display reported"),
     DEFINE_PROP_BOOL("irq0-override", FwCfgState, irq0_override, false,
                      "tell the firmware that IRQ0 is on I/O APIC pin 2 (etc/irq0-override)"),

@@ -8,7 +8,12 @@ single steps, memory reads and writes by address, register writes, Ctrl-C
 while the guest runs, monitor commands, and that malformed packets (bad
 checksums, overlong packets, bad hex, huge lengths) get refusals, never a
 crash.  Finally the debugger writes the guest's flag and the guest exits
-through isa-debug-exit with status 67."""
+through isa-debug-exit with status 67.
+
+Then, on pc with -smp 2 and the IPI guest (guest/smp-ipi.asm): the CPUs
+are threads 1 and 2 (qfThreadInfo, T, qThreadExtraInfo), Hg selects whose
+registers 'g' reads, and a breakpoint at the APs' start-up page stops with
+a stop reply naming thread 2 once the BSP has sent its SIPI."""
 import os
 import socket
 import struct
@@ -83,12 +88,13 @@ def regs(rsp):
     return g, struct.unpack_from("<16I", g)
 
 
-def main():
+def session(args, run_fn, name, want_status):
+    """Start cardcage -S -gdb with args, run run_fn on the connection, then
+    check the exit status once gdb let the guest go."""
     with tempfile.TemporaryDirectory() as d:
         sock = os.path.join(d, "gdb")
-        proc = subprocess.Popen([CARDCAGE, "-M", "isapc", "-S", "-display", "none",
-                                 "-serial", "null", "-gdb", f"unix:{sock}",
-                                 "-kernel", GUEST,
+        proc = subprocess.Popen([CARDCAGE, *args, "-S", "-display", "none", "-serial", "null",
+                                 "-gdb", f"unix:{sock}",
                                  "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
@@ -97,18 +103,54 @@ def main():
                 break
             time.sleep(0.05)
         try:
-            run(Rsp(sock))
+            run_fn(Rsp(sock))
         except (EOFError, OSError, AssertionError) as e:
-            check("the session ran to its end", False, repr(e))
+            check(f"{name}the session ran to its end", False, repr(e))
         try:
             status = proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
             status = None
         err = proc.stderr.read().decode(errors="replace")
-        check("the guest exits through isa-debug-exit once the flag is written",
-              status == 67, f"status {status}, stderr {err!r}")
+        check(f"{name}the guest exits through isa-debug-exit once resumed",
+              status == want_status, f"status {status}, stderr {err!r}")
+
+
+SMP_GUEST = os.path.join(BUILD, "tests", "functional", "smp-ipi.bin")
+
+
+def main():
+    # The guest exits once the debugger has written its flag.
+    session(["-M", "isapc", "-kernel", GUEST], run, "", 67)
+    session(["-M", "pc", "-smp", "2", "-kernel", SMP_GUEST], run_smp, "smp: ", 1)
     sys.exit(1 if failures else 0)
+
+
+def run_smp(rsp):
+    check("smp: qfThreadInfo lists both CPUs", rsp.ask("qfThreadInfo") == "m01,02")
+    check("smp: qsThreadInfo ends the list", rsp.ask("qsThreadInfo") == "l")
+    check("smp: T2 is alive, T3 is not", rsp.ask("T2") == "OK" and rsp.ask("T3") == "E22")
+    check("smp: Hg to an unknown thread is refused", rsp.ask("Hg5") == "E22")
+    check("smp: Hg2 selects the second CPU", rsp.ask("Hg2") == "OK")
+    _, r = regs(rsp)
+    check("smp: ... which waits for SIPI at its reset state (F000:FFF0)",
+          r[8] == 0xfff0 and r[10] == 0xf000, f"eip {r[8]:#x} cs {r[10]:#x}")
+    info = bytes.fromhex(rsp.ask("qThreadExtraInfo,2")).decode()
+    check("smp: qThreadExtraInfo describes it", info == "CPU#1 [halted]", info)
+    check("smp: Hg1 selects the first again", rsp.ask("Hg1") == "OK")
+    _, r = regs(rsp)
+    check("smp: ... at the kernel's entry", r[8] != 0xfff0 and r[10] == 0x10,
+          f"eip {r[8]:#x} cs {r[10]:#x}")
+    # The SIPI vector 0x08: the AP's first instruction is at 0800:0000.
+    check("smp: Z0 at the start-up page", rsp.ask("Z0,8000,1") == "OK")
+    stop = rsp.ask("c")
+    check("smp: the AP stops there, reported as thread 2", stop == "T05thread:02;", stop)
+    _, r = regs(rsp)
+    check("smp: ... its registers: real mode at 0800:0000", r[8] == 0 and r[10] == 0x800,
+          f"eip {r[8]:#x} cs {r[10]:#x}")
+    check("smp: qC names the stopped thread", rsp.ask("qC") == "QC02")
+    check("smp: z0 removes the breakpoint", rsp.ask("z0,8000,1") == "OK")
+    rsp.send("vCont;c")
 
 
 def run(rsp):

@@ -34,8 +34,16 @@ ACCEPTED = [
 
 # Refused, with one line naming the option and what is missing.
 REFUSED = [
-    (["-smp", "2"], r"^cardcage: -smp 2: cardcage emulates one CPU \(cpus=1\)$"),
-    (["-smp", "1,cores=2"], r"^cardcage: -smp 1,cores=2: cardcage emulates one CPU \(cores=1\)$"),
+    (["-smp", "2"], r"^cardcage: -smp: 2 CPUs requested, but board 'isapc' takes at most 1$"),
+    (["-smp", "1,maxcpus=2"], r"^cardcage: -smp: 2 CPUs requested, but board 'isapc' takes at most 1$"),
+    (["-smp", "0"], r"^cardcage: -smp 0: cpus must be at least 1$"),
+    (["-smp", "1000"], r"^cardcage: -smp: 1000 CPUs requested, but board 'isapc' takes at most 1$"),
+    (["-smp", "100000"], r"^cardcage: -smp 100000: cpus=100000 is not a CPU count \(1 to 4096\)$"),
+    (["-smp", "two"], r"^cardcage: -smp two: cpus=two is not a CPU count"),
+    (["-smp", "4,sockets=3,cores=2,maxcpus=4"], r"^cardcage: -smp 4,sockets=3,cores=2,maxcpus=4: invalid CPU topology: sockets \(3\) \* dies \(1\) \* cores \(2\) \* threads \(1\) = 6, but maxcpus is 4$"),
+    (["-smp", "8,sockets=2,cores=2"], r"^cardcage: -smp 8,sockets=2,cores=2: 8 CPUs, but maxcpus is 4"),
+    (["-smp", "4,maxcpus=2"], r"^cardcage: -smp 4,maxcpus=2: invalid CPU topology: .* = 2, but maxcpus is 2$|^cardcage: -smp 4,maxcpus=2: 4 CPUs, but maxcpus is 2"),
+    (["-smp", "2,bogus=1"], r"^cardcage: -smp 2,bogus=1: unknown key 'bogus'"),
     (["-enable-kvm"], r"^cardcage: -enable-kvm: cardcage runs guests on its own CPU emulator only \(accel=tcg\); 'kvm' is not available$"),
     (["-accel", "kvm"], r"^cardcage: -accel kvm: .*'kvm' is not available$"),
     (["-machine", "pc,accel=kvm"], r"^cardcage: -M pc,accel=kvm: .*'kvm' is not available$"),
@@ -76,6 +84,10 @@ def main():
         p = run("-M", "isapc", "-serial", "null", "-kernel", EXIT_KERNEL, *args)
         check(f"refused: {' '.join(args)}", one_line_error(p, rx),
               f"status {p.returncode}, stderr {p.stderr!r}")
+    p = run("-M", "pc", "-serial", "null", "-smp", "1000", "-kernel", EXIT_KERNEL)
+    check("-smp 1000 on pc: more than its 255", one_line_error(
+        p, r"^cardcage: -smp: 1000 CPUs requested, but board 'pc' takes at most 255$"),
+        f"status {p.returncode}, stderr {p.stderr!r}")
     p = run("-M", "romtest", "-rtc", "base=utc")
     check("-rtc on a board without an RTC names -rtc",
           one_line_error(p, r"^cardcage: -rtc base=utc: board 'romtest' has no RTC"), p.stderr)

@@ -40,11 +40,12 @@ class Machine:
     """A cardcage whose first serial port goes to a file and whose QMP
     socket is a unix socket in the test's directory."""
 
-    def __init__(self, tmp, name, extra=(), mem="256", incoming=None, board="isapc"):
+    def __init__(self, tmp, name, extra=(), mem="256", incoming=None, board="isapc",
+                 append=APPEND):
         self.serial = os.path.join(tmp, name + ".serial")
         self.sock = os.path.join(tmp, name + ".qmp")
         cmd = [CARDCAGE, "-M", board, "-m", mem, "-display", "none", "-no-reboot",
-               "-kernel", KERNEL, "-initrd", INITRD, "-append", APPEND,
+               "-kernel", KERNEL, "-initrd", INITRD, "-append", append,
                "-serial", "file:" + self.serial,
                "-qmp", f"unix:{self.sock},server=on,wait=off", *extra]
         if incoming:
@@ -120,6 +121,21 @@ def check_workload_end(text, what):
         fail(f"{what}: the workload did not finish: {text[-800:]!r}")
 
 
+def resume(tmp, name, state, before, what, **kw):
+    """Restore state in a new machine, which must resume (not boot again)
+    and finish the workload with exit status 0; its output."""
+    b = Machine(tmp, name, incoming="file:" + state, **kw)
+    code = b.wait_exit()
+    after = b.output()
+    if code != 0:
+        fail(f"the restored machine exited with {code}: "
+             f"{b.proc.stderr.read().decode(errors='replace')}")
+    if b"CARDCAGE-MARKER" in after:
+        fail("the restored machine booted again instead of resuming")
+    check_workload_end(before + after, what)
+    return after
+
+
 def test_save_restore(tmp):
     a = Machine(tmp, "a")
     a.wait_output(b"CARDCAGE-MARKER")
@@ -132,20 +148,37 @@ def test_save_restore(tmp):
     a.kill()
     if b"CARDCAGE-DONE" in before:
         fail("the workload had already ended when it was saved")
-    b = Machine(tmp, "b", incoming="file:" + state)
-    code = b.wait_exit()
-    after = b.output()
-    if code != 0:
-        fail(f"the restored machine exited with {code}: "
-             f"{b.proc.stderr.read().decode(errors='replace')}")
-    if b"CARDCAGE-MARKER" in after:
-        fail("the restored machine booted again instead of resuming")
-    check_workload_end(before + after, "restored run")
+    after = resume(tmp, "b", state, before, "restored run")
     ram = info["ram"]
     print(f"saved live in {info['total-time']} ms (downtime {info['downtime']} ms, "
           f"{info['ram']['dirty-sync-count']} passes), stream {os.path.getsize(state)} bytes, "
           f"{ram['normal']} pages sent, {ram['duplicate']} zero pages; "
           f"resumed with {len(after)} bytes of output; md5 right, exit 0")
+
+
+def test_smp(tmp):
+    """A running pc -smp 2 (ACPI, both local APICs in use) saved in the
+    middle of its workload and resumed by another process: every CPU and
+    every local APIC comes back, and the workload ends right."""
+    smp = ["-smp", "2"]
+    a = Machine(tmp, "sa", smp, board="pc", append="console=ttyS0")
+    a.wait_output(b"CARDCAGE-MARKER")
+    if b"smp: Brought up 1 node, 2 CPUs" not in a.output():
+        fail(f"the guest did not bring up 2 CPUs: {a.output()[-1500:]!r}")
+    a.connect()
+    time.sleep(0.5)
+    state = os.path.join(tmp, "sstate")
+    a.migrate(state)
+    before = a.output()
+    a.kill()
+    if b"CARDCAGE-DONE" in before:
+        fail("the workload had already ended when it was saved")
+    expect_refusal(tmp, "smp-count", "file:" + state, "2 CPUs; this machine has 4",
+                   extra=["-smp", "4"], board="pc")
+    after = resume(tmp, "sb", state, before, "restored -smp 2 run", extra=smp, board="pc",
+                   append="console=ttyS0")
+    print(f"-smp 2 saved while running and resumed: md5 right, exit 0 "
+          f"({len(after)} bytes of output after the restore)")
 
 
 def test_icount(tmp):
@@ -307,7 +340,7 @@ def test_bad_stream(tmp):
 
 def main():
     require_guest(fail)
-    tests = {"save-restore": test_save_restore, "icount": test_icount,
+    tests = {"save-restore": test_save_restore, "icount": test_icount, "smp": test_smp,
              "cycles": test_cycles, "bad-stream": test_bad_stream}
     which = sys.argv[1:] or list(tests)
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -145,7 +145,7 @@ static void test_structure_errors(void **state)
     expect("s7.json", "{\"devices\": [{\"type\": \"isa-bridge\", \"id\": \"isa\", "
            "\"iobase\": 5}]}", NULL,
            "s7.json: device 'isa': devices[0].iobase: unknown key 'iobase' (expected one of: "
-           "type, id, bus, props, irq, mmio, comment)");
+           "type, id, bus, props, irq, mmio, per-cpu, comment)");
     expect("s8.json", "{\"devices\": [" ISA_PRELUDE "{\"type\": \"test-isa-device\", \"id\": "
            "\"t\", \"props\": {\"iobase\": [1]}}]}", NULL,
            "s8.json: device 't': devices[1].props.iobase: expected a string, number or "
@@ -154,8 +154,16 @@ static void test_structure_errors(void **state)
            "s9.json: ram: expected a RAM size (a number, or a string such as \"0xf0000\" or "
            "\"128M\"), got \"lots\"");
     expect("s10.json", "{\"cpu\": {\"model\": \"pentium2\", \"count\": 2}}", NULL,
-           "s10.json: device 'cpu': cpu.count: 2 CPUs requested, but cardcage supports "
-           "exactly 1 until it has a local APIC");
+           "s10.json: device 'cpu': cpu.count: 2 CPUs, but at most 1 (\"max\")");
+    expect("s10b.json", "{\"cpu\": {\"model\": \"pentium2\", \"count\": 0}}", NULL,
+           "s10b.json: device 'cpu': cpu.count: 0 CPUs: expected 1 to 255");
+    expect("s10c.json", "{\"cpu\": {\"model\": \"pentium2\", \"max\": 256}}", NULL,
+           "s10c.json: device 'cpu': cpu.max: 256 CPUs: expected 1 to 255");
+    expect("s10d.json", "{\"cpu\": {\"model\": \"pentium2\", \"max\": \"4\"}}", NULL,
+           "s10d.json: device 'cpu': cpu.max: expected a CPU count, got a string");
+    expect("s10e.json", "{\"devices\": [{\"type\": \"isa-bridge\", \"id\": \"isa\", "
+           "\"per-cpu\": 1}]}", NULL,
+           "s10e.json: device 'isa': devices[0].per-cpu: expected true or false, got a number");
     expect("s11.json", "{\"acpi\": \"yes\"}", NULL,
            "s11.json: acpi: expected true or false, got a string");
 }
