@@ -32,6 +32,14 @@ typedef struct OptionGlobal {
     char *type, *prop, *value, *origin;
 } OptionGlobal;
 
+/* A disk option, kept in command-line order (a -drive may name a
+ * -blockdev node given before it). */
+typedef struct DriveOpt {
+    bool blockdev;               /* -blockdev; else -drive (and its shorthands) */
+    char *spec;                  /* the -drive/-blockdev argument */
+    char *origin;                /* the option as written, for messages */
+} DriveOpt;
+
 typedef struct Options {
     bool help, version, list_plugins;
     char *machine;               /* -M; NULL: "pc" */
@@ -46,6 +54,8 @@ typedef struct Options {
     char *serial[MAX_SERIAL_PORTS];
     int nb_serial;
     GPtrArray *chardevs;         /* -chardev specs */
+    GPtrArray *drives;           /* DriveOpt *: -drive, -hda.., -cdrom, -blockdev, in order */
+    bool snapshot;               /* -snapshot */
     char *monitor;               /* -monitor SPEC */
     char *debugcon;              /* -debugcon SPEC */
     GPtrArray *mons;             /* MonitorOpt *: -qmp, -qmp-pretty, -mon */

@@ -1,0 +1,318 @@
+/*
+ * The block layer on real files in a temporary directory: options, the
+ * file and raw drivers (offset/size windows, unaligned requests, reads
+ * past the end), asynchronous requests completing on the (test-driven)
+ * virtual clock and never inside the call, range and read-only errors,
+ * image locking, -drive parsing and its error messages.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cardcage/block.h>
+#include <cardcage/testing.h>
+#include "block/block-backend.h"
+#include "block/drive.h"
+#include "block/aio.h"
+
+static char *tmpdir;
+
+static char *make_image(const char *name, size_t size, uint8_t fill)
+{
+    char *path = g_build_filename(tmpdir, name, NULL);
+    uint8_t *buf = g_malloc(size);
+    for (size_t i = 0; i < size; i++) {
+        buf[i] = (uint8_t)(fill + i / 512);
+    }
+    g_assert(g_file_set_contents(path, (char *)buf, size, NULL));
+    g_free(buf);
+    return path;
+}
+
+static BlockBackend *add(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *spec = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    Error *err = NULL;
+    BlockBackend *blk = drive_add(spec, &err);
+    if (!blk) {
+        fail_msg("drive_add %s: %s", spec, error_get_pretty(err));
+    }
+    g_free(spec);
+    return blk;
+}
+
+static char *add_error(const char *spec)
+{
+    Error *err = NULL;
+    BlockBackend *blk = drive_add(spec, &err);
+    assert_null(blk);
+    assert_non_null(err);
+    char *msg = g_strdup(error_get_pretty(err));
+    error_free(err);
+    return msg;
+}
+
+typedef struct Done {
+    int calls;
+    int ret;
+} Done;
+
+static void done_cb(void *opaque, int ret)
+{
+    Done *d = opaque;
+    d->calls++;
+    d->ret = ret;
+}
+
+static void test_opts(void **state)
+{
+    BlockOpts *o = block_opts_new();
+    Error *err = NULL;
+    assert_true(block_opts_parse(o, "driver=raw,file.filename=a,,b,size=4k,x=on", &err));
+    assert_string_equal(block_opts_get(o, "file.filename"), "a,b");
+    uint64_t sz;
+    assert_true(block_opts_get_size(o, "size", 0, &sz, &err));
+    assert_int_equal(sz, 4096);
+    BlockOpts *f = block_opts_extract_prefix(o, "file");
+    assert_string_equal(block_opts_get(f, "filename"), "a,b");
+    assert_false(block_opts_has(o, "file.filename"));
+    assert_string_equal(block_opts_first_unused(o), "driver");
+    block_opts_get(o, "driver");
+    assert_string_equal(block_opts_first_unused(o), "x");
+    bool b;
+    assert_true(block_opts_get_bool(o, "x", false, &b, &err) && b);
+    assert_null(block_opts_first_unused(o));
+    block_opts_set(o, "y", "maybe");
+    assert_false(block_opts_get_bool(o, "y", false, &b, &err));
+    assert_non_null(strstr(error_get_pretty(err), "'y'"));
+    error_free(err);
+    block_opts_free(f);
+    block_opts_free(o);
+}
+
+static void test_raw_sync(void **state)
+{
+    char *path = make_image("sync.img", 64 * 1024, 0x10);
+    Error *err = NULL;
+    BlockDriverState *bs = bdrv_open(path, NULL, NULL, BDRV_O_RDWR, &err);
+    assert_non_null(bs);
+    assert_string_equal(bdrv_driver(bs)->format_name, "raw");   /* probed */
+    assert_int_equal(bdrv_getlength(bs), 64 * 1024);
+    /* Unaligned write and read back across a sector boundary. */
+    uint8_t w[700], r[700];
+    memset(w, 0xAB, sizeof(w));
+    assert_int_equal(bdrv_pwrite(bs, 300, w, sizeof(w)), 0);
+    assert_int_equal(bdrv_pread(bs, 300, r, sizeof(r)), 0);
+    assert_memory_equal(w, r, sizeof(r));
+    /* Neighbours untouched. */
+    uint8_t b;
+    assert_int_equal(bdrv_pread(bs, 299, &b, 1), 0);
+    assert_int_equal(b, 0x10);
+    assert_int_equal(bdrv_pread(bs, 1000, &b, 1), 0);
+    assert_int_equal(b, 0x11);
+    /* Past the end: zeroes. */
+    memset(r, 0xFF, sizeof(r));
+    assert_int_equal(bdrv_pread(bs, 64 * 1024 - 100, r, 200), 0);
+    for (int i = 100; i < 200; i++) {
+        assert_int_equal(r[i], 0);
+    }
+    assert_int_equal(bdrv_flush(bs), 0);
+    bdrv_unref(bs);
+
+    /* The bytes are in the file. */
+    gchar *contents;
+    gsize len;
+    assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    assert_memory_equal(contents + 300, w, sizeof(w));
+    g_free(contents);
+
+    /* A window: raw offset=/size=. */
+    BlockOpts *o = block_opts_new();
+    block_opts_set(o, "offset", "1024");
+    block_opts_set(o, "size", "2048");
+    bs = bdrv_open(path, "raw", o, 0, &err);
+    block_opts_free(o);
+    assert_non_null(bs);
+    assert_int_equal(bdrv_getlength(bs), 2048);
+    assert_int_equal(bdrv_pread(bs, 0, &b, 1), 0);
+    assert_int_equal(b, 0x12);
+    assert_int_equal(bdrv_pwrite(bs, 0, &b, 1), -EROFS);
+    bdrv_unref(bs);
+    g_free(path);
+}
+
+static void test_aio(void **state)
+{
+    char *path = make_image("aio.img", 16 * 512, 0);
+    BlockBackend *blk = add("file=%s,format=raw,if=none,id=aio0", path);
+    assert_int_equal(blk_nb_sectors(blk), 16);
+    uint8_t buf[1024], rb[1024];
+    memset(buf, 0x5A, sizeof(buf));
+    Done w = { 0 }, r = { 0 }, f = { 0 };
+    blk_aio_pwrite(blk, 2048, buf, sizeof(buf), 0, done_cb, &w);
+    /* Never completed inside the call. */
+    assert_int_equal(w.calls, 0);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
+    assert_int_equal(w.calls, 1);
+    assert_int_equal(w.ret, 0);
+    blk_aio_pread(blk, 2048, rb, sizeof(rb), done_cb, &r);
+    blk_aio_flush(blk, done_cb, &f);
+    assert_int_equal(r.calls + f.calls, 0);
+    /* Completions land at the fixed virtual latency, not before. */
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS - 1);
+    assert_int_equal(r.calls, 0);
+    testing_advance_ns(1);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(f.calls, 1);
+    assert_int_equal(r.ret, 0);
+    assert_memory_equal(buf, rb, sizeof(rb));
+
+    /* Past the end: -EIO, through the callback. */
+    Done e = { 0 };
+    blk_aio_pread(blk, 16 * 512 - 512, rb, 1024, done_cb, &e);
+    assert_int_equal(e.calls, 0);
+    blk_drain(blk);
+    assert_int_equal(e.calls, 1);
+    assert_int_equal(e.ret, -EIO);
+
+    /* Cancelled: the callback never runs. */
+    Done c = { 0 };
+    BlockAIOCB *acb = blk_aio_pread(blk, 0, rb, 512, done_cb, &c);
+    blk_aio_cancel(acb);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS * 2);
+    assert_int_equal(c.calls, 0);
+
+    /* Synchronous helpers. */
+    assert_int_equal(blk_pread(blk, 2048, rb, 512), 0);
+    assert_memory_equal(buf, rb, 512);
+    drive_del(blk);
+    assert_null(blk_by_name("aio0"));
+    g_free(path);
+}
+
+static void test_readonly_and_lock(void **state)
+{
+    char *path = make_image("lock.img", 4096, 0);
+    BlockBackend *a = add("file=%s,format=raw,if=none,id=lk0", path);
+    char *spec = g_strdup_printf("file=%s,format=raw,if=none,id=lk1", path);
+    char *msg = add_error(spec);
+    assert_non_null(strstr(msg, "in use"));
+    g_free(msg);
+    g_free(spec);
+    /* A reader is refused while a writer has it (it would not see a
+     * consistent image). */
+    spec = g_strdup_printf("file=%s,format=raw,if=none,id=lk2,readonly=on", path);
+    msg = add_error(spec);
+    g_free(msg);
+    drive_del(a);
+    /* Writer gone: two readers share it. */
+    BlockBackend *r1 = add("%s", spec);
+    BlockBackend *r2 = add("file=%s,format=raw,if=none,id=lk3,readonly=on", path);
+    assert_true(blk_is_read_only(r1));
+    Done d = { 0 };
+    uint8_t b[512] = { 0 };
+    blk_aio_pwrite(r1, 0, b, 512, 0, done_cb, &d);
+    blk_drain(r1);
+    assert_int_equal(d.ret, -EROFS);
+    drive_del(r1);
+    drive_del(r2);
+    /* locking off: a second writer is let in. */
+    a = add("file=%s,format=raw,if=none,id=lk4,file.locking=off", path);
+    BlockBackend *b2 = add("file=%s,format=raw,if=none,id=lk5,file.locking=off", path);
+    drive_del(a);
+    drive_del(b2);
+    g_free(spec);
+    g_free(path);
+}
+
+static void test_drive_errors(void **state)
+{
+    char *path = make_image("err.img", 4096, 0);
+    struct {
+        const char *spec;
+        const char *needle;
+    } cases[] = {
+        { "file=/nonexistent/x.img,if=none,id=e0", "/nonexistent/x.img" },
+        { "file=%s,format=nosuch,if=none,id=e1", "unknown format 'nosuch'" },
+        { "file=%s,if=none,id=e2,bogus=1", "'bogus'" },
+        { "file=%s,if=none,id=e3,cache=fast", "option 'cache'" },
+        { "file=%s,if=none,id=e4,werror=explode", "option 'werror'" },
+        { "file=%s,if=none", "id=" },
+        { "file=%s,if=scsi2,id=e6", "option 'if'" },
+        { "file=%s,index=9", "index" },
+        { "file=%s,if=none,id=e8,readonly=perhaps", "readonly" },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *spec = g_strdup_printf(cases[i].spec, path);
+        char *msg = add_error(spec);
+        if (!strstr(msg, cases[i].needle)) {
+            fail_msg("%s: '%s' does not mention '%s'", spec, msg, cases[i].needle);
+        }
+        g_free(msg);
+        g_free(spec);
+    }
+    g_free(path);
+}
+
+static void test_ide_slots(void **state)
+{
+    char *a = make_image("hda.img", 4096, 0);
+    char *c = make_image("cd.iso", 4096, 0);
+    BlockBackend *hda = add("file=%s,index=0,media=disk", a);
+    BlockBackend *cd = add("file=%s,index=2,media=cdrom", c);
+    assert_ptr_equal(board_drive_get(IF_IDE, 0, 0), hda);
+    assert_ptr_equal(board_drive_get(IF_IDE, 1, 0), cd);
+    assert_null(board_drive_get(IF_IDE, 0, 1));
+    assert_string_equal(blk_name(hda), "ide0-hd0");
+    assert_string_equal(blk_name(cd), "ide1-cd0");
+    assert_int_equal(blk_get_media(cd), BLOCK_MEDIA_CDROM);
+    assert_true(blk_is_read_only(cd));
+    assert_int_equal(board_drive_get_max_bus(IF_IDE), 1);
+    Error *err = NULL;
+    assert_false(drive_check_orphans(&err));
+    assert_non_null(strstr(error_get_pretty(err), "ide0-hd0"));
+    error_free(err);
+    drive_del(hda);
+    drive_del(cd);
+    g_free(a);
+    g_free(c);
+}
+
+static int setup(void **state)
+{
+    testing_init();
+    tmpdir = g_dir_make_tmp("cardcage-block-XXXXXX", NULL);
+    return tmpdir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+    int r = system(cmd);
+    g_free(cmd);
+    g_free(tmpdir);
+    return r == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opts),
+        cmocka_unit_test(test_raw_sync),
+        cmocka_unit_test(test_aio),
+        cmocka_unit_test(test_readonly_and_lock),
+        cmocka_unit_test(test_drive_errors),
+        cmocka_unit_test(test_ide_slots),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
