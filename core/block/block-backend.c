@@ -71,6 +71,8 @@ BlockBackend *blk_new(const char *name, BlockDriverState *root, Error **errp)
     blk->rerror = BLOCK_ERROR_REPORT;
     blk->inflight = g_ptr_array_new();
     blk->bus = blk->unit = -1;
+    g_mutex_init(&blk->tree_lock);
+    blk_update_length(blk);
     g_ptr_array_add(blk_all(), blk);
     return blk;
 }
@@ -81,8 +83,10 @@ void blk_unref(BlockBackend *blk)
         return;
     }
     blk_drain(blk);
+    blk_worker_free(blk);
     g_ptr_array_remove(blk_all(), blk);
     bdrv_unref(blk->root);
+    g_mutex_clear(&blk->tree_lock);
     g_ptr_array_unref(blk->inflight);
     g_free(blk->name);
     g_free(blk->serial);
@@ -125,13 +129,20 @@ const char *blk_name(const BlockBackend *blk)
     return blk && blk->name ? blk->name : "";
 }
 
+void blk_update_length(BlockBackend *blk)
+{
+    int64_t len = 0;
+    if (blk->root) {
+        g_mutex_lock(&blk->tree_lock);
+        len = bdrv_getlength(blk->root);
+        g_mutex_unlock(&blk->tree_lock);
+    }
+    blk->length = len < 0 ? 0 : len;
+}
+
 int64_t blk_getlength(BlockBackend *blk)
 {
-    if (!blk || !blk->root) {
-        return 0;
-    }
-    int64_t len = bdrv_getlength(blk->root);
-    return len < 0 ? 0 : len;
+    return blk && blk->root ? blk->length : 0;
 }
 
 uint64_t blk_nb_sectors(BlockBackend *blk)
@@ -207,6 +218,7 @@ void blk_remove_medium(BlockBackend *blk)
     blk_drain(blk);
     bdrv_unref(blk->root);
     blk->root = NULL;
+    blk->length = 0;
     if (blk->dev_ops && blk->dev_ops->change_media_cb) {
         blk->dev_ops->change_media_cb(blk->dev_opaque, false);
     }
@@ -219,6 +231,7 @@ bool blk_insert_medium(BlockBackend *blk, BlockDriverState *bs, Error **errp)
         return false;
     }
     blk->root = bs;
+    blk_update_length(blk);
     if (blk->dev_ops && blk->dev_ops->change_media_cb) {
         blk->dev_ops->change_media_cb(blk->dev_opaque, true);
     }

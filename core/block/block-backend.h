@@ -38,6 +38,7 @@ struct BlockAIOCB {
     bool done;                   /* the host I/O has finished (ret is valid) */
     bool cancelled;
     int64_t submit_ns;           /* CC_CLOCK_REALTIME, for the statistics */
+    int state;                   /* AIO_* of aio.c, under the worker's lock */
     BlockAIOCB *next_stopped;    /* on blk->stopped while the VM is paused for it */
 };
 
@@ -63,6 +64,12 @@ struct BlockBackend {
     bool tray_open, locked;
     bool eject_pending;          /* a monitor eject waits for the tray */
     GPtrArray *inflight;         /* BlockAIOCB * */
+    struct BlockWorker *worker;  /* the thread executing requests (aio.c) */
+    /* Held while a request runs on the node tree, and by the main thread
+     * around its own direct use of the tree (resize, the synchronous
+     * helpers): the driver never sees two callers at once. */
+    GMutex tree_lock;
+    int64_t length;              /* cached size (the CPU never waits for an fstat) */
     BlockAIOCB *stopped;         /* requests held by werror/rerror=stop */
     BlockAcctStats stats;
     int64_t wr_highest_offset;
@@ -80,6 +87,10 @@ BlockBackend *blk_by_name_or_node(const char *name);
 /* DEFINE_PROP_DRIVE's claim and release. */
 bool blk_attach_dev(BlockBackend *blk, DeviceState *dev, Error **errp);
 void blk_detach_dev(BlockBackend *blk, DeviceState *dev);
+/* Refresh blk->length from the root node (after open, insert, resize). */
+void blk_update_length(BlockBackend *blk);
+/* Stop the backend's worker thread (the backend is going away). */
+void blk_worker_free(BlockBackend *blk);
 /* `cont`: resubmit the requests werror/rerror=stop held. */
 void blk_resume_stopped(void);
 const char *blk_error_action_name(BlockErrorAction a);

@@ -315,6 +315,7 @@ BlockBackend *drive_add(const char *optstr, Error **errp)
             goto fail;
         }
         blk->root = bs;
+        blk_update_length(blk);
     } else if (media != BLOCK_MEDIA_CDROM) {
         error_setg(errp, "a disk drive needs file= (only media=cdrom may be empty)");
         goto fail;
