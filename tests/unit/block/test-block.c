@@ -21,6 +21,7 @@
 #include "block/block-backend.h"
 #include "block/drive.h"
 #include "block/aio.h"
+#include "timer/clock-internal.h"
 
 static char *tmpdir;
 
@@ -288,9 +289,304 @@ static void test_ide_slots(void **state)
     g_free(c);
 }
 
+/* ---- a driver for the tests: raw over its file, with injected faults
+ * and a slow mode, registered through the SDK as a plugin would ---- */
+
+static struct {
+    int fail_writes;      /* this many next writes fail with fail_errno */
+    int fail_reads;
+    int fail_errno;
+    int flushes;
+    unsigned delay_us;    /* each request sleeps this long (a slow disk) */
+    GThread *last_thread; /* where the last request ran */
+} inject;
+
+static bool inject_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error **errp)
+{
+    return bdrv_open_child(bs, opts, "file", errp) != NULL;
+}
+
+static int inject_preadv(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                         struct iovec *iov, int niov, int flags)
+{
+    inject.last_thread = g_thread_self();
+    if (inject.delay_us) {
+        g_usleep(inject.delay_us);
+    }
+    if (inject.fail_reads > 0) {
+        inject.fail_reads--;
+        return -inject.fail_errno;
+    }
+    return bdrv_preadv(bdrv_file(bs), offset, bytes, iov, niov, flags);
+}
+
+static int inject_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                          struct iovec *iov, int niov, int flags)
+{
+    inject.last_thread = g_thread_self();
+    if (inject.delay_us) {
+        g_usleep(inject.delay_us);
+    }
+    if (inject.fail_writes > 0) {
+        inject.fail_writes--;
+        return -inject.fail_errno;
+    }
+    return bdrv_pwritev(bdrv_file(bs), offset, bytes, iov, niov, flags);
+}
+
+static int inject_flush(BlockDriverState *bs)
+{
+    inject.flushes++;
+    return bdrv_flush(bdrv_file(bs));
+}
+
+static BlockDriver inject_driver = {
+    .format_name = "test-inject",
+    .instance_size = 1,
+    .open = inject_open,
+    .preadv = inject_preadv,
+    .pwritev = inject_pwritev,
+    .flush = inject_flush,
+};
+
+static void test_werror(void **state)
+{
+    char *path = make_image("werr.img", 8192, 0);
+    BlockBackend *rep = add("file=%s,format=test-inject,if=none,id=w0,werror=report,"
+                            "file.locking=off", path);
+    BlockBackend *ign = add("file=%s,format=test-inject,if=none,id=w1,werror=ignore,"
+                            "file.locking=off", path);
+    BlockBackend *stp = add("file=%s,format=test-inject,if=none,id=w2,werror=stop,"
+                            "rerror=stop,file.locking=off", path);
+    BlockBackend *nsp = add("file=%s,format=test-inject,if=none,id=w3,file.locking=off", path);
+    uint8_t buf[512];
+    memset(buf, 0x77, sizeof(buf));
+    Done d = { 0 };
+
+    inject.fail_errno = EIO;
+    inject.fail_writes = 1;
+    blk_aio_pwrite(rep, 0, buf, 512, 0, done_cb, &d);
+    blk_drain(rep);
+    assert_int_equal(d.ret, -EIO);
+    assert_int_equal(rep->stats.failed_ops[BLK_AIO_WRITE], 1);
+
+    d = (Done){ 0 };
+    inject.fail_writes = 1;
+    blk_aio_pwrite(ign, 0, buf, 512, 0, done_cb, &d);
+    blk_drain(ign);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.ret, 0);
+
+    /* stop: held, not completed, until `cont`; then retried and done. */
+    d = (Done){ 0 };
+    inject.fail_errno = ENOSPC;
+    inject.fail_writes = 1;
+    blk_aio_pwrite(stp, 512, buf, 512, 0, done_cb, &d);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS * 3);
+    assert_int_equal(d.calls, 0);
+    assert_non_null(stp->stopped);
+    blk_resume_stopped();
+    assert_null(stp->stopped);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.ret, 0);
+    uint8_t rb[512];
+    assert_int_equal(blk_pread(stp, 512, rb, 512), 0);
+    assert_memory_equal(rb, buf, 512);
+
+    /* rerror=stop too. */
+    d = (Done){ 0 };
+    inject.fail_errno = EIO;
+    inject.fail_reads = 1;
+    blk_aio_pread(stp, 0, rb, 512, done_cb, &d);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
+    assert_int_equal(d.calls, 0);
+    blk_resume_stopped();
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.ret, 0);
+
+    /* The default werror=enospc: ENOSPC stops, other errors report.  A
+     * full disk is never a silent loss. */
+    d = (Done){ 0 };
+    inject.fail_errno = ENOSPC;
+    inject.fail_writes = 1;
+    blk_aio_pwrite(nsp, 0, buf, 512, 0, done_cb, &d);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
+    assert_int_equal(d.calls, 0);
+    assert_non_null(nsp->stopped);
+    blk_resume_stopped();
+    blk_drain(nsp);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.ret, 0);
+    d = (Done){ 0 };
+    inject.fail_errno = EIO;
+    inject.fail_writes = 1;
+    blk_aio_pwrite(nsp, 0, buf, 512, 0, done_cb, &d);
+    blk_drain(nsp);
+    assert_int_equal(d.ret, -EIO);
+
+    drive_del(rep);
+    drive_del(ign);
+    drive_del(stp);
+    drive_del(nsp);
+    g_free(path);
+}
+
+static void test_cache_modes(void **state)
+{
+    char *path = make_image("cache.img", 8192, 0);
+    uint8_t buf[512] = { 1 };
+    struct {
+        const char *mode;
+        int flushes_per_write;   /* writes flushed before completion */
+        bool guest_flush_reaches_disk;
+    } cases[] = {
+        { "writeback", 0, true }, { "writethrough", 1, true }, { "unsafe", 0, true },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=c%u,cache=%s", path, i,
+                                cases[i].mode);
+        inject.flushes = 0;
+        Done d = { 0 };
+        blk_aio_pwrite(blk, 0, buf, 512, 0, done_cb, &d);
+        blk_drain(blk);
+        assert_int_equal(inject.flushes, cases[i].flushes_per_write);
+        blk_aio_flush(blk, done_cb, &d);
+        blk_drain(blk);
+        assert_int_equal(inject.flushes, cases[i].flushes_per_write + 1);
+        /* The guest turns its write cache off: every write flushes. */
+        blk_set_enable_write_cache(blk, false);
+        blk_aio_pwrite(blk, 0, buf, 512, 0, done_cb, &d);
+        blk_drain(blk);
+        assert_int_equal(inject.flushes, cases[i].flushes_per_write + 2);
+        assert_int_equal(d.calls, 3);
+        drive_del(blk);
+    }
+    /* cache=none opens with O_DIRECT (where the filesystem has it) and
+     * still reads and writes unaligned guest buffers through bounces. */
+    Error *err = NULL;
+    char *spec = g_strdup_printf("file=%s,format=raw,if=none,id=cnone,cache=none", path);
+    BlockBackend *blk = drive_add(spec, &err);
+    g_free(spec);
+    if (!blk) {
+        assert_non_null(strstr(error_get_pretty(err), "O_DIRECT"));
+        error_free(err);
+    } else {
+        uint8_t *odd = g_malloc(700);
+        memset(odd, 0x3C, 700);
+        Done d = { 0 };
+        blk_aio_pwrite(blk, 100, odd + 1, 600, 0, done_cb, &d);
+        blk_drain(blk);
+        assert_int_equal(d.ret, 0);
+        uint8_t back[600];
+        assert_int_equal(blk_pread(blk, 100, back, 600), 0);
+        assert_memory_equal(back, odd + 1, 600);
+        g_free(odd);
+        drive_del(blk);
+    }
+    g_free(path);
+}
+
+/* The worker runs requests off the calling thread, and under icount the
+ * completion lands at issue + latency whatever the disk's speed. */
+static void test_icount_determinism(void **state)
+{
+    char *path = make_image("det.img", 8192, 0);
+    BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=det", path);
+    uint8_t buf[512];
+    int64_t landed[2];
+    for (int run = 0; run < 2; run++) {
+        inject.delay_us = run ? 30000 : 0;   /* a slow disk the second time */
+        Done d = { 0 };
+        int64_t t0 = clock_get_ns(CC_CLOCK_VIRTUAL);
+        blk_aio_pread(blk, 0, buf, 512, done_cb, &d);
+        int64_t step = 1000;
+        while (!d.calls) {
+            testing_advance_ns(step);
+        }
+        landed[run] = clock_get_ns(CC_CLOCK_VIRTUAL) - t0;
+        assert_true(inject.last_thread != g_thread_self());
+    }
+    inject.delay_us = 0;
+    assert_int_equal(landed[0], landed[1]);
+    assert_int_equal(landed[0], BLK_ICOUNT_LATENCY_NS);
+    drive_del(blk);
+    g_free(path);
+}
+
+/* Real-time mode: completion through the main loop's GLib context. */
+static void test_realtime_completion(void **state)
+{
+    char *path = make_image("rt.img", 8192, 0);
+    BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=rt", path);
+    clock_configure(-1);
+    clock_vm_start();
+    uint8_t buf[512];
+    Done d = { 0 };
+    inject.delay_us = 2000;
+    blk_aio_pread(blk, 0, buf, 512, done_cb, &d);
+    assert_int_equal(d.calls, 0);
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (!d.calls && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(NULL, TRUE);
+    }
+    inject.delay_us = 0;
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.ret, 0);
+    assert_true(inject.last_thread != g_thread_self());
+    /* Cancel while queued behind a slow request: never called back. */
+    inject.delay_us = 20000;
+    Done a = { 0 }, c = { 0 };
+    blk_aio_pread(blk, 0, buf, 512, done_cb, &a);
+    BlockAIOCB *acb = blk_aio_pread(blk, 512, buf, 512, done_cb, &c);
+    blk_aio_cancel(acb);
+    blk_drain(blk);
+    inject.delay_us = 0;
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(c.calls, 0);
+    drive_del(blk);
+    /* Back to the harness's clock for the tests after this one. */
+    clock_configure(0);
+    testing_clock_reclaim();
+    clock_vm_start();
+    g_free(path);
+}
+
+static void test_snapshot_overlay(void **state)
+{
+    char *path = make_image("snap.img", 64 * 1024, 0x40);
+    gchar *before;
+    gsize len;
+    assert_true(g_file_get_contents(path, &before, &len, NULL));
+    BlockBackend *blk = add("file=%s,format=raw,if=none,id=snap,snapshot=on", path);
+    assert_false(blk_is_read_only(blk));
+    uint8_t w[3000], r[3000];
+    memset(w, 0xE1, sizeof(w));
+    /* Unaligned, across clusters. */
+    assert_int_equal(blk_pwrite(blk, 4000, w, sizeof(w), 0), 0);
+    assert_int_equal(blk_pread(blk, 4000, r, sizeof(r)), 0);
+    assert_memory_equal(w, r, sizeof(r));
+    /* Around it, the image's bytes. */
+    assert_int_equal(blk_pread(blk, 3990, r, 10), 0);
+    assert_memory_equal(r, before + 3990, 10);
+    assert_int_equal(blk_pread(blk, 7000, r, 200), 0);
+    assert_memory_equal(r, before + 7000, 200);
+    /* A second writer may open the image meanwhile?  No: the image is
+     * only read under the overlay, so another reader may share it. */
+    drive_del(blk);
+    gchar *after;
+    assert_true(g_file_get_contents(path, &after, &len, NULL));
+    assert_memory_equal(before, after, len);
+    g_free(before);
+    g_free(after);
+    g_free(path);
+}
+
 static int setup(void **state)
 {
     testing_init();
+    bdrv_register(&inject_driver);
     tmpdir = g_dir_make_tmp("cardcage-block-XXXXXX", NULL);
     return tmpdir ? 0 : -1;
 }
@@ -313,6 +609,11 @@ int main(void)
         cmocka_unit_test(test_readonly_and_lock),
         cmocka_unit_test(test_drive_errors),
         cmocka_unit_test(test_ide_slots),
+        cmocka_unit_test(test_werror),
+        cmocka_unit_test(test_cache_modes),
+        cmocka_unit_test(test_icount_determinism),
+        cmocka_unit_test(test_realtime_completion),
+        cmocka_unit_test(test_snapshot_overlay),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
