@@ -292,11 +292,6 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
                 g_free(scheme);
                 goto out;
             }
-            if (!strcmp(drv->format_name, "raw")) {
-                /* Writing a format's header into a probed raw image would
-                 * turn it into that format at the next start. */
-                flags |= 0;
-            }
         }
         g_free(scheme);
     } else {
@@ -314,6 +309,7 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
     }
     bs = node_new(drv, filename, flags, node_name);
     bs->backing_depth = backing_depth;
+    /* A probed raw image: raw.c guards its first sector (see there). */
     bs->probed_raw = !(format && *format) && !strcmp(drv->format_name, "raw");
     if (!drv->is_protocol && !block_opts_has(opts, "filename") && filename) {
         /* bdrv_open_child takes the file child's name from here. */

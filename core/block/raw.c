@@ -60,10 +60,42 @@ static int raw_preadv(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
     return bdrv_preadv(bdrv_file(bs), s->offset + offset, bytes, iov, niov, flags);
 }
 
+/* A raw image whose format was probed must not get another format's
+ * header written into its first sector: at the next start it would be
+ * probed as that format, and its "backing file" could name any host file
+ * (QEMU refuses these writes for the same reason).  format=raw given
+ * explicitly lifts the guard. */
+static bool raw_write_would_change_format(BlockDriverState *bs, uint64_t offset,
+                                          uint64_t bytes, struct iovec *iov, int niov)
+{
+    if (!bs->probed_raw || offset >= BDRV_PROBE_SIZE) {
+        return false;
+    }
+    uint8_t head[BDRV_PROBE_SIZE];
+    /* The sector-0 area as it would be after the write. */
+    if (bdrv_pread(bdrv_file(bs), 0, head, sizeof(head)) < 0) {
+        return false;
+    }
+    uint64_t n = MIN(bytes, sizeof(head) - offset);
+    bdrv_iov_copy(iov, niov, 0, head + offset, n, false);
+    GPtrArray *drivers = bdrv_all_drivers();
+    for (guint i = 0; i < drivers->len; i++) {
+        BlockDriver *drv = g_ptr_array_index(drivers, i);
+        if (drv->probe && !drv->is_protocol && drv != bs->drv &&
+            drv->probe(head, sizeof(head), bdrv_filename(bs)) > 1) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int raw_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
                        struct iovec *iov, int niov, int flags)
 {
     RawState *s = bdrv_opaque(bs);
+    if (raw_write_would_change_format(bs, s->offset + offset, bytes, iov, niov)) {
+        return -EPERM;
+    }
     if (s->has_size && (offset > s->size || bytes > s->size - offset)) {
         return -EIO;
     }

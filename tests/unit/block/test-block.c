@@ -433,6 +433,47 @@ static void test_werror(void **state)
     g_free(path);
 }
 
+/* A probed raw image refuses a write that would make it probe as another
+ * format (the test registers one whose magic is "TESTFMT!"). */
+static int magic_probe(const uint8_t *buf, int size, const char *filename)
+{
+    return size >= 8 && !memcmp(buf, "TESTFMT!", 8) ? 100 : 0;
+}
+
+static bool magic_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error **errp)
+{
+    return bdrv_open_child(bs, opts, "file", errp) != NULL;
+}
+
+static BlockDriver magic_driver = {
+    .format_name = "test-magic",
+    .instance_size = 1,
+    .probe = magic_probe,
+    .open = magic_open,
+};
+
+static void test_probed_raw_guard(void **state)
+{
+    char *path = make_image("probe.img", 4096, 0);
+    bdrv_register(&magic_driver);
+    Error *err = NULL;
+    BlockDriverState *bs = bdrv_open(path, NULL, NULL, BDRV_O_RDWR, &err);
+    assert_string_equal(bdrv_driver(bs)->format_name, "raw");
+    uint8_t sec[512] = "TESTFMT!";
+    assert_int_equal(bdrv_pwrite(bs, 0, sec, 512), -EPERM);
+    assert_int_equal(bdrv_pwrite(bs, 512, sec, 512), 0);   /* elsewhere: fine */
+    bdrv_unref(bs);
+    /* format=raw given: the user knows. */
+    bs = bdrv_open(path, "raw", NULL, BDRV_O_RDWR, &err);
+    assert_int_equal(bdrv_pwrite(bs, 0, sec, 512), 0);
+    bdrv_unref(bs);
+    /* And now it probes as the other format. */
+    bs = bdrv_open(path, NULL, NULL, 0, &err);
+    assert_string_equal(bdrv_driver(bs)->format_name, "test-magic");
+    bdrv_unref(bs);
+    g_free(path);
+}
+
 static void test_cache_modes(void **state)
 {
     char *path = make_image("cache.img", 8192, 0);
@@ -610,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_drive_errors),
         cmocka_unit_test(test_ide_slots),
         cmocka_unit_test(test_werror),
+        cmocka_unit_test(test_probed_raw_guard),
         cmocka_unit_test(test_cache_modes),
         cmocka_unit_test(test_icount_determinism),
         cmocka_unit_test(test_realtime_completion),
