@@ -183,6 +183,51 @@ def test_bad_input(tmp):
               lines[0].startswith("cardcage: -drive "), p.stderr)
 
 
+def test_qemu_locks(tmp):
+    """Image locks in QEMU's byte layout: each refuses the other's second
+    writer.  Skipped without QEMU's tools."""
+    import shutil
+    qemu_io, qemu = shutil.which("qemu-io"), shutil.which("qemu-system-i386")
+    if not qemu_io or not qemu:
+        print("skip QEMU lock interoperability: qemu-io or qemu-system-i386 not installed")
+        return
+    img = image(tmp)
+    q = subprocess.Popen([qemu_io, "-f", "raw", img], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        # qemu-io prints its prompt once the image is open.
+        q.stdin.write(b"length\n")
+        q.stdin.flush()
+        q.stdout.readline()
+        p = subprocess.run(argv(f"file={img},format=raw,if=none,id=d0", tmp),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        check("a QEMU writer holds the image: cardcage refuses it",
+              p.returncode == 1 and "in use" in p.stderr, p.stderr)
+    finally:
+        q.stdin.close()
+        q.wait(timeout=10)
+    sock = os.path.join(tmp, "lock.sock")
+    c = subprocess.Popen(argv(f"file={img},format=raw,if=none,id=d0", tmp, "-S",
+                              "-qmp", f"unix:{sock},server=on,wait=off"),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        QMP.connect_unix(sock).close()   # started: the image is open
+        try:
+            r = subprocess.run([qemu, "-M", "isapc", "-nodefaults", "-display", "none", "-S",
+                                "-drive", f"file={img},format=raw,if=ide"],
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=20)
+            out = (r.returncode, r.stderr)
+        except subprocess.TimeoutExpired:
+            out = (None, "QEMU started on the image cardcage holds")
+        check("cardcage holds the image: QEMU is refused the write lock",
+              out[0] not in (None, 0) and "lock" in out[1], out)
+    finally:
+        c.kill()
+        c.wait()
+
+
 with tempfile.TemporaryDirectory() as tmp:
     test_plain(tmp)
     test_determinism(tmp)
@@ -190,4 +235,5 @@ with tempfile.TemporaryDirectory() as tmp:
     test_werror_report_and_default(tmp)
     test_snapshot_and_readonly(tmp)
     test_bad_input(tmp)
+    test_qemu_locks(tmp)
 sys.exit(1 if failures else 0)
