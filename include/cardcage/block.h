@@ -408,7 +408,12 @@ typedef struct BlockAIOCB BlockAIOCB;
  * storage (fdatasync), unless cache=unsafe.
  *
  * Under -icount a request completes at a fixed virtual time after it was
- * issued, so a run with disk I/O is reproducible.
+ * issued, so a run with disk I/O is reproducible (as long as the guest
+ * cannot see the buffers before the completion: DMA into guest memory in
+ * the callback, or from a bounce buffer).
+ *
+ * blk must be a backend (a device without a drive does not issue requests:
+ * its DEFINE_PROP_DRIVE field is NULL). 
  *
  * Range errors (past the end, a write to a read-only drive, no medium)
  * complete with -EIO / -EROFS / -ENOMEDIUM, through cb as well.  werror and
@@ -477,8 +482,10 @@ CC_API const char *blk_get_filename(BlockBackend *blk);
 
 /*
  * A device with removable media gives these in realize.  The layer calls:
- *  - change_media_cb(opaque, load): a medium was removed (false) or
- *    inserted (true) by the monitor; the device reports UNIT ATTENTION.
+ *  - change_media_cb(opaque, load): the medium was removed (false: the tray
+ *    is open and empty) or a medium is in and the tray closed (true:
+ *    blockdev-change-medium, blockdev-close-tray); the device reports UNIT
+ *    ATTENTION and calls blk_notify_tray_moved for its tray.
  *  - eject_request_cb(opaque, force): the user asked to open the tray
  *    (eject, blockdev-change-medium).  The device opens it unless the
  *    guest locked it (then it records the request for the guest to see);
