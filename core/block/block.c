@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cardcage/block.h>
 #include "block/block-internal.h"
@@ -415,6 +416,27 @@ static char *backing_path(BlockDriverState *bs, const char *name)
     return p;
 }
 
+/* The images whose backing files are being opened, outermost first (a
+ * backing file that is one of them makes a loop). */
+static GPtrArray *opening_chain;
+
+static char *canonical(const char *path)
+{
+    char *real = path ? realpath(path, NULL) : NULL;
+    return real ? real : g_strdup(path ? path : "");
+}
+
+static bool backing_chain_has(const char *path)
+{
+    char *c = canonical(path);
+    bool found = false;
+    for (guint i = 0; opening_chain && i < opening_chain->len; i++) {
+        found |= !strcmp(g_ptr_array_index(opening_chain, i), c);
+    }
+    g_free(c);
+    return found;
+}
+
 bool bdrv_open_backing(BlockDriverState *bs, BlockOpts *opts, const char *filename,
                        const char *format, Error **errp)
 {
@@ -452,17 +474,35 @@ bool bdrv_open_backing(BlockDriverState *bs, BlockOpts *opts, const char *filena
         ok = false;
         goto out;
     }
+    if (path && backing_chain_has(path)) {
+        error_setg(errp, "the backing chain of '%s' loops back to '%s'",
+                   (char *)g_ptr_array_index(opening_chain, 0), path);
+        g_free(path);
+        ok = false;
+        goto out;
+    }
     const char *fmt = format && *format ? format : NULL;
     if (block_opts_has(sub, "driver")) {
         fmt = NULL;
     }
     Error *local = NULL;
+    if (!opening_chain) {
+        opening_chain = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(opening_chain, canonical(bs->filename));
     bs->backing = bdrv_open_opts(path, fmt, sub,
                                  bs->open_flags & ~(BDRV_O_RDWR | BDRV_O_NO_BACKING),
                                  bs->backing_depth + 1, &local);
+    g_ptr_array_remove_index(opening_chain, opening_chain->len - 1);
     if (!bs->backing) {
+        /* Name the image whose backing file failed, once: the innermost
+         * message already says what is wrong with which file. */
+        bool named = g_str_has_prefix(error_get_pretty(local), "backing file of") ||
+                     g_str_has_prefix(error_get_pretty(local), "the backing chain");
         error_propagate(errp, local);
-        error_prepend(errp, "backing file of '%s': ", bdrv_filename(bs));
+        if (!named) {
+            error_prepend(errp, "backing file of '%s': ", bdrv_filename(bs));
+        }
         ok = false;
     }
     g_free(path);

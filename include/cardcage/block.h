@@ -516,8 +516,9 @@ CC_API void blk_notify_medium_locked(BlockBackend *blk, bool locked);
 /* The backend of `-drive if=TYPE,bus=B,unit=U` (or index=, -hda..-hdd,
  * -cdrom), or NULL.  A controller plugin calls it in realize for each of
  * its units and creates a device with drive=blk_name(blk) for each one
- * found (ide-hd or ide-cd by blk_get_media).  A drive no device takes is
- * an error at start-up naming it.  IDE: 2 units per bus; -hda is bus 0
+ * found (ide-hd or ide-cd by blk_get_media), skipping a drive a -device
+ * already took (blk_get_attached_dev).  A drive no device takes is an
+ * error at start-up naming it.  IDE: 2 units per bus; -hda is bus 0
  * unit 0, -hdb 0/1, -hdc 1/0 (-cdrom), -hdd 1/1. */
 CC_API BlockBackend *board_drive_get(BlockInterfaceType type, int bus, int unit);
 /* The highest bus number used with type, or -1. */

@@ -440,17 +440,105 @@ static int magic_probe(const uint8_t *buf, int size, const char *filename)
     return size >= 8 && !memcmp(buf, "TESTFMT!", 8) ? 100 : 0;
 }
 
+/* The format: "TESTFMT!", then at byte 8 the NUL-terminated name of a
+ * backing file (may be empty); the guest's data is the backing file's
+ * (a format that stores nothing of its own, enough to exercise chains). */
 static bool magic_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error **errp)
 {
-    return bdrv_open_child(bs, opts, "file", errp) != NULL;
+    BlockDriverState *file = bdrv_open_child(bs, opts, "file", errp);
+    if (!file) {
+        return false;
+    }
+    char hdr[256] = { 0 };
+    if (bdrv_pread(file, 0, hdr, sizeof(hdr) - 1) < 0) {
+        error_setg(errp, "cannot read the header");
+        return false;
+    }
+    return bdrv_open_backing(bs, opts, hdr + 8, NULL, errp);
+}
+
+static int magic_preadv(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                        struct iovec *iov, int niov, int flags)
+{
+    if (!bdrv_backing(bs)) {
+        return -EIO;
+    }
+    return bdrv_preadv(bdrv_backing(bs), offset, bytes, iov, niov, flags);
+}
+
+static int64_t magic_getlength(BlockDriverState *bs)
+{
+    return bdrv_backing(bs) ? bdrv_getlength(bdrv_backing(bs)) : 0;
 }
 
 static BlockDriver magic_driver = {
     .format_name = "test-magic",
     .instance_size = 1,
+    .supports_backing = true,
     .probe = magic_probe,
     .open = magic_open,
+    .preadv = magic_preadv,
+    .getlength = magic_getlength,
 };
+
+static void write_magic(const char *path, const char *backing)
+{
+    char hdr[512] = "TESTFMT!";
+    g_strlcpy(hdr + 8, backing, sizeof(hdr) - 8);
+    g_assert(g_file_set_contents(path, hdr, sizeof(hdr), NULL));
+}
+
+static void test_backing_chain(void **state)
+{
+    char *base = make_image("base.raw", 8192, 0x30);
+    char *mid = g_build_filename(tmpdir, "mid.img", NULL);
+    char *top = g_build_filename(tmpdir, "top.img", NULL);
+    /* Relative names resolve against the image's directory. */
+    write_magic(mid, "base.raw");
+    write_magic(top, "mid.img");
+    Error *err = NULL;
+    BlockDriverState *bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_non_null(bs);
+    assert_string_equal(bdrv_driver(bs)->format_name, "test-magic");
+    assert_string_equal(bdrv_backing_filename(bs), "mid.img");
+    assert_non_null(bdrv_backing(bdrv_backing(bs)));
+    assert_string_equal(bdrv_driver(bdrv_backing(bdrv_backing(bs)))->format_name, "raw");
+    assert_true(bdrv_is_read_only(bdrv_backing(bs)));
+    uint8_t b;
+    assert_int_equal(bdrv_pread(bs, 1024, &b, 1), 0);
+    assert_int_equal(b, 0x32);
+    bdrv_unref(bs);
+    /* backing=null: no backing file opened. */
+    BlockOpts *o = block_opts_new();
+    block_opts_set(o, "backing", "null");
+    bs = bdrv_open(top, NULL, o, 0, &err);
+    block_opts_free(o);
+    assert_null(bdrv_backing(bs));
+    bdrv_unref(bs);
+    /* A loop (top -> mid -> top) and a self-reference are refused. */
+    write_magic(mid, "top.img");
+    bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_null(bs);
+    assert_non_null(strstr(error_get_pretty(err), "loop"));
+    error_free(err);
+    err = NULL;
+    write_magic(top, "top.img");
+    bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_null(bs);
+    assert_non_null(strstr(error_get_pretty(err), "itself"));
+    error_free(err);
+    /* A missing backing file names both files. */
+    err = NULL;
+    write_magic(top, "gone.img");
+    bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_null(bs);
+    assert_non_null(strstr(error_get_pretty(err), "gone.img"));
+    assert_non_null(strstr(error_get_pretty(err), "top.img"));
+    error_free(err);
+    g_free(base);
+    g_free(mid);
+    g_free(top);
+}
 
 static void test_probed_raw_guard(void **state)
 {
@@ -652,6 +740,7 @@ int main(void)
         cmocka_unit_test(test_ide_slots),
         cmocka_unit_test(test_werror),
         cmocka_unit_test(test_probed_raw_guard),
+        cmocka_unit_test(test_backing_chain),
         cmocka_unit_test(test_cache_modes),
         cmocka_unit_test(test_icount_determinism),
         cmocka_unit_test(test_realtime_completion),
