@@ -379,8 +379,10 @@ BlockDriverState *bdrv_open_child(BlockDriverState *bs, BlockOpts *opts, const c
         if (!strcmp(child, "file") && !block_opts_has(sub, "filename")) {
             fname = block_opts_get(opts, "filename");
         }
-        const char *fmt = block_opts_has(sub, "driver") ? NULL : NULL;
-        if (!fmt && !block_opts_has(sub, "driver") && fname && !strcmp(child, "file")) {
+        /* The file child of a path is "file", of a URL its protocol's
+         * driver, unless CHILD.driver= says. */
+        const char *fmt = NULL;
+        if (!block_opts_has(sub, "driver") && fname && !strcmp(child, "file")) {
             char *scheme = bdrv_url_scheme(fname);
             fmt = scheme && find_protocol(scheme) ? find_protocol(scheme)->format_name
                                                   : "file";
@@ -405,9 +407,10 @@ BlockDriverState *bdrv_open_child(BlockDriverState *bs, BlockOpts *opts, const c
 
 static char *backing_path(BlockDriverState *bs, const char *name)
 {
-    if (g_path_is_absolute(name) || bdrv_url_scheme(name) || !bs->filename) {
-        char *s = bdrv_url_scheme(name);
-        g_free(s);
+    char *scheme = bdrv_url_scheme(name);
+    bool as_is = g_path_is_absolute(name) || scheme || !bs->filename;
+    g_free(scheme);
+    if (as_is) {
         return g_strdup(name);
     }
     char *dir = g_path_get_dirname(bs->filename);

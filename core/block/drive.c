@@ -294,7 +294,12 @@ BlockBackend *drive_add(const char *optstr, Error **errp)
         error_setg(errp, "option 'aio': '%s' is not one of threads, native, io_uring", v);
         goto fail;
     }
-    block_opts_get(o, "discard");   /* ignore|unmap: discard is always passed down */
+    /* Discard requests always reach the driver (which may ignore them). */
+    if ((v = block_opts_get(o, "discard")) && strcmp(v, "ignore") && strcmp(v, "off") &&
+        strcmp(v, "unmap") && strcmp(v, "on")) {
+        error_setg(errp, "option 'discard': '%s' is not one of ignore, unmap", v);
+        goto fail;
+    }
     blk->read_only = ro;
     blk->open_flags = flags;
     const char *file = block_opts_get(o, "file");
