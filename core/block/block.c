@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cardcage/block.h>
+#include <cardcage/module.h>
 #include "block/block-internal.h"
 
 static GPtrArray *drivers;   /* BlockDriver * */
@@ -357,6 +358,9 @@ out:
 BlockDriverState *bdrv_open(const char *filename, const char *format, BlockOpts *options,
                             int flags, Error **errp)
 {
+    /* A tool opening images without the emulator's start-up gets the
+     * built-in drivers all the same (a no-op once the list has run). */
+    module_call_init(MODULE_INIT_BLOCK);
     return bdrv_open_opts(filename, format, options, flags, 0, errp);
 }
 
@@ -841,6 +845,7 @@ bool bdrv_create_file(const char *filename, uint64_t size, Error **errp)
 
 bool bdrv_create(const char *drv_name, const char *filename, BlockOpts *opts, Error **errp)
 {
+    module_call_init(MODULE_INIT_BLOCK);
     BlockDriver *drv = bdrv_find_format(drv_name);
     if (!drv) {
         error_setg(errp, "unknown format '%s'", drv_name);
