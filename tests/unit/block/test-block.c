@@ -265,6 +265,62 @@ static void test_drive_errors(void **state)
     g_free(path);
 }
 
+static void test_blockdev_errors(void **state)
+{
+    char *path = make_image("bd.img", 4096, 0);
+    struct {
+        const char *spec;
+        const char *needle;
+    } cases[] = {
+        { "[1,2]", "KEY=VALUE" },
+        { "{\"driver\":", "not a JSON object" },
+        { "{\"driver\":\"raw\",\"node-name\":\"x\",\"file\":[1]}", "unsupported JSON" },
+        { "{\"node-name\":\"x\"}", "driver=" },
+        { "driver=raw,file.filename=%s", "node-name=" },
+        { "driver=raw,node-name=1abc,file.filename=%s", "must begin with a letter" },
+        { "driver=raw,node-name=a b,file.filename=%s", "may hold only" },
+        { "driver=nosuch,node-name=q,file.filename=%s", "unknown format" },
+        { "driver=raw,node-name=q,file.filename=%s,size=lots", "option 'size'" },
+        { "driver=raw,node-name=q,file.filename=%s,offset=99999999", "past the end" },
+        { "driver=raw,node-name=q,file.driver=file", "needs" },
+        { "driver=raw,node-name=q,file=nosuchnode", "no block node named 'nosuchnode'" },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *spec = g_strdup_printf(cases[i].spec, path);
+        Error *err = NULL;
+        assert_false(blockdev_add(spec, &err));
+        assert_non_null(err);
+        if (!strstr(error_get_pretty(err), cases[i].needle)) {
+            fail_msg("%s: '%s' does not mention '%s'", spec, error_get_pretty(err),
+                     cases[i].needle);
+        }
+        assert_null(strchr(error_get_pretty(err), '\n'));
+        error_free(err);
+        g_free(spec);
+    }
+    /* A node-name taken twice. */
+    char *ok = g_strdup_printf("driver=raw,node-name=twice,read-only=on,file.filename=%s", path);
+    assert_true(blockdev_add(ok, &error_abort));
+    Error *err = NULL;
+    assert_false(blockdev_add(ok, &err));
+    assert_non_null(strstr(error_get_pretty(err), "already in use"));
+    error_free(err);
+    g_free(ok);
+    /* Geometry half given, numbers out of range. */
+    const char *drives[] = {
+        "file=%s,if=none,id=g0,cyls=100", "file=%s,if=none,id=g1,heads=99,cyls=1,secs=1",
+        "file=%s,if=none,id=g2,trans=sideways", "file=%s,if=ide,bus=7",
+        "file=%s,if=ide,unit=2", "file=%s,index=1,unit=1", "file=%s,if=none,id=g3,discard=maybe",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(drives); i++) {
+        char *spec = g_strdup_printf(drives[i], path);
+        char *msg = add_error(spec);
+        g_free(msg);
+        g_free(spec);
+    }
+    g_free(path);
+}
+
 static void test_ide_slots(void **state)
 {
     char *a = make_image("hda.img", 4096, 0);
@@ -737,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_aio),
         cmocka_unit_test(test_readonly_and_lock),
         cmocka_unit_test(test_drive_errors),
+        cmocka_unit_test(test_blockdev_errors),
         cmocka_unit_test(test_ide_slots),
         cmocka_unit_test(test_werror),
         cmocka_unit_test(test_probed_raw_guard),
