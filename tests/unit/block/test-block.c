@@ -19,23 +19,10 @@
 #include <cardcage/block.h>
 #include <cardcage/testing.h>
 #include "block/block-backend.h"
+#include "block-test-util.h"
 #include "block/drive.h"
 #include "block/aio.h"
 #include "timer/clock-internal.h"
-
-static char *tmpdir;
-
-static char *make_image(const char *name, size_t size, uint8_t fill)
-{
-    char *path = g_build_filename(tmpdir, name, NULL);
-    uint8_t *buf = g_malloc(size);
-    for (size_t i = 0; i < size; i++) {
-        buf[i] = (uint8_t)(fill + i / 512);
-    }
-    g_assert(g_file_set_contents(path, (char *)buf, size, NULL));
-    g_free(buf);
-    return path;
-}
 
 static BlockBackend *add(const char *fmt, ...)
 {
@@ -103,7 +90,7 @@ static void test_opts(void **state)
 
 static void test_raw_sync(void **state)
 {
-    char *path = make_image("sync.img", 64 * 1024, 0x10);
+    char *path = block_test_image("sync.img", 64 * 1024, 0x10);
     Error *err = NULL;
     BlockDriverState *bs = bdrv_open(path, NULL, NULL, BDRV_O_RDWR, &err);
     assert_non_null(bs);
@@ -154,7 +141,7 @@ static void test_raw_sync(void **state)
 
 static void test_aio(void **state)
 {
-    char *path = make_image("aio.img", 16 * 512, 0);
+    char *path = block_test_image("aio.img", 16 * 512, 0);
     BlockBackend *blk = add("file=%s,format=raw,if=none,id=aio0", path);
     assert_int_equal(blk_nb_sectors(blk), 16);
     uint8_t buf[1024], rb[1024];
@@ -203,7 +190,7 @@ static void test_aio(void **state)
 
 static void test_readonly_and_lock(void **state)
 {
-    char *path = make_image("lock.img", 4096, 0);
+    char *path = block_test_image("lock.img", 4096, 0);
     BlockBackend *a = add("file=%s,format=raw,if=none,id=lk0", path);
     char *spec = g_strdup_printf("file=%s,format=raw,if=none,id=lk1", path);
     char *msg = add_error(spec);
@@ -238,7 +225,7 @@ static void test_readonly_and_lock(void **state)
 
 static void test_drive_errors(void **state)
 {
-    char *path = make_image("err.img", 4096, 0);
+    char *path = block_test_image("err.img", 4096, 0);
     struct {
         const char *spec;
         const char *needle;
@@ -267,7 +254,7 @@ static void test_drive_errors(void **state)
 
 static void test_blockdev_errors(void **state)
 {
-    char *path = make_image("bd.img", 4096, 0);
+    char *path = block_test_image("bd.img", 4096, 0);
     struct {
         const char *spec;
         const char *needle;
@@ -323,8 +310,8 @@ static void test_blockdev_errors(void **state)
 
 static void test_ide_slots(void **state)
 {
-    char *a = make_image("hda.img", 4096, 0);
-    char *c = make_image("cd.iso", 4096, 0);
+    char *a = block_test_image("hda.img", 4096, 0);
+    char *c = block_test_image("cd.iso", 4096, 0);
     BlockBackend *hda = add("file=%s,index=0,media=disk", a);
     BlockBackend *cd = add("file=%s,index=2,media=cdrom", c);
     assert_ptr_equal(board_drive_get(IF_IDE, 0, 0), hda);
@@ -407,7 +394,7 @@ static BlockDriver inject_driver = {
 
 static void test_werror(void **state)
 {
-    char *path = make_image("werr.img", 8192, 0);
+    char *path = block_test_image("werr.img", 8192, 0);
     BlockBackend *rep = add("file=%s,format=test-inject,if=none,id=w0,werror=report,"
                             "file.locking=off", path);
     BlockBackend *ign = add("file=%s,format=test-inject,if=none,id=w1,werror=ignore,"
@@ -546,9 +533,9 @@ static void write_magic(const char *path, const char *backing)
 
 static void test_backing_chain(void **state)
 {
-    char *base = make_image("base.raw", 8192, 0x30);
-    char *mid = g_build_filename(tmpdir, "mid.img", NULL);
-    char *top = g_build_filename(tmpdir, "top.img", NULL);
+    char *base = block_test_image("base.raw", 8192, 0x30);
+    char *mid = block_test_image("mid.img", 512, 0);
+    char *top = block_test_image("top.img", 512, 0);
     /* Relative names resolve against the image's directory. */
     write_magic(mid, "base.raw");
     write_magic(top, "mid.img");
@@ -598,7 +585,7 @@ static void test_backing_chain(void **state)
 
 static void test_probed_raw_guard(void **state)
 {
-    char *path = make_image("probe.img", 4096, 0);
+    char *path = block_test_image("probe.img", 4096, 0);
     bdrv_register(&magic_driver);
     Error *err = NULL;
     BlockDriverState *bs = bdrv_open(path, NULL, NULL, BDRV_O_RDWR, &err);
@@ -620,7 +607,7 @@ static void test_probed_raw_guard(void **state)
 
 static void test_cache_modes(void **state)
 {
-    char *path = make_image("cache.img", 8192, 0);
+    char *path = block_test_image("cache.img", 8192, 0);
     uint8_t buf[512] = { 1 };
     struct {
         const char *mode;
@@ -677,7 +664,7 @@ static void test_cache_modes(void **state)
  * completion lands at issue + latency whatever the disk's speed. */
 static void test_icount_determinism(void **state)
 {
-    char *path = make_image("det.img", 8192, 0);
+    char *path = block_test_image("det.img", 8192, 0);
     BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=det", path);
     uint8_t buf[512];
     int64_t landed[2];
@@ -703,7 +690,7 @@ static void test_icount_determinism(void **state)
 /* Real-time mode: completion through the main loop's GLib context. */
 static void test_realtime_completion(void **state)
 {
-    char *path = make_image("rt.img", 8192, 0);
+    char *path = block_test_image("rt.img", 8192, 0);
     BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=rt", path);
     clock_configure(-1);
     clock_vm_start();
@@ -740,7 +727,7 @@ static void test_realtime_completion(void **state)
 
 static void test_snapshot_overlay(void **state)
 {
-    char *path = make_image("snap.img", 64 * 1024, 0x40);
+    char *path = block_test_image("snap.img", 64 * 1024, 0x40);
     gchar *before;
     gsize len;
     assert_true(g_file_get_contents(path, &before, &len, NULL));
@@ -772,17 +759,12 @@ static int setup(void **state)
 {
     testing_init();
     bdrv_register(&inject_driver);
-    tmpdir = g_dir_make_tmp("cardcage-block-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
+    return block_test_tmpdir_create() ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    int r = system(cmd);
-    g_free(cmd);
-    g_free(tmpdir);
-    return r == 0 ? 0 : -1;
+    return block_test_tmpdir_remove() ? 0 : -1;
 }
 
 int main(void)
