@@ -354,6 +354,18 @@ char *drive_format_list(void)
     return g_string_free(s, FALSE);
 }
 
+void drive_print_formats(FILE *out)
+{
+    char *list = drive_format_list();
+    fprintf(out, "Supported formats: %s\n", list);
+    g_free(list);
+    GPtrArray *d = bdrv_all_drivers();
+    for (guint i = 0; i < d->len; i++) {
+        BlockDriver *drv = g_ptr_array_index(d, i);
+        fprintf(out, "  %-14s %s\n", drv->format_name, drv->description ? drv->description : "");
+    }
+}
+
 bool drive_check_orphans(Error **errp)
 {
     GPtrArray *all = blk_all();

@@ -196,6 +196,15 @@ def test_bad_input(tmp):
               lines[0].startswith("cardcage: -drive "), p.stderr)
 
 
+def test_format_help():
+    p = subprocess.run([CARDCAGE, "-L", PLUGIN_DIR, "-drive", "format=help"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    first = p.stdout.splitlines()[0].split() if p.stdout else []
+    check("-drive format=help lists the core's and a plugin's drivers",
+          p.returncode == 0 and first[:2] == ["Supported", "formats:"] and
+          {"file", "raw", "test-faulty"} <= set(first[2:]), (p.returncode, p.stdout, p.stderr))
+
+
 def test_qemu_locks(tmp):
     """Image locks in QEMU's byte layout: each refuses the other's second
     writer.  Skipped without QEMU's tools."""
@@ -249,4 +258,5 @@ with tempfile.TemporaryDirectory() as tmp:
     test_snapshot_and_readonly(tmp)
     test_bad_input(tmp)
     test_qemu_locks(tmp)
+    test_format_help()
 sys.exit(1 if failures else 0)
