@@ -503,6 +503,13 @@ void blk_resume_stopped(void)
         for (GSList *l = order; l; l = l->next) {
             BlockAIOCB *a = l->data;
             a->next_stopped = NULL;
+            if (a->cancelled) {
+                /* The device was reset meanwhile: the request is dropped,
+                 * not run again behind its back. */
+                g_ptr_array_add(blk->inflight, a);
+                acb_free(a);
+                continue;
+            }
             a->ret = 0;
             a->state = AIO_QUEUED;
             g_ptr_array_add(blk->inflight, a);

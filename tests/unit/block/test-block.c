@@ -437,6 +437,22 @@ static void test_werror(void **state)
     assert_int_equal(blk_pread(stp, 512, rb, 512), 0);
     assert_memory_equal(rb, buf, 512);
 
+    /* A held request the device cancels (a reset) is not run again. */
+    d = (Done){ 0 };
+    inject.fail_errno = EIO;
+    inject.fail_writes = 1;
+    uint8_t other[512];
+    memset(other, 0x99, sizeof(other));
+    BlockAIOCB *held = blk_aio_pwrite(stp, 1024, other, 512, 0, done_cb, &d);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
+    assert_non_null(stp->stopped);
+    blk_aio_cancel(held);
+    blk_resume_stopped();
+    blk_drain(stp);
+    assert_int_equal(d.calls, 0);
+    assert_int_equal(blk_pread(stp, 1024, rb, 512), 0);
+    assert_int_equal(rb[0], 0x02);   /* the image's byte: the write never ran */
+
     /* rerror=stop too. */
     d = (Done){ 0 };
     inject.fail_errno = EIO;
