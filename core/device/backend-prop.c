@@ -22,6 +22,7 @@
 #include <cardcage/device.h>
 #include "chardev/chardev-internal.h"
 #include "device/device-internal.h"
+#include "block/block-backend.h"
 
 typedef struct BackendKind {
     const char *name;                    /* "chardev": messages and -device TYPE,help */
@@ -59,11 +60,45 @@ static void chardev_kind_release(void *backend, Object *owner)
     chardev_release(backend, owner);
 }
 
+static void *drive_kind_find(const char *id)
+{
+    BlockBackend *blk = blk_by_name_or_node(id);
+    if (blk) {
+        blk->refcnt++;
+    }
+    return blk;
+}
+
+static void drive_kind_unref(void *backend)
+{
+    blk_unref(backend);
+}
+
+static const char *drive_kind_id(void *backend)
+{
+    return blk_name(backend);
+}
+
+static bool drive_kind_claim(void *backend, Object *owner, Error **errp)
+{
+    return blk_attach_dev(backend, (DeviceState *)owner, errp);
+}
+
+static void drive_kind_release(void *backend, Object *owner)
+{
+    blk_detach_dev(backend, (DeviceState *)owner);
+}
+
 static const BackendKind backend_kinds[PROP_BACKEND__MAX] = {
     [PROP_BACKEND_CHARDEV] = {
         .name = "chardev", .what = "character backend",
         .find = chardev_kind_find, .unref = chardev_kind_unref, .id_of = chardev_kind_id,
         .claim = chardev_kind_claim, .release = chardev_kind_release,
+    },
+    [PROP_BACKEND_DRIVE] = {
+        .name = "drive", .what = "drive or block node",
+        .find = drive_kind_find, .unref = drive_kind_unref, .id_of = drive_kind_id,
+        .claim = drive_kind_claim, .release = drive_kind_release,
     },
 };
 

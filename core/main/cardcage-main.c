@@ -25,6 +25,7 @@
 #include "board/board.h"
 #include "boot/boot.h"
 #include "chardev/chardev-internal.h"
+#include "block/drive.h"
 #include "cpu/cpu.h"
 #include "device/device-internal.h"
 #include "gdbstub/gdbstub.h"
@@ -126,6 +127,9 @@ static int phase_help(const Options *o, Error **errp)
         return device_print_type_help(stdout, o->device_type_help, errp) ? 0 : 1;
     } else if (o->cpu_help) {
         print_cpu_help(stdout);
+    } else if (o->block_format_help) {
+        module_call_init(MODULE_INIT_BLOCK);
+        drive_print_formats(stdout);
     } else {
         return -1;
     }
@@ -307,6 +311,21 @@ static bool phase_backends(const Board *b, const Options *o, Error **errp)
     return true;
 }
 
+/* Phase 6b: the drives and block nodes, in command-line order. */
+static bool phase_drives(const Options *o, Error **errp)
+{
+    drive_set_snapshot_all(o->snapshot);
+    for (guint i = 0; i < o->drives->len; i++) {
+        const DriveOpt *d = g_ptr_array_index(o->drives, i);
+        bool ok = d->blockdev ? blockdev_add(d->spec, errp) : drive_add(d->spec, errp) != NULL;
+        if (!ok) {
+            error_prepend(errp, "%s: ", d->origin);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Phase 7: the machine, from the board and -m, -bios, -cpu. */
 static bool phase_build(Board *board, const Options *o, Error **errp)
 {
@@ -459,7 +478,8 @@ static int run(Options *o, int64_t t0)
         goto fail;
     }
     bool ok = phase_edit_board(board, o, &err) && phase_backends(board, o, &err) &&
-              phase_build(board, o, &err);
+              phase_drives(o, &err) && phase_build(board, o, &err) &&
+              drive_check_orphans(&err);
     board_free(board);
     if (!ok) {
         goto fail;
@@ -505,6 +525,7 @@ int cardcage_main(int argc, char **argv)
         status = run(&o, t0);
     }
     options_free(&o);
+    block_cleanup_all();
     chardev_cleanup_all();
     monitor_cleanup_all();
     fflush(stdout);

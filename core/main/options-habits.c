@@ -165,10 +165,8 @@ typedef struct LackingOption {
 } LackingOption;
 
 static const LackingOption lacking_options[] = {
-    { "hda", "disks" }, { "hdb", "disks" }, { "hdc", "disks" }, { "hdd", "disks" },
-    { "cdrom", "disks" }, { "fda", "disks" }, { "fdb", "disks" }, { "drive", "disks" },
-    { "blockdev", "disks" }, { "snapshot", "disks" }, { "pflash", "disks" },
-    { "mtdblock", "disks" }, { "sd", "disks" },
+    { "fda", "floppy disks" }, { "fdb", "floppy disks" }, { "pflash", "flash memory" },
+    { "mtdblock", "flash memory" }, { "sd", "SD cards" },
     { "netdev", "networking" },
     { "vnc", "display" }, { "spice", "display" }, { "sdl", "display" },
     { "curses", "display" }, { "full-screen", "display" },

@@ -301,6 +301,81 @@ static bool opt_chardev(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+static void add_drive(Options *o, bool blockdev, char *spec, const char *opt,
+                      const char *arg)
+{
+    DriveOpt *d = g_new0(DriveOpt, 1);
+    d->blockdev = blockdev;
+    d->spec = spec;
+    d->origin = g_strdup_printf("-%s %s", opt, arg);
+    g_ptr_array_add(o->drives, d);
+}
+
+static bool opt_drive(Options *o, const char *arg, Error **errp)
+{
+    /* -drive format=help lists the formats once the plugins (whose
+     * drivers count too) are loaded. */
+    KeyVal *kv = keyval_parse(arg, NULL, KEYVAL_LAST_WINS, NULL);
+    const char *fmt = keyval_get(kv, "format");
+    o->block_format_help |= fmt && (!strcmp(fmt, "help") || !strcmp(fmt, "?"));
+    keyval_free(kv);
+    add_drive(o, false, g_strdup(arg), "drive", arg);
+    return true;
+}
+
+static bool opt_blockdev(Options *o, const char *arg, Error **errp)
+{
+    add_drive(o, true, g_strdup(arg), "blockdev", arg);
+    return true;
+}
+
+/* -hda..-hdd and -cdrom: QEMU's shorthands for -drive file=FILE,index=N
+ * (IDE: primary master, primary slave, secondary master, secondary
+ * slave), media=cdrom for -cdrom on the secondary master. */
+static bool opt_disk_short(Options *o, const char *opt, const char *arg, int index,
+                           const char *media)
+{
+    /* A comma in the file name is written ",," in a -drive string. */
+    char **parts = g_strsplit(arg, ",", -1);
+    char *escaped = g_strjoinv(",,", parts);
+    g_strfreev(parts);
+    add_drive(o, false, g_strdup_printf("file=%s,index=%d,media=%s", escaped, index, media),
+              opt, arg);
+    g_free(escaped);
+    return true;
+}
+
+static bool opt_hda(Options *o, const char *arg, Error **errp)
+{
+    return opt_disk_short(o, "hda", arg, 0, "disk");
+}
+
+static bool opt_hdb(Options *o, const char *arg, Error **errp)
+{
+    return opt_disk_short(o, "hdb", arg, 1, "disk");
+}
+
+static bool opt_hdc(Options *o, const char *arg, Error **errp)
+{
+    return opt_disk_short(o, "hdc", arg, 2, "disk");
+}
+
+static bool opt_hdd(Options *o, const char *arg, Error **errp)
+{
+    return opt_disk_short(o, "hdd", arg, 3, "disk");
+}
+
+static bool opt_cdrom(Options *o, const char *arg, Error **errp)
+{
+    return opt_disk_short(o, "cdrom", arg, 2, "cdrom");
+}
+
+static bool opt_snapshot(Options *o, const char *arg, Error **errp)
+{
+    o->snapshot = true;
+    return true;
+}
+
 static bool opt_monitor(Options *o, const char *arg, Error **errp)
 {
     if (!strcmp(arg, "none")) {
@@ -511,6 +586,18 @@ static const OptionDef option_defs[] = {
       "mon:SPEC (shared with the monitor: Ctrl-A c switches, Ctrl-A x quits), "
       "tcp:HOST:PORT[,server=on,wait=off], unix:PATH[,server=on,wait=off]" },
     { "chardev", "BACKEND,id=ID[,opts]", opt_chardev, "create a character backend" },
+    { "drive", "file=FILE[,format=raw|...][,if=ide|none][,index=N][,media=disk|cdrom]"
+      "[,cache=MODE][,readonly=on][,snapshot=on][,werror=,rerror=][,id=ID]", opt_drive,
+      "add a drive (format=help lists the formats); see docs/block.md" },
+    { "blockdev", "driver=FMT,node-name=NAME[,file.driver=file,file.filename=FILE]|JSON",
+      opt_blockdev, "add a block node, for -device ...,drive=NAME" },
+    { "hda", "FILE", opt_hda, "the IDE primary master disk (as -drive file=FILE,index=0)" },
+    { "hdb", "FILE", opt_hdb, "the IDE primary slave disk (index=1)" },
+    { "hdc", "FILE", opt_hdc, "the IDE secondary master disk (index=2)" },
+    { "hdd", "FILE", opt_hdd, "the IDE secondary slave disk (index=3)" },
+    { "cdrom", "FILE", opt_cdrom, "the IDE CD-ROM (index=2,media=cdrom)" },
+    { "snapshot", NULL, opt_snapshot,
+      "writes go to a temporary overlay, the images are left unchanged" },
     { "monitor", "SPEC", opt_monitor, "the monitor's backend (as -serial)" },
     { "qmp", "SPEC", opt_qmp, "a QMP server on a new backend (as -serial), e.g. "
       "tcp:127.0.0.1:4444,server=on,wait=off, unix:PATH,server=on,wait=off, stdio" },
@@ -534,6 +621,14 @@ static const OptionDef option_defs[] = {
     { "loadvm", "NAME", opt_loadvm, "start from an internal snapshot (needs a qcow2 disk)" },
 };
 
+static void drive_opt_free(gpointer p)
+{
+    DriveOpt *d = p;
+    g_free(d->spec);
+    g_free(d->origin);
+    g_free(d);
+}
+
 static void monitor_opt_free(gpointer p)
 {
     MonitorOpt *m = p;
@@ -549,6 +644,7 @@ void options_init(Options *o)
     o->globals = g_ptr_array_new_with_free_func(option_global_free);
     o->lib_dirs = g_ptr_array_new_with_free_func(g_free);
     o->chardevs = g_ptr_array_new_with_free_func(g_free);
+    o->drives = g_ptr_array_new_with_free_func(drive_opt_free);
     o->mons = g_ptr_array_new_with_free_func(monitor_opt_free);
     o->icount_shift = -1;
 }
@@ -564,6 +660,7 @@ void options_free(Options *o)
     g_ptr_array_unref(o->globals);
     g_ptr_array_unref(o->lib_dirs);
     g_ptr_array_unref(o->chardevs);
+    g_ptr_array_unref(o->drives);
     g_ptr_array_unref(o->mons);
     for (int i = 0; i < o->nb_serial; i++) {
         g_free(o->serial[i]);

@@ -32,6 +32,14 @@ typedef struct OptionGlobal {
     char *type, *prop, *value, *origin;
 } OptionGlobal;
 
+/* A disk option, kept in command-line order (a -drive may name a
+ * -blockdev node given before it). */
+typedef struct DriveOpt {
+    bool blockdev;               /* -blockdev; else -drive (and its shorthands) */
+    char *spec;                  /* the -drive/-blockdev argument */
+    char *origin;                /* the option as written, for messages */
+} DriveOpt;
+
 typedef struct Options {
     bool help, version, list_plugins;
     char *machine;               /* -M; NULL: "pc" */
@@ -48,6 +56,8 @@ typedef struct Options {
     char *serial[MAX_SERIAL_PORTS];
     int nb_serial;
     GPtrArray *chardevs;         /* -chardev specs */
+    GPtrArray *drives;           /* DriveOpt *: -drive, -hda.., -cdrom, -blockdev, in order */
+    bool snapshot;               /* -snapshot */
     char *monitor;               /* -monitor SPEC */
     char *debugcon;              /* -debugcon SPEC */
     GPtrArray *mons;             /* MonitorOpt *: -qmp, -qmp-pretty, -mon */
@@ -65,6 +75,7 @@ typedef struct Options {
     char *incoming;              /* -incoming URI|defer */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
+    bool block_format_help;      /* -drive format=help */
     char *device_type_help;      /* -device TYPE,help */
 } Options;
 

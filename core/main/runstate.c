@@ -12,6 +12,7 @@
 #include <cardcage/qmp.h>
 #include <cardcage/sysbus.h>
 #include <cardcage/system.h>
+#include "block/block-backend.h"
 #include "main/runstate.h"
 #include "cpu/cpu.h"
 #include "timer/clock-internal.h"
@@ -239,6 +240,8 @@ void runstate_vm_start(CPUState *cpu)
         cpu->stopped = false;
         clock_vm_start();
         qmp_event_emit("RESUME", NULL);
+        /* Requests werror/rerror=stop held are retried now. */
+        blk_resume_stopped();
     }
 }
 

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <cardcage/system.h>
+#include <cardcage/block.h>
 #include "cpu/cpu.h"
 #include "main/runstate.h"
 #include "migration/migration.h"
@@ -324,6 +325,9 @@ static void outgoing_complete(void)
         runstate_vm_stop(out->cpu);
         out->stopped_by_us = true;
     }
+    /* Disk requests in flight complete now (their data and the devices'
+     * completion state go into the stream; none is left to a worker). */
+    blk_drain_all();
     out->t_stop = host_monotonic_ns();
     set_status(MIGRATION_STATUS_DEVICE);
     bool ok = (out->live ? migration_ram_live_finish(out->s, out->live, &info.ram, &err)

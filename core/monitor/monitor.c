@@ -8,6 +8,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include <cardcage/cardcage.h>
+#include "block/block-hmp.h"
 #include "board/board.h"
 #include "chardev/chardev-internal.h"
 #include "cpu/cpu.h"
@@ -19,7 +20,7 @@
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, cpus, plugins, version, migrate, snapshots"
+#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, cpus, plugins, version, migrate, snapshots, block, blockstats"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -357,6 +358,10 @@ static bool cmd_info(const char *args, GString *out)
         return info_migrate(out);
     } else if (!strcmp(args, "snapshots")) {
         return cmd_snapshot("", out);
+    } else if (!strcmp(args, "block")) {
+        return hmp_info_block("", out);
+    } else if (!strcmp(args, "blockstats")) {
+        return hmp_info_blockstats("", out);
     } else {
         g_string_append(out, "info: expected one of " INFO_TOPICS "\n");
         return false;
@@ -569,6 +574,9 @@ static const struct {
     { "savevm", cmd_snapshot, "savevm|loadvm|delvm TAG  snapshots (need a qcow2 disk)" },
     { "loadvm", cmd_snapshot, NULL },
     { "delvm", cmd_snapshot, NULL },
+    { "eject", hmp_eject, "eject [-f] DEVICE     open a CD drive's tray, removing its medium" },
+    { "change", hmp_change, "change DEVICE FILE [FMT]  put FILE in a CD drive" },
+    { "block_resize", hmp_block_resize, "block_resize DEVICE SIZE  grow or shrink a disk image" },
     { "quit", cmd_quit, "quit | q              exit the emulator" },
     { "q", cmd_quit, NULL },
 };

@@ -29,6 +29,7 @@ void testing_init(void)
     }
     initialised = true;
     module_call_init(MODULE_INIT_QOM);
+    module_call_init(MODULE_INIT_BLOCK);
     memory_init();
     clock_configure(0);
     clock_set_icount_source(fake_icount, NULL);

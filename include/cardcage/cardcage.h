@@ -28,6 +28,7 @@
 #include <cardcage/system.h>
 #include <cardcage/input.h>
 #include <cardcage/chardev.h>
+#include <cardcage/block.h>
 #include <cardcage/vmstate.h>
 #include <cardcage/qmp.h>
 

@@ -33,10 +33,11 @@ typedef enum PropFieldType {
 } PropFieldType;
 
 /* The kinds of host backend a device property can name.  The field's C
- * type follows the kind: Chardev * for a character backend; the drive and
- * netdev kinds come with the block and net layers. */
+ * type follows the kind: Chardev * for a character backend, BlockBackend *
+ * for a drive (block.h); the netdev kind comes with the net layer. */
 typedef enum PropBackendKind {
     PROP_BACKEND_CHARDEV,
+    PROP_BACKEND_DRIVE,
     PROP_BACKEND__MAX,
 } PropBackendKind;
 
@@ -101,6 +102,14 @@ typedef struct Property {
 #define DEFINE_PROP_CHARDEV(_n, _s, _f, _desc) \
     DEFINE_PROP_FIELD_(_n, _s, _f, PROP_FIELD_BACKEND, _desc, \
                        .backend_kind = PROP_BACKEND_CHARDEV)
+/* A drive (block.h), set by the id of -drive id=... or the node-name of
+ * -blockdev; the field is a BlockBackend *, NULL when none is given.  The
+ * core checks the name, claims the drive for the device before its
+ * realize (one device per drive), drains and releases it after unrealize;
+ * the device only calls blk_set_dev_ops (removable media) in realize. */
+#define DEFINE_PROP_DRIVE(_n, _s, _f, _desc) \
+    DEFINE_PROP_FIELD_(_n, _s, _f, PROP_FIELD_BACKEND, _desc, \
+                       .backend_kind = PROP_BACKEND_DRIVE)
 #define DEFINE_PROP_END_OF_LIST() { .name = NULL }
 
 /* Install props (terminated by DEFINE_PROP_END_OF_LIST) as class properties.
