@@ -102,12 +102,29 @@ class Machine:
         if self.qmp:
             self.qmp.close()
 
+    def stderr(self):
+        """What the machine wrote to stderr (call once it has ended)."""
+        return self.proc.stderr.read().decode(errors="replace")
+
+    def hang_report(self):
+        """The run state and registers of a machine that does not end,
+        through its QMP socket, for the failure message."""
+        try:
+            q = self.qmp or self.connect()
+            status = q.cmd("query-status")
+            regs = q.cmd("human-monitor-command", {"command-line": "info registers"})
+            return f"status {status.get('return')}; registers:\n{regs.get('return', regs)}"
+        except (OSError, TimeoutError, ValueError, AttributeError) as e:
+            return f"(QMP did not answer: {e!r})"
+
     def wait_exit(self, timeout=TIMEOUT):
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            report = self.hang_report()
             self.kill()
-            fail(f"no exit within {timeout}s; serial: {self.output()[-500:]!r}")
+            fail(f"no exit within {timeout}s; serial: {self.output()[-500:]!r}; "
+                 f"stderr: {self.stderr()[-2000:]!r}; {report}")
         if self.qmp:
             self.qmp.close()
         return self.proc.returncode
