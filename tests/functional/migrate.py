@@ -12,6 +12,12 @@ i386 kernel and the busybox workload (tests/guests/get-linux.sh):
                 one guest run; the workload still ends correctly
   bad-stream    truncated, corrupted, foreign and mismatched streams: one
                 clear error each, exit status 1, never a crash
+  stall         a tickless guest (TSC clocksource, so the PIT runs one-shot
+                in mode 4) whose emulator the host stops for 0.3 s at a time
+                during `sleep 5` still ends: the timer interrupt due in a
+                stall arrives late but arrives.  A restored machine
+                starting on a loaded host is late like this; migrate-cycles
+                hung (no output, no exit) when it lost that interrupt
 
 Skips (77) when the guest has not been fetched, unless
 CARDCAGE_REQUIRE_GUESTS=1 (CI)."""
@@ -40,11 +46,12 @@ class Machine:
     """A cardcage whose first serial port goes to a file and whose QMP
     socket is a unix socket in the test's directory."""
 
-    def __init__(self, tmp, name, extra=(), mem="256", incoming=None, board="isapc"):
+    def __init__(self, tmp, name, extra=(), mem="256", incoming=None, board="isapc",
+                 append=APPEND):
         self.serial = os.path.join(tmp, name + ".serial")
         self.sock = os.path.join(tmp, name + ".qmp")
         cmd = [CARDCAGE, "-M", board, "-m", mem, "-display", "none", "-no-reboot",
-               "-kernel", KERNEL, "-initrd", INITRD, "-append", APPEND,
+               "-kernel", KERNEL, "-initrd", INITRD, "-append", append,
                "-serial", "file:" + self.serial,
                "-qmp", f"unix:{self.sock},server=on,wait=off", *extra]
         if incoming:
@@ -252,6 +259,30 @@ def test_cycles(tmp, n=100):
           "md5 right, exit 0")
 
 
+def test_stall(tmp):
+    # Whether Linux calibrates the TSC against the PIT depends on host
+    # timing; given its rate it always does, takes the TSC as clocksource,
+    # goes high-resolution and programs the PIT one-shot (mode 4).
+    m = Machine(tmp, "s", append=APPEND + " tsc_early_khz=1000000 tsc=reliable")
+    m.wait_output(b"CARDCAGE-SLEEP-START")
+    # Past the PIT's 100 ms catch-up limit each time.
+    for _ in range(5):
+        time.sleep(0.3)
+        m.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.3)
+        m.proc.send_signal(signal.SIGCONT)
+    code = m.wait_exit(120)
+    text = m.output()
+    if code != 0:
+        fail(f"the stalled machine exited with {code}: {m.stderr()}")
+    if b"CARDCAGE-SLEEP-END" not in text:
+        fail(f"sleep 5 never ended: {text[-400:]!r}")
+    if b"clocksource tsc" not in text:
+        fail("the guest did not use the TSC (so its PIT was not one-shot): "
+             f"{text[-400:]!r}")
+    print("5 host stalls of 0.3 s during sleep 5 of a tickless guest: it ended, exit 0")
+
+
 def expect_refusal(tmp, name, incoming, needle, extra=(), mem="256", board="isapc"):
     m = Machine(tmp, name, extra, mem=mem, incoming=incoming, board=board)
     try:
@@ -325,7 +356,7 @@ def test_bad_stream(tmp):
 def main():
     require_guest(fail)
     tests = {"save-restore": test_save_restore, "icount": test_icount,
-             "cycles": test_cycles, "bad-stream": test_bad_stream}
+             "cycles": test_cycles, "bad-stream": test_bad_stream, "stall": test_stall}
     which = sys.argv[1:] or list(tests)
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     for name in which:
