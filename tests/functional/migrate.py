@@ -14,8 +14,8 @@ i386 kernel and the busybox workload (tests/guests/get-linux.sh):
                 clear error each, exit status 1, never a crash
   stall         a tickless guest (TSC clocksource, so the PIT runs one-shot
                 in mode 4) whose emulator the host stops for 0.3 s at a time
-                still ends: the timer interrupt due in a stall arrives late
-                but arrives.  A restored machine
+                in `sleep 5` still ends: the timer interrupt due in a stall
+                arrives late but arrives.  A restored machine
                 starting on a loaded host is late like this; migrate-cycles
                 hung (no output, no exit) when it lost that interrupt
 
@@ -264,9 +264,11 @@ def test_stall(tmp):
     # timing; given its rate it always does, takes the TSC as clocksource,
     # goes high-resolution and programs the PIT one-shot (mode 4).
     m = Machine(tmp, "s", append=APPEND + " tsc_early_khz=1000000 tsc=reliable")
-    m.wait_output(b"CARDCAGE-MARKER")
-    # Past the PIT's 100 ms catch-up limit each time.  High-resolution
-    # timers program every tick as a one-shot, busy or idle.
+    # In `sleep 5` the guest is idle: the PIT's strobe is the only thing
+    # that wakes it (a busy guest reprograms the PIT when it next idles,
+    # which hides a lost strobe).  Each stall is past the PIT's 100 ms
+    # catch-up limit.
+    m.wait_output(b"CARDCAGE-SLEEP-START")
     for _ in range(5):
         time.sleep(0.3)
         m.proc.send_signal(signal.SIGSTOP)
@@ -280,7 +282,7 @@ def test_stall(tmp):
     if b"clocksource tsc" not in text:
         fail("the guest did not use the TSC (so its PIT was not one-shot): "
              f"{text[-400:]!r}")
-    print("5 host stalls of 0.3 s in a tickless guest's workload: md5 right, exit 0")
+    print("5 host stalls of 0.3 s in a tickless guest's sleep 5: it ended, md5 right, exit 0")
 
 
 def expect_refusal(tmp, name, incoming, needle, extra=(), mem="256", board="isapc"):
