@@ -30,8 +30,10 @@
  * and 5 OUT is low for a single clock (838 ns), so the callback works out
  * OUT at the tick it was armed for, not at the present: each change
  * reaches the line in order, late rather than never.  Once more than
- * MAX_LAG_TICKS behind (the host could not keep up), it jumps to the
- * present and the edges in between are dropped, as a busy PC drops ticks.
+ * MAX_LAG_TICKS behind (the host could not keep up), a periodic waveform
+ * (modes 2 and 3) jumps to the present and the edges in between are
+ * dropped, as a busy PC drops ticks; a one-shot edge (modes 0, 1, 4, 5)
+ * is still delivered, since nothing would ever replace it.
  *
  * Reads of the control word register (iobase+3): the 8254 does not decode
  * them (datasheet Table 1, "A1 A0 = 11, RD low: No-Operation (3-State)"),
@@ -160,11 +162,25 @@ static void pit_enable_in(void *opaque, int n, int level)
     }
 }
 
+/* Whether counter 0's OUT repeats by itself (modes 2 and 3): only then do
+ * later edges stand in for the ones skipped. */
+static bool pit_out_periodic(const PITState *s)
+{
+    const PITCounter *c = &s->counter[0];
+    return c->mode == 2 || c->mode == 3;
+}
+
 static void pit_timer_cb(void *opaque)
 {
     PITState *s = opaque;
     int64_t now = pit_now();
-    pit_update_irq(s, now - s->timer_tick > MAX_LAG_TICKS ? now : s->timer_tick);
+    /* Skipping ahead drops edges: harmless for a periodic waveform (a busy
+     * PC drops ticks), fatal for a one-shot one.  Mode 4's strobe is low
+     * for a single clock and never comes back: evaluated at the present it
+     * is gone, the interrupt is lost, and a tickless guest that armed it
+     * waits for it for ever.  A one-shot edge is delivered however late. */
+    bool skip = pit_out_periodic(s) && now - s->timer_tick > MAX_LAG_TICKS;
+    pit_update_irq(s, skip ? now : s->timer_tick);
 }
 
 /* ---- guest access: counters and control word ---- */

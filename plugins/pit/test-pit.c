@@ -630,6 +630,33 @@ static void test_late_timer_loses_no_edge(void **state)
     assert_edge(before + 1, next_fall + 1, 1);
 }
 
+/* Linux's tickless PIT clock event is mode 4 (control word 0x38): one
+ * strobe per programmed count.  A host that falls far behind (over the
+ * 100 ms after which periodic edges are skipped) must still deliver it,
+ * or the guest waits for that interrupt for ever. */
+static void test_late_one_shot_strobe_is_delivered(void **state)
+{
+    int64_t t = start_counter(0x38, 100);       /* mode 4 */
+    clock_icount_warp(pit_ns_of_tick(t + 1193182 / 4) - harness_now_ns());
+    run_due_timers();
+    assert_int_equal(edges.count, 2);
+    assert_int_equal(edges.to[0], 0);
+    assert_int_equal(edges.to[1], 1);
+    assert_int_equal(edges.level, 1);
+    /* Nothing more until the guest writes a new count. */
+    goto_tick(now_tick() + 1000);
+    assert_int_equal(edges.count, 2);
+
+    /* Mode 0's terminal count, as late, still raises the line. */
+    t = start_counter(0x30, 100);
+    int before = edges.count;
+    clock_icount_warp(pit_ns_of_tick(t + 1193182 / 4) - harness_now_ns());
+    run_due_timers();
+    assert_int_equal(edges.level, 1);
+    assert_int_equal(edges.to[edges.count - 1], 1);
+    assert_true(edges.count > before);
+}
+
 static void test_reset_stops_counter0(void **state)
 {
     cpu_outb(CTRL, 0x34);
@@ -692,6 +719,7 @@ int main(void)
         T(test_gate2_mode2_and_mode5),
         T(test_linux_style_calibration),
         T(test_late_timer_loses_no_edge),
+        T(test_late_one_shot_strobe_is_delivered),
         T(test_reset_stops_counter0),
         T(test_enable_input_holds_line_low),
     };
