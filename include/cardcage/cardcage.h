@@ -30,5 +30,6 @@
 #include <cardcage/chardev.h>
 #include <cardcage/vmstate.h>
 #include <cardcage/qmp.h>
+#include <cardcage/display.h>
 
 #endif
