@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <png.h>
 #include <cardcage/display.h>
 
@@ -78,6 +80,13 @@ bool display_screendump(DisplayConsole *con, const char *path, DisplayImageForma
     }
     char *tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
     int fd = g_mkstemp(tmp);
+    if (fd >= 0) {
+        /* mkstemp makes the file private; a screendump gets the usual
+         * permissions of a new file, as QEMU's does. */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
         error_setg(errp, "could not open '%s': %s", path, g_strerror(errno));
