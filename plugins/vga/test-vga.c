@@ -273,9 +273,8 @@ static void test_vbe_bounds(void **state)
     assert_int_equal(vbe_get(3), 32);
 }
 
-/* A mode 13h picture through the renderer: pixel (x, y) of 320x200 is
- * the 2x2 dots at (2x, 2y) of the 640x400 picture. */
-static void test_render_mode13(void **state)
+/* Mode 13h through the registers (IBM's mode table), DAC entry 7 set. */
+static void set_mode13(void)
 {
     out8(0x3c2, 0x63);
     sr(1, 0x01); sr(2, 0x0f); sr(4, 0x0e);
@@ -294,6 +293,13 @@ static void test_render_mode13(void **state)
     out8(0x3c0, 0x20);          /* palette address source: screen on */
     out8(0x3c8, 7);
     out8(0x3c9, 0x3f); out8(0x3c9, 0x00); out8(0x3c9, 0x15);
+}
+
+/* A mode 13h picture through the renderer: pixel (x, y) of 320x200 is
+ * the 2x2 dots at (2x, 2y) of the 640x400 picture. */
+static void test_render_mode13(void **state)
+{
+    set_mode13();
     mem_wr(10 * 320 + 3, 7);
     DisplayConsole *con = console_find_by_device("vga");
     assert_non_null(con);
@@ -364,6 +370,103 @@ static void test_hostile_registers(void **state)
     assert_true(!s || (s->width <= DISPLAY_MAX_SIDE && s->height <= DISPLAY_MAX_SIDE));
 }
 
+/* A front end watching: the refresh timer runs on the virtual clock, an
+ * unchanged screen reports nothing, a write reports the lines it touched,
+ * and with no one watching there is no dirty log. */
+typedef struct Watch {
+    DisplayListener dl;
+    int surfaces, regions, refreshes, y0, y1;
+} Watch;
+
+static void w_surface(DisplayListener *dl, DisplaySurface *s)
+{
+    ((Watch *)dl->opaque)->surfaces++;
+}
+
+static void w_region(DisplayListener *dl, int x, int y, int w, int h)
+{
+    Watch *wt = dl->opaque;
+    wt->regions++;
+    wt->y0 = MIN(wt->y0, y);
+    wt->y1 = MAX(wt->y1, y + h);
+}
+
+static void w_refreshed(DisplayListener *dl)
+{
+    ((Watch *)dl->opaque)->refreshes++;
+}
+
+static const DisplayListenerOps watch_ops = {
+    .name = "test", .surface_changed = w_surface, .region_updated = w_region,
+    .refreshed = w_refreshed,
+};
+
+static void test_listener_and_dirty_log(void **state)
+{
+    set_mode13();
+    Watch w = { .dl = { .ops = &watch_ops }, .y0 = 1 << 30 };
+    w.dl.opaque = &w;
+    assert_false(memory_dirty_tracking(MEMORY_DIRTY_DISPLAY));
+    assert_true(display_listener_register(&w.dl, console_find_by_device("vga"), &error_abort));
+    assert_true(memory_dirty_tracking(MEMORY_DIRTY_DISPLAY));
+    int64_t frame = NANOSECONDS_PER_SECOND / display_refresh_hz();
+    harness_advance_ns(frame);
+    assert_int_equal(w.refreshes, 1);
+    assert_true(w.regions > 0);             /* the first picture: all of it */
+    assert_int_equal(w.y0, 0);
+    assert_int_equal(w.y1, 400);
+    w.regions = 0;
+    harness_advance_ns(3 * frame);
+    assert_int_equal(w.refreshes, 4);
+    assert_int_equal(w.regions, 0);         /* nothing changed, nothing drawn */
+    w.y0 = 1 << 30;
+    w.y1 = 0;
+    mem_wr(150 * 320 + 10, 7);              /* line 150 (dots 300-301), in page 11 */
+    harness_advance_ns(frame);
+    assert_true(w.regions > 0);
+    /* the lines of that page only: bytes 45056-49151, lines 140-153 */
+    assert_int_equal(w.y0, 280);
+    assert_int_equal(w.y1, 308);
+    display_listener_unregister(&w.dl);
+    assert_false(memory_dirty_tracking(MEMORY_DIRTY_DISPLAY));
+    int before = w.refreshes;
+    harness_advance_ns(10 * frame);
+    assert_int_equal(w.refreshes, before);
+}
+
+/* Text mode: the cells reach the console for text front ends. */
+static void test_text_cells(void **state)
+{
+    out8(0x3c2, 0x67);
+    sr(1, 0x00); sr(2, 0x03); sr(3, 0x00); sr(4, 0x02);
+    gr(5, 0x10); gr(6, 0x0e);
+    static const uint8_t crtc[] = { 0x5f, 0x4f, 0x50, 0x82, 0x55, 0x81, 0xbf, 0x1f, 0x00, 0x4f,
+                                    0x0d, 0x0e, 0x00, 0x00, 0x00, 0x51, 0x9c, 0x0e, 0x8f, 0x28,
+                                    0x1f, 0x96, 0xb9, 0xa3, 0xff };
+    cr(0x11, 0);
+    for (unsigned i = 0; i < sizeof(crtc); i++) {
+        cr(i, crtc[i]);
+    }
+    for (unsigned i = 0; i < 16; i++) {
+        ar(i, i);
+    }
+    ar(0x10, 0x0c); ar(0x12, 0x0f); ar(0x13, 0x08); ar(0x14, 0);
+    out8(0x3c0, 0x20);
+    address_space_st(address_space_memory(), 0xb8000 + 2 * (80 + 2), 0x1e41, 2, NULL);
+    DisplayConsole *con = console_find_by_device("vga");
+    display_refresh_now(con, true);
+    int cols, rows;
+    const ConsoleTextCell *cells = console_get_text(con, &cols, &rows);
+    assert_non_null(cells);
+    assert_int_equal(cols, 80);
+    assert_int_equal(rows, 25);
+    assert_int_equal(cells[80 + 2].ch, 'A');
+    assert_int_equal(cells[80 + 2].attr, 0x1e);
+    DisplaySurface *s = console_surface(con);
+    assert_int_equal(s->width, 720);
+    assert_int_equal(s->height, 400);
+}
+
 /* The PCI card: ids, BAR0 is the framebuffer, BAR2 the registers. */
 static void test_pci_card(void **state)
 {
@@ -412,6 +515,8 @@ int main(void)
         cmocka_unit_test_setup(test_dac, reset),
         cmocka_unit_test_setup(test_vbe_bounds, reset),
         cmocka_unit_test_setup(test_render_mode13, reset),
+        cmocka_unit_test_setup(test_listener_and_dirty_log, reset),
+        cmocka_unit_test_setup(test_text_cells, reset),
         cmocka_unit_test_setup(test_hostile_registers, reset),
         cmocka_unit_test_setup(test_pci_card, reset),
     };

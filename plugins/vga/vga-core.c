@@ -583,6 +583,10 @@ void vga_common_reset(VGAState *s)
     s->full_update = true;
     s->plane2_dirty = true;
     s->last_mode = -1;
+    s->last_cursor = -1;
+    s->cursor_phase = false;
+    s->cursor_blink_time = 0;
+    s->blink_count = 0;
 }
 
 static bool vga_post_load(void *opaque, int version_id, Error **errp)
@@ -667,6 +671,8 @@ void vga_common_finalize(VGAState *s)
     memory_region_finalize(&s->vram);
     g_free(s->dirty_bits);
     g_free(s->cells);
+    g_free(s->text);
     s->dirty_bits = NULL;
     s->cells = NULL;
+    s->text = NULL;
 }

@@ -255,6 +255,33 @@ static void text_frame(VGAState *s, TextFrame *f)
     (void)start;
 }
 
+/* The visible cells, row by row, for text front ends (the cells of the
+ * frame have a column more, for panning). */
+static void publish_text(VGAState *s, const TextFrame *f, const unsigned *row_addr, int nrows,
+                         int ncols, bool changed)
+{
+    int cols = f->g.cols, rows = MIN(f->g.rows, nrows);
+    if (!s->text || s->text_cols != cols || s->text_rows != rows) {
+        g_free(s->text);
+        s->text = g_new0(ConsoleTextCell, (size_t)cols * rows);
+        s->text_cols = cols;
+        s->text_rows = rows;
+    }
+    int cx = -1, cy = -1;
+    for (int r = 0; r < rows; r++) {
+        memcpy(&s->text[(size_t)r * cols], &s->cells[(size_t)r * ncols],
+               (size_t)cols * sizeof(ConsoleTextCell));
+        if (f->cursor_addr >= row_addr[r] && f->cursor_addr < row_addr[r] + (unsigned)cols) {
+            cx = (int)(f->cursor_addr - row_addr[r]);
+            cy = r;
+        }
+    }
+    console_set_text(s->con, cols, rows, s->text, cx, cy);
+    if (changed) {
+        console_text_update(s->con, 0, 0, cols, rows);
+    }
+}
+
 static void draw_text(VGAState *s, bool full)
 {
     TextFrame f;
@@ -269,7 +296,8 @@ static void draw_text(VGAState *s, bool full)
         return;
     }
     uint32_t sig = fnv(2166136261u, f.pal, sizeof(f.pal));
-    uint8_t regs[] = { s->cr[0x01], s->cr[0x07], s->cr[0x08], s->cr[0x09], s->cr[0x0c],
+    uint8_t regs[] = { s->cr[0x01], s->cr[0x07], s->cr[0x08], s->cr[0x09], s->cr[0x0a],
+                       s->cr[0x0b], s->cr[0x0c],
                        s->cr[0x0d], s->cr[0x12], s->cr[0x13], s->cr[0x14], s->cr[0x18],
                        s->sr[1], s->sr[3], s->ar[0x10], s->ar[0x12], s->ar[0x13] };
     sig = fnv(sig, regs, sizeof(regs));
@@ -301,7 +329,13 @@ static void draw_text(VGAState *s, bool full)
     int pan = g->cw == 9 ? (pan_reg < 8 ? (int)pan_reg + 1 : 0) : (int)(pan_reg & 7);
     bool text_full = full;
 
-    /* First pass: the cells of each row, compared with the last frame. */
+    /* First pass: the cells of each row, compared with the last frame;
+     * the cursor's cells when it moved or blinked, blinking characters
+     * when their phase turned. */
+    int cursor = f.cursor_on ? (int)f.cursor_addr : -1;
+    bool cursor_moved = cursor != s->last_cursor;
+    bool blink_flipped = f.blink_on != s->last_blink_on;
+    s->last_blink_on = f.blink_on;
     {
         unsigned a = addr;
         int r = 0, sc = scan, rp = 0;
@@ -334,10 +368,10 @@ static void draw_text(VGAState *s, bool full)
             for (int c = 0; c < ncols; c++) {
                 uint32_t d = (row_addr[r] + c) & f.dwords_mask;
                 ConsoleTextCell cell = { s->vram_ptr[d * 4], s->vram_ptr[d * 4 + 1] };
-                bool blinking = f.blink_enabled && (cell.attr & 0x80);
+                bool blinking = f.blink_enabled && (cell.attr & 0x80) && blink_flipped;
+                int a = (int)(row_addr[r] + c);
                 if (full || cell.ch != cells[c].ch || cell.attr != cells[c].attr ||
-                    blinking || row_addr[r] + c == f.cursor_addr ||
-                    row_addr[r] + c == (unsigned)s->last_cursor) {
+                    blinking || (cursor_moved && (a == cursor || a == s->last_cursor))) {
                     row_changed[r] = true;
                 }
                 cells[c] = cell;
@@ -380,13 +414,12 @@ static void draw_text(VGAState *s, bool full)
         }
     }
     band_flush(s, &band);
-    s->last_cursor = f.cursor_on ? (int)f.cursor_addr : -1;
-    console_set_text(s->con, g->cols, g->rows, s->cells, -1, -1);
-    if (f.cursor_addr >= row_addr[0] && line_offset) {
-        unsigned rel = f.cursor_addr - row_addr[0];
-        console_set_text(s->con, ncols, g->rows, s->cells, rel % line_offset,
-                         rel / line_offset);
+    s->last_cursor = cursor;
+    bool changed = text_full;
+    for (int r = 0; r < nrows; r++) {
+        changed |= row_changed[r];
     }
+    publish_text(s, &f, row_addr, nrows, ncols, changed);
     g_free(buf);
     g_free(row_changed);
     g_free(row_addr);

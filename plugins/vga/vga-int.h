@@ -103,7 +103,10 @@ typedef struct VGAState {
     unsigned blink_count;
     ConsoleTextCell *cells;         /* text mode: the cells drawn last */
     int cells_cols, cells_rows;
-    int last_cursor;
+    ConsoleTextCell *text;          /* the visible cells, published to front ends */
+    int text_cols, text_rows;
+    int last_cursor;                /* the cursor cell drawn last, -1: none */
+    bool last_blink_on;
     int last_mode;                  /* -1 none, 0 text, 1 graphics, 2 blank */
 } VGAState;
 
