@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The standard VGA's pictures against QEMU's, pixel for pixel.
 
-1. seabios: pc with no disk, stopped at SeaBIOS's "No bootable device"
-   screen (text mode 3 drawn by SeaBIOS's VGA BIOS, vgabios-stdvga.bin),
-   on cardcage and on qemu-system-i386 -M pc with the same card.
+1. seabios: pc and isapc with no disk, stopped at SeaBIOS's "No bootable
+   device" screen (text mode 3 drawn by SeaBIOS's VGA BIOS: vgabios-stdvga.bin
+   on the PCI VGA, vgabios-isavga.bin on isa-vga), on cardcage and on
+   qemu-system-i386 with the same board and card.
 2. draw: the guest guest/vga-draw.asm, started by SeaBIOS on both (cardcage
    -boot kernel=firmware), stops at four stages: the text screen the
    firmware left, mode 13h, mode 12h and VBE 1024x768x32; a screendump of
@@ -32,6 +33,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cctest import CARDCAGE, EXIT, check, status  # noqa: E402
+
+check_ = check
 from qmplib import QMP  # noqa: E402
 
 BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
@@ -129,12 +132,15 @@ def wait_screen_settles(m, path, timeout=60):
     return None
 
 
-def test_seabios(d):
-    cc = Machine([CARDCAGE, "-M", "pc", "-display", "none", "-chardev",
+def test_seabios(d, board):
+    d = os.path.join(d, board)
+    os.makedirs(d, exist_ok=True)
+    cc = Machine([CARDCAGE, "-M", board, "-display", "none", "-chardev",
                   f"file,id=bios,path={d}/cc.log", "-set", "bios-debug.chardev=bios"], d, "cc")
-    q = Machine([QEMU, "-M", "pc", "-display", "none", "-nodefaults", "-vga", "std",
+    q = Machine([QEMU, "-M", board, "-display", "none", "-nodefaults", "-vga", "std",
                  "-chardev", f"file,id=bios,path={d}/q.log",
                  "-device", "isa-debugcon,iobase=0x402,chardev=bios"], d, "q")
+    check = lambda name, ok, detail="": check_(f"{board} {name}", ok, detail)  # noqa: E731
     try:
         def wait_log(path):
             end = time.monotonic() + 60
@@ -227,7 +233,8 @@ def main():
     try:
         which = sys.argv[1] if len(sys.argv) > 1 else "all"
         if which in ("seabios", "all"):
-            test_seabios(d)
+            test_seabios(d, "pc")       # VGA, vgabios-stdvga.bin as its PCI option ROM
+            test_seabios(d, "isapc")    # isa-vga, vgabios-isavga.bin through fw_cfg
         if which in ("draw", "all"):
             test_draw(d)
     finally:
