@@ -77,6 +77,8 @@ static void isa_vga_reset(DeviceState *dev)
     vga_common_reset(&ISA_VGA(dev)->vga);
 }
 
+static void isa_vga_unrealize(DeviceState *dev);
+
 static bool isa_vga_realize(DeviceState *dev, Error **errp)
 {
     ISAVGAState *s = ISA_VGA(dev);
@@ -93,7 +95,11 @@ static bool isa_vga_realize(DeviceState *dev, Error **errp)
     memory_region_add_subregion_overlap(isa_address_space(isa), VGA_WINDOW_BASE,
                                         &s->vga.window, 1);
     s->window_mapped = true;
-    return load_bios(s, errp);
+    if (!load_bios(s, errp)) {
+        isa_vga_unrealize(dev);         /* the core unmaps the ports */
+        return false;
+    }
+    return true;
 }
 
 static void isa_vga_unrealize(DeviceState *dev)

@@ -266,17 +266,8 @@ set_mode:
     lodsb
     out dx, al
     mov dx, 0x3c4
-    xor ecx, ecx
-.seq:
-    mov al, cl
-    out dx, al
-    inc dx
-    lodsb
-    out dx, al
-    dec dx
-    inc ecx
-    cmp ecx, 5
-    jb .seq
+    mov ecx, 5
+    call indexed
     mov dx, 0x3d4               ; unlock CR0-CR7 (CR11 bit 7)
     mov al, 0x11
     out dx, al
@@ -285,29 +276,11 @@ set_mode:
     and al, 0x7f
     out dx, al
     dec dx
-    xor ecx, ecx
-.crtc:
-    mov al, cl
-    out dx, al
-    inc dx
-    lodsb
-    out dx, al
-    dec dx
-    inc ecx
-    cmp ecx, 25
-    jb .crtc
+    mov ecx, 25
+    call indexed
     mov dx, 0x3ce
-    xor ecx, ecx
-.gfx:
-    mov al, cl
-    out dx, al
-    inc dx
-    lodsb
-    out dx, al
-    dec dx
-    inc ecx
-    cmp ecx, 9
-    jb .gfx
+    mov ecx, 9
+    call indexed
     mov dx, 0x3da               ; reset the attribute flip-flop
     in al, dx
     mov dx, 0x3c0
@@ -322,6 +295,21 @@ set_mode:
     jb .attr
     mov al, 0x20
     out dx, al
+    ret
+
+; Write registers 0..ecx-1 of the index/data pair at dx, dx+1 from esi.
+indexed:
+    xor ebx, ebx
+.next:
+    mov al, bl
+    out dx, al
+    inc dx
+    lodsb
+    out dx, al
+    dec dx
+    inc ebx
+    cmp ebx, ecx
+    jb .next
     ret
 
 stage_msg: db "VGA-STAGE ", 0
