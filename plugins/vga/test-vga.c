@@ -467,6 +467,43 @@ static void test_text_cells(void **state)
     assert_int_equal(s->height, 400);
 }
 
+/* Line compare splits the screen: after display line LC the picture
+ * starts again at address 0; the start address scrolls the top part. */
+static void test_split_screen(void **state)
+{
+    set_mode13();
+    mem_wr(0, 7);                           /* line 0, pixel 0 */
+    mem_wr(10 * 320 + 1, 7);                /* line 10, pixel 1 */
+    cr(0x0c, (10 * 320 / 4) >> 8);          /* start at line 10 (in 32-bit words) */
+    cr(0x0d, (10 * 320 / 4) & 0xff);
+    cr(0x18, 199);                          /* split after display line 199 */
+    cr(0x07, 0x0f);                         /* (line compare bit 8 clear) */
+    cr(0x09, 0x01);                         /* (bit 9 clear; two lines a pixel) */
+    DisplayConsole *con = console_find_by_device("vga");
+    display_refresh_now(con, true);
+    DisplaySurface *s = console_surface(con);
+    uint32_t c7 = 0xff0057;
+    assert_int_equal(surface_get_rgb(s, 2, 0), c7);       /* line 10 at the top */
+    assert_int_equal(surface_get_rgb(s, 0, 0), 0);
+    assert_int_equal(surface_get_rgb(s, 0, 200), c7);     /* line 0 after the split */
+    assert_int_equal(surface_get_rgb(s, 2, 200), 0);
+}
+
+/* A romfile that is not there fails realize cleanly: the same card can
+ * be created again at the same ports and window. */
+static void test_missing_bios(void **state)
+{
+    static const char *const bad[] = { "romfile=/nonexistent/vgabios.bin", NULL };
+    static const char *const good[] = { "romfile=", NULL };
+    harness_destroy(vga);
+    Error *err = NULL;
+    assert_null(harness_try_create("isa-vga", "vga2", NULL, bad, &err));
+    assert_non_null(strstr(error_get_pretty(err), "not found"));
+    error_free(err);
+    assert_null(console_find_by_device("vga2"));
+    vga = harness_create("isa-vga", "vga", NULL, good);
+}
+
 /* The PCI card: ids, BAR0 is the framebuffer, BAR2 the registers. */
 static void test_pci_card(void **state)
 {
@@ -517,6 +554,8 @@ int main(void)
         cmocka_unit_test_setup(test_render_mode13, reset),
         cmocka_unit_test_setup(test_listener_and_dirty_log, reset),
         cmocka_unit_test_setup(test_text_cells, reset),
+        cmocka_unit_test_setup(test_split_screen, reset),
+        cmocka_unit_test_setup(test_missing_bios, reset),
         cmocka_unit_test_setup(test_hostile_registers, reset),
         cmocka_unit_test_setup(test_pci_card, reset),
     };

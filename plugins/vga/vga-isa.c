@@ -17,6 +17,7 @@
 #define TYPE_ISA_VGA "isa-vga"
 #define VGA_ROM_BASE 0xc0000
 #define VGA_ROM_MAX  0x20000        /* the 128 KiB of 0xC0000-0xDFFFF */
+#define VGA_ROM_DEFAULT "vgabios-isavga.bin"
 
 typedef struct ISAVGAState {
     ISADevice parent_obj;
@@ -35,7 +36,7 @@ static bool load_bios(ISAVGAState *s, Error **errp)
         return true;
     }
     char *path = board_find_firmware(s->romfile);
-    if (!path && !board_firmware_dirs()[0]) {
+    if (!path && !board_firmware_dirs()[0] && !strcmp(s->romfile, VGA_ROM_DEFAULT)) {
         return true;            /* no firmware directories at all: a device test */
     }
     if (!path) {
@@ -121,7 +122,7 @@ static void isa_vga_unrealize(DeviceState *dev)
 static const Property isa_vga_properties[] = {
     DEFINE_PROP_UINT32("vgamem_mb", ISAVGAState, vga.vram_size_mb, 8,
                        "video memory in MiB (a power of two, 1 to 256)"),
-    DEFINE_PROP_STRING("romfile", ISAVGAState, romfile, "vgabios-isavga.bin",
+    DEFINE_PROP_STRING("romfile", ISAVGAState, romfile, VGA_ROM_DEFAULT,
                        "VGA BIOS image, handed to the firmware (\"\": none)"),
     DEFINE_PROP_END_OF_LIST(),
 };
