@@ -186,6 +186,7 @@ void board_free(Board *b)
     g_free(b->debugcon_device);
     g_free(b->rtc_type);
     g_free(b->hpet_device);
+    g_free(b->vga_device);
     g_free(b);
 }
 
@@ -848,12 +849,12 @@ static bool read_string(json_object *v, const char *what, const char *file, cons
 }
 
 /* "options": {"-serial": [IDS], "-debugcon": {"chardev": ID, "device": SPEC},
- * "-rtc": TYPE, "-no-hpet": ID}; each key replaces what an extended board
+ * "-rtc": TYPE, "-no-hpet": ID, "-vga": ID}; each key replaces what an extended board
  * said. */
 static bool read_options(Board *b, json_object *v, const char *file, Error **errp)
 {
-    static const char *const keys[] = { "-serial", "-debugcon", "-rtc", "-no-hpet", "comment",
-                                        NULL };
+    static const char *const keys[] = { "-serial", "-debugcon", "-rtc", "-no-hpet", "-vga",
+                                        "comment", NULL };
     static const char *const dkeys[] = { "chardev", "device", "comment", NULL };
     json_object *e;
     if (!want_type(v, json_type_object, "an object", file, "options", NULL, errp) ||
@@ -904,6 +905,11 @@ static bool read_options(Board *b, json_object *v, const char *file, Error **err
     if (json_object_object_get_ex(v, "-no-hpet", &e) &&
         !read_string(e, "the device id -no-hpet removes", file, "options.-no-hpet",
                      &b->hpet_device, errp)) {
+        return false;
+    }
+    if (json_object_object_get_ex(v, "-vga", &e) &&
+        !read_string(e, "the device id -vga none removes", file, "options.-vga",
+                     &b->vga_device, errp)) {
         return false;
     }
     return !json_object_object_get_ex(v, "-rtc", &e) ||

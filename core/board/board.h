@@ -105,6 +105,7 @@ typedef struct Board {
     char *debugcon_device;       /* a -device spec -debugcon adds, or NULL */
     char *rtc_type;              /* the device type -rtc's keys set; NULL: no -rtc */
     char *hpet_device;           /* the device id -no-hpet removes; NULL: none */
+    char *vga_device;            /* the device id -vga none and -nodefaults remove */
     bool acpi;                   /* "acpi": build ACPI tables (core/acpi) */
 } Board;
 

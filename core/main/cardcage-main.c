@@ -201,12 +201,31 @@ static bool remove_hpet(Board *b, const Options *o, Error **errp)
     return board_remove_device(b, b->hpet_device, "command line", "-no-hpet", errp);
 }
 
+/* -vga none and -nodefaults drop the display adapter the board's "options"
+ * name, as QEMU's leave out the default VGA; -vga std keeps it (the only
+ * card there is so far). */
+static bool select_vga(Board *b, const Options *o, Error **errp)
+{
+    bool remove = o->vga ? !strcmp(o->vga, "none") : o->no_defaults;
+    if (o->vga && !strcmp(o->vga, "std") && !b->vga_device) {
+        error_setg(errp, "-vga std: board '%s' has no display adapter slot (add one with "
+                   "-device VGA or -device isa-vga)", b->name);
+        return false;
+    }
+    if (!remove || !b->vga_device) {
+        return true;
+    }
+    return board_remove_device(b, b->vga_device, "command line",
+                               o->vga ? "-vga none" : "-nodefaults", errp);
+}
+
 /* Phase 5: the command line's edits of the board (-no-hpet, -debugcon's device, then
  * -set, -device and -remove in their order) and the globals (-global,
  * -rtc), checked against the type table. */
 static bool phase_edit_board(Board *b, Options *o, Error **errp)
 {
-    if (!remove_hpet(b, o, errp) || !add_debugcon_device(b, o, errp)) {
+    if (!remove_hpet(b, o, errp) || !select_vga(b, o, errp) ||
+        !add_debugcon_device(b, o, errp)) {
         return false;
     }
     for (guint i = 0; i < o->edits->len; i++) {

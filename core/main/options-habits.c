@@ -2,7 +2,7 @@
  * The QEMU options that scripts and muscle memory pass by habit.
  *
  * Each is accepted where it asks for what cardcage does anyway
- * (-accel tcg, -vga none, ...) and refused, naming what it asks
+ * (-accel tcg, -vga std, ...) and refused, naming what it asks
  * for, where it asks for more (-enable-kvm).  The options of
  * features cardcage lacks yet (disks, networking, a display, USB, sound)
  * say so instead of "unknown option".
@@ -56,7 +56,6 @@ typedef struct NoneOption {
 static const NoneOption none_options[] = {
     { "nic", "networking" },
     { "net", "networking" },
-    { "vga", "display adapter" },
     { "parallel", "parallel port" },
     { "audio", "sound" },
 };
@@ -86,9 +85,26 @@ static bool habit_net(Options *o, const char *arg, Error **errp)
     return habit_none("net", arg, errp);
 }
 
+/* -vga std|none: the board's display adapter kept or removed (phase 5);
+ * the other cards of QEMU's list are refused by name. */
 static bool habit_vga(Options *o, const char *arg, Error **errp)
 {
-    return habit_none("vga", arg, errp);
+    static const char *const later[] = { "cirrus", "vmware", "qxl", "virtio", "tcx", "cg3",
+                                         "xenfb", NULL };
+    if (!strcmp(arg, "std") || !strcmp(arg, "none")) {
+        g_free(o->vga);
+        o->vga = g_strdup(arg);
+        return true;
+    }
+    for (const char *const *l = later; *l; l++) {
+        if (!strcmp(*l, arg)) {
+            error_setg(errp, "-vga %s: that card is not available in cardcage yet "
+                       "(available: std, none)", arg);
+            return false;
+        }
+    }
+    error_setg(errp, "-vga %s: unknown card (available: std, none)", arg);
+    return false;
 }
 
 static bool habit_parallel(Options *o, const char *arg, Error **errp)
@@ -145,12 +161,13 @@ static const OptionDef habit_defs[] = {
     { "enable-kvm", NULL, habit_enable_kvm, NULL },
     { "nic", "none", habit_nic, "no network card (there is none yet)" },
     { "net", "none", habit_net, NULL },
-    { "vga", "none", habit_vga, "no display adapter (there is none yet)" },
+    { "vga", "std|none", habit_vga,
+      "display adapter: std (the board's standard VGA, the default) or none" },
     { "parallel", "none", habit_parallel, "no parallel port" },
     { "audio", "none", habit_audio, NULL },
     { "name", "NAME", habit_name, "the guest's name (query-name, info name)" },
     { "nodefaults", NULL, habit_nodefaults,
-      "no default backends: serial ports without -serial and the monitor go nowhere" },
+      "no default devices: serial ports without -serial and the monitor go nowhere, no VGA" },
     { "no-hpet", NULL, habit_no_hpet,
       "no HPET: the device the board's options name is removed (none: nothing to do)" },
     { "no-acpi", NULL, habit_no_acpi, "no ACPI tables (as -machine acpi=off)" },

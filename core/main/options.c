@@ -10,6 +10,7 @@
 #include <cardcage/object.h>
 #include "main/options.h"
 #include "util/keyval.h"
+#include "ui/display-internal.h"
 
 static bool set_string(char **field, const char *arg)
 {
@@ -275,14 +276,26 @@ static bool opt_nographic(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+/* -display TYPE[,refresh-rate=HZ]: the front end (only none so far) and
+ * the display layer's refresh rate. */
 static bool opt_display(Options *o, const char *arg, Error **errp)
 {
-    if (strcmp(arg, "none")) {
-        error_setg(errp, "-display %s: only 'none' is available (cardcage has no display "
-                   "yet)", arg);
+    static const char *const allowed[] = { "type", "refresh-rate", NULL };
+    KeyVal *kv = options_parse_list("display", arg, "type", 0, allowed, errp);
+    if (!kv) {
         return false;
     }
-    return true;
+    const char *type = keyval_get(kv, "type");
+    const char *rate = keyval_get(kv, "refresh-rate");
+    int64_t hz = 0;
+    bool ok = display_set_frontend(type ? type : "none", errp);
+    if (ok && rate && (!cc_parse_int64(rate, &hz) || hz < 1 || hz > 1000)) {
+        error_setg(errp, "-display %s: refresh-rate=%s: expected 1 to 1000 (Hz)", arg, rate);
+        ok = false;
+    }
+    ok = ok && (!rate || display_set_refresh_hz((int)hz, errp));
+    keyval_free(kv);
+    return ok;
 }
 
 static bool opt_serial(Options *o, const char *arg, Error **errp)
@@ -580,7 +593,8 @@ static const OptionDef option_defs[] = {
     { "boot", "kernel=direct|firmware", opt_boot,
       "start -kernel directly (default) or through the board's BIOS, as QEMU does" },
     { "nographic", NULL, opt_nographic, "no display: the first serial port on stdio" },
-    { "display", "none", opt_display, "display back end (none)" },
+    { "display", "none[,refresh-rate=HZ]", opt_display,
+      "display front end (none; screendump works without one)" },
     { "serial", "SPEC", opt_serial,
       "backend of the next serial port: stdio, null, file:PATH, pty, "
       "mon:SPEC (shared with the monitor: Ctrl-A c switches, Ctrl-A x quits), "
@@ -677,6 +691,7 @@ void options_free(Options *o)
     g_free(o->debugcon);
     g_free(o->log_file);
     g_free(o->rtc);
+    g_free(o->vga);
     g_free(o->name);
     g_free(o->incoming);
     g_free(o->device_type_help);

@@ -71,6 +71,7 @@ typedef struct Options {
     char *name;                  /* -name */
     bool no_defaults;            /* -nodefaults: no default serial or monitor backend */
     bool no_acpi;                /* -no-acpi, -M acpi=off: no ACPI tables */
+    char *vga;                   /* -vga std|none; NULL: the board's default */
     bool no_hpet;                /* -no-hpet: the board's HPET removed, if it has one */
     char *incoming;              /* -incoming URI|defer */
     /* Help requests that need the plugins loaded first. */

@@ -20,7 +20,7 @@
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, cpus, plugins, version, migrate, snapshots, block, blockstats"
+#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, cpus, plugins, version, migrate, snapshots, block, blockstats, display"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -325,6 +325,32 @@ static bool info_pci(GString *out)
 static bool info_migrate(GString *out);
 static bool cmd_snapshot(const char *args, GString *out);
 
+/* info display: the consoles (query-consoles). */
+static bool info_display(GString *out)
+{
+    json_object *r = monitor_qmp("query-consoles", NULL, out);
+    if (!r) {
+        return false;
+    }
+    json_object *list = json_object_object_get(r, "consoles");
+    g_string_append_printf(out, "refresh %s Hz, %s watching\n", member_str(r, "refresh-rate"),
+                           member_str(r, "listeners"));
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *c = json_object_array_get_idx(list, i);
+        json_object *cols = json_object_object_get(c, "text-cols");
+        g_string_append_printf(out, "console %s: %s (%s) %sx%s", member_str(c, "index"),
+                               member_str(c, "device"), member_str(c, "type"),
+                               member_str(c, "width"), member_str(c, "height"));
+        if (cols) {
+            g_string_append_printf(out, ", text %sx%s", member_str(c, "text-cols"),
+                                   member_str(c, "text-rows"));
+        }
+        g_string_append_c(out, '\n');
+    }
+    json_object_put(r);
+    return true;
+}
+
 static bool cmd_info(const char *args, GString *out)
 {
     if (!strcmp(args, "status")) {
@@ -362,6 +388,8 @@ static bool cmd_info(const char *args, GString *out)
         return hmp_info_block("", out);
     } else if (!strcmp(args, "blockstats")) {
         return hmp_info_blockstats("", out);
+    } else if (!strcmp(args, "display")) {
+        return info_display(out);
     } else {
         g_string_append(out, "info: expected one of " INFO_TOPICS "\n");
         return false;
@@ -549,6 +577,47 @@ static bool cmd_snapshot(const char *args, GString *out)
     return run_qmp("snapshot-save", a, out);
 }
 
+/* screendump FILE [format=ppm|png | -f FORMAT] [device=ID | ID]: QEMU's
+ * HMP syntax (-f FORMAT, then the device) and key=value alike. */
+static bool cmd_screendump(const char *args, GString *out)
+{
+    char **words = g_strsplit(args, " ", -1);
+    const char *file = NULL, *format = NULL, *device = NULL;
+    bool ok = true;
+    for (char **w = words; *w && ok; w++) {
+        if (!**w) {
+            continue;
+        } else if (!strcmp(*w, "-f") && w[1]) {
+            format = *++w;
+        } else if (g_str_has_prefix(*w, "format=")) {
+            format = *w + 7;
+        } else if (g_str_has_prefix(*w, "device=")) {
+            device = *w + 7;
+        } else if (!file) {
+            file = *w;
+        } else if (!device) {
+            device = *w;
+        } else {
+            ok = false;
+        }
+    }
+    if (!file || !ok) {
+        g_string_append(out, "screendump: expected FILE [format=ppm|png] [device=ID]\n");
+        g_strfreev(words);
+        return false;
+    }
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "filename", json_object_new_string(file));
+    if (format) {
+        json_object_object_add(a, "format", json_object_new_string(format));
+    }
+    if (device) {
+        json_object_object_add(a, "device", json_object_new_string(device));
+    }
+    g_strfreev(words);
+    return run_qmp("screendump", a, out);
+}
+
 static bool cmd_help(const char *args, GString *out);
 
 static const struct {
@@ -566,6 +635,8 @@ static const struct {
     { "system_powerdown", cmd_system_powerdown,
       "system_powerdown      send the power button event" },
     { "sendkey", cmd_sendkey, "sendkey KEYS [MS]     press keys, e.g. sendkey ctrl-alt-delete" },
+    { "screendump", cmd_screendump,
+      "screendump FILE [format=ppm|png] [device=ID]  save the screen as PPM or PNG" },
     { "xp", cmd_xp, "xp ADDR [LEN]         dump physical memory" },
     { "migrate", cmd_migrate, "migrate [-d] URI      save the machine to file:PATH or exec:CMD" },
     { "migrate_incoming", cmd_migrate_incoming,

