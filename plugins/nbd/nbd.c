@@ -59,6 +59,13 @@ static bool nbd_wait_connected(struct nbd_handle *h, const char *what, uint64_t 
                                                                    : "connection closed");
             return false;
         }
+        /* Back in option negotiation: the server refused the export
+         * (NBD_OPT_GO answered with an error, NBD spec "Option types"). */
+        if (nbd_aio_is_negotiating(h)) {
+            error_setg(errp, "nbd: %s: the server refused the export%s%s", what,
+                       nbd_get_error() ? ": " : "", nbd_get_error() ? nbd_get_error() : "");
+            return false;
+        }
         int64_t left = deadline - now_ms();
         if (left <= 0) {
             error_setg(errp, "nbd: %s: no answer from the server in %" PRIu64 " s", what,

@@ -78,10 +78,12 @@ static bool can_connect_tcp(int port)
 static void start_server(const char *sock, int port, const char *export, bool ro)
 {
     g_autofree char *portstr = g_strdup_printf("%d", port);
-    const char *argv[16];
+    const char *argv[20];
     int n = 0;
     argv[n++] = "qemu-nbd";
     argv[n++] = "-t";
+    argv[n++] = "-e";         /* several clients at once (the default is one) */
+    argv[n++] = "8";
     argv[n++] = "-f";
     argv[n++] = "raw";
     argv[n++] = "-x";
