@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The nbd plugin from a guest, through the emulator's command line: the
+"""The nbd and iscsi plugins from a guest, through the emulator's command line: the
 block-io guest (guest/block-io.asm) writes, flushes and reads back a sector
 of the block-testdev disk whose drive is an NBD export served by qemu-nbd
 from a raw file, named by -drive file=nbd+unix://... and by -blockdev
 driver=nbd,server.*; the sector is then in the host's file.  A dead server
-is one clear line at start-up, promptly.  Skips, saying why, without
-qemu-nbd (package qemu-utils) or the nbd plugin (libnbd-dev)."""
+is one clear line at start-up, promptly.  The same guest on an iSCSI LUN
+served by tgtd (as root).  Each part skips, saying why, without its server
+(qemu-utils, tgt), root (tgtd) or plugin (libnbd-dev, libiscsi-dev)."""
 import os
 import shutil
 import subprocess
@@ -21,11 +22,29 @@ PASS = 67
 PATTERN = bytes((i ^ 0x5a) & 0xff for i in range(512))
 failures = 0
 
-if not shutil.which("qemu-nbd"):
-    print("qemu-nbd is not installed (package qemu-utils): skipped")
-    sys.exit(77)
-if not os.path.exists(os.path.join(BUILD, "plugins", "nbd", "nbd.so")):
-    print("the nbd plugin was not built (libnbd-dev missing): skipped")
+SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+def why_not_nbd():
+    if not shutil.which("qemu-nbd"):
+        return "qemu-nbd is not installed (package qemu-utils)"
+    if not os.path.exists(os.path.join(BUILD, "plugins", "nbd", "nbd.so")):
+        return "the nbd plugin was not built (libnbd-dev missing)"
+    return None
+
+
+def why_not_iscsi():
+    if not shutil.which("tgtd", path=SBIN) or not shutil.which("tgtadm", path=SBIN):
+        return "tgtd is not installed (package tgt)"
+    if os.geteuid() != 0:
+        return "tgtd needs root"
+    if not os.path.exists(os.path.join(BUILD, "plugins", "iscsi", "iscsi.so")):
+        return "the iscsi plugin was not built (libiscsi-dev missing)"
+    return None
+
+
+if why_not_nbd() and why_not_iscsi():
+    print(f"{why_not_nbd()}; {why_not_iscsi()}: skipped")
     sys.exit(77)
 
 
@@ -65,7 +84,7 @@ def sector(path, n):
         return f.read(512)
 
 
-with tempfile.TemporaryDirectory() as tmp:
+def test_nbd(tmp):
     img = os.path.join(tmp, "disk.img")
     sock = os.path.join(tmp, "nbd.sock")
     for name, disk in (
@@ -95,4 +114,53 @@ with tempfile.TemporaryDirectory() as tmp:
           f"status {status}, stderr {err!r}")
     check("dead server: promptly", time.monotonic() - t0 < 20)
     print("dead server:", lines[0] if lines else "")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tgtadm(ctl, *args):
+    return subprocess.run([shutil.which("tgtadm", path=SBIN), "-C", str(ctl), "--lld", "iscsi",
+                           *args], capture_output=True, text=True).returncode == 0
+
+
+def test_iscsi(tmp):
+    img = os.path.join(tmp, "lun.img")
+    with open(img, "wb") as f:
+        f.write(bytes(64 * 1024))
+    port, ctl = free_port(), 1000 + os.getpid() % 30000
+    iqn = "iqn.2026-12.invalid.cardcage:guest"
+    srv = subprocess.Popen([shutil.which("tgtd", path=SBIN), "-f", "-C", str(ctl), "--iscsi",
+                            f"portal=127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if tgtadm(ctl, "--op", "new", "--mode", "target", "--tid", "1", "-T", iqn):
+                break
+            time.sleep(0.1)
+        ok = (tgtadm(ctl, "--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1",
+                     "-b", img) and
+              tgtadm(ctl, "--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"))
+        check("tgtd: the target is set up", ok)
+        status, err = run(tmp, "-drive", f"file=iscsi://127.0.0.1:{port}/{iqn}/1,format=raw,"
+                          "if=none,id=d0")
+        check("-drive iscsi URL: write, flush, read back", status == PASS and not err.strip(),
+              f"status {status}, stderr {err[-300:]!r}")
+        check("-drive iscsi URL: the sector is in the LUN's file", sector(img, 1) == PATTERN)
+    finally:
+        srv.kill()   # tgtd ignores SIGTERM while it has targets; nothing to save
+        srv.wait()
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    for name, why, fn in (("nbd", why_not_nbd(), test_nbd),
+                          ("iscsi", why_not_iscsi(), test_iscsi)):
+        if why:
+            print(f"{name}: {why}: skipped")
+        else:
+            fn(tmp)
 sys.exit(1 if failures else 0)
