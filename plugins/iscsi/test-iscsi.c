@@ -167,6 +167,25 @@ static void test_errors(void **state)
     assert_true(g_get_monotonic_time() - t0 < 60 * G_USEC_PER_SEC);
 }
 
+static void stop_tgtd(void);
+
+/* Last: the target goes away under an open drive; requests fail, none
+ * hangs (libiscsi's reconnects are bounded). */
+static void test_target_dies(void **state)
+{
+    g_autofree char *opts = g_strdup_printf("file=iscsi://127.0.0.1:%d/" TARGET "/1", port);
+    Error *err = NULL;
+    BlockBackend *blk = add(opts, &err);
+    assert_null(err);
+    stop_tgtd();
+    gint64 t0 = g_get_monotonic_time();
+    uint8_t buf[512];
+    assert_int_not_equal(wait_io(blk, blk_aio_pread(blk, 0, buf, 512, io_done, NULL)), 0);
+    print_message("read after the target died: failed after %.1f s\n",
+                  (g_get_monotonic_time() - t0) / 1e6);
+    assert_true(g_get_monotonic_time() - t0 < 60 * G_USEC_PER_SEC);
+}
+
 static void stop_tgtd(void)
 {
     if (tgtd > 0) {
@@ -258,6 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_write),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_target_dies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
