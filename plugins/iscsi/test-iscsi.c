@@ -16,12 +16,11 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <glib/gstdio.h>
 #include <cardcage/block.h>
 #include <cardcage/testing.h>
+#include "netblock-test.h"
 #include "block/drive.h"
 
 #define TARGET "iqn.2026-12.invalid.cardcage:test"
@@ -31,19 +30,6 @@ static char *tmpdir;
 static char *image;
 static GPid tgtd = -1;
 static int port, control;
-static int drive_seq;
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t l = sizeof(a);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static bool tgtadm(const char *args)
 {
@@ -56,53 +42,20 @@ static bool tgtadm(const char *args)
     return g_spawn_check_wait_status(status, NULL);
 }
 
-static void file_sector(uint64_t n, uint8_t *out)
-{
-    gchar *data;
-    gsize len;
-    assert_true(g_file_get_contents(image, &data, &len, NULL));
-    assert_true(len >= (n + 1) * 512);
-    memcpy(out, data + n * 512, 512);
-    g_free(data);
-}
-
-static int done_ret;
-static bool done;
-static void io_done(void *opaque, int ret)
-{
-    done = true;
-    done_ret = ret;
-}
-
-static int wait_io(BlockBackend *blk, BlockAIOCB *acb)
-{
-    assert_non_null(acb);
-    blk_drain(blk);
-    assert_true(done);
-    done = false;
-    return done_ret;
-}
-
-static BlockBackend *add(const char *opts, Error **errp)
-{
-    g_autofree char *s = g_strdup_printf("%s,if=none,id=i%d", opts, drive_seq++);
-    return drive_add(s, errp);
-}
-
 static void test_read_write(void **state)
 {
     g_autofree char *opts = g_strdup_printf(
         "file=iscsi://127.0.0.1:%d/" TARGET "/1,initiator-name=iqn.2026-12.invalid.cardcage:t",
         port);
     Error *err = NULL;
-    BlockBackend *blk = add(opts, &err);
+    BlockBackend *blk = netblock_add(opts, &err);
     if (err) {
         fail_msg("%s", error_get_pretty(err));
     }
     assert_int_equal(blk_getlength(blk), NSECTORS * 512);
 
     uint8_t buf[1024], want[512], host[512];
-    assert_int_equal(wait_io(blk, blk_aio_pread(blk, 3 * 512, buf, 1024, io_done, NULL)), 0);
+    assert_int_equal(netblock_wait(blk, blk_aio_pread(blk, 3 * 512, buf, 1024, netblock_io_done, NULL)), 0);
     memset(want, 0x43, sizeof(want));
     assert_memory_equal(buf, want, 512);
     memset(want, 0x44, sizeof(want));
@@ -112,14 +65,14 @@ static void test_read_write(void **state)
     for (int i = 0; i < 512; i++) {
         want[i] = (uint8_t)(i ^ 0x3c);
     }
-    assert_int_equal(wait_io(blk, blk_aio_pwrite(blk, 5 * 512, want, 512, 0, io_done,
+    assert_int_equal(netblock_wait(blk, blk_aio_pwrite(blk, 5 * 512, want, 512, 0, netblock_io_done,
                                                  NULL)), 0);
-    assert_int_equal(wait_io(blk, blk_aio_pwrite(blk, 9 * 512 + 100, want, 10, 0, io_done,
+    assert_int_equal(netblock_wait(blk, blk_aio_pwrite(blk, 9 * 512 + 100, want, 10, 0, netblock_io_done,
                                                  NULL)), 0);
-    assert_int_equal(wait_io(blk, blk_aio_flush(blk, io_done, NULL)), 0);
-    file_sector(5, host);
+    assert_int_equal(netblock_wait(blk, blk_aio_flush(blk, netblock_io_done, NULL)), 0);
+    netblock_file_sector(image, 5, host);
     assert_memory_equal(host, want, 512);
-    file_sector(9, host);
+    netblock_file_sector(image, 9, host);
     assert_memory_equal(host + 100, want, 10);
     assert_int_equal(host[99], 0x49);
     assert_int_equal(host[110], 0x49);
@@ -127,14 +80,14 @@ static void test_read_write(void **state)
     /* A large request is split into several commands. */
     size_t big = NSECTORS * 512;
     uint8_t *all = g_malloc(big);
-    assert_int_equal(wait_io(blk, blk_aio_pread(blk, 0, all, big, io_done, NULL)), 0);
+    assert_int_equal(netblock_wait(blk, blk_aio_pread(blk, 0, all, big, netblock_io_done, NULL)), 0);
     assert_int_equal(all[127 * 512], 0x40 + 127);
     g_free(all);
     /* Zeroes without a write-zeroes command: the layer's fallback. */
-    assert_int_equal(wait_io(blk, blk_aio_pwrite_zeroes(blk, 20 * 512, 512, 0, io_done,
+    assert_int_equal(netblock_wait(blk, blk_aio_pwrite_zeroes(blk, 20 * 512, 512, 0, netblock_io_done,
                                                         NULL)), 0);
     blk_drain(blk);
-    file_sector(20, host);
+    netblock_file_sector(image, 20, host);
     memset(want, 0, sizeof(want));
     assert_memory_equal(host, want, 512);
     drive_del(blk);
@@ -145,8 +98,8 @@ static void test_errors(void **state)
     Error *err = NULL;
     gint64 t0 = g_get_monotonic_time();
     g_autofree char *dead = g_strdup_printf("file=iscsi://127.0.0.1:%d/" TARGET "/1",
-                                            free_port());
-    assert_null(add(dead, &err));
+                                            netblock_free_port());
+    assert_null(netblock_add(dead, &err));
     assert_non_null(err);
     print_message("dead portal: %s\n", error_get_pretty(err));
     assert_null(strchr(error_get_pretty(err), '\n'));
@@ -154,12 +107,12 @@ static void test_errors(void **state)
     err = NULL;
     g_autofree char *wrong = g_strdup_printf("file=iscsi://127.0.0.1:%d/iqn.2026-12.invalid:nope/1",
                                              port);
-    assert_null(add(wrong, &err));
+    assert_null(netblock_add(wrong, &err));
     assert_non_null(err);
     print_message("unknown target: %s\n", error_get_pretty(err));
     error_free(err);
     err = NULL;
-    assert_null(add("file=iscsi://127.0.0.1/no-lun", &err));
+    assert_null(netblock_add("file=iscsi://127.0.0.1/no-lun", &err));
     assert_non_null(err);
     print_message("bad URL: %s\n", error_get_pretty(err));
     error_free(err);
@@ -175,12 +128,12 @@ static void test_target_dies(void **state)
 {
     g_autofree char *opts = g_strdup_printf("file=iscsi://127.0.0.1:%d/" TARGET "/1", port);
     Error *err = NULL;
-    BlockBackend *blk = add(opts, &err);
+    BlockBackend *blk = netblock_add(opts, &err);
     assert_null(err);
     stop_tgtd();
     gint64 t0 = g_get_monotonic_time();
     uint8_t buf[512];
-    assert_int_not_equal(wait_io(blk, blk_aio_pread(blk, 0, buf, 512, io_done, NULL)), 0);
+    assert_int_not_equal(netblock_wait(blk, blk_aio_pread(blk, 0, buf, 512, netblock_io_done, NULL)), 0);
     print_message("read after the target died: failed after %.1f s\n",
                   (g_get_monotonic_time() - t0) / 1e6);
     assert_true(g_get_monotonic_time() - t0 < 60 * G_USEC_PER_SEC);
@@ -209,16 +162,8 @@ static int setup(void **state)
         return -1;
     }
     image = g_build_filename(tmpdir, "lun.img", NULL);
-    uint8_t *buf = g_malloc(NSECTORS * 512);
-    for (size_t i = 0; i < NSECTORS * 512; i++) {
-        buf[i] = (uint8_t)(0x40 + i / 512);
-    }
-    bool ok = g_file_set_contents(image, (char *)buf, NSECTORS * 512, NULL);
-    g_free(buf);
-    if (!ok) {
-        return -1;
-    }
-    port = free_port();
+    netblock_make_image(image, NSECTORS);
+    port = netblock_free_port();
     /* A control socket of our own (/var/run/tgtd/socket.N), beside any
      * system tgtd on socket.0. */
     control = 1000 + getpid() % 30000;

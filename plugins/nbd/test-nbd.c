@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 #include <cardcage/block.h>
 #include <cardcage/testing.h>
+#include "netblock-test.h"
 #include "block/block-backend.h"
 #include "block/drive.h"
 
@@ -28,40 +29,13 @@ static char *tmpdir;
 static char *image;
 static GPid servers[8];     /* every qemu-nbd started and not yet stopped */
 static int nservers;
-static int drive_seq;
 
-/* Sector n of the image holds 0x40 + n in every byte. */
+/* A fresh image (a new file: a server started earlier keeps the old one). */
 static void make_image(void)
 {
-    uint8_t buf[16 * 512];
-    for (size_t i = 0; i < sizeof(buf); i++) {
-        buf[i] = (uint8_t)(0x40 + i / 512);
-    }
     g_free(image);
     image = g_build_filename(tmpdir, "disk.img", NULL);
-    assert_true(g_file_set_contents(image, (char *)buf, sizeof(buf), NULL));
-}
-
-static void file_sector(uint64_t n, uint8_t *out)
-{
-    gchar *data;
-    gsize len;
-    assert_true(g_file_get_contents(image, &data, &len, NULL));
-    assert_true(len >= (n + 1) * 512);
-    memcpy(out, data + n * 512, 512);
-    g_free(data);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t l = sizeof(a);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
-    close(fd);
-    return ntohs(a.sin_port);
+    netblock_make_image(image, 16);
 }
 
 static bool can_connect_tcp(int port)
@@ -125,56 +99,32 @@ static void stop_server(void)
     }
 }
 
-static int done_ret;
-static bool done;
-static void io_done(void *opaque, int ret)
-{
-    done = true;
-    done_ret = ret;
-}
-
-/* An asynchronous request, as a device issues it, waited for. */
-static int wait_io(BlockBackend *blk, BlockAIOCB *acb)
-{
-    assert_non_null(acb);
-    blk_drain(blk);
-    assert_true(done);
-    done = false;
-    return done_ret;
-}
-
-static BlockBackend *add(const char *opts, Error **errp)
-{
-    g_autofree char *s = g_strdup_printf("%s,if=none,id=n%d", opts, drive_seq++);
-    return drive_add(s, errp);
-}
-
 static void check_read_write(BlockBackend *blk)
 {
     uint8_t buf[512], want[512], host[512];
     assert_int_equal(blk_getlength(blk), 16 * 512);
-    assert_int_equal(wait_io(blk, blk_aio_pread(blk, 3 * 512, buf, 512, io_done, NULL)), 0);
+    assert_int_equal(netblock_wait(blk, blk_aio_pread(blk, 3 * 512, buf, 512, netblock_io_done, NULL)), 0);
     memset(want, 0x43, sizeof(want));
     assert_memory_equal(buf, want, 512);
 
     for (int i = 0; i < 512; i++) {
         want[i] = (uint8_t)(i ^ 0xa5);
     }
-    assert_int_equal(wait_io(blk, blk_aio_pwrite(blk, 5 * 512, want, 512, 0, io_done,
+    assert_int_equal(netblock_wait(blk, blk_aio_pwrite(blk, 5 * 512, want, 512, 0, netblock_io_done,
                                                  NULL)), 0);
-    assert_int_equal(wait_io(blk, blk_aio_flush(blk, io_done, NULL)), 0);
-    file_sector(5, host);
+    assert_int_equal(netblock_wait(blk, blk_aio_flush(blk, netblock_io_done, NULL)), 0);
+    netblock_file_sector(image, 5, host);
     assert_memory_equal(host, want, 512);
 
-    assert_int_equal(wait_io(blk, blk_aio_pwrite_zeroes(blk, 6 * 512, 1024, 0, io_done,
+    assert_int_equal(netblock_wait(blk, blk_aio_pwrite_zeroes(blk, 6 * 512, 1024, 0, netblock_io_done,
                                                         NULL)), 0);
-    assert_int_equal(wait_io(blk, blk_aio_pdiscard(blk, 8 * 512, 512, io_done, NULL)), 0);
-    assert_int_equal(wait_io(blk, blk_aio_flush(blk, io_done, NULL)), 0);
+    assert_int_equal(netblock_wait(blk, blk_aio_pdiscard(blk, 8 * 512, 512, netblock_io_done, NULL)), 0);
+    assert_int_equal(netblock_wait(blk, blk_aio_flush(blk, netblock_io_done, NULL)), 0);
     memset(want, 0, sizeof(want));
-    file_sector(7, host);
+    netblock_file_sector(image, 7, host);
     assert_memory_equal(host, want, 512);
     memset(want, 0x49, sizeof(want));
-    file_sector(9, host);
+    netblock_file_sector(image, 9, host);
     assert_memory_equal(host, want, 512);   /* untouched beyond the range */
 }
 
@@ -185,17 +135,17 @@ static void test_unix_url(void **state)
     start_server(sock, 0, "disk", false);
     g_autofree char *opts = g_strdup_printf("file=nbd+unix:///disk?socket=%s", sock);
     Error *err = NULL;
-    BlockBackend *blk = add(opts, &err);
+    BlockBackend *blk = netblock_add(opts, &err);
     assert_null(err);
     check_read_write(blk);
     drive_del(blk);
     /* raw over nbd, as a format over a protocol */
     g_autofree char *opts2 = g_strdup_printf("file=nbd+unix:///disk?socket=%s,format=raw",
                                              sock);
-    blk = add(opts2, &err);
+    blk = netblock_add(opts2, &err);
     assert_null(err);
     uint8_t buf[512];
-    assert_int_equal(wait_io(blk, blk_aio_pread(blk, 0, buf, 512, io_done, NULL)), 0);
+    assert_int_equal(netblock_wait(blk, blk_aio_pread(blk, 0, buf, 512, netblock_io_done, NULL)), 0);
     assert_int_equal(buf[0], 0x40);
     drive_del(blk);
     stop_server();
@@ -205,11 +155,11 @@ static void test_unix_url(void **state)
 static void test_tcp_url_and_blockdev(void **state)
 {
     make_image();
-    int port = free_port();
+    int port = netblock_free_port();
     start_server(NULL, port, "exp1", false);
     g_autofree char *opts = g_strdup_printf("file=nbd://127.0.0.1:%d/exp1", port);
     Error *err = NULL;
-    BlockBackend *blk = add(opts, &err);
+    BlockBackend *blk = netblock_add(opts, &err);
     assert_null(err);
     check_read_write(blk);
     drive_del(blk);
@@ -242,20 +192,20 @@ static void test_read_only_export(void **state)
     start_server(sock, 0, "ro", true);
     g_autofree char *url = g_strdup_printf("file=nbd+unix:///ro?socket=%s", sock);
     Error *err = NULL;
-    assert_null(add(url, &err));
+    assert_null(netblock_add(url, &err));
     assert_non_null(err);
     assert_non_null(strstr(error_get_pretty(err), "read-only"));
     error_free(err);
     err = NULL;
 
     g_autofree char *ro = g_strdup_printf("%s,readonly=on", url);
-    BlockBackend *blk = add(ro, &err);
+    BlockBackend *blk = netblock_add(ro, &err);
     assert_null(err);
     assert_true(blk_is_read_only(blk));
     uint8_t buf[512];
-    assert_int_equal(wait_io(blk, blk_aio_pread(blk, 512, buf, 512, io_done, NULL)), 0);
+    assert_int_equal(netblock_wait(blk, blk_aio_pread(blk, 512, buf, 512, netblock_io_done, NULL)), 0);
     assert_int_equal(buf[511], 0x41);
-    assert_int_not_equal(wait_io(blk, blk_aio_pwrite(blk, 0, buf, 512, 0, io_done, NULL)),
+    assert_int_not_equal(netblock_wait(blk, blk_aio_pwrite(blk, 0, buf, 512, 0, netblock_io_done, NULL)),
                          0);
     drive_del(blk);
     stop_server();
@@ -267,15 +217,15 @@ static void test_dead_server(void **state)
     Error *err = NULL;
     gint64 t0 = g_get_monotonic_time();
     /* Nobody listens on the port, nobody on the socket. */
-    g_autofree char *tcp = g_strdup_printf("file=nbd://127.0.0.1:%d/x", free_port());
-    assert_null(add(tcp, &err));
+    g_autofree char *tcp = g_strdup_printf("file=nbd://127.0.0.1:%d/x", netblock_free_port());
+    assert_null(netblock_add(tcp, &err));
     assert_non_null(err);
     print_message("refused: %s\n", error_get_pretty(err));
     error_free(err);
     err = NULL;
     g_autofree char *sock = g_build_filename(tmpdir, "none.sock", NULL);
     g_autofree char *unx = g_strdup_printf("file=nbd+unix:///x?socket=%s", sock);
-    assert_null(add(unx, &err));
+    assert_null(netblock_add(unx, &err));
     assert_non_null(err);
     error_free(err);
     err = NULL;
@@ -288,7 +238,7 @@ static void test_dead_server(void **state)
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
     g_autofree char *mute = g_strdup_printf("file=nbd://127.0.0.1:%d/x,connect-timeout=1",
                                             ntohs(a.sin_port));
-    assert_null(add(mute, &err));
+    assert_null(netblock_add(mute, &err));
     assert_non_null(err);
     print_message("mute: %s\n", error_get_pretty(err));
     error_free(err);
@@ -301,11 +251,11 @@ static void test_dead_server(void **state)
     g_autofree char *sock2 = g_build_filename(tmpdir, "dies.sock", NULL);
     start_server(sock2, 0, "d", false);
     g_autofree char *url = g_strdup_printf("file=nbd+unix:///d?socket=%s", sock2);
-    BlockBackend *blk = add(url, &err);
+    BlockBackend *blk = netblock_add(url, &err);
     assert_null(err);
     stop_server();
     uint8_t buf[512];
-    assert_int_not_equal(wait_io(blk, blk_aio_pread(blk, 0, buf, 512, io_done, NULL)), 0);
+    assert_int_not_equal(netblock_wait(blk, blk_aio_pread(blk, 0, buf, 512, netblock_io_done, NULL)), 0);
     g_unlink(sock2);
 }
 
