@@ -100,6 +100,25 @@ static bool iscsi_read_capacity(IscsiState *s, const char *url, Error **errp)
     return true;
 }
 
+/* The LUN is write-protected: the WP bit (7) of the device-specific
+ * parameter in the MODE SENSE(6) header (SBC-3 6.4.1).  A target that does
+ * not answer MODE SENSE counts as writable (its writes then fail with
+ * DATA PROTECTION if it is not). */
+static bool iscsi_write_protected(IscsiState *s)
+{
+    struct scsi_task *task = iscsi_modesense6_sync(s->ctx, s->lun, 1, SCSI_MODESENSE_PC_CURRENT,
+                                                   SCSI_MODEPAGE_RETURN_ALL_PAGES, 0, 255);
+    bool wp = false;
+    if (task && task->status == SCSI_STATUS_GOOD) {
+        struct scsi_mode_sense *ms = scsi_datain_unmarshall(task);
+        wp = ms && (ms->device_specific_parameter & 0x80);
+    }
+    if (task) {
+        scsi_free_scsi_task(task);
+    }
+    return wp;
+}
+
 static bool iscsi_drv_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error **errp)
 {
     IscsiState *s = bdrv_opaque(bs);
@@ -167,6 +186,10 @@ static bool iscsi_drv_open(BlockDriverState *bs, BlockOpts *opts, int flags, Err
     }
     iscsi_set_timeout(s->ctx, (int)timeout);
     if (!iscsi_read_capacity(s, url, errp)) {
+        goto fail;
+    }
+    if ((flags & BDRV_O_RDWR) && iscsi_write_protected(s)) {
+        error_setg(errp, "iscsi: %s: the LUN is write-protected (use readonly=on)", url);
         goto fail;
     }
     bdrv_set_request_alignment(bs, s->block_size, 1);

@@ -120,6 +120,34 @@ static void test_errors(void **state)
     assert_true(g_get_monotonic_time() - t0 < 60 * G_USEC_PER_SEC);
 }
 
+/* A LUN the target marks read-only: refused for a writable drive, read
+ * with readonly=on. */
+static void test_read_only_lun(void **state)
+{
+    g_autofree char *img2 = g_build_filename(tmpdir, "ro.img", NULL);
+    netblock_make_image(img2, 8);
+    g_autofree char *lun = g_strdup_printf("--op new --mode logicalunit --tid 1 --lun 2 -b %s",
+                                           img2);
+    assert_true(tgtadm(lun));
+    assert_true(tgtadm("--op update --mode logicalunit --tid 1 --lun 2 --params readonly=1"));
+    g_autofree char *url = g_strdup_printf("file=iscsi://127.0.0.1:%d/" TARGET "/2", port);
+    Error *err = NULL;
+    assert_null(netblock_add(url, &err));
+    assert_non_null(err);
+    print_message("read-only LUN: %s\n", error_get_pretty(err));
+    assert_non_null(strstr(error_get_pretty(err), "write-protected"));
+    error_free(err);
+    err = NULL;
+    g_autofree char *ro = g_strdup_printf("%s,readonly=on", url);
+    BlockBackend *blk = netblock_add(ro, &err);
+    assert_null(err);
+    uint8_t buf[512];
+    assert_int_equal(netblock_wait(blk, blk_aio_pread(blk, 7 * 512, buf, 512, netblock_io_done,
+                                                      NULL)), 0);
+    assert_int_equal(buf[0], 0x47);
+    drive_del(blk);
+}
+
 static void stop_tgtd(void);
 
 /* Last: the target goes away under an open drive; requests fail, none
@@ -222,6 +250,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_write),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_read_only_lun),
         cmocka_unit_test(test_target_dies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
