@@ -181,7 +181,8 @@ static bool iscsi_drv_open(BlockDriverState *bs, BlockOpts *opts, int flags, Err
     /* A dead target fails the requests instead of reconnecting forever. */
     iscsi_set_reconnect_max_retries(s->ctx, 3);
     if (iscsi_full_connect_sync(s->ctx, iu->portal, iu->lun) != 0) {
-        iscsi_fail(s, errp, "login", url);
+        g_autofree char *what = g_strdup_printf("login at %s", iu->portal);
+        iscsi_fail(s, errp, what, url);
         goto fail;
     }
     iscsi_set_timeout(s->ctx, (int)timeout);
