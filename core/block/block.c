@@ -300,7 +300,11 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
         error_setg(errp, "no image: give file= or driver=");
         goto out;
     }
-    if (drv->is_protocol && (!filename || !*filename) && !block_opts_has(opts, "path")) {
+    /* A URL-scheme protocol (nbd, iscsi) may be addressed by its own
+     * options instead (-blockdev driver=nbd,server.host=...); its open()
+     * says what is missing. */
+    if (drv->is_protocol && !drv->protocol_name && (!filename || !*filename) &&
+        !block_opts_has(opts, "path")) {
         error_setg(errp, "driver '%s' needs a filename", drv->format_name);
         goto out;
     }
