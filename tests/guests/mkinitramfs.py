@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Write a gzip'd newc cpio initramfs holding a static busybox, its applet
-links and /init (no cpio or root needed).  Usage: mkinitramfs.py BUSYBOX INIT OUT"""
+links and /init (no cpio or root needed), and optionally kernel modules
+(in /lib/modules/, by file name, for the init script to insmod).
+Usage: mkinitramfs.py BUSYBOX INIT OUT [MODULE.ko ...]"""
+import os
 import gzip
 import subprocess
 import sys
 
 busybox, init, out = sys.argv[1:4]
+modules = sys.argv[4:]
 entries = []        # (name, mode, data)
 
 
@@ -27,6 +31,11 @@ for a in applets:
         add(f"bin/{a}", 0o120777, b"busybox")
 add("dev/console", 0o020600)    # a character device; major/minor set below
 add("init", 0o100755, open(init, "rb").read())
+if modules:
+    add("lib", 0o040755)
+    add("lib/modules", 0o040755)
+for m in modules:
+    add("lib/modules/" + os.path.basename(m), 0o100644, open(m, "rb").read())
 
 
 def header(ino, name, mode, size, rdev=(0, 0)):
