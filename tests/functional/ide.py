@@ -10,7 +10,7 @@ initramfs built here from its ATA/SCSI modules and tests/guests/init-disk.sh.
                    checks every image: the pattern with ITS OWN id at 1 MiB,
                    zeroes where the timed dd wrote, and every other byte as
                    before (a write landing on the wrong unit shows).  Linux
-                   must configure the disks for multiword DMA 2.
+                   must run the disks in multiword DMA 2 (/sys/class/ata_device/*/xfer_mode).
   isapc-positions  the same on isapc (two isa-ide, pata_legacy, PIO).
   pc-cd            -hda plus -cdrom with a data file: /dev/sr0 reads the
                    file's first 1 MiB with the right md5 (ATAPI over DMA).
@@ -186,9 +186,9 @@ def main():
         for board in ("pc", "isapc"):
             check_positions(board, *results[board])
         pc_out = results["pc"][0]
-        check("pc-positions: libata configured the PIIX3 disks for MWDMA2",
-              len(re.findall(r"ata\d\.\d\d: configured for MWDMA2", pc_out)) == 4,
-              "\n".join(re.findall(r".*configured for.*", pc_out)))
+        xfer = re.findall(r"CARDCAGE-XFER: (\S+) (\S+)", pc_out)
+        check("pc-positions: libata runs the 4 PIIX3 disks in MWDMA2 (sysfs xfer_mode)",
+              len(xfer) == 4 and all(m == "MWDMA2" for _, m in xfer), str(xfer))
         runs = [threading.Thread(target=cd_run, args=(tmp, "pc", initrd, "ata_piix", results)),
                 threading.Thread(target=cd_run,
                                  args=(tmp, "isapc", initrd, "pata_legacy", results))]

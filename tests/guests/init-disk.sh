@@ -37,6 +37,11 @@ for b in /sys/block/sd* /sys/block/sr*; do
     [ -e "$b" ] || continue
     echo "CARDCAGE-BLOCK: ${b##*/} sectors=$(cat "$b/size") model=$(cat "$b/device/model" | tr ' ' '_')"
 done
+for f in /sys/class/ata_device/*/xfer_mode; do
+    [ -e "$f" ] || continue
+    d=${f%/xfer_mode}
+    echo "CARDCAGE-XFER: ${d##*/} $(cat "$f")"
+done
 dmesg | grep -E "ata[0-9]+(\.[0-9]+)?: " | sed 's/^/CARDCAGE-DMESG: /'
 up() { cut -d' ' -f1 /proc/uptime; }
 timed=
