@@ -312,6 +312,22 @@ void ide_channel_init(IDEChannel *ch, DeviceState *owner, const char *bus_name,
     IDE_BUS(ch->bus)->ch = ch;
 }
 
+char *ide_bus_name(const char *given, int preferred)
+{
+    /* QEMU numbers every IDE bus "ide.N"; a controller asks for its own
+     * number and gets the first free one when that is taken (several
+     * controllers in a test harness, say). */
+    if (given) {
+        return g_strdup(given);
+    }
+    char *name = g_strdup_printf("ide.%d", MAX(preferred, 0));
+    for (int n = 0; bus_find(name); n++) {
+        g_free(name);
+        name = g_strdup_printf("ide.%d", n);
+    }
+    return name;
+}
+
 void ide_channel_set_dma(IDEChannel *ch, const IDEDMAOps *ops, void *opaque)
 {
     ch->dma = ops;

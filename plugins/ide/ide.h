@@ -175,6 +175,9 @@ struct IDEDevice {
 /* channel.c */
 void ide_channel_init(IDEChannel *ch, DeviceState *owner, const char *bus_name,
                       void (*set_irq)(void *, int), void *opaque);
+/* The name for a channel's bus: given (a bus-name property), else
+ * "ide.<preferred>" or the first free "ide.N". */
+char *ide_bus_name(const char *given, int preferred);
 void ide_channel_set_dma(IDEChannel *ch, const IDEDMAOps *ops, void *opaque);
 bool ide_channel_add_drives(IDEChannel *ch, int drive_bus, Error **errp);
 void ide_channel_reset(IDEChannel *ch);

@@ -44,8 +44,7 @@ static bool isa_ide_realize(DeviceState *dev, Error **errp)
                    s->drive_bus);
         return false;
     }
-    g_autofree char *name = s->bus_name ? g_strdup(s->bus_name)
-                                        : g_strdup_printf("ide.%d", MAX(s->drive_bus, 0));
+    g_autofree char *name = ide_bus_name(s->bus_name, s->drive_bus);
     if (bus_find(name)) {
         error_setg(errp, "isa-ide: a bus named '%s' exists already (set bus-name)", name);
         return false;
@@ -70,7 +69,7 @@ static const Property isa_ide_props[] = {
     DEFINE_PROP_INT32("drive-bus", ISAIDEState, drive_bus, -1,
                       "the -drive if=ide bus whose drives it takes (0, 1; -1: none)"),
     DEFINE_PROP_STRING("bus-name", ISAIDEState, bus_name, NULL,
-                       "name of its IDE bus (default ide.<drive-bus>)"),
+                       "name of its IDE bus (default ide.<drive-bus>, or the first free ide.N)"),
     DEFINE_PROP_END_OF_LIST(),
 };
 

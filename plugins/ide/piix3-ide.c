@@ -293,8 +293,7 @@ static bool piix3_ide_realize(PCIDevice *d, Error **errp)
     memory_region_init_io(&s->bm_io, OBJECT(d), &bm_io_ops, s, "piix3-ide-bmdma", 16);
     pci_register_bar(d, BMIBA_BAR, PCI_BASE_ADDRESS_SPACE_IO, &s->bm_io);
     for (int i = 0; i < 2; i++) {
-        char name[8];
-        snprintf(name, sizeof(name), "ide.%d", i);
+        g_autofree char *name = ide_bus_name(NULL, i);
         s->bm[i].s = s;
         s->bm[i].n = i;
         ide_channel_init(&s->ch[i], DEVICE(d), name, channel_irq, &s->bm[i]);
