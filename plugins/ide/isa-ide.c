@@ -57,6 +57,13 @@ static bool isa_ide_realize(DeviceState *dev, Error **errp)
            ide_channel_add_drives(&s->ch, s->drive_bus, errp);
 }
 
+static void isa_ide_unrealize(DeviceState *dev)
+{
+    ISAIDEState *s = ISA_IDE(dev);
+    memory_region_finalize(&s->cmd_io);
+    memory_region_finalize(&s->ctl_io);
+}
+
 static void isa_ide_init(Object *obj)
 {
     device_init_gpio_out_named(DEVICE(obj), &ISA_IDE(obj)->irq, "irq", 1);
@@ -89,6 +96,7 @@ static void isa_ide_class_init(ObjectClass *klass, void *data)
     dc->desc = "IDE channel on the ISA bus (PIO only)";
     dc->category = DEVICE_CATEGORY_STORAGE;
     dc->realize = isa_ide_realize;
+    dc->unrealize = isa_ide_unrealize;
     dc->reset = isa_ide_reset;
     dc->vmsd = &vmstate_isa_ide;
     device_class_set_props(dc, isa_ide_props);

@@ -101,6 +101,13 @@ static bool mmio_ide_realize(DeviceState *dev, Error **errp)
     return ide_channel_add_drives(&s->ch, s->drive_bus, errp);
 }
 
+static void mmio_ide_unrealize(DeviceState *dev)
+{
+    MMIOIDEState *s = MMIO_IDE(dev);
+    memory_region_finalize(&s->cmd_mem);
+    memory_region_finalize(&s->ctl_mem);
+}
+
 static void mmio_ide_init(Object *obj)
 {
     sysbus_init_irq(SYS_BUS_DEVICE(obj), &MMIO_IDE(obj)->irq);
@@ -131,6 +138,7 @@ static void mmio_ide_class_init(ObjectClass *klass, void *data)
     dc->desc = "IDE channel on the system bus (MMIO registers 1 << shift apart)";
     dc->category = DEVICE_CATEGORY_STORAGE;
     dc->realize = mmio_ide_realize;
+    dc->unrealize = mmio_ide_unrealize;
     dc->reset = mmio_ide_reset;
     dc->vmsd = &vmstate_mmio_ide;
     device_class_set_props(dc, mmio_ide_props);

@@ -282,6 +282,8 @@ static void piix3_ide_init(Object *obj)
     device_init_gpio_out_named(DEVICE(obj), s->irq, "irq", 2);
 }
 
+static void unmap_legacy(PIIX3IDEState *s);
+
 static bool piix3_ide_realize(PCIDevice *d, Error **errp)
 {
     PIIX3IDEState *s = PIIX3_IDE(d);
@@ -307,20 +309,27 @@ static bool piix3_ide_realize(PCIDevice *d, Error **errp)
     }
     for (int i = 0; i < 2; i++) {
         if (!ide_channel_add_drives(&s->ch[i], i, errp)) {
+            /* The core calls exit only after a realize that worked. */
+            unmap_legacy(s);
             return false;
         }
     }
     return true;
 }
 
+static void unmap_legacy(PIIX3IDEState *s)
+{
+    for (int i = 0; i < 2; i++) {
+        memory_region_finalize(&s->cmd_io[i]);
+        memory_region_finalize(&s->ctl_io[i]);
+    }
+}
+
 static void piix3_ide_exit(PCIDevice *d)
 {
     PIIX3IDEState *s = PIIX3_IDE(d);
-    MemoryRegion *io = d->bus->address_space_io;
-    for (int i = 0; i < 2; i++) {
-        memory_region_del_subregion(io, &s->cmd_io[i]);
-        memory_region_del_subregion(io, &s->ctl_io[i]);
-    }
+    unmap_legacy(s);
+    memory_region_finalize(&s->bm_io);
 }
 
 /* ---- state ---- */
