@@ -135,7 +135,9 @@ void atapi_pio_next(IDEUnit *u)
     uint32_t limit = u->byte_limit ? u->byte_limit : 0xfffe;
     uint32_t n = u->data_end - u->data_pos;
     if (n > limit) {
-        n = limit & ~1u;
+        /* An odd limit is rounded down while more data follows; a limit
+         * of 1 still moves a word, so a block never has length 0. */
+        n = MAX(limit & ~1u, 2u);
     }
     u->drq_end = u->data_pos + n;
     u->lcyl = n;

@@ -228,9 +228,11 @@ void ide_channel_reset(IDEChannel *ch)
     ch->intrq = false;
     for (int i = 0; i < 2; i++) {
         soft_reset_unit(&ch->unit[i], false);
-        ch->unit[i].wce = ch->unit[i].dev ? blk_enable_write_cache(ch->unit[i].dev->blk) : 0;
+        /* A reset brings back the write cache of the -drive cache mode
+         * (a guest may have turned it off with SET FEATURES). */
+        ch->unit[i].wce = ch->unit[i].dev && ch->unit[i].dev->wce_default;
         ch->unit[i].xfer_mode = 0;
-        if (ch->unit[i].dev && ch->unit[i].dev->blk) {
+        if (ch->unit[i].dev) {
             blk_set_enable_write_cache(ch->unit[i].dev->blk, ch->unit[i].wce);
         }
     }

@@ -124,7 +124,8 @@ static bool ide_dev_realize(DeviceState *dev, Error **errp)
     u->dev = d;
     u->cur_heads = d->kind == IDE_HD ? d->heads : 0;
     u->cur_secs = d->kind == IDE_HD ? d->secs : 0;
-    u->wce = blk_enable_write_cache(d->blk);
+    d->wce_default = blk_enable_write_cache(d->blk);
+    u->wce = d->wce_default;
     if (d->kind == IDE_CD) {
         u->tray_open = false;
         blk_set_dev_ops(d->blk, &cd_dev_ops, u);

@@ -166,6 +166,7 @@ struct IDEDevice {
     char *serial, *model, *ver;
     uint32_t cyls, heads, secs;  /* default geometry */
     IDEKind kind;
+    bool wce_default;            /* the -drive cache mode's write cache */
     IDEUnit *u;
 };
 

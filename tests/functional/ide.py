@@ -188,7 +188,7 @@ def main():
         pc_out = results["pc"][0]
         xfer = re.findall(r"CARDCAGE-XFER: (\S+) (\S+)", pc_out)
         check("pc-positions: libata runs the 4 PIIX3 disks in MWDMA2 (sysfs xfer_mode)",
-              len(xfer) == 4 and all(m == "MWDMA2" for _, m in xfer), str(xfer))
+              len(xfer) == 4 and all(m == "XFER_MW_DMA_2" for _, m in xfer), str(xfer))
         runs = [threading.Thread(target=cd_run, args=(tmp, "pc", initrd, "ata_piix", results)),
                 threading.Thread(target=cd_run,
                                  args=(tmp, "isapc", initrd, "pata_legacy", results))]
