@@ -7,21 +7,40 @@ emulator must run it to its end (isa-debug-exit, status 67): no crash, no
 hang, no assertion, whatever the guest writes.  Some real-time runs switch
 the timers' minimum periods off, so that a timer the fuzz programs may fall
 due at every turn of the main loop: the CPU must progress all the same, on
-a slow host as on a fast one (the timeout only catches a CPU that stopped)."""
+a slow host as on a fast one (the timeout only catches a CPU that stopped).
+
+The IDE mode (-append "SEED ide") aims three accesses in four at the IDE
+channels: two disks and a CD-ROM (scratch images of zeroes), task files,
+commands, ATAPI packets, soft resets, and on pc the PIIX3's bus master with
+PRD tables that point at RAM, at themselves and at unassigned space, with
+zero-length (64 KiB), looping-free and EOT-less entries, started and
+stopped mid-transfer."""
 import os
 import subprocess
 import sys
+import tempfile
 
 BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
 CARDCAGE = os.path.join(BUILD, "cardcage")
 GUEST = os.path.join(BUILD, "tests", "functional", "io-fuzz.bin")
 SEEDS = ["1", "cafe", "2545f491", "deadbeef", "7", "80000001"]
+IDE_SEEDS = ["1de", "5eed1de", "c0ffee", "12345678"]
+scratch = tempfile.TemporaryDirectory()
+IDE_DRIVES = []
+for i, (name, size) in enumerate((("hd0", 4 << 20), ("hd1", 1 << 20), ("cd", 1 << 20))):
+    path = os.path.join(scratch.name, name + ".img")
+    with open(path, "wb") as f:
+        f.truncate(size)
+    media = ",media=cdrom" if name == "cd" else ""
+    IDE_DRIVES += ["-drive", f"file={path},format=raw,if=ide,index={i}{media}"]
 # The pc board's HPET: its minimum period goes with the others.
 HPET = ("pc",)
 failures = 0
 
-for board in ("isapc", "pc"):
-    for i, seed in enumerate(SEEDS):
+runs = [(board, i, seed, False) for board in ("isapc", "pc") for i, seed in enumerate(SEEDS)]
+runs += [(board, i, seed, True) for board in ("isapc", "pc") for i, seed in enumerate(IDE_SEEDS)]
+for board, i, seed, ide in runs:
+    if True:
         extra = ["-icount", "shift=3"] if i % 2 else []
         if i % 4 == 2:
             extra = ["-global", "i8254.min-period-ns=0"] + (
@@ -29,10 +48,11 @@ for board in ("isapc", "pc"):
                 ["-global", "hpet.min-period-ns=0"] if board in HPET else [])
         # A PCI card with every kind of BAR and a ROM for the fuzz's
         # configuration accesses to move around.
-        pci = ["-device", "pci-testdev"] if board != "isapc" else []
+        pci = ["-device", "pci-testdev"] if board != "isapc" and not ide else []
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
-               *extra, "-kernel", GUEST, "-append", seed,
-               "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *pci]
+               *extra, "-kernel", GUEST, "-append", seed + (" ide" if ide else ""),
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *pci,
+               *(IDE_DRIVES if ide else [])]
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                timeout=120)
@@ -41,7 +61,7 @@ for board in ("isapc", "pc"):
             status, err = None, "timeout (hang)"
         ok = status == 67 and not err.strip()
         mode = ("icount" if "-icount" in extra else "real-time") + (
-            ", no minimum periods" if "-global" in extra else "")
+            ", no minimum periods" if "-global" in extra else "") + (", IDE" if ide else "")
         print(f"{'ok  ' if ok else 'FAIL'} {board} seed {seed} ({mode})" +
               ("" if ok else f": status {status}, stderr {err[-500:]!r}"))
         failures += not ok

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Write a gzip'd newc cpio initramfs holding a static busybox, its applet
 links and /init (no cpio or root needed), and any further files given as
-DEST=SRC (DEST a path in the initramfs; its directories are made).
-Usage: mkinitramfs.py BUSYBOX INIT OUT [DEST=SRC]..."""
+DEST=SRC (DEST a path in the initramfs; its directories are made) or as
+MODULE.ko (put in /lib/modules/ by file name, for the init script to insmod).
+Usage: mkinitramfs.py BUSYBOX INIT OUT [DEST=SRC | MODULE.ko]..."""
+import os
 import gzip
 import subprocess
 import sys
 
 busybox, init, out = sys.argv[1:4]
-extra = [a.split("=", 1) for a in sys.argv[4:]]
+extra = [a.split("=", 1) if "=" in a else ["lib/modules/" + os.path.basename(a), a]
+         for a in sys.argv[4:]]
 entries = []        # (name, mode, data)
 
 

@@ -31,6 +31,8 @@ bits 32
 org 0x30000
 
 ITERATIONS equ 300000
+BMIBA    equ 0xc000     ; the IDE mode's bus-master registers
+PRD_AREA equ 0x90000    ; ... and its PRD tables
 
 %include "multiboot-header.inc"
     MULTIBOOT_HEADER start
@@ -61,13 +63,21 @@ start:
     jbe .add
     sub al, 'a' - '0' - 10
     cmp al, 10
-    jb .seeded
+    jb .digits_end
     cmp al, 15
-    ja .seeded
+    ja .digits_end
 .add:
     shl esi, 4
     or esi, eax
     jmp .digit
+.digits_end:
+    ; "SEED ide": the IDE mode (below)
+    cmp byte [edi - 1], ' '
+    jne .seeded
+    cmp byte [edi], 'i'
+    jne .seeded
+    mov byte [ide_mode], 1
+    jmp .seeded
 .default_seed:
     mov esi, 0x2545f491
 .seeded:
@@ -77,8 +87,18 @@ start:
 .idt:
     IDT_ALL_TO idt, idtr, ignore
 
+    cmp byte [ide_mode], 0
+    je .fuzz
+    call ide_setup
+.fuzz:
     mov ebp, ITERATIONS
 .next:
+    cmp byte [ide_mode], 0
+    je .any
+    call rand
+    test eax, 3 << 8    ; IDE mode: three in four accesses to the IDE ports
+    jnz ide_access
+.any:
     call rand
     mov ebx, eax        ; ebx: what to do
     call rand
@@ -101,6 +121,16 @@ start:
     jz .port_ok
     and edx, 0xff
 .port_ok:
+    ; In the IDE mode the bus master's registers are the IDE access's own
+    ; (a PRD pointer from here could aim DMA at this code).
+    cmp byte [ide_mode], 0
+    je .not_bm
+    lea eax, [edx + 3]
+    cmp eax, BMIBA
+    jb .not_bm
+    cmp edx, BMIBA + 15
+    jbe .done_one
+.not_bm:
     ; An access of up to 4 bytes at DX covers DX..DX+3: those that touch a
     ; left-out port are skipped, or made a byte access that is safe.
     lea eax, [edx + 3]
@@ -172,6 +202,10 @@ start:
     jmp .done_one
 
 .pci:
+    ; (none in the IDE mode: the IDE function's BAR and bus mastering stay
+    ; as ide_setup left them)
+    cmp byte [ide_mode], 0
+    jne .done_one
     ; Configuration mechanism #1 (PCI 3.0, 3.2.2.3.2): CONFIG_ADDRESS =
     ; enable | devfn (ebx bits 31:24; bit 23 keeps it in slots 0-7, where
     ; the functions are) | the register's dword (ebx bits 7:2), then an
@@ -331,6 +365,124 @@ start:
     hlt
     jmp .hang
 
+; ---- IDE mode ----
+; The pc board's piix3-ide (00:01.1) gets its bus-master BAR (BAR4) at
+; BMIBA with I/O decode and bus mastering on (the one function the fuzz
+; lets master), and a 64 KiB area of PRD tables at PRD_AREA whose entries
+; point at RAM above 1 MiB, at the area itself (a table DMA overwrites) or
+; at unassigned space, with random counts (0: 64 KiB) and EOT bits.  Then
+; most accesses go to the task files (1F0-1F7, 170-177), the control
+; registers (3F6, 376) and the bus master, with commands, ATAPI opcodes and
+; PRD pointers picked from what a driver would write.  Whatever the disks
+; and the bus master do, DMA can only land in those places (the disk
+; images hold zeroes and what was DMA'd from there), never on this code.
+; On isapc the same ports reach the two isa-ide channels (PIO only).  The
+; rest of the accesses are the usual fuzz, without configuration cycles
+; and without the bus master's ports.
+
+ide_setup:
+    mov eax, 0x80000920     ; 00:01.1, BAR4 (PCI 3.0 6.2.5.1)
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfc
+    mov eax, BMIBA | 1
+    out dx, eax
+    mov eax, 0x80000904     ; the command register: I/O and bus master
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfc
+    mov ax, 5
+    out dx, ax
+    mov edi, PRD_AREA
+.prd:
+    call rand
+    mov ebx, eax
+    and eax, 0xfff0
+    test ebx, 3 << 16
+    jz .prd_self
+    add eax, 0x100000       ; RAM above 1 MiB (most)
+    test ebx, 1 << 18
+    jz .prd_addr
+    mov eax, 0xe0000000     ; unassigned
+    jmp .prd_addr
+.prd_self:
+    add eax, PRD_AREA       ; the tables themselves
+.prd_addr:
+    mov [edi], eax
+    call rand
+    and eax, 0x8000fffe     ; EOT and the count (0: 64 KiB)
+    test eax, 3 << 28
+    jz .prd_count
+    and eax, 0x0000fffe     ; EOT on one in four
+.prd_count:
+    mov [edi + 4], eax
+    add edi, 8
+    cmp edi, PRD_AREA + 0x10000
+    jb .prd
+    ret
+
+ide_access:
+    call rand
+    mov ebx, eax
+    call rand
+    mov edi, eax
+    mov eax, ebx
+    and eax, 31
+    movzx edx, word [ide_ports + eax * 2]
+    test ebx, 1 << 5        ; half reads, half writes
+    jz .ide_read
+    mov eax, edx
+    and eax, 0xfff7
+    cmp eax, 0xc004         ; a PRD table pointer: inside the area
+    jne .ide_cmd
+    mov eax, edi
+    and eax, 0xfffc
+    add eax, PRD_AREA
+    out dx, eax
+    jmp start.done_one
+.ide_cmd:
+    mov eax, edx
+    and eax, 0xff7f         ; 1F7 and 177: a command from the list (mostly)
+    cmp eax, 0x177
+    jne .ide_data
+    test ebx, 3 << 6
+    jz .ide_byte
+    mov eax, edi
+    and eax, 31
+    mov al, [ide_cmds + eax]
+    out dx, al
+    jmp start.done_one
+.ide_data:
+    cmp eax, 0x170          ; the data ports: words, often an ATAPI opcode
+    jne .ide_byte
+    mov eax, edi
+    test ebx, 1 << 6
+    jz .ide_word
+    mov ecx, edi
+    shr ecx, 8
+    and ecx, 15
+    mov al, [atapi_ops + ecx]
+.ide_word:
+    test ebx, 1 << 7
+    jz .ide_w16
+    out dx, eax
+    jmp start.done_one
+.ide_w16:
+    out dx, ax
+    jmp start.done_one
+.ide_byte:
+    mov eax, edi
+    out dx, al
+    jmp start.done_one
+.ide_read:
+    test ebx, 1 << 6
+    jz .ide_rb
+    in ax, dx
+    jmp start.done_one
+.ide_rb:
+    in al, dx
+    jmp start.done_one
+
 ; xorshift32 (Marsaglia, "Xorshift RNGs", 2003): 13, 17, 5.
 rand:
     mov eax, esi
@@ -362,6 +514,27 @@ bar_targets:
     dd 0x0000c001, 0x0000c001, 0x00000cf9, 0x00000601
     dd 0x000003f9, 0xfee00001, 0x00030001, 0x00000000
 
+ide_mode:
+    db 0
+align 2
+; Both channels' command blocks (the data port twice as often), control
+; registers and bus-master registers.
+ide_ports:
+    dw 0x1f0, 0x1f0, 0x1f1, 0x1f2, 0x1f3, 0x1f4, 0x1f5, 0x1f6, 0x1f7, 0x1f7, 0x3f6
+    dw 0x170, 0x170, 0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177, 0x177, 0x376
+    dw BMIBA, BMIBA, BMIBA + 2, BMIBA + 4, BMIBA + 8, BMIBA + 8, BMIBA + 10, BMIBA + 12
+    dw 0x1f6, 0x176
+; ATA commands (ATA/ATAPI-6 chapter 8): reads and writes (PIO, multiple,
+; DMA, 28/48-bit), IDENTIFY (PACKET), PACKET, SET FEATURES / MULTIPLE,
+; INITIALIZE DEVICE PARAMETERS, diagnostics, flushes, verify, power.
+ide_cmds:
+    db 0x20, 0x24, 0x30, 0x34, 0xc4, 0xc5, 0x29, 0x39, 0xc8, 0xca, 0x25, 0x35
+    db 0xec, 0xa1, 0xa0, 0xa0, 0xa0, 0xef, 0xc6, 0x91, 0x90, 0xe7, 0xea, 0x40
+    db 0x42, 0x08, 0xe5, 0xe0, 0xe1, 0x70, 0xc8, 0x00
+; Packet commands (MMC-3) as the first byte of a packet.
+atapi_ops:
+    db 0x00, 0x03, 0x12, 0x1b, 0x1e, 0x25, 0x28, 0xa8, 0xbe, 0x43, 0x46, 0x4a
+    db 0x5a, 0xbd, 0x51, 0x28
 align 4
 ops:
     dd start.inb, start.inw, start.ind, start.outb, start.outw, start.outd

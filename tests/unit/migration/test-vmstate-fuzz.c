@@ -246,6 +246,13 @@ static void build_machine(void)
         if (!plugin_find_by_type(type) || !strcmp(type, "isa-vga")) {
             continue;
         }
+        /* Devices on a controller's own bus (ide-hd, ide-cd on "IDE") need
+         * that controller and a drive; their registers and transfers are
+         * the controller's state, fuzzed with it. */
+        const char *bus_type = DEVICE_CLASS(l->data)->bus_type;
+        if (bus_type && !strcmp(bus_type, "IDE")) {
+            continue;
+        }
         DeviceState *dev = harness_create(type, type, NULL, type_props(type));
         if (strcmp(type, "fw-cfg")) {
             harness_vmstate_drive_default(dev, rng);
