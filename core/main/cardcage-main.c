@@ -191,6 +191,27 @@ static bool add_rtc_globals(const Board *b, Options *o, Error **errp)
     return true;
 }
 
+/* -boot order= and once= set the "boot-order" and "boot-once" properties
+ * of the board's RTC, which writes them into its CMOS at reset. */
+static bool add_boot_globals(const Board *b, Options *o, Error **errp)
+{
+    if (!o->boot_order && !o->boot_once) {
+        return true;
+    }
+    if (!b->rtc_type) {
+        error_setg(errp, "-boot %s: board '%s' has no RTC to keep the boot order in",
+                   o->boot_order ? o->boot_order : o->boot_once, b->name);
+        return false;
+    }
+    if (o->boot_order) {
+        options_add_global(o, b->rtc_type, "boot-order", o->boot_order, "-boot order=");
+    }
+    if (o->boot_once) {
+        options_add_global(o, b->rtc_type, "boot-once", o->boot_once, "-boot once=");
+    }
+    return true;
+}
+
 /* -no-hpet drops the device the board's "options" name (QEMU's pc: its
  * HPET); on a board without one it has nothing to do, as on QEMU's isapc. */
 static bool remove_hpet(Board *b, const Options *o, Error **errp)
@@ -249,7 +270,7 @@ static bool phase_edit_board(Board *b, Options *o, Error **errp)
             return false;
         }
     }
-    if (!add_rtc_globals(b, o, errp)) {
+    if (!add_rtc_globals(b, o, errp) || !add_boot_globals(b, o, errp)) {
         return false;
     }
     for (guint i = 0; i < o->globals->len; i++) {
@@ -392,7 +413,7 @@ static bool phase_build(Board *board, const Options *o, Error **errp)
     return built;
 }
 
-/* Phase 8: -kernel, -initrd, -append. */
+/* Phase 8: -kernel, -initrd, -append, and -boot's fw_cfg items. */
 static bool phase_boot(const Options *o, CPUState *cpu, Error **errp)
 {
     if (o->kernel) {
@@ -400,13 +421,13 @@ static bool phase_boot(const Options *o, CPUState *cpu, Error **errp)
             .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->append,
             .via_firmware = o->kernel_via_firmware,
         };
-        return boot_prepare(&boot, cpu, errp);
+        return boot_prepare(&boot, cpu, errp) && boot_options_apply(o, errp);
     }
     if (o->initrd || o->append) {
         error_setg(errp, "%s needs -kernel", o->initrd ? "-initrd" : "-append");
         return false;
     }
-    return true;
+    return boot_options_apply(o, errp);
 }
 
 /* Phase 9: the monitors: -monitor's, and one on each multiplexed serial

@@ -475,20 +475,7 @@ static bool opt_stopped(Options *o, const char *arg, Error **errp)
 
 static bool opt_boot(Options *o, const char *arg, Error **errp)
 {
-    KeyVal *kv = keyval_parse(arg, "order", 0, NULL);
-    const char *kernel = keyval_get(kv, "kernel");
-    bool ok = kv && keyval_count(kv) == 1 && kernel &&
-              (!strcmp(kernel, "firmware") || !strcmp(kernel, "direct"));
-    if (ok) {
-        o->kernel_via_firmware = !strcmp(kernel, "firmware");
-    }
-    keyval_free(kv);
-    if (ok) {
-        return true;
-    }
-    error_setg(errp, "-boot %s: expected kernel=direct (start -kernel at its entry point, "
-               "the default) or kernel=firmware (let the BIOS start it after POST)", arg);
-    return false;
+    return options_parse_boot(o, arg, errp);
 }
 
 static bool opt_gdb(Options *o, const char *arg, Error **errp)
@@ -590,7 +577,8 @@ static const OptionDef option_defs[] = {
     { "kernel", "FILE", opt_kernel, "boot this Linux bzImage or Multiboot kernel directly" },
     { "initrd", "FILE", opt_initrd, "initial RAM disk for -kernel" },
     { "append", "CMDLINE", opt_append, "kernel command line for -kernel" },
-    { "boot", "kernel=direct|firmware", opt_boot,
+    { "boot", "[order=]DRIVES[,once=DRIVES][,menu=on|off][,splash-time=MS]"
+      "[,reboot-timeout=MS][,strict=on|off][,kernel=direct|firmware]", opt_boot,
       "start -kernel directly (default) or through the board's BIOS, as QEMU does" },
     { "nographic", NULL, opt_nographic, "no display: the first serial port on stdio" },
     { "display", "none[,refresh-rate=HZ]", opt_display,
@@ -661,6 +649,8 @@ void options_init(Options *o)
     o->drives = g_ptr_array_new_with_free_func(drive_opt_free);
     o->mons = g_ptr_array_new_with_free_func(monitor_opt_free);
     o->icount_shift = -1;
+    o->boot_splash_time = -1;
+    o->boot_reboot_timeout = -1;
 }
 
 void options_free(Options *o)
@@ -686,6 +676,8 @@ void options_free(Options *o)
     g_free(o->kernel);
     g_free(o->initrd);
     g_free(o->append);
+    g_free(o->boot_order);
+    g_free(o->boot_once);
     g_free(o->monitor);
     g_free(o->gdb);
     g_free(o->debugcon);

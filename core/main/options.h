@@ -52,6 +52,10 @@ typedef struct Options {
     GPtrArray *lib_dirs;         /* -L */
     char *bios, *kernel, *initrd, *append;
     bool kernel_via_firmware;    /* -boot kernel=firmware */
+    char *boot_order, *boot_once; /* -boot order=, once=: drive letters; NULL: the RTC's */
+    bool boot_menu, boot_strict; /* -boot menu=, strict= */
+    int boot_splash_time;        /* -boot splash-time= in ms; -1: not given */
+    int boot_reboot_timeout;     /* -boot reboot-timeout= in ms; -1: never (QEMU's default) */
     bool nographic;
     char *serial[MAX_SERIAL_PORTS];
     int nb_serial;
@@ -81,6 +85,11 @@ typedef struct Options {
 } Options;
 
 typedef bool OptionHandler(Options *o, const char *arg, Error **errp);
+
+/* options-boot.c: -boot, and the fw_cfg items it sets once the board is
+ * built. */
+bool options_parse_boot(Options *o, const char *arg, Error **errp);
+bool boot_options_apply(const Options *o, Error **errp);
 
 /* options-smp.c: -smp with QEMU's topology rules. */
 bool options_parse_smp(Options *o, const char *arg, Error **errp);

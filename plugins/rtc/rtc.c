@@ -25,6 +25,14 @@
  *   "file"    (none)   a CMOS file kept across runs (rtc-cmos-file.h: read
  *                      at realize, every guest change written through at
  *                      once, so no exit hook is needed and nothing is lost)
+ *   "boot-order" ("cad") the firmware's boot order as QEMU's -boot letters,
+ *                      written to CMOS 38h/3Dh at every reset
+ *                      (rtc-boot-order.h); what QEMU's pc does, as
+ *                      SeaBIOS reads it
+ *   "boot-once" (none) the order for the first boot only (-boot once=):
+ *                      the machine's start; later resets restore
+ *                      "boot-order"
+ *   "fd-bootchk" (on)  SeaBIOS checks a floppy boot sector's signature
  *
  * Time is computed from the virtual clock, never ticked: while the clock
  * runs, its value is a count of seconds and the update cycles fall on a
@@ -53,6 +61,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <cardcage/cardcage.h>
+#include "rtc-boot-order.h"
 #include "rtc-cmos-file.h"
 #include "rtc-time.h"
 
@@ -105,8 +114,12 @@ typedef struct RTCState {
     uint16_t iobase;
     char *base;
     char *file;
+    char *boot_order;
+    char *boot_once;
+    bool fd_bootchk;
 
     uint8_t cmos[128];
+    bool booted;            /* reset once: "boot-once" is spent */
     uint8_t index;
     int nmi_masked;
     IRQState *irq;
@@ -323,6 +336,37 @@ static void rtc_set_memory_size(RTCState *s)
     rtc_store(s, CMOS_CSUM_HI + 1, sum & 0xff);
 }
 
+/* The first reset is the machine's start, so "boot-once" applies to it
+ * and every later one restores "boot-order" (QEMU's once=).  The strings
+ * were checked at realize. */
+static void rtc_set_boot_order(RTCState *s)
+{
+    const char *drives = s->boot_once && !s->booted ? s->boot_once : s->boot_order;
+    uint8_t flag1, flag2;
+    char bad;
+    s->booted = true;
+    if (rtc_boot_order_bytes(drives ? drives : "", s->fd_bootchk, &flag1, &flag2, &bad)) {
+        rtc_store(s, CMOS_BOOT_FLAG1, flag1);
+        rtc_store(s, CMOS_BOOT_FLAG2, flag2);
+    }
+}
+
+static bool rtc_check_boot_order(const char *prop, const char *drives, Error **errp)
+{
+    uint8_t flag1, flag2;
+    char bad;
+    if (!drives || rtc_boot_order_bytes(drives, true, &flag1, &flag2, &bad)) {
+        return true;
+    }
+    if (bad) {
+        error_setg(errp, "%s '%s': '%c' is not a boot drive or is given twice (a, b "
+                   "floppy, c hard disk, d CD-ROM, n network)", prop, drives, bad);
+    } else {
+        error_setg(errp, "%s '%s': at most 3 drives", prop, drives);
+    }
+    return false;
+}
+
 static bool is_time_register(unsigned idx)
 {
     switch (idx) {
@@ -481,6 +525,7 @@ static void rtc_reset(DeviceState *dev)
     s->cmos[RTC_REG_C] = 0;
     rtc_update_irq(s);
     rtc_set_memory_size(s);
+    rtc_set_boot_order(s);
     rtc_arm(s, t);
 }
 
@@ -520,9 +565,12 @@ static bool rtc_realize(DeviceState *dev, Error **errp)
     if (!isa_register_ioport(ISA_DEVICE(dev), &s->io, s->iobase, errp)) {
         return false;
     }
-    if (!rtc_parse_base(s->base, &start, &into, errp)) {
+    if (!rtc_parse_base(s->base, &start, &into, errp) ||
+        !rtc_check_boot_order("boot-order", s->boot_order, errp) ||
+        !rtc_check_boot_order("boot-once", s->boot_once, errp)) {
         return false;
     }
+    s->booted = false;
     memset(s->cmos, 0, sizeof(s->cmos));
     s->cmos[RTC_REG_A] = REG_A_POWER_ON;
     s->cmos[RTC_REG_B] = REG_B_POWER_ON;
@@ -568,6 +616,12 @@ static const Property rtc_properties[] = {
                        "start time: utc, localtime or a date like 2006-06-17T16:01:21"),
     DEFINE_PROP_STRING("file", RTCState, file, NULL,
                        "CMOS file kept across runs (128 bytes; created when missing)"),
+    DEFINE_PROP_STRING("boot-order", RTCState, boot_order, "cad",
+                       "firmware boot order in CMOS: up to 3 of a,b floppy, c disk, d CD, n net"),
+    DEFINE_PROP_STRING("boot-once", RTCState, boot_once, NULL,
+                       "boot order for the first boot only (later resets: boot-order)"),
+    DEFINE_PROP_BOOL("fd-bootchk", RTCState, fd_bootchk, true,
+                     "firmware checks the floppy boot sector's signature (CMOS 38h bit 0)"),
     DEFINE_PROP_END_OF_LIST(),
 };
 
