@@ -30,6 +30,11 @@ ACCEPTED = [
     ["-no-hpet"], ["-no-acpi"], ["-no-user-config"], ["-nodefaults"],
     ["-parallel", "none"], ["-monitor", "none"], ["-serial", "none"],
     ["-rtc", "base=utc,clock=vm,driftfix=none"], ["-rtc", "base=localtime"],
+    # QEMU's boot order for the firmware; the -kernel started directly
+    # runs all the same.
+    ["-boot", "c"], ["-boot", "d"], ["-boot", "order=ab,once=n"],
+    ["-boot", "order=cdn,once=d,menu=on,splash-time=500,reboot-timeout=-1,strict=on"],
+    ["-boot", "menu=off,reboot-timeout=65535,kernel=direct"],
 ]
 
 # Refused, with one line naming the option and what is missing.
@@ -65,6 +70,19 @@ REFUSED = [
     (["-rtc", "base=utc,clock=host"], r"^cardcage: -rtc base=utc,clock=host: cardcage's RTC follows the virtual clock"),
     (["-rtc", "clock=vm"], r"^cardcage: -rtc clock=vm: expected base="),
     (["-global", "mc146818rtc.base=never"], r"^cardcage: -global mc146818rtc\.base=never: .*device 'rtc'"),
+    (["-boot", "x"], r"^cardcage: -boot x: order=x: 'x' is not a boot drive \(a, b floppy, c hard disk, d CD-ROM, n network\)$"),
+    (["-boot", "order=c,once=e"], r"^cardcage: -boot order=c,once=e: once=e: 'e' is not a boot drive"),
+    (["-boot", "cc"], r"^cardcage: -boot cc: order=cc: drive 'c' given twice$"),
+    (["-boot", "cdna"], r"^cardcage: -boot cdna: order=cdna: expected 1 to 3 drive letters"),
+    (["-boot", "order="], r"^cardcage: -boot order=: order=: expected 1 to 3 drive letters"),
+    (["-boot", "c,bogus=1"], r"^cardcage: -boot c,bogus=1: unknown key 'bogus' \(expected order, once, menu,"),
+    (["-boot", "menu=maybe"], r"^cardcage: -boot menu=maybe: .*'menu'.*'maybe'"),
+    (["-boot", "strict=2"], r"^cardcage: -boot strict=2: .*'strict'"),
+    (["-boot", "splash-time=-1"], r"^cardcage: -boot splash-time=-1: splash-time=-1: expected milliseconds from 0 to 65535$"),
+    (["-boot", "reboot-timeout=65536"], r"^cardcage: -boot reboot-timeout=65536: reboot-timeout=65536: expected milliseconds from -1 to 65535$"),
+    (["-boot", "reboot-timeout=5s"], r"^cardcage: -boot reboot-timeout=5s: reboot-timeout=5s: expected milliseconds"),
+    (["-boot", "kernel=bios"], r"^cardcage: -boot kernel=bios: kernel=bios: expected kernel=direct"),
+    (["-global", "mc146818rtc.boot-order=cz"], r"^cardcage: -global mc146818rtc\.boot-order=cz: .*boot-order 'cz': 'z' is not a boot drive"),
     (["-device", "isa-serial,iobase=0x3e8,chardev=serial0"], r"^cardcage: command line: .*-device isa-serial,iobase=0x3e8,chardev=serial0: chardev 'serial0' is already in use by device 'com1'$"),
     (["-device", "isa-serial,iobase=0x3e8,chardev=nope"], r"^cardcage: command line: .*: no character backend 'nope'$"),
     (["-device", "isa-debugcon,id=dc,iobase=0x61"], r"^cardcage: command line: device 'dc': .*I/O ports 0x61-0x61 of device 'dc' \(isa-debugcon\) overlap I/O ports 0x61-0x61 of device 'pit' \(i8254\)"),
@@ -96,6 +114,9 @@ def main():
     p = run("-M", "romtest", "-rtc", "base=utc")
     check("-rtc on a board without an RTC names -rtc",
           one_line_error(p, r"^cardcage: -rtc base=utc: board 'romtest' has no RTC"), p.stderr)
+    p = run("-M", "romtest", "-boot", "d")
+    check("-boot d on a board without an RTC names -boot",
+          one_line_error(p, r"^cardcage: -boot d: board 'romtest' has no RTC"), p.stderr)
 
     # -device TYPE,help lists the IRQ/GPIO lines with their counts.
     p = run("-device", "i8259,help")
