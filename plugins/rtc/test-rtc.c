@@ -512,6 +512,42 @@ static void test_reset_clears_enables_and_flags(void **state)
     assert_int_equal(rd(REG_C), 0);
 }
 
+/* ---- the boot order ---- */
+
+/* CMOS 3Dh: first device in bits 3-0, second in 7-4; 38h: third in bits
+ * 7-4, bit 0 set skips the floppy signature check (SeaBIOS src/boot.c;
+ * codes 1 floppy, 2 disk, 3 CD, 4 network). */
+static void test_boot_order(void **state)
+{
+    /* The default is QEMU's pc: c, a, d. */
+    assert_int_equal(rd(0x3d), 0x12);
+    assert_int_equal(rd(0x38), 0x30);
+
+    const char *props[] = { "iobase=0x270", "boot-order=dc", "boot-once=nab",
+                            "fd-bootchk=off", NULL };
+    /* harness_create resets it once, as the machine's start does: once=. */
+    DeviceState *d = harness_create("mc146818rtc", NULL, NULL, props);
+    assert_int_equal(rd_at(0x270, 0x3d), 0x14);
+    assert_int_equal(rd_at(0x270, 0x38), 0x11);
+    device_cold_reset(d);                       /* the guest's reboot: order= again */
+    assert_int_equal(rd_at(0x270, 0x3d), 0x23);
+    assert_int_equal(rd_at(0x270, 0x38), 0x01);
+    device_cold_reset(d);
+    assert_int_equal(rd_at(0x270, 0x3d), 0x23);
+    device_unrealize(d);
+
+    static const char *const bad[] = {
+        "boot-order=x", "boot-order=cc", "boot-order=abcd", "boot-once=cdz",
+    };
+    for (size_t i = 0; i < CC_ARRAY_SIZE(bad); i++) {
+        const char *p[] = { "iobase=0x270", bad[i], NULL };
+        Error *err = NULL;
+        assert_null(harness_try_create("mc146818rtc", NULL, NULL, p, &err));
+        assert_non_null(strstr(error_get_pretty(err), "boot-"));
+        error_free(err);
+    }
+}
+
 /* ---- the start time ---- */
 
 static int64_t read_clock_at(uint16_t base)
@@ -579,6 +615,7 @@ int main(void)
         T(test_registers_c_and_d),
         T(test_memory_size_bytes),
         T(test_index_masking_and_nmi_mask),
+        T(test_boot_order),
         T(test_reset_clears_enables_and_flags),
         T(test_base_property),
     };
