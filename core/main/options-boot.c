@@ -18,7 +18,6 @@
 #include <cardcage/bswap.h>
 #include <cardcage/fwcfg.h>
 #include <cardcage/error.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -40,7 +40,8 @@ BAD = [
     (["-serial", "tcp:nohost.invalid:x"], r"^cardcage: -serial tcp:nohost\.invalid:x: "),
     (["-gdb", "tcp:nohost.invalid:x"], r"^cardcage: -gdb tcp:nohost\.invalid:x: chardev 'gdb': "),
     (["-gdb"], r"^cardcage: -gdb: requires an argument \(SPEC\)$"),
-    (["-boot", "order=c"], r"^cardcage: -boot order=c: expected kernel=direct .* or kernel=firmware"),
+    (["-boot", "order=z"], r"^cardcage: -boot order=z: order=z: 'z' is not a boot drive"),
+    (["-boot", "kernel=bios"], r"^cardcage: -boot kernel=bios: kernel=bios: expected kernel=direct .* or kernel=firmware"),
     (["stray"], r"^cardcage: unexpected argument 'stray'"),
     (["-initrd", "/dev/null"], r"^cardcage: -initrd needs -kernel$"),
 ]
