@@ -22,6 +22,7 @@
 #include <cardcage/device.h>
 #include "chardev/chardev-internal.h"
 #include "device/device-internal.h"
+#include "net/net-internal.h"
 
 typedef struct BackendKind {
     const char *name;                    /* "chardev": messages and -device TYPE,help */
@@ -59,11 +60,41 @@ static void chardev_kind_release(void *backend, Object *owner)
     chardev_release(backend, owner);
 }
 
+/* Netdevs live as long as the process: no references to count. */
+static void *netdev_kind_find(const char *id)
+{
+    return net_netdev_find(id);
+}
+
+static void netdev_kind_unref(void *backend)
+{
+}
+
+static const char *netdev_kind_id(void *backend)
+{
+    return net_client_name(backend);
+}
+
+static bool netdev_kind_claim(void *backend, Object *owner, Error **errp)
+{
+    return net_netdev_claim(backend, owner, errp);
+}
+
+static void netdev_kind_release(void *backend, Object *owner)
+{
+    net_netdev_release(backend, owner);
+}
+
 static const BackendKind backend_kinds[PROP_BACKEND__MAX] = {
     [PROP_BACKEND_CHARDEV] = {
         .name = "chardev", .what = "character backend",
         .find = chardev_kind_find, .unref = chardev_kind_unref, .id_of = chardev_kind_id,
         .claim = chardev_kind_claim, .release = chardev_kind_release,
+    },
+    [PROP_BACKEND_NETDEV] = {
+        .name = "netdev", .what = "netdev",
+        .find = netdev_kind_find, .unref = netdev_kind_unref, .id_of = netdev_kind_id,
+        .claim = netdev_kind_claim, .release = netdev_kind_release,
     },
 };
 

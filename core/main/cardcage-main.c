@@ -3,7 +3,8 @@
  *
  *   module_call_init(QOM) -> options -> phase_logging -> phase_plugins
  *   (plugins, MACHINE, QAPI) -> phase_help -> phase_select_machine (board
- *   file, BLOCK) -> phase_edit_board (command-line edits and globals) ->
+ *   file, BLOCK) -> phase_edit_board (command-line edits, the netdevs and
+ *   cards of -netdev/-nic/-net, globals) ->
  *   phase_backends (chardevs) -> phase_build -> phase_boot (-kernel) ->
  *   phase_monitors -> phase_run (init-done notifiers, system reset, main
  *   loop)
@@ -33,6 +34,8 @@
 #include "main/runstate.h"
 #include "memory/memory-internal.h"
 #include "migration/migration.h"
+#include "net/net-cli.h"
+#include "net/net-internal.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
@@ -114,6 +117,7 @@ static bool phase_plugins(const Options *o, int64_t t0, Error **errp)
  * status, or -1 when no help was asked for. */
 static int phase_help(const Options *o, Error **errp)
 {
+    int which;
     if (o->log_help) {
         log_list_categories(stdout);
     } else if (o->list_plugins) {
@@ -126,6 +130,8 @@ static int phase_help(const Options *o, Error **errp)
         return device_print_type_help(stdout, o->device_type_help, errp) ? 0 : 1;
     } else if (o->cpu_help) {
         print_cpu_help(stdout);
+    } else if (net_options_want_help(&o->net, &which)) {
+        net_print_help(stdout, which);
     } else {
         return -1;
     }
@@ -226,7 +232,7 @@ static bool phase_edit_board(Board *b, Options *o, Error **errp)
             return false;
         }
     }
-    if (!add_rtc_globals(b, o, errp)) {
+    if (!add_rtc_globals(b, o, errp) || !net_setup(b, &o->net, errp)) {
         return false;
     }
     for (guint i = 0; i < o->globals->len; i++) {
@@ -504,6 +510,7 @@ int cardcage_main(int argc, char **argv)
     options_free(&o);
     chardev_cleanup_all();
     monitor_cleanup_all();
+    net_cleanup_all();
     fflush(stdout);
     return status;
 }

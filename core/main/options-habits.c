@@ -4,7 +4,7 @@
  * Each is accepted where it asks for what cardcage does anyway (-smp 1,
  * -accel tcg, -vga none, ...) and refused, naming what it asks
  * for, where it asks for more (-smp 2, -enable-kvm).  The options of
- * features cardcage lacks yet (disks, networking, a display, USB, sound)
+ * features cardcage lacks yet (disks, a display, USB, sound)
  * say so instead of "unknown option".
  *
  * SPDX-License-Identifier: MIT
@@ -73,8 +73,6 @@ typedef struct NoneOption {
 } NoneOption;
 
 static const NoneOption none_options[] = {
-    { "nic", "networking" },
-    { "net", "networking" },
     { "vga", "display adapter" },
     { "parallel", "parallel port" },
     { "audio", "sound" },
@@ -93,16 +91,6 @@ static bool habit_none(const char *name, const char *arg, Error **errp)
         }
     }
     return true;
-}
-
-static bool habit_nic(Options *o, const char *arg, Error **errp)
-{
-    return habit_none("nic", arg, errp);
-}
-
-static bool habit_net(Options *o, const char *arg, Error **errp)
-{
-    return habit_none("net", arg, errp);
 }
 
 static bool habit_vga(Options *o, const char *arg, Error **errp)
@@ -163,8 +151,6 @@ static const OptionDef habit_defs[] = {
     { "smp", "1", habit_smp, "one CPU (-smp 1, sockets=1,cores=1,threads=1)" },
     { "accel", "tcg", habit_accel, "cardcage's own CPU emulator (as -machine accel=tcg)" },
     { "enable-kvm", NULL, habit_enable_kvm, NULL },
-    { "nic", "none", habit_nic, "no network card (there is none yet)" },
-    { "net", "none", habit_net, NULL },
     { "vga", "none", habit_vga, "no display adapter (there is none yet)" },
     { "parallel", "none", habit_parallel, "no parallel port" },
     { "audio", "none", habit_audio, NULL },
@@ -189,13 +175,12 @@ static const LackingOption lacking_options[] = {
     { "cdrom", "disks" }, { "fda", "disks" }, { "fdb", "disks" }, { "drive", "disks" },
     { "blockdev", "disks" }, { "snapshot", "disks" }, { "pflash", "disks" },
     { "mtdblock", "disks" }, { "sd", "disks" },
-    { "netdev", "networking" },
     { "vnc", "display" }, { "spice", "display" }, { "sdl", "display" },
     { "curses", "display" }, { "full-screen", "display" },
     { "usb", "USB" }, { "usbdevice", "USB" },
     { "soundhw", "sound" }, { "audiodev", "sound" },
     { "virtfs", "shared folders" }, { "fsdev", "shared folders" },
-    { "object", "user-created objects" }, { "numa", "NUMA" },
+{ "numa", "NUMA" },
     { "fw_cfg", "fw_cfg files from the command line" },
     { "option-rom", "option ROMs from the command line" },
     { "smbios", "SMBIOS tables" }, { "acpitable", "ACPI tables" },

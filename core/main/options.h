@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <cardcage/error.h>
+#include "net/net-cli.h"
 
 #define MAX_SERIAL_PORTS 4
 
@@ -61,6 +62,7 @@ typedef struct Options {
     bool no_acpi;                /* -no-acpi, -M acpi=off: no ACPI tables */
     bool no_hpet;                /* -no-hpet: the board's HPET removed, if it has one */
     char *incoming;              /* -incoming URI|defer */
+    NetOptions net;              /* -netdev, -nic, -net, -object */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
     char *device_type_help;      /* -device TYPE,help */

@@ -33,10 +33,11 @@ typedef enum PropFieldType {
 } PropFieldType;
 
 /* The kinds of host backend a device property can name.  The field's C
- * type follows the kind: Chardev * for a character backend; the drive and
- * netdev kinds come with the block and net layers. */
+ * type follows the kind: Chardev * for a character backend, NetClient * for
+ * a netdev (net.h); the drive kind comes with the block layer. */
 typedef enum PropBackendKind {
     PROP_BACKEND_CHARDEV,
+    PROP_BACKEND_NETDEV,         /* ABI 2.2 */
     PROP_BACKEND__MAX,
 } PropBackendKind;
 
