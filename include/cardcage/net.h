@@ -110,4 +110,18 @@ CC_API bool net_client_link_up(NetClient *nc);
 CC_API uint32_t net_checksum_add(uint32_t sum, const uint8_t *buf, size_t len);
 CC_API uint16_t net_checksum_finish(uint32_t sum);
 
+/* Offload for cards, on an Ethernet II frame carrying IPv4 (no VLAN tag).
+ * Every length is taken from the frame as it is: header lengths that
+ * point past its end make the call refuse (false, nothing changed).
+ * Fill the IPv4 header checksum (ip) and the TCP or UDP one (l4). */
+CC_API bool net_frame_fill_checksums(uint8_t *frame, size_t len, bool ip, bool l4);
+/* TCP segmentation: cut the TCP payload of frame into segments of at most
+ * mss bytes, each with the headers copied and fixed up (IPv4 total length,
+ * identification + n, TCP sequence, FIN/PSH only on the last, both
+ * checksums), and hand each to emit.  False, nothing emitted, when the
+ * frame is not IPv4/TCP with sane header lengths or mss is 0. */
+typedef void NetSegmentEmit(void *opaque, const uint8_t *seg, size_t len);
+CC_API bool net_frame_tso(const uint8_t *frame, size_t len, unsigned mss,
+                          NetSegmentEmit *emit, void *opaque);
+
 #endif

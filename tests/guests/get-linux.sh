@@ -7,15 +7,18 @@
 # holds the i386 package lists).
 #
 # Prints the cache directory on success; it then holds vmlinuz and
-# initramfs.cpio.gz.
+# initramfs.cpio.gz.  The initramfs carries the kernel modules of the
+# network cards the tests use (lib/modules/NAME.ko; init.sh loads them).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${CARDCAGE_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cardcage/guests}/linux
 mkdir -p "$CACHE"
 cd "$CACHE"
 
+# The initramfs is rebuilt when init.sh, this script or the builder change.
+SUM=$(cat "$HERE/init.sh" "$HERE/get-linux.sh" "$HERE/mkinitramfs.py" | cksum)
 if [ -s vmlinuz ] && [ -s initramfs.cpio.gz ] && [ -s .init.sum ] &&
-   [ "$(cat .init.sum)" = "$(cksum < "$HERE/init.sh")" ]; then
+   [ "$(cat .init.sum)" = "$SUM" ]; then
     echo "$CACHE"
     exit 0
 fi
@@ -45,7 +48,18 @@ for deb in ./*.deb; do
     dpkg-deb -x "$deb" extract
 done
 cp "$(ls extract/boot/vmlinuz-* | head -n 1)" vmlinuz
-python3 "$HERE/mkinitramfs.py" extract/bin/busybox "$HERE/init.sh" initramfs.cpio.gz
-cksum < "$HERE/init.sh" > .init.sum
+# Network card drivers and what they need, in load order (init.sh).
+MODULES="drivers/net/mii.ko drivers/net/ethernet/realtek/8139cp.ko
+         drivers/net/ethernet/realtek/8139too.ko drivers/net/ethernet/8390/8390.ko
+         drivers/net/ethernet/8390/ne2k-pci.ko drivers/net/ethernet/intel/e1000/e1000.ko"
+EXTRA=
+for m in $MODULES; do
+    f=$(ls extract/lib/modules/*/kernel/"$m" 2>/dev/null | head -n 1)
+    # A driver built into the kernel has no .ko: nothing to load.
+    [ -n "$f" ] && EXTRA="$EXTRA $f=lib/modules/$(basename "$m")"
+done
+# shellcheck disable=SC2086
+python3 "$HERE/mkinitramfs.py" extract/bin/busybox "$HERE/init.sh" initramfs.cpio.gz $EXTRA
+echo "$SUM" > .init.sum
 rm -rf extract
 echo "$CACHE"

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Write a gzip'd newc cpio initramfs holding a static busybox, its applet
-links and /init (no cpio or root needed).  Usage: mkinitramfs.py BUSYBOX INIT OUT"""
+links and /init (no cpio or root needed).
+Usage: mkinitramfs.py BUSYBOX INIT OUT [SRC=DEST ...]: each SRC file is added
+as DEST (kernel modules under lib/modules, for instance)."""
 import gzip
 import subprocess
 import sys
 
 busybox, init, out = sys.argv[1:4]
+extras = [a.split("=", 1) for a in sys.argv[4:]]
 entries = []        # (name, mode, data)
 
 
@@ -27,6 +30,15 @@ for a in applets:
         add(f"bin/{a}", 0o120777, b"busybox")
 add("dev/console", 0o020600)    # a character device; major/minor set below
 add("init", 0o100755, open(init, "rb").read())
+dirs = set()
+for src, dest in extras:
+    parts = dest.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        d = "/".join(parts[:i])
+        if d not in dirs and d not in ("bin", "sbin", "dev", "proc", "sys", "tmp", "etc", "root"):
+            dirs.add(d)
+            add(d, 0o040755)
+    add(dest, 0o100644, open(src, "rb").read())
 
 
 def header(ino, name, mode, size, rdev=(0, 0)):
