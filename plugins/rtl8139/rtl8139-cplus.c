@@ -86,12 +86,9 @@ static bool rx_enabled(RTL8139State *s)
 
 bool rtl_cplus_can_receive(RTL8139State *s)
 {
-    if (!rx_enabled(s)) {
-        return true;                     /* receive drops it */
-    }
-    CpDesc d;
-    uint64_t at = reg64(s, RTL_RDSAR) + (uint64_t)s->cp_rx_index * DESC_SIZE;
-    return desc_read(s, at, &d) && (d.opts1 & DESC_OWN);
+    /* Always: receive itself finds out whether a descriptor is free, and
+     * raises RDU when there is none (the driver's cue to refill). */
+    return true;
 }
 
 ssize_t rtl_cplus_receive(RTL8139State *s, const uint8_t *buf, size_t len)
@@ -106,11 +103,15 @@ ssize_t rtl_cplus_receive(RTL8139State *s, const uint8_t *buf, size_t len)
         return (ssize_t)len;
     }
     if (!(d.opts1 & DESC_OWN)) {
-        /* No buffer: tell the driver (RDU), keep the frame queued until
-         * it gives descriptors back. */
-        rtl_raise(s, INT_RXOVW);
+        /* No buffer: tell the driver (RDU, once per stall), keep the
+         * frame queued until it gives descriptors back. */
+        if (!s->rx_stalled) {
+            s->rx_stalled = true;
+            rtl_raise(s, INT_RXOVW);
+        }
         return 0;
     }
+    s->rx_stalled = false;
     uint32_t bufsize = d.opts1 & RXD_LEN_MASK;
     size_t flen = MAX(len, (size_t)ETH_ZLEN);
     uint32_t total = (uint32_t)(flen + ETH_CRC);

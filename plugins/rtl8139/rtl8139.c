@@ -366,6 +366,7 @@ static void soft_reset(RTL8139State *s)
     s->cp_tx_index = s->cp_rx_index = 0;
     s->tx_frame_len = 0;
     s->tx_frame_bad = false;
+    s->rx_stalled = false;
     update_irq(s);
 }
 

@@ -138,6 +138,7 @@ typedef struct RTL8139State {
     uint32_t tx_frame_flags;     /* opts1 of its first descriptor */
     bool tx_frame_bad;           /* discard it at its last descriptor */
     bool in_tx;                  /* re-entrancy: a TX started from a TX */
+    bool rx_stalled;             /* C+: RDU raised, no RX descriptor since */
 } RTL8139State;
 
 OBJECT_DECLARE_SIMPLE_TYPE(RTL8139State, RTL8139)
