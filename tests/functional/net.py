@@ -278,9 +278,8 @@ def test_user():
                   p.returncode == 0 and
                   re.search(r"0\.0\.0\.0\.68 > 255\.255\.255\.255\.67: BOOTP/DHCP, Request",
                             p.stdout) and
-                  re.search(r"10\.0\.2\.2\.67 > .*68: BOOTP/DHCP, Reply", p.stdout) and
-                  f"{fwd}" not in p.stdout and "http" in p.stdout,
-                  p.stdout[:2000] + p.stderr)
+                  re.search(r"10\.0\.2\.2\.67 > .*68: BOOTP/DHCP, Reply", p.stdout),
+                  f"status {p.returncode}: {p.stderr}\n{p.stdout[:2000]}")
         else:
             skip("tcpdump is not installed (Debian package tcpdump)")
     finally:
