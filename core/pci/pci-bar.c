@@ -177,6 +177,15 @@ bool pci_load_romfile(PCIDevice *dev, Error **errp)
         return false;
     }
     char *path = board_find_firmware(name);
+    if (!path && !dev->romfile) {
+        /* The class's default ROM (network boot firmware from a distribution
+         * package) is a nicety: the card works without it.  QEMU refuses to
+         * start; say what is missing and go on. */
+        warn_report("%s: option ROM '%s' not found (romfile= names another, romfile= "
+                    "with nothing turns this off); the card has no expansion ROM",
+                    object_get_typename(OBJECT(dev)), name);
+        return true;
+    }
     if (!path) {
         GString *dirs = g_string_new(NULL);
         for (const char *const *d = board_firmware_dirs(); *d; d++) {

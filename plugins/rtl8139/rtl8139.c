@@ -445,10 +445,25 @@ static const Property rtl_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* The timer and the interrupt line follow from the registers; a C+ frame
+ * half gathered is not kept (the driver's descriptors still hold it). */
+static bool rtl_post_load(void *opaque, int version_id, Error **errp)
+{
+    RTL8139State *s = opaque;
+    s->tx_frame_len = 0;
+    s->tx_frame_flags = 0;
+    s->tx_frame_bad = false;
+    s->isr &= INT_ALL;
+    timer_arm(s);
+    update_irq(s);
+    return true;
+}
+
 static const VMStateDescription vmstate_rtl8139 = {
     .name = TYPE_RTL8139,
     .version_id = 1,
     .minimum_version_id = 1,
+    .post_load = rtl_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, RTL8139State),
         VMSTATE_UINT8_ARRAY(regs, RTL8139State, RTL_REGS_SIZE),
