@@ -41,6 +41,7 @@ import gzip
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cctest import CARDCAGE, INITRD, KERNEL, Guest, check, require_guest, status  # noqa: E402
+from qmplib import free_port  # noqa: E402
 
 # ACPI on (no acpi=off): the pc board's tables route the card's PCI
 # interrupt; without them a directly started kernel finds no IRQ for INTA#.
@@ -64,14 +65,6 @@ def require_net_guest():
     with gzip.open(INITRD, "rb") as f:
         if b"lib/modules/8139cp.ko" not in f.read():
             skip(f"{INITRD} has no NIC modules: run tests/guests/get-linux.sh again")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def console(g):
