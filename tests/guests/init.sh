@@ -10,6 +10,8 @@
 #     cardcage.net.get=URL            download URL (wget), print its md5
 #     cardcage.net.serve=BYTES        serve a file of BYTES (KiB multiple) of random data
 #                                     as /served.bin on port 80 (busybox httpd), print its md5
+#     cardcage.net.tftp=FILE          fetch FILE by TFTP from the gateway, print its md5
+#     cardcage.net.nc=HOST:PORT       connect to HOST:PORT (nc), print the first line it sends
 #     cardcage.net.ping=A.B.C.D       ping A.B.C.D until it answers (at most 60 tries)
 #     cardcage.net.hold=SECONDS       wait that long before rebooting (default 0)
 export PATH=/bin
@@ -17,7 +19,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mode=workload
-net_ip= net_dns= net_get= net_serve= net_ping= net_hold=0
+net_ip= net_dns= net_get= net_serve= net_ping= net_tftp= net_nc= net_hold=0
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
     cardcage.test=*) mode=${arg#cardcage.test=} ;;
@@ -26,6 +28,8 @@ for arg in $(cat /proc/cmdline); do
     cardcage.net.get=*) net_get=${arg#*=} ;;
     cardcage.net.serve=*) net_serve=${arg#*=} ;;
     cardcage.net.ping=*) net_ping=${arg#*=} ;;
+    cardcage.net.tftp=*) net_tftp=${arg#*=} ;;
+    cardcage.net.nc=*) net_nc=${arg#*=} ;;
     cardcage.net.hold=*) net_hold=${arg#*=} ;;
     esac
 done
@@ -81,6 +85,19 @@ EOF
         else
             echo "CARDCAGE-NET-FAIL: wget $net_get"
         fi
+    fi
+    if [ -n "$net_tftp" ]; then
+        gw=$(route -n | grep '^0\.0\.0\.0' | tr -s ' ' | cut -d' ' -f2)
+        if tftp -g -r "$net_tftp" -l /tmp/tftp "$gw"; then
+            sum=$(md5sum < /tmp/tftp)
+            echo "CARDCAGE-TFTP-MD5: ${sum%% *}"
+        else
+            echo "CARDCAGE-NET-FAIL: tftp $net_tftp"
+        fi
+    fi
+    if [ -n "$net_nc" ]; then
+        line=$(timeout 20 nc "${net_nc%:*}" "${net_nc##*:}" < /dev/null | head -n 1)
+        echo "CARDCAGE-NC: $line"
     fi
     if [ -n "$net_serve" ]; then
         mkdir -p /www
