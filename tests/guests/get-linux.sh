@@ -15,8 +15,8 @@ CACHE=${CARDCAGE_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cardcage/guests}/l
 mkdir -p "$CACHE"
 cd "$CACHE"
 
-# The initramfs is rebuilt when init.sh, this script or the builder change.
-SUM=$(cat "$HERE/init.sh" "$HERE/get-linux.sh" "$HERE/mkinitramfs.py" | cksum)
+# The initramfs is rebuilt when init.sh, this script or its helpers change.
+SUM=$(cat "$HERE/init.sh" "$HERE/get-linux.sh" "$HERE/mkinitramfs.py" "$HERE/kmods.py" | cksum)
 if [ -s vmlinuz ] && [ -s initramfs.cpio.gz ] && [ -s .init.sum ] &&
    [ "$(cat .init.sum)" = "$SUM" ]; then
     echo "$CACHE"
@@ -48,18 +48,23 @@ for deb in ./*.deb; do
     dpkg-deb -x "$deb" extract
 done
 cp "$(ls extract/boot/vmlinuz-* | head -n 1)" vmlinuz
-# Network card drivers and what they need, in load order (init.sh).
-MODULES="drivers/net/mii.ko drivers/net/ethernet/realtek/8139cp.ko
-         drivers/net/ethernet/realtek/8139too.ko drivers/net/ethernet/8390/8390.ko
-         drivers/net/ethernet/8390/ne2k-pci.ko drivers/net/ethernet/intel/e1000/e1000.ko"
+# The network cards' drivers and the modules they need, dependencies first
+# (kmods.py); init.sh's net mode loads lib/modules/order.net in its order.
+# A driver built into the kernel has no .ko and is left out.
+moddir=$(ls -d extract/lib/modules/* | head -n 1)
 EXTRA=
-for m in $MODULES; do
-    f=$(ls extract/lib/modules/*/kernel/"$m" 2>/dev/null | head -n 1)
-    # A driver built into the kernel has no .ko: nothing to load.
-    [ -n "$f" ] && EXTRA="$EXTRA $f=lib/modules/$(basename "$m")"
+: > order.net
+for ko in $(python3 "$HERE/kmods.py" "$moddir" 8139cp 8139too ne2k-pci e1000); do
+    name=$(basename "$ko" .ko)
+    if ! grep -qx "$name" order.net; then
+        echo "$name" >> order.net
+        EXTRA="$EXTRA lib/modules/$name.ko=$ko"
+    fi
 done
 # shellcheck disable=SC2086
-python3 "$HERE/mkinitramfs.py" extract/bin/busybox "$HERE/init.sh" initramfs.cpio.gz $EXTRA
+python3 "$HERE/mkinitramfs.py" extract/bin/busybox "$HERE/init.sh" initramfs.cpio.gz \
+    lib/modules/order.net=order.net $EXTRA
+rm -f order.net
 echo "$SUM" > .init.sum
 rm -rf extract
 echo "$CACHE"

@@ -14,15 +14,22 @@
 #     cardcage.net.nc=HOST:PORT       connect to HOST:PORT (nc), print the first line it sends
 #     cardcage.net.ping=A.B.C.D       ping A.B.C.D until it answers (at most 60 tries)
 #     cardcage.net.hold=SECONDS       wait that long before rebooting (default 0)
+#   cardcage.test=disk                the storage test (get-disk-guests.sh's media, the
+#                                     initramfs with modules): load the IDE drivers, list
+#                                     the disks and CDs, md5 what they hold, write a
+#                                     pattern to the data disk and read it back, reboot
+#   cardcage.boot=hd|cd               (disk mode) what the boot loader booted from
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mode=workload
 net_ip= net_dns= net_get= net_serve= net_ping= net_tftp= net_nc= net_hold=0
+boot=unknown
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
     cardcage.test=*) mode=${arg#cardcage.test=} ;;
+    cardcage.boot=*) boot=${arg#cardcage.boot=} ;;
     cardcage.net.ip=*) net_ip=${arg#*=} ;;
     cardcage.net.dns=*) net_dns=${arg#*=} ;;
     cardcage.net.get=*) net_get=${arg#*=} ;;
@@ -34,6 +41,117 @@ for arg in $(cat /proc/cmdline); do
     esac
 done
 up() { cut -d' ' -f1 /proc/uptime; }
+
+# The block devices' count, waited on until it holds still for 2 s (disks
+# appear as the SCSI scan runs, which may lag module loading).
+settle() {
+    last=-1 same=0 n=0
+    while [ $n -lt 60 ] && [ $same -lt 4 ]; do
+        now=$(ls /sys/block | wc -l)
+        if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; fi
+        last=$now n=$((n + 1))
+        sleep 0.5
+    done
+}
+
+# What a test on the host checks, as CARDCAGE-* lines:
+#   CARDCAGE-BOOTED-FROM: hd|cd
+#   CARDCAGE-XFER: devN.M ata|atapi MODE        libata's transfer mode (PIO4, MWDMA2...)
+#   CARDCAGE-BLOCK: NAME SECTORS ataP H:C:I:L MODEL
+#                                                every disk and CD, its libata
+#                                                port and SCSI address (I: master
+#                                                0, slave 1)
+#   CARDCAGE-READ: NAME MD5                      md5 of a disk's first 4 MiB
+#   CARDCAGE-CD: NAME MD5                        md5 of cardcage/data.bin on a CD
+#   CARDCAGE-CD-EMPTY: NAME                      a CD drive with no medium
+#   CARDCAGE-DATA-WRITE: NAME MD5                the pattern written to the
+#   CARDCAGE-DATA-READBACK: NAME MD5             data disk, and read back
+# The data disk is the first sd disk with no partitions; the pattern is
+# 2048 sectors from sector 2048 (1 MiB at 1 MiB), each sector the line
+# "CARDCAGE-DATA sector %08d" padded with spaces to 511 bytes and a newline.
+disk_test() {
+    echo "CARDCAGE-BOOTED-FROM: $boot"
+    for m in $(cat /lib/modules/order.common); do
+        insmod "/lib/modules/$m.ko" || echo "CARDCAGE-ERROR: insmod $m failed"
+    done
+    # The PIIX's IDE function (class 01 01) or, with no PCI IDE
+    # controller, the ISA ports 0x1F0/0x170.
+    ide_pci=no
+    for c in /sys/bus/pci/devices/*/class; do
+        [ -e "$c" ] || continue
+        case $(cat "$c") in 0x0101*) ide_pci=yes ;; esac
+    done
+    if [ $ide_pci = yes ]; then
+        drivers="ata_piix ata_generic"
+    else
+        drivers=pata_legacy
+    fi
+    for m in $drivers; do
+        insmod "/lib/modules/$m.ko" || echo "CARDCAGE-ERROR: insmod $m failed"
+    done
+    echo "CARDCAGE-DRIVERS: $drivers"
+    settle
+    for d in /sys/class/ata_device/*; do
+        [ -e "$d/xfer_mode" ] || continue
+        class=$(cat "$d/class")
+        case $class in
+        ata | atapi) echo "CARDCAGE-XFER: ${d##*/} $class $(cat "$d/xfer_mode")" ;;
+        esac
+    done
+    data=""
+    for b in /sys/block/sd* /sys/block/sr*; do
+        [ -e "$b" ] || continue
+        name=${b##*/}
+        model=$(cat "$b/device/model" 2>/dev/null)
+        # .../ataP/hostH/targetH:C:I/H:C:I:L/block/NAME: port P, device I
+        path=$(readlink -f "$b")
+        port=${path##*/ata}
+        port=ata${port%%/*}
+        addr=${path%/block/*}
+        echo "CARDCAGE-BLOCK: $name $(cat "$b/size") $port ${addr##*/} $model"
+        case $name in
+        sd*)
+            sum=$(dd if="/dev/$name" bs=65536 count=64 2>/dev/null | md5sum)
+            echo "CARDCAGE-READ: $name ${sum%% *}"
+            if [ -z "$data" ] && ! ls -d "$b/$name"* >/dev/null 2>&1; then
+                data=$name
+            fi
+            ;;
+        sr*)
+            mkdir -p /mnt/cd
+            if mount -t iso9660 -o ro "/dev/$name" /mnt/cd; then
+                sum=$(md5sum < /mnt/cd/cardcage/data.bin)
+                echo "CARDCAGE-CD: $name ${sum%% *}"
+                umount /mnt/cd
+            elif ! dd if="/dev/$name" of=/dev/null bs=2048 count=1 2>/dev/null; then
+                echo "CARDCAGE-CD-EMPTY: $name"
+            else
+                echo "CARDCAGE-ERROR: cannot mount /dev/$name"
+            fi
+            ;;
+        esac
+    done
+    if [ -n "$data" ]; then
+        i=0
+        while [ $i -lt 2048 ]; do
+            printf 'CARDCAGE-DATA sector %08d%482s\n' $i ''
+            i=$((i + 1))
+        done > /tmp/pattern
+        sum=$(md5sum < /tmp/pattern)
+        echo "CARDCAGE-DATA-WRITE: $data ${sum%% *}"
+        dd if=/tmp/pattern of="/dev/$data" bs=65536 seek=16 conv=fsync 2>/dev/null ||
+            echo "CARDCAGE-ERROR: writing /dev/$data failed"
+        sync
+        # Read back from the disk, not the page cache.
+        blockdev --flushbufs "/dev/$data"
+        echo 3 > /proc/sys/vm/drop_caches
+        sum=$(dd if="/dev/$data" bs=65536 skip=16 count=16 2>/dev/null | md5sum)
+        echo "CARDCAGE-DATA-READBACK: $data ${sum%% *}"
+    else
+        echo "CARDCAGE-DATA: no data disk"
+    fi
+    echo "CARDCAGE-DISK-DONE"
+}
 echo "CARDCAGE-MARKER: userspace is up at $(up) s, kernel $(uname -r)"
 case "$mode" in
 shell)
@@ -49,8 +167,10 @@ keys)
     done
     ;;
 net)
-    for m in mii 8139cp 8139too 8390 ne2k-pci e1000; do
-        [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
+    # The NIC drivers get-linux.sh put in, dependencies first; a driver
+    # finding no card of its own fails to load, quietly.
+    for m in $(cat /lib/modules/order.net 2>/dev/null); do
+        insmod "/lib/modules/$m.ko" 2>/dev/null
     done
     ifconfig lo 127.0.0.1 up
     # udhcpc runs this with the lease in its environment.
@@ -120,6 +240,9 @@ EOF
     fi
     echo "CARDCAGE-NET-READY"
     sleep "$net_hold"
+    ;;
+disk)
+    disk_test
     ;;
 *)
     t0=$(up)

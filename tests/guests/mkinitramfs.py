@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Write a gzip'd newc cpio initramfs holding a static busybox, its applet
-links and /init (no cpio or root needed).
-Usage: mkinitramfs.py BUSYBOX INIT OUT [SRC=DEST ...]: each SRC file is added
-as DEST (kernel modules under lib/modules, for instance)."""
+links and /init (no cpio or root needed), and any further files given as
+DEST=SRC (DEST a path in the initramfs; its directories are made).
+Usage: mkinitramfs.py BUSYBOX INIT OUT [DEST=SRC]..."""
 import gzip
 import subprocess
 import sys
 
 busybox, init, out = sys.argv[1:4]
-extras = [a.split("=", 1) for a in sys.argv[4:]]
+extra = [a.split("=", 1) for a in sys.argv[4:]]
 entries = []        # (name, mode, data)
 
 
@@ -30,14 +30,15 @@ for a in applets:
         add(f"bin/{a}", 0o120777, b"busybox")
 add("dev/console", 0o020600)    # a character device; major/minor set below
 add("init", 0o100755, open(init, "rb").read())
-dirs = set()
-for src, dest in extras:
-    parts = dest.split("/")[:-1]
-    for i in range(1, len(parts) + 1):
+made = {name for name, _, _ in entries}
+for dest, src in extra:
+    dest = dest.strip("/")
+    parts = dest.split("/")
+    for i in range(1, len(parts)):
         d = "/".join(parts[:i])
-        if d not in dirs and d not in ("bin", "sbin", "dev", "proc", "sys", "tmp", "etc", "root"):
-            dirs.add(d)
+        if d not in made:
             add(d, 0o040755)
+            made.add(d)
     add(dest, 0o100644, open(src, "rb").read())
 
 
