@@ -15,12 +15,13 @@
 #include "memory/memory-internal.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
+#include "net/net-internal.h"
 #include "timer/clock-internal.h"
 
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, cpus, plugins, version, migrate, snapshots, block, blockstats, display"
+#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, network, cpus, plugins, version, migrate, snapshots, block, blockstats, display"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -357,6 +358,8 @@ static bool cmd_info(const char *args, GString *out)
         return info_status(out);
     } else if (!strcmp(args, "chardev")) {
         return info_chardev(out);
+    } else if (!strcmp(args, "network")) {
+        net_info(out);
     } else if (!strcmp(args, "name")) {
         return info_name(out);
     } else if (!strcmp(args, "cpus")) {
@@ -618,6 +621,23 @@ static bool cmd_screendump(const char *args, GString *out)
     return run_qmp("screendump", a, out);
 }
 
+/* set_link NAME on|off */
+static bool cmd_set_link(const char *args, GString *out)
+{
+    char **w = g_strsplit_set(args, " \t", -1);
+    bool up = false, ok = g_strv_length(w) == 2 && cc_parse_bool(w[1], &up);
+    if (!ok) {
+        g_string_append(out, "set_link: expected NAME on|off\n");
+    } else {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "name", json_object_new_string(w[0]));
+        json_object_object_add(a, "up", json_object_new_boolean(up));
+        ok = run_qmp("set_link", a, out);
+    }
+    g_strfreev(w);
+    return ok;
+}
+
 static bool cmd_help(const char *args, GString *out);
 
 static const struct {
@@ -637,6 +657,7 @@ static const struct {
     { "sendkey", cmd_sendkey, "sendkey KEYS [MS]     press keys, e.g. sendkey ctrl-alt-delete" },
     { "screendump", cmd_screendump,
       "screendump FILE [format=ppm|png] [device=ID]  save the screen as PPM or PNG" },
+    { "set_link", cmd_set_link, "set_link NAME on|off  plug or pull a network card's cable" },
     { "xp", cmd_xp, "xp ADDR [LEN]         dump physical memory" },
     { "migrate", cmd_migrate, "migrate [-d] URI      save the machine to file:PATH or exec:CMD" },
     { "migrate_incoming", cmd_migrate_incoming,
