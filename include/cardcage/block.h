@@ -113,6 +113,9 @@ enum {
     BDRV_REQ_MAY_UNMAP    = 1 << 1,  /* write_zeroes: may deallocate */
     BDRV_REQ_NO_FALLBACK  = 1 << 2,  /* write_zeroes: fail (-ENOTSUP) rather than write
                                         a buffer of zeroes */
+    BDRV_REQ_WRITE_COMPRESSED = 1 << 3,  /* write: store compressed where the format can
+                                            (qcow2, whole aligned clusters: convert -c);
+                                            ignored by other drivers */
 };
 
 /* block_status results (ORed). */
