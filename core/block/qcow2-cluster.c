@@ -280,9 +280,22 @@ int qcow2_write_compressed_cluster(Qcow2State *s, uint64_t off, const uint8_t *b
         return qcow2_write_guest(s, off, buf, s->cluster_size);
     }
     int ret = 0;
-    int64_t host = qcow2_alloc_clusters(s, 1);
-    if (host < 0) {
-        ret = (int)host;
+    int64_t host;
+    uint64_t cur = s->compressed_cursor;
+    if (cur && (cur & s->cluster_mask) && (cur & s->cluster_mask) + csize <= s->cluster_size) {
+        /* Packed after the previous compressed cluster in the same host
+         * cluster, which gains a reference (qcow2.txt counts each). */
+        host = (int64_t)cur;
+        ret = qcow2_update_refcount(s, cur, 1, 1);
+    } else {
+        host = qcow2_alloc_clusters(s, 1);
+        if (host < 0) {
+            ret = (int)host;
+        }
+    }
+    if (ret >= 0) {
+        uint64_t next = ((uint64_t)host + csize + 511) & ~511ull;
+        s->compressed_cursor = (next & s->cluster_mask) ? next : 0;
     }
     if (ret >= 0) {
         ret = bdrv_pwrite(s->file, (uint64_t)host, out, csize);
@@ -327,8 +340,8 @@ int qcow2_fix_copied(Qcow2State *s)
             s->l1_table[i] = want;
             ret = qcow2_write_l1_entry(s, i);
         }
-        if (rc != 1 || ret < 0) {
-            continue;   /* a shared table is left alone: its entries are shared too */
+        if (ret < 0) {
+            break;
         }
         int slot = qcow2_l2_load(s, l2off);
         if (slot < 0) {

@@ -278,6 +278,10 @@ int qcow2_update_refcount(Qcow2State *s, uint64_t offset, uint64_t length, int64
     }
     uint64_t first = offset >> s->cluster_bits;
     uint64_t last = (offset + length - 1) >> s->cluster_bits;
+    uint64_t cc = s->compressed_cursor >> s->cluster_bits;
+    if (delta < 0 && s->compressed_cursor && cc >= first && cc <= last) {
+        s->compressed_cursor = 0;   /* never pack into a cluster that may be reused */
+    }
     uint64_t rbe_mask = (1ull << s->refblock_bits) - 1;
     int ret = 0;
     for (uint64_t c = first; c <= last && ret >= 0;) {
@@ -297,10 +301,7 @@ int qcow2_update_refcount(Qcow2State *s, uint64_t offset, uint64_t length, int64
         uint64_t blk_off = s->rb_cache_offset;
         uint64_t end = MIN(last, c | rbe_mask);
         uint64_t lo_byte = ((c & rbe_mask) << s->refcount_order) / 8;
-        uint64_t hi_byte = (((end & rbe_mask) + 1) << s->refcount_order) / 8;
-        if (hi_byte <= lo_byte) {
-            hi_byte = lo_byte + 1;
-        }
+        uint64_t hi_byte = ((((end & rbe_mask) + 1) << s->refcount_order) + 7) / 8;
         for (; c <= end; c++) {
             uint64_t idx = c & rbe_mask;
             uint64_t v = qcow2_refblock_get(s, s->rb_cache, idx);

@@ -109,6 +109,7 @@ typedef struct Qcow2State {
     uint32_t refcount_table_clusters;
     uint64_t free_cluster_index;
     uint64_t alloc_end;        /* clusters allocated this session end here */
+    uint64_t compressed_cursor;        /* free bytes for compressed data start here (0: none) */
     bool refcounts_unflushed;  /* refcount writes not yet flushed (barrier before L2) */
 
     Qcow2L2Cache l2_cache[QCOW2_L2_CACHE_SIZE];
