@@ -227,6 +227,8 @@ static int cmd_crash_writer(char **argv)
     FILE *log = fopen(argv[3], "a");
     uint64_t blocks = (uint64_t)bdrv_getlength(bs) / 4096;
     srand((unsigned)getpid());
+    fprintf(log, "S\n");   /* a new writer: the last one's unflushed writes may be lost */
+    fflush(log);
     for (uint32_t seq = 1;; seq++) {
         uint64_t b = (uint64_t)rand() % blocks;
         uint32_t len = 4096u * (1 + rand() % 8);
@@ -256,12 +258,14 @@ typedef struct BlockLog {
     bool committed;
     uint32_t seed;
     GArray *pending;    /* seeds written after the last flush */
+    GArray *maybe;      /* seeds a killed writer had not flushed */
 } BlockLog;
 
 static void block_log_free(gpointer p)
 {
     BlockLog *l = p;
     g_array_free(l->pending, TRUE);
+    g_array_free(l->maybe, TRUE);
     g_free(l);
 }
 
@@ -276,12 +280,20 @@ static int cmd_verify(char **argv)
     while (f && fgets(line, sizeof(line), f)) {
         uint64_t off;
         unsigned len, seed;
-        if (line[0] == 'F') {
+        if (line[0] == 'S') {
+            for (guint i = 0; i < dirty->len; i++) {
+                BlockLog *l = dirty->pdata[i];
+                g_array_append_vals(l->maybe, l->pending->data, l->pending->len);
+                g_array_set_size(l->pending, 0);
+            }
+            g_ptr_array_set_size(dirty, 0);
+        } else if (line[0] == 'F') {
             for (guint i = 0; i < dirty->len; i++) {
                 BlockLog *l = dirty->pdata[i];
                 l->committed = true;
                 l->seed = g_array_index(l->pending, uint32_t, l->pending->len - 1);
                 g_array_set_size(l->pending, 0);
+                g_array_set_size(l->maybe, 0);
             }
             g_ptr_array_set_size(dirty, 0);
         } else if (sscanf(line, "W %" SCNu64 " %u %u", &off, &len, &seed) == 3) {
@@ -291,6 +303,7 @@ static int cmd_verify(char **argv)
                 if (!l) {
                     l = g_new0(BlockLog, 1);
                     l->pending = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+                    l->maybe = g_array_new(FALSE, FALSE, sizeof(uint32_t));
                     g_hash_table_insert(map, g_memdup2(&key, sizeof(key)), l);
                 }
                 if (!l->pending->len) {
@@ -316,8 +329,11 @@ static int cmd_verify(char **argv)
             continue;
         }
         bool ok = false;
-        for (guint i = 0; i <= l->pending->len && !ok; i++) {
-            uint32_t sd = i == l->pending->len ? l->seed : g_array_index(l->pending, uint32_t, i);
+        guint np = l->pending->len, nm = l->maybe->len;
+        for (guint i = 0; i <= np + nm && !ok; i++) {
+            uint32_t sd = i == np + nm ? l->seed
+                        : i < np ? g_array_index(l->pending, uint32_t, i)
+                                 : g_array_index(l->maybe, uint32_t, i - np);
             pattern(want, 4096, blk, sd);
             ok = !memcmp(got, want, 4096);
         }
