@@ -14,6 +14,10 @@
 #include "block/block-internal.h"
 #include "block/qcow2.h"
 
+/* 16M host clusters (64 MiB of counts): 8 GiB of 512-byte clusters, 1 TiB
+ * of 64 KiB ones. */
+#define QCOW2_CHECK_MAX_CLUSTERS (1ull << 24)
+
 typedef struct CheckCtx {
     Qcow2State *s;
     BlockCheckResult *res;
@@ -195,6 +199,9 @@ int qcow2_check_state(Qcow2State *s, BlockCheckResult *res, int fix)
     }
     CheckCtx c = { .s = s, .res = res };
     c.nb = qcow2_align_up(s, (uint64_t)flen) >> s->cluster_bits;
+    if (c.nb > QCOW2_CHECK_MAX_CLUSTERS) {
+        return -EFBIG;   /* the count array would not fit in memory */
+    }
     c.refs = g_new0(uint32_t, c.nb + 1);
     c.tbl = g_malloc(s->cluster_size);
     qcow2_l2_cache_drop(s);
@@ -207,7 +214,7 @@ int qcow2_check_state(Qcow2State *s, BlockCheckResult *res, int fix)
         if (ret >= 0) {
             int64_t flen2 = bdrv_getlength(s->file);
             uint64_t nb2 = flen2 > 0 ? qcow2_align_up(s, (uint64_t)flen2) >> s->cluster_bits : 0;
-            if (nb2 > c.nb) {
+            if (nb2 > c.nb && nb2 <= QCOW2_CHECK_MAX_CLUSTERS) {
                 c.refs = g_renew(uint32_t, c.refs, nb2 + 1);
                 c.nb = nb2;
             }

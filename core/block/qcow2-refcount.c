@@ -161,6 +161,12 @@ int qcow2_refcount_cover(Qcow2State *s, uint64_t end_cluster)
     uint64_t rbe = 1ull << s->refblock_bits;
     uint64_t need = (end_cluster + rbe - 1) >> s->refblock_bits;
     uint64_t i;
+    /* Allocations end at most a few thousand clusters past the image's
+     * end; a count far beyond it comes from a corrupt table entry. */
+    if (end_cluster > image_end_cluster(s) + (1u << 16) ||
+        need > QCOW2_MAX_REFTABLE_BYTES / 8) {
+        return -EIO;
+    }
     for (i = 0; i < need && table_has(s, i); i++) {
     }
     if (i == need) {
@@ -187,6 +193,9 @@ int qcow2_refcount_cover(Qcow2State *s, uint64_t end_cluster)
     if (((tbl ? tbl : s->refcount_table_clusters) << s->cluster_bits) >
         QCOW2_MAX_REFTABLE_BYTES) {
         return -EFBIG;
+    }
+    if (nb > (1u << 16)) {
+        return -EIO;    /* a hole of millions of clusters: a corrupt offset grew the file */
     }
     uint64_t new_entries = tbl ? (tbl << s->cluster_bits) / 8 : s->refcount_table_entries;
     uint64_t *nt = g_new0(uint64_t, new_entries);
@@ -284,6 +293,7 @@ int qcow2_update_refcount(Qcow2State *s, uint64_t offset, uint64_t length, int64
     }
     uint64_t rbe_mask = (1ull << s->refblock_bits) - 1;
     int ret = 0;
+    uint64_t covered_at = UINT64_MAX;
     for (uint64_t c = first; c <= last && ret >= 0;) {
         bool have;
         ret = load_refblock(s, c, &have);
@@ -291,9 +301,10 @@ int qcow2_update_refcount(Qcow2State *s, uint64_t offset, uint64_t length, int64
             break;
         }
         if (!have) {
-            if (delta < 0) {
+            if (delta < 0 || covered_at == c) {
                 return -EIO;    /* freeing a cluster nobody counted: corrupt */
             }
+            covered_at = c;
             ret = qcow2_refcount_cover(s, last + 1);
             continue;
         }

@@ -286,6 +286,21 @@ static bool read_header(Qcow2State *s, BlockDriverState *bs, BlockOpts *opts, in
     uint64_t shift = s->cluster_bits + s->l2_bits;
     uint64_t need = (s->size + (1ull << shift) - 1) >> shift;
     s->l1_vm_state_index = (uint32_t)need;
+    /* Tables start inside the file: one past the end comes from a corrupt
+     * header, and writing it would grow the file without bound. */
+    int64_t flen = bdrv_getlength(s->file);
+    struct { const char *what; uint64_t off; bool used; } t[] = {
+        { "L1 table", s->l1_table_offset, s->l1_size > 0 },
+        { "refcount table", s->refcount_table_offset, true },
+        { "snapshot table", s->snapshots_offset, s->nb_snapshots > 0 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(t) && flen >= 0; i++) {
+        if (t[i].used && t[i].off >= (uint64_t)flen) {
+            error_setg(errp, "qcow2: %s offset 0x%" G_GINT64_MODIFIER "x is past the end of "
+                       "'%s'", t[i].what, t[i].off, bdrv_filename(bs));
+            return false;
+        }
+    }
     if ((uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES || need > s->l1_size) {
         error_setg(errp, "qcow2: L1 table of %u entries is %s", s->l1_size,
                    need > s->l1_size ? "too small for the image size" : "too large");
@@ -535,6 +550,11 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
 int qcow2_write_guest(Qcow2State *s, uint64_t offset, const uint8_t *buf, uint64_t bytes)
 {
     int ret = mark_dirty(s);
+    /* Data clusters lie inside the file (or were just allocated): an entry
+     * pointing far past it is corrupt, and writing there would grow the
+     * file without bound. */
+    int64_t flen = bdrv_getlength(s->file);
+    uint64_t limit = MAX(flen > 0 ? (uint64_t)flen : 0, s->alloc_end << s->cluster_bits);
     while (bytes && ret >= 0) {
         /* One L2 table's worth at most. */
         uint64_t span = (uint64_t)s->l2_size << s->cluster_bits;
@@ -571,7 +591,9 @@ int qcow2_write_guest(Qcow2State *s, uint64_t offset, const uint8_t *buf, uint64
             }
             uint64_t run_end = MIN(end, c);
             const uint8_t *src = buf + (pos - offset);
-            if (inpl) {
+            if (inpl && host0 + (n << s->cluster_bits) > limit) {
+                ret = -EIO;
+            } else if (inpl) {
                 ret = bdrv_pwrite(s->file, host0 + (pos - cstart), src, run_end - pos);
             } else {
                 ret = write_alloc(s, l2off, cstart, n, pos, src, run_end - pos);
