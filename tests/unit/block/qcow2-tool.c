@@ -149,12 +149,11 @@ static int cmd_write(char **argv)
 static int cmd_snapshot(int argc, char **argv)
 {
     BlockDriverState *bs = open_img(argv[2], !strcmp(argv[3], "-l") ? 0 : BDRV_O_RDWR);
-    BlockDriver *drv = bdrv_driver(bs);
     Error *err = NULL;
     bool ok = true;
     if (!strcmp(argv[3], "-l")) {
         BlockSnapshotInfo *l = NULL;
-        int n = drv->snapshot_list(bs, &l);
+        int n = bdrv_snapshot_list(bs, &l);
         for (int i = 0; i < n; i++) {
             printf("%s\t%s\t%" PRIu64 "\n", l[i].id_str, l[i].name, l[i].vm_state_size);
         }
@@ -167,21 +166,21 @@ static int cmd_snapshot(int argc, char **argv)
             int64_t vs = strtoll(argv[5], NULL, 0);
             uint8_t *b = g_malloc(vs);
             pattern(b, vs, 0, 77);
-            if (drv->save_vmstate(bs, b, 0, vs) != vs) {
+            if (bdrv_save_vmstate(bs, b, 0, vs) != vs) {
                 fprintf(stderr, "qcow2-tool: save_vmstate failed\n");
                 return 1;
             }
             g_free(b);
             sn.vm_state_size = vs;
         }
-        ok = drv->snapshot_create(bs, &sn, &err);
+        ok = bdrv_snapshot_create(bs, &sn, &err);
     } else if (!strcmp(argv[3], "-a")) {
-        ok = drv->snapshot_goto(bs, argv[4], &err);
+        ok = bdrv_snapshot_goto(bs, argv[4], &err);
         if (ok && argc > 5) {
             int64_t vs = strtoll(argv[5], NULL, 0);
             uint8_t *b = g_malloc(vs), *want = g_malloc(vs);
             pattern(want, vs, 0, 77);
-            if (drv->load_vmstate(bs, b, 0, vs) != vs || memcmp(b, want, vs)) {
+            if (bdrv_load_vmstate(bs, b, 0, vs) != vs || memcmp(b, want, vs)) {
                 fprintf(stderr, "qcow2-tool: VM state differs\n");
                 return 1;
             }
@@ -189,7 +188,7 @@ static int cmd_snapshot(int argc, char **argv)
             g_free(want);
         }
     } else if (!strcmp(argv[3], "-d")) {
-        ok = drv->snapshot_delete(bs, argv[4], &err);
+        ok = bdrv_snapshot_delete(bs, argv[4], &err);
     }
     if (!ok) {
         die("snapshot", err);
@@ -206,7 +205,7 @@ static int cmd_check(int argc, char **argv)
     }
     BlockDriverState *bs = open_img(argv[2], (fix ? BDRV_O_RDWR : 0) | BDRV_O_PROBE_ONLY);
     BlockCheckResult r = { 0 };
-    int ret = bdrv_driver(bs)->check(bs, &r, fix);
+    int ret = bdrv_check(bs, &r, fix);
     printf("corruptions=%d leaks=%d check_errors=%d corruptions_fixed=%d leaks_fixed=%d\n",
            r.corruptions, r.leaks, r.check_errors, r.corruptions_fixed, r.leaks_fixed);
     bdrv_unref(bs);
