@@ -539,12 +539,7 @@ static bool opt_incoming(Options *o, const char *arg, Error **errp)
 
 static bool opt_loadvm(Options *o, const char *arg, Error **errp)
 {
-    /* Internal snapshots live in qcow2 images, which arrive with the
-     * storage work; say so rather than "unknown option". */
-    error_setg(errp, "-loadvm %s: snapshots need a qcow2 disk, and cardcage has no disks "
-               "yet (save and restore a whole machine with the monitor's migrate "
-               "\"file:PATH\" and -incoming file:PATH)", arg);
-    return false;
+    return set_string(&o->loadvm, arg);
 }
 
 static const OptionDef option_defs[] = {
@@ -610,7 +605,7 @@ static const OptionDef option_defs[] = {
     { "rtc", "base=utc|localtime|DATE", opt_rtc, "start time of the RTC" },
     { "incoming", "file:PATH|exec:CMD|defer", opt_incoming,
       "start from a saved machine (migrate's stream); defer: wait for migrate-incoming" },
-    { "loadvm", "NAME", opt_loadvm, "start from an internal snapshot (needs a qcow2 disk)" },
+    { "loadvm", "NAME", opt_loadvm, "start from internal snapshot NAME of the qcow2 disks (savevm)" },
 };
 
 static void drive_opt_free(gpointer p)
@@ -671,6 +666,7 @@ void options_free(Options *o)
     g_free(o->rtc);
     g_free(o->name);
     g_free(o->incoming);
+    g_free(o->loadvm);
     g_free(o->device_type_help);
 }
 

@@ -71,6 +71,7 @@ typedef struct Options {
     bool no_acpi;                /* -no-acpi, -M acpi=off: no ACPI tables */
     bool no_hpet;                /* -no-hpet: the board's HPET removed, if it has one */
     char *incoming;              /* -incoming URI|defer */
+    char *loadvm;                /* -loadvm NAME */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
     char *device_type_help;      /* -device TYPE,help */
