@@ -276,9 +276,14 @@ int main(void)
            G_GUINT64_FORMAT " I/O errors, no crash\n", iters, opened, refused, io_errors);
     unlink(path);
     g_free(path);
+    for (size_t i = 0; i < G_N_ELEMENTS(seeds); i++) {
+        g_free(s[i].data);
+    }
+    g_rand_free(r);
     path = g_build_filename(tmpdir, "seed.qcow2", NULL);
     unlink(path);
     g_free(path);
     rmdir(tmpdir);
+    g_free(tmpdir);
     return opened > 0 && refused > 0 ? 0 : 1;
 }
