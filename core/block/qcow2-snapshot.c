@@ -343,17 +343,29 @@ bool qcow2_snapshot_create(BlockDriverState *bs, BlockSnapshotInfo *info, Error 
     return true;
 }
 
+/* The snapshot to apply or delete, in an image we may change. */
+static Qcow2Snapshot *find_writable_snapshot(Qcow2State *s, const char *id_or_name,
+                                             uint32_t *idx, Error **errp)
+{
+    Qcow2Snapshot *sn = find_snapshot(s, id_or_name, idx);
+    if (!sn) {
+        error_setg(errp, "qcow2: no snapshot '%s' in '%s'", id_or_name,
+                   bdrv_filename(s->bs));
+        return NULL;
+    }
+    if (s->read_only) {
+        error_setg(errp, "qcow2: '%s' is read-only", bdrv_filename(s->bs));
+        return NULL;
+    }
+    return sn;
+}
+
 bool qcow2_snapshot_goto(BlockDriverState *bs, const char *id_or_name, Error **errp)
 {
     Qcow2State *s = bdrv_opaque(bs);
     uint32_t idx;
-    Qcow2Snapshot *sn = find_snapshot(s, id_or_name, &idx);
+    Qcow2Snapshot *sn = find_writable_snapshot(s, id_or_name, &idx, errp);
     if (!sn) {
-        error_setg(errp, "qcow2: no snapshot '%s' in '%s'", id_or_name, bdrv_filename(bs));
-        return false;
-    }
-    if (s->read_only) {
-        error_setg(errp, "qcow2: '%s' is read-only", bdrv_filename(bs));
         return false;
     }
     int ret;
@@ -414,13 +426,8 @@ bool qcow2_snapshot_delete(BlockDriverState *bs, const char *id_or_name, Error *
 {
     Qcow2State *s = bdrv_opaque(bs);
     uint32_t idx;
-    Qcow2Snapshot *sn = find_snapshot(s, id_or_name, &idx);
+    Qcow2Snapshot *sn = find_writable_snapshot(s, id_or_name, &idx, errp);
     if (!sn) {
-        error_setg(errp, "qcow2: no snapshot '%s' in '%s'", id_or_name, bdrv_filename(bs));
-        return false;
-    }
-    if (s->read_only) {
-        error_setg(errp, "qcow2: '%s' is read-only", bdrv_filename(bs));
         return false;
     }
     Qcow2Snapshot gone = *sn;
