@@ -37,8 +37,11 @@
 #include "block/aio.h"
 #include "timer/clock-internal.h"
 
-/* acb->flags: refused before execution (no error policy). */
+/* acb->flags: refused before execution (no error policy); written
+ * through (the cache mode or the guest's write-cache setting at issue
+ * time, so the worker reads nothing the main thread may change). */
 #define ACB_REFUSED (1 << 30)
+#define ACB_WRITETHROUGH (1 << 29)
 
 enum {
     AIO_QUEUED,      /* waiting for the worker */
@@ -96,7 +99,7 @@ static int execute_on_tree(BlockBackend *blk, BlockAIOCB *acb)
     if (!bs) {
         return -ENOMEDIUM;
     }
-    bool through = blk->writethrough || !blk->wce;
+    bool through = acb->flags & ACB_WRITETHROUGH;
     switch (acb->type) {
     case BLK_AIO_READ:
         return bdrv_preadv(bs, acb->offset, acb->bytes, acb->iov, acb->niov, 0);
@@ -113,7 +116,8 @@ static int execute_on_tree(BlockBackend *blk, BlockAIOCB *acb)
     case BLK_AIO_DISCARD:
         return bdrv_pdiscard(bs, acb->offset, acb->bytes);
     case BLK_AIO_WRITE_ZEROES:
-        ret = bdrv_pwrite_zeroes(bs, acb->offset, acb->bytes, acb->flags & ~ACB_REFUSED);
+        ret = bdrv_pwrite_zeroes(bs, acb->offset, acb->bytes,
+                                 acb->flags & (BDRV_REQ_MAY_UNMAP | BDRV_REQ_NO_FALLBACK));
         if (ret >= 0 && through) {
             ret = bdrv_flush(bs);
         }
@@ -314,7 +318,7 @@ static BlockAIOCB *submit(BlockBackend *blk, BlockAIOType type, uint64_t offset,
         acb->iov = g_memdup2(iov, sizeof(*iov) * niov);
         acb->niov = niov;
     }
-    acb->flags = flags;
+    acb->flags = flags | (blk->writethrough || !blk->wce ? ACB_WRITETHROUGH : 0);
     acb->cb = cb;
     acb->opaque = opaque;
     acb->submit_ns = host_ns();
@@ -499,6 +503,13 @@ void blk_resume_stopped(void)
         for (GSList *l = order; l; l = l->next) {
             BlockAIOCB *a = l->data;
             a->next_stopped = NULL;
+            if (a->cancelled) {
+                /* The device was reset meanwhile: the request is dropped,
+                 * not run again behind its back. */
+                g_ptr_array_add(blk->inflight, a);
+                acb_free(a);
+                continue;
+            }
             a->ret = 0;
             a->state = AIO_QUEUED;
             g_ptr_array_add(blk->inflight, a);

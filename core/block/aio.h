@@ -10,9 +10,8 @@
 #include "block/block-backend.h"
 
 /* Under -icount a request completes this long (virtual ns) after it was
- * issued: a fixed latency keeps a run with disk I/O reproducible.  100 us
- * is the order of a fast disk's command overhead. */
-#define BLK_ICOUNT_LATENCY_NS 100000
+ * issued: a fixed latency keeps a run with disk I/O reproducible. */
+#define BLK_ICOUNT_LATENCY_NS BLOCK_ICOUNT_LATENCY_NS
 
 /* BLOCK_IO_ERROR and DEVICE_TRAY_MOVED. */
 void blk_emit_io_error(BlockBackend *blk, bool is_write, BlockErrorAction action, int err);

@@ -58,7 +58,12 @@ bool hmp_info_block(const char *args, GString *out)
         if (i) {
             g_string_append_c(out, '\n');
         }
-        if (ins) {
+        if (ins && !*str(b, "device")) {
+            /* A -blockdev node a device took: QEMU names it by its node. */
+            g_string_append_printf(out, "%s: %s (%s%s)\n", str(ins, "node-name"),
+                                   str(ins, "file"), str(ins, "drv"),
+                                   flag(ins, "ro") ? ", read-only" : "");
+        } else if (ins) {
             g_string_append_printf(out, "%s (%s): %s (%s%s)\n", str(b, "device"),
                                    str(ins, "node-name"), str(ins, "file"), str(ins, "drv"),
                                    flag(ins, "ro") ? ", read-only" : "");

@@ -6,8 +6,10 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cardcage/block.h>
+#include <cardcage/module.h>
 #include "block/block-internal.h"
 
 static GPtrArray *drivers;   /* BlockDriver * */
@@ -356,6 +358,9 @@ out:
 BlockDriverState *bdrv_open(const char *filename, const char *format, BlockOpts *options,
                             int flags, Error **errp)
 {
+    /* A tool opening images without the emulator's start-up gets the
+     * built-in drivers all the same (a no-op once the list has run). */
+    module_call_init(MODULE_INIT_BLOCK);
     return bdrv_open_opts(filename, format, options, flags, 0, errp);
 }
 
@@ -378,8 +383,10 @@ BlockDriverState *bdrv_open_child(BlockDriverState *bs, BlockOpts *opts, const c
         if (!strcmp(child, "file") && !block_opts_has(sub, "filename")) {
             fname = block_opts_get(opts, "filename");
         }
-        const char *fmt = block_opts_has(sub, "driver") ? NULL : NULL;
-        if (!fmt && !block_opts_has(sub, "driver") && fname && !strcmp(child, "file")) {
+        /* The file child of a path is "file", of a URL its protocol's
+         * driver, unless CHILD.driver= says. */
+        const char *fmt = NULL;
+        if (!block_opts_has(sub, "driver") && fname && !strcmp(child, "file")) {
             char *scheme = bdrv_url_scheme(fname);
             fmt = scheme && find_protocol(scheme) ? find_protocol(scheme)->format_name
                                                   : "file";
@@ -404,15 +411,37 @@ BlockDriverState *bdrv_open_child(BlockDriverState *bs, BlockOpts *opts, const c
 
 static char *backing_path(BlockDriverState *bs, const char *name)
 {
-    if (g_path_is_absolute(name) || bdrv_url_scheme(name) || !bs->filename) {
-        char *s = bdrv_url_scheme(name);
-        g_free(s);
+    char *scheme = bdrv_url_scheme(name);
+    bool as_is = g_path_is_absolute(name) || scheme || !bs->filename;
+    g_free(scheme);
+    if (as_is) {
         return g_strdup(name);
     }
     char *dir = g_path_get_dirname(bs->filename);
     char *p = g_build_filename(dir, name, NULL);
     g_free(dir);
     return p;
+}
+
+/* The images whose backing files are being opened, outermost first (a
+ * backing file that is one of them makes a loop). */
+static GPtrArray *opening_chain;
+
+static char *canonical(const char *path)
+{
+    char *real = path ? realpath(path, NULL) : NULL;
+    return real ? real : g_strdup(path ? path : "");
+}
+
+static bool backing_chain_has(const char *path)
+{
+    char *c = canonical(path);
+    bool found = false;
+    for (guint i = 0; opening_chain && i < opening_chain->len; i++) {
+        found |= !strcmp(g_ptr_array_index(opening_chain, i), c);
+    }
+    g_free(c);
+    return found;
 }
 
 bool bdrv_open_backing(BlockDriverState *bs, BlockOpts *opts, const char *filename,
@@ -452,17 +481,35 @@ bool bdrv_open_backing(BlockDriverState *bs, BlockOpts *opts, const char *filena
         ok = false;
         goto out;
     }
+    if (path && backing_chain_has(path)) {
+        error_setg(errp, "the backing chain of '%s' loops back to '%s'",
+                   (char *)g_ptr_array_index(opening_chain, 0), path);
+        g_free(path);
+        ok = false;
+        goto out;
+    }
     const char *fmt = format && *format ? format : NULL;
     if (block_opts_has(sub, "driver")) {
         fmt = NULL;
     }
     Error *local = NULL;
+    if (!opening_chain) {
+        opening_chain = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(opening_chain, canonical(bs->filename));
     bs->backing = bdrv_open_opts(path, fmt, sub,
                                  bs->open_flags & ~(BDRV_O_RDWR | BDRV_O_NO_BACKING),
                                  bs->backing_depth + 1, &local);
+    g_ptr_array_remove_index(opening_chain, opening_chain->len - 1);
     if (!bs->backing) {
+        /* Name the image whose backing file failed, once: the innermost
+         * message already says what is wrong with which file. */
+        bool named = g_str_has_prefix(error_get_pretty(local), "backing file of") ||
+                     g_str_has_prefix(error_get_pretty(local), "the backing chain");
         error_propagate(errp, local);
-        error_prepend(errp, "backing file of '%s': ", bdrv_filename(bs));
+        if (!named) {
+            error_prepend(errp, "backing file of '%s': ", bdrv_filename(bs));
+        }
         ok = false;
     }
     g_free(path);
@@ -798,6 +845,7 @@ bool bdrv_create_file(const char *filename, uint64_t size, Error **errp)
 
 bool bdrv_create(const char *drv_name, const char *filename, BlockOpts *opts, Error **errp)
 {
+    module_call_init(MODULE_INIT_BLOCK);
     BlockDriver *drv = bdrv_find_format(drv_name);
     if (!drv) {
         error_setg(errp, "unknown format '%s'", drv_name);

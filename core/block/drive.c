@@ -294,7 +294,12 @@ BlockBackend *drive_add(const char *optstr, Error **errp)
         error_setg(errp, "option 'aio': '%s' is not one of threads, native, io_uring", v);
         goto fail;
     }
-    block_opts_get(o, "discard");   /* ignore|unmap: discard is always passed down */
+    /* Discard requests always reach the driver (which may ignore them). */
+    if ((v = block_opts_get(o, "discard")) && strcmp(v, "ignore") && strcmp(v, "off") &&
+        strcmp(v, "unmap") && strcmp(v, "on")) {
+        error_setg(errp, "option 'discard': '%s' is not one of ignore, unmap", v);
+        goto fail;
+    }
     blk->read_only = ro;
     blk->open_flags = flags;
     const char *file = block_opts_get(o, "file");
@@ -347,6 +352,18 @@ char *drive_format_list(void)
         g_string_append_printf(s, "%s%s", s->len ? " " : "", drv->format_name);
     }
     return g_string_free(s, FALSE);
+}
+
+void drive_print_formats(FILE *out)
+{
+    char *list = drive_format_list();
+    fprintf(out, "Supported formats: %s\n", list);
+    g_free(list);
+    GPtrArray *d = bdrv_all_drivers();
+    for (guint i = 0; i < d->len; i++) {
+        BlockDriver *drv = g_ptr_array_index(d, i);
+        fprintf(out, "  %-14s %s\n", drv->format_name, drv->description ? drv->description : "");
+    }
 }
 
 bool drive_check_orphans(Error **errp)

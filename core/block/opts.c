@@ -151,10 +151,9 @@ bool block_opts_get_uint(BlockOpts *opts, const char *key, uint64_t def, uint64_
 BlockOpts *block_opts_extract_prefix(BlockOpts *opts, const char *prefix)
 {
     BlockOpts *sub = block_opts_new();
-    size_t plen = strlen(prefix);
     char *dotted = g_str_has_suffix(prefix, ".") ? g_strdup(prefix)
                                                  : g_strconcat(prefix, ".", NULL);
-    plen = strlen(dotted);
+    size_t plen = strlen(dotted);
     for (guint i = 0; opts && i < opts->items->len;) {
         BlockOpt *o = &g_array_index(opts->items, BlockOpt, i);
         if (!strncmp(o->key, dotted, plen) && o->key[plen]) {

@@ -128,6 +128,9 @@ static int phase_help(const Options *o, Error **errp)
         return device_print_type_help(stdout, o->device_type_help, errp) ? 0 : 1;
     } else if (o->cpu_help) {
         print_cpu_help(stdout);
+    } else if (o->block_format_help) {
+        module_call_init(MODULE_INIT_BLOCK);
+        drive_print_formats(stdout);
     } else {
         return -1;
     }

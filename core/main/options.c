@@ -313,6 +313,12 @@ static void add_drive(Options *o, bool blockdev, char *spec, const char *opt,
 
 static bool opt_drive(Options *o, const char *arg, Error **errp)
 {
+    /* -drive format=help lists the formats once the plugins (whose
+     * drivers count too) are loaded. */
+    KeyVal *kv = keyval_parse(arg, NULL, KEYVAL_LAST_WINS, NULL);
+    const char *fmt = keyval_get(kv, "format");
+    o->block_format_help |= fmt && (!strcmp(fmt, "help") || !strcmp(fmt, "?"));
+    keyval_free(kv);
     add_drive(o, false, g_strdup(arg), "drive", arg);
     return true;
 }

@@ -74,6 +74,7 @@ typedef struct Options {
     char *loadvm;                /* -loadvm NAME */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
+    bool block_format_help;      /* -drive format=help */
     char *device_type_help;      /* -device TYPE,help */
 } Options;
 

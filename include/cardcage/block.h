@@ -330,7 +330,8 @@ CC_API int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t byt
 
 /* ---- whole nodes (tools, overlays) ---- */
 
-/* Open an image: format NULL probes it (format drivers' probe, else raw;
+/* Open an image (a tool such as cardcage-img may call it first thing: the
+ * BLOCK module list is run if it has not been): format NULL probes it (format drivers' probe, else raw;
  * a probed raw image cannot be written at sector 0 with a format's magic,
  * as in QEMU).  options (may be NULL) are the -blockdev keys besides the
  * filename and driver; they are consumed (not freed).  Returns a node
@@ -417,6 +418,10 @@ typedef struct BlockGeometry {
     BlockTranslation trans;
 } BlockGeometry;
 
+/* The fixed virtual latency of a request under -icount: 100 us, the order
+ * of a fast disk's command overhead. */
+#define BLOCK_ICOUNT_LATENCY_NS 100000
+
 /* ret: 0 on success, a negative errno on failure. */
 typedef void BlockCompletionFunc(void *opaque, int ret);
 /* An in-flight request, for blk_aio_cancel. */
@@ -431,8 +436,9 @@ typedef struct BlockAIOCB BlockAIOCB;
  * after every write that completed before it was issued is on stable
  * storage (fdatasync), unless cache=unsafe.
  *
- * Under -icount a request completes at a fixed virtual time after it was
- * issued, so a run with disk I/O is reproducible (as long as the guest
+ * Under -icount a request completes BLOCK_ICOUNT_LATENCY_NS of virtual time
+ * after it was issued (in the test harness too: advance the clock by that
+ * much, or call blk_drain), so a run with disk I/O is reproducible (as long as the guest
  * cannot see the buffers before the completion: DMA into guest memory in
  * the callback, or from a bounce buffer).
  *
@@ -540,8 +546,9 @@ CC_API void blk_notify_medium_locked(BlockBackend *blk, bool locked);
 /* The backend of `-drive if=TYPE,bus=B,unit=U` (or index=, -hda..-hdd,
  * -cdrom), or NULL.  A controller plugin calls it in realize for each of
  * its units and creates a device with drive=blk_name(blk) for each one
- * found (ide-hd or ide-cd by blk_get_media).  A drive no device takes is
- * an error at start-up naming it.  IDE: 2 units per bus; -hda is bus 0
+ * found (ide-hd or ide-cd by blk_get_media), skipping a drive a -device
+ * already took (blk_get_attached_dev).  A drive no device takes is an
+ * error at start-up naming it.  IDE: 2 units per bus; -hda is bus 0
  * unit 0, -hdb 0/1, -hdc 1/0 (-cdrom), -hdd 1/1. */
 CC_API BlockBackend *board_drive_get(BlockInterfaceType type, int bus, int unit);
 /* The highest bus number used with type, or -1. */

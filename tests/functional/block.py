@@ -144,17 +144,30 @@ def test_werror_report_and_default(tmp):
                        "werror=ignore", tmp)
     check("werror=ignore: the guest is told it worked (and the data is not there)",
           status == DIFFERS, status)
-    # The default werror=enospc: a full disk stops the machine (the test
-    # cannot cont without QMP, so the run ends by its timeout: a short one).
+    # The default werror=enospc: a full disk stops the machine.
     img = image(tmp)
+    sock = os.path.join(tmp, "enospc.sock")
+    p = subprocess.Popen(argv(f"file={img},format=test-faulty,fail-writes=1,if=none,id=d0",
+                              tmp, "-S", "-qmp", f"unix:{sock},server=on,wait=off"),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
     try:
-        p = subprocess.run(argv(f"file={img},format=test-faulty,fail-writes=1,if=none,id=d0",
-                                tmp), stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=3)
-        check("default werror: ENOSPC stops instead of failing or losing", False,
-              f"ended with {p.returncode}")
-    except subprocess.TimeoutExpired:
-        check("default werror: ENOSPC stops instead of failing or losing", True)
+        q = QMP.connect_unix(sock)
+        q.negotiate()
+        q.cmd("cont")
+        ev = q.wait_event("BLOCK_IO_ERROR", timeout=30)
+        st = q.cmd("query-status").get("return", {})
+        check("default werror: ENOSPC stops the machine (no failure, no loss)",
+              ev is not None and ev["data"].get("action") == "stop" and
+              st.get("status") == "io-error", (ev, st))
+        q.cmd("cont")
+        check("default werror: cont finishes the guest's work", p.wait(timeout=30) == PASS)
+        check("default werror: the data is in the file", sector(img, 1) == PATTERN)
+        q.close()
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
 
 
 def test_snapshot_and_readonly(tmp):
@@ -181,6 +194,15 @@ def test_bad_input(tmp):
         check(f"bad -drive {drive.split(',')[0]}...: one clear line",
               p.returncode == 1 and len(lines) == 1 and needle in lines[0] and
               lines[0].startswith("cardcage: -drive "), p.stderr)
+
+
+def test_format_help():
+    p = subprocess.run([CARDCAGE, "-L", PLUGIN_DIR, "-drive", "format=help"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    first = p.stdout.splitlines()[0].split() if p.stdout else []
+    check("-drive format=help lists the core's and a plugin's drivers",
+          p.returncode == 0 and first[:2] == ["Supported", "formats:"] and
+          {"file", "raw", "test-faulty"} <= set(first[2:]), (p.returncode, p.stdout, p.stderr))
 
 
 def test_qemu_locks(tmp):
@@ -236,4 +258,5 @@ with tempfile.TemporaryDirectory() as tmp:
     test_snapshot_and_readonly(tmp)
     test_bad_input(tmp)
     test_qemu_locks(tmp)
+    test_format_help()
 sys.exit(1 if failures else 0)

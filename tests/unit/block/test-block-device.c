@@ -21,6 +21,7 @@
 #include <cardcage/sysbus.h>
 #include <cardcage/testing.h>
 #include "block/block-backend.h"
+#include "block-test-util.h"
 #include "block/drive.h"
 
 #define TYPE_TEST_CD "test-cd"
@@ -104,17 +105,6 @@ static const TypeInfo cd_info = {
     .class_init = cd_class_init,
 };
 
-static char *tmpdir;
-
-static char *make_image(const char *name, size_t size)
-{
-    char *path = g_build_filename(tmpdir, name, NULL);
-    char *buf = g_malloc0(size);
-    g_assert(g_file_set_contents(path, buf, size, NULL));
-    g_free(buf);
-    return path;
-}
-
 static TestCD *new_cd(const char *id, const char *drive, Error **errp)
 {
     DeviceState *dev = device_new(TYPE_TEST_CD);
@@ -173,7 +163,7 @@ static json_object *find_block(json_object *list, const char *device)
 
 static void test_claim(void **state)
 {
-    char *img = make_image("claim.iso", 8192);
+    char *img = block_test_image("claim.iso", 8192, 0);
     char *spec = g_strdup_printf("file=%s,if=none,id=cd0,media=cdrom,format=raw", img);
     assert_non_null(drive_add(spec, &error_abort));
     Error *err = NULL;
@@ -205,8 +195,8 @@ static void test_claim(void **state)
 
 static void test_media(void **state)
 {
-    char *one = make_image("one.iso", 4096);
-    char *two = make_image("two.iso", 8192);
+    char *one = block_test_image("one.iso", 4096, 0);
+    char *two = block_test_image("two.iso", 8192, 0);
     char *spec = g_strdup_printf("file=%s,if=none,id=cd1,media=cdrom,format=raw", one);
     BlockBackend *blk = drive_add(spec, &error_abort);
     TestCD *cd = new_cd("cd1dev", "cd1", &error_abort);
@@ -269,7 +259,7 @@ static void write_done(void *opaque, int ret)
 
 static void test_stats_and_resize(void **state)
 {
-    char *img = make_image("disk.img", 64 * 1024);
+    char *img = block_test_image("disk.img", 64 * 1024, 0);
     char *spec = g_strdup_printf("file=%s,if=none,id=hd9,format=raw", img);
     BlockBackend *blk = drive_add(spec, &error_abort);
     uint8_t buf[4096] = { 0 };
@@ -300,17 +290,12 @@ static int setup(void **state)
     testing_init();
     module_call_init(MODULE_INIT_QAPI);
     type_register_static(&cd_info);
-    tmpdir = g_dir_make_tmp("cardcage-blockdev-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
+    return block_test_tmpdir_create() ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    int r = system(cmd);
-    g_free(cmd);
-    g_free(tmpdir);
-    return r == 0 ? 0 : -1;
+    return block_test_tmpdir_remove() ? 0 : -1;
 }
 
 int main(void)

@@ -19,23 +19,10 @@
 #include <cardcage/block.h>
 #include <cardcage/testing.h>
 #include "block/block-backend.h"
+#include "block-test-util.h"
 #include "block/drive.h"
 #include "block/aio.h"
 #include "timer/clock-internal.h"
-
-static char *tmpdir;
-
-static char *make_image(const char *name, size_t size, uint8_t fill)
-{
-    char *path = g_build_filename(tmpdir, name, NULL);
-    uint8_t *buf = g_malloc(size);
-    for (size_t i = 0; i < size; i++) {
-        buf[i] = (uint8_t)(fill + i / 512);
-    }
-    g_assert(g_file_set_contents(path, (char *)buf, size, NULL));
-    g_free(buf);
-    return path;
-}
 
 static BlockBackend *add(const char *fmt, ...)
 {
@@ -103,7 +90,7 @@ static void test_opts(void **state)
 
 static void test_raw_sync(void **state)
 {
-    char *path = make_image("sync.img", 64 * 1024, 0x10);
+    char *path = block_test_image("sync.img", 64 * 1024, 0x10);
     Error *err = NULL;
     BlockDriverState *bs = bdrv_open(path, NULL, NULL, BDRV_O_RDWR, &err);
     assert_non_null(bs);
@@ -154,7 +141,7 @@ static void test_raw_sync(void **state)
 
 static void test_aio(void **state)
 {
-    char *path = make_image("aio.img", 16 * 512, 0);
+    char *path = block_test_image("aio.img", 16 * 512, 0);
     BlockBackend *blk = add("file=%s,format=raw,if=none,id=aio0", path);
     assert_int_equal(blk_nb_sectors(blk), 16);
     uint8_t buf[1024], rb[1024];
@@ -203,7 +190,7 @@ static void test_aio(void **state)
 
 static void test_readonly_and_lock(void **state)
 {
-    char *path = make_image("lock.img", 4096, 0);
+    char *path = block_test_image("lock.img", 4096, 0);
     BlockBackend *a = add("file=%s,format=raw,if=none,id=lk0", path);
     char *spec = g_strdup_printf("file=%s,format=raw,if=none,id=lk1", path);
     char *msg = add_error(spec);
@@ -238,7 +225,7 @@ static void test_readonly_and_lock(void **state)
 
 static void test_drive_errors(void **state)
 {
-    char *path = make_image("err.img", 4096, 0);
+    char *path = block_test_image("err.img", 4096, 0);
     struct {
         const char *spec;
         const char *needle;
@@ -265,10 +252,66 @@ static void test_drive_errors(void **state)
     g_free(path);
 }
 
+static void test_blockdev_errors(void **state)
+{
+    char *path = block_test_image("bd.img", 4096, 0);
+    struct {
+        const char *spec;
+        const char *needle;
+    } cases[] = {
+        { "[1,2]", "KEY=VALUE" },
+        { "{\"driver\":", "not a JSON object" },
+        { "{\"driver\":\"raw\",\"node-name\":\"x\",\"file\":[1]}", "unsupported JSON" },
+        { "{\"node-name\":\"x\"}", "driver=" },
+        { "driver=raw,file.filename=%s", "node-name=" },
+        { "driver=raw,node-name=1abc,file.filename=%s", "must begin with a letter" },
+        { "driver=raw,node-name=a b,file.filename=%s", "may hold only" },
+        { "driver=nosuch,node-name=q,file.filename=%s", "unknown format" },
+        { "driver=raw,node-name=q,file.filename=%s,size=lots", "option 'size'" },
+        { "driver=raw,node-name=q,file.filename=%s,offset=99999999", "past the end" },
+        { "driver=raw,node-name=q,file.driver=file", "needs" },
+        { "driver=raw,node-name=q,file=nosuchnode", "no block node named 'nosuchnode'" },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *spec = g_strdup_printf(cases[i].spec, path);
+        Error *err = NULL;
+        assert_false(blockdev_add(spec, &err));
+        assert_non_null(err);
+        if (!strstr(error_get_pretty(err), cases[i].needle)) {
+            fail_msg("%s: '%s' does not mention '%s'", spec, error_get_pretty(err),
+                     cases[i].needle);
+        }
+        assert_null(strchr(error_get_pretty(err), '\n'));
+        error_free(err);
+        g_free(spec);
+    }
+    /* A node-name taken twice. */
+    char *ok = g_strdup_printf("driver=raw,node-name=twice,read-only=on,file.filename=%s", path);
+    assert_true(blockdev_add(ok, &error_abort));
+    Error *err = NULL;
+    assert_false(blockdev_add(ok, &err));
+    assert_non_null(strstr(error_get_pretty(err), "already in use"));
+    error_free(err);
+    g_free(ok);
+    /* Geometry half given, numbers out of range. */
+    const char *drives[] = {
+        "file=%s,if=none,id=g0,cyls=100", "file=%s,if=none,id=g1,heads=99,cyls=1,secs=1",
+        "file=%s,if=none,id=g2,trans=sideways", "file=%s,if=ide,bus=7",
+        "file=%s,if=ide,unit=2", "file=%s,index=1,unit=1", "file=%s,if=none,id=g3,discard=maybe",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(drives); i++) {
+        char *spec = g_strdup_printf(drives[i], path);
+        char *msg = add_error(spec);
+        g_free(msg);
+        g_free(spec);
+    }
+    g_free(path);
+}
+
 static void test_ide_slots(void **state)
 {
-    char *a = make_image("hda.img", 4096, 0);
-    char *c = make_image("cd.iso", 4096, 0);
+    char *a = block_test_image("hda.img", 4096, 0);
+    char *c = block_test_image("cd.iso", 4096, 0);
     BlockBackend *hda = add("file=%s,index=0,media=disk", a);
     BlockBackend *cd = add("file=%s,index=2,media=cdrom", c);
     assert_ptr_equal(board_drive_get(IF_IDE, 0, 0), hda);
@@ -351,7 +394,7 @@ static BlockDriver inject_driver = {
 
 static void test_werror(void **state)
 {
-    char *path = make_image("werr.img", 8192, 0);
+    char *path = block_test_image("werr.img", 8192, 0);
     BlockBackend *rep = add("file=%s,format=test-inject,if=none,id=w0,werror=report,"
                             "file.locking=off", path);
     BlockBackend *ign = add("file=%s,format=test-inject,if=none,id=w1,werror=ignore,"
@@ -393,6 +436,22 @@ static void test_werror(void **state)
     uint8_t rb[512];
     assert_int_equal(blk_pread(stp, 512, rb, 512), 0);
     assert_memory_equal(rb, buf, 512);
+
+    /* A held request the device cancels (a reset) is not run again. */
+    d = (Done){ 0 };
+    inject.fail_errno = EIO;
+    inject.fail_writes = 1;
+    uint8_t other[512];
+    memset(other, 0x99, sizeof(other));
+    BlockAIOCB *held = blk_aio_pwrite(stp, 1024, other, 512, 0, done_cb, &d);
+    testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
+    assert_non_null(stp->stopped);
+    blk_aio_cancel(held);
+    blk_resume_stopped();
+    blk_drain(stp);
+    assert_int_equal(d.calls, 0);
+    assert_int_equal(blk_pread(stp, 1024, rb, 512), 0);
+    assert_int_equal(rb[0], 0x02);   /* the image's byte: the write never ran */
 
     /* rerror=stop too. */
     d = (Done){ 0 };
@@ -440,21 +499,109 @@ static int magic_probe(const uint8_t *buf, int size, const char *filename)
     return size >= 8 && !memcmp(buf, "TESTFMT!", 8) ? 100 : 0;
 }
 
+/* The format: "TESTFMT!", then at byte 8 the NUL-terminated name of a
+ * backing file (may be empty); the guest's data is the backing file's
+ * (a format that stores nothing of its own, enough to exercise chains). */
 static bool magic_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error **errp)
 {
-    return bdrv_open_child(bs, opts, "file", errp) != NULL;
+    BlockDriverState *file = bdrv_open_child(bs, opts, "file", errp);
+    if (!file) {
+        return false;
+    }
+    char hdr[256] = { 0 };
+    if (bdrv_pread(file, 0, hdr, sizeof(hdr) - 1) < 0) {
+        error_setg(errp, "cannot read the header");
+        return false;
+    }
+    return bdrv_open_backing(bs, opts, hdr + 8, NULL, errp);
+}
+
+static int magic_preadv(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                        struct iovec *iov, int niov, int flags)
+{
+    if (!bdrv_backing(bs)) {
+        return -EIO;
+    }
+    return bdrv_preadv(bdrv_backing(bs), offset, bytes, iov, niov, flags);
+}
+
+static int64_t magic_getlength(BlockDriverState *bs)
+{
+    return bdrv_backing(bs) ? bdrv_getlength(bdrv_backing(bs)) : 0;
 }
 
 static BlockDriver magic_driver = {
     .format_name = "test-magic",
     .instance_size = 1,
+    .supports_backing = true,
     .probe = magic_probe,
     .open = magic_open,
+    .preadv = magic_preadv,
+    .getlength = magic_getlength,
 };
+
+static void write_magic(const char *path, const char *backing)
+{
+    char hdr[512] = "TESTFMT!";
+    g_strlcpy(hdr + 8, backing, sizeof(hdr) - 8);
+    g_assert(g_file_set_contents(path, hdr, sizeof(hdr), NULL));
+}
+
+static void test_backing_chain(void **state)
+{
+    char *base = block_test_image("base.raw", 8192, 0x30);
+    char *mid = block_test_image("mid.img", 512, 0);
+    char *top = block_test_image("top.img", 512, 0);
+    /* Relative names resolve against the image's directory. */
+    write_magic(mid, "base.raw");
+    write_magic(top, "mid.img");
+    Error *err = NULL;
+    BlockDriverState *bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_non_null(bs);
+    assert_string_equal(bdrv_driver(bs)->format_name, "test-magic");
+    assert_string_equal(bdrv_backing_filename(bs), "mid.img");
+    assert_non_null(bdrv_backing(bdrv_backing(bs)));
+    assert_string_equal(bdrv_driver(bdrv_backing(bdrv_backing(bs)))->format_name, "raw");
+    assert_true(bdrv_is_read_only(bdrv_backing(bs)));
+    uint8_t b;
+    assert_int_equal(bdrv_pread(bs, 1024, &b, 1), 0);
+    assert_int_equal(b, 0x32);
+    bdrv_unref(bs);
+    /* backing=null: no backing file opened. */
+    BlockOpts *o = block_opts_new();
+    block_opts_set(o, "backing", "null");
+    bs = bdrv_open(top, NULL, o, 0, &err);
+    block_opts_free(o);
+    assert_null(bdrv_backing(bs));
+    bdrv_unref(bs);
+    /* A loop (top -> mid -> top) and a self-reference are refused. */
+    write_magic(mid, "top.img");
+    bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_null(bs);
+    assert_non_null(strstr(error_get_pretty(err), "loop"));
+    error_free(err);
+    err = NULL;
+    write_magic(top, "top.img");
+    bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_null(bs);
+    assert_non_null(strstr(error_get_pretty(err), "itself"));
+    error_free(err);
+    /* A missing backing file names both files. */
+    err = NULL;
+    write_magic(top, "gone.img");
+    bs = bdrv_open(top, NULL, NULL, 0, &err);
+    assert_null(bs);
+    assert_non_null(strstr(error_get_pretty(err), "gone.img"));
+    assert_non_null(strstr(error_get_pretty(err), "top.img"));
+    error_free(err);
+    g_free(base);
+    g_free(mid);
+    g_free(top);
+}
 
 static void test_probed_raw_guard(void **state)
 {
-    char *path = make_image("probe.img", 4096, 0);
+    char *path = block_test_image("probe.img", 4096, 0);
     bdrv_register(&magic_driver);
     Error *err = NULL;
     BlockDriverState *bs = bdrv_open(path, NULL, NULL, BDRV_O_RDWR, &err);
@@ -476,7 +623,7 @@ static void test_probed_raw_guard(void **state)
 
 static void test_cache_modes(void **state)
 {
-    char *path = make_image("cache.img", 8192, 0);
+    char *path = block_test_image("cache.img", 8192, 0);
     uint8_t buf[512] = { 1 };
     struct {
         const char *mode;
@@ -533,7 +680,7 @@ static void test_cache_modes(void **state)
  * completion lands at issue + latency whatever the disk's speed. */
 static void test_icount_determinism(void **state)
 {
-    char *path = make_image("det.img", 8192, 0);
+    char *path = block_test_image("det.img", 8192, 0);
     BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=det", path);
     uint8_t buf[512];
     int64_t landed[2];
@@ -559,7 +706,7 @@ static void test_icount_determinism(void **state)
 /* Real-time mode: completion through the main loop's GLib context. */
 static void test_realtime_completion(void **state)
 {
-    char *path = make_image("rt.img", 8192, 0);
+    char *path = block_test_image("rt.img", 8192, 0);
     BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=rt", path);
     clock_configure(-1);
     clock_vm_start();
@@ -596,7 +743,7 @@ static void test_realtime_completion(void **state)
 
 static void test_snapshot_overlay(void **state)
 {
-    char *path = make_image("snap.img", 64 * 1024, 0x40);
+    char *path = block_test_image("snap.img", 64 * 1024, 0x40);
     gchar *before;
     gsize len;
     assert_true(g_file_get_contents(path, &before, &len, NULL));
@@ -628,17 +775,12 @@ static int setup(void **state)
 {
     testing_init();
     bdrv_register(&inject_driver);
-    tmpdir = g_dir_make_tmp("cardcage-block-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
+    return block_test_tmpdir_create() ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    int r = system(cmd);
-    g_free(cmd);
-    g_free(tmpdir);
-    return r == 0 ? 0 : -1;
+    return block_test_tmpdir_remove() ? 0 : -1;
 }
 
 int main(void)
@@ -649,9 +791,11 @@ int main(void)
         cmocka_unit_test(test_aio),
         cmocka_unit_test(test_readonly_and_lock),
         cmocka_unit_test(test_drive_errors),
+        cmocka_unit_test(test_blockdev_errors),
         cmocka_unit_test(test_ide_slots),
         cmocka_unit_test(test_werror),
         cmocka_unit_test(test_probed_raw_guard),
+        cmocka_unit_test(test_backing_chain),
         cmocka_unit_test(test_cache_modes),
         cmocka_unit_test(test_icount_determinism),
         cmocka_unit_test(test_realtime_completion),
