@@ -226,7 +226,8 @@ def compat(d):
     p = tool("to-raw", enc, os.path.join(d, "x.raw"), ok=(1,))
     check("encrypt" in p.stderr, "encrypted image refused: " + p.stderr.strip())
     df = os.path.join(d, "df.qcow2")
-    run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=df.raw", df, "1M")
+    run("qemu-img", "create", "-q", "-f", "qcow2", "-o",
+        "data_file=" + os.path.join(d, "df.raw"), df, "1M")
     p = tool("to-raw", df, os.path.join(d, "x.raw"), ok=(1,))
     check("external data file" in p.stderr, "external data file refused: " + p.stderr.strip())
     unk = os.path.join(d, "unk.qcow2")
