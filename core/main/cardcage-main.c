@@ -37,6 +37,7 @@
 #include "migration/migration.h"
 #include "net/net-cli.h"
 #include "net/net-internal.h"
+#include "migration/savevm.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
@@ -454,6 +455,23 @@ static bool start_incoming(const Options *o, Error **errp)
     return true;
 }
 
+/* -loadvm NAME: the machine of a savevm snapshot in the qcow2 disks. */
+static bool start_loadvm(const Options *o, Error **errp)
+{
+    if (!o->loadvm) {
+        return true;
+    }
+    if (o->incoming) {
+        error_setg(errp, "-loadvm and -incoming cannot be used together");
+        return false;
+    }
+    if (!savevm_load(o->loadvm, errp)) {
+        error_prepend(errp, "-loadvm %s: ", o->loadvm);
+        return false;
+    }
+    return true;
+}
+
 /* Phase 10: reset, -incoming's saved machine, then run (or stay stopped
  * under -S or -incoming defer); gdb attaches after the run state is set,
  * since its attaching pauses the machine. */
@@ -461,7 +479,7 @@ static int phase_run(const Options *o, CPUState *cpu, int64_t t0, Error **errp)
 {
     runstate_run_init_done_notifiers();
     runstate_system_reset();
-    if (!start_incoming(o, errp)) {
+    if (!start_incoming(o, errp) || !start_loadvm(o, errp)) {
         return -1;
     }
     if (cpu && (o->start_stopped || migration_incoming_pending() ||

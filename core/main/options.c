@@ -558,12 +558,7 @@ static bool opt_incoming(Options *o, const char *arg, Error **errp)
 
 static bool opt_loadvm(Options *o, const char *arg, Error **errp)
 {
-    /* Internal snapshots live in qcow2 images, which arrive with the
-     * storage work; say so rather than "unknown option". */
-    error_setg(errp, "-loadvm %s: snapshots need a qcow2 disk, and cardcage has no disks "
-               "yet (save and restore a whole machine with the monitor's migrate "
-               "\"file:PATH\" and -incoming file:PATH)", arg);
-    return false;
+    return set_string(&o->loadvm, arg);
 }
 
 static bool opt_netdev(Options *o, const char *arg, Error **errp)
@@ -665,7 +660,7 @@ static const OptionDef option_defs[] = {
       "the old form: cards and backends meet on hub 0 (vlan=N)" },
     { "object", "filter-dump,id=ID,netdev=ID,file=PATH", opt_object,
       "write a netdev's frames to a pcap file" },
-    { "loadvm", "NAME", opt_loadvm, "start from an internal snapshot (needs a qcow2 disk)" },
+    { "loadvm", "NAME", opt_loadvm, "start from internal snapshot NAME of the qcow2 disks (savevm)" },
 };
 
 static void drive_opt_free(gpointer p)
@@ -728,6 +723,7 @@ void options_free(Options *o)
     g_free(o->vga);
     g_free(o->name);
     g_free(o->incoming);
+    g_free(o->loadvm);
     g_free(o->device_type_help);
     net_options_free(&o->net);
 }

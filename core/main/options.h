@@ -76,6 +76,7 @@ typedef struct Options {
     bool no_hpet;                /* -no-hpet: the board's HPET removed, if it has one */
     char *incoming;              /* -incoming URI|defer */
     NetOptions net;              /* -netdev, -nic, -net, -object */
+    char *loadvm;                /* -loadvm NAME */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
     bool block_format_help;      /* -drive format=help */
