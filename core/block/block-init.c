@@ -12,5 +12,6 @@ static void block_builtin_init(void)
     bdrv_file_register();
     bdrv_raw_register();
     bdrv_tmp_overlay_register();
+    bdrv_qcow2_register();
 }
 block_init(block_builtin_init)

@@ -67,5 +67,6 @@ bool block_opts_check_all_used(const BlockOpts *opts, const char *what, Error **
 void bdrv_file_register(void);
 void bdrv_raw_register(void);
 void bdrv_tmp_overlay_register(void);
+void bdrv_qcow2_register(void);
 
 #endif

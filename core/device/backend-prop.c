@@ -23,6 +23,7 @@
 #include "chardev/chardev-internal.h"
 #include "device/device-internal.h"
 #include "block/block-backend.h"
+#include "net/net-internal.h"
 
 typedef struct BackendKind {
     const char *name;                    /* "chardev": messages and -device TYPE,help */
@@ -89,6 +90,31 @@ static void drive_kind_release(void *backend, Object *owner)
     blk_detach_dev(backend, (DeviceState *)owner);
 }
 
+/* Netdevs live as long as the process: no references to count. */
+static void *netdev_kind_find(const char *id)
+{
+    return net_netdev_find(id);
+}
+
+static void netdev_kind_unref(void *backend)
+{
+}
+
+static const char *netdev_kind_id(void *backend)
+{
+    return net_client_name(backend);
+}
+
+static bool netdev_kind_claim(void *backend, Object *owner, Error **errp)
+{
+    return net_netdev_claim(backend, owner, errp);
+}
+
+static void netdev_kind_release(void *backend, Object *owner)
+{
+    net_netdev_release(backend, owner);
+}
+
 static const BackendKind backend_kinds[PROP_BACKEND__MAX] = {
     [PROP_BACKEND_CHARDEV] = {
         .name = "chardev", .what = "character backend",
@@ -99,6 +125,11 @@ static const BackendKind backend_kinds[PROP_BACKEND__MAX] = {
         .name = "drive", .what = "drive or block node",
         .find = drive_kind_find, .unref = drive_kind_unref, .id_of = drive_kind_id,
         .claim = drive_kind_claim, .release = drive_kind_release,
+    },
+    [PROP_BACKEND_NETDEV] = {
+        .name = "netdev", .what = "netdev",
+        .find = netdev_kind_find, .unref = netdev_kind_unref, .id_of = netdev_kind_id,
+        .claim = netdev_kind_claim, .release = netdev_kind_release,
     },
 };
 

@@ -3,7 +3,8 @@
  *
  *   module_call_init(QOM) -> options -> phase_logging -> phase_plugins
  *   (plugins, MACHINE, QAPI) -> phase_help -> phase_select_machine (board
- *   file, BLOCK) -> phase_edit_board (command-line edits and globals) ->
+ *   file, BLOCK) -> phase_edit_board (command-line edits, the netdevs and
+ *   cards of -netdev/-nic/-net, globals) ->
  *   phase_backends (chardevs) -> phase_build -> phase_boot (-kernel) ->
  *   phase_monitors -> phase_run (init-done notifiers, system reset, main
  *   loop)
@@ -34,6 +35,9 @@
 #include "main/runstate.h"
 #include "memory/memory-internal.h"
 #include "migration/migration.h"
+#include "net/net-cli.h"
+#include "net/net-internal.h"
+#include "migration/savevm.h"
 #include "module/plugin-loader.h"
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
@@ -115,6 +119,7 @@ static bool phase_plugins(const Options *o, int64_t t0, Error **errp)
  * status, or -1 when no help was asked for. */
 static int phase_help(const Options *o, Error **errp)
 {
+    int which;
     if (o->log_help) {
         log_list_categories(stdout);
     } else if (o->list_plugins) {
@@ -130,6 +135,8 @@ static int phase_help(const Options *o, Error **errp)
     } else if (o->block_format_help) {
         module_call_init(MODULE_INIT_BLOCK);
         drive_print_formats(stdout);
+    } else if (net_options_want_help(&o->net, &which)) {
+        net_print_help(stdout, which);
     } else {
         return -1;
     }
@@ -270,7 +277,8 @@ static bool phase_edit_board(Board *b, Options *o, Error **errp)
             return false;
         }
     }
-    if (!add_rtc_globals(b, o, errp) || !add_boot_globals(b, o, errp)) {
+    if (!add_rtc_globals(b, o, errp) || !add_boot_globals(b, o, errp) ||
+        !net_setup(b, &o->net, errp)) {
         return false;
     }
     for (guint i = 0; i < o->globals->len; i++) {
@@ -469,6 +477,23 @@ static bool start_incoming(const Options *o, Error **errp)
     return true;
 }
 
+/* -loadvm NAME: the machine of a savevm snapshot in the qcow2 disks. */
+static bool start_loadvm(const Options *o, Error **errp)
+{
+    if (!o->loadvm) {
+        return true;
+    }
+    if (o->incoming) {
+        error_setg(errp, "-loadvm and -incoming cannot be used together");
+        return false;
+    }
+    if (!savevm_load(o->loadvm, errp)) {
+        error_prepend(errp, "-loadvm %s: ", o->loadvm);
+        return false;
+    }
+    return true;
+}
+
 /* Phase 10: reset, -incoming's saved machine, then run (or stay stopped
  * under -S or -incoming defer); gdb attaches after the run state is set,
  * since its attaching pauses the machine. */
@@ -476,7 +501,7 @@ static int phase_run(const Options *o, CPUState *cpu, int64_t t0, Error **errp)
 {
     runstate_run_init_done_notifiers();
     runstate_system_reset();
-    if (!start_incoming(o, errp)) {
+    if (!start_incoming(o, errp) || !start_loadvm(o, errp)) {
         return -1;
     }
     if (cpu && (o->start_stopped || migration_incoming_pending() ||
@@ -568,6 +593,7 @@ int cardcage_main(int argc, char **argv)
     block_cleanup_all();
     chardev_cleanup_all();
     monitor_cleanup_all();
+    net_cleanup_all();
     fflush(stdout);
     return status;
 }

@@ -4,7 +4,7 @@
  * Each is accepted where it asks for what cardcage does anyway
  * (-accel tcg, -vga std, ...) and refused, naming what it asks
  * for, where it asks for more (-enable-kvm).  The options of
- * features cardcage lacks yet (disks, networking, a display, USB, sound)
+ * features cardcage lacks yet (a floppy, a display front end, USB, sound)
  * say so instead of "unknown option".
  *
  * SPDX-License-Identifier: MIT
@@ -54,8 +54,6 @@ typedef struct NoneOption {
 } NoneOption;
 
 static const NoneOption none_options[] = {
-    { "nic", "networking" },
-    { "net", "networking" },
     { "parallel", "parallel port" },
     { "audio", "sound" },
 };
@@ -73,16 +71,6 @@ static bool habit_none(const char *name, const char *arg, Error **errp)
         }
     }
     return true;
-}
-
-static bool habit_nic(Options *o, const char *arg, Error **errp)
-{
-    return habit_none("nic", arg, errp);
-}
-
-static bool habit_net(Options *o, const char *arg, Error **errp)
-{
-    return habit_none("net", arg, errp);
 }
 
 /* -vga std|none: the board's display adapter kept or removed (phase 5);
@@ -159,8 +147,6 @@ static bool habit_no_acpi(Options *o, const char *arg, Error **errp)
 static const OptionDef habit_defs[] = {
     { "accel", "tcg", habit_accel, "cardcage's own CPU emulator (as -machine accel=tcg)" },
     { "enable-kvm", NULL, habit_enable_kvm, NULL },
-    { "nic", "none", habit_nic, "no network card (there is none yet)" },
-    { "net", "none", habit_net, NULL },
     { "vga", "std|none", habit_vga,
       "display adapter: std (the board's standard VGA, the default) or none" },
     { "parallel", "none", habit_parallel, "no parallel port" },
@@ -184,13 +170,12 @@ typedef struct LackingOption {
 static const LackingOption lacking_options[] = {
     { "fda", "floppy disks" }, { "fdb", "floppy disks" }, { "pflash", "flash memory" },
     { "mtdblock", "flash memory" }, { "sd", "SD cards" },
-    { "netdev", "networking" },
     { "vnc", "display" }, { "spice", "display" }, { "sdl", "display" },
     { "curses", "display" }, { "full-screen", "display" },
     { "usb", "USB" }, { "usbdevice", "USB" },
     { "soundhw", "sound" }, { "audiodev", "sound" },
     { "virtfs", "shared folders" }, { "fsdev", "shared folders" },
-    { "object", "user-created objects" }, { "numa", "NUMA" },
+{ "numa", "NUMA" },
     { "fw_cfg", "fw_cfg files from the command line" },
     { "option-rom", "option ROMs from the command line" },
     { "smbios", "SMBIOS tables" }, { "acpitable", "ACPI tables" },

@@ -545,12 +545,31 @@ static bool opt_incoming(Options *o, const char *arg, Error **errp)
 
 static bool opt_loadvm(Options *o, const char *arg, Error **errp)
 {
-    /* Internal snapshots live in qcow2 images, which arrive with the
-     * storage work; say so rather than "unknown option". */
-    error_setg(errp, "-loadvm %s: snapshots need a qcow2 disk, and cardcage has no disks "
-               "yet (save and restore a whole machine with the monitor's migrate "
-               "\"file:PATH\" and -incoming file:PATH)", arg);
-    return false;
+    return set_string(&o->loadvm, arg);
+}
+
+static bool opt_netdev(Options *o, const char *arg, Error **errp)
+{
+    g_ptr_array_add(o->net.netdevs, g_strdup(arg));
+    return true;
+}
+
+static bool opt_nic(Options *o, const char *arg, Error **errp)
+{
+    g_ptr_array_add(o->net.nics, g_strdup(arg));
+    return true;
+}
+
+static bool opt_net(Options *o, const char *arg, Error **errp)
+{
+    g_ptr_array_add(o->net.nets, g_strdup(arg));
+    return true;
+}
+
+static bool opt_object(Options *o, const char *arg, Error **errp)
+{
+    g_ptr_array_add(o->net.objects, g_strdup(arg));
+    return true;
 }
 
 static const OptionDef option_defs[] = {
@@ -620,7 +639,16 @@ static const OptionDef option_defs[] = {
     { "rtc", "base=utc|localtime|DATE", opt_rtc, "start time of the RTC" },
     { "incoming", "file:PATH|exec:CMD|defer", opt_incoming,
       "start from a saved machine (migrate's stream); defer: wait for migrate-incoming" },
-    { "loadvm", "NAME", opt_loadvm, "start from an internal snapshot (needs a qcow2 disk)" },
+    { "netdev", "TYPE,id=ID[,...]|help", opt_netdev,
+      "a network backend: user (slirp: hostfwd=, guestfwd=, tftp=, restrict=, net=), "
+      "socket (listen=, connect=, udp=, mcast=), hubport (hubid=)" },
+    { "nic", "TYPE[,model=M][,mac=MAC][,...]|none|help", opt_nic,
+      "a network card on a new backend of TYPE (model=help lists the cards)" },
+    { "net", "nic[,model=M][,macaddr=MAC]|user|socket[,...]|none", opt_net,
+      "the old form: cards and backends meet on hub 0 (vlan=N)" },
+    { "object", "filter-dump,id=ID,netdev=ID,file=PATH", opt_object,
+      "write a netdev's frames to a pcap file" },
+    { "loadvm", "NAME", opt_loadvm, "start from internal snapshot NAME of the qcow2 disks (savevm)" },
 };
 
 static void drive_opt_free(gpointer p)
@@ -651,6 +679,7 @@ void options_init(Options *o)
     o->icount_shift = -1;
     o->boot_splash_time = -1;
     o->boot_reboot_timeout = -1;
+    net_options_init(&o->net);
 }
 
 void options_free(Options *o)
@@ -686,7 +715,9 @@ void options_free(Options *o)
     g_free(o->vga);
     g_free(o->name);
     g_free(o->incoming);
+    g_free(o->loadvm);
     g_free(o->device_type_help);
+    net_options_free(&o->net);
 }
 
 static const OptionDef *find_option(const char *name)

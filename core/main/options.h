@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <cardcage/error.h>
+#include "net/net-cli.h"
 
 #define MAX_SERIAL_PORTS 4
 
@@ -78,6 +79,8 @@ typedef struct Options {
     char *vga;                   /* -vga std|none; NULL: the board's default */
     bool no_hpet;                /* -no-hpet: the board's HPET removed, if it has one */
     char *incoming;              /* -incoming URI|defer */
+    NetOptions net;              /* -netdev, -nic, -net, -object */
+    char *loadvm;                /* -loadvm NAME */
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
     bool block_format_help;      /* -drive format=help */

@@ -16,6 +16,7 @@
 #include "cpu/cpu.h"
 #include "main/runstate.h"
 #include "migration/migration.h"
+#include "migration/savevm.h"
 
 static json_object *query_migrate(json_object *args, Error **errp)
 {
@@ -106,14 +107,27 @@ static json_object *migrate_cancel(json_object *args, Error **errp)
     return qmp_ok();
 }
 
-/* Internal snapshots live inside qcow2 images; until cardcage has disks
- * there is nowhere to keep one, and the commands say so. */
-static json_object *snapshot_needs_qcow2(json_object *args, Error **errp)
+/* Internal snapshots (savevm.c).  QEMU runs these as jobs; here they
+ * complete before the reply (the machine is stopped meanwhile). */
+static const char *tag_arg(json_object *args)
 {
-    error_setg(errp, "snapshots need a qcow2 disk, and this machine has none (save the "
-               "whole machine with migrate \"file:PATH\" and start it with -incoming "
-               "file:PATH)");
-    return NULL;
+    json_object *v = json_object_object_get(args, "tag");
+    return v ? json_object_get_string(v) : "";
+}
+
+static json_object *snapshot_save(json_object *args, Error **errp)
+{
+    return savevm_save(tag_arg(args), errp) ? qmp_ok() : NULL;
+}
+
+static json_object *snapshot_load(json_object *args, Error **errp)
+{
+    return savevm_load(tag_arg(args), errp) ? qmp_ok() : NULL;
+}
+
+static json_object *snapshot_delete(json_object *args, Error **errp)
+{
+    return savevm_delete(tag_arg(args), errp) ? qmp_ok() : NULL;
 }
 
 /*
@@ -152,11 +166,11 @@ static const QmpCommandInfo migration_commands[] = {
     { .name = "migrate_cancel", .handler = migrate_cancel },
     { .name = "query-migrate", .returns = "MigrationInfo", .handler = query_migrate },
     { .name = "snapshot-save", .args = "job-id:str tag:str vmstate:str devices:array",
-      .handler = snapshot_needs_qcow2 },
+      .handler = snapshot_save },
     { .name = "snapshot-load", .args = "job-id:str tag:str vmstate:str devices:array",
-      .handler = snapshot_needs_qcow2 },
+      .handler = snapshot_load },
     { .name = "snapshot-delete", .args = "job-id:str tag:str devices:array",
-      .handler = snapshot_needs_qcow2 },
+      .handler = snapshot_delete },
 };
 
 static const QmpEventInfo migration_event = { .name = "MIGRATION", .data = "status:str" };

@@ -586,3 +586,34 @@ bool migration_incoming(const char *uri, Error **errp)
     }
     return ok;
 }
+
+/* ---- whole-machine state in memory (savevm/loadvm, savevm.c) ---- */
+
+bool migration_save_buffer(uint8_t **data, size_t *len, Error **errp)
+{
+    if (migration_is_active()) {
+        error_setg(errp, "a migration is in progress");
+        return false;
+    }
+    if (!vmstate_machine_check(errp)) {
+        return false;
+    }
+    blk_drain_all();
+    VMStateStream *s = vmstate_stream_new_buffer();
+    MigrationStats st = { 0 };
+    bool ok = save_header(s, errp) && migration_ram_save_table(s, errp) &&
+              migration_ram_save_all(s, &st, errp) && save_clock_and_devices(s, errp) &&
+              vmstate_stream_put_u8(s, MIG_REC_END, errp);
+    if (ok) {
+        const uint8_t *d = vmstate_stream_data(s, len);
+        *data = g_memdup2(d, *len);
+    }
+    vmstate_stream_free(s);
+    return ok;
+}
+
+bool migration_load_buffer(const uint8_t *data, size_t len, Error **errp)
+{
+    MigrationInput in = { .data = data, .len = len };
+    return load_pass(&in, errp);
+}

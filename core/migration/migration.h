@@ -113,6 +113,12 @@ const char *migration_incoming_uri(void);
 /* True from start-up with -incoming until the incoming load is done. */
 bool migration_incoming_pending(void);
 
+/* The whole machine (stopped) as a stream in memory, g_free'd by the
+ * caller, and loaded back (checked whole first, as migration_incoming):
+ * savevm/loadvm keep it in a qcow2 image's VM state area (savevm.c). */
+bool migration_save_buffer(uint8_t **data, size_t *len, Error **errp);
+bool migration_load_buffer(const uint8_t *data, size_t len, Error **errp);
+
 /* The main loop's hook: one step of a live migration (a bounded amount
  * of work); returns true while a migration needs more steps. */
 bool migration_iterate(void);

@@ -14,13 +14,15 @@
 #include "cpu/cpu.h"
 #include "memory/memory-internal.h"
 #include "module/plugin-loader.h"
+#include "migration/savevm.h"
 #include "monitor/monitor.h"
+#include "net/net-internal.h"
 #include "timer/clock-internal.h"
 
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, cpus, plugins, version, migrate, snapshots, block, blockstats, display"
+#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, network, cpus, plugins, version, migrate, snapshots, block, blockstats, display"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -323,7 +325,7 @@ static bool info_pci(GString *out)
 }
 
 static bool info_migrate(GString *out);
-static bool cmd_snapshot(const char *args, GString *out);
+static bool info_snapshots(GString *out);
 
 /* info display: the consoles (query-consoles). */
 static bool info_display(GString *out)
@@ -357,6 +359,8 @@ static bool cmd_info(const char *args, GString *out)
         return info_status(out);
     } else if (!strcmp(args, "chardev")) {
         return info_chardev(out);
+    } else if (!strcmp(args, "network")) {
+        net_info(out);
     } else if (!strcmp(args, "name")) {
         return info_name(out);
     } else if (!strcmp(args, "cpus")) {
@@ -383,7 +387,7 @@ static bool cmd_info(const char *args, GString *out)
     } else if (!strcmp(args, "migrate")) {
         return info_migrate(out);
     } else if (!strcmp(args, "snapshots")) {
-        return cmd_snapshot("", out);
+        return info_snapshots(out);
     } else if (!strcmp(args, "block")) {
         return hmp_info_block("", out);
     } else if (!strcmp(args, "blockstats")) {
@@ -565,16 +569,39 @@ static bool cmd_migrate_cancel(const char *args, GString *out)
     return run_qmp("migrate_cancel", NULL, out);
 }
 
-/* savevm, loadvm, delvm and info snapshots work on qcow2 images' internal
- * snapshots: the QMP command says why there are none. */
-static bool cmd_snapshot(const char *args, GString *out)
+/* savevm, loadvm, delvm and info snapshots: internal snapshots of the
+ * qcow2 disks (core/migration/savevm.c). */
+static bool snapshot_result(bool ok, Error *err, GString *out)
 {
-    json_object *a = json_object_new_object();
-    json_object_object_add(a, "job-id", json_object_new_string("hmp"));
-    json_object_object_add(a, "tag", json_object_new_string(args));
-    json_object_object_add(a, "vmstate", json_object_new_string(""));
-    json_object_object_add(a, "devices", json_object_new_array());
-    return run_qmp("snapshot-save", a, out);
+    if (!ok) {
+        g_string_append_printf(out, "Error: %s\n", error_get_pretty(err));
+        error_free(err);
+    }
+    return ok;
+}
+
+static bool cmd_savevm(const char *args, GString *out)
+{
+    Error *err = NULL;
+    return snapshot_result(savevm_save(args, &err), err, out);
+}
+
+static bool cmd_loadvm(const char *args, GString *out)
+{
+    Error *err = NULL;
+    return snapshot_result(savevm_load(args, &err), err, out);
+}
+
+static bool cmd_delvm(const char *args, GString *out)
+{
+    Error *err = NULL;
+    return snapshot_result(savevm_delete(args, &err), err, out);
+}
+
+static bool info_snapshots(GString *out)
+{
+    Error *err = NULL;
+    return snapshot_result(savevm_info(out, &err), err, out);
 }
 
 /* screendump FILE [format=ppm|png | -f FORMAT] [device=ID | ID]: QEMU's
@@ -618,6 +645,23 @@ static bool cmd_screendump(const char *args, GString *out)
     return run_qmp("screendump", a, out);
 }
 
+/* set_link NAME on|off */
+static bool cmd_set_link(const char *args, GString *out)
+{
+    char **w = g_strsplit_set(args, " \t", -1);
+    bool up = false, ok = g_strv_length(w) == 2 && cc_parse_bool(w[1], &up);
+    if (!ok) {
+        g_string_append(out, "set_link: expected NAME on|off\n");
+    } else {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "name", json_object_new_string(w[0]));
+        json_object_object_add(a, "up", json_object_new_boolean(up));
+        ok = run_qmp("set_link", a, out);
+    }
+    g_strfreev(w);
+    return ok;
+}
+
 static bool cmd_help(const char *args, GString *out);
 
 static const struct {
@@ -637,14 +681,15 @@ static const struct {
     { "sendkey", cmd_sendkey, "sendkey KEYS [MS]     press keys, e.g. sendkey ctrl-alt-delete" },
     { "screendump", cmd_screendump,
       "screendump FILE [format=ppm|png] [device=ID]  save the screen as PPM or PNG" },
+    { "set_link", cmd_set_link, "set_link NAME on|off  plug or pull a network card's cable" },
     { "xp", cmd_xp, "xp ADDR [LEN]         dump physical memory" },
     { "migrate", cmd_migrate, "migrate [-d] URI      save the machine to file:PATH or exec:CMD" },
     { "migrate_incoming", cmd_migrate_incoming,
       "migrate_incoming URI  load the machine (after -incoming defer)" },
     { "migrate_cancel", cmd_migrate_cancel, "migrate_cancel        stop a migration" },
-    { "savevm", cmd_snapshot, "savevm|loadvm|delvm TAG  snapshots (need a qcow2 disk)" },
-    { "loadvm", cmd_snapshot, NULL },
-    { "delvm", cmd_snapshot, NULL },
+    { "savevm", cmd_savevm, "savevm TAG            save the machine in the qcow2 disks" },
+    { "loadvm", cmd_loadvm, "loadvm TAG            restore the machine from snapshot TAG" },
+    { "delvm", cmd_delvm, "delvm TAG             delete snapshot TAG" },
     { "eject", hmp_eject, "eject [-f] DEVICE     open a CD drive's tray, removing its medium" },
     { "change", hmp_change, "change DEVICE FILE [FMT]  put FILE in a CD drive" },
     { "block_resize", hmp_block_resize, "block_resize DEVICE SIZE  grow or shrink a disk image" },

@@ -177,11 +177,18 @@ bool pci_load_romfile(PCIDevice *dev, Error **errp)
         return false;
     }
     char *path = board_find_firmware(name);
-    if (!path && !dev->romfile && !board_firmware_dirs()[0]) {
-        /* The class's own ROM, where no firmware directory is set up at
-         * all (the device test harness): the card works without it, as it
-         * does for a kernel started directly.  A named romfile, or one
-         * missing from the firmware directories, is an error. */
+    if (!path && !dev->romfile) {
+        /* The class's default ROM (a VGA BIOS, network boot firmware from a
+         * distribution package) is a nicety: the card works without it, as
+         * it does for a kernel started directly.  QEMU refuses to start; say
+         * what is missing (unless no firmware directory is set up at all, as
+         * in the device test harness) and go on.  A named romfile is an
+         * error. */
+        if (board_firmware_dirs()[0]) {
+            warn_report("%s: option ROM '%s' not found (romfile= names another, romfile= "
+                        "with nothing turns this off); the card has no expansion ROM",
+                        object_get_typename(OBJECT(dev)), name);
+        }
         return true;
     }
     if (!path) {

@@ -113,6 +113,9 @@ enum {
     BDRV_REQ_MAY_UNMAP    = 1 << 1,  /* write_zeroes: may deallocate */
     BDRV_REQ_NO_FALLBACK  = 1 << 2,  /* write_zeroes: fail (-ENOTSUP) rather than write
                                         a buffer of zeroes */
+    BDRV_REQ_WRITE_COMPRESSED = 1 << 3,  /* write: store compressed where the format can
+                                            (qcow2, whole aligned clusters: convert -c);
+                                            ignored by other drivers */
 };
 
 /* block_status results (ORed). */
@@ -346,6 +349,27 @@ CC_API bool bdrv_create_file(const char *filename, uint64_t size, Error **errp);
 CC_API bool bdrv_create(const char *drv_name, const char *filename, BlockOpts *opts,
                         Error **errp);
 CC_API bool bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi);
+/* ---- internal snapshots, VM state, check (qcow2; savevm/loadvm, tools) ----
+ * Each fails with -ENOTSUP / an error naming the format when the node's
+ * driver has no such callback.  bdrv_snapshot_create fills in sn->id_str
+ * (when empty) and the date (when zero).  The VM state is machine state
+ * kept in the image with the next snapshot created: write it with
+ * bdrv_save_vmstate first, then create the snapshot with vm_state_size
+ * set; after bdrv_snapshot_goto, bdrv_load_vmstate reads it back. */
+CC_API bool bdrv_snapshot_create(BlockDriverState *bs, BlockSnapshotInfo *sn, Error **errp);
+CC_API bool bdrv_snapshot_goto(BlockDriverState *bs, const char *id_or_name, Error **errp);
+CC_API bool bdrv_snapshot_delete(BlockDriverState *bs, const char *id_or_name, Error **errp);
+/* The count (>= 0) and a g_new'd array in *list (g_free it), or -ENOTSUP. */
+CC_API int bdrv_snapshot_list(BlockDriverState *bs, BlockSnapshotInfo **list);
+CC_API int64_t bdrv_save_vmstate(BlockDriverState *bs, const uint8_t *buf, int64_t pos,
+                                 int64_t size);
+CC_API int64_t bdrv_load_vmstate(BlockDriverState *bs, uint8_t *buf, int64_t pos,
+                                 int64_t size);
+/* check (fix: BDRV_FIX_LEAKS | BDRV_FIX_ERRORS, or 0 to only look); a
+ * repair needs a node opened read-write.  0 or a negative errno; *res
+ * holds what was found and fixed. */
+CC_API int bdrv_check(BlockDriverState *bs, BlockCheckResult *res, int fix);
+
 /* NULL when there is none.  node-name lookup for -blockdev references. */
 CC_API BlockDriverState *bdrv_find_node(const char *node_name);
 

@@ -22,6 +22,7 @@
 #include <cardcage/sysbus.h>
 #include <cardcage/isa.h>
 #include <cardcage/pci.h>
+#include <cardcage/net.h>
 #include <cardcage/intc.h>
 #include <cardcage/apic-bus.h>
 #include <cardcage/fwcfg.h>

@@ -34,10 +34,11 @@ typedef enum PropFieldType {
 
 /* The kinds of host backend a device property can name.  The field's C
  * type follows the kind: Chardev * for a character backend, BlockBackend *
- * for a drive (block.h); the netdev kind comes with the net layer. */
+ * for a drive (block.h), NetClient * for a netdev (net.h). */
 typedef enum PropBackendKind {
     PROP_BACKEND_CHARDEV,
-    PROP_BACKEND_DRIVE,
+    PROP_BACKEND_DRIVE,          /* ABI 2.2 */
+    PROP_BACKEND_NETDEV,         /* ABI 2.2 */
     PROP_BACKEND__MAX,
 } PropBackendKind;
 

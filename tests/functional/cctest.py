@@ -2,8 +2,10 @@
 the user boards lack, the Linux test guest, a pass/fail tally, and a console
 session on stdio."""
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 
 BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
@@ -73,3 +75,72 @@ def console_session(args, keys):
         out, err = proc.communicate()
         code = None
     return code, out.decode(errors="replace"), err
+
+
+# How long a guest may take to print what a test waits for.
+GUEST_TIMEOUT = 600
+
+
+class Guest:
+    """A running cardcage whose serial console is our stdin/stdout pipe;
+    every line is kept with the host time it arrived."""
+
+    def __init__(self, cmd):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.lines = []
+        self.raw = bytearray()
+        self.cond = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        buf = b""
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                break
+            now = time.monotonic()
+            with self.cond:
+                self.raw += chunk
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    self.lines.append((now, line.decode("utf-8", "replace").rstrip("\r")))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_for(self, pattern, timeout=GUEST_TIMEOUT):
+        """The first (time, line) matching pattern, waiting for it."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for t, line in self.lines:
+                    if rx.search(line):
+                        return t, line
+                if self.proc.poll() is not None and not self.reader.is_alive():
+                    return None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(min(left, 1.0))
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def finish(self, timeout=GUEST_TIMEOUT):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+        self.reader.join(5)
+        return self.proc.returncode
+
+    def transcript(self):
+        return "\n".join(line for _, line in self.lines[-40:]) + "\n" + \
+            self.proc.stderr.read().decode("utf-8", "replace")[-2000:]

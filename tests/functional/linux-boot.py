@@ -22,11 +22,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cctest import APPEND, CARDCAGE, INITRD, KERNEL, MD5_64M_ZEROS, require_guest  # noqa: E402
+from cctest import APPEND, CARDCAGE, INITRD, KERNEL, MD5_64M_ZEROS, Guest, require_guest  # noqa: E402
 
 TIMEOUT = 600
 
@@ -40,71 +39,6 @@ def base_cmd(extra_append="", *args):
     return [CARDCAGE, "-M", "isapc", "-m", "256", "-nographic", "-no-reboot",
             "-kernel", KERNEL, "-initrd", INITRD,
             "-append", (APPEND + " " + extra_append).strip(), *args]
-
-
-class Guest:
-    """A running cardcage whose serial console is our stdin/stdout pipe;
-    every line is kept with the host time it arrived."""
-
-    def __init__(self, cmd):
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.lines = []
-        self.raw = bytearray()
-        self.cond = threading.Condition()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        buf = b""
-        while True:
-            chunk = self.proc.stdout.read1(4096)
-            if not chunk:
-                break
-            now = time.monotonic()
-            with self.cond:
-                self.raw += chunk
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    self.lines.append((now, line.decode("utf-8", "replace").rstrip("\r")))
-                self.cond.notify_all()
-        with self.cond:
-            self.cond.notify_all()
-
-    def wait_for(self, pattern, timeout=TIMEOUT):
-        """The first (time, line) matching pattern, waiting for it."""
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for t, line in self.lines:
-                    if rx.search(line):
-                        return t, line
-                if self.proc.poll() is not None and not self.reader.is_alive():
-                    return None
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self.cond.wait(min(left, 1.0))
-
-    def send(self, text):
-        self.proc.stdin.write(text.encode())
-        self.proc.stdin.flush()
-
-    def finish(self, timeout=TIMEOUT):
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-        self.reader.join(5)
-        return self.proc.returncode
-
-    def transcript(self):
-        return "\n".join(line for _, line in self.lines[-40:]) + "\n" + \
-            self.proc.stderr.read().decode("utf-8", "replace")[-2000:]
 
 
 def test_boot():

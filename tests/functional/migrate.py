@@ -387,10 +387,55 @@ def test_bad_stream(tmp):
           "without a crash")
 
 
+def test_savevm(tmp):
+    """savevm in the middle of the workload into a qcow2 disk, the process
+    killed, a new process started with -loadvm finishes the workload; qemu-img
+    lists the snapshot and finds the image clean."""
+    if not shutil.which("qemu-img"):
+        if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
+            fail("qemu-img not installed (package qemu-utils)")
+        print("SKIP qemu-img not installed (package qemu-utils)")
+        sys.exit(77)
+    img = os.path.join(tmp, "disk.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "16M"], check=True)
+    drive = ["-drive", f"file={img},format=qcow2,if=none,id=d0"]
+    a = Machine(tmp, "sa", drive)
+    a.wait_output(b"CARDCAGE-MARKER")
+    a.connect()
+    time.sleep(0.5)
+    r = a.qmp.cmd("snapshot-save", {"job-id": "s", "tag": "mid", "vmstate": "d0",
+                                    "devices": ["d0"]})
+    before = a.output()
+    if r != {"return": {}}:
+        fail(f"snapshot-save: {r}")
+    a.kill()
+    if b"CARDCAGE-DONE" in before:
+        fail("the workload had already ended when it was saved")
+    listing = subprocess.run(["qemu-img", "snapshot", "-l", img], stdout=subprocess.PIPE,
+                             text=True, check=True).stdout
+    if "mid" not in listing:
+        fail(f"qemu-img snapshot -l does not list it: {listing}")
+    chk = subprocess.run(["qemu-img", "check", img], stdout=subprocess.PIPE, text=True)
+    if chk.returncode != 0:
+        fail(f"qemu-img check after savevm: {chk.stdout}")
+    b = Machine(tmp, "sb", drive + ["-loadvm", "mid"])
+    code = b.wait_exit()
+    after = b.output()
+    if code != 0:
+        fail(f"the machine started with -loadvm exited with {code}: "
+             f"{b.proc.stderr.read().decode(errors='replace')}")
+    if b"CARDCAGE-MARKER" in after:
+        fail("-loadvm booted again instead of resuming")
+    check_workload_end(before + after, "-loadvm run")
+    print(f"savevm into qcow2 mid-workload, -loadvm in a new process finished it "
+          f"({listing.strip().splitlines()[-1]})")
+
+
 def main():
     require_guest(fail)
     tests = {"save-restore": test_save_restore, "icount": test_icount, "smp": test_smp,
-             "cycles": test_cycles, "bad-stream": test_bad_stream, "stall": test_stall}
+             "cycles": test_cycles, "bad-stream": test_bad_stream, "stall": test_stall,
+             "savevm": test_savevm}
     which = sys.argv[1:] or list(tests)
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     for name in which:

@@ -7,15 +7,18 @@
 # holds the i386 package lists).
 #
 # Prints the cache directory on success; it then holds vmlinuz and
-# initramfs.cpio.gz.
+# initramfs.cpio.gz.  The initramfs carries the kernel modules of the
+# network cards the tests use (lib/modules/NAME.ko; init.sh loads them).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${CARDCAGE_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cardcage/guests}/linux
 mkdir -p "$CACHE"
 cd "$CACHE"
 
+# The initramfs is rebuilt when init.sh, this script or its helpers change.
+SUM=$(cat "$HERE/init.sh" "$HERE/get-linux.sh" "$HERE/mkinitramfs.py" "$HERE/kmods.py" | cksum)
 if [ -s vmlinuz ] && [ -s initramfs.cpio.gz ] && [ -s .init.sum ] &&
-   [ "$(cat .init.sum)" = "$(cksum < "$HERE/init.sh")" ]; then
+   [ "$(cat .init.sum)" = "$SUM" ]; then
     echo "$CACHE"
     exit 0
 fi
@@ -45,7 +48,23 @@ for deb in ./*.deb; do
     dpkg-deb -x "$deb" extract
 done
 cp "$(ls extract/boot/vmlinuz-* | head -n 1)" vmlinuz
-python3 "$HERE/mkinitramfs.py" extract/bin/busybox "$HERE/init.sh" initramfs.cpio.gz
-cksum < "$HERE/init.sh" > .init.sum
+# The network cards' drivers and the modules they need, dependencies first
+# (kmods.py); init.sh's net mode loads lib/modules/order.net in its order.
+# A driver built into the kernel has no .ko and is left out.
+moddir=$(ls -d extract/lib/modules/* | head -n 1)
+EXTRA=
+: > order.net
+for ko in $(python3 "$HERE/kmods.py" "$moddir" 8139cp 8139too ne2k-pci e1000); do
+    name=$(basename "$ko" .ko)
+    if ! grep -qx "$name" order.net; then
+        echo "$name" >> order.net
+        EXTRA="$EXTRA lib/modules/$name.ko=$ko"
+    fi
+done
+# shellcheck disable=SC2086
+python3 "$HERE/mkinitramfs.py" extract/bin/busybox "$HERE/init.sh" initramfs.cpio.gz \
+    lib/modules/order.net=order.net $EXTRA
+rm -f order.net
+echo "$SUM" > .init.sum
 rm -rf extract
 echo "$CACHE"

@@ -1,0 +1,840 @@
+/*
+ * The qcow2 format driver: header and open, guest reads and writes, and
+ * registration.  The layout is QEMU's (docs/interop/qcow2.txt in QEMU's
+ * tree); docs/qcow2.md explains this implementation and its write order.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "block/block-internal.h"
+#include "block/qcow2.h"
+
+/* ------------------------------------------------------------------ */
+/* Header                                                               */
+/* ------------------------------------------------------------------ */
+
+int qcow2_write_header_u64(Qcow2State *s, int field, uint64_t v)
+{
+    uint8_t b[8];
+    qcow2_st64(b, v);
+    return bdrv_pwrite_sync(s->file, (uint64_t)field, b, 8);
+}
+
+int qcow2_write_header_u32(Qcow2State *s, int field, uint32_t v)
+{
+    uint8_t b[4];
+    qcow2_st32(b, v);
+    return bdrv_pwrite_sync(s->file, (uint64_t)field, b, 4);
+}
+
+int qcow2_set_incompat(Qcow2State *s, uint64_t incompat)
+{
+    if (s->version < 3 || incompat == s->incompat) {
+        return 0;
+    }
+    int ret = qcow2_write_header_u64(s, HDR_INCOMPAT, incompat);
+    if (ret >= 0) {
+        s->incompat = incompat;
+    }
+    return ret;
+}
+
+int qcow2_refcount_barrier(Qcow2State *s)
+{
+    /* With lazy refcounts the dirty bit covers stale refcounts: no
+     * barrier needed, a dirty image is repaired on open. */
+    if (!s->refcounts_unflushed || s->lazy_refcounts) {
+        return 0;
+    }
+    s->refcounts_unflushed = false;
+    return bdrv_flush(s->file);
+}
+
+static int mark_dirty(Qcow2State *s)
+{
+    if (!s->lazy_refcounts || s->dirty_set) {
+        return 0;
+    }
+    int ret = qcow2_set_incompat(s, s->incompat | QCOW2_INCOMPAT_DIRTY);
+    if (ret >= 0) {
+        s->dirty_set = true;
+    }
+    return ret;
+}
+
+static int probe(const uint8_t *buf, int buf_size, const char *filename)
+{
+    if (buf_size >= 8 && qcow2_be32(buf) == QCOW2_MAGIC &&
+        (qcow2_be32(buf + 4) == 2 || qcow2_be32(buf + 4) == 3)) {
+        return 100;
+    }
+    return 0;
+}
+
+/* Known names of feature bits, for messages when the image's own
+ * feature name table lacks them (qcow2.txt "Feature name table"). */
+static const char *feature_name(const uint8_t *table, uint32_t n, int type, int bit)
+{
+    static __thread char name[47];
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = table + 48 * i;
+        if (e[0] == type && e[1] == bit) {
+            memcpy(name, e + 2, 46);
+            name[46] = 0;
+            return name;
+        }
+    }
+    if (type == 0) {
+        static const char *const incompat[] = { "dirty bit", "corrupt bit",
+                                                "external data file", "compression type",
+                                                "extended L2 entries" };
+        if (bit < (int)G_N_ELEMENTS(incompat)) {
+            return incompat[bit];
+        }
+    }
+    return NULL;
+}
+
+typedef struct HeaderExts {
+    char *backing_fmt;
+    uint8_t *features;
+    uint32_t nb_features;
+    bool crypto, data_file;
+} HeaderExts;
+
+static bool read_extensions(Qcow2State *s, const uint8_t *cl, uint64_t end, HeaderExts *x,
+                            Error **errp)
+{
+    uint64_t pos = s->header_length;
+    while (pos + 8 <= end) {
+        uint32_t type = qcow2_be32(cl + pos), len = qcow2_be32(cl + pos + 4);
+        pos += 8;
+        if (type == QCOW2_EXT_END) {
+            return true;
+        }
+        if (len > end - pos) {
+            error_setg(errp, "qcow2: header extension 0x%08x of %u bytes runs past the "
+                       "first cluster", type, len);
+            return false;
+        }
+        const uint8_t *d = cl + pos;
+        switch (type) {
+        case QCOW2_EXT_BACKING_FORMAT:
+            if (len >= 32) {
+                error_setg(errp, "qcow2: backing format name of %u bytes is too long", len);
+                return false;
+            }
+            g_free(x->backing_fmt);
+            x->backing_fmt = g_strndup((const char *)d, len);
+            break;
+        case QCOW2_EXT_FEATURE_TABLE:
+            g_free(x->features);
+            x->nb_features = len / 48;
+            x->features = g_memdup2(d, (gsize)x->nb_features * 48);
+            break;
+        case QCOW2_EXT_CRYPTO:
+            x->crypto = true;
+            break;
+        case QCOW2_EXT_DATA_FILE:
+            x->data_file = true;
+            break;
+        default:
+            break;      /* unknown extensions are ignored (qcow2.txt) */
+        }
+        pos += (len + 7ull) & ~7ull;
+    }
+    return true;
+}
+
+static bool read_header(Qcow2State *s, BlockDriverState *bs, BlockOpts *opts, int flags,
+                        Error **errp)
+{
+    uint8_t h[QCOW2_HEADER_LEN_WRITTEN] = { 0 };
+    int ret = bdrv_pread(s->file, 0, h, sizeof(h));
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "qcow2: reading the header of '%s'", bdrv_filename(bs));
+        return false;
+    }
+    if (qcow2_be32(h) != QCOW2_MAGIC) {
+        error_setg(errp, "'%s' is not a qcow2 image", bdrv_filename(bs));
+        return false;
+    }
+    s->version = qcow2_be32(h + 4);
+    if (s->version != 2 && s->version != 3) {
+        error_setg(errp, "qcow2: unsupported version %u in '%s'", s->version,
+                   bdrv_filename(bs));
+        return false;
+    }
+    s->cluster_bits = qcow2_be32(h + HDR_CLUSTER_BITS);
+    if (s->cluster_bits < QCOW2_MIN_CLUSTER_BITS || s->cluster_bits > QCOW2_MAX_CLUSTER_BITS) {
+        error_setg(errp, "qcow2: cluster size 2^%u is not between 512 bytes and 2 MiB",
+                   s->cluster_bits);
+        return false;
+    }
+    s->cluster_size = 1u << s->cluster_bits;
+    s->cluster_mask = s->cluster_size - 1;
+    s->l2_bits = s->cluster_bits - 3;
+    s->l2_size = 1u << s->l2_bits;
+    s->size = qcow2_be64(h + HDR_SIZE);
+    if (s->size > (1ull << 62)) {
+        error_setg(errp, "qcow2: image size %" G_GUINT64_FORMAT " is too large", s->size);
+        return false;
+    }
+    if (s->version == 3) {
+        s->incompat = qcow2_be64(h + HDR_INCOMPAT);
+        s->compat = qcow2_be64(h + HDR_COMPAT);
+        s->autoclear = qcow2_be64(h + HDR_AUTOCLEAR);
+        s->refcount_order = qcow2_be32(h + HDR_REFCOUNT_ORDER);
+        s->header_length = qcow2_be32(h + HDR_LENGTH);
+        if (s->header_length < QCOW2_V3_HEADER_LEN || s->header_length > s->cluster_size) {
+            error_setg(errp, "qcow2: header length %u is invalid", s->header_length);
+            return false;
+        }
+    } else {
+        s->refcount_order = 4;
+        s->header_length = QCOW2_V2_HEADER_LEN;
+    }
+    if (s->refcount_order > 6) {
+        error_setg(errp, "qcow2: refcount width 2^%u bits is invalid (at most 64)",
+                   s->refcount_order);
+        return false;
+    }
+    s->refcount_bits = 1u << s->refcount_order;
+    s->refcount_max = s->refcount_bits == 64 ? UINT64_MAX : (1ull << s->refcount_bits) - 1;
+    s->refblock_bits = s->cluster_bits + 3 - s->refcount_order;
+
+    /* The whole first cluster: header extensions and the backing name. */
+    uint8_t *cl = g_malloc0(s->cluster_size);
+    ret = bdrv_pread(s->file, 0, cl, s->cluster_size);
+    HeaderExts x = { 0 };
+    bool ok = ret >= 0;
+    if (!ok) {
+        error_setg_errno(errp, -ret, "qcow2: reading the header cluster");
+    }
+    uint64_t bf_off = qcow2_be64(h + HDR_BACKING_OFFSET);
+    uint32_t bf_size = qcow2_be32(h + HDR_BACKING_SIZE);
+    /* Extensions end where the backing file name starts. */
+    uint64_t ext_end = bf_off && bf_off < s->cluster_size ? bf_off : s->cluster_size;
+    ok = ok && read_extensions(s, cl, ext_end, &x, errp);
+    if (ok && qcow2_be32(h + HDR_CRYPT)) {
+        error_setg(errp, "qcow2: '%s' is encrypted (method %u); encrypted images are not "
+                   "supported", bdrv_filename(bs), qcow2_be32(h + HDR_CRYPT));
+        ok = false;
+    }
+    if (ok && (x.data_file || (s->incompat & QCOW2_INCOMPAT_DATA_FILE))) {
+        error_setg(errp, "qcow2: '%s' has an external data file; external data files are "
+                   "not supported", bdrv_filename(bs));
+        ok = false;
+    }
+    if (ok && x.crypto) {
+        error_setg(errp, "qcow2: '%s' has an encryption header; encrypted images are not "
+                   "supported", bdrv_filename(bs));
+        ok = false;
+    }
+    uint64_t unknown = s->incompat & ~(QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT);
+    if (ok && unknown) {
+        GString *names = g_string_new(NULL);
+        for (int b = 0; b < 64; b++) {
+            if (unknown & (1ull << b)) {
+                const char *n = feature_name(x.features, x.nb_features, 0, b);
+                g_string_append_printf(names, "%s%s", names->len ? ", " : "",
+                                       n ? n : "");
+                if (!n) {
+                    g_string_append_printf(names, "unknown incompatible feature bit %d", b);
+                }
+            }
+        }
+        error_setg(errp, "qcow2: '%s' uses features not supported: %s", bdrv_filename(bs),
+                   names->str);
+        g_string_free(names, TRUE);
+        ok = false;
+    }
+    if (ok && (s->incompat & QCOW2_INCOMPAT_CORRUPT) && (flags & BDRV_O_RDWR)) {
+        error_setg(errp, "qcow2: '%s' is marked corrupt; it can be opened read-only or "
+                   "repaired with check -r all", bdrv_filename(bs));
+        ok = false;
+    }
+    if (ok && bf_off) {
+        if (bf_size > QCOW2_MAX_BACKING_NAME || bf_off > s->cluster_size ||
+            bf_size > s->cluster_size - bf_off) {
+            error_setg(errp, "qcow2: backing file name (%u bytes at %" G_GUINT64_FORMAT
+                       ") is too long or outside the header cluster", bf_size, bf_off);
+            ok = false;
+        } else {
+            s->backing_file = g_strndup((const char *)cl + bf_off, bf_size);
+        }
+    }
+    if (ok) {
+        s->backing_format = x.backing_fmt;
+        x.backing_fmt = NULL;
+    }
+    g_free(x.backing_fmt);
+    g_free(x.features);
+    g_free(cl);
+    if (!ok) {
+        return false;
+    }
+
+    s->l1_size = qcow2_be32(h + HDR_L1_SIZE);
+    s->l1_table_offset = qcow2_be64(h + HDR_L1_OFFSET);
+    s->refcount_table_offset = qcow2_be64(h + HDR_RT_OFFSET);
+    s->refcount_table_clusters = qcow2_be32(h + HDR_RT_CLUSTERS);
+    s->nb_snapshots = qcow2_be32(h + HDR_NB_SNAPSHOTS);
+    s->snapshots_offset = qcow2_be64(h + HDR_SN_OFFSET);
+    uint64_t shift = s->cluster_bits + s->l2_bits;
+    uint64_t need = (s->size + (1ull << shift) - 1) >> shift;
+    s->l1_vm_state_index = (uint32_t)need;
+    /* Tables start inside the file: one past the end comes from a corrupt
+     * header, and writing it would grow the file without bound. */
+    int64_t flen = bdrv_getlength(s->file);
+    struct { const char *what; uint64_t off; bool used; } t[] = {
+        { "L1 table", s->l1_table_offset, s->l1_size > 0 },
+        { "refcount table", s->refcount_table_offset, true },
+        { "snapshot table", s->snapshots_offset, s->nb_snapshots > 0 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(t) && flen >= 0; i++) {
+        if (t[i].used && t[i].off >= (uint64_t)flen) {
+            error_setg(errp, "qcow2: %s offset 0x%" G_GINT64_MODIFIER "x is past the end of "
+                       "'%s'", t[i].what, t[i].off, bdrv_filename(bs));
+            return false;
+        }
+    }
+    if ((uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES || need > s->l1_size) {
+        error_setg(errp, "qcow2: L1 table of %u entries is %s", s->l1_size,
+                   need > s->l1_size ? "too small for the image size" : "too large");
+        return false;
+    }
+    if (s->l1_size && (s->l1_table_offset & s->cluster_mask)) {
+        error_setg(errp, "qcow2: L1 table offset 0x%" G_GINT64_MODIFIER "x is not "
+                   "cluster-aligned", s->l1_table_offset);
+        return false;
+    }
+    s->l1_table = g_new0(uint64_t, MAX(s->l1_size, 1u));
+    if (s->l1_size) {
+        uint8_t *raw = g_malloc(s->l1_size * 8ull);
+        ret = bdrv_pread(s->file, s->l1_table_offset, raw, s->l1_size * 8ull);
+        for (uint32_t i = 0; ret >= 0 && i < s->l1_size; i++) {
+            s->l1_table[i] = qcow2_be64(raw + 8 * i);
+        }
+        g_free(raw);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "qcow2: reading the L1 table");
+            return false;
+        }
+    }
+    return qcow2_refcount_init(s, errp) && qcow2_read_snapshots(s, errp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Open and close                                                       */
+/* ------------------------------------------------------------------ */
+
+static void qcow2_free_state(Qcow2State *s)
+{
+    for (int i = 0; i < QCOW2_L2_CACHE_SIZE; i++) {
+        g_free(s->l2_cache[i].table);
+        s->l2_cache[i].table = NULL;
+    }
+    g_free(s->l1_table);
+    g_free(s->refcount_table);
+    g_free(s->rb_cache);
+    g_free(s->cluster_buf);
+    g_free(s->cluster_cbuf);
+    g_free(s->backing_file);
+    g_free(s->backing_format);
+    qcow2_free_snapshots(s);
+}
+
+static bool qcow2_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error **errp)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    s->bs = bs;
+    s->file = bdrv_open_child(bs, opts, "file", errp);
+    if (!s->file) {
+        return false;
+    }
+    s->read_only = !(flags & BDRV_O_RDWR);
+    if (!read_header(s, bs, opts, flags, errp)) {
+        qcow2_free_state(s);
+        return false;
+    }
+    s->lazy_refcounts = s->version == 3 && (s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS);
+    if (!s->read_only) {
+        int ret = 0;
+        if ((s->incompat & QCOW2_INCOMPAT_DIRTY) && !(flags & BDRV_O_PROBE_ONLY)) {
+            /* Killed with lazy refcounts pending: rebuild them, as QEMU does. */
+            BlockCheckResult res = { 0 };
+            ret = qcow2_check_state(s, &res, BDRV_FIX_LEAKS | BDRV_FIX_ERRORS);
+            if (ret >= 0 && res.corruptions - res.corruptions_fixed > 0) {
+                ret = -EIO;
+            }
+            if (ret >= 0) {
+                ret = bdrv_flush(s->file);
+            }
+            if (ret >= 0) {
+                ret = qcow2_set_incompat(s, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
+            }
+        }
+        /* Autoclear bits name extensions we would not keep up to date
+         * (bitmaps): clear them so their users know (qcow2.txt). */
+        if (ret >= 0 && s->autoclear) {
+            ret = qcow2_write_header_u64(s, HDR_AUTOCLEAR, 0);
+            s->autoclear = 0;
+        }
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "qcow2: repairing '%s' after an unclean shutdown",
+                             bdrv_filename(bs));
+            qcow2_free_state(s);
+            return false;
+        }
+    }
+    if (s->backing_file &&
+        !bdrv_open_backing(bs, opts, s->backing_file, s->backing_format, errp)) {
+        qcow2_free_state(s);
+        return false;
+    }
+    if (!s->backing_file && !bdrv_open_backing(bs, opts, NULL, NULL, errp)) {
+        qcow2_free_state(s);
+        return false;
+    }
+    return true;
+}
+
+static void qcow2_close(BlockDriverState *bs)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    if (!s->read_only) {
+        s->refcounts_unflushed = false;
+        if (bdrv_flush(s->file) >= 0 && s->dirty_set) {
+            qcow2_set_incompat(s, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
+        }
+    }
+    qcow2_free_state(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reads                                                                */
+/* ------------------------------------------------------------------ */
+
+int qcow2_read_guest(Qcow2State *s, uint64_t offset, uint8_t *buf, uint64_t bytes)
+{
+    BlockDriverState *backing = bdrv_backing(s->bs);
+    uint64_t run_host = 0, run_len = 0;
+    uint8_t *run_buf = NULL;
+    int ret = 0;
+    while (bytes && ret >= 0) {
+        uint64_t in = offset & s->cluster_mask;
+        uint64_t n = MIN(bytes, s->cluster_size - in);
+        uint64_t e;
+        ret = qcow2_get_l2_entry(s, offset, &e);
+        if (ret < 0) {
+            break;
+        }
+        uint64_t host = e & L2E_OFFSET_MASK;
+        bool normal = !(e & (QCOW_OFLAG_COMPRESSED | QCOW_OFLAG_ZERO)) && host;
+        if (normal && (host & s->cluster_mask)) {
+            ret = -EIO;   /* a misaligned data cluster: corrupt L2 entry */
+            break;
+        }
+        if (run_len && (!normal || run_host + run_len != host + in)) {
+            ret = bdrv_pread(s->file, run_host, run_buf, run_len);
+            run_len = 0;
+            if (ret < 0) {
+                break;
+            }
+        }
+        if (normal) {
+            if (!run_len) {
+                run_host = host + in;
+                run_buf = buf;
+            }
+            run_len += n;
+        } else if (e & QCOW_OFLAG_COMPRESSED) {
+            uint8_t *c = g_malloc(s->cluster_size);
+            ret = qcow2_read_compressed(s, e, c);
+            memcpy(buf, c + in, n);
+            g_free(c);
+        } else if ((e & QCOW_OFLAG_ZERO) && s->version == 3) {
+            memset(buf, 0, n);
+        } else if (backing && offset < s->size) {
+            ret = bdrv_pread(backing, offset, buf, n);
+        } else {
+            memset(buf, 0, n);
+        }
+        offset += n;
+        buf += n;
+        bytes -= n;
+    }
+    if (ret >= 0 && run_len) {
+        ret = bdrv_pread(s->file, run_host, run_buf, run_len);
+    }
+    return ret < 0 ? ret : 0;
+}
+
+static int qcow2_preadv(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                        struct iovec *iov, int niov, int flags)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    if (niov == 1) {
+        return qcow2_read_guest(s, offset, iov[0].iov_base, bytes);
+    }
+    uint8_t *b = g_malloc(bytes);
+    int ret = qcow2_read_guest(s, offset, b, bytes);
+    if (ret >= 0) {
+        bdrv_iov_copy(iov, niov, 0, b, bytes, true);
+    }
+    g_free(b);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writes                                                               */
+/* ------------------------------------------------------------------ */
+
+static bool in_place(Qcow2State *s, uint64_t e)
+{
+    return (e & QCOW_OFLAG_COPIED) && !(e & (QCOW_OFLAG_COMPRESSED | QCOW_OFLAG_ZERO)) &&
+           (e & L2E_OFFSET_MASK) && !(e & L2E_OFFSET_MASK & s->cluster_mask);
+}
+
+/* Clusters [first, first+n) of the L2 table in slot, all needing a new
+ * host cluster: copy-on-write of the partial head and tail from the
+ * current view, one contiguous allocation and write, then the L2
+ * entries, then the old clusters freed. */
+static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t n,
+                       uint64_t offset, const uint8_t *buf, uint64_t bytes)
+{
+    uint64_t total = n << s->cluster_bits;
+    uint8_t *b = g_malloc(total);
+    uint64_t head = offset - gstart, tail = gstart + total - (offset + bytes);
+    int ret = 0;
+    if (head) {
+        ret = qcow2_read_guest(s, gstart, b, head);
+    }
+    if (ret >= 0 && tail) {
+        ret = qcow2_read_guest(s, offset + bytes, b + head + bytes, tail);
+    }
+    memcpy(b + head, buf, bytes);
+    int64_t host = ret >= 0 ? qcow2_alloc_clusters(s, n) : ret;
+    if (host < 0) {
+        g_free(b);
+        return (int)host;
+    }
+    ret = bdrv_pwrite(s->file, (uint64_t)host, b, total);
+    g_free(b);
+    if (ret >= 0) {
+        ret = qcow2_refcount_barrier(s);
+    }
+    int slot = ret >= 0 ? qcow2_l2_load(s, l2off) : ret;
+    if (slot < 0) {
+        return slot;
+    }
+    uint32_t first = qcow2_l2_index(s, gstart);
+    uint8_t *tbl = (uint8_t *)s->l2_cache[slot].table;
+    uint64_t *old = g_new(uint64_t, n);
+    for (uint64_t i = 0; i < n; i++) {
+        old[i] = qcow2_be64(tbl + 8 * (first + i));
+        qcow2_st64(tbl + 8 * (first + i),
+                   ((uint64_t)host + (i << s->cluster_bits)) | QCOW_OFLAG_COPIED);
+    }
+    ret = qcow2_l2_store(s, slot, first, (uint32_t)n);
+    for (uint64_t i = 0; i < n && ret >= 0; i++) {
+        ret = qcow2_free_entry(s, old[i]);
+    }
+    g_free(old);
+    return ret;
+}
+
+int qcow2_write_guest(Qcow2State *s, uint64_t offset, const uint8_t *buf, uint64_t bytes)
+{
+    int ret = mark_dirty(s);
+    /* Data clusters lie inside the file (or were just allocated): an entry
+     * pointing far past it is corrupt, and writing there would grow the
+     * file without bound. */
+    int64_t flen = bdrv_getlength(s->file);
+    uint64_t limit = MAX(flen > 0 ? (uint64_t)flen : 0, s->alloc_end << s->cluster_bits);
+    while (bytes && ret >= 0) {
+        /* One L2 table's worth at most. */
+        uint64_t span = (uint64_t)s->l2_size << s->cluster_bits;
+        uint64_t chunk = MIN(bytes, span - (offset & (span - 1)));
+        int slot = qcow2_l2_writable(s, offset);
+        if (slot < 0) {
+            return slot;
+        }
+        uint64_t l2off = s->l2_cache[slot].offset;
+        uint64_t pos = offset, end = offset + chunk;
+        while (pos < end && ret >= 0) {
+            slot = qcow2_l2_load(s, l2off);
+            if (slot < 0) {
+                return slot;
+            }
+            uint64_t cstart = pos & ~s->cluster_mask;
+            uint64_t e = qcow2_be64((uint8_t *)s->l2_cache[slot].table +
+                                    8 * qcow2_l2_index(s, pos));
+            bool inpl = in_place(s, e);
+            /* The run of clusters of the same kind (and, in place,
+             * contiguous on the host). */
+            uint64_t c = cstart + s->cluster_size, n = 1;
+            uint64_t host0 = e & L2E_OFFSET_MASK;
+            while (c < end) {
+                uint64_t e2 = qcow2_be64((uint8_t *)s->l2_cache[slot].table +
+                                         8 * qcow2_l2_index(s, c));
+                if (in_place(s, e2) != inpl ||
+                    (inpl && (e2 & L2E_OFFSET_MASK) != host0 + (n << s->cluster_bits)) ||
+                    n >= 4096) {
+                    break;
+                }
+                c += s->cluster_size;
+                n++;
+            }
+            uint64_t run_end = MIN(end, c);
+            const uint8_t *src = buf + (pos - offset);
+            if (inpl && host0 + (n << s->cluster_bits) > limit) {
+                ret = -EIO;
+            } else if (inpl) {
+                ret = bdrv_pwrite(s->file, host0 + (pos - cstart), src, run_end - pos);
+            } else {
+                ret = write_alloc(s, l2off, cstart, n, pos, src, run_end - pos);
+            }
+            pos = run_end;
+        }
+        buf += chunk;
+        offset += chunk;
+        bytes -= chunk;
+    }
+    return ret;
+}
+
+static int qcow2_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                         struct iovec *iov, int niov, int flags)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    bool compress = (flags & BDRV_REQ_WRITE_COMPRESSED) && !(offset & s->cluster_mask) &&
+                    !(bytes & s->cluster_mask);
+    if (niov == 1 && !compress) {
+        return qcow2_write_guest(s, offset, iov[0].iov_base, bytes);
+    }
+    uint8_t *b = g_malloc(bytes);
+    bdrv_iov_copy(iov, niov, 0, b, bytes, false);
+    int ret = 0;
+    if (compress) {
+        ret = mark_dirty(s);
+        for (uint64_t done = 0; done < bytes && ret >= 0; done += s->cluster_size) {
+            ret = qcow2_write_compressed_cluster(s, offset + done, b + done);
+        }
+    } else {
+        ret = qcow2_write_guest(s, offset, b, bytes);
+    }
+    g_free(b);
+    return ret;
+}
+
+/* Whole clusters of [offset, offset+bytes) become zero clusters (v3) or,
+ * with no backing file, unallocated; partial ones are written. */
+static int qcow2_pwrite_zeroes(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                               int flags)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    bool backing = bdrv_backing(bs) != NULL;
+    int ret = mark_dirty(s);
+    while (bytes && ret >= 0) {
+        uint64_t in = offset & s->cluster_mask;
+        uint64_t n = MIN(bytes, s->cluster_size - in);
+        if (n < s->cluster_size || (s->version < 3 && backing)) {
+            uint8_t *z = g_malloc0(n);
+            ret = qcow2_write_guest(s, offset, z, n);
+            g_free(z);
+        } else {
+            int slot = qcow2_l2_writable(s, offset);
+            if (slot < 0) {
+                return slot;
+            }
+            uint32_t i = qcow2_l2_index(s, offset);
+            uint8_t *tbl = (uint8_t *)s->l2_cache[slot].table;
+            uint64_t old = qcow2_be64(tbl + 8 * i);
+            uint64_t e = s->version >= 3 ? QCOW_OFLAG_ZERO : 0;
+            if (old != e) {
+                qcow2_st64(tbl + 8 * i, e);
+                ret = qcow2_l2_store(s, slot, i, 1);
+                if (ret >= 0 && !(old & QCOW_OFLAG_ZERO && !(old & L2E_OFFSET_MASK))) {
+                    ret = qcow2_free_entry(s, old);
+                }
+            }
+        }
+        offset += n;
+        bytes -= n;
+    }
+    return ret;
+}
+
+static int qcow2_pdiscard(BlockDriverState *bs, uint64_t offset, uint64_t bytes)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    /* Only whole clusters can be given back. */
+    uint64_t start = qcow2_align_up(s, offset);
+    uint64_t end = (offset + bytes) & ~s->cluster_mask;
+    if (end <= start) {
+        return 0;
+    }
+    return qcow2_pwrite_zeroes(bs, start, end - start, BDRV_REQ_MAY_UNMAP);
+}
+
+static int qcow2_flush(BlockDriverState *bs)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    s->refcounts_unflushed = false;
+    return bdrv_flush(s->file);
+}
+
+static int64_t qcow2_getlength(BlockDriverState *bs)
+{
+    return (int64_t)((Qcow2State *)bdrv_opaque(bs))->size;
+}
+
+static bool qcow2_truncate(BlockDriverState *bs, uint64_t offset, const char *prealloc,
+                           Error **errp)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    if (offset < s->size) {
+        error_setg(errp, "qcow2: shrinking images is not supported");
+        return false;
+    }
+    if (s->nb_snapshots) {
+        error_setg(errp, "qcow2: cannot resize an image with internal snapshots");
+        return false;
+    }
+    uint64_t shift = s->cluster_bits + s->l2_bits;
+    uint64_t need = (offset + (1ull << shift) - 1) >> shift;
+    int ret = qcow2_grow_l1(s, need);
+    if (ret >= 0) {
+        ret = qcow2_write_header_u64(s, HDR_SIZE, offset);
+    }
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "qcow2: resizing '%s'", bdrv_filename(bs));
+        return false;
+    }
+    s->size = offset;
+    s->l1_vm_state_index = (uint32_t)need;
+    return true;
+}
+
+static int qcow2_block_status(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                              uint64_t *pnum, uint64_t *map, BlockDriverState **file)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    uint64_t e;
+    int ret = qcow2_get_l2_entry(s, offset, &e);
+    if (ret < 0) {
+        return ret;
+    }
+    uint64_t in = offset & s->cluster_mask;
+    uint64_t host = e & L2E_OFFSET_MASK;
+    int st;
+    if (e & QCOW_OFLAG_COMPRESSED) {
+        st = BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_COMPRESSED;
+    } else if ((e & QCOW_OFLAG_ZERO) && s->version == 3) {
+        st = BDRV_BLOCK_ZERO | BDRV_BLOCK_ALLOCATED;
+    } else if (host) {
+        st = BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID;
+        *map = host + in;
+        *file = s->file;
+    } else {
+        st = bdrv_backing(bs) ? 0 : BDRV_BLOCK_ZERO;
+    }
+    /* Extend over following clusters of the same kind. */
+    uint64_t n = MIN(bytes, s->cluster_size - in);
+    while (n < bytes && !(st & BDRV_BLOCK_COMPRESSED)) {
+        uint64_t e2;
+        if (qcow2_get_l2_entry(s, offset + n, &e2) < 0) {
+            break;
+        }
+        uint64_t h2 = e2 & L2E_OFFSET_MASK;
+        bool same;
+        if (st & BDRV_BLOCK_OFFSET_VALID) {
+            same = !(e2 & (QCOW_OFLAG_COMPRESSED | QCOW_OFLAG_ZERO)) &&
+                   h2 == host + in + n;
+        } else if (st & BDRV_BLOCK_ALLOCATED) {
+            same = (e2 & QCOW_OFLAG_ZERO) && !(e2 & QCOW_OFLAG_COMPRESSED);
+        } else {
+            same = !(e2 & (QCOW_OFLAG_COMPRESSED | QCOW_OFLAG_ZERO)) && !h2;
+        }
+        if (!same) {
+            break;
+        }
+        n = MIN(bytes, n + s->cluster_size);
+    }
+    *pnum = n;
+    return st;
+}
+
+static bool qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    bdi->cluster_size = s->cluster_size;
+    bdi->is_dirty = (s->incompat & QCOW2_INCOMPAT_DIRTY) != 0;
+    bdi->has_backing_fmt = s->backing_format != NULL;
+    snprintf(bdi->format_specific, sizeof(bdi->format_specific),
+             "compat: %s, lazy refcounts: %s, refcount bits: %u, corrupt: %s",
+             s->version == 2 ? "0.10" : "1.1", s->lazy_refcounts ? "true" : "false",
+             s->refcount_bits, (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false");
+    return true;
+}
+
+static int64_t qcow2_get_allocated_size(BlockDriverState *bs)
+{
+    return bdrv_get_allocated_size(((Qcow2State *)bdrv_opaque(bs))->file);
+}
+
+int qcow2_check(BlockDriverState *bs, BlockCheckResult *res, int fix)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    if (fix && s->read_only) {
+        return -EROFS;
+    }
+    int ret = qcow2_check_state(s, res, fix);
+    if (ret >= 0 && fix) {
+        ret = bdrv_flush(s->file);
+        if (ret >= 0 && (s->incompat & QCOW2_INCOMPAT_DIRTY) && !s->dirty_set &&
+            res->corruptions == res->corruptions_fixed) {
+            ret = qcow2_set_incompat(s, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
+        }
+    }
+    return ret;
+}
+
+static BlockDriver bdrv_qcow2 = {
+    .format_name = "qcow2",
+    .description = "QEMU copy-on-write image, versions 2 and 3",
+    .instance_size = sizeof(Qcow2State),
+    .supports_backing = true,
+    .probe = probe,
+    .open = qcow2_open,
+    .close = qcow2_close,
+    .preadv = qcow2_preadv,
+    .pwritev = qcow2_pwritev,
+    .flush = qcow2_flush,
+    .pdiscard = qcow2_pdiscard,
+    .pwrite_zeroes = qcow2_pwrite_zeroes,
+    .getlength = qcow2_getlength,
+    .get_allocated_size = qcow2_get_allocated_size,
+    .truncate = qcow2_truncate,
+    .block_status = qcow2_block_status,
+    .create = qcow2_create,
+    .create_opts = qcow2_create_opts,
+    .create_opts_help = qcow2_create_opts_help,
+    .get_info = qcow2_get_info,
+    .check = qcow2_check,
+    .snapshot_create = qcow2_snapshot_create,
+    .snapshot_goto = qcow2_snapshot_goto,
+    .snapshot_delete = qcow2_snapshot_delete,
+    .snapshot_list = qcow2_snapshot_list,
+    .save_vmstate = qcow2_save_vmstate,
+    .load_vmstate = qcow2_load_vmstate,
+};
+
+void bdrv_qcow2_register(void)
+{
+    bdrv_register(&bdrv_qcow2);
+}

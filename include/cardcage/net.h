@@ -1,0 +1,127 @@
+/*
+ * cardcage plugin SDK: network cards and the net layer.
+ *
+ * Every network endpoint is a net client.  Clients come in pairs: a card's
+ * frontend (a "nic" client) is the peer of one backend (user, socket, a hub
+ * port), created by -netdev, -nic or -net.  A packet one side sends is
+ * delivered to its peer; when the peer cannot take it now (can_receive
+ * says no, or its receive returns 0) the packet waits in the peer's queue,
+ * in order, until the peer says it can take more with
+ * net_client_receive_ready().  Nothing is dropped that the receiver could
+ * take later, up to NET_QUEUE_MAX packets per client; backends that can
+ * hold back (a socket) stop reading while their peer's queue is full.
+ *
+ * A card:
+ *
+ *     typedef struct MyNicState {
+ *         PCIDevice parent_obj;
+ *         NetClient *netdev;        DEFINE_PROP_NETDEV("netdev", ...)
+ *         char *mac;                DEFINE_PROP_STRING("mac", ...)
+ *         MACAddr macaddr;
+ *         NetClient *nic;
+ *     } MyNicState;
+ *
+ *     static const NetClientInfo my_nic_info = {
+ *         .type = "nic",
+ *         .can_receive = my_can_receive,       may be NULL: always
+ *         .receive = my_receive,               a frame without its CRC
+ *         .link_status_changed = my_link,      set_link reached the card
+ *     };
+ *
+ *     realize:   if (!net_macaddr_parse(s->mac, &s->macaddr, errp)) return false;
+ *                s->nic = nic_new(&my_nic_info, DEVICE(s), s->netdev, &s->macaddr, s);
+ *     transmit:  net_client_send(s->nic, frame, len);
+ *     RX room:   net_client_receive_ready(s->nic);   (the guest gave buffers back)
+ *     exit:      nic_free(s->nic);
+ *
+ * All of this runs on the main loop's thread, as device code does.  Under
+ * -icount, packets from host backends reach cards only at fixed points of
+ * the virtual clock (every NET_ICOUNT_TICK_NS), so a run is repeatable
+ * given the same host traffic at the same virtual times.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CARDCAGE_NET_H
+#define CARDCAGE_NET_H
+
+#include <sys/types.h>
+#include <cardcage/device.h>
+#include <cardcage/property.h>
+
+typedef struct NetClient NetClient;
+
+/* Packets a client's queue holds before it refuses more. */
+#define NET_QUEUE_MAX 1024
+/* Ethernet frames handled by the layer: at most this many bytes (no CRC);
+ * larger ones are dropped and counted. */
+#define NET_FRAME_MAX 65536
+/* Under -icount: host packets are delivered at multiples of this. */
+#define NET_ICOUNT_TICK_NS 100000
+
+typedef struct MACAddr {
+    uint8_t a[6];
+} MACAddr;
+
+typedef struct NetClientInfo {
+    const char *type;            /* "nic" for cards */
+    /* Whether a packet can be taken now; NULL: always. */
+    bool (*can_receive)(NetClient *nc);
+    /* Take one frame.  Return len when it was taken (or deliberately
+     * dropped, as a card filtering addresses does), 0 when it cannot be
+     * taken now: it then waits in the queue until net_client_receive_ready. */
+    ssize_t (*receive)(NetClient *nc, const uint8_t *buf, size_t len);
+    /* set_link changed this client's link (net_client_link_up). */
+    void (*link_status_changed)(NetClient *nc);
+    /* Backends: the peer's queue drained, reading may resume. */
+    void (*peer_ready)(NetClient *nc);
+    /* Free the backend's own state (backends only). */
+    void (*cleanup)(NetClient *nc);
+} NetClientInfo;
+
+/* A netdev named by id, in a device property: the field is a NetClient *
+ * (the backend; NULL when none is given), claimed by one card. */
+#define DEFINE_PROP_NETDEV(_n, _s, _f, _desc) \
+    DEFINE_PROP_FIELD_(_n, _s, _f, PROP_FIELD_BACKEND, _desc, \
+                       .backend_kind = PROP_BACKEND_NETDEV)
+
+/* Parse "52:54:00:12:34:56" into mac; NULL or "" gives the next free
+ * address of QEMU's range 52:54:00:12:34:56, :57, ...  A multicast or
+ * malformed address is an error. */
+CC_API bool net_macaddr_parse(const char *text, MACAddr *mac, Error **errp);
+
+/* A card's client, peer of the backend peer (may be NULL: frames sent are
+ * dropped).  Its name is MODEL.N with the device's type as model. */
+CC_API NetClient *nic_new(const NetClientInfo *info, DeviceState *dev, NetClient *peer,
+                          const MACAddr *mac, void *opaque);
+CC_API void nic_free(NetClient *nc);
+CC_API void *net_client_opaque(NetClient *nc);
+CC_API const char *net_client_name(NetClient *nc);
+
+/* Send a frame to the peer.  Returns len when delivered or queued, 0 when
+ * dropped (link down, no peer, the peer's queue full). */
+CC_API ssize_t net_client_send(NetClient *nc, const uint8_t *buf, size_t len);
+/* The client can take packets again: deliver what waits in its queue. */
+CC_API void net_client_receive_ready(NetClient *nc);
+/* Whether the link is up (set_link NAME on|off; both ends of a pair). */
+CC_API bool net_client_link_up(NetClient *nc);
+
+/* The Internet checksum (RFC 1071) of len bytes, folded into 16 bits but
+ * not complemented, added to sum; for cards with checksum offload. */
+CC_API uint32_t net_checksum_add(uint32_t sum, const uint8_t *buf, size_t len);
+CC_API uint16_t net_checksum_finish(uint32_t sum);
+
+/* Offload for cards, on an Ethernet II frame carrying IPv4 (no VLAN tag).
+ * Every length is taken from the frame as it is: header lengths that
+ * point past its end make the call refuse (false, nothing changed).
+ * Fill the IPv4 header checksum (ip) and the TCP or UDP one (l4). */
+CC_API bool net_frame_fill_checksums(uint8_t *frame, size_t len, bool ip, bool l4);
+/* TCP segmentation: cut the TCP payload of frame into segments of at most
+ * mss bytes, each with the headers copied and fixed up (IPv4 total length,
+ * identification + n, TCP sequence, FIN/PSH only on the last, both
+ * checksums), and hand each to emit.  False, nothing emitted, when the
+ * frame is not IPv4/TCP with sane header lengths or mss is 0. */
+typedef void NetSegmentEmit(void *opaque, const uint8_t *seg, size_t len);
+CC_API bool net_frame_tso(const uint8_t *frame, size_t len, unsigned mss,
+                          NetSegmentEmit *emit, void *opaque);
+
+#endif

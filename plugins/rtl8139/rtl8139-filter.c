@@ -1,0 +1,52 @@
+/*
+ * The receive filter (datasheet 6, RCR bits 3:0, and MAR0-7): broadcast
+ * frames with AB, frames to our address with APM, any unicast with AAP,
+ * multicast with AM when the group's hash bit is set in MAR.  The hash
+ * is the top 6 bits of the Ethernet CRC-32 of the destination address
+ * (computed MSB-first, as the hardware and the Linux drivers do).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include "rtl8139.h"
+
+#define ETHER_CRC_POLY 0x04c11db7u    /* IEEE 802.3, 3.2.9 */
+
+static uint32_t ether_crc_msb(const uint8_t *p, size_t len)
+{
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t octet = p[i];
+        for (int bit = 0; bit < 8; bit++, octet >>= 1) {
+            bool carry = ((crc >> 31) ^ (octet & 1)) != 0;
+            crc <<= 1;
+            if (carry) {
+                crc ^= ETHER_CRC_POLY;
+            }
+        }
+    }
+    return crc;
+}
+
+bool rtl_rx_accept(RTL8139State *s, const uint8_t *frame, size_t len)
+{
+    static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    uint32_t rcr = rtl_reg32(s, RTL_RCR);
+    if (len < 6) {
+        return false;
+    }
+    if (!memcmp(frame, broadcast, 6)) {
+        return rcr & RCR_AB;
+    }
+    if (frame[0] & 1) {
+        if (!(rcr & RCR_AM)) {
+            return false;
+        }
+        unsigned bit = ether_crc_msb(frame, 6) >> 26;
+        return s->regs[RTL_MAR0 + (bit >> 3)] & (1u << (bit & 7));
+    }
+    if (rcr & RCR_AAP) {
+        return true;
+    }
+    return (rcr & RCR_APM) && !memcmp(frame, s->regs + RTL_IDR0, 6);
+}

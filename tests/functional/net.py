@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Networking: the net layer, its backends and the rtl8139 card.
+
+  cli      no guest: -netdev help, -nic help, the errors of bad network
+           options, info network and set_link through the monitor, the
+           old -net nic -net user form, -nic none
+  user     Linux (tests/guests/get-linux.sh, cardcage.test=net) on -M pc with
+           -nic user,model=rtl8139: a DHCP lease from slirp, a DNS answer
+           through slirp's forwarder, a file from an HTTP server of this test
+           reached through the gateway 10.0.2.2 (md5 checked), a file the guest
+           serves fetched through hostfwd (md5 checked), and the pcap that
+           -object filter-dump wrote, read by tcpdump, showing the DHCP
+           exchange; a file from slirp's TFTP server (tftp=, md5 checked); a
+           guestfwd= connection reaching a host command
+  socket   two cardcage machines on -netdev socket (one listen=, one
+           connect=) ping each other
+  qemu     a cardcage machine and qemu-system-i386 on one socket link (QEMU's
+           length framing) ping each other
+
+DNS: slirp forwards to the host's resolver.  If the host's resolver answers
+one of a few well-known names, the guest must get the same address;
+otherwise (no Internet) the guest must get the resolver's NXDOMAIN answer,
+which still proves the round trip through slirp.
+
+Skips (77) when the guest has not been fetched (or its initramfs predates
+the NIC modules), when tcpdump or qemu-system-i386 is missing for the test
+that needs it, unless CARDCAGE_REQUIRE_GUESTS=1."""
+import hashlib
+import http.server
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import gzip
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cctest import CARDCAGE, INITRD, KERNEL, Guest, check, require_guest, status  # noqa: E402
+from qmplib import free_port  # noqa: E402
+
+# ACPI on (no acpi=off): the pc board's tables route the card's PCI
+# interrupt; without them a directly started kernel finds no IRQ for INTA#.
+# noapic: the 8259s, whose timer check does not fail on a loaded host.
+APPEND = "console=ttyS0 noapic cardcage.test=net"
+
+
+def fail(msg):
+    print(f"FAIL: {msg}")
+    sys.exit(1)
+
+
+def skip(msg):
+    if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
+        fail(msg)
+    print(f"SKIP: {msg}")
+    sys.exit(77)
+
+
+def require_net_guest():
+    require_guest(fail)
+    with gzip.open(INITRD, "rb") as f:
+        if b"lib/modules/8139cp.ko" not in f.read():
+            skip(f"{INITRD} has no NIC modules: run tests/guests/get-linux.sh again")
+
+
+def console(g):
+    """The guest's last console lines (not its stderr: reading that waits
+    for the emulator to end)."""
+    return "\n".join(line for _, line in g.lines[-40:])
+
+
+def guest_cmd(append, *args):
+    return [CARDCAGE, "-M", "pc", "-m", "256", "-nographic", "-no-reboot",
+            "-kernel", KERNEL, "-initrd", INITRD, "-append", f"{APPEND} {append}", *args]
+
+
+# ---- cli ----
+
+def monitor(args, commands, timeout=20):
+    p = subprocess.run([CARDCAGE, "-M", "pc", "-nodefaults", "-S", "-monitor", "stdio", *args],
+                       input="".join(c + "\n" for c in commands) + "quit\n",
+                       capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_cli():
+    p = subprocess.run([CARDCAGE, "-netdev", "help"], capture_output=True, text=True)
+    check("-netdev help lists user and socket",
+          p.returncode == 0 and "user" in p.stdout and "socket" in p.stdout, p.stdout)
+    p = subprocess.run([CARDCAGE, "-nic", "help"], capture_output=True, text=True)
+    check("-nic help lists rtl8139", p.returncode == 0 and "rtl8139" in p.stdout, p.stdout)
+    p = subprocess.run([CARDCAGE, "-nic", "user,model=help"], capture_output=True, text=True)
+    check("-nic model=help lists the cards", p.returncode == 0 and "rtl8139" in p.stdout,
+          p.stdout)
+    bad = [
+        (["-netdev", "nosuch,id=a"], r"no netdev type 'nosuch'"),
+        (["-netdev", "user"], r"a netdev needs an id"),
+        (["-netdev", "user,id=a", "-netdev", "user,id=a"], r"duplicate netdev id 'a'"),
+        (["-netdev", "user,id=a,bogus=1"], r"user netdev has no option 'bogus'"),
+        (["-netdev", "user,id=a,hostfwd=tcp::x-:22"], r"hostfwd=tcp::x-:22: expected"),
+        (["-netdev", "user,id=a,net=300.0.0.0/8"], r"net=300\.0\.0\.0/8: expected"),
+        (["-netdev", "socket,id=a"], r"exactly one of listen=, connect="),
+        (["-netdev", "socket,id=a,connect=127.0.0.1:1"], r"can't connect to 127\.0\.0\.1:1"),
+        (["-netdev", "socket,id=a,mcast=10.0.0.1:5000"], r"not a multicast group"),
+        (["-device", "rtl8139,netdev=nope"], r"no netdev 'nope'"),
+        (["-device", "rtl8139,mac=01:00:00:00:00:01,romfile="], r"multicast address"),
+        (["-device", "rtl8139,mac=zz,romfile="], r"MAC address 'zz'"),
+        (["-netdev", "user,id=a", "-device", "rtl8139,netdev=a,romfile=",
+          "-device", "rtl8139,netdev=a,romfile="], r"netdev 'a' is already used"),
+        (["-object", "filter-dump,id=f,netdev=zz,file=/tmp/x"], r"no netdev 'zz'"),
+        (["-object", "iothread,id=x"], r"only filter-dump objects"),
+    ]
+    for args, rx in bad:
+        p = subprocess.run([CARDCAGE, "-M", "pc", "-nodefaults", "-S", *args],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=20)
+        lines = p.stderr.strip().splitlines()
+        check(f"error for {' '.join(args)}",
+              p.returncode == 1 and len(lines) == 1 and re.search(rx, lines[0]),
+              p.stderr)
+    # info network and set_link: the card and its backend, link down shown.
+    code, out, err = monitor(["-nic", "user,model=rtl8139,id=u0",
+                              "-netdev", "socket,id=s0,listen=127.0.0.1:0"],
+                             ["info network", "set_link u0 off", "info network",
+                              "set_link nosuch on"])
+    check("info network shows the pair", re.search(
+        r"rtl8139\.0: index=0,type=nic,model=rtl8139,macaddr=52:54:00:12:34:56\n"
+        r" \\ u0: index=0,type=user,net=10\.0\.2\.0,restrict=off\n", out) is not None, out)
+    check("set_link reaches both ends", re.search(
+        r"rtl8139\.0: .*\(link down\)\n \\ u0: .*\(link down\)", out) is not None, out)
+    check("set_link of an unknown name fails", "Device 'nosuch' not found" in out, out)
+    check("unconnected netdev listed", "s0: index=0,type=socket" in out, out)
+    # The old form: a card and slirp on hub 0.
+    code, out, err = monitor(["-net", "nic,model=rtl8139,macaddr=52:54:00:aa:bb:cc",
+                              "-net", "user"], ["info network"])
+    check("-net nic -net user on a hub",
+          code == 0 and "macaddr=52:54:00:aa:bb:cc" in out and "type=hubport" in out and
+          "type=user" in out, out + err)
+    code, out, err = monitor(["-nic", "none"], ["info network"])
+    check("-nic none: no card", code == 0 and "rtl8139" not in out, out + err)
+
+
+# ---- user ----
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def dns_addresses(reply):
+    """The IPv4 addresses of the A records of a DNS reply (RFC 1035, 4.1)."""
+    if len(reply) < 12 or reply[3] & 0xf:
+        return []
+    qd, an = struct.unpack(">HH", reply[4:8])
+    pos = 12
+
+    def skip_name(pos):
+        while pos < len(reply):
+            n = reply[pos]
+            if n & 0xc0 == 0xc0:
+                return pos + 2
+            pos += 1 + n
+            if n == 0:
+                return pos
+        return pos
+    for _ in range(qd):
+        pos = skip_name(pos) + 4
+    out = []
+    for _ in range(an):
+        pos = skip_name(pos)
+        if pos + 10 > len(reply):
+            break
+        rtype, _, _, rdlen = struct.unpack(">HHIH", reply[pos:pos + 10])
+        pos += 10
+        if rtype == 1 and rdlen == 4:
+            out.append(socket.inet_ntoa(reply[pos:pos + 4]))
+        pos += rdlen
+    return out
+
+
+def host_dns_answer(names):
+    """The first name the host's resolver (the nameserver slirp forwards to)
+    answers with addresses, and those addresses; else (None, [])."""
+    try:
+        ns = [line.split()[1] for line in open("/etc/resolv.conf")
+              if line.startswith("nameserver")][0]
+    except (OSError, IndexError):
+        return None, []
+    for name in names:
+        q = struct.pack(">HHHHHH", 0x4343, 0x0100, 1, 0, 0, 0)
+        q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+        q += struct.pack(">HH", 1, 1)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(3)
+        try:
+            s.sendto(q, (ns, 53))
+            addrs = dns_addresses(s.recv(1500))
+        except OSError:
+            addrs = []
+        finally:
+            s.close()
+        if addrs:
+            return name, addrs
+    return None, []
+
+
+def test_user():
+    require_net_guest()
+    tmp = tempfile.mkdtemp(prefix="cc-net-")
+    try:
+        payload = os.urandom(300 * 1024 + 17)
+        with open(os.path.join(tmp, "file.bin"), "wb") as f:
+            f.write(payload)
+        want = hashlib.md5(payload).hexdigest()
+        handler = lambda *a, **k: QuietHandler(*a, directory=tmp, **k)  # noqa: E731
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        hport = httpd.server_address[1]
+        fwd = free_port()
+        name, addrs = host_dns_answer(["debian.org", "deb.debian.org", "example.com"])
+        dns_name = name or "cardcage-no-such-name.invalid"
+        pcap = os.path.join(tmp, "dump.pcap")
+        tftp_data = os.urandom(70 * 1024 + 5)
+        os.mkdir(os.path.join(tmp, "tftp"))
+        with open(os.path.join(tmp, "tftp", "boot.bin"), "wb") as f:
+            f.write(tftp_data)
+        with open(os.path.join(tmp, "hello.txt"), "w") as f:
+            f.write("hello from the host command\n")
+        g = Guest(guest_cmd(f"cardcage.net.dns={dns_name} "
+                            f"cardcage.net.get=http://10.0.2.2:{hport}/file.bin "
+                            "cardcage.net.tftp=boot.bin cardcage.net.nc=10.0.2.100:4321 "
+                            "cardcage.net.serve=204800 cardcage.net.hold=60",
+                            "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{fwd}-:80,"
+                            f"tftp={tmp}/tftp,guestfwd=tcp:10.0.2.100:4321-cmd:cat "
+                            f"{tmp}/hello.txt",
+                            "-device", "rtl8139,netdev=n0",
+                            "-object", f"filter-dump,id=f0,netdev=n0,file={pcap}"))
+        r = g.wait_for(r"CARDCAGE-DHCP: ip=")
+        check("DHCP lease from slirp", r is not None and
+              "ip=10.0.2.15 router=10.0.2.2 dns=10.0.2.3" in r[1], console(g))
+        r = g.wait_for(r"CARDCAGE-(NET-READY|SERVE-MD5)")
+        dns = "\n".join(line for _, line in g.lines if "CARDCAGE-DNS" in line)
+        if name:
+            check(f"DNS: {name} resolves to one of {addrs}", any(a in dns for a in addrs), dns)
+        else:
+            check("DNS: the host resolver's answer comes back through slirp (NXDOMAIN, "
+                  "no Internet here)", "NXDOMAIN" in dns and "10.0.2.3" in dns, dns)
+        r = g.wait_for(r"CARDCAGE-GET-MD5:")
+        check("HTTP download through 10.0.2.2 has the right md5",
+              r is not None and r[1].split()[-1] == want, console(g))
+        r = g.wait_for(r"CARDCAGE-TFTP-MD5:")
+        check("TFTP from slirp (tftp=) has the right md5",
+              r is not None and r[1].split()[-1] == hashlib.md5(tftp_data).hexdigest(),
+              console(g))
+        r = g.wait_for(r"CARDCAGE-NC:")
+        check("guestfwd= reaches the host command",
+              r is not None and r[1].endswith("hello from the host command"), console(g))
+        r = g.wait_for(r"CARDCAGE-SERVE-MD5:")
+        served = None
+        if r:
+            # Straight to the forwarded port, whatever proxy the environment names.
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            for _ in range(20):
+                try:
+                    with opener.open(f"http://127.0.0.1:{fwd}/served.bin", timeout=20) as resp:
+                        served = resp.read()
+                    break
+                except OSError as e:
+                    print(f"     (fetch through hostfwd: {e}; trying again)")
+                    time.sleep(0.5)
+        check("the guest's file fetched through hostfwd has the right md5",
+              served is not None and len(served) == 204800 and
+              hashlib.md5(served).hexdigest() == r[1].split()[-1],
+              f"got {len(served) if served is not None else None} bytes; " + console(g))
+        # Ctrl-A x on the console quits cleanly: the dump ends on a whole frame.
+        g.send("\x01x")
+        if g.finish(30) is None:
+            check("the emulator quits on Ctrl-A x", False)
+        httpd.shutdown()
+        if shutil.which("tcpdump"):
+            p = subprocess.run(["tcpdump", "-n", "-r", pcap], capture_output=True, text=True)
+            check("tcpdump reads the filter-dump pcap: the DHCP exchange",
+                  p.returncode == 0 and
+                  re.search(r"0\.0\.0\.0\.68 > 255\.255\.255\.255\.67: BOOTP/DHCP, Request",
+                            p.stdout) and
+                  re.search(r"10\.0\.2\.2\.67 > .*68: BOOTP/DHCP, Reply", p.stdout),
+                  f"status {p.returncode}: {p.stderr}\n{p.stdout[:2000]}")
+        else:
+            skip("tcpdump is not installed (Debian package tcpdump)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- socket ----
+
+def ping_pair(cmd_a, cmd_b, label):
+    a = Guest(cmd_a)
+    time.sleep(0.5)
+    b = Guest(cmd_b)
+    ra = a.wait_for(r"CARDCAGE-(PING-OK|NET-FAIL)")
+    rb = b.wait_for(r"CARDCAGE-(PING-OK|NET-FAIL)")
+    check(f"{label}: A pings B", ra is not None and "PING-OK" in ra[1], console(a))
+    check(f"{label}: B pings A", rb is not None and "PING-OK" in rb[1], console(b))
+    for g in (a, b):
+        g.proc.kill()
+        g.finish(30)
+
+
+def test_socket():
+    require_net_guest()
+    port = free_port()
+    ping_pair(guest_cmd("cardcage.net.ip=10.0.0.1 cardcage.net.ping=10.0.0.2 "
+                        "cardcage.net.hold=30",
+                        "-netdev", f"socket,id=s,listen=127.0.0.1:{port}",
+                        "-device", "rtl8139,netdev=s"),
+              guest_cmd("cardcage.net.ip=10.0.0.2 cardcage.net.ping=10.0.0.1 "
+                        "cardcage.net.hold=30",
+                        "-netdev", f"socket,id=s,connect=127.0.0.1:{port}",
+                        "-device", "rtl8139,netdev=s,mac=52:54:00:12:34:57"),
+              "two cardcage machines")
+
+
+def test_qemu():
+    require_net_guest()
+    qemu = shutil.which("qemu-system-i386")
+    if not qemu:
+        skip("qemu-system-i386 is not installed")
+    port = free_port()
+    qcmd = [qemu, "-M", "pc", "-m", "256", "-nographic", "-no-reboot", "-kernel", KERNEL,
+            "-initrd", INITRD, "-append",
+            f"{APPEND} cardcage.net.ip=10.0.0.2 cardcage.net.ping=10.0.0.1 "
+            "cardcage.net.hold=30",
+            "-netdev", f"socket,id=s,connect=127.0.0.1:{port}",
+            "-device", "rtl8139,netdev=s,mac=52:54:00:12:34:57"]
+    ping_pair(guest_cmd("cardcage.net.ip=10.0.0.1 cardcage.net.ping=10.0.0.2 "
+                        "cardcage.net.hold=30",
+                        "-netdev", f"socket,id=s,listen=127.0.0.1:{port}",
+                        "-device", "rtl8139,netdev=s"),
+              qcmd, "cardcage and QEMU")
+
+
+TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test_qemu}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in TESTS:
+        fail(f"usage: net.py {'|'.join(TESTS)}")
+    TESTS[sys.argv[1]]()
+    sys.exit(status())
