@@ -54,7 +54,7 @@ cp "$(ls extract/boot/vmlinuz-* | head -n 1)" vmlinuz
 moddir=$(ls -d extract/lib/modules/* | head -n 1)
 EXTRA=
 : > order.net
-for ko in $(python3 "$HERE/kmods.py" "$moddir" 8139cp 8139too ne2k-pci e1000); do
+for ko in $(python3 "$HERE/kmods.py" "$moddir" 8139cp 8139too ne2k-pci ne e1000); do
     name=$(basename "$ko" .ko)
     if ! grep -qx "$name" order.net; then
         echo "$name" >> order.net

@@ -168,9 +168,16 @@ keys)
     ;;
 net)
     # The NIC drivers get-linux.sh put in, dependencies first; a driver
-    # finding no card of its own fails to load, quietly.
+    # finding no card of its own fails to load, quietly.  MODULE.PARAM=VALUE
+    # on the kernel command line goes to insmod as PARAM=VALUE, as modprobe
+    # would do (the ISA NE2000 driver "ne" needs ne.io=0x300 ne.irq=9).
     for m in $(cat /lib/modules/order.net 2>/dev/null); do
-        insmod "/lib/modules/$m.ko" 2>/dev/null
+        params=
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in "$m".?*=*) params="$params ${arg#"$m".}" ;; esac
+        done
+        # shellcheck disable=SC2086
+        insmod "/lib/modules/$m.ko" $params 2>/dev/null
     done
     ifconfig lo 127.0.0.1 up
     # udhcpc runs this with the lease in its environment.
