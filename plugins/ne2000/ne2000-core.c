@@ -196,7 +196,10 @@ static ssize_t rx_frame(NE2000State *s, const uint8_t *buf, size_t len)
     }
     size_t flen = MAX(len, (size_t)NE2K_FRAME_MIN);
     unsigned total = (unsigned)flen + NE2K_RX_HDR;
-    unsigned pages = (total + NE2K_PAGE - 1) / NE2K_PAGE;
+    /* The chip stores the frame's 4-byte CRC after it (not counted here,
+     * the net layer's frames have none); the pages include its room, so
+     * the next-page pointer is where drivers (Linux's 8390 core) expect it. */
+    unsigned pages = (total + NE2K_CRC_LEN + NE2K_PAGE - 1) / NE2K_PAGE;
     if (pages >= npages) {
         rx_missed(s);                        /* never fits this ring */
         return (ssize_t)len;
@@ -210,6 +213,7 @@ static ssize_t rx_frame(NE2000State *s, const uint8_t *buf, size_t len)
         free_pages = npages;
     }
     if (pages >= free_pages) {
+        s->rx_waiting = true;
         return 0;
     }
     unsigned next = s->curr + pages;
@@ -238,6 +242,7 @@ static ssize_t rx_frame(NE2000State *s, const uint8_t *buf, size_t len)
     }
     s->curr = (uint8_t)next;
     s->rsr = status;
+    s->rx_waiting = false;
     raise_isr(s, ISR_PRX);
     return (ssize_t)len;
 }
@@ -392,6 +397,15 @@ static void reg_write(NE2000State *s, unsigned off, uint8_t v)
     case 0x07:
         /* Write 1 to clear; RST is status only. */
         s->isr &= (uint8_t)~(v & ISR_INTS);
+        rx_room(s);
+        /* A frame still waits for room, so the full ring holds frames the
+         * driver has not read: PRX stays up.  Drivers that read a bounded
+         * number of frames per interrupt (Linux's 8390 core: 10) and then
+         * acknowledge PRX would otherwise wait for a next frame that
+         * cannot come while the ring is full. */
+        if (s->rx_waiting) {
+            s->isr |= ISR_PRX;
+        }
         update_irq(s);
         return;
     case 0x08: s->rsar = (uint16_t)((s->rsar & 0xff00) | v); return;
@@ -494,6 +508,7 @@ void ne2k_core_reset(NE2000State *s)
     memset(s->mar, 0, sizeof(s->mar));
     memset(s->page3, 0, sizeof(s->page3));
     memset(s->ram, 0, sizeof(s->ram));
+    s->rx_waiting = false;
     reset_port(s);
 }
 
@@ -520,6 +535,7 @@ void ne2k_core_cleanup(NE2000State *s)
 
 void ne2k_core_post_load(NE2000State *s)
 {
+    s->rx_waiting = false;               /* the queue is not migrated */
     s->imr &= ISR_INTS;
     update_irq(s);
 }

@@ -83,6 +83,7 @@
 #define NE2K_FRAME_MIN   60
 #define NE2K_FRAME_MAX   1518
 #define NE2K_RX_HDR      4
+#define NE2K_CRC_LEN     4
 
 typedef struct NE2000State {
     DeviceState *owner;
@@ -110,6 +111,7 @@ typedef struct NE2000State {
     uint8_t page3[16];           /* RTL8029 page 3: plain storage */
     uint8_t prom[NE2K_PROM_SIZE];
     uint8_t ram[NE2K_RAM_SIZE];
+    bool rx_waiting;             /* a frame was refused for want of room */
 } NE2000State;
 
 extern const MemoryRegionOps ne2k_io_ops;
