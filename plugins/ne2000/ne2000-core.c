@@ -269,6 +269,19 @@ static const NetClientInfo ne2k_nic_info = {
     .receive = nic_receive,
 };
 
+/* Frames are in the ring past the driver's read point, whichever of the
+ * two conventions it keeps (BNRY at the next unread page, or one page
+ * behind it): CURR is neither BNRY nor the page after it. */
+static bool rx_unread(NE2000State *s)
+{
+    if (!ring_valid(s) || s->curr < s->pstart || s->curr >= s->pstop ||
+        s->bnry < s->pstart || s->bnry >= s->pstop) {
+        return false;
+    }
+    unsigned after = s->bnry + 1u == s->pstop ? s->pstart : s->bnry + 1u;
+    return s->curr != s->bnry && s->curr != after;
+}
+
 /* The driver may have made room (BNRY moved, the ring or the receiver
  * changed): deliver what waits. */
 static void rx_room(NE2000State *s)
@@ -394,20 +407,24 @@ static void reg_write(NE2000State *s, unsigned off, uint8_t v)
     case 0x04: s->tpsr = v; return;
     case 0x05: s->tbcr = (uint16_t)((s->tbcr & 0xff00) | v); return;
     case 0x06: s->tbcr = (uint16_t)((s->tbcr & 0x00ff) | v << 8); return;
-    case 0x07:
+    case 0x07: {
         /* Write 1 to clear; RST is status only. */
-        s->isr &= (uint8_t)~(v & ISR_INTS);
-        rx_room(s);
-        /* A frame still waits for room, so the full ring holds frames the
-         * driver has not read: PRX stays up.  Drivers that read a bounded
-         * number of frames per interrupt (Linux's 8390 core: 10) and then
-         * acknowledge PRX would otherwise wait for a next frame that
-         * cannot come while the ring is full. */
-        if (s->rx_waiting) {
-            s->isr |= ISR_PRX;
-        }
+        uint8_t clear = v & ISR_INTS;
+        s->isr &= (uint8_t)~clear;
         update_irq(s);
+        rx_room(s);
+        /* PRX acknowledged while the ring still holds unread frames (or a
+         * frame waits for room): PRX comes back, with the line dropped
+         * first so an edge-triggered IRQ sees it again.  Drivers that read
+         * a bounded number of frames per interrupt (Linux's 8390 core: 10)
+         * would otherwise wait for a next frame, which cannot come while
+         * the ring is full. */
+        if ((clear & ISR_PRX) && !(s->isr & ISR_PRX) && (s->rx_waiting || rx_unread(s))) {
+            s->isr |= ISR_PRX;
+            update_irq(s);
+        }
         return;
+    }
     case 0x08: s->rsar = (uint16_t)((s->rsar & 0xff00) | v); return;
     case 0x09: s->rsar = (uint16_t)((s->rsar & 0x00ff) | v << 8); return;
     case 0x0a: s->rbcr = (uint16_t)((s->rbcr & 0xff00) | v); return;

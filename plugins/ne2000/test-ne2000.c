@@ -404,10 +404,28 @@ static void test_rx_full_prx_stays(void **state)
     for (int i = 0; i < 16; i++) {
         inject(f, make_frame(f, our_mac, 1500, (uint8_t)i));
     }
-    /* A frame waits: acknowledging PRX leaves it up (frames are unread). */
+    /* A frame waits: acknowledging PRX brings it back (frames are unread),
+     * the line dropping first, so an edge-triggered IRQ fires again. */
+    harness_probe_reset(irq);
     out8(ISR, 0x01);
     assert_true(in8(ISR) & 0x01);
     assert_false(in8(ISR) & 0x10);           /* no overwrite happened */
+    assert_int_equal(irq->falling, 1);
+    assert_int_equal(irq->level, 1);
+    /* Read one frame (room now, the waiting frame comes in), acknowledge:
+     * unread frames remain, PRX again; read them all: PRX stays clear. */
+    uint8_t got[1600], st;
+    assert_int_equal(read_frame(got, &st), 1500);
+    out8(ISR, 0x01);
+    assert_true(in8(ISR) & 0x01);
+    for (int i = 1; i < 16; i++) {
+        assert_int_equal(read_frame(got, &st), 1500);
+        assert_int_equal(got[20], i);
+    }
+    assert_int_equal(read_frame(got, &st), -1);
+    out8(ISR, 0xff);                         /* PRX and the reads' RDC */
+    assert_false(in8(ISR) & 0x01);
+    assert_int_equal(irq->level, 0);
 }
 
 static void test_rx_filters(void **state)
