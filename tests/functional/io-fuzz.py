@@ -2,7 +2,8 @@
 """Whole-machine fuzz: the io-fuzz guest (guest/io-fuzz.asm) makes 300000
 random port and MMIO accesses of every size to every device of the isapc,
 pc boards, and on pc configuration accesses to every PCI function (a
-pci-testdev and an rtl8139 network card on a user netdev among them) that move BARs onto each other, RAM and the APICs, with several seeds, in real-time and in icount mode.  The
+pci-testdev, an rtl8139 and an ne2k_pci network card on user netdevs among them;
+on isapc an ne2k_isa at 0x300) that move BARs onto each other, RAM and the APICs, with several seeds, in real-time and in icount mode.  The
 emulator must run it to its end (isa-debug-exit, status 67): no crash, no
 hang, no assertion, whatever the guest writes.  Some real-time runs switch
 the timers' minimum periods off, so that a timer the fuzz programs may fall
@@ -49,8 +50,11 @@ for board, i, seed, ide in runs:
         # A PCI card with every kind of BAR and a ROM for the fuzz's
         # configuration accesses to move around, and a network card (its
         # registers in an I/O and a memory BAR, its option ROM).
-        pci = (["-device", "pci-testdev", "-nic", "user,model=rtl8139"]
+        pci = (["-device", "pci-testdev", "-nic", "user,model=rtl8139",
+                "-nic", "user,model=ne2k_pci"]
                if board != "isapc" and not ide else [])
+        if board == "isapc" and not ide:
+            pci = ["-nic", "user,model=ne2k_isa"]
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
                *extra, "-kernel", GUEST, "-append", seed + (" ide" if ide else ""),
                "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *pci,
