@@ -63,6 +63,20 @@ static bool ring_valid(NE2000State *s)
     return s->pstart >= NE2K_PAGE_FIRST && s->pstart < s->pstop && s->pstop <= NE2K_PAGE_END;
 }
 
+/* BNRY as a ring page, or -1 when it is outside the ring.  PSTART - 1
+ * counts as PSTOP - 1: Linux's 8390 core writes "next page - 1" without
+ * wrapping, so after a frame that ended at PSTOP its BNRY is PSTART - 1. */
+static int ring_bnry(NE2000State *s)
+{
+    if (s->bnry >= s->pstart && s->bnry < s->pstop) {
+        return s->bnry;
+    }
+    if (s->bnry + 1u == s->pstart) {
+        return s->pstop - 1;
+    }
+    return -1;
+}
+
 /* ---- remote DMA (datasheet, "Remote DMA") ---- */
 
 static void rdma_step(NE2000State *s, unsigned n)
@@ -189,8 +203,8 @@ static ssize_t rx_frame(NE2000State *s, const uint8_t *buf, size_t len)
         return (ssize_t)len;
     }
     unsigned npages = s->pstop - s->pstart;
-    if (!ring_valid(s) || s->curr < s->pstart || s->curr >= s->pstop || s->bnry < s->pstart ||
-        s->bnry >= s->pstop) {
+    int bnry = ring_valid(s) ? ring_bnry(s) : -1;
+    if (bnry < 0 || s->curr < s->pstart || s->curr >= s->pstop) {
         rx_missed(s);
         return (ssize_t)len;
     }
@@ -208,7 +222,7 @@ static ssize_t rx_frame(NE2000State *s, const uint8_t *buf, size_t len)
      * frame must leave at least one page free, so CURR never catches up
      * with BNRY, whichever of the two conventions the driver keeps (BNRY
      * at the next unread page, or one page behind it). */
-    unsigned free_pages = (unsigned)(s->bnry - s->curr + npages) % npages;
+    unsigned free_pages = (unsigned)(bnry - s->curr + (int)npages) % npages;
     if (!free_pages) {
         free_pages = npages;
     }
@@ -274,12 +288,12 @@ static const NetClientInfo ne2k_nic_info = {
  * behind it): CURR is neither BNRY nor the page after it. */
 static bool rx_unread(NE2000State *s)
 {
-    if (!ring_valid(s) || s->curr < s->pstart || s->curr >= s->pstop ||
-        s->bnry < s->pstart || s->bnry >= s->pstop) {
+    int bnry = ring_valid(s) ? ring_bnry(s) : -1;
+    if (bnry < 0 || s->curr < s->pstart || s->curr >= s->pstop) {
         return false;
     }
-    unsigned after = s->bnry + 1u == s->pstop ? s->pstart : s->bnry + 1u;
-    return s->curr != s->bnry && s->curr != after;
+    unsigned after = (unsigned)bnry + 1u == s->pstop ? s->pstart : (unsigned)bnry + 1u;
+    return s->curr != bnry && s->curr != after;
 }
 
 /* The driver may have made room (BNRY moved, the ring or the receiver

@@ -348,7 +348,7 @@ static int read_frame(uint8_t *out, uint8_t *status)
     uint8_t curr = in8(CURR);
     page(0);
     uint8_t this = (uint8_t)(in8(BNRY) + 1);
-    if (this >= RING_STOP) {
+    if (this >= RING_STOP || this < RING_START) {
         this = RING_START;
     }
     if (this == curr) {
@@ -364,8 +364,8 @@ static int read_frame(uint8_t *out, uint8_t *status)
     if (first < len) {
         card_read(RING_START << 8, out + first, (uint16_t)(len - first));
     }
-    uint8_t next = hdr[1];
-    out8(BNRY, next == RING_START ? RING_STOP - 1 : (uint8_t)(next - 1));
+    /* As Linux: next - 1 without wrapping (PSTART - 1 after the end). */
+    out8(BNRY, (uint8_t)(hdr[1] - 1));
     return len;
 }
 
