@@ -1,0 +1,292 @@
+/*
+ * cardcage-img convert: the guest view of one or more images
+ * (concatenated) into a new image.  Ranges the block status says are zero
+ * are skipped, and so is every 4 KiB block of data that is all zeroes, so
+ * the output is sparse; data moves in IMG_BUF_SIZE requests.  The target
+ * is written without per-request flushes (cache=unsafe) and flushed once
+ * at the end, as qemu-img's writeback target is.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "img.h"
+
+bool img_create_image(const char *file, BlockDriver *drv, BlockOpts *opts, bool quiet);
+
+/* The zero-detection granularity (qemu-img convert's default -S 4k). */
+#define SPARSE_BLOCK 4096u
+
+typedef struct Target {
+    BlockDriverState *bs;
+    bool compress, fresh;       /* fresh: created by us, reads as zeroes */
+    uint32_t cluster;           /* compression unit */
+} Target;
+
+/* Write buf (n bytes at off): whole zero SPARSE_BLOCKs are skipped on a
+ * fresh target, written as zeroes on an existing one. */
+static int write_sparse(Target *t, uint64_t off, const uint8_t *buf, uint64_t n)
+{
+    uint64_t i = 0;
+    while (i < n) {
+        uint64_t blk = MIN((uint64_t)SPARSE_BLOCK, n - i);
+        bool zero = img_is_zero(buf + i, blk);
+        uint64_t j = i + blk;
+        while (j < n) {
+            uint64_t b2 = MIN((uint64_t)SPARSE_BLOCK, n - j);
+            if (img_is_zero(buf + j, b2) != zero) {
+                break;
+            }
+            j += b2;
+        }
+        int r = 0;
+        if (!zero) {
+            r = bdrv_pwrite(t->bs, off + i, buf + i, j - i);
+        } else if (!t->fresh) {
+            r = bdrv_pwrite_zeroes(t->bs, off + i, j - i, BDRV_REQ_MAY_UNMAP);
+        }
+        if (r < 0) {
+            return r;
+        }
+        i = j;
+    }
+    return 0;
+}
+
+static int write_compressed(Target *t, uint64_t off, const uint8_t *buf, uint64_t n,
+                            uint64_t total)
+{
+    for (uint64_t i = 0; i < n; i += t->cluster) {
+        uint64_t c = MIN((uint64_t)t->cluster, n - i);
+        if (img_is_zero(buf + i, c)) {
+            if (!t->fresh) {
+                int r = bdrv_pwrite_zeroes(t->bs, off + i, c, 0);
+                if (r < 0) {
+                    return r;
+                }
+            }
+            continue;
+        }
+        /* Whole clusters compress; a partial last one is written as is. */
+        int flags = c == t->cluster && (off + i) % t->cluster == 0
+                    ? BDRV_REQ_WRITE_COMPRESSED : 0;
+        int r = bdrv_pwritev(t->bs, off + i, c, &(struct iovec){ (void *)(buf + i), c }, 1,
+                             flags);
+        if (r < 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static int run_convert(int argc, char **argv)
+{
+    const char *fmt = NULL, *out_fmt = "raw";
+    GPtrArray *otexts = g_ptr_array_new();
+    bool compress = false, progress = false, quiet = false, no_create = false;
+    static const struct option longopts[] = {
+        { "force-share", no_argument, NULL, 'U' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c, ret = 1;
+    while ((c = getopt_long(argc, argv, ":f:O:o:cpqnU", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'O': out_fmt = optarg; break;
+        case 'o': g_ptr_array_add(otexts, optarg); break;
+        case 'c': compress = true; break;
+        case 'p': progress = true; break;
+        case 'q': quiet = true; break;
+        case 'n': no_create = true; break;
+        case 'U': break;
+        default:
+            g_ptr_array_free(otexts, TRUE);
+            return img_bad_option(&img_verb_convert, argc, argv);
+        }
+    }
+    int nin = argc - optind - 1;
+    if (nin < 1) {
+        g_ptr_array_free(otexts, TRUE);
+        return img_usage(&img_verb_convert, false);
+    }
+    const char *out = argv[argc - 1];
+    BlockDriverState **in = g_new0(BlockDriverState *, nin);
+    Target t = { .compress = compress, .fresh = !no_create };
+    uint8_t *buf = NULL;
+    BlockOpts *copts = block_opts_new();
+    uint64_t total = 0;
+    module_call_init(MODULE_INIT_BLOCK);
+    BlockDriver *drv = bdrv_find_format(out_fmt);
+    if (!drv || !drv->create) {
+        img_error("convert: unknown output format '%s' (raw and qcow2 can be written)",
+                  out_fmt);
+        goto out;
+    }
+    if (compress && strcmp(out_fmt, "qcow2")) {
+        img_error("convert: -c needs -O qcow2 (%s cannot store compressed data)", out_fmt);
+        goto out;
+    }
+    for (int i = 0; i < nin; i++) {
+        const char *src = argv[optind + i];
+        /* Creating the output would truncate an input (or a file of its
+         * backing chain): refuse before anything is touched. */
+        if (same_file(src, out)) {
+            img_error("%s: convert onto the input image itself is refused", out);
+            goto out;
+        }
+        in[i] = img_open(src, fmt, NULL, 0);
+        if (!in[i]) {
+            goto out;
+        }
+        for (BlockDriverState *b = bdrv_backing(in[i]); b; b = bdrv_backing(b)) {
+            BlockDriverState *leaf = bdrv_file(b) ? bdrv_file(b) : b;
+            if (same_file(bdrv_filename(leaf), out)) {
+                img_error("%s: the output is in the backing chain of '%s'", out, src);
+                goto out;
+            }
+        }
+        int64_t len = bdrv_getlength(in[i]);
+        if (len < 0) {
+            img_error("%s: cannot get the image size: %s", src, g_strerror((int)-len));
+            goto out;
+        }
+        total += (uint64_t)len;
+    }
+    for (guint i = 0; i < otexts->len; i++) {
+        Error *err = NULL;
+        if (!block_opts_parse(copts, otexts->pdata[i], &err)) {
+            img_report("-o", err);
+            goto out;
+        }
+    }
+    for (unsigned i = 0; i < block_opts_count(copts); i++) {
+        const char *k = block_opts_key(copts, i);
+        bool known = false;
+        for (int j = 0; drv->create_opts && drv->create_opts[j]; j++) {
+            known |= !strcmp(k, drv->create_opts[j]);
+        }
+        if (!known || !strcmp(k, "size")) {
+            img_error("-o: %s does not support the option '%s' for convert", out_fmt, k);
+            goto out;
+        }
+    }
+    if (!no_create) {
+        char *s = g_strdup_printf("%" G_GUINT64_FORMAT, total);
+        block_opts_set(copts, "size", s);
+        g_free(s);
+        if (!img_create_image(out, drv, copts, true)) {
+            goto out;
+        }
+    }
+    BlockOpts *oo = block_opts_new();
+    block_opts_set(oo, "cache.no-flush", "on");
+    t.bs = img_open(out, out_fmt, oo, BDRV_O_RDWR | BDRV_O_NO_BACKING);
+    if (!t.bs) {
+        goto out;
+    }
+    if (no_create && (uint64_t)bdrv_getlength(t.bs) < total) {
+        img_error("%s: the output (%" G_GINT64_FORMAT " bytes) is smaller than the input "
+                  "(%" G_GUINT64_FORMAT ")", out, bdrv_getlength(t.bs), total);
+        goto out;
+    }
+    if (compress) {
+        BlockDriverInfo bdi;
+        bdrv_get_info(t.bs, &bdi);
+        t.cluster = bdi.cluster_size ? bdi.cluster_size : 65536;
+    }
+    /* A multiple of every cluster size up to 2 MiB: compressed chunks
+     * stay cluster-aligned. */
+    buf = g_malloc(IMG_BUF_SIZE);
+    ImgProgress pr;
+    img_progress_start(&pr, progress && !quiet);
+    uint64_t base = 0, done = 0;
+    for (int i = 0; i < nin; i++) {
+        uint64_t len = (uint64_t)bdrv_getlength(in[i]);
+        for (uint64_t off = 0; off < len;) {
+            uint64_t n = MIN(len - off, (uint64_t)IMG_BUF_SIZE), m;
+            int d;
+            BlockDriverState *fl;
+            int st = img_status_above(in[i], NULL, off, n, &n, &d, &m, &fl);
+            int r = st;
+            if (st >= 0 && (st & BDRV_BLOCK_ZERO)) {
+                r = t.fresh ? 0 : bdrv_pwrite_zeroes(t.bs, base + off, n,
+                                                    BDRV_REQ_MAY_UNMAP);
+            } else if (st >= 0) {
+                if (compress && n < IMG_BUF_SIZE && off + n < len) {
+                    /* Keep compressed chunks cluster-aligned. */
+                    uint64_t end = off + n;
+                    uint64_t aligned = (end + t.cluster - 1) / t.cluster * t.cluster;
+                    n = MIN(aligned, len) - off;
+                    n = MIN(n, (uint64_t)IMG_BUF_SIZE);
+                }
+                r = bdrv_pread(in[i], off, buf, n);
+                if (r < 0) {
+                    img_error("%s: read at %" PRIu64 ": %s", argv[optind + i], off,
+                              g_strerror(-r));
+                    goto out;
+                }
+                r = compress ? write_compressed(&t, base + off, buf, n, total)
+                             : write_sparse(&t, base + off, buf, n);
+            }
+            if (r < 0) {
+                img_error("%s: %s at %" PRIu64 ": %s", st < 0 ? argv[optind + i] : out,
+                          st < 0 ? "block status" : "write", base + off, g_strerror(-r));
+                goto out;
+            }
+            off += n;
+            done += n;
+            img_progress(&pr, done, total);
+        }
+        base += len;
+    }
+    img_progress_end(&pr);
+    ret = 0;
+out:
+    if (t.bs) {
+        bdrv_unref(t.bs);
+        if (!ret) {
+            /* The target ran without flushes: make it stable once. */
+            int fd = open(out, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || fdatasync(fd) < 0) {
+                img_error("%s: flush: %s", out, g_strerror(errno));
+                ret = 1;
+            }
+            if (fd >= 0) {
+                close(fd);
+            }
+        }
+    }
+    for (int i = 0; i < nin; i++) {
+        if (in[i]) {
+            bdrv_unref(in[i]);
+        }
+    }
+    g_free(in);
+    g_free(buf);
+    block_opts_free(copts);
+    g_ptr_array_free(otexts, TRUE);
+    return ret;
+}
+
+const ImgVerb img_verb_convert = {
+    "convert", run_convert,
+    "convert [-q] [-p] [-c] [-n] [-f FMT] [-O OUTPUT_FMT] [-o OPTIONS] FILE... OUTPUT",
+    "  -O OUTPUT_FMT    raw (default) or qcow2\n"
+    "  -o OPTIONS       the output format's creation options (as for create)\n"
+    "  -c               compress the output's clusters (qcow2)\n"
+    "  -n               write into an existing OUTPUT instead of creating it\n"
+    "  -p               progress bar\n"
+    "  Several inputs are joined one after the other.  Zero areas are not written.\n",
+};
