@@ -104,7 +104,7 @@ bool img_parse_size(const char *s, uint64_t *out)
     if (frac != 0 && !shift) {
         return false;          /* a fraction of a byte */
     }
-    if (shift && whole > (INT64_MAX >> shift)) {
+    if (shift && whole > ((uint64_t)INT64_MAX >> shift)) {
         return false;
     }
     uint64_t v = whole << shift;
@@ -193,6 +193,19 @@ int img_status_above(BlockDriverState *bs, BlockDriverState *base, uint64_t off,
         }
         if (*pnum == 0 || *pnum > n_bytes) {
             *pnum = n_bytes;
+        }
+        if ((st & (BDRV_BLOCK_OFFSET_VALID | BDRV_BLOCK_ZERO)) == BDRV_BLOCK_OFFSET_VALID &&
+            *file && *file != n) {
+            /* Data mapped to a hole of the file below (preallocated
+             * metadata, a sparse raw file) reads as zeroes: say so, as
+             * qemu's block status does, so copies skip it. */
+            uint64_t fpnum = 0, fmap = 0;
+            BlockDriverState *ff = NULL;
+            int fst = bdrv_block_status(*file, *map, *pnum, &fpnum, &fmap, &ff);
+            if (fst >= 0 && (fst & BDRV_BLOCK_ZERO) && fpnum > 0) {
+                st |= BDRV_BLOCK_ZERO;
+                *pnum = MIN(*pnum, fpnum);
+            }
         }
         if (st & BDRV_BLOCK_ALLOCATED) {
             return st;

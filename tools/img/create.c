@@ -77,6 +77,12 @@ static int run_create(int argc, char **argv)
     GPtrArray *otexts = g_ptr_array_new();
     bool quiet = false, unsafe = false;
     int c, ret = 1;
+    /* A negative size would read as an option: take it as the size, for
+     * the message below. */
+    const char *neg = NULL;
+    if (argc > 2 && argv[argc - 1][0] == '-' && g_ascii_isdigit(argv[argc - 1][1])) {
+        neg = argv[--argc];
+    }
     while ((c = getopt(argc, argv, ":f:b:F:o:qu")) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
@@ -112,6 +118,10 @@ static int run_create(int argc, char **argv)
         goto out;
     }
     const char *file = argv[optind];
+    if (neg) {
+        img_error("%s: invalid size '%s' (a size cannot be negative)", file, neg);
+        goto out;
+    }
     if (optind + 2 < argc) {
         img_error("create: unexpected argument '%s'", argv[optind + 2]);
         goto out;

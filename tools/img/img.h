@@ -70,7 +70,7 @@ const char *img_format(BlockDriverState *bs);
  * The block status of [off, off+bytes) through the backing chain of bs,
  * down to (not into) base (NULL: the whole chain): BDRV_BLOCK_* flags with
  * ALLOCATED meaning "some node above base holds it", *depth the index of
- * the node that answered (0: bs itself), *map/*file as bdrv_block_status
+ * the node that answered (0: bs itself), map and file as bdrv_block_status
  * gives them.  Ranges past the end of a backing node read as zeroes.
  */
 int img_status_above(BlockDriverState *bs, BlockDriverState *base, uint64_t off,

@@ -74,7 +74,7 @@ void img_print_snapshots(const BlockSnapshotInfo *l, int n);
 
 void img_print_snapshots(const BlockSnapshotInfo *l, int n)
 {
-    printf("%-9s %-16s %10s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK",
+    printf("%-9s %-16s %8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK",
            "ICOUNT");
     for (int i = 0; i < n; i++) {
         char date[32] = "", clock[32], icount[32] = "";
@@ -89,7 +89,7 @@ void img_print_snapshots(const BlockSnapshotInfo *l, int n)
             snprintf(icount, sizeof(icount), "%" PRIu64, l[i].icount);
         }
         char *vs = img_size_to_str(l[i].vm_state_size);
-        printf("%-9s %-16s %10s%20s%13s%11s\n", l[i].id_str, l[i].name, vs, date, clock,
+        printf("%-9s %-16s %8s%20s%13s%11s\n", l[i].id_str, l[i].name, vs, date, clock,
                icount);
         g_free(vs);
     }
