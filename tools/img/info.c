@@ -352,7 +352,7 @@ static void map_print(const MapEntry *e, bool json, bool first)
             printf(", \"offset\": %" PRIu64, e->offset);
         }
         printf("}");
-    } else if (e->data && e->has_offset) {
+    } else if (e->data && !e->zero) {
         printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", e->start, e->length,
                e->offset, e->file);
     }
@@ -428,6 +428,13 @@ static int run_map(int argc, char **argv)
             .has_offset = (st & BDRV_BLOCK_OFFSET_VALID) && f,
             .offset = map, .file = f ? bdrv_filename(f) : "",
         };
+        if (!json && e.data && !e.has_offset) {
+            /* A human map names places in files: compressed data has none. */
+            img_error("%s: contains compressed clusters, which have no place in a file to "
+                      "show (--output=json shows them)", file);
+            ret = 1;
+            break;
+        }
         if (have && map_mergeable(&cur, &e)) {
             cur.length += e.length;
         } else {
