@@ -3,8 +3,8 @@
  * (concatenated) into a new image.  Ranges the block status says are zero
  * are skipped, and so is every 4 KiB block of data that is all zeroes, so
  * the output is sparse; data moves in IMG_BUF_SIZE requests.  The target
- * is written without per-request flushes (cache=unsafe) and flushed once
- * at the end, as qemu-img's writeback target is.
+ * is written without flushes (cache=unsafe, qemu-img convert's default
+ * too); -t writeback (or another safe mode) flushes it once at the end.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -96,12 +96,13 @@ static int run_convert(int argc, char **argv)
     const char *fmt = NULL, *out_fmt = "raw";
     GPtrArray *otexts = g_ptr_array_new();
     bool compress = false, progress = false, quiet = false, no_create = false;
+    bool flush_at_end = false;
     static const struct option longopts[] = {
         { "force-share", no_argument, NULL, 'U' },
         { NULL, 0, NULL, 0 },
     };
     int c, ret = 1;
-    while ((c = getopt_long(argc, argv, ":f:O:o:cpqnU", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:O:o:t:cpqnU", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'O': out_fmt = optarg; break;
@@ -110,6 +111,16 @@ static int run_convert(int argc, char **argv)
         case 'p': progress = true; break;
         case 'q': quiet = true; break;
         case 'n': no_create = true; break;
+        case 't':
+            if (strcmp(optarg, "unsafe") && strcmp(optarg, "writeback") &&
+                strcmp(optarg, "writethrough") && strcmp(optarg, "none") &&
+                strcmp(optarg, "directsync")) {
+                img_error("convert: -t: unknown cache mode '%s'", optarg);
+                g_ptr_array_free(otexts, TRUE);
+                return 1;
+            }
+            flush_at_end = strcmp(optarg, "unsafe") != 0;
+            break;
         case 'U': break;
         default:
             g_ptr_array_free(otexts, TRUE);
@@ -256,7 +267,7 @@ static int run_convert(int argc, char **argv)
 out:
     if (t.bs) {
         bdrv_unref(t.bs);
-        if (!ret) {
+        if (!ret && flush_at_end) {
             /* The target ran without flushes: make it stable once. */
             int fd = open(out, O_RDONLY | O_CLOEXEC);
             if (fd < 0 || fdatasync(fd) < 0) {
@@ -282,11 +293,13 @@ out:
 
 const ImgVerb img_verb_convert = {
     "convert", run_convert,
-    "convert [-q] [-p] [-c] [-n] [-f FMT] [-O OUTPUT_FMT] [-o OPTIONS] FILE... OUTPUT",
+    "convert [-q] [-p] [-c] [-n] [-t CACHE] [-f FMT] [-O OUTPUT_FMT] [-o OPTIONS] FILE... OUTPUT",
     "  -O OUTPUT_FMT    raw (default) or qcow2\n"
     "  -o OPTIONS       the output format's creation options (as for create)\n"
     "  -c               compress the output's clusters (qcow2)\n"
     "  -n               write into an existing OUTPUT instead of creating it\n"
+    "  -t CACHE         unsafe (default: no flush) or writeback, writethrough, none,\n"
+    "                   directsync (the output is flushed to the disk at the end)\n"
     "  -p               progress bar\n"
     "  Several inputs are joined one after the other.  Zero areas are not written.\n",
 };
