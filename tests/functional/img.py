@@ -228,6 +228,12 @@ def test_convert():
     check("backing-filename" not in qinfo(p("cv-flat.qcow2")), "converted image has no backing")
     cc("convert", "-p", "-O", "raw", "base.raw", "base.raw", "cat.raw")
     check(os.path.getsize(p("cat.raw")) == 40 << 20, "two inputs concatenate")
+    # a raw file of a size that is not whole sectors reads as rounded up
+    with open(p("odd.raw"), "wb") as f:
+        f.write(random.Random(3).randbytes(1000000))
+    cc("convert", "-O", "qcow2", "odd.raw", "odd.qcow2")
+    same(p("odd.raw"), p("odd.qcow2"), "convert of a 1000000-byte raw file", "raw", "qcow2")
+    info_agrees("odd.raw", "for a raw file of 1000000 bytes")
     r = cc("convert", "-p", "-O", "raw", src, "prog.raw")
     check("100.00/100%" in r.stdout, "convert -p draws a progress bar")
 

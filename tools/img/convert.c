@@ -173,7 +173,7 @@ static int run_convert(int argc, char **argv)
             img_error("%s: cannot get the image size: %s", src, g_strerror((int)-len));
             goto out;
         }
-        total += (uint64_t)len;
+        total += IMG_ROUND_SECTOR(len);
     }
     for (guint i = 0; i < otexts->len; i++) {
         Error *err = NULL;
@@ -224,7 +224,7 @@ static int run_convert(int argc, char **argv)
     img_progress_start(&pr, progress && !quiet);
     uint64_t base = 0, done = 0;
     for (int i = 0; i < nin; i++) {
-        uint64_t len = (uint64_t)bdrv_getlength(in[i]);
+        uint64_t len = IMG_ROUND_SECTOR(bdrv_getlength(in[i]));
         for (uint64_t off = 0; off < len;) {
             uint64_t n = MIN(len - off, (uint64_t)IMG_BUF_SIZE), m;
             int d;

@@ -133,7 +133,7 @@ static int run_create(int argc, char **argv)
                       "suffix)", file, argv[optind + 1]);
             goto out;
         }
-        char *s = g_strdup_printf("%" G_GUINT64_FORMAT, size);
+        char *s = g_strdup_printf("%" G_GUINT64_FORMAT, IMG_ROUND_SECTOR(size));
         block_opts_set(opts, "size", s);
         g_free(s);
     }
@@ -266,6 +266,7 @@ static int run_resize(int argc, char **argv)
         }
         want = (uint64_t)cur - size;
     }
+    want = IMG_ROUND_SECTOR(want);
     if (want < (uint64_t)cur && !shrink) {
         img_error("%s: shrinking from %" G_GINT64_FORMAT " to %" G_GUINT64_FORMAT
                   " bytes loses data: give --shrink to do it", file, cur, want);

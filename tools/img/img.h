@@ -26,6 +26,12 @@
 #include <glib.h>
 #include <cardcage/block.h>
 
+/* Image sizes are whole 512-byte sectors, as qemu-img makes and sees them
+ * (a size of 1000 becomes 1024; a raw file of 1000 bytes is 1024 long to
+ * convert and info). */
+#define IMG_ROUND_SECTOR(x) (((uint64_t)(x) + BDRV_SECTOR_SIZE - 1) & \
+                             ~(uint64_t)(BDRV_SECTOR_SIZE - 1))
+
 /* The I/O unit of the copying verbs: big requests, few syscalls. */
 #define IMG_BUF_SIZE (4u << 20)
 

@@ -127,6 +127,9 @@ static bool collect(const char *file, const char *fmt, ImageInfo *ii)
     ii->filename = g_strdup(file);
     ii->format = g_strdup(img_format(bs));
     ii->virtual_size = bdrv_getlength(bs);
+    if (ii->virtual_size > 0) {
+        ii->virtual_size = (int64_t)IMG_ROUND_SECTOR(ii->virtual_size);
+    }
     ii->actual_size = bdrv_get_allocated_size(bs);
     ii->has_info = bdrv_get_info(bs, &ii->bdi);
     const char *b = bdrv_backing_filename(bs);
