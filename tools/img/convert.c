@@ -58,8 +58,7 @@ static int write_sparse(Target *t, uint64_t off, const uint8_t *buf, uint64_t n)
     return 0;
 }
 
-static int write_compressed(Target *t, uint64_t off, const uint8_t *buf, uint64_t n,
-                            uint64_t total)
+static int write_compressed(Target *t, uint64_t off, const uint8_t *buf, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i += t->cluster) {
         uint64_t c = MIN((uint64_t)t->cluster, n - i);
@@ -89,6 +88,83 @@ static bool same_file(const char *a, const char *b)
     struct stat sa, sb;
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
            sa.st_ino == sb.st_ino;
+}
+
+/* What the reader thread hands the writer. */
+enum { CHUNK_DATA, CHUNK_ZERO, CHUNK_ERROR, CHUNK_END };
+#define CONVERT_BUFFERS 4
+
+typedef struct Chunk {
+    int kind;
+    uint64_t off, len;        /* in the output */
+    int err, src;             /* CHUNK_ERROR: -errno, the input's index */
+    const char *what;
+    uint8_t *buf;             /* IMG_BUF_SIZE bytes */
+} Chunk;
+
+typedef struct ConvertReader {
+    BlockDriverState **in;
+    int nin;
+    char **names;
+    bool compress;
+    uint32_t cluster;
+    GAsyncQueue *full, *free;
+    int stop;                 /* the writer failed: end early */
+} ConvertReader;
+
+static gpointer reader_main(gpointer opaque)
+{
+    ConvertReader *rd = opaque;
+    uint64_t base = 0;
+    for (int i = 0; i < rd->nin; i++) {
+        uint64_t len = IMG_ROUND_SECTOR(bdrv_getlength(rd->in[i]));
+        for (uint64_t off = 0; off < len;) {
+            Chunk *ck = g_async_queue_pop(rd->free);
+            if (g_atomic_int_get(&rd->stop)) {
+                ck->kind = CHUNK_END;
+                g_async_queue_push(rd->full, ck);
+                return NULL;
+            }
+            uint64_t n = MIN(len - off, (uint64_t)IMG_BUF_SIZE), m;
+            int d;
+            BlockDriverState *fl;
+            int st = img_status_above(rd->in[i], NULL, off, n, &n, &d, &m, &fl);
+            ck->off = base + off;
+            ck->src = i;
+            if (st >= 0 && (st & BDRV_BLOCK_ZERO)) {
+                ck->kind = CHUNK_ZERO;
+            } else if (st >= 0) {
+                if (rd->compress && n < IMG_BUF_SIZE && off + n < len) {
+                    /* Keep compressed chunks cluster-aligned. */
+                    uint64_t aligned = (off + n + rd->cluster - 1) / rd->cluster * rd->cluster;
+                    n = MIN(MIN(aligned, len) - off, (uint64_t)IMG_BUF_SIZE);
+                }
+                st = bdrv_pread(rd->in[i], off, ck->buf, n);
+                ck->kind = CHUNK_DATA;
+                ck->what = "read";
+            } else {
+                ck->what = "block status";
+            }
+            ck->len = n;
+            if (st < 0) {
+                ck->kind = CHUNK_ERROR;
+                ck->err = st;
+                ck->off = off;
+                g_async_queue_push(rd->full, ck);
+                ck = g_async_queue_pop(rd->free);
+                ck->kind = CHUNK_END;
+                g_async_queue_push(rd->full, ck);
+                return NULL;
+            }
+            g_async_queue_push(rd->full, ck);
+            off += n;
+        }
+        base += len;
+    }
+    Chunk *ck = g_async_queue_pop(rd->free);
+    ck->kind = CHUNK_END;
+    g_async_queue_push(rd->full, ck);
+    return NULL;
 }
 
 static int run_convert(int argc, char **argv)
@@ -135,7 +211,6 @@ static int run_convert(int argc, char **argv)
     const char *out = argv[argc - 1];
     BlockDriverState **in = g_new0(BlockDriverState *, nin);
     Target t = { .compress = compress, .fresh = !no_create };
-    uint8_t *buf = NULL;
     BlockOpts *copts = block_opts_new();
     uint64_t total = 0;
     module_call_init(MODULE_INIT_BLOCK);
@@ -217,50 +292,58 @@ static int run_convert(int argc, char **argv)
         bdrv_get_info(t.bs, &bdi);
         t.cluster = bdi.cluster_size ? bdi.cluster_size : 65536;
     }
-    /* A multiple of every cluster size up to 2 MiB: compressed chunks
-     * stay cluster-aligned. */
-    buf = g_malloc(IMG_BUF_SIZE);
+    /* The inputs are read on a thread of their own while this one writes
+     * (two distinct trees of nodes: the layer allows it), through
+     * CONVERT_BUFFERS buffers of IMG_BUF_SIZE. */
+    ConvertReader rd = {
+        .in = in, .nin = nin, .names = argv + optind, .compress = compress,
+        .cluster = t.cluster, .full = g_async_queue_new(), .free = g_async_queue_new(),
+    };
+    Chunk chunks[CONVERT_BUFFERS];
+    for (int i = 0; i < CONVERT_BUFFERS; i++) {
+        chunks[i].buf = g_malloc(IMG_BUF_SIZE);
+        g_async_queue_push(rd.free, &chunks[i]);
+    }
+    GThread *th = g_thread_new("convert-reader", reader_main, &rd);
     ImgProgress pr;
     img_progress_start(&pr, progress && !quiet);
-    uint64_t base = 0, done = 0;
-    for (int i = 0; i < nin; i++) {
-        uint64_t len = IMG_ROUND_SECTOR(bdrv_getlength(in[i]));
-        for (uint64_t off = 0; off < len;) {
-            uint64_t n = MIN(len - off, (uint64_t)IMG_BUF_SIZE), m;
-            int d;
-            BlockDriverState *fl;
-            int st = img_status_above(in[i], NULL, off, n, &n, &d, &m, &fl);
-            int r = st;
-            if (st >= 0 && (st & BDRV_BLOCK_ZERO)) {
-                r = t.fresh ? 0 : bdrv_pwrite_zeroes(t.bs, base + off, n,
-                                                    BDRV_REQ_MAY_UNMAP);
-            } else if (st >= 0) {
-                if (compress && n < IMG_BUF_SIZE && off + n < len) {
-                    /* Keep compressed chunks cluster-aligned. */
-                    uint64_t end = off + n;
-                    uint64_t aligned = (end + t.cluster - 1) / t.cluster * t.cluster;
-                    n = MIN(aligned, len) - off;
-                    n = MIN(n, (uint64_t)IMG_BUF_SIZE);
-                }
-                r = bdrv_pread(in[i], off, buf, n);
-                if (r < 0) {
-                    img_error("%s: read at %" PRIu64 ": %s", argv[optind + i], off,
-                              g_strerror(-r));
-                    goto out;
-                }
-                r = compress ? write_compressed(&t, base + off, buf, n, total)
-                             : write_sparse(&t, base + off, buf, n);
-            }
-            if (r < 0) {
-                img_error("%s: %s at %" PRIu64 ": %s", st < 0 ? argv[optind + i] : out,
-                          st < 0 ? "block status" : "write", base + off, g_strerror(-r));
-                goto out;
-            }
-            off += n;
-            done += n;
-            img_progress(&pr, done, total);
+    uint64_t done = 0;
+    bool failed = false;
+    for (;;) {
+        Chunk *ck = g_async_queue_pop(rd.full);
+        if (ck->kind == CHUNK_END) {
+            break;
         }
-        base += len;
+        int r = 0;
+        if (ck->kind == CHUNK_ERROR) {
+            img_error("%s: %s at %" PRIu64 ": %s", rd.names[ck->src], ck->what, ck->off,
+                      g_strerror(-ck->err));
+            failed = true;
+        } else if (!failed && ck->kind == CHUNK_ZERO) {
+            r = t.fresh ? 0 : bdrv_pwrite_zeroes(t.bs, ck->off, ck->len, BDRV_REQ_MAY_UNMAP);
+        } else if (!failed) {
+            r = compress ? write_compressed(&t, ck->off, ck->buf, ck->len)
+                         : write_sparse(&t, ck->off, ck->buf, ck->len);
+        }
+        if (r < 0) {
+            img_error("%s: write at %" PRIu64 ": %s", out, ck->off, g_strerror(-r));
+            failed = true;
+        }
+        if (failed) {
+            g_atomic_int_set(&rd.stop, 1);
+        }
+        done += ck->len;
+        img_progress(&pr, done, total);
+        g_async_queue_push(rd.free, ck);
+    }
+    g_thread_join(th);
+    for (int i = 0; i < CONVERT_BUFFERS; i++) {
+        g_free(chunks[i].buf);
+    }
+    g_async_queue_unref(rd.full);
+    g_async_queue_unref(rd.free);
+    if (failed) {
+        goto out;
     }
     img_progress_end(&pr);
     ret = 0;
@@ -285,7 +368,6 @@ out:
         }
     }
     g_free(in);
-    g_free(buf);
     block_opts_free(copts);
     g_ptr_array_free(otexts, TRUE);
     return ret;
