@@ -507,23 +507,37 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
                        uint64_t offset, const uint8_t *buf, uint64_t bytes)
 {
     uint64_t total = n << s->cluster_bits;
-    uint8_t *b = g_malloc(total);
     uint64_t head = offset - gstart, tail = gstart + total - (offset + bytes);
+    /* Only the partial head and tail clusters are read into buffers of
+     * their own; the caller's data is written from where it is (one
+     * vectored request), not copied: whole-cluster writes (convert, big
+     * guest writes) cost no memcpy. */
+    uint8_t *hb = head ? g_malloc(head) : NULL, *tb = tail ? g_malloc(tail) : NULL;
     int ret = 0;
     if (head) {
-        ret = qcow2_read_guest(s, gstart, b, head);
+        ret = qcow2_read_guest(s, gstart, hb, head);
     }
     if (ret >= 0 && tail) {
-        ret = qcow2_read_guest(s, offset + bytes, b + head + bytes, tail);
+        ret = qcow2_read_guest(s, offset + bytes, tb, tail);
     }
-    memcpy(b + head, buf, bytes);
     int64_t host = ret >= 0 ? qcow2_alloc_clusters(s, n) : ret;
     if (host < 0) {
-        g_free(b);
+        g_free(hb);
+        g_free(tb);
         return (int)host;
     }
-    ret = bdrv_pwrite(s->file, (uint64_t)host, b, total);
-    g_free(b);
+    struct iovec iov[3];
+    int niov = 0;
+    if (head) {
+        iov[niov++] = (struct iovec){ hb, head };
+    }
+    iov[niov++] = (struct iovec){ (void *)buf, bytes };
+    if (tail) {
+        iov[niov++] = (struct iovec){ tb, tail };
+    }
+    ret = bdrv_pwritev(s->file, (uint64_t)host, total, iov, niov, 0);
+    g_free(hb);
+    g_free(tb);
     if (ret >= 0) {
         ret = qcow2_refcount_barrier(s);
     }

@@ -457,6 +457,21 @@ def test_errors():
                    "base.raw")
     one_line_error(cc("rebase", "-b", "missing.raw", "ov.qcow2", ok=None),
                    "rebase onto a missing file", "missing.raw")
+    # an image a writer holds (qemu-io, with QEMU's lock bytes): refused
+    # with a message, looked at with -U
+    w = subprocess.Popen(["qemu-io", "-f", "qcow2", p("q-v3.qcow2")], stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=D)
+    try:
+        import time
+        time.sleep(0.5)
+        one_line_error(cc("info", "q-v3.qcow2", ok=None), "info of an image a writer holds",
+                       "q-v3.qcow2")
+        r = cc("info", "-U", "--output=json", "q-v3.qcow2", ok=None)
+        check(r.returncode == 0 and json.loads(r.stdout)["format"] == "qcow2",
+              "info -U looks at it anyway")
+    finally:
+        w.stdin.close()
+        w.wait(timeout=30)
     r = cc("--help")
     check(r.returncode == 0 and "convert" in r.stdout, "--help lists the verbs")
     for v in ["create", "info", "check", "convert", "snapshot", "resize", "commit", "rebase",

@@ -50,14 +50,17 @@ static void check_json(const char *file, const char *fmt, const BlockCheckResult
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "image-end-offset", json_object_new_int64(r->image_end_offset));
-    if (r->total_clusters) {
-        json_object_object_add(o, "total-clusters", json_object_new_int64(r->total_clusters));
-        json_object_object_add(o, "allocated-clusters",
-                               json_object_new_int64(r->allocated_clusters));
-        json_object_object_add(o, "fragmented-clusters",
-                               json_object_new_int64(r->fragmented_clusters));
-        json_object_object_add(o, "compressed-clusters",
-                               json_object_new_int64(r->compressed_clusters));
+    /* Present when known and not zero, as qemu-img does it. */
+    const struct { const char *key; int64_t v; } counts[] = {
+        { "total-clusters", r->total_clusters },
+        { "allocated-clusters", r->allocated_clusters },
+        { "fragmented-clusters", r->fragmented_clusters },
+        { "compressed-clusters", r->compressed_clusters },
+    };
+    for (size_t i = 0; r->total_clusters && i < G_N_ELEMENTS(counts); i++) {
+        if (counts[i].v) {
+            json_object_object_add(o, counts[i].key, json_object_new_int64(counts[i].v));
+        }
     }
     json_object_object_add(o, "check-errors", json_object_new_int(r->check_errors));
     /* qemu-img leaves the counts out when they are zero. */
@@ -113,7 +116,7 @@ static int run_check(int argc, char **argv)
             }
             break;
         case 'q': quiet = true; break;
-        case 'U': break;
+        case 'U': img_force_share = true; break;
         default: return img_bad_option(&img_verb_check, argc, argv);
         }
     }
@@ -222,7 +225,7 @@ static int run_compare(int argc, char **argv)
         case 'p': progress = true; break;
         case 'q': quiet = true; break;
         case 's': strict = true; break;
-        case 'U': break;
+        case 'U': img_force_share = true; break;
         default:
             img_bad_option(&img_verb_compare, argc, argv);
             return 2;

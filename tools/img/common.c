@@ -147,8 +147,13 @@ char *img_path_combine(const char *base, const char *name)
     return g_strdup_printf("%.*s%s", (int)(slash - base + 1), base, name);
 }
 
+bool img_force_share;
+
 BlockDriverState *img_open(const char *file, const char *fmt, BlockOpts *opts, int flags)
 {
+    if (img_force_share && !(flags & BDRV_O_RDWR)) {
+        flags |= BDRV_O_NO_LOCK;
+    }
     Error *err = NULL;
     if (access(file, F_OK) < 0 && !strstr(file, "://")) {
         img_error("%s: could not open: %s", file, g_strerror(errno));

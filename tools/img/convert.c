@@ -197,7 +197,7 @@ static int run_convert(int argc, char **argv)
             }
             flush_at_end = strcmp(optarg, "unsafe") != 0;
             break;
-        case 'U': break;
+        case 'U': img_force_share = true; break;
         default:
             g_ptr_array_free(otexts, TRUE);
             return img_bad_option(&img_verb_convert, argc, argv);

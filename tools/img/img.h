@@ -67,6 +67,9 @@ char *img_size_to_str(uint64_t v);
 char *img_path_combine(const char *base, const char *name);
 
 /* ---- images ---- */
+/* -U (--force-share): open read-only images without taking a lock, so an
+ * image a running machine holds can be looked at (as qemu-img -U). */
+extern bool img_force_share;
 /* Open, printing the error (naming the file) on failure. */
 BlockDriverState *img_open(const char *file, const char *fmt, BlockOpts *opts, int flags);
 /* The format driver's name of a node ("qcow2", "raw"). */

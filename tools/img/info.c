@@ -248,7 +248,7 @@ static int run_info(int argc, char **argv)
             }
             break;
         case 'B': chain = true; break;
-        case 'U': break;    /* reads never take a writer's lock here */
+        case 'U': img_force_share = true; break;
         default: return img_bad_option(&img_verb_info, argc, argv);
         }
     }
@@ -323,7 +323,7 @@ const ImgVerb img_verb_info = {
     "  -f FMT           the image's format (default: probed)\n"
     "  --output=json    qemu-img's JSON (ImageInfo)\n"
     "  --backing-chain  every image of the backing chain, top first\n"
-    "  -U               accepted (read-only users share images)\n",
+    "  -U               force share: no lock, to look at an image a machine is using\n",
 };
 
 /* ------------------------------------------------------------------ */
@@ -390,7 +390,7 @@ static int run_map(int argc, char **argv)
                 return 1;
             }
             break;
-        case 'U': break;
+        case 'U': img_force_share = true; break;
         default: return img_bad_option(&img_verb_map, argc, argv);
         }
     }

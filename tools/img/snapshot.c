@@ -32,7 +32,7 @@ static int run_snapshot(int argc, char **argv)
             name = c == 'l' ? NULL : optarg;
             break;
         case 'q': quiet = true; break;
-        case 'U': break;
+        case 'U': img_force_share = true; break;
         default: return img_bad_option(&img_verb_snapshot, argc, argv);
         }
     }
