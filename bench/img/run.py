@@ -12,7 +12,8 @@ both directions with each tool:
 
 Whole processes are timed (open, copy, close), the tools taking turns, best
 of 5 (RUNS=), the output deleted and the host's cache synced between runs.  Prints seconds and the ratio qemu-img time /
-cardcage-img time (>= 1: cardcage-img is no slower).  Each output is checked
+cardcage-img time (>= 1: cardcage-img is no slower), and the least CPU time
+(user + sys) each took, which a busy host disturbs less than wall time.  Each output is checked
 with `qemu-img compare` against the source, so a fast wrong copy cannot pass.
 """
 import os
@@ -57,12 +58,17 @@ def make_source():
 
 
 def timed(args, out):
+    """(wall seconds, CPU seconds user+sys) of one whole process."""
     if os.path.exists(out):
         os.unlink(out)
     subprocess.run(["sync"])
     t = time.monotonic()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - t
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, ru = os.wait4(proc.pid, 0)
+    if status:
+        print("FAIL %s -> %d" % (" ".join(args), status))
+        sys.exit(1)
+    return time.monotonic() - t, ru.ru_utime + ru.ru_stime
 
 
 def verify(out, fmt, src, sfmt):
@@ -89,9 +95,10 @@ try:
             tc.append(timed([tool] + args, out))
             verify(out, fmt, src, sfmt)
             tq.append(timed(["qemu-img"] + args, out))
-        tc, tq = min(tc), min(tq)
+        (wc, cc), (wq, cq) = min(tc), min(tq)
+        cpu_c, cpu_q = min(c for _, c in tc), min(c for _, c in tq)
         print("convert %s %d MiB: cardcage-img %.2f s, qemu-img %.2f s, ratio %.2f "
-              "(qemu-img time / cardcage-img time; >= 1: no slower)"
-              % (name, mib, tc, tq, tq / tc), flush=True)
+              "(qemu-img / cardcage-img wall time; >= 1: no slower); CPU %.2f s vs %.2f s"
+              % (name, mib, wc, wq, wq / wc, cpu_c, cpu_q), flush=True)
 finally:
     shutil.rmtree(d, ignore_errors=True)

@@ -2,7 +2,7 @@
  * cardcage-img convert: the guest view of one or more images
  * (concatenated) into a new image.  Ranges the block status says are zero
  * are skipped, and so is every 4 KiB block of data that is all zeroes, so
- * the output is sparse; data moves in IMG_BUF_SIZE requests.  The target
+ * the output is sparse; data moves in IMG_BUF_SIZE (2 MiB, as qemu-img) requests.  The target
  * is written without flushes (cache=unsafe, qemu-img convert's default
  * too); -t writeback (or another safe mode) flushes it once at the end.
  *

@@ -33,7 +33,7 @@
                              ~(uint64_t)(BDRV_SECTOR_SIZE - 1))
 
 /* The I/O unit of the copying verbs: big requests, few syscalls. */
-#define IMG_BUF_SIZE (4u << 20)
+#define IMG_BUF_SIZE (2u << 20)
 
 typedef struct ImgVerb {
     const char *name;
