@@ -11,9 +11,10 @@ both directions with each tool:
   raw -> qcow2    convert -f raw -O qcow2 SRC.raw OUT.qcow2
 
 Whole processes are timed (open, copy, close), the tools taking turns, best
-of 5 (RUNS=), the output deleted and the host's cache synced between runs.  Prints seconds and the ratio qemu-img time /
-cardcage-img time (>= 1: cardcage-img is no slower), and the least CPU time
-(user + sys) each took, which a busy host disturbs less than wall time.  Each output is checked
+of 5 (RUNS=), the output deleted and the host's cache synced between runs.
+Prints seconds and the ratio qemu-img time / cardcage-img time (>= 1:
+cardcage-img is no slower), and the least CPU time (user + sys) each took,
+which a busy host disturbs less than wall time.  Each output is checked
 with `qemu-img compare` against the source, so a fast wrong copy cannot pass.
 """
 import os
