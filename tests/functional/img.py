@@ -88,7 +88,8 @@ def qemu_clean(img, what):
 def same(a, b, what, fa=None, fb=None):
     args = ["compare"] + (["-f", fa] if fa else []) + (["-F", fb] if fb else []) + [a, b]
     r = qi(*args, ok=None)
-    check(r.returncode == 0, "qemu-img compare equal: %s (%s)" % (what, r.stdout.strip()))
+    check(r.returncode == 0, "qemu-img compare equal: %s (%s)"
+          % (what, r.stdout.strip().replace("\n", "; ")))
 
 
 def qinfo(img, *extra):

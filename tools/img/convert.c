@@ -28,24 +28,22 @@ typedef struct Target {
     uint32_t cluster;           /* compression unit */
 } Target;
 
-/* Write buf (n bytes at off): whole zero SPARSE_BLOCKs are skipped on a
- * fresh target, written as zeroes on an existing one. */
-static int write_sparse(Target *t, uint64_t off, const uint8_t *buf, uint64_t n)
+/* Write buf (n bytes at off): whole zero SPARSE_BLOCKs (zero[i] for the
+ * i-th, worked out by the reader thread) are skipped on a fresh target,
+ * written as zeroes on an existing one. */
+static int write_sparse(Target *t, uint64_t off, const uint8_t *buf, uint64_t n,
+                        const bool *zero)
 {
     uint64_t i = 0;
     while (i < n) {
-        uint64_t blk = MIN((uint64_t)SPARSE_BLOCK, n - i);
-        bool zero = img_is_zero(buf + i, blk);
-        uint64_t j = i + blk;
-        while (j < n) {
-            uint64_t b2 = MIN((uint64_t)SPARSE_BLOCK, n - j);
-            if (img_is_zero(buf + j, b2) != zero) {
-                break;
-            }
-            j += b2;
+        bool z = zero[i / SPARSE_BLOCK];
+        uint64_t j = i + SPARSE_BLOCK;
+        while (j < n && zero[j / SPARSE_BLOCK] == z) {
+            j += SPARSE_BLOCK;
         }
+        j = MIN(j, n);
         int r = 0;
-        if (!zero) {
+        if (!z) {
             r = bdrv_pwrite(t->bs, off + i, buf + i, j - i);
         } else if (!t->fresh) {
             r = bdrv_pwrite_zeroes(t->bs, off + i, j - i, BDRV_REQ_MAY_UNMAP);
@@ -100,6 +98,7 @@ typedef struct Chunk {
     int err, src;             /* CHUNK_ERROR: -errno, the input's index */
     const char *what;
     uint8_t *buf;             /* IMG_BUF_SIZE bytes */
+    bool zero[IMG_BUF_SIZE / SPARSE_BLOCK];     /* CHUNK_DATA: which blocks are zero */
 } Chunk;
 
 typedef struct ConvertReader {
@@ -142,6 +141,11 @@ static gpointer reader_main(gpointer opaque)
                 st = bdrv_pread(rd->in[i], off, ck->buf, n);
                 ck->kind = CHUNK_DATA;
                 ck->what = "read";
+                /* Zero detection here, so the writer only writes. */
+                for (uint64_t b = 0; st >= 0 && !rd->compress && b < n; b += SPARSE_BLOCK) {
+                    ck->zero[b / SPARSE_BLOCK] = img_is_zero(ck->buf + b,
+                                                             MIN((uint64_t)SPARSE_BLOCK, n - b));
+                }
             } else {
                 ck->what = "block status";
             }
@@ -299,7 +303,7 @@ static int run_convert(int argc, char **argv)
         .in = in, .nin = nin, .names = argv + optind, .compress = compress,
         .cluster = t.cluster, .full = g_async_queue_new(), .free = g_async_queue_new(),
     };
-    Chunk chunks[CONVERT_BUFFERS];
+    Chunk *chunks = g_new0(Chunk, CONVERT_BUFFERS);
     for (int i = 0; i < CONVERT_BUFFERS; i++) {
         chunks[i].buf = g_malloc(IMG_BUF_SIZE);
         g_async_queue_push(rd.free, &chunks[i]);
@@ -323,7 +327,7 @@ static int run_convert(int argc, char **argv)
             r = t.fresh ? 0 : bdrv_pwrite_zeroes(t.bs, ck->off, ck->len, BDRV_REQ_MAY_UNMAP);
         } else if (!failed) {
             r = compress ? write_compressed(&t, ck->off, ck->buf, ck->len)
-                         : write_sparse(&t, ck->off, ck->buf, ck->len);
+                         : write_sparse(&t, ck->off, ck->buf, ck->len, ck->zero);
         }
         if (r < 0) {
             img_error("%s: write at %" PRIu64 ": %s", out, ck->off, g_strerror(-r));
@@ -340,6 +344,7 @@ static int run_convert(int argc, char **argv)
     for (int i = 0; i < CONVERT_BUFFERS; i++) {
         g_free(chunks[i].buf);
     }
+    g_free(chunks);
     g_async_queue_unref(rd.full);
     g_async_queue_unref(rd.free);
     if (failed) {
