@@ -398,7 +398,8 @@ def test_compare_map():
         check(rq.returncode == rc.returncode and rq.stdout == rc.stdout,
               "compare %s %s %s: %d %r (qemu-img: %d %r)"
               % (" ".join(opts), os.path.basename(a), os.path.basename(b), rc.returncode,
-                 rc.stdout.strip(), rq.returncode, rq.stdout.strip()))
+                 rc.stdout.strip().replace("\n", " "), rq.returncode,
+                 rq.stdout.strip().replace("\n", " ")))
     for name in ["cv-v3.qcow2", "q-v3.qcow2", "q2m.qcow2", "c-meta.qcow2"]:
         mq = json.loads(qi("map", "--output=json", p(name)).stdout)
         mc = json.loads(cc("map", "--output=json", name).stdout)

@@ -8,16 +8,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "img.h"
-
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
 
 static int run_commit(int argc, char **argv)
 {
@@ -52,7 +44,7 @@ static int run_commit(int argc, char **argv)
         return 1;
     }
     for (; base_arg && b; b = bdrv_backing(b), depth++) {
-        if (same_file(bdrv_filename(b), base_arg)) {
+        if (img_same_file(bdrv_filename(b), base_arg)) {
             break;
         }
     }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "img.h"
 
@@ -166,6 +167,13 @@ BlockDriverState *img_open(const char *file, const char *fmt, BlockOpts *opts, i
         img_report(file, err);
     }
     return bs;
+}
+
+bool img_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 const char *img_format(BlockDriverState *bs)

@@ -13,11 +13,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "img.h"
-
-bool img_create_image(const char *file, BlockDriver *drv, BlockOpts *opts, bool quiet);
 
 /* The zero-detection granularity (qemu-img convert's default -S 4k). */
 #define SPARSE_BLOCK 4096u
@@ -79,13 +76,6 @@ static int write_compressed(Target *t, uint64_t off, const uint8_t *buf, uint64_
         }
     }
     return 0;
-}
-
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
 }
 
 /* What the reader thread hands the writer. */
@@ -232,7 +222,7 @@ static int run_convert(int argc, char **argv)
         const char *src = argv[optind + i];
         /* Creating the output would truncate an input (or a file of its
          * backing chain): refuse before anything is touched. */
-        if (same_file(src, out)) {
+        if (img_same_file(src, out)) {
             img_error("%s: convert onto the input image itself is refused", out);
             goto out;
         }
@@ -242,7 +232,7 @@ static int run_convert(int argc, char **argv)
         }
         for (BlockDriverState *b = bdrv_backing(in[i]); b; b = bdrv_backing(b)) {
             BlockDriverState *leaf = bdrv_file(b) ? bdrv_file(b) : b;
-            if (same_file(bdrv_filename(leaf), out)) {
+            if (img_same_file(bdrv_filename(leaf), out)) {
                 img_error("%s: the output is in the backing chain of '%s'", out, src);
                 goto out;
             }
@@ -255,22 +245,18 @@ static int run_convert(int argc, char **argv)
         total += IMG_ROUND_SECTOR(len);
     }
     for (guint i = 0; i < otexts->len; i++) {
-        Error *err = NULL;
-        if (!block_opts_parse(copts, otexts->pdata[i], &err)) {
-            img_report("-o", err);
+        bool listed;
+        if (!img_parse_create_opts(drv, otexts->pdata[i], copts, &listed)) {
+            goto out;
+        }
+        if (listed) {
+            ret = 0;
             goto out;
         }
     }
-    for (unsigned i = 0; i < block_opts_count(copts); i++) {
-        const char *k = block_opts_key(copts, i);
-        bool known = false;
-        for (int j = 0; drv->create_opts && drv->create_opts[j]; j++) {
-            known |= !strcmp(k, drv->create_opts[j]);
-        }
-        if (!known || !strcmp(k, "size")) {
-            img_error("-o: %s does not support the option '%s' for convert", out_fmt, k);
-            goto out;
-        }
+    if (block_opts_has(copts, "size")) {
+        img_error("-o: convert takes the size from the input, not from size=");
+        goto out;
     }
     if (!no_create) {
         char *s = g_strdup_printf("%" G_GUINT64_FORMAT, total);

@@ -8,9 +8,7 @@
 #include <string.h>
 #include "img.h"
 
-/* Parse -o text into opts, refusing keys the format does not take (the
- * driver's create_opts); "help" lists them. */
-static bool parse_create_opts(BlockDriver *drv, const char *text, BlockOpts *opts,
+bool img_parse_create_opts(BlockDriver *drv, const char *text, BlockOpts *opts,
                               bool *listed)
 {
     *listed = false;
@@ -47,11 +45,6 @@ static bool parse_create_opts(BlockDriver *drv, const char *text, BlockOpts *opt
     block_opts_free(o);
     return true;
 }
-
-/* Options given as -o and as flags (-b, -F) join in opts; the output's
- * format driver is drv.  Exported for convert, which creates its target
- * the same way. */
-bool img_create_image(const char *file, BlockDriver *drv, BlockOpts *opts, bool quiet);
 
 bool img_create_image(const char *file, BlockDriver *drv, BlockOpts *opts, bool quiet)
 {
@@ -105,7 +98,7 @@ static int run_create(int argc, char **argv)
     }
     for (guint i = 0; i < otexts->len; i++) {
         bool listed;
-        if (!parse_create_opts(drv, otexts->pdata[i], opts, &listed)) {
+        if (!img_parse_create_opts(drv, otexts->pdata[i], opts, &listed)) {
             goto out;
         }
         if (listed) {

@@ -89,6 +89,19 @@ int img_status_above(BlockDriverState *bs, BlockDriverState *base, uint64_t off,
 /* Is buf all zeroes? */
 bool img_is_zero(const uint8_t *buf, size_t len);
 
+/* Same file (device and inode)?  false when either does not exist. */
+bool img_same_file(const char *a, const char *b);
+
+/* ---- shared by verbs ---- */
+/* Parse -o text into opts, refusing keys the format's create() does not
+ * take (BlockDriver.create_opts); "help" lists them and sets *listed. */
+bool img_parse_create_opts(BlockDriver *drv, const char *text, BlockOpts *opts, bool *listed);
+/* Create FILE with drv from opts (size and -o options), printing qemu-img's
+ * "Formatting ..." line unless quiet (create, convert). */
+bool img_create_image(const char *file, BlockDriver *drv, BlockOpts *opts, bool quiet);
+/* qemu's snapshot table (bdrv_snapshot_dump): info and snapshot -l. */
+void img_print_snapshots(const BlockSnapshotInfo *l, int n);
+
 /* ---- progress ---- */
 typedef struct ImgProgress {
     bool on;

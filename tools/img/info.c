@@ -69,9 +69,6 @@ static json_object *snapshot_json(const BlockSnapshotInfo *sn)
     return o;
 }
 
-/* qemu's snapshot table (bdrv_snapshot_dump), shared with snapshot -l. */
-void img_print_snapshots(const BlockSnapshotInfo *l, int n);
-
 void img_print_snapshots(const BlockSnapshotInfo *l, int n)
 {
     printf("%-9s %-16s %8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK",

@@ -8,8 +8,6 @@
 #include <string.h>
 #include "img.h"
 
-void img_print_snapshots(const BlockSnapshotInfo *l, int n);
-
 static int run_snapshot(int argc, char **argv)
 {
     const char *fmt = NULL, *name = NULL;
