@@ -375,6 +375,19 @@ def test_check():
     r = cc("check", "-r", "all", "bad.qcow2", ok=None)
     check(r.returncode == 0, "check -r all repairs it (%d)" % r.returncode)
     qemu_clean(p("bad.qcow2"), "after check -r all")
+    # a lazy-refcounts image whose writer was killed: dirty, both say so
+    qi("create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "dirty.qcow2", "8M")
+    run("qemu-io", "-f", "qcow2", "-c", "write -P 3 0 64k", "-c", "sigraise 9", "dirty.qcow2",
+        ok=None)
+    info_agrees("dirty.qcow2", "for a dirty image")
+    check(cinfo("dirty.qcow2")["dirty-flag"] is True, "a killed lazy-refcounts writer: dirty")
+    rq, rc = qi("check", p("dirty.qcow2"), ok=None), cc("check", "dirty.qcow2", ok=None)
+    check(rq.returncode == rc.returncode == 2, "dirty image: exit 2 in both tools (%d, %d)"
+          % (rq.returncode, rc.returncode))
+    r = cc("check", "-r", "all", "dirty.qcow2", ok=None)
+    check(r.returncode == 0 and cinfo("dirty.qcow2")["dirty-flag"] is False,
+          "check -r all repairs it and clears the dirty bit (%d)" % r.returncode)
+    qemu_clean(p("dirty.qcow2"), "dirty image after check -r all")
     r = cc("check", "base.raw", ok=None)
     rq = qi("check", p("base.raw"), ok=None)
     check(r.returncode == rq.returncode == 63, "check of a raw image: exit 63 as qemu-img (%d)"
