@@ -80,7 +80,7 @@ static int write_compressed(Target *t, uint64_t off, const uint8_t *buf, uint64_
 
 /* What the reader thread hands the writer. */
 enum { CHUNK_DATA, CHUNK_ZERO, CHUNK_ERROR, CHUNK_END };
-#define CONVERT_BUFFERS 4
+#define CONVERT_BUFFERS 6
 
 typedef struct Chunk {
     int kind;
@@ -158,6 +158,55 @@ static gpointer reader_main(gpointer opaque)
     Chunk *ck = g_async_queue_pop(rd->free);
     ck->kind = CHUNK_END;
     g_async_queue_push(rd->full, ck);
+    return NULL;
+}
+
+typedef struct ConvertWriter {
+    Target t;
+    ConvertReader *rd;
+    const char *out;
+    ImgProgress *pr;          /* the main writer draws the progress bar */
+    uint64_t total;
+} ConvertWriter;
+
+static guint64 convert_done;  /* bytes handled by all writers */
+
+/* Write the chunks the reader hands over until its end mark (which is put
+ * back for the other writer).  A failure sets rd->stop: the reader ends
+ * early and the writers drain what is queued without writing it. */
+static gpointer writer_main(gpointer opaque)
+{
+    ConvertWriter *w = opaque;
+    ConvertReader *rd = w->rd;
+    for (;;) {
+        Chunk *ck = g_async_queue_pop(rd->full);
+        if (ck->kind == CHUNK_END) {
+            g_async_queue_push(rd->full, ck);
+            break;
+        }
+        int r = 0;
+        bool failed = g_atomic_int_get(&rd->stop);
+        if (ck->kind == CHUNK_ERROR) {
+            img_error("%s: %s at %" PRIu64 ": %s", rd->names[ck->src], ck->what, ck->off,
+                      g_strerror(-ck->err));
+            g_atomic_int_set(&rd->stop, 1);
+        } else if (!failed && ck->kind == CHUNK_ZERO) {
+            r = w->t.fresh ? 0 : bdrv_pwrite_zeroes(w->t.bs, ck->off, ck->len,
+                                                    BDRV_REQ_MAY_UNMAP);
+        } else if (!failed) {
+            r = w->t.compress ? write_compressed(&w->t, ck->off, ck->buf, ck->len)
+                              : write_sparse(&w->t, ck->off, ck->buf, ck->len, ck->zero);
+        }
+        if (r < 0) {
+            img_error("%s: write at %" PRIu64 ": %s", w->out, ck->off, g_strerror(-r));
+            g_atomic_int_set(&rd->stop, 1);
+        }
+        guint64 done = __atomic_add_fetch(&convert_done, ck->len, __ATOMIC_RELAXED);
+        g_async_queue_push(rd->free, ck);
+        if (w->pr) {
+            img_progress(w->pr, done, w->total);
+        }
+    }
     return NULL;
 }
 
@@ -284,7 +333,10 @@ static int run_convert(int argc, char **argv)
     }
     /* The inputs are read on a thread of their own while this one writes
      * (two distinct trees of nodes: the layer allows it), through
-     * CONVERT_BUFFERS buffers of IMG_BUF_SIZE. */
+     * CONVERT_BUFFERS buffers of IMG_BUF_SIZE.  A raw output gets a second
+     * writer with a node of its own on the same file (raw has no metadata:
+     * disjoint ranges written through two descriptors cannot conflict), so
+     * both cores copy into the page cache, as qemu-img's thread pool does. */
     ConvertReader rd = {
         .in = in, .nin = nin, .names = argv + optind, .compress = compress,
         .cluster = t.cluster, .full = g_async_queue_new(), .free = g_async_queue_new(),
@@ -294,38 +346,30 @@ static int run_convert(int argc, char **argv)
         chunks[i].buf = g_malloc(IMG_BUF_SIZE);
         g_async_queue_push(rd.free, &chunks[i]);
     }
-    GThread *th = g_thread_new("convert-reader", reader_main, &rd);
     ImgProgress pr;
     img_progress_start(&pr, progress && !quiet);
-    uint64_t done = 0;
-    bool failed = false;
-    for (;;) {
-        Chunk *ck = g_async_queue_pop(rd.full);
-        if (ck->kind == CHUNK_END) {
-            break;
-        }
-        int r = 0;
-        if (ck->kind == CHUNK_ERROR) {
-            img_error("%s: %s at %" PRIu64 ": %s", rd.names[ck->src], ck->what, ck->off,
-                      g_strerror(-ck->err));
-            failed = true;
-        } else if (!failed && ck->kind == CHUNK_ZERO) {
-            r = t.fresh ? 0 : bdrv_pwrite_zeroes(t.bs, ck->off, ck->len, BDRV_REQ_MAY_UNMAP);
-        } else if (!failed) {
-            r = compress ? write_compressed(&t, ck->off, ck->buf, ck->len)
-                         : write_sparse(&t, ck->off, ck->buf, ck->len, ck->zero);
-        }
-        if (r < 0) {
-            img_error("%s: write at %" PRIu64 ": %s", out, ck->off, g_strerror(-r));
-            failed = true;
-        }
-        if (failed) {
-            g_atomic_int_set(&rd.stop, 1);
-        }
-        done += ck->len;
-        img_progress(&pr, done, total);
-        g_async_queue_push(rd.free, ck);
+    ConvertWriter w[2] = {
+        { .t = t, .rd = &rd, .out = out, .pr = &pr, .total = total },
+    };
+    int nw = 1;
+    if (!strcmp(out_fmt, "raw") && !compress) {
+        BlockOpts *o2 = block_opts_new();
+        block_opts_set(o2, "cache.no-flush", "on");
+        w[1] = w[0];
+        w[1].pr = NULL;
+        /* The first node holds the lock; this one shares it. */
+        w[1].t.bs = img_open(out, out_fmt, o2, BDRV_O_RDWR | BDRV_O_NO_BACKING |
+                                              BDRV_O_NO_LOCK);
+        nw = w[1].t.bs ? 2 : 1;
     }
+    GThread *th = g_thread_new("convert-reader", reader_main, &rd);
+    GThread *wth = nw > 1 ? g_thread_new("convert-writer", writer_main, &w[1]) : NULL;
+    writer_main(&w[0]);
+    if (wth) {
+        g_thread_join(wth);
+        bdrv_unref(w[1].t.bs);
+    }
+    bool failed = g_atomic_int_get(&rd.stop);
     g_thread_join(th);
     for (int i = 0; i < CONVERT_BUFFERS; i++) {
         g_free(chunks[i].buf);
