@@ -406,8 +406,9 @@ static void qcow2_close(BlockDriverState *bs)
 {
     Qcow2State *s = bdrv_opaque(bs);
     if (!s->read_only) {
+        int ret = qcow2_l2_writeback_all(s);
         s->refcounts_unflushed = false;
-        if (bdrv_flush(s->file) >= 0 && s->dirty_set) {
+        if (ret >= 0 && bdrv_flush(s->file) >= 0 && s->dirty_set) {
             qcow2_set_incompat(s, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
         }
     }
@@ -538,9 +539,6 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
     ret = bdrv_pwritev(s->file, (uint64_t)host, total, iov, niov, 0);
     g_free(hb);
     g_free(tb);
-    if (ret >= 0) {
-        ret = qcow2_refcount_barrier(s);
-    }
     int slot = ret >= 0 ? qcow2_l2_load(s, l2off) : ret;
     if (slot < 0) {
         return slot;
@@ -553,10 +551,7 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
         qcow2_st64(tbl + 8 * (first + i),
                    ((uint64_t)host + (i << s->cluster_bits)) | QCOW_OFLAG_COPIED);
     }
-    ret = qcow2_l2_store(s, slot, first, (uint32_t)n);
-    for (uint64_t i = 0; i < n && ret >= 0; i++) {
-        ret = qcow2_free_entry(s, old[i]);
-    }
+    ret = qcow2_l2_replace(s, slot, first, (uint32_t)n, old);
     g_free(old);
     return ret;
 }
@@ -659,26 +654,45 @@ static int set_l2_entry(Qcow2State *s, uint64_t off, uint64_t e)
     int ret = 0;
     if (old != e) {
         qcow2_st64(tbl + 8 * i, e);
-        ret = qcow2_l2_store(s, slot, i, 1);
-        if (ret >= 0 && !(old & QCOW_OFLAG_ZERO && !(old & L2E_OFFSET_MASK))) {
-            ret = qcow2_free_entry(s, old);
-        }
+        ret = qcow2_l2_replace(s, slot, i, 1, &old);
     }
     return ret;
 }
 
-/* Make the whole clusters of [start, end) unallocated (commit's emptying,
- * shrinking): only clusters with an entry are touched, so no L2 table is
- * allocated for a range that has none. */
+/* Make the whole clusters of [start, end) (cluster-aligned) unallocated
+ * (commit's emptying, shrinking), one L2 table at a time: the new entries
+ * of a table reach the disk (one flush) before its old clusters are
+ * released.  A table with no entry in the range is left alone, so none is
+ * allocated or copied for nothing. */
 static int unallocate_range(Qcow2State *s, uint64_t start, uint64_t end)
 {
     int ret = mark_dirty(s);
-    for (uint64_t off = start; off < end && ret >= 0; off += s->cluster_size) {
-        uint64_t e;
-        ret = qcow2_get_l2_entry(s, off, &e);
-        if (ret >= 0 && e) {
-            ret = set_l2_entry(s, off, 0);
+    uint64_t per_l2 = (uint64_t)s->l2_size << s->cluster_bits;
+    for (uint64_t off = start; off < end && ret >= 0;) {
+        uint64_t l2end = MIN(end, (off / per_l2 + 1) * per_l2);
+        bool any = false;
+        for (uint64_t o = off; o < l2end && ret >= 0 && !any; o += s->cluster_size) {
+            uint64_t e;
+            ret = qcow2_get_l2_entry(s, o, &e);
+            any = ret >= 0 && e;
         }
+        if (ret >= 0 && any) {
+            int slot = qcow2_l2_writable(s, off);
+            if (slot < 0) {
+                return slot;
+            }
+            uint32_t first = qcow2_l2_index(s, off);
+            uint32_t n = (uint32_t)((l2end - off) >> s->cluster_bits);
+            uint8_t *tbl = (uint8_t *)s->l2_cache[slot].table;
+            uint64_t *old = g_new(uint64_t, n);
+            for (uint32_t i = 0; i < n; i++) {
+                old[i] = qcow2_be64(tbl + 8 * (first + i));
+                qcow2_st64(tbl + 8 * (first + i), 0);
+            }
+            ret = qcow2_l2_replace(s, slot, first, n, old);
+            g_free(old);
+        }
+        off = l2end;
     }
     return ret;
 }
@@ -722,6 +736,10 @@ static int qcow2_pdiscard(BlockDriverState *bs, uint64_t offset, uint64_t bytes)
 static int qcow2_flush(BlockDriverState *bs)
 {
     Qcow2State *s = bdrv_opaque(bs);
+    int ret = qcow2_l2_writeback_all(s);
+    if (ret < 0) {
+        return ret;
+    }
     s->refcounts_unflushed = false;
     return bdrv_flush(s->file);
 }
