@@ -889,7 +889,9 @@ static bool qcow2_change_backing_file(BlockDriverState *bs, const char *backing_
     if (fits) {
         qcow2_st64(nb + HDR_BACKING_OFFSET, blen ? out : 0);
         qcow2_st32(nb + HDR_BACKING_SIZE, (uint32_t)blen);
-        memcpy(nb + out, backing_file, blen);
+        if (blen) {
+            memcpy(nb + out, backing_file, blen);
+        }
     }
     if (ret >= 0 && fits) {
         ret = bdrv_pwrite_sync(s->file, 0, nb, s->cluster_size);
