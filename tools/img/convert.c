@@ -246,6 +246,21 @@ static int run_convert(int argc, char **argv)
             return img_bad_option(&img_verb_convert, argc, argv);
         }
     }
+    for (guint i = 0; i < otexts->len; i++) {
+        /* -o help needs no images, as in qemu-img. */
+        if (!strcmp(otexts->pdata[i], "help") || !strcmp(otexts->pdata[i], "?")) {
+            module_call_init(MODULE_INIT_BLOCK);
+            BlockDriver *d = bdrv_find_format(out_fmt);
+            bool listed = false;
+            int r = d && d->create && img_parse_create_opts(d, otexts->pdata[i], NULL,
+                                                            &listed) ? 0 : 1;
+            if (r) {
+                img_error("convert: unknown output format '%s'", out_fmt);
+            }
+            g_ptr_array_free(otexts, TRUE);
+            return r;
+        }
+    }
     int nin = argc - optind - 1;
     if (nin < 1) {
         g_ptr_array_free(otexts, TRUE);
