@@ -129,19 +129,20 @@ def wait_screen_settles(m, path, timeout=60):
     return None
 
 
-def test_seabios(d, board):
-    d = os.path.join(d, board)
+def test_seabios(d, board, card="std"):
+    name = board if card == "std" else f"{board}-{card}"
+    d = os.path.join(d, name)
     os.makedirs(d, exist_ok=True)
-    cc = Machine([CARDCAGE, "-M", board, "-display", "none", "-chardev",
+    cc = Machine([CARDCAGE, "-M", board, "-vga", card, "-display", "none", "-chardev",
                   f"file,id=bios,path={d}/cc.log", "-set", "bios-debug.chardev=bios"], d, "cc")
     # QEMU's pc gives SeaBIOS its kvmvapic option ROM, which SeaBIOS
     # lists as a hard disk (a legacy ROM's BCV) and so tries before the
     # floppy; cardcage has no vapic, so QEMU's is turned off.
     vapic = ["-global", "apic-common.vapic=off"] if board == "pc" else []
-    q = Machine([QEMU, "-M", board, "-display", "none", "-nodefaults", "-vga", "std", *vapic,
+    q = Machine([QEMU, "-M", board, "-display", "none", "-nodefaults", "-vga", card, *vapic,
                  "-chardev", f"file,id=bios,path={d}/q.log",
                  "-device", "isa-debugcon,iobase=0x402,chardev=bios"], d, "q")
-    check = lambda name, ok, detail="": check_(f"{board} {name}", ok, detail)  # noqa: E731
+    check = lambda what, ok, detail="": check_(f"{name} {what}", ok, detail)  # noqa: E731
     try:
         def wait_log(path):
             end = time.monotonic() + 60
@@ -229,6 +230,8 @@ def main():
         if which in ("seabios", "all"):
             test_seabios(d, "pc")       # VGA, vgabios-stdvga.bin as its PCI option ROM
             test_seabios(d, "isapc")    # isa-vga, vgabios-isavga.bin through fw_cfg
+        if which in ("cirrus", "all"):
+            test_seabios(d, "pc", "cirrus")   # cirrus-vga, vgabios-cirrus.bin
         if which in ("draw", "all"):
             test_draw(d)
     finally:
