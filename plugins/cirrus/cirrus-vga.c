@@ -1,6 +1,6 @@
 /*
  * cirrus-vga: the CL-GD5446 as a PCI function, as QEMU 7.2 presents it:
- * ids 1013:00B8, class 0300, the VGA ports and window, and
+ * ids 1013:00B8 (subsystem 1AF4:1100), class 0300, the VGA ports and window, and
  *
  *   BAR0  prefetchable memory, 32 MiB:
  *           0x0000000  the linear framebuffer (4 MiB); with SR17 bits 6
@@ -961,6 +961,10 @@ static void pci_cirrus_class_init(ObjectClass *klass, void *data)
     k->vendor_id = 0x1013;          /* Cirrus Logic */
     k->device_id = 0x00b8;          /* CL-GD5446 */
     k->class_id = 0x0300;           /* display controller, VGA-compatible */
+    /* QEMU's subsystem ids, which Linux's cirrus DRM driver insists on
+     * (it binds to the emulated chip only) */
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x1100;
     k->romfile = "vgabios-cirrus.bin";
     k->realize = pci_cirrus_realize;
     k->exit = pci_cirrus_exit;

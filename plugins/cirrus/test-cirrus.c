@@ -292,6 +292,7 @@ static void test_pci_ids_and_bars(void **state)
     PCIDevice *pci = PCI_DEVICE(card);
     assert_int_equal(pci_config_read(pci, 0, 4), 0x00b81013);
     assert_int_equal(pci_config_read(pci, 0x0a, 2), 0x0300);
+    assert_int_equal(pci_config_read(pci, 0x2c, 4), 0x11001af4);
     assert_int_equal(pci_config_read(pci, 0x10, 4), BAR0 | 0x8);    /* prefetchable */
     pci_config_write(pci, 0x10, 0xffffffff, 4);
     assert_int_equal(pci_config_read(pci, 0x10, 4), 0xfe000008);    /* 32 MiB */
@@ -781,7 +782,8 @@ static void test_extended_modes(void **state)
     assert_int_equal(surface_get_rgb(refresh(), 4, 3), 0x00ff00);
     /* 24 and 32 bpp */
     ext_mode(0x05, 0, 3);
-    address_space_st(mem(), BAR0 + (2 * 64 + 1) * 3, 0x123456, 3, NULL);
+    static const uint8_t bgr[3] = { 0x56, 0x34, 0x12 };
+    vram_write((2 * 64 + 1) * 3, bgr, 3);
     assert_int_equal(surface_get_rgb(refresh(), 1, 2), 0x123456);
     ext_mode(0x09, 0, 4);
     address_space_st(mem(), BAR0 + (2 * 64 + 1) * 4, 0x00abcdef, 4, NULL);
