@@ -14,7 +14,8 @@
  *     destination), packed or as an 8x8 one-bit pattern;
  *   - the foreground colour alone (GR33 bit 2, solid fill);
  *   - data the CPU writes (GR30 bit 2, system to screen), one line at a
- *     time, each padded to a doubleword.
+ *     time: pixel lines padded to a doubleword, lines of bits to a byte
+ *     (to a doubleword with GR33 bit 0).
  *
  * This is where the cirrus emulations of other projects had their memory
  * safety bugs, so the rule here is simple: before a single byte moves,
@@ -338,15 +339,18 @@ static bool blt_system_begin(CirrusState *c, CirrusBlt *b)
         bytes = (b->mode & BLT_COLOR_EXPAND) ? 8 : 64 * pw;   /* the whole pattern */
         lines = 1;
     } else if (b->mode & BLT_COLOR_EXPAND) {
+        /* a line of bits starts on a byte, or on a doubleword with GR33
+         * bit 0 */
         bytes = (skip_bytes(b) / pw + line_pixels(b) + 7) / 8;
+        if (b->ext & BLTX_DWORD_GRANULARITY) {
+            bytes = (bytes + 3) & ~3u;
+        }
         lines = b->height;
     } else {
-        bytes = b->width;
+        /* a line of pixels always ends on a doubleword */
+        bytes = (b->width + 3) & ~3u;
         lines = b->height;
     }
-    /* every line of CPU data ends on a doubleword (TRM, "System-to-Screen
-     * BLTs") */
-    bytes = (bytes + 3) & ~3u;
     if (bytes == 0 || bytes > CIRRUS_BLTBUF_SIZE) {
         refuse(c, b, "source line larger than the BLT buffer");
         return false;

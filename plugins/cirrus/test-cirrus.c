@@ -576,9 +576,22 @@ static void test_blt_system_to_screen(void **state)
     }
     blt_run(&e);
     for (int y = 0; y < 3; y++) {
-        for (int i = 0; i < 4; i++) {       /* 20 bits: 3 bytes, padded to 4 */
+        for (int i = 0; i < 3; i++) {       /* 20 bits: 3 bytes */
             address_space_st(mem(), 0xa0000 + i, bits[y][i], 1, NULL);
         }
+    }
+    assert_int_equal(gr_get(0x31) & 0x01, 0);
+    assert_vram_is_ref();
+    /* with doubleword granularity (GR33 bit 0) each line takes 4 */
+    e.ext = 0x01;
+    e.dst = 0x7800;
+    e.mode |= 0x08;                         /* and transparent */
+    for (int y = 0; y < 3; y++) {
+        ref_expand_line(&e, e.dst + y * 128, bits[y], true, false);
+    }
+    blt_run(&e);
+    for (int y = 0; y < 3; y++) {
+        address_space_st(mem(), BLT_DATA, cc_ld_le32(bits[y]), 4, NULL);
     }
     assert_int_equal(gr_get(0x31) & 0x01, 0);
     assert_vram_is_ref();
