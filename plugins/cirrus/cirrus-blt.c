@@ -74,15 +74,16 @@ static unsigned pixel_bytes(const CirrusBlt *b)
     return ((b->mode >> BLT_PIXEL_WIDTH_SHIFT) & 3) + 1;
 }
 
-/* Bytes skipped at the left of every destination line (GR2F): pixels,
- * except for 24 bpp colour patterns where it counts bytes (as QEMU). */
+/* Bytes skipped at the left of every destination line (GR2F): bits 2:0
+ * count pixels, but at 24 bpp bits 4:0 count bytes, except for
+ * monochrome patterns and fills (as QEMU); the source bits of an
+ * expansion skip as many pixels. */
 static unsigned skip_bytes(const CirrusBlt *b)
 {
     unsigned pw = pixel_bytes(b);
-    if (pw == 3 && (b->mode & (BLT_PATTERN | BLT_COLOR_EXPAND)) == BLT_PATTERN) {
-        return b->skip & 0x1f;
-    }
-    return (b->skip & 7) * pw;
+    bool mono_pattern = (b->mode & (BLT_PATTERN | BLT_COLOR_EXPAND)) ==
+                        (BLT_PATTERN | BLT_COLOR_EXPAND);
+    return pw == 3 && !mono_pattern ? (b->skip & 0x1f) : (b->skip & 7) * pw;
 }
 
 /* Pixels drawn on a line of a pixel-wise BLT (expansion, pattern, fill):

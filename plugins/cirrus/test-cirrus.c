@@ -155,6 +155,13 @@ static uint8_t ref_rop(uint8_t rop, uint8_t s, uint8_t d)
 
 static unsigned pw_of(const Blt *b) { return ((b->mode >> 4) & 3) + 1; }
 
+/* GR2F: pixels; bytes at 24 bpp but for monochrome patterns and fills */
+static unsigned skip_of(const Blt *b)
+{
+    bool mono = (b->mode & 0xc0) == 0xc0;
+    return pw_of(b) == 3 && !mono ? (b->skip & 0x1f) : (b->skip & 7) * pw_of(b);
+}
+
 static void ref_pixel(const Blt *b, uint32_t at, uint32_t colour)
 {
     for (unsigned k = 0; k < pw_of(b); k++) {
@@ -166,8 +173,8 @@ static void ref_pixel(const Blt *b, uint32_t at, uint32_t colour)
 static void ref_expand_line(const Blt *b, uint32_t at, const uint8_t *bits, bool transparent,
                             bool invert)
 {
-    unsigned pw = pw_of(b), skip = b->skip & 7;
-    for (uint32_t x = skip * pw, i = skip; x < b->w; x += pw, i++) {
+    unsigned pw = pw_of(b);
+    for (uint32_t x = skip_of(b), i = skip_of(b) / pw; x < b->w; x += pw, i++) {
         bool on = (bits[i / 8] >> (7 - i % 8)) & 1;
         if (transparent) {
             if (on != invert) {
@@ -185,7 +192,7 @@ static void ref_blt(const Blt *b)
     bool transparent = b->mode & 0x08, invert = transparent && (b->ext & 0x02);
     if ((b->mode & 0xc0) == 0xc0 && (b->ext & 0x04)) {             /* solid fill */
         for (uint32_t y = 0; y < b->h; y++) {
-            for (uint32_t x = (b->skip & 7) * pw; x < b->w; x += pw) {
+            for (uint32_t x = skip_of(b); x < b->w; x += pw) {
                 ref_pixel(b, b->dst + y * b->dp + x, b->fg);
             }
         }
@@ -196,7 +203,7 @@ static void ref_blt(const Blt *b)
             uint8_t row[2] = { pat[y & 7], pat[y & 7] };
             Blt one = *b;
             /* the pattern repeats every 8 pixels: expand 8 at a time */
-            for (uint32_t x = (b->skip & 7) * pw, i = b->skip & 7; x < b->w; x += pw, i++) {
+            for (uint32_t x = skip_of(b), i = skip_of(b) / pw; x < b->w; x += pw, i++) {
                 bool on = (row[0] >> (7 - i % 8)) & 1;
                 if (transparent) {
                     if (on != invert) {
@@ -212,7 +219,7 @@ static void ref_blt(const Blt *b)
         const uint8_t *pat = ref + (b->src & ~(size - 1));
         uint8_t copy[256];
         memcpy(copy, pat, size);
-        uint32_t skip = pw == 3 ? (b->skip & 0x1f) : (b->skip & 7) * pw;
+        uint32_t skip = skip_of(b);
         for (uint32_t y = 0; y < b->h; y++) {
             for (uint32_t x = skip; x < b->w; x += pw) {
                 for (unsigned k = 0; k < pw; k++) {
@@ -223,8 +230,8 @@ static void ref_blt(const Blt *b)
             }
         }
     } else if (b->mode & 0x80) {                                  /* expansion */
-        uint32_t pixels = (b->w - (b->skip & 7) * pw + pw - 1) / pw;
-        uint32_t line = ((b->skip & 7) + pixels + 7) / 8;
+        uint32_t pixels = (b->w - skip_of(b) + pw - 1) / pw;
+        uint32_t line = (skip_of(b) / pw + pixels + 7) / 8;
         for (uint32_t y = 0; y < b->h; y++) {
             uint8_t bits[1100];
             memcpy(bits, ref + b->src + y * line, line);
