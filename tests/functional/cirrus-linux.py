@@ -179,11 +179,13 @@ def main():
         check("initramfs with cirrus.ko built from the cached kernel package", initrd is not None)
         if not initrd:
             return status()
+        t0 = time.monotonic()
         m = Machine([CARDCAGE, "-M", "pc", "-vga", "cirrus", "-display", "none", "-no-reboot",
                      "-kernel", vmlinuz, "-initrd", initrd, "-boot", "kernel=firmware",
                      "-append", "console=ttyS0 quiet"], d)
         try:
             ok = m.wait_serial("CIRRUS-TEXT-1")
+            print(f"cardcage: power-on to the DRM console's text in {time.monotonic() - t0:.1f} s")
             log = m.out.decode(errors="replace")
             check("the guest loads cirrus.ko and writes to the DRM console", ok, log[-1500:])
             if not ok:
@@ -218,11 +220,13 @@ def main():
         finally:
             m.close()
         if QEMU:
+            t0 = time.monotonic()
             q = Machine([QEMU, "-M", "pc", "-vga", "cirrus", "-display", "none", "-nodefaults",
                          "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
                          "-append", "console=ttyS0 quiet"], os.path.join(d, "q"))
             try:
                 ok = q.wait_serial("CIRRUS-TEXT-1")
+                print(f"QEMU: power-on to the DRM console's text in {time.monotonic() - t0:.1f} s")
                 check("QEMU: the same guest reaches its console text", ok)
                 if ok:
                     q.qmp.cmd("screendump", {"filename": f"{d}/q.ppm"})
