@@ -745,7 +745,8 @@ const VMStateDescription vmstate_cirrus = {
         VMSTATE_UINT32(blt_buf_pos, CirrusState),
         VMSTATE_UINT32(blt_lines_left, CirrusState),
         VMSTATE_UINT32(blt_next_dst, CirrusState),
-        VMSTATE_UINT8_ARRAY(blt_buf, CirrusState, CIRRUS_BLTBUF_SIZE),
+        /* only the CPU data collected so far (often none) */
+        VMSTATE_UINT8_VARRAY_UINT32(blt_buf, CirrusState, blt_buf_pos),
         VMSTATE_END_OF_LIST()
     },
 };
