@@ -158,9 +158,8 @@ static void rx_drop(E1000State *s, unsigned counter)
     }
 }
 
-ssize_t e1000_receive(NetClient *nc, const uint8_t *buf, size_t len)
+static ssize_t receive(E1000State *s, const uint8_t *buf, size_t len)
 {
-    E1000State *s = net_client_opaque(nc);
     PCIDevice *pci = PCI_DEVICE(s);
     uint32_t rctl = e1000_reg(s, E1000_RCTL);
     if (!(rctl & RCTL_EN) || !e1000_rx_accept(s, buf, len)) {
@@ -266,4 +265,19 @@ ssize_t e1000_receive(NetClient *nc, const uint8_t *buf, size_t len)
     }
     e1000_raise(s, bits);
     return (ssize_t)len;
+}
+
+/* A frame from the net layer.  Outside a register access the memory
+ * core's guard is not engaged, so engage it here: the card's DMA into its
+ * own registers (a ring or buffer the guest put there) is refused instead
+ * of reaching RDT and delivering the next frame from inside this one. */
+ssize_t e1000_receive(NetClient *nc, const uint8_t *buf, size_t len)
+{
+    E1000State *s = net_client_opaque(nc);
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
+    bool engaged = guard->engaged_in_io;
+    guard->engaged_in_io = true;
+    ssize_t r = receive(s, buf, len);
+    guard->engaged_in_io = engaged;
+    return r;
 }
