@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Networking: the net layer, its backends and the rtl8139 card.
+"""Networking: the net layer, its backends and the rtl8139 and e1000 cards.
 
   cli      no guest: -netdev help, -nic help, the errors of bad network
            options, info network and set_link through the monitor, the
@@ -12,8 +12,10 @@
            -object filter-dump wrote, read by tcpdump, showing the DHCP
            exchange; a file from slirp's TFTP server (tftp=, md5 checked); a
            guestfwd= connection reaching a host command
+  user-e1000  the same with -device e1000 (Linux's e1000 driver)
   socket   two cardcage machines on -netdev socket (one listen=, one
            connect=) ping each other
+  socket-e1000  the same with an e1000 on one side and an rtl8139 on the other
   qemu     a cardcage machine and qemu-system-i386 on one socket link (QEMU's
            length framing) ping each other
 
@@ -210,7 +212,7 @@ def host_dns_answer(names):
     return None, []
 
 
-def test_user():
+def test_user(model="rtl8139"):
     require_net_guest()
     tmp = tempfile.mkdtemp(prefix="cc-net-")
     try:
@@ -239,7 +241,7 @@ def test_user():
                             "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{fwd}-:80,"
                             f"tftp={tmp}/tftp,guestfwd=tcp:10.0.2.100:4321-cmd:cat "
                             f"{tmp}/hello.txt",
-                            "-device", "rtl8139,netdev=n0",
+                            "-device", f"{model},netdev=n0",
                             "-object", f"filter-dump,id=f0,netdev=n0,file={pcap}"))
         r = g.wait_for(r"CARDCAGE-DHCP: ip=")
         check("DHCP lease from slirp", r is not None and
@@ -312,18 +314,18 @@ def ping_pair(cmd_a, cmd_b, label):
         g.finish(30)
 
 
-def test_socket():
+def test_socket(model_a="rtl8139", model_b="rtl8139"):
     require_net_guest()
     port = free_port()
     ping_pair(guest_cmd("cardcage.net.ip=10.0.0.1 cardcage.net.ping=10.0.0.2 "
                         "cardcage.net.hold=30",
                         "-netdev", f"socket,id=s,listen=127.0.0.1:{port}",
-                        "-device", "rtl8139,netdev=s"),
+                        "-device", f"{model_a},netdev=s"),
               guest_cmd("cardcage.net.ip=10.0.0.2 cardcage.net.ping=10.0.0.1 "
                         "cardcage.net.hold=30",
                         "-netdev", f"socket,id=s,connect=127.0.0.1:{port}",
-                        "-device", "rtl8139,netdev=s,mac=52:54:00:12:34:57"),
-              "two cardcage machines")
+                        "-device", f"{model_b},netdev=s,mac=52:54:00:12:34:57"),
+              f"two cardcage machines ({model_a} and {model_b})")
 
 
 def test_qemu():
@@ -345,7 +347,9 @@ def test_qemu():
               qcmd, "cardcage and QEMU")
 
 
-TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test_qemu}
+TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test_qemu,
+         "user-e1000": lambda: test_user("e1000"),
+         "socket-e1000": lambda: test_socket("e1000", "rtl8139")}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in TESTS:
