@@ -146,6 +146,37 @@ def test_cli():
           "type=user" in out, out + err)
     code, out, err = monitor(["-nic", "none"], ["info network"])
     check("-nic none: no card", code == 0 and "rtl8139" not in out, out + err)
+    check("-nic help lists e1000", "e1000" in subprocess.run(
+        [CARDCAGE, "-nic", "help"], capture_output=True, text=True).stdout)
+    # pc's default card, as QEMU's: an e1000 at 00:03.0 on a user netdev,
+    # unless the command line names a network or -nodefaults.
+    def pc(*args):
+        p = subprocess.run([CARDCAGE, "-M", "pc", "-S", "-serial", "null", "-monitor", "stdio",
+                            *args], input="info network\ninfo pci\nquit\n",
+                           capture_output=True, text=True, timeout=20)
+        return p.returncode, p.stdout + p.stderr
+    code, out = pc()
+    check("pc: a default e1000 on a user netdev", code == 0 and re.search(
+        r"e1000\.0: index=0,type=nic,model=e1000,macaddr=52:54:00:12:34:56\n"
+        r" \\ net0: index=0,type=user", out) is not None, out)
+    check("pc: the default e1000 at 00:03.0", re.search(
+        r"device +3, function 0:\n +Ethernet controller: PCI device 8086:100e", out)
+          is not None, out)
+    for args in (["-nic", "none"], ["-nodefaults"], ["-net", "none"]):
+        code, out = pc(*args)
+        check(f"pc {' '.join(args)}: no card", code == 0 and "type=nic" not in out and
+              "Ethernet" not in out, out)
+    code, out = pc("-nic", "user,model=rtl8139")
+    check("pc -nic user,model=rtl8139: the rtl8139 instead, at 00:03.0",
+          code == 0 and "e1000" not in out and re.search(
+              r"device +3, function 0:\n +Ethernet controller: PCI device 10ec:8139", out)
+          is not None, out)
+    code, out = pc("-nic", "user")
+    check("pc -nic user: an e1000 (the board's model)",
+          code == 0 and "model=e1000,macaddr=52:54:00:12:34:56" in out, out)
+    code, out = pc("-net", "nic", "-net", "user")
+    check("pc -net nic -net user: an e1000 on hub 0",
+          code == 0 and "model=e1000" in out and "type=hubport" in out, out)
 
 
 # ---- user ----
