@@ -134,7 +134,7 @@ static void tso(E1000State *s, uint8_t *f, size_t len)
     bool ipv4 = c->tucmd & TUCMD_IP, tcp = c->tucmd & TUCMD_TCP;
     /* Every field the fix-ups touch must lie in the headers. */
     bool ok = hdr >= ETH_HLEN && hdr <= len && c->mss &&
-              (size_t)c->ipcss + (ipv4 ? 6 : 6) <= hdr &&
+              (size_t)c->ipcss + 6 <= hdr &&
               (size_t)c->tucss + (tcp ? 14 : 6) <= hdr &&
               (!(s->tx_popts & POPTS_IXSM) || (size_t)c->ipcso + 2 <= hdr) &&
               (!(s->tx_popts & POPTS_TXSM) || (size_t)c->tucso + 2 <= hdr);

@@ -404,6 +404,19 @@ static void reg_write(E1000State *s, unsigned off, uint32_t val)
     }
 }
 
+/* A register's stored value, without the side effects of reading it. */
+static uint32_t reg_read_plain(E1000State *s, unsigned off)
+{
+    switch (off) {
+    case E1000_EECD:
+        return eecd_read(s);
+    case E1000_STATS ... E1000_STATS_END - 1:
+        return 0;
+    default:
+        return e1000_reg(s, off);
+    }
+}
+
 /* BAR0: 32-bit registers; narrower accesses read or merge into the whole
  * register (drivers use 32 bits; firmware may not). */
 static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -422,7 +435,11 @@ static void mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     if (size < 4) {
         unsigned shift = (addr & 3) * 8;
         uint32_t mask = ((1u << (size * 8)) - 1) << shift;
-        uint32_t old = off < E1000_REGS_SIZE ? e1000_reg(s, off) : 0;
+        /* Registers whose bits are commands (write 1 to clear, set or
+         * mask) take only the bytes written; the others keep the rest. */
+        bool command = off == E1000_ICR || off == E1000_ICS || off == E1000_IMS ||
+                       off == E1000_IMC;
+        uint32_t old = !command && off < E1000_REGS_SIZE ? reg_read_plain(s, off) : 0;
         v = (old & ~mask) | ((v << shift) & mask);
     }
     reg_write(s, off, v);
