@@ -16,6 +16,8 @@
   socket   two cardcage machines on -netdev socket (one listen=, one
            connect=) ping each other
   socket-e1000  the same with an e1000 on one side and an rtl8139 on the other
+  pxe-e1000  -boot n with an e1000: its iPXE ROM (pxe-e1000.rom) gets a lease
+           from slirp and fetches the boot file over TFTP (the pcap shows it)
   qemu     a cardcage machine and qemu-system-i386 on one socket link (QEMU's
            length framing) ping each other
 
@@ -378,9 +380,49 @@ def test_qemu():
               qcmd, "cardcage and QEMU")
 
 
+# ---- PXE ----
+
+def test_pxe(model):
+    """-boot n: the card's iPXE ROM asks slirp's DHCP for a lease and fetches
+    the boot file over TFTP; the pcap of the card's netdev shows both."""
+    if not shutil.which("tcpdump"):
+        skip("tcpdump is not installed (Debian package tcpdump)")
+    tmp = tempfile.mkdtemp(prefix="cc-pxe-")
+    try:
+        os.mkdir(os.path.join(tmp, "tftp"))
+        with open(os.path.join(tmp, "tftp", "boot.bin"), "wb") as f:
+            f.write(os.urandom(3000))
+        pcap = os.path.join(tmp, "pxe.pcap")
+        p = subprocess.Popen([CARDCAGE, "-M", "pc", "-display", "none", "-serial", "null",
+                              "-boot", "n", "-netdev",
+                              f"user,id=n0,tftp={tmp}/tftp,bootfile=boot.bin",
+                              "-device", f"{model},netdev=n0",
+                              "-object", f"filter-dump,id=f0,netdev=n0,file={pcap}"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        out = ""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and p.poll() is None:
+            time.sleep(1)
+            if os.path.exists(pcap):
+                out = subprocess.run(["tcpdump", "-n", "-r", pcap], capture_output=True,
+                                     text=True).stdout
+                if "DATA block 2" in out:
+                    break
+        p.kill()
+        p.wait()
+        check(f"{model} PXE: iPXE's DHCP request from the card's MAC",
+              "BOOTP/DHCP, Request from 52:54:00:12:34:56" in out, out[:3000])
+        check(f"{model} PXE: the boot file requested and received over TFTP",
+              'RRQ "boot.bin"' in out and "DATA block 2" in out, out[:3000])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test_qemu,
          "user-e1000": lambda: test_user("e1000"),
-         "socket-e1000": lambda: test_socket("e1000", "rtl8139")}
+         "socket-e1000": lambda: test_socket("e1000", "rtl8139"),
+         "pxe-e1000": lambda: test_pxe("e1000")}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in TESTS:
