@@ -209,6 +209,15 @@ static ssize_t receive(E1000State *s, const uint8_t *buf, size_t len)
 
     uint32_t bsize = rx_buffer_size(s);
     uint32_t needed = (uint32_t)((flen + bsize - 1) / bsize);
+    if (needed > n - 1) {
+        /* More buffers than the ring can ever hold free (one descriptor
+         * always stays between tail and head): waiting would block every
+         * frame behind it. */
+        log_mask(LOG_GUEST_ERROR, "e1000: a %zu-byte frame needs %u buffers of %u bytes, "
+                 "the ring holds %u: dropped\n", flen, needed, bsize, n);
+        rx_drop(s, E1000_ROC);
+        return (ssize_t)len;
+    }
     if (needed > rx_free(head, tail, n)) {
         /* No room: the frame waits in the queue until RDT moves; tell the
          * driver once (overrun, descriptors below the threshold). */
