@@ -402,8 +402,12 @@ static NetClient *user_create(const char *id, KeyVal *kv, Error **errp)
     }
     const char *tftp = keyval_get(kv, "tftp");
     if (tftp && !g_file_test(tftp, G_FILE_TEST_IS_DIR)) {
-        error_setg(errp, "tftp=%s: no such directory", tftp);
-        return NULL;
+        /* Not an error, as in QEMU: the directory may be made after the
+         * machine starts, and until then the guest's requests fail the
+         * way a network boot from an empty server does (the firmware
+         * moves on to its next boot device). */
+        warn_report("tftp=%s: no such directory (yet): TFTP requests fail until it exists",
+                    tftp);
     }
 
     UserNet *u = g_new0(UserNet, 1);
