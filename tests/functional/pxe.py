@@ -22,7 +22,9 @@ Cases, each for every card model in MODELS (pxe.py CASE-MODEL):
              reboot ends the emulator): a boot file that is not there, a
              TFTP directory that is not there, and -boot strict=on, where
              the second card (bootindex unset) is not tried after the first
-             (bootindex=1) fails
+             (bootindex=1) fails; and with -boot order=nd and the storage
+             test's ISOLINUX CD (tests/guests/get-disk-guests.sh, left out
+             when absent), SeaBIOS boots the CD once iPXE has failed
 
 `pxe.py CASE-MODEL --qemu` (or CARDCAGE_TEST_EMULATOR=qemu) runs the same
 case on qemu-system-i386 -accel tcg with the same command line, showing the
@@ -247,6 +249,28 @@ def test_bad(emu, model, tmp):
           is not None, out[-3000:])
     check("missing TFTP directory: SeaBIOS finds no bootable device",
           re.search(NO_BOOT, out) is not None, out[-3000:])
+
+    # The next boot device: -boot order=nd with the storage test's
+    # ISOLINUX CD (tests/guests/get-disk-guests.sh): after iPXE fails,
+    # SeaBIOS boots the CD, whose loader prints its banner.
+    iso = os.path.join(os.path.dirname(os.path.dirname(KERNEL)), "disks", "boot.iso")
+    if os.path.exists(iso):
+        t0 = time.monotonic()
+        g = Guest(emu.cmd("-boot", "order=nd", "-cdrom", iso, "-nic",
+                          f"user,model={model},tftp={tftp},bootfile=no-such-file.ipxe"))
+        try:
+            r = g.wait_for(r"ISOLINUX \d", MARKER_TIMEOUT)
+            out = "\n".join(line for _, line in g.lines)
+            rom = out.find("Booting from ROM")
+            cd = out.find("Booting from DVD/CD")
+            check("-boot order=nd: after iPXE fails, SeaBIOS boots the CD (ISOLINUX's banner)",
+                  r is not None and 0 <= rom < cd, transcript(g))
+            print(f"     (fallback to the CD: banner after {time.monotonic() - t0:.1f} s)")
+        finally:
+            stop(g)
+    else:
+        print(f"     (no {iso}: the fallback to a CD is not tried; run "
+              "tests/guests/get-disk-guests.sh)")
 
     # strict=on: after the failing bootindex=1 card, SeaBIOS stops (the
     # bootorder file ends in HALT) instead of trying the good second card.
