@@ -43,12 +43,13 @@ import sys
 import tempfile
 import time
 
-# The card models and, for each, the option ROM its PCI function carries
-# (what SeaBIOS must find) and the PCI vendor:device iPXE reports.
+# The card models (cardcage's and QEMU's -device name) and, for each, the
+# option ROM its PCI function carries (Debian's ipxe-qemu) and the name
+# iPXE's PCI id table gives the card ("net0: ... using NAME on ...").
 MODELS = {
-    "rtl8139": {"rom": "pxe-rtl8139.rom", "ipxe_driver": "rtl8139"},
-    "e1000": {"rom": "pxe-e1000.rom", "ipxe_driver": "e1000"},
-    "ne2k_pci": {"rom": "pxe-ne2k_pci.rom", "ipxe_driver": "ne2k_pci"},
+    "rtl8139": {"rom": "pxe-rtl8139.rom", "ipxe_name": "rtl8139"},
+    "e1000": {"rom": "pxe-e1000.rom", "ipxe_name": "82540em"},
+    "ne2k_pci": {"rom": "pxe-ne2k_pci.rom", "ipxe_name": "rtl8029"},
 }
 CASES = ("boot", "order", "bad")
 
@@ -176,8 +177,8 @@ def test_boot(emu, model, tmp):
     try:
         secs = boot_to_marker(g, t0, f"-boot n, {model}", mac(0x56))
         out = "\n".join(line for _, line in g.lines)
-        check(f"iPXE names its driver ({MODELS[model]['ipxe_driver']})",
-              re.search(rf"using {re.escape(MODELS[model]['ipxe_driver'])} on", out)
+        check(f"iPXE drives the card as {MODELS[model]['ipxe_name']}",
+              re.search(rf"using {re.escape(MODELS[model]['ipxe_name'])} on", out)
               is not None, transcript(g))
         if secs is not None:
             print(f"TIME {emu.name} pxe boot {model}: {secs:.2f} s from start to the marker")
