@@ -60,9 +60,9 @@ if __name__ == "__main__" and sys.argv[1:] == ["list"]:
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cctest import CARDCAGE, INITRD, KERNEL, Guest, check, status  # noqa: E402
 
-# Time limits on this shared 2-core machine: iPXE's DHCP takes a few
-# seconds, the kernel and initramfs (7 MB) arrive by TFTP in 512-byte
-# blocks (slirp offers no blksize), then Linux boots.
+# Time limits, generous for a loaded machine: iPXE's DHCP takes a few
+# seconds, the kernel and initramfs (7 MB) under one by TFTP, then Linux
+# boots (some 20 s on an idle host).
 MARKER_TIMEOUT = 300
 END_TIMEOUT = 180
 MARKER = r"CARDCAGE-MARKER: userspace is up"
