@@ -1,17 +1,17 @@
 /*
  * The PCI functions' part of the firmware's boot order: the functions a
- * user gave bootindex=N, as the device paths SeaBIOS matches in the fw_cfg
- * file "bootorder" (docs/fw_cfg in QEMU's tree names the file; SeaBIOS's
- * src/boot.c builds the same paths for its boot entries and globs them
- * against each line).
+ * user gave bootindex=N, as the device paths of the fw_cfg file
+ * "bootorder" that SeaBIOS reads (its src/boot.c builds the same kind of
+ * path for each of its boot entries and globs it against each line; a
+ * line's place is the entry's priority).
  *
- * A path follows the IEEE 1275 PCI bus binding (section 2.2.1.1, the
- * unit address "DEV[,FUNC]" in hex, FUNC left out when 0): the host
- * bridge as "pci@i0cf8" (it decodes configuration mechanism #1 at I/O port
- * 0xcf8, PCI 3.0 3.2.2.3.2), then NAME@SLOT[,FUNC].  SeaBIOS matches any
- * NAME ("*" in its pattern); the names here are the binding's generic ones
- * for the classes a boot entry can come from, and "pciVVVV,DDDD" (vendor,
- * device) for the rest, as the binding's section 2.5 has it.
+ * A path follows the Open Firmware PCI bus binding (IEEE 1275): the host
+ * bridge as "pci@i0cf8" (it decodes configuration mechanism #1 at I/O
+ * port 0xcf8, PCI 3.0 3.2.2.3.2), then NAME@SLOT[,FUNC] with the unit
+ * address in hex and FUNC left out when 0, as QEMU writes them.  SeaBIOS
+ * matches any NAME ("*" in its pattern); the names here are the binding's
+ * generic ones for the classes a boot entry can come from, and
+ * "pciVVVV,DDDD" (vendor, device) for the rest.
  *
  * SPDX-License-Identifier: MIT
  */
