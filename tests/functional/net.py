@@ -119,6 +119,11 @@ def test_cli():
           "-device", "rtl8139,netdev=a,romfile="], r"netdev 'a' is already used"),
         (["-object", "filter-dump,id=f,netdev=zz,file=/tmp/x"], r"no netdev 'zz'"),
         (["-object", "iothread,id=x"], r"only filter-dump objects"),
+        (["-device", "rtl8139,romfile=,bootindex=1,id=n1",
+          "-device", "rtl8139,romfile=,bootindex=1,id=n2"],
+         r"bootindex=1 is given to both '(n1' and 'n2|n2' and 'n1)'"),
+        (["-device", "rtl8139,romfile=,bootindex=-2"],
+         r"'bootindex' of 'rtl8139': -2 is out of range"),
     ]
     for args, rx in bad:
         p = subprocess.run([CARDCAGE, "-M", "pc", "-nodefaults", "-S", *args],
