@@ -126,6 +126,10 @@ static int setup(void **state)
     static const char *const piix3_props[] = { "isa-bus-name=isa-piix3", "multifunction=on",
                                                NULL };
     harness_vmstate_set_props("PIIX3", piix3_props);
+    /* The ISA NE2000 wires its IRQ to the board's 'pic' by itself; the
+     * harness has none, so its output stays unwired. */
+    static const char *const ne2k_isa_props[] = { "irq=-1", NULL };
+    harness_vmstate_set_props("ne2k_isa", ne2k_isa_props);
     /* ide-hd and ide-cd plug into an IDE controller's bus with a drive;
      * what they hold (registers, the I/O buffer, the transfer) is saved
      * with the controller's channel, checked through piix3-ide, isa-ide

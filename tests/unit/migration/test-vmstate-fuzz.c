@@ -221,8 +221,14 @@ static const char *const *type_props(const char *type)
 {
     static const char *const i440fx_host[] = { "bus-name=pci-i440fx", NULL };
     static const char *const piix3[] = { "isa-bus-name=isa-piix3", "multifunction=on", NULL };
+    /* The ISA NE2000 wires its IRQ to the board's 'pic' by itself; here is
+     * none, so its output stays unwired. */
+    static const char *const ne2k_isa[] = { "irq=-1", NULL };
     if (!strcmp(type, "i440FX-pcihost")) {
         return i440fx_host;
+    }
+    if (!strcmp(type, "ne2k_isa")) {
+        return ne2k_isa;
     }
     return strcmp(type, "PIIX3") ? NULL : piix3;
 }
