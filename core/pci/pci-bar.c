@@ -165,6 +165,31 @@ void pci_unmap_all_bars(PCIDevice *dev)
  * but nothing real is). */
 #define PCI_ROM_MAX_SIZE (16u << 20)
 
+/* An option ROM built for several cards (iPXE's pxe-ne2k_pci.rom names
+ * 0000:0000 in its PCI data structure) is given the card's vendor and
+ * device ids there, as QEMU does, or the BIOS would not run it for this
+ * card (PCI Firmware 3.0, 5.1.2: the structure's ids must match the
+ * function's).  The change in the byte sum goes to byte 6, iPXE's
+ * checksum byte, as QEMU does, so a checksum that was right stays right. */
+static void pci_patch_rom_ids(PCIDevice *dev, uint8_t *rom, size_t len)
+{
+    if (len < 0x1a || rom[0] != 0x55 || rom[1] != 0xaa) {
+        return;
+    }
+    size_t pcir = rom[0x18] | (size_t)rom[0x19] << 8;
+    if (pcir + 8 > len || memcmp(rom + pcir, "PCIR", 4)) {
+        return;
+    }
+    uint8_t want[4];
+    memcpy(want, dev->config + PCI_VENDOR_ID, 4);     /* vendor, device: little endian */
+    int delta = 0;
+    for (int i = 0; i < 4; i++) {
+        delta += rom[pcir + 4 + i] - want[i];
+        rom[pcir + 4 + i] = want[i];
+    }
+    rom[6] = (uint8_t)(rom[6] + delta);
+}
+
 bool pci_load_romfile(PCIDevice *dev, Error **errp)
 {
     PCIDeviceClass *k = PCI_DEVICE_GET_CLASS(dev);
@@ -224,6 +249,7 @@ bool pci_load_romfile(PCIDevice *dev, Error **errp)
     g_free(rname);
     if (ok) {
         memcpy(memory_region_get_ram_ptr(&dev->rom), data, len);
+        pci_patch_rom_ids(dev, memory_region_get_ram_ptr(&dev->rom), len);
         pci_register_bar(dev, PCI_ROM_SLOT, 0, &dev->rom);
     }
     g_free(data);
