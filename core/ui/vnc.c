@@ -76,6 +76,7 @@ typedef struct VncClient {
     VncFamily family;
     int last_x, last_y;              /* -1: no pointer event yet */
     int last_mask;
+    int known_w, known_h;            /* the picture size this client was told */
     uint8_t held[256];               /* qnums this client holds down */
 } VncClient;
 
@@ -209,6 +210,13 @@ static void fb_resize(int w, int h)
     vnc.fb_w = w;
     vnc.fb_h = h;
     rfbNewFramebuffer(vnc.screen, (char *)vnc.fb, w, h, 8, 3, 4);
+    for (GList *l = vnc.clients; l; l = l->next) {
+        VncClient *c = l->data;
+        if (c->cl->useNewFBSize) {
+            c->known_w = w;
+            c->known_h = h;
+        }
+    }
     vnc.pending = true;
     g_free(old);
     log_mask(vnc_log, "vnc: framebuffer %dx%d\n", w, h);
@@ -473,6 +481,23 @@ static gboolean client_ready(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/* A client told of one size (ServerInit) that enables NewFBSize only
+ * after the screen changed size has missed libvncserver's notice, which
+ * goes only to the clients that had it enabled at the time: tell it with
+ * its next update. */
+static void vnc_update_request(rfbClientPtr cl, rfbFramebufferUpdateRequestMsg *msg)
+{
+    VncClient *c = cl->clientData;
+    if (!c || (c->known_w == vnc.fb_w && c->known_h == vnc.fb_h)) {
+        return;
+    }
+    if (cl->useNewFBSize) {
+        cl->newFBSizePending = TRUE;
+        c->known_w = vnc.fb_w;
+        c->known_h = vnc.fb_h;
+    }
+}
+
 static void vnc_client_gone(rfbClientPtr cl)
 {
     VncClient *c = cl->clientData;
@@ -523,6 +548,9 @@ static enum rfbNewClientAction vnc_new_client(rfbClientPtr cl)
     c->service = g_strdup(serv);
     cl->clientData = c;
     cl->clientGoneHook = vnc_client_gone;
+    cl->clientFramebufferUpdateRequestHook = vnc_update_request;
+    c->known_w = vnc.fb_w;
+    c->known_h = vnc.fb_h;
     c->watch = g_unix_fd_add(cl->sock, G_IO_IN | G_IO_HUP | G_IO_ERR, client_ready, NULL);
     vnc.clients = g_list_append(vnc.clients, c);
     log_mask(vnc_log, "vnc: client %s%s%s connected (%u now)\n", c->host, *serv ? ":" : "",
@@ -570,8 +598,10 @@ bool vnc_configure(const char *spec, Error **errp)
         } else if (!strcmp(*it, "password")) {
             auth = true;
         } else {
+            char *key = g_strndup(*it, strcspn(*it, "="));
             error_setg(errp, "-vnc %s: unknown option '%s' (cardcage's -vnc takes "
-                       "password=on|off)", spec, *it);
+                       "password=on|off)", spec, key);
+            g_free(key);
             ok = false;
         }
     }
