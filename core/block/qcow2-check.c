@@ -193,6 +193,11 @@ static void count_all(CheckCtx *c)
 int qcow2_check_state(Qcow2State *s, BlockCheckResult *res, int fix)
 {
     memset(res, 0, sizeof(*res));
+    /* The check reads every table from disk: cached changes go first. */
+    int dret = qcow2_l2_cache_drop(s);
+    if (dret < 0) {
+        return dret;
+    }
     int64_t flen = bdrv_getlength(s->file);
     if (flen < 0) {
         return (int)flen;
@@ -204,7 +209,6 @@ int qcow2_check_state(Qcow2State *s, BlockCheckResult *res, int fix)
     }
     c.refs = g_new0(uint32_t, c.nb + 1);
     c.tbl = g_malloc(s->cluster_size);
-    qcow2_l2_cache_drop(s);
     count_all(&c);
     int ret = 0;
     if (fix) {

@@ -1,8 +1,19 @@
 /*
  * qcow2 cluster mapping: a guest offset splits into an L1 index, an L2
  * index and an offset in the cluster (qcow2.txt "Cluster mapping").  L2
- * tables are cached (write-through, a few tables, least recently used
- * out); the L1 table is held whole.
+ * tables are cached (a few tables, least recently used out); the L1 table
+ * is held whole.
+ *
+ * The L2 cache is write-back: a guest write that allocates clusters
+ * raises their refcounts on disk, writes the data, and only marks the
+ * entries dirty.  A dirty table is written when it leaves the cache, on
+ * a flush, and before anything reads tables from disk (snapshots, check),
+ * each time after a flush of the refcount writes (the refcount barrier),
+ * so that no entry on disk ever names a cluster whose refcount is not
+ * there: a kill leaves at worst leaks, and whatever the guest flushed is
+ * on disk.  An entry that drops a reference to an old cluster is written
+ * at once, before the refcount goes down.  Without this every allocating
+ * write cost an fdatasync (docs/qcow2.md "Write order").
  *
  * Order of writes for a new or copied L2 table: its cluster's refcount,
  * flush, the table, flush, then the L1 entry; the old table's refcount is
@@ -17,11 +28,43 @@
 #include "block/block-internal.h"
 #include "block/qcow2.h"
 
-void qcow2_l2_cache_drop(Qcow2State *s)
+int qcow2_l2_writeback(Qcow2State *s, int slot)
 {
+    Qcow2L2Cache *c = &s->l2_cache[slot];
+    if (!c->dirty_hi) {
+        return 0;
+    }
+    int ret = qcow2_refcount_barrier(s);
+    if (ret >= 0) {
+        ret = bdrv_pwrite(s->file, c->offset + 8ull * c->dirty_lo,
+                          (uint8_t *)c->table + 8ull * c->dirty_lo,
+                          8ull * (c->dirty_hi - c->dirty_lo));
+    }
+    if (ret >= 0) {
+        c->dirty_lo = c->dirty_hi = 0;
+    }
+    return ret;
+}
+
+int qcow2_l2_writeback_all(Qcow2State *s)
+{
+    int ret = 0;
+    for (int i = 0; i < QCOW2_L2_CACHE_SIZE && ret >= 0; i++) {
+        if (s->l2_cache[i].offset) {
+            ret = qcow2_l2_writeback(s, i);
+        }
+    }
+    return ret;
+}
+
+int qcow2_l2_cache_drop(Qcow2State *s)
+{
+    int ret = qcow2_l2_writeback_all(s);
     for (int i = 0; i < QCOW2_L2_CACHE_SIZE; i++) {
         s->l2_cache[i].offset = 0;
+        s->l2_cache[i].dirty_lo = s->l2_cache[i].dirty_hi = 0;
     }
+    return ret;
 }
 
 int qcow2_l2_load(Qcow2State *s, uint64_t l2_offset)
@@ -41,6 +84,12 @@ int qcow2_l2_load(Qcow2State *s, uint64_t l2_offset)
     if (!c->table) {
         c->table = g_malloc(s->cluster_size);
     }
+    if (c->offset) {
+        int ret = qcow2_l2_writeback(s, victim);
+        if (ret < 0) {
+            return ret;
+        }
+    }
     c->offset = 0;
     int ret = bdrv_pread(s->file, l2_offset, c->table, s->cluster_size);
     if (ret < 0) {
@@ -59,8 +108,17 @@ static uint64_t l2_get(Qcow2State *s, int slot, uint32_t i)
 int qcow2_l2_store(Qcow2State *s, int slot, uint32_t first, uint32_t n)
 {
     Qcow2L2Cache *c = &s->l2_cache[slot];
-    return bdrv_pwrite(s->file, c->offset + 8ull * first, (uint8_t *)c->table + 8 * first,
-                       8ull * n);
+    if (!n) {
+        return 0;
+    }
+    if (!c->dirty_hi) {
+        c->dirty_lo = first;
+        c->dirty_hi = first + n;
+    } else {
+        c->dirty_lo = MIN(c->dirty_lo, first);
+        c->dirty_hi = MAX(c->dirty_hi, first + n);
+    }
+    return 0;
 }
 
 int qcow2_get_l2_entry(Qcow2State *s, uint64_t off, uint64_t *entry)
@@ -167,6 +225,11 @@ int qcow2_l2_writable(Qcow2State *s, uint64_t off)
         /* The allocation may have reloaded the cache slot's neighbours,
          * never the slot itself; reload to be sure it is still there. */
         slot = qcow2_l2_load(s, old);
+        if (slot >= 0) {
+            /* Changes pending for the shared table stay with it. */
+            int wret = qcow2_l2_writeback(s, slot);
+            slot = wret < 0 ? wret : slot;
+        }
         if (slot < 0) {
             return slot;
         }
@@ -190,8 +253,10 @@ int qcow2_l2_writable(Qcow2State *s, uint64_t off)
     }
     if (ret < 0) {
         c->offset = 0;
+        c->dirty_lo = c->dirty_hi = 0;
         return ret;
     }
+    c->dirty_lo = c->dirty_hi = 0;     /* written whole */
     s->refcounts_unflushed = false;
     s->l1_table[l1i] = (uint64_t)noff | QCOW_OFLAG_COPIED;
     ret = qcow2_write_l1_entry(s, (uint32_t)l1i);
@@ -258,6 +323,29 @@ int qcow2_free_entry(Qcow2State *s, uint64_t entry)
     return off ? qcow2_update_refcount(s, off, s->cluster_size, -1) : 0;
 }
 
+int qcow2_l2_replace(Qcow2State *s, int slot, uint32_t first, uint32_t n, const uint64_t *old)
+{
+    int ret = qcow2_l2_store(s, slot, first, n);
+    bool frees = false;
+    for (uint32_t i = 0; i < n; i++) {
+        frees |= (old[i] & L2E_OFFSET_MASK) != 0;
+    }
+    if (!frees || ret < 0) {
+        return ret;
+    }
+    /* The new entries reach the disk before any reference goes: a kill in
+     * between leaks the old clusters rather than leaving an entry that
+     * names a cluster counted as free (or shared but marked COPIED). */
+    ret = qcow2_l2_writeback(s, slot);
+    if (ret >= 0) {
+        ret = bdrv_flush(s->file);
+    }
+    for (uint32_t i = 0; i < n && ret >= 0; i++) {
+        ret = qcow2_free_entry(s, old[i]);
+    }
+    return ret;
+}
+
 int qcow2_write_compressed_cluster(Qcow2State *s, uint64_t off, const uint8_t *buf)
 {
     uint8_t *out = g_malloc(s->cluster_size);
@@ -301,11 +389,7 @@ int qcow2_write_compressed_cluster(Qcow2State *s, uint64_t off, const uint8_t *b
         ret = bdrv_pwrite(s->file, (uint64_t)host, out, csize);
     }
     int slot = ret >= 0 ? qcow2_l2_writable(s, off) : ret;
-    if (slot >= 0) {
-        ret = qcow2_refcount_barrier(s);
-    } else {
-        ret = slot;
-    }
+    ret = slot < 0 ? slot : ret;
     if (ret >= 0) {
         unsigned x = 62 - (s->cluster_bits - 8);
         uint64_t sectors = (((uint64_t)host + csize + 511) >> 9) - ((uint64_t)host >> 9);
@@ -313,10 +397,7 @@ int qcow2_write_compressed_cluster(Qcow2State *s, uint64_t off, const uint8_t *b
         uint32_t i = qcow2_l2_index(s, off);
         uint64_t old = l2_get(s, slot, i);
         qcow2_st64((uint8_t *)s->l2_cache[slot].table + 8 * i, entry);
-        ret = qcow2_l2_store(s, slot, i, 1);
-        if (ret >= 0) {
-            ret = qcow2_free_entry(s, old);
-        }
+        ret = qcow2_l2_replace(s, slot, i, 1, &old);
     }
     g_free(out);
     return ret;
@@ -374,8 +455,12 @@ int qcow2_fix_copied(Qcow2State *s)
 int qcow2_update_tree_refcount(Qcow2State *s, const uint64_t *l1, uint32_t l1_size,
                                int delta)
 {
+    /* The walk reads the tables from disk: cached changes go first. */
+    int ret = qcow2_l2_writeback_all(s);
+    if (ret < 0) {
+        return ret;
+    }
     uint8_t *tbl = g_malloc(s->cluster_size);
-    int ret = 0;
     for (uint32_t i = 0; i < l1_size && ret >= 0; i++) {
         uint64_t l2off = l1[i] & L1E_OFFSET_MASK;
         if (!l2off) {

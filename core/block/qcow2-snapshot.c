@@ -334,7 +334,8 @@ bool qcow2_snapshot_create(BlockDriverState *bs, BlockSnapshotInfo *info, Error 
     if (ret >= 0) {
         ret = qcow2_fix_copied(s);
     }
-    qcow2_l2_cache_drop(s);
+    int dret = qcow2_l2_cache_drop(s);
+    ret = ret < 0 ? ret : dret;
     if (ret < 0) {
         error_setg_errno(errp, -ret, "qcow2: snapshot '%s' created, dropping its VM state",
                          info->name);
@@ -408,7 +409,9 @@ bool qcow2_snapshot_goto(BlockDriverState *bs, const char *id_or_name, Error **e
     if (ret >= 0) {
         ret = qcow2_update_tree_refcount(s, old, old_size, -1);
     }
-    qcow2_l2_cache_drop(s);
+    /* Nothing was cached since the tree walks wrote the cache back. */
+    int dret = qcow2_l2_cache_drop(s);
+    ret = ret < 0 ? ret : dret;
     s->cluster_buf_entry = 0;
     if (ret >= 0) {
         ret = qcow2_fix_copied(s);

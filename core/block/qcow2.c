@@ -406,8 +406,9 @@ static void qcow2_close(BlockDriverState *bs)
 {
     Qcow2State *s = bdrv_opaque(bs);
     if (!s->read_only) {
+        int ret = qcow2_l2_writeback_all(s);
         s->refcounts_unflushed = false;
-        if (bdrv_flush(s->file) >= 0 && s->dirty_set) {
+        if (ret >= 0 && bdrv_flush(s->file) >= 0 && s->dirty_set) {
             qcow2_set_incompat(s, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
         }
     }
@@ -524,9 +525,6 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
     }
     ret = bdrv_pwrite(s->file, (uint64_t)host, b, total);
     g_free(b);
-    if (ret >= 0) {
-        ret = qcow2_refcount_barrier(s);
-    }
     int slot = ret >= 0 ? qcow2_l2_load(s, l2off) : ret;
     if (slot < 0) {
         return slot;
@@ -539,10 +537,7 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
         qcow2_st64(tbl + 8 * (first + i),
                    ((uint64_t)host + (i << s->cluster_bits)) | QCOW_OFLAG_COPIED);
     }
-    ret = qcow2_l2_store(s, slot, first, (uint32_t)n);
-    for (uint64_t i = 0; i < n && ret >= 0; i++) {
-        ret = qcow2_free_entry(s, old[i]);
-    }
+    ret = qcow2_l2_replace(s, slot, first, (uint32_t)n, old);
     g_free(old);
     return ret;
 }
@@ -657,10 +652,7 @@ static int qcow2_pwrite_zeroes(BlockDriverState *bs, uint64_t offset, uint64_t b
             uint64_t e = s->version >= 3 ? QCOW_OFLAG_ZERO : 0;
             if (old != e) {
                 qcow2_st64(tbl + 8 * i, e);
-                ret = qcow2_l2_store(s, slot, i, 1);
-                if (ret >= 0 && !(old & QCOW_OFLAG_ZERO && !(old & L2E_OFFSET_MASK))) {
-                    ret = qcow2_free_entry(s, old);
-                }
+                ret = qcow2_l2_replace(s, slot, i, 1, &old);
             }
         }
         offset += n;
@@ -684,6 +676,10 @@ static int qcow2_pdiscard(BlockDriverState *bs, uint64_t offset, uint64_t bytes)
 static int qcow2_flush(BlockDriverState *bs)
 {
     Qcow2State *s = bdrv_opaque(bs);
+    int ret = qcow2_l2_writeback_all(s);
+    if (ret < 0) {
+        return ret;
+    }
     s->refcounts_unflushed = false;
     return bdrv_flush(s->file);
 }

@@ -69,6 +69,9 @@ typedef struct Qcow2L2Cache {
     uint64_t offset;       /* host offset of the table; 0: slot empty */
     uint64_t *table;       /* big-endian entries as on disk */
     uint64_t lru;
+    /* Entries [dirty_lo, dirty_hi) changed since the table was last
+     * written (write-back; dirty_hi 0: clean). */
+    uint32_t dirty_lo, dirty_hi;
 } Qcow2L2Cache;
 
 typedef struct Qcow2Snapshot {
@@ -200,9 +203,18 @@ int qcow2_get_l2_entry(Qcow2State *s, uint64_t off, uint64_t *entry);
  * the cache; returns the slot (>= 0) or a negative errno. */
 int qcow2_l2_writable(Qcow2State *s, uint64_t off);
 int qcow2_l2_load(Qcow2State *s, uint64_t l2_offset);
-/* Write entries [first, first+n) of a cached table to disk. */
+/* Entries [first, first+n) of a cached table changed: written back
+ * later (write-back cache), after the refcounts they depend on. */
 int qcow2_l2_store(Qcow2State *s, int slot, uint32_t first, uint32_t n);
-void qcow2_l2_cache_drop(Qcow2State *s);
+/* Write a slot's (or every slot's) changed entries now, the refcount
+ * barrier first. */
+int qcow2_l2_writeback(Qcow2State *s, int slot);
+int qcow2_l2_writeback_all(Qcow2State *s);
+/* Entries [first, first+n) of slot changed from old[]: stored, and the
+ * clusters old[] named released once the new entries are on disk. */
+int qcow2_l2_replace(Qcow2State *s, int slot, uint32_t first, uint32_t n, const uint64_t *old);
+/* Write back, then forget every cached table. */
+int qcow2_l2_cache_drop(Qcow2State *s);
 int qcow2_grow_l1(Qcow2State *s, uint64_t min_size);
 int qcow2_write_l1_entry(Qcow2State *s, uint32_t idx);
 /* Host clusters a compressed entry occupies: first offset and count. */

@@ -8,7 +8,6 @@ is one clear line at start-up, promptly.  The same guest on an iSCSI LUN
 served by tgtd (as root).  Each part skips, saying why, without its server
 (qemu-utils, tgt), root (tgtd) or plugin (libnbd-dev, libiscsi-dev)."""
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,29 +21,12 @@ PASS = 67
 PATTERN = bytes((i ^ 0x5a) & 0xff for i in range(512))
 failures = 0
 
-SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from blockservers import iscsi_server, nbd_server, why_not_iscsi, why_not_nbd  # noqa: E402
 
 
-def why_not_nbd():
-    if not shutil.which("qemu-nbd"):
-        return "qemu-nbd is not installed (package qemu-utils)"
-    if not os.path.exists(os.path.join(BUILD, "plugins", "nbd", "nbd.so")):
-        return "the nbd plugin was not built (libnbd-dev missing)"
-    return None
-
-
-def why_not_iscsi():
-    if not shutil.which("tgtd", path=SBIN) or not shutil.which("tgtadm", path=SBIN):
-        return "tgtd is not installed (package tgt)"
-    if os.geteuid() != 0:
-        return "tgtd needs root"
-    if not os.path.exists(os.path.join(BUILD, "plugins", "iscsi", "iscsi.so")):
-        return "the iscsi plugin was not built (libiscsi-dev missing)"
-    return None
-
-
-if why_not_nbd() and why_not_iscsi():
-    print(f"{why_not_nbd()}; {why_not_iscsi()}: skipped")
+if why_not_nbd(BUILD) and why_not_iscsi(BUILD):
+    print(f"{why_not_nbd(BUILD)}; {why_not_iscsi(BUILD)}: skipped")
     sys.exit(77)
 
 
@@ -67,17 +49,6 @@ def run(tmp, *disk):
         return None, "timeout"
 
 
-def serve(tmp, img, sock):
-    srv = subprocess.Popen(["qemu-nbd", "-t", "-e", "4", "-f", "raw", "-x", "disk",
-                            "-k", sock, img], stdin=subprocess.DEVNULL)
-    for _ in range(200):
-        if os.path.exists(sock):
-            return srv
-        time.sleep(0.05)
-    srv.kill()
-    raise RuntimeError("qemu-nbd did not start")
-
-
 def sector(path, n):
     with open(path, "rb") as f:
         f.seek(n * 512)
@@ -95,16 +66,11 @@ def test_nbd(tmp):
                                       f"server.path={sock},export=disk"])):
         with open(img, "wb") as f:
             f.write(bytes(64 * 1024))
-        srv = serve(tmp, img, sock)
-        try:
+        with nbd_server(img, sock):
             status, err = run(tmp, *disk)
-        finally:
-            srv.terminate()
-            srv.wait()
         check(f"{name}: write, flush, read back", status == PASS and not err.strip(),
               f"status {status}, stderr {err[-300:]!r}")
         check(f"{name}: the sector is in the served file", sector(img, 1) == PATTERN)
-        os.unlink(sock) if os.path.exists(sock) else None
 
     t0 = time.monotonic()
     status, err = run(tmp, "-drive", f"file=nbd+unix:///disk?socket={sock},if=none,id=d0")
@@ -116,49 +82,24 @@ def test_nbd(tmp):
     print("dead server:", lines[0] if lines else "")
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def tgtadm(ctl, *args):
-    return subprocess.run([shutil.which("tgtadm", path=SBIN), "-C", str(ctl), "--lld", "iscsi",
-                           *args], capture_output=True, text=True).returncode == 0
-
-
 def test_iscsi(tmp):
     img = os.path.join(tmp, "lun.img")
     with open(img, "wb") as f:
         f.write(bytes(64 * 1024))
-    port, ctl = free_port(), 1000 + os.getpid() % 30000
-    iqn = "iqn.2026-12.invalid.cardcage:guest"
-    srv = subprocess.Popen([shutil.which("tgtd", path=SBIN), "-f", "-C", str(ctl), "--iscsi",
-                            f"portal=127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            if tgtadm(ctl, "--op", "new", "--mode", "target", "--tid", "1", "-T", iqn):
-                break
-            time.sleep(0.1)
-        ok = (tgtadm(ctl, "--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1",
-                     "-b", img) and
-              tgtadm(ctl, "--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"))
-        check("tgtd: the target is set up", ok)
-        status, err = run(tmp, "-drive", f"file=iscsi://127.0.0.1:{port}/{iqn}/1,format=raw,"
-                          "if=none,id=d0")
-        check("-drive iscsi URL: write, flush, read back", status == PASS and not err.strip(),
-              f"status {status}, stderr {err[-300:]!r}")
-        check("-drive iscsi URL: the sector is in the LUN's file", sector(img, 1) == PATTERN)
-    finally:
-        srv.kill()   # tgtd ignores SIGTERM while it has targets; nothing to save
-        srv.wait()
+        with iscsi_server(img) as url:
+            status, err = run(tmp, "-drive", f"file={url},format=raw,if=none,id=d0")
+    except RuntimeError as e:
+        check("tgtd: the target is set up", False, str(e))
+        return
+    check("-drive iscsi URL: write, flush, read back", status == PASS and not err.strip(),
+          f"status {status}, stderr {err[-300:]!r}")
+    check("-drive iscsi URL: the sector is in the LUN's file", sector(img, 1) == PATTERN)
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    for name, why, fn in (("nbd", why_not_nbd(), test_nbd),
-                          ("iscsi", why_not_iscsi(), test_iscsi)):
+    for name, why, fn in (("nbd", why_not_nbd(BUILD), test_nbd),
+                          ("iscsi", why_not_iscsi(BUILD), test_iscsi)):
         if why:
             print(f"{name}: {why}: skipped")
         else:

@@ -16,6 +16,10 @@ disk's image file, at the offset the guest wrote it, and nowhere else.
   boot-order      pc with a hard disk, a data disk and a CD: -boot c boots
                   the disk, then -boot d the CD, in a second process that
                   reads back what the first wrote to the data disk
+  hd-nbd-pc       the boot disk a copy of boot.raw that qemu-nbd serves on a
+                  unix socket (-drive file=nbd+unix://...), the data disk raw
+  hd-iscsi-pc     the boot disk a LUN that tgtd serves on 127.0.0.1
+                  (-drive file=iscsi://...); needs root and tgt
 
 Every case checks: the boot loader's banner and the kernel command line's
 cardcage.boot= (what was booted), the disks' sizes, the md5 of the first
@@ -32,6 +36,7 @@ default 486 cannot run the 686 kernel).  On cardcage a case skips (77) while
 `cardcage -device help` lacks the IDE devices it needs.  Skips when the
 media have not been built (tests/guests/get-disk-guests.sh), unless
 CARDCAGE_REQUIRE_GUESTS=1."""
+import contextlib
 import hashlib
 import os
 import re
@@ -43,7 +48,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cctest import CARDCAGE, GUEST, check, status  # noqa: E402
+from cctest import BUILD, CARDCAGE, GUEST, check, status  # noqa: E402
+from blockservers import iscsi_server, nbd_server, why_not_iscsi, why_not_nbd  # noqa: E402
 
 MEDIA = os.path.join(os.path.dirname(GUEST), "disks")
 TIMEOUT = 600
@@ -96,6 +102,27 @@ class Emulator:
             # then follows SeaBIOS's MP table into a missing I/O APIC).
             args += ["-cpu", "pentium2,-apic"]
         return args
+
+    def missing_server(self, case):
+        """Why a served-disk case cannot run here, or None."""
+        if case == "hd-nbd-pc":
+            why = why_not_nbd(BUILD)
+            return None if self.qemu and why and "plugin" in why else why
+        if case == "hd-iscsi-pc":
+            why = why_not_iscsi(BUILD)
+            if self.qemu:
+                if why and "plugin" not in why:
+                    return why
+                # Debian builds QEMU's iscsi driver as a module of the
+                # qemu-block-extra package, which drags in Ceph and Gluster.
+                probe = subprocess.run([self.path, "-drive", "driver=iscsi,help"],
+                                       stdin=subprocess.DEVNULL, capture_output=True,
+                                       text=True, timeout=60)
+                if probe.returncode:
+                    return "this QEMU has no iscsi driver (Debian: qemu-block-extra)"
+                return None
+            return why
+        return None
 
     def missing(self, machine, needs_cd):
         """Why this emulator cannot run the case yet, or None.  Only the
@@ -323,10 +350,21 @@ def drive(path, fmt, index):
     return ["-drive", f"file={path},format={fmt},if=ide,index={index}"]
 
 
-def make_disks(case, tmp):
-    """The case's images, fresh in tmp (the cached ones stay pristine)."""
+def make_disks(case, tmp, servers):
+    """The case's images, fresh in tmp (the cached ones stay pristine);
+    a served boot disk's server joins the ExitStack servers."""
     data_raw = os.path.join(tmp, "data.raw")
     shutil.copyfile(media("data.raw"), data_raw)
+    if case in ("hd-nbd-pc", "hd-iscsi-pc"):
+        boot_raw = os.path.join(tmp, "boot.raw")
+        shutil.copyfile(media("boot.raw"), boot_raw)
+        if case == "hd-nbd-pc":
+            url = servers.enter_context(nbd_server(boot_raw, os.path.join(tmp, "nbd.sock")))
+        else:
+            url = servers.enter_context(iscsi_server(boot_raw))
+        return [Disk(boot_raw, "raw", "boot", 0,
+                     ["-drive", f"file={url},format=raw,if=ide,index=0"]),
+                Disk(data_raw, "raw", "data", 1, drive(data_raw, "raw", 1))]
     if case in ("hd-raw-pc", "hd-raw-isapc", "boot-order"):
         boot_raw = os.path.join(tmp, "boot.raw")
         shutil.copyfile(media("boot.raw"), boot_raw)
@@ -364,17 +402,19 @@ CASES = {
     "cd-pc": ("pc", "d", True),
     "cd-isapc": ("isapc", "d", True),
     "boot-order": ("pc", "c", True),
+    "hd-nbd-pc": ("pc", "c", False),
+    "hd-iscsi-pc": ("pc", "c", False),
 }
 
 
 def run_case(emu, case):
     machine, order, has_cd = CASES[case]
-    why = emu.missing(machine, has_cd)
+    why = emu.missing(machine, has_cd) or emu.missing_server(case)
     if why:
         skip(why)
     require_media()
-    with tempfile.TemporaryDirectory() as tmp:
-        disks = make_disks(case, tmp)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
+        disks = make_disks(case, tmp, servers)
         cd = media("boot.iso") if has_cd else None
         orders = ["c", "d"] if case == "boot-order" else [order]
         for n, o in enumerate(orders):
