@@ -675,58 +675,67 @@ static int listen_unix(Error **errp)
     return fd;
 }
 
-static int listen_tcp(Error **errp)
+/* Bind and listen on the first address of res that takes it; -1 (*err
+ * the last errno) when none does. */
+static int listen_first(const struct addrinfo *res, int *err)
 {
-    char port[16];
-    g_snprintf(port, sizeof(port), "%d", VNC_BASE_PORT + vnc.display);
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-    struct addrinfo *res = NULL;
-    /* No host: every address, IPv6 first (a dual-stack socket takes IPv4
-     * too), as QEMU's -vnc :N. */
-    if (!vnc.host) {
-        hints.ai_family = AF_INET6;
-    }
-    int rc = getaddrinfo(vnc.host, port, &hints, &res);
-    if (rc && !vnc.host) {
-        hints.ai_family = AF_INET;
-        rc = getaddrinfo(NULL, port, &hints, &res);
-    }
-    if (rc) {
-        error_setg(errp, "-vnc %s: cannot resolve '%s': %s", vnc.spec,
-                   vnc.host ? vnc.host : "", gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, err = 0;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    ai->ai_protocol);
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                        ai->ai_protocol);
         if (fd < 0) {
-            err = errno;
+            *err = errno;
             continue;
         }
         int one = 1, zero = 0;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         if (ai->ai_family == AF_INET6 && !vnc.host) {
+            /* Every address: the IPv6 socket takes IPv4 too. */
             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
         }
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 8) < 0) {
-            err = errno;
+            *err = errno;
             close(fd);
-            fd = -1;
             continue;
         }
         vnc.family = ai->ai_family == AF_INET6 ? VNC_FAMILY_IPV6 : VNC_FAMILY_IPV4;
         char h[NI_MAXHOST] = "";
         getnameinfo(ai->ai_addr, ai->ai_addrlen, h, sizeof(h), NULL, 0, NI_NUMERICHOST);
         vnc.bound_host = g_strdup(h);
-        vnc.bound_service = g_strdup(port);
+        return fd;
     }
-    freeaddrinfo(res);
+    return -1;
+}
+
+static int listen_tcp(Error **errp)
+{
+    char port[16];
+    g_snprintf(port, sizeof(port), "%d", VNC_BASE_PORT + vnc.display);
+    /* No host: every address, as QEMU's -vnc :N: a dual-stack IPv6 socket,
+     * or IPv4 alone on a host without IPv6. */
+    static const int any_families[] = { AF_INET6, AF_INET };
+    int fd = -1, err = EADDRNOTAVAIL, rc = 0;
+    for (size_t i = 0; fd < 0 && i < (vnc.host ? 1 : G_N_ELEMENTS(any_families)); i++) {
+        struct addrinfo hints = { .ai_family = vnc.host ? AF_UNSPEC : any_families[i],
+                                  .ai_socktype = SOCK_STREAM,
+                                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+        struct addrinfo *res = NULL;
+        rc = getaddrinfo(vnc.host, port, &hints, &res);
+        if (!rc) {
+            fd = listen_first(res, &err);
+            freeaddrinfo(res);
+        }
+    }
+    if (rc && fd < 0) {
+        error_setg(errp, "-vnc %s: cannot resolve '%s': %s", vnc.spec,
+                   vnc.host ? vnc.host : "", gai_strerror(rc));
+        return -1;
+    }
     if (fd < 0) {
         error_setg(errp, "-vnc %s: cannot listen on %s port %s (display %d): %s", vnc.spec,
                    vnc.host ? vnc.host : "every address", port, vnc.display, g_strerror(err));
+        return -1;
     }
+    vnc.bound_service = g_strdup(port);
     return fd;
 }
 
