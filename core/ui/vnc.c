@@ -110,7 +110,7 @@ typedef struct VncServer {
     GList *clients;                  /* VncClient * */
     char password[VNC_PASSWORD_MAX + 1];
     bool password_set;
-    uint64_t updates_marked, rects_marked;
+    uint64_t rects_marked;             /* regions copied and marked for sending */
 } VncServer;
 
 static VncServer vnc = { .listen_fd = -1 };
@@ -248,13 +248,12 @@ static void vnc_surface_changed(DisplayListener *dl, DisplaySurface *surface)
 
 static void vnc_region_updated(DisplayListener *dl, int x, int y, int w, int h)
 {
-    vnc.updates_marked++;
     convert_rect(x, y, w, h);
 }
 
 static void vnc_refreshed(DisplayListener *dl)
 {
-    if (vnc.pending) {
+    if (vnc.pending && !vnc.in_events) {
         vnc.pending = false;
         vnc_pump();
     }
@@ -833,8 +832,9 @@ static const char *family_name(VncFamily f)
     return "unknown";
 }
 
-/* QEMU's VncInfo (qapi/ui.json), with cardcage's "display-size" and
- * update counters. */
+/* QEMU's VncInfo (qapi/ui.json), with cardcage's picture size (width,
+ * height) and the count of redrawn regions copied for the clients
+ * (regions-updated). */
 static json_object *qmp_query_vnc(json_object *args, Error **errp)
 {
     json_object *r = json_object_new_object();
@@ -859,7 +859,8 @@ static json_object *qmp_query_vnc(json_object *args, Error **errp)
     json_object_object_add(r, "clients", list);
     json_object_object_add(r, "width", json_object_new_int(vnc.fb_w));
     json_object_object_add(r, "height", json_object_new_int(vnc.fb_h));
-    json_object_object_add(r, "regions-sent", json_object_new_int64((int64_t)vnc.rects_marked));
+    json_object_object_add(r, "regions-updated",
+                           json_object_new_int64((int64_t)vnc.rects_marked));
     return r;
 }
 
