@@ -41,6 +41,7 @@ class RFBClient:
         self.fb = bytearray()
         self.resizes = []
         self.rects = 0
+        self.last_area = 0           # pixels in the last update's rectangles
 
     @classmethod
     def tcp(cls, port, host="127.0.0.1", timeout=20):
@@ -134,12 +135,14 @@ class RFBClient:
             else:
                 raise RFBError(f"unexpected server message type {t}")
         _, n = struct.unpack(">BH", self.recv(3))
+        self.last_area = 0
         for _ in range(n):
             x, y, w, h, enc = struct.unpack(">HHHHi", self.recv(12))
             if enc == ENC_DESKTOP_SIZE:
                 self._resize(w, h)
                 self.resizes.append((w, h))
             elif enc == ENC_RAW:
+                self.last_area += w * h
                 data = self.recv(w * h * 4)
                 if x + w > self.width or y + h > self.height:
                     raise RFBError(f"rectangle {w}x{h}+{x}+{y} outside {self.width}x{self.height}")

@@ -8,10 +8,12 @@
             for pixel (vncsnapshot writes only JPEG, so the screendump goes
             through the same JPEG encoding by cjpeg and both are decoded by
             djpeg); our RFB client's raw picture equals the screendump
-            exactly.  query-vnc and info vnc.
+            exactly; running again, only the blinking cursor's rows are sent;
+            with the client gone nothing watches the display.  query-vnc
+            and info vnc.
   resize    the vga-draw guest through text mode, mode 13h, mode 12h and VBE
-            1024x768x32, watched by our client with incremental updates
-            only: the client is told each new size (DesktopSize) and its
+            1024x768x32, watched by our client (incremental updates once it
+            knows the size): the client is told each new size (DesktopSize) and its
             picture equals the screendump at each stage.
   keys      Linux on isapc reading a line on tty1 (the VGA console), VNC on
             a unix socket with two clients at once: keys typed through the
@@ -153,6 +155,21 @@ def test_snapshot(d):
         text = hmp.get("return", "")
         check("info vnc: server address and the client",
               f"127.0.0.1:{5900 + n} (ipv4)" in text and "Client: 127.0.0.1:" in text, text)
+        # Running again: the screen only changes where the cursor blinks,
+        # and only the rows the card redrew are sent (it reports whole
+        # text rows: two of the 25 here), not the screen.
+        m.qmp.cmd("cont")
+        areas = []
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            try:
+                c.update(incremental=True, timeout=1)
+                areas.append(c.last_area)
+            except socket.timeout:
+                pass
+        check("snapshot: on the idle screen only the redrawn rows are sent (the blinking "
+              "cursor's), under a tenth of the screen", areas and max(areas) <= 720 * 400 // 10,
+              f"update areas {areas[:10]}")
         c.close()
         # Nobody connected: the display layer stops watching (no refresh).
         deadline = time.monotonic() + 5
