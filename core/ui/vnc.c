@@ -566,11 +566,16 @@ static gboolean listen_ready(gint fd, GIOCondition cond, gpointer opaque)
         }
         return G_SOURCE_CONTINUE;
     }
+    /* Watch the display first, so that the new client is told the size
+     * of the picture as it is now. */
+    display_watch();
     vnc.in_events++;
     rfbClientPtr cl = rfbNewClient(vnc.screen, s);
     vnc.in_events--;
+    if (!vnc.clients) {
+        display_unwatch();
+    }
     if (cl && cl->clientData) {
-        display_watch();
         vnc_pump();
     }
     return G_SOURCE_CONTINUE;
