@@ -6,6 +6,7 @@ provider): Python has no DES of its own."""
 import socket
 import struct
 import subprocess
+import threading
 import time
 
 ENC_RAW = 0
@@ -167,6 +168,19 @@ class RFBClient:
         out[1::3] = self.fb[1::4]
         out[2::3] = self.fb[2::4]
         return bytes(out)
+
+    def drain(self):
+        """From now on read and drop whatever the server sends (in a
+        thread), as a viewer that keeps reading does: a client that asked
+        for updates and stops reading gets dropped by the server."""
+        def run():
+            try:
+                while self.s.recv(65536):
+                    pass
+            except OSError:
+                pass
+        self.s.settimeout(None)
+        threading.Thread(target=run, daemon=True).start()
 
     def key(self, keysym, down):
         self.s.sendall(struct.pack(">BBxxI", 4, 1 if down else 0, keysym))

@@ -284,6 +284,9 @@ def test_keys(d):
         check("keys: the console is VGA text mode (720x400) with something on it",
               (w, h) == (720, 400) and len(set(px)) > 1, f"{w}x{h}")
         q.cmd("cont")
+        # Requests may still be outstanding: read what comes from here on.
+        c1.drain()
+        c2.drain()
         # Pointer events from the second client while the first types.
         c2.pointer(0, 100, 100)
         c2.pointer(1, 110, 95)
@@ -291,7 +294,12 @@ def test_keys(d):
         hmp = q.cmd("human-monitor-command", {"command-line": "info vnc"}).get("return", "")
         check("info vnc: the unix socket and its clients",
               f"{path} (unix)" in hmp and hmp.count("Client:") == 2, hmp)
-        type_text(c1, "quit\n")
+        # The guest powers off on Return's press: its release may find the
+        # emulator gone.
+        try:
+            type_text(c1, "quit\n")
+        except OSError:
+            pass
         status_ = g.finish(120)
         check("keys: the guest quits on 'quit' typed through VNC, status 0", status_ == 0,
               str(status_))
