@@ -830,6 +830,32 @@ int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t bytes, uin
     return BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | (*file ? BDRV_BLOCK_OFFSET_VALID : 0);
 }
 
+bool bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                              const char *backing_fmt, Error **errp)
+{
+    if (!bs || !bs->drv || !bs->drv->change_backing_file) {
+        error_setg(errp, "format '%s' of '%s' has no backing file to change",
+                   bs && bs->drv ? bs->drv->format_name : "?", bs ? bdrv_filename(bs) : "");
+        return false;
+    }
+    if (!bs->drv->change_backing_file(bs, backing_file, backing_fmt, errp)) {
+        return false;
+    }
+    g_free(bs->backing_file);
+    g_free(bs->backing_format);
+    bs->backing_file = g_strdup(backing_file ? backing_file : "");
+    bs->backing_format = g_strdup(backing_file && backing_fmt ? backing_fmt : "");
+    return true;
+}
+
+int bdrv_make_empty(BlockDriverState *bs)
+{
+    if (!bs || !bs->drv) {
+        return -ENOMEDIUM;
+    }
+    return bs->drv->make_empty ? bs->drv->make_empty(bs) : -ENOTSUP;
+}
+
 bool bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
     memset(bdi, 0, sizeof(*bdi));

@@ -508,23 +508,37 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
                        uint64_t offset, const uint8_t *buf, uint64_t bytes)
 {
     uint64_t total = n << s->cluster_bits;
-    uint8_t *b = g_malloc(total);
     uint64_t head = offset - gstart, tail = gstart + total - (offset + bytes);
+    /* Only the partial head and tail clusters are read into buffers of
+     * their own; the caller's data is written from where it is (one
+     * vectored request), not copied: whole-cluster writes (convert, big
+     * guest writes) cost no memcpy. */
+    uint8_t *hb = head ? g_malloc(head) : NULL, *tb = tail ? g_malloc(tail) : NULL;
     int ret = 0;
     if (head) {
-        ret = qcow2_read_guest(s, gstart, b, head);
+        ret = qcow2_read_guest(s, gstart, hb, head);
     }
     if (ret >= 0 && tail) {
-        ret = qcow2_read_guest(s, offset + bytes, b + head + bytes, tail);
+        ret = qcow2_read_guest(s, offset + bytes, tb, tail);
     }
-    memcpy(b + head, buf, bytes);
     int64_t host = ret >= 0 ? qcow2_alloc_clusters(s, n) : ret;
     if (host < 0) {
-        g_free(b);
+        g_free(hb);
+        g_free(tb);
         return (int)host;
     }
-    ret = bdrv_pwrite(s->file, (uint64_t)host, b, total);
-    g_free(b);
+    struct iovec iov[3];
+    int niov = 0;
+    if (head) {
+        iov[niov++] = (struct iovec){ hb, head };
+    }
+    iov[niov++] = (struct iovec){ (void *)buf, bytes };
+    if (tail) {
+        iov[niov++] = (struct iovec){ tb, tail };
+    }
+    ret = bdrv_pwritev(s->file, (uint64_t)host, total, iov, niov, 0);
+    g_free(hb);
+    g_free(tb);
     int slot = ret >= 0 ? qcow2_l2_load(s, l2off) : ret;
     if (slot < 0) {
         return slot;
@@ -626,6 +640,63 @@ static int qcow2_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
     return ret;
 }
 
+/* Replace the L2 entry of the cluster at guest offset off with e (a zero
+ * cluster or 0: unallocated) and release what the old entry held. */
+static int set_l2_entry(Qcow2State *s, uint64_t off, uint64_t e)
+{
+    int slot = qcow2_l2_writable(s, off);
+    if (slot < 0) {
+        return slot;
+    }
+    uint32_t i = qcow2_l2_index(s, off);
+    uint8_t *tbl = (uint8_t *)s->l2_cache[slot].table;
+    uint64_t old = qcow2_be64(tbl + 8 * i);
+    int ret = 0;
+    if (old != e) {
+        qcow2_st64(tbl + 8 * i, e);
+        ret = qcow2_l2_replace(s, slot, i, 1, &old);
+    }
+    return ret;
+}
+
+/* Make the whole clusters of [start, end) (cluster-aligned) unallocated
+ * (commit's emptying, shrinking), one L2 table at a time: the new entries
+ * of a table reach the disk (one flush) before its old clusters are
+ * released.  A table with no entry in the range is left alone, so none is
+ * allocated or copied for nothing. */
+static int unallocate_range(Qcow2State *s, uint64_t start, uint64_t end)
+{
+    int ret = mark_dirty(s);
+    uint64_t per_l2 = (uint64_t)s->l2_size << s->cluster_bits;
+    for (uint64_t off = start; off < end && ret >= 0;) {
+        uint64_t l2end = MIN(end, (off / per_l2 + 1) * per_l2);
+        bool any = false;
+        for (uint64_t o = off; o < l2end && ret >= 0 && !any; o += s->cluster_size) {
+            uint64_t e;
+            ret = qcow2_get_l2_entry(s, o, &e);
+            any = ret >= 0 && e;
+        }
+        if (ret >= 0 && any) {
+            int slot = qcow2_l2_writable(s, off);
+            if (slot < 0) {
+                return slot;
+            }
+            uint32_t first = qcow2_l2_index(s, off);
+            uint32_t n = (uint32_t)((l2end - off) >> s->cluster_bits);
+            uint8_t *tbl = (uint8_t *)s->l2_cache[slot].table;
+            uint64_t *old = g_new(uint64_t, n);
+            for (uint32_t i = 0; i < n; i++) {
+                old[i] = qcow2_be64(tbl + 8 * (first + i));
+                qcow2_st64(tbl + 8 * (first + i), 0);
+            }
+            ret = qcow2_l2_replace(s, slot, first, n, old);
+            g_free(old);
+        }
+        off = l2end;
+    }
+    return ret;
+}
+
 /* Whole clusters of [offset, offset+bytes) become zero clusters (v3) or,
  * with no backing file, unallocated; partial ones are written. */
 static int qcow2_pwrite_zeroes(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
@@ -642,18 +713,7 @@ static int qcow2_pwrite_zeroes(BlockDriverState *bs, uint64_t offset, uint64_t b
             ret = qcow2_write_guest(s, offset, z, n);
             g_free(z);
         } else {
-            int slot = qcow2_l2_writable(s, offset);
-            if (slot < 0) {
-                return slot;
-            }
-            uint32_t i = qcow2_l2_index(s, offset);
-            uint8_t *tbl = (uint8_t *)s->l2_cache[slot].table;
-            uint64_t old = qcow2_be64(tbl + 8 * i);
-            uint64_t e = s->version >= 3 ? QCOW_OFLAG_ZERO : 0;
-            if (old != e) {
-                qcow2_st64(tbl + 8 * i, e);
-                ret = qcow2_l2_replace(s, slot, i, 1, &old);
-            }
+            ret = set_l2_entry(s, offset, s->version >= 3 ? QCOW_OFLAG_ZERO : 0);
         }
         offset += n;
         bytes -= n;
@@ -693,17 +753,20 @@ static bool qcow2_truncate(BlockDriverState *bs, uint64_t offset, const char *pr
                            Error **errp)
 {
     Qcow2State *s = bdrv_opaque(bs);
-    if (offset < s->size) {
-        error_setg(errp, "qcow2: shrinking images is not supported");
-        return false;
-    }
     if (s->nb_snapshots) {
         error_setg(errp, "qcow2: cannot resize an image with internal snapshots");
         return false;
     }
     uint64_t shift = s->cluster_bits + s->l2_bits;
     uint64_t need = (offset + (1ull << shift) - 1) >> shift;
-    int ret = qcow2_grow_l1(s, need);
+    int ret;
+    if (offset < s->size) {
+        /* Shrinking: the clusters wholly past the new end are given back
+         * (the L1 table keeps its size; a partial last cluster stays). */
+        ret = unallocate_range(s, qcow2_align_up(s, offset), qcow2_align_up(s, s->size));
+    } else {
+        ret = qcow2_grow_l1(s, need);
+    }
     if (ret >= 0) {
         ret = qcow2_write_header_u64(s, HDR_SIZE, offset);
     }
@@ -765,16 +828,112 @@ static int qcow2_block_status(BlockDriverState *bs, uint64_t offset, uint64_t by
     return st;
 }
 
+static int qcow2_make_empty(BlockDriverState *bs)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    if (s->read_only) {
+        return -EROFS;
+    }
+    return unallocate_range(s, 0, qcow2_align_up(s, s->size));
+}
+
+/* Rebuild the header cluster with a new backing file name and format:
+ * the header as it is, the backing format extension (when given), the
+ * other extensions verbatim, the end marker, then the name (qcow2.txt
+ * "Header extensions"), written in one request and flushed. */
+static bool qcow2_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                                      const char *backing_fmt, Error **errp)
+{
+    Qcow2State *s = bdrv_opaque(bs);
+    if (s->read_only) {
+        error_setg(errp, "qcow2: '%s' is read-only", bdrv_filename(bs));
+        return false;
+    }
+    size_t blen = backing_file ? strlen(backing_file) : 0;
+    size_t flen = backing_fmt && blen ? strlen(backing_fmt) : 0;
+    if (blen > QCOW2_MAX_BACKING_NAME || flen >= 32) {
+        error_setg(errp, "qcow2: backing file name or format of '%s' is too long",
+                   bdrv_filename(bs));
+        return false;
+    }
+    uint8_t *cl = g_malloc0(s->cluster_size), *nb = g_malloc0(s->cluster_size);
+    int ret = bdrv_pread(s->file, 0, cl, s->cluster_size);
+    uint64_t bf_off = qcow2_be64(cl + HDR_BACKING_OFFSET);
+    uint64_t ext_end = bf_off && bf_off < s->cluster_size ? bf_off : s->cluster_size;
+    uint64_t pos = s->header_length, out = s->header_length;
+    bool fits = true;
+    memcpy(nb, cl, s->header_length);
+    if (flen) {
+        qcow2_st32(nb + out, QCOW2_EXT_BACKING_FORMAT);
+        qcow2_st32(nb + out + 4, (uint32_t)flen);
+        memcpy(nb + out + 8, backing_fmt, flen);
+        out += 8 + ((flen + 7) & ~7ull);
+    }
+    while (ret >= 0 && pos + 8 <= ext_end) {
+        uint32_t type = qcow2_be32(cl + pos), len = qcow2_be32(cl + pos + 4);
+        uint64_t step = 8 + ((len + 7ull) & ~7ull);
+        if (type == QCOW2_EXT_END || step > ext_end - pos) {
+            break;
+        }
+        if (type != QCOW2_EXT_BACKING_FORMAT) {
+            fits = fits && out + step <= s->cluster_size;
+            if (fits) {
+                memcpy(nb + out, cl + pos, step);
+                out += step;
+            }
+        }
+        pos += step;
+    }
+    out += 8;   /* the end marker: zeroes */
+    fits = fits && out + blen <= s->cluster_size;
+    if (fits) {
+        qcow2_st64(nb + HDR_BACKING_OFFSET, blen ? out : 0);
+        qcow2_st32(nb + HDR_BACKING_SIZE, (uint32_t)blen);
+        if (blen) {
+            memcpy(nb + out, backing_file, blen);
+        }
+    }
+    if (ret >= 0 && fits) {
+        ret = bdrv_pwrite_sync(s->file, 0, nb, s->cluster_size);
+    }
+    g_free(cl);
+    g_free(nb);
+    if (!fits) {
+        error_setg(errp, "qcow2: the backing file name does not fit in the header "
+                   "cluster of '%s'", bdrv_filename(bs));
+        return false;
+    }
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "qcow2: rewriting the header of '%s'",
+                         bdrv_filename(bs));
+        return false;
+    }
+    g_free(s->backing_file);
+    g_free(s->backing_format);
+    s->backing_file = blen ? g_strdup(backing_file) : NULL;
+    s->backing_format = flen ? g_strdup(backing_fmt) : NULL;
+    return true;
+}
+
 static bool qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
     Qcow2State *s = bdrv_opaque(bs);
     bdi->cluster_size = s->cluster_size;
     bdi->is_dirty = (s->incompat & QCOW2_INCOMPAT_DIRTY) != 0;
     bdi->has_backing_fmt = s->backing_format != NULL;
-    snprintf(bdi->format_specific, sizeof(bdi->format_specific),
-             "compat: %s, lazy refcounts: %s, refcount bits: %u, corrupt: %s",
-             s->version == 2 ? "0.10" : "1.1", s->lazy_refcounts ? "true" : "false",
-             s->refcount_bits, (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false");
+    /* The fields and order of qemu-img info's "Format specific
+     * information" (v2 images have only the first three there). */
+    if (s->version == 2) {
+        snprintf(bdi->format_specific, sizeof(bdi->format_specific),
+                 "compat: 0.10, compression type: zlib, refcount bits: %u",
+                 s->refcount_bits);
+    } else {
+        snprintf(bdi->format_specific, sizeof(bdi->format_specific),
+                 "compat: 1.1, compression type: zlib, lazy refcounts: %s, "
+                 "refcount bits: %u, corrupt: %s, extended l2: false",
+                 s->lazy_refcounts ? "true" : "false", s->refcount_bits,
+                 (s->incompat & QCOW2_INCOMPAT_CORRUPT) ? "true" : "false");
+    }
     return true;
 }
 
@@ -822,6 +981,8 @@ static BlockDriver bdrv_qcow2 = {
     .create_opts_help = qcow2_create_opts_help,
     .get_info = qcow2_get_info,
     .check = qcow2_check,
+    .change_backing_file = qcow2_change_backing_file,
+    .make_empty = qcow2_make_empty,
     .snapshot_create = qcow2_snapshot_create,
     .snapshot_goto = qcow2_snapshot_goto,
     .snapshot_delete = qcow2_snapshot_delete,

@@ -231,15 +231,48 @@ static bool remove_hpet(Board *b, const Options *o, Error **errp)
 }
 
 /* -vga none and -nodefaults drop the display adapter the board's "options"
- * name, as QEMU's leave out the default VGA; -vga std keeps it (the only
- * card there is so far). */
+ * name, as QEMU's leave out the default VGA; -vga std and -vga cirrus put
+ * that card in the board's display slot (its id, bus and address kept):
+ * the PCI card on a PCI slot, the ISA one on an ISA slot, as QEMU picks. */
+typedef struct VgaCard {
+    const char *name, *pci_type, *isa_type;
+} VgaCard;
+
+static const VgaCard vga_cards[] = {
+    { "std", "VGA", "isa-vga" },
+    { "cirrus", "cirrus-vga", NULL },
+};
+
 static bool select_vga(Board *b, const Options *o, Error **errp)
 {
     bool remove = o->vga ? !strcmp(o->vga, "none") : o->no_defaults;
-    if (o->vga && !strcmp(o->vga, "std") && !b->vga_device) {
-        error_setg(errp, "-vga std: board '%s' has no display adapter slot (add one with "
-                   "-device VGA or -device isa-vga)", b->name);
-        return false;
+    if (o->vga && !remove) {
+        const VgaCard *card = NULL;
+        for (size_t i = 0; i < CC_ARRAY_SIZE(vga_cards); i++) {
+            if (!strcmp(vga_cards[i].name, o->vga)) {
+                card = &vga_cards[i];
+            }
+        }
+        BoardDevice *d = b->vga_device ? board_find_device(b, b->vga_device) : NULL;
+        if (!card || !d) {
+            error_setg(errp, "-vga %s: board '%s' has no display adapter slot (add one with "
+                       "-device VGA, -device cirrus-vga or -device isa-vga)", o->vga, b->name);
+            return false;
+        }
+        bool isa = !strncmp(d->type, "isa-", 4);
+        const char *type = isa ? card->isa_type : card->pci_type;
+        if (!type) {
+            error_setg(errp, "-vga %s: board '%s' has an ISA display slot, and the %s card "
+                       "is PCI only in cardcage", o->vga, b->name, o->vga);
+            return false;
+        }
+        if (strcmp(d->type, type)) {
+            char *spec = g_strdup_printf("%s.type=%s", d->id, type);
+            bool ok = board_apply_set(b, spec, errp);
+            g_free(spec);
+            return ok;
+        }
+        return true;
     }
     if (!remove || !b->vga_device) {
         return true;

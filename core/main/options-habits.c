@@ -73,13 +73,13 @@ static bool habit_none(const char *name, const char *arg, Error **errp)
     return true;
 }
 
-/* -vga std|none: the board's display adapter kept or removed (phase 5);
- * the other cards of QEMU's list are refused by name. */
+/* -vga std|cirrus|none: the board's display adapter kept, swapped or
+ * removed (phase 5); the other cards of QEMU's list are refused by name. */
 static bool habit_vga(Options *o, const char *arg, Error **errp)
 {
-    static const char *const later[] = { "cirrus", "vmware", "qxl", "virtio", "tcx", "cg3",
+    static const char *const later[] = { "vmware", "qxl", "virtio", "tcx", "cg3",
                                          "xenfb", NULL };
-    if (!strcmp(arg, "std") || !strcmp(arg, "none")) {
+    if (!strcmp(arg, "std") || !strcmp(arg, "cirrus") || !strcmp(arg, "none")) {
         g_free(o->vga);
         o->vga = g_strdup(arg);
         return true;
@@ -87,11 +87,11 @@ static bool habit_vga(Options *o, const char *arg, Error **errp)
     for (const char *const *l = later; *l; l++) {
         if (!strcmp(*l, arg)) {
             error_setg(errp, "-vga %s: that card is not available in cardcage yet "
-                       "(available: std, none)", arg);
+                       "(available: std, cirrus, none)", arg);
             return false;
         }
     }
-    error_setg(errp, "-vga %s: unknown card (available: std, none)", arg);
+    error_setg(errp, "-vga %s: unknown card (available: std, cirrus, none)", arg);
     return false;
 }
 
@@ -147,7 +147,7 @@ static bool habit_no_acpi(Options *o, const char *arg, Error **errp)
 static const OptionDef habit_defs[] = {
     { "accel", "tcg", habit_accel, "cardcage's own CPU emulator (as -machine accel=tcg)" },
     { "enable-kvm", NULL, habit_enable_kvm, NULL },
-    { "vga", "std|none", habit_vga,
+    { "vga", "std|cirrus|none", habit_vga,
       "display adapter: std (the board's standard VGA, the default) or none" },
     { "parallel", "none", habit_parallel, "no parallel port" },
     { "audio", "none", habit_audio, NULL },

@@ -349,6 +349,13 @@ CC_API bool bdrv_create_file(const char *filename, uint64_t size, Error **errp);
 CC_API bool bdrv_create(const char *drv_name, const char *filename, BlockOpts *opts,
                         Error **errp);
 CC_API bool bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi);
+/* Rewrite the backing file name (and format; NULL or "": none) stored in
+ * the image (rebase, commit).  The open backing node is not changed. */
+CC_API bool bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                                     const char *backing_fmt, Error **errp);
+/* Make every cluster of the image unallocated (commit, unless -d): reads
+ * then come from the backing file.  0, -ENOTSUP, or a negative errno. */
+CC_API int bdrv_make_empty(BlockDriverState *bs);
 /* ---- internal snapshots, VM state, check (qcow2; savevm/loadvm, tools) ----
  * Each fails with -ENOTSUP / an error naming the format when the node's
  * driver has no such callback.  bdrv_snapshot_create fills in sn->id_str

@@ -206,7 +206,7 @@ void vbe_data_write(VGAState *s, uint32_t val)
 
 /* A port of the other CRTC address (mono 0x3Bx while Misc Output selects
  * colour, and the reverse) decodes nothing. */
-static bool port_ignored(const VGAState *s, uint32_t port)
+bool vga_port_ignored(const VGAState *s, uint32_t port)
 {
     if (s->msr & 1) {
         return port >= 0x3b0 && port <= 0x3bf;
@@ -216,7 +216,7 @@ static bool port_ignored(const VGAState *s, uint32_t port)
 
 uint32_t vga_port_read(VGAState *s, uint32_t port)
 {
-    if (port_ignored(s, port)) {
+    if (vga_port_ignored(s, port)) {
         return 0xff;
     }
     switch (port) {
@@ -314,7 +314,7 @@ static void cr_write(VGAState *s, uint32_t val)
 void vga_port_write(VGAState *s, uint32_t port, uint32_t val)
 {
     val &= 0xff;
-    if (port_ignored(s, port)) {
+    if (vga_port_ignored(s, port)) {
         return;
     }
     switch (port) {

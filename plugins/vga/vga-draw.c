@@ -30,7 +30,7 @@ enum { MODE_TEXT, MODE_GRAPHICS, MODE_BLANK };
 
 /* ---- colours ---- */
 
-static uint32_t c6to8(uint8_t v)
+uint32_t vga_c6to8(uint8_t v)
 {
     v &= 0x3f;
     return (uint32_t)(v << 2) | ((v & 1) << 1) | (v & 1);
@@ -42,7 +42,7 @@ static uint32_t dac_rgb(const VGAState *s, unsigned index)
     if (s->dac_8bit) {
         return (uint32_t)p[0] << 16 | p[1] << 8 | p[2];
     }
-    return c6to8(p[0]) << 16 | c6to8(p[1]) << 8 | c6to8(p[2]);
+    return vga_c6to8(p[0]) << 16 | vga_c6to8(p[1]) << 8 | vga_c6to8(p[2]);
 }
 
 /* The 16 colours of the attribute palette: AR0-ARF give 6 bits, AR14
@@ -79,7 +79,7 @@ static void snapshot_dirty(VGAState *s)
                                            s->dirty_bits);
 }
 
-static bool range_dirty(const VGAState *s, uint64_t addr, uint64_t len)
+bool vga_range_dirty(const VGAState *s, uint64_t addr, uint64_t len)
 {
     if (len == 0) {
         return false;
@@ -142,12 +142,12 @@ static uint32_t *surface_line(VGAState *s, int y)
     return (uint32_t *)(d->data + (size_t)y * d->stride);
 }
 
-static int vertical_display_end(const VGAState *s)
+int vga_vertical_display_end(const VGAState *s)
 {
     return s->cr[0x12] | ((s->cr[0x07] & 0x02) << 7) | ((s->cr[0x07] & 0x40) << 3);
 }
 
-static int line_compare(const VGAState *s)
+int vga_line_compare(const VGAState *s)
 {
     return s->cr[0x18] | ((s->cr[0x07] & 0x10) << 4) | ((s->cr[0x09] & 0x40) << 3);
 }
@@ -168,7 +168,7 @@ static void text_geometry(const VGAState *s, TextGeom *g)
         g->cw = 16;               /* half dot clock: each dot twice (no 18-dot cells) */
     }
     g->cols = s->cr[0x01] + 1;
-    g->rows = (vertical_display_end(s) + 1) / (g->ch << g->dbl);
+    g->rows = (vga_vertical_display_end(s) + 1) / (g->ch << g->dbl);
 }
 
 /* The glyph byte of character c at scan line `scan` of font map `map`
@@ -321,7 +321,7 @@ static void draw_text(VGAState *s, bool full)
     bool *row_changed = g_new0(bool, nrows);
     unsigned *row_addr = g_new0(unsigned, nrows);
 
-    int lc = line_compare(s);
+    int lc = vga_line_compare(s);
     unsigned line_offset = s->cr[0x13] * 2;        /* in character cells */
     unsigned addr = s->cr[0x0c] << 8 | s->cr[0x0d];
     int row = 0, scan = s->cr[0x08] & 0x1f, rep = 0;
@@ -510,24 +510,17 @@ static void line_direct(unsigned bpp, const uint8_t *src, int pixels, uint32_t *
     }
 }
 
-typedef struct GfxFrame {
-    int width, height;        /* dots */
-    int src_pixels;           /* pixels read per line */
-    int dot;                  /* dots per pixel */
-    uint32_t bytes;           /* bytes read per line */
-    uint32_t start, line_offset;
-    int lc, repeat;
-    unsigned kind;            /* 0 planar, 1 cga, 2 256-colour, 3 direct */
-    unsigned bpp;
-    int pan;
-} GfxFrame;
 
-static bool gfx_frame(const VGAState *s, GfxFrame *f)
+static bool gfx_frame(VGAState *s, GfxFrame *f)
 {
     unsigned shift = (s->gr[5] >> 5) & 3;
     bool vbe = s->vbe_regs[VBE_ENABLE] & VBE_ENABLED;
     memset(f, 0, sizeof(*f));
     f->dot = 1;
+    if (s->ext && s->ext->gfx_frame && s->ext->gfx_frame(s, f)) {
+        return f->width > 0 && f->height > 0 && f->width <= VGA_MAX_WIDTH &&
+               f->height <= VGA_MAX_HEIGHT && f->src_pixels * f->dot == f->width;
+    }
     if (vbe) {
         f->width = s->vbe_regs[VBE_XRES];
         f->height = s->vbe_regs[VBE_YRES];
@@ -538,10 +531,10 @@ static bool gfx_frame(const VGAState *s, GfxFrame *f)
         f->bpp = s->vbe_regs[VBE_BPP];
     } else {
         f->width = (s->cr[0x01] + 1) * 8;
-        f->height = vertical_display_end(s) + 1;
+        f->height = vga_vertical_display_end(s) + 1;
         f->start = (s->cr[0x0c] << 8 | s->cr[0x0d]) * 4;
         f->line_offset = s->cr[0x13] << 3;
-        f->lc = line_compare(s);
+        f->lc = vga_line_compare(s);
         bool dbl = s->cr[0x09] & 0x80;
         f->repeat = shift == 1 ? 1 + dbl : ((s->cr[0x09] & 0x1f) + 1) << dbl;
     }
@@ -619,7 +612,7 @@ static void draw_graphics(VGAState *s, bool full)
             /* Hercules addressing: row scan bit 1 replaces address bit 14 */
             addr = (addr & ~0x8000u) | ((y1 & 2) << 14);
         }
-        if (full || range_dirty(s, addr, read)) {
+        if (full || vga_range_dirty(s, addr, read)) {
             const uint8_t *src = vram_span(s, addr, read, tmp);
             uint32_t *out = surface_line(s, y);
             uint32_t *dst = pan ? line : out;
@@ -632,6 +625,9 @@ static void draw_graphics(VGAState *s, bool full)
             }
             if (pan) {
                 memcpy(out, line + pan * f.dot, (size_t)f.width * 4);
+            }
+            if (s->ext && s->ext->overlay) {
+                s->ext->overlay(s, y, out, f.width);
             }
             band_add(s, &band, y);
         }

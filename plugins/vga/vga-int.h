@@ -55,8 +55,37 @@ enum {
 #define VGA_MAX_WIDTH       VBE_MAX_XRES
 #define VGA_MAX_HEIGHT      VBE_MAX_YRES
 
-typedef struct VGAState {
+typedef struct VGAState VGAState;
+
+/* What one graphics frame reads from VRAM and how (vga-draw.c). */
+typedef struct GfxFrame {
+    int width, height;        /* dots */
+    int src_pixels;           /* pixels read per line */
+    int dot;                  /* dots per pixel */
+    uint32_t bytes;           /* bytes read per line */
+    uint32_t start, line_offset;
+    int lc, repeat;
+    unsigned kind;            /* 0 planar, 1 cga, 2 256-colour, 3 direct */
+    unsigned bpp;             /* kind 3: 15, 16, 24 or 32 */
+    int pan;
+    uint32_t ext_sig;         /* an extension's state the picture depends on */
+} GfxFrame;
+
+/* Hooks through which a card built on this core (plugins/cirrus) adds
+ * its own modes and a hardware cursor to the standard picture. */
+typedef struct VGAExtensionOps {
+    /* A graphics mode the standard registers do not describe: fill f and
+     * return true, or return false for the standard decoding.  Called
+     * after the dirty snapshot (vga_range_dirty works). */
+    bool (*gfx_frame)(VGAState *s, GfxFrame *f);
+    /* Draw over the finished display line y (width dots, XRGB8888). */
+    void (*overlay)(VGAState *s, int y, uint32_t *line, int width);
+} VGAExtensionOps;
+
+struct VGAState {
     Object *owner;
+    const VGAExtensionOps *ext;     /* NULL for the standard VGA */
+    void *ext_opaque;
     MemoryRegion vram;              /* RAM: the planes, and the LFB */
     uint8_t *vram_ptr;
     uint32_t vram_size;             /* bytes, a power of two */
@@ -108,7 +137,7 @@ typedef struct VGAState {
     int last_cursor;                /* the cursor cell drawn last, -1: none */
     bool last_blink_on;
     int last_mode;                  /* -1 none, 0 text, 1 graphics, 2 blank */
-} VGAState;
+};
 
 /* vga-core.c */
 bool vga_common_init(VGAState *s, Object *owner, Error **errp);
@@ -121,9 +150,14 @@ uint32_t vbe_data_read(VGAState *s);
 void vbe_data_write(VGAState *s, uint32_t val);
 uint32_t vga_mem_read(VGAState *s, uint32_t addr);
 void vga_mem_write(VGAState *s, uint32_t addr, uint32_t val);
+bool vga_port_ignored(const VGAState *s, uint32_t port);
 extern const VMStateDescription vmstate_vga_common;
 
 /* vga-draw.c */
 extern const DisplayCardOps vga_display_ops;
+bool vga_range_dirty(const VGAState *s, uint64_t addr, uint64_t len);
+uint32_t vga_c6to8(uint8_t v);
+int vga_vertical_display_end(const VGAState *s);
+int vga_line_compare(const VGAState *s);
 
 #endif

@@ -14,7 +14,12 @@ channels: two disks and a CD-ROM (scratch images of zeroes), task files,
 commands, ATAPI packets, soft resets, and on pc the PIIX3's bus master with
 PRD tables that point at RAM, at themselves and at unassigned space, with
 zero-length (64 KiB), looping-free and EOT-less entries, started and
-stopped mid-transfer."""
+stopped mid-transfer.
+
+The BLT mode (-append "SEED blt", on pc with -vga cirrus) aims three
+accesses in four at the cirrus-vga's BitBLT engine: its registers with
+random addresses, pitches, sizes, directions, ROPs and modes, BLT starts,
+and CPU data through the window."""
 import os
 import subprocess
 import sys
@@ -25,6 +30,7 @@ CARDCAGE = os.path.join(BUILD, "cardcage")
 GUEST = os.path.join(BUILD, "tests", "functional", "io-fuzz.bin")
 SEEDS = ["1", "cafe", "2545f491", "deadbeef", "7", "80000001"]
 IDE_SEEDS = ["1de", "5eed1de", "c0ffee", "12345678"]
+BLT_SEEDS = ["b17", "c1a55", "5446", "feedface"]
 scratch = tempfile.TemporaryDirectory()
 IDE_DRIVES = []
 for i, (name, size) in enumerate((("hd0", 4 << 20), ("hd1", 1 << 20), ("cd", 1 << 20))):
@@ -37,9 +43,12 @@ for i, (name, size) in enumerate((("hd0", 4 << 20), ("hd1", 1 << 20), ("cd", 1 <
 HPET = ("pc",)
 failures = 0
 
-runs = [(board, i, seed, False) for board in ("isapc", "pc") for i, seed in enumerate(SEEDS)]
-runs += [(board, i, seed, True) for board in ("isapc", "pc") for i, seed in enumerate(IDE_SEEDS)]
-for board, i, seed, ide in runs:
+runs = [(board, i, seed, "") for board in ("isapc", "pc") for i, seed in enumerate(SEEDS)]
+runs += [(board, i, seed, "ide") for board in ("isapc", "pc") for i, seed in enumerate(IDE_SEEDS)]
+runs += [("pc", i, seed, "blt") for i, seed in enumerate(BLT_SEEDS)]
+for board, i, seed, what in runs:
+    ide = what == "ide"
+    blt = what == "blt"
     if True:
         extra = ["-icount", "shift=3"] if i % 2 else []
         if i % 4 == 2:
@@ -50,11 +59,11 @@ for board, i, seed, ide in runs:
         # configuration accesses to move around, and a network card (its
         # registers in an I/O and a memory BAR, its option ROM).
         pci = (["-device", "pci-testdev", "-nic", "user,model=rtl8139"]
-               if board != "isapc" and not ide else [])
+               if board != "isapc" and not ide and not blt else [])
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
-               *extra, "-kernel", GUEST, "-append", seed + (" ide" if ide else ""),
+               *extra, "-kernel", GUEST, "-append", seed + (f" {what}" if what else ""),
                "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *pci,
-               *(IDE_DRIVES if ide else [])]
+               *(IDE_DRIVES if ide else []), *(["-vga", "cirrus"] if blt else [])]
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                timeout=120)
@@ -63,7 +72,8 @@ for board, i, seed, ide in runs:
             status, err = None, "timeout (hang)"
         ok = status == 67 and not err.strip()
         mode = ("icount" if "-icount" in extra else "real-time") + (
-            ", no minimum periods" if "-global" in extra else "") + (", IDE" if ide else "")
+            ", no minimum periods" if "-global" in extra else "") + (", IDE" if ide else "") + (
+            ", cirrus BLT" if blt else "")
         print(f"{'ok  ' if ok else 'FAIL'} {board} seed {seed} ({mode})" +
               ("" if ok else f": status {status}, stderr {err[-500:]!r}"))
         failures += not ok

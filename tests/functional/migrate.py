@@ -18,6 +18,9 @@ i386 kernel and the busybox workload (tests/guests/get-linux.sh):
                 arrives late but arrives.  A restored machine
                 starting on a loaded host is late like this; migrate-cycles
                 hung (no output, no exit) when it lost that interrupt
+  display       the VGA text screen of isapc and pc booted from the storage
+                tests' SYSLINUX disk, saved and restored into a stopped
+                machine: the same picture
 
 Skips (77) when the guest has not been fetched, unless
 CARDCAGE_REQUIRE_GUESTS=1 (CI)."""
@@ -47,11 +50,15 @@ class Machine:
     socket is a unix socket in the test's directory."""
 
     def __init__(self, tmp, name, extra=(), mem="256", incoming=None, board="isapc",
-                 append=APPEND):
+                 append=APPEND, boot=None):
         self.serial = os.path.join(tmp, name + ".serial")
         self.sock = os.path.join(tmp, name + ".qmp")
+        # boot: the options that give the machine its software, instead of
+        # the test kernel and initramfs.
+        software = boot if boot is not None else ["-kernel", KERNEL, "-initrd", INITRD,
+                                                  "-append", append]
         cmd = [CARDCAGE, "-M", board, "-m", mem, "-display", "none", "-no-reboot",
-               "-kernel", KERNEL, "-initrd", INITRD, "-append", append,
+               *software,
                "-serial", "file:" + self.serial,
                "-qmp", f"unix:{self.sock},server=on,wait=off", *extra]
         if incoming:
@@ -431,11 +438,67 @@ def test_savevm(tmp):
           f"({listing.strip().splitlines()[-1]})")
 
 
+def screendump(m, path):
+    r = m.qmp.cmd("screendump", {"filename": path})
+    if r != {"return": {}}:
+        fail(f"screendump: {r}")
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_display(tmp):
+    """The card's state and its VRAM travel: the VGA text screen (the
+    font in plane 2, the attributes, the cursor) of a machine booted by
+    SeaBIOS and SYSLINUX from the storage tests' disk (a -kernel boot has
+    no VGA console) is the same picture after a restore, on isapc
+    (isa-vga) and pc (VGA)."""
+    disk = os.path.join(os.path.dirname(os.path.dirname(KERNEL)), "disks", "boot.raw")
+    if not os.path.exists(disk):
+        msg = f"no {disk}: run tests/guests/get-disk-guests.sh"
+        if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
+            fail(msg)
+        print(f"SKIP: {msg}")
+        sys.exit(77)
+    boot = ["-drive", f"file={disk},format=raw,if=ide,snapshot=on"]
+    for board in ("isapc", "pc"):
+        a = Machine(tmp, f"d-{board}-a", board=board, boot=boot)
+        # SYSLINUX's banner: SeaBIOS's and the loader's text are on screen.
+        a.wait_output(b"SYSLINUX")
+        a.connect()
+        a.qmp.cmd("stop")
+        before = screendump(a, os.path.join(tmp, f"{board}-a.ppm"))
+        state = os.path.join(tmp, f"d-{board}-state")
+        a.migrate(state)
+        a.kill()
+        b = Machine(tmp, f"d-{board}-b", ["-S"], board=board, boot=boot,
+                    incoming="file:" + state)
+        for _ in range(500):
+            if os.path.exists(b.sock):
+                break
+            time.sleep(0.02)
+        b.connect()
+        end = time.monotonic() + 60
+        while b.qmp.cmd("query-status")["return"]["status"] != "paused":
+            if time.monotonic() > end:
+                fail(f"{board}: the restored machine never reached 'paused'")
+            time.sleep(0.02)
+        after = screendump(b, os.path.join(tmp, f"{board}-b.ppm"))
+        b.kill()
+        # Text on the screen (SeaBIOS's and SYSLINUX's): not one colour.
+        if len(set(before[64:])) < 2:
+            fail(f"{board}: the saved screen is blank")
+        if before != after:
+            fail(f"{board}: the screen after the restore differs from the one saved "
+                 f"({len(before)} and {len(after)} bytes)")
+        print(f"{board}: the VGA text screen is identical after the restore "
+              f"({len(before)} bytes of PPM)")
+
+
 def main():
     require_guest(fail)
     tests = {"save-restore": test_save_restore, "icount": test_icount, "smp": test_smp,
              "cycles": test_cycles, "bad-stream": test_bad_stream, "stall": test_stall,
-             "savevm": test_savevm}
+             "savevm": test_savevm, "display": test_display}
     which = sys.argv[1:] or list(tests)
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     for name in which:

@@ -10,6 +10,10 @@
    firmware left, mode 13h, mode 12h and VBE 1024x768x32; a screendump of
    each is compared.
 3. screendump as PNG and the QMP/monitor surface (query-consoles).
+4. cirrus: SeaBIOS's screen as in 1 with vgabios-cirrus.bin on pc -vga
+   cirrus, and the guest guest/cirrus-blt.asm: BLTs of every kind on a
+   1024x768 8 bpp screen whose DAC gives each byte value a colour of its
+   own, compared after each group (the video memory byte for byte).
 
 Differences allowed, and why:
 - seabios: none.  Both give SeaBIOS the same boot configuration (the CMOS
@@ -36,6 +40,7 @@ from qmplib import QMP  # noqa: E402
 
 BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
 GUEST = os.path.join(BUILD, "tests", "functional", "vga-draw.bin")
+BLT_GUEST = os.path.join(BUILD, "tests", "functional", "cirrus-blt.bin")
 QEMU = shutil.which("qemu-system-i386")
 
 
@@ -129,19 +134,20 @@ def wait_screen_settles(m, path, timeout=60):
     return None
 
 
-def test_seabios(d, board):
-    d = os.path.join(d, board)
+def test_seabios(d, board, card="std"):
+    name = board if card == "std" else f"{board}-{card}"
+    d = os.path.join(d, name)
     os.makedirs(d, exist_ok=True)
-    cc = Machine([CARDCAGE, "-M", board, "-display", "none", "-chardev",
+    cc = Machine([CARDCAGE, "-M", board, "-vga", card, "-display", "none", "-chardev",
                   f"file,id=bios,path={d}/cc.log", "-set", "bios-debug.chardev=bios"], d, "cc")
     # QEMU's pc gives SeaBIOS its kvmvapic option ROM, which SeaBIOS
     # lists as a hard disk (a legacy ROM's BCV) and so tries before the
     # floppy; cardcage has no vapic, so QEMU's is turned off.
     vapic = ["-global", "apic-common.vapic=off"] if board == "pc" else []
-    q = Machine([QEMU, "-M", board, "-display", "none", "-nodefaults", "-vga", "std", *vapic,
+    q = Machine([QEMU, "-M", board, "-display", "none", "-nodefaults", "-vga", card, *vapic,
                  "-chardev", f"file,id=bios,path={d}/q.log",
                  "-device", "isa-debugcon,iobase=0x402,chardev=bios"], d, "q")
-    check = lambda name, ok, detail="": check_(f"{board} {name}", ok, detail)  # noqa: E731
+    check = lambda what, ok, detail="": check_(f"{name} {what}", ok, detail)  # noqa: E731
     try:
         def wait_log(path):
             end = time.monotonic() + 60
@@ -217,6 +223,77 @@ def test_draw(d):
         q.close()
 
 
+# Where cardcage and QEMU differ on purpose: QEMU has the raster
+# operations 90h and DAh swapped (it computes NOT S OR NOT D for 90h and
+# NOT S AND NOT D for DAh); the CL-GD5446's table (and Bochs) has 90h NOT
+# (S OR D) and DAh NOT (S AND D), as the codes' structure says (D0h is NOT
+# S of 0Dh S, swapping the nibbles complements S: 09h S AND NOT D gives
+# 90h NOT S AND NOT D).  The guest's two BLTs with each are the rectangles
+# (x, y, width, height) below, from the stage named on.
+def rop_rects():
+    rects = []
+    for i in (10, 15):                      # 90h and DAh in the guest's ROP order
+        x, y = (i % 8) * 100, 64 + (i // 8) * 20
+        rects.append(("B", x, y, 40, 12))
+        rects.append(("C", x, 192 + (i // 8) * 20, 40, 12))
+    return rects
+
+
+def test_cirrus_blt(d):
+    """guest/cirrus-blt.asm on pc -vga cirrus: a 1024x768 8 bpp screen in
+    which each byte of video memory has a colour of its own, after each
+    group of BLTs, against QEMU's."""
+    allowed = rop_rects()
+    last = None
+    d = os.path.join(d, "blt")
+    os.makedirs(d, exist_ok=True)
+    cc = Machine([CARDCAGE, "-M", "pc", "-vga", "cirrus", "-display", "none",
+                  "-kernel", BLT_GUEST, "-boot", "kernel=firmware", *EXIT], d, "bcc")
+    q = Machine([QEMU, "-M", "pc", "-display", "none", "-nodefaults", "-vga", "cirrus",
+                 "-kernel", BLT_GUEST, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"], d, "bq")
+    stages = (("A", "the filled screen"), ("B", "forward copies, 16 ROPs"),
+              ("C", "backward and overlapping copies"), ("D", "colour expansion"),
+              ("E", "patterns and solid fills"), ("F", "system-to-screen BLTs"))
+    try:
+        for stage, what in stages:
+            ok = cc.wait_serial(f"BLT-STAGE {stage}") and q.wait_serial(f"BLT-STAGE {stage}")
+            check(f"cirrus blt {stage}: both guests reach the stage", ok,
+                  (cc.out[-200:] + b" / " + q.out[-200:]).decode(errors="replace"))
+            if not ok:
+                return
+            ok1, r1 = cc.dump(f"{d}/cc-{stage}.ppm")
+            ok2, r2 = q.dump(f"{d}/q-{stage}.ppm")
+            check(f"cirrus blt {stage}: screendumps", ok1 and ok2, f"{r1} {r2}")
+            a, b = read_ppm(f"{d}/cc-{stage}.ppm"), read_ppm(f"{d}/q-{stage}.ppm")
+            ok = a[:2] == b[:2] == (1024, 768)
+            check(f"cirrus blt {stage}: 1024x768 on both", ok, f"{a[:2]} vs {b[:2]}")
+            if ok:
+                rects = [r[1:] for r in allowed if r[0] <= stage]
+                bad, named = [], 0
+                for i in range(0, len(a[2]), 3):
+                    if a[2][i:i + 3] != b[2][i:i + 3]:
+                        x, y = (i // 3) % 1024, (i // 3) // 1024
+                        if any(rx <= x < rx + rw and ry <= y < ry + rh
+                               for rx, ry, rw, rh in rects):
+                            named += 1
+                        else:
+                            bad.append((x, y))
+                where = f" first at {bad[0]}" if bad else ""
+                check(f"cirrus blt {stage}: {what}: identical pixel for pixel "
+                      f"(but for the ROPs 90h/DAh QEMU swaps: {named} pixels)", not bad,
+                      f"{len(bad)} pixels differ{where} (see {d})")
+                if stage >= "B":
+                    check(f"cirrus blt {stage}: the 90h/DAh rectangles do differ from QEMU's",
+                          named > 0)
+                    check(f"cirrus blt {stage}: the BLTs changed the picture", a[2] != last)
+                last = a[2]
+            cc.send(b"n")
+            q.send(b"n")
+    finally:
+        cc.close()
+        q.close()
+
+
 def main():
     if not QEMU:
         print("SKIP: qemu-system-i386 not installed")
@@ -229,6 +306,9 @@ def main():
         if which in ("seabios", "all"):
             test_seabios(d, "pc")       # VGA, vgabios-stdvga.bin as its PCI option ROM
             test_seabios(d, "isapc")    # isa-vga, vgabios-isavga.bin through fw_cfg
+        if which in ("cirrus", "all"):
+            test_seabios(d, "pc", "cirrus")   # cirrus-vga, vgabios-cirrus.bin
+            test_cirrus_blt(d)
         if which in ("draw", "all"):
             test_draw(d)
     finally:

@@ -22,7 +22,11 @@
 ; firmware).
 ;
 ; The seed is the kernel command line after the kernel's file name, in hex
-; (-append 1234abcd).
+; (-append 1234abcd).  "SEED ide" is the IDE mode (below); "SEED blt" the
+; BitBLT mode for the cirrus-vga (-vga cirrus): three accesses in four go
+; to its sequencer and graphics controller (the BLT registers GR20-GR3F
+; most of all), start BLTs, and write the window at 0xA0000 (CPU data of
+; system-to-screen BLTs, the banks, write modes 4 and 5).
 ; Multiboot Specification 0.6.96, 3.1.1 (header with address fields) and
 ; 3.3 (EBX: the boot information, flags bit 2: cmdline at +16).  Loaded in
 ; conventional memory, so that the A20 gate the fuzz toggles does not move
@@ -74,6 +78,11 @@ start:
     ; "SEED ide": the IDE mode (below)
     cmp byte [edi - 1], ' '
     jne .seeded
+    cmp byte [edi], 'b'
+    jne .not_blt
+    mov byte [blt_mode], 1
+    jmp .seeded
+.not_blt:
     cmp byte [edi], 'i'
     jne .seeded
     mov byte [ide_mode], 1
@@ -88,11 +97,23 @@ start:
     IDT_ALL_TO idt, idtr, ignore
 
     cmp byte [ide_mode], 0
-    je .fuzz
+    je .no_ide
     call ide_setup
+.no_ide:
+    cmp byte [blt_mode], 0
+    je .fuzz
+    mov dx, 0x3c4           ; unlock the extensions (CL-GD5446 TRM, SR6)
+    mov ax, 0x1206
+    out dx, ax
 .fuzz:
     mov ebp, ITERATIONS
 .next:
+    cmp byte [blt_mode], 0
+    je .not_blt_mode
+    call rand
+    test eax, 3 << 8    ; BLT mode: three in four accesses to the cirrus
+    jnz blt_access
+.not_blt_mode:
     cmp byte [ide_mode], 0
     je .any
     call rand
@@ -365,6 +386,101 @@ start:
     hlt
     jmp .hang
 
+; ---- BLT mode ----
+; One access to the cirrus-vga: a graphics controller register (the BLT's
+; most of the time), a sequencer register, a start of the BLT (GR31: Start
+; after a 0 write, with the autostart and reset bits at random), or a byte
+; in the 64 KiB window.  The high bytes of the width and the height are
+; mostly kept small so that a run stays short (the unit tests take the
+; largest BLTs there are); the rest is random, addresses and pitches too.
+blt_access:
+    call rand
+    mov ebx, eax
+    call rand
+    mov edi, eax
+    mov ecx, ebx
+    and ecx, 7
+    cmp ecx, 4
+    jb .gr
+    cmp ecx, 6
+    jb .window
+    je .seq
+    mov dx, 0x3ce
+    mov al, 0x31
+    out dx, al
+    inc dx
+    xor eax, eax
+    out dx, al
+    mov eax, edi
+    and al, 0x84
+    or al, 0x02
+    out dx, al
+    jmp start.done_one
+.gr:
+    mov eax, ebx
+    shr eax, 8
+    and eax, 0x3f
+    test ebx, 1 << 16
+    jz .gr_index
+    or eax, 0x20
+.gr_index:
+    cmp eax, 0x21
+    je .gr_small
+    cmp eax, 0x23
+    jne .gr_out
+.gr_small:
+    mov ecx, ebx            ; one in eight keeps its random value
+    and ecx, 7 << 19
+    cmp ecx, 7 << 19
+    je .gr_out
+    xor edi, edi
+.gr_out:
+    cmp eax, 0x32           ; the ROP: mostly one the engine knows
+    jne .gr_port
+    test ebx, 1 << 21
+    jnz .gr_port
+    mov ecx, edi
+    and ecx, 15
+    movzx edi, byte [blt_rops + ecx]
+.gr_port:
+    mov dx, 0x3ce
+    out dx, al
+    inc dx
+    mov eax, edi
+    test ebx, 1 << 20
+    jz .gr_write
+    in al, dx
+    jmp start.done_one
+.gr_write:
+    out dx, al
+    jmp start.done_one
+.seq:
+    mov eax, ebx
+    shr eax, 8
+    and eax, 0x1f
+    mov dx, 0x3c4
+    out dx, al
+    inc dx
+    cmp al, 6               ; the key stays unlocked
+    mov eax, edi
+    jne .seq_out
+    mov al, 0x12
+.seq_out:
+    out dx, al
+    jmp start.done_one
+.window:
+    mov edx, edi
+    shr edx, 8
+    and edx, 0xffff
+    add edx, 0xa0000
+    test ebx, 1 << 20
+    jz .window_write
+    mov al, [edx]
+    jmp start.done_one
+.window_write:
+    mov [edx], bl
+    jmp start.done_one
+
 ; ---- IDE mode ----
 ; The pc board's piix3-ide (00:01.1) gets its bus-master BAR (BAR4) at
 ; BMIBA with I/O decode and bus mastering on (the one function the fuzz
@@ -516,6 +632,12 @@ bar_targets:
 
 ide_mode:
     db 0
+blt_mode:
+    db 0
+; The BLT raster operations (CL-GD5446 TRM, GR32).
+blt_rops:
+    db 0x00, 0x05, 0x06, 0x09, 0x0b, 0x0d, 0x0e, 0x50
+    db 0x59, 0x6d, 0x90, 0x95, 0xad, 0xd0, 0xd6, 0xda
 align 2
 ; Both channels' command blocks (the data port twice as often), control
 ; registers and bus-master registers.

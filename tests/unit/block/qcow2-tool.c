@@ -1,6 +1,8 @@
 /*
  * A small driver of the block layer's qcow2 code for the functional tests
- * (tests/functional/qcow2.py) and bench/qcow2, until cardcage-img exists:
+ * (tests/functional/qcow2.py) and bench/qcow2.  cardcage-img (tools/img)
+ * is the user's tool; this one keeps what only tests need: pattern writes,
+ * snapshots with a VM state, the crash writer and its verifier, seqbench:
  *
  *   qcow2-tool create FILE SIZE [KEY=VALUE,...]
  *   qcow2-tool to-raw IMAGE RAW            whole guest view into a raw file
