@@ -187,6 +187,8 @@ void board_free(Board *b)
     g_free(b->rtc_type);
     g_free(b->hpet_device);
     g_free(b->vga_device);
+    g_free(b->nic_model);
+    g_free(b->nic_default);
     g_free(b);
 }
 
@@ -848,13 +850,40 @@ static bool read_string(json_object *v, const char *what, const char *file, cons
     return true;
 }
 
+/* "-nic": {"model": TYPE, "default": NETDEV-SPEC}: the card -nic and -net
+ * nic add without model=, and the netdev of the card the board has unless
+ * the command line names its own network (QEMU's default NIC). */
+static bool read_nic_option(Board *b, json_object *e, const char *file, Error **errp)
+{
+    static const char *const nkeys[] = { "model", "default", "comment", NULL };
+    json_object *v;
+    if (!want_type(e, json_type_object, "an object", file, "options.-nic", NULL, errp) ||
+        !check_keys(e, nkeys, file, "options.-nic", NULL, errp)) {
+        return false;
+    }
+    if (!json_object_object_get_ex(e, "model", &v)) {
+        BoardOrigin o = { (char *)file, "options.-nic" };
+        board_error(errp, &o, NULL, "expected \"model\": the card type -nic adds");
+        return false;
+    }
+    if (!read_string(v, "a network card type", file, "options.-nic.model", &b->nic_model,
+                     errp)) {
+        return false;
+    }
+    g_free(b->nic_default);
+    b->nic_default = NULL;
+    return !json_object_object_get_ex(e, "default", &v) ||
+           read_string(v, "a netdev spec (as -nic TYPE,...)", file, "options.-nic.default",
+                       &b->nic_default, errp);
+}
+
 /* "options": {"-serial": [IDS], "-debugcon": {"chardev": ID, "device": SPEC},
- * "-rtc": TYPE, "-no-hpet": ID, "-vga": ID}; each key replaces what an extended board
- * said. */
+ * "-rtc": TYPE, "-no-hpet": ID, "-vga": ID, "-nic": {...}}; each key replaces what an
+ * extended board said. */
 static bool read_options(Board *b, json_object *v, const char *file, Error **errp)
 {
     static const char *const keys[] = { "-serial", "-debugcon", "-rtc", "-no-hpet", "-vga",
-                                        "comment", NULL };
+                                        "-nic", "comment", NULL };
     static const char *const dkeys[] = { "chardev", "device", "comment", NULL };
     json_object *e;
     if (!want_type(v, json_type_object, "an object", file, "options", NULL, errp) ||
@@ -910,6 +939,9 @@ static bool read_options(Board *b, json_object *v, const char *file, Error **err
     if (json_object_object_get_ex(v, "-vga", &e) &&
         !read_string(e, "the device id -vga none removes", file, "options.-vga",
                      &b->vga_device, errp)) {
+        return false;
+    }
+    if (json_object_object_get_ex(v, "-nic", &e) && !read_nic_option(b, e, file, errp)) {
         return false;
     }
     return !json_object_object_get_ex(v, "-rtc", &e) ||

@@ -106,6 +106,9 @@ typedef struct Board {
     char *rtc_type;              /* the device type -rtc's keys set; NULL: no -rtc */
     char *hpet_device;           /* the device id -no-hpet removes; NULL: none */
     char *vga_device;            /* the device id -vga none and -nodefaults remove */
+    char *nic_model;             /* the card -nic/-net nic add without model=; NULL: rtl8139 */
+    char *nic_default;           /* the netdev the board's default card gets (QEMU's default
+                                    NIC) when no -nic/-net/-netdev or -nodefaults; NULL: none */
     bool acpi;                   /* "acpi": build ACPI tables (core/acpi) */
 } Board;
 

@@ -311,6 +311,7 @@ static bool phase_edit_board(Board *b, Options *o, Error **errp)
             return false;
         }
     }
+    o->net.no_defaults = o->no_defaults;
     if (!add_rtc_globals(b, o, errp) || !add_boot_globals(b, o, errp) ||
         !net_setup(b, &o->net, errp)) {
         return false;

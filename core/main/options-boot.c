@@ -15,6 +15,7 @@
  */
 #include "options.h"
 #include "core/util/keyval.h"
+#include "pci/pci-internal.h"
 #include <cardcage/bswap.h>
 #include <cardcage/fwcfg.h>
 #include <cardcage/error.h>
@@ -148,6 +149,10 @@ bool boot_options_apply(const Options *o, Error **errp)
     if (o->kernel && o->kernel_via_firmware) {
         g_string_append(bootorder, "/rom@genroms/cardcage-boot.bin\n");
     }
+    /* Then the devices given bootindex=, lowest first.  SeaBIOS gives
+     * these lines priorities 1, 2, ..., ahead of what the CMOS order
+     * (-boot order=) ranks (101 and up), so a bootindex wins over it. */
+    ok = ok && pci_boot_order(bootorder, errp);
     if (o->boot_strict) {
         g_string_append(bootorder, "HALT\n");
     }

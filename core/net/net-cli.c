@@ -4,6 +4,7 @@
  *   -netdev TYPE,id=ID,...          a backend (netdev.c)
  *   -nic TYPE[,model=M][,mac=MAC],...  a backend and a card on it in one go
  *   -nic none                       no card
+ *   (none of -nic, -net, -netdev)   the board's default card, if it has one
  *   -net nic[,model=M][,macaddr=MAC][,netdev=ID]   the old form: a card on
  *   -net user|socket,...            hub 0 (or on netdev ID), backends on hub 0
  *   -object filter-dump,...         a pcap of a netdev's traffic (dump.c)
@@ -18,9 +19,11 @@
 #include "net/net-cli.h"
 #include "net/net-internal.h"
 
-/* The card -nic and -net nic add without model=: until the e1000 (QEMU's
- * default on pc) exists, the RTL8139. */
+/* The card -nic and -net nic add without model= on a board whose options
+ * name none ("-nic": {"model": ...}; pc names QEMU's e1000). */
 #define NET_DEFAULT_MODEL "rtl8139"
+/* The id of the netdev of the board's default card. */
+#define NET_DEFAULT_NETDEV_ID "net0"
 /* Board edit indexes after every -device of the command line. */
 #define NET_EDIT_INDEX_BASE 100000
 
@@ -100,7 +103,8 @@ void net_print_help(FILE *out, int which)
 static bool add_card(Board *b, const char *model, const char *netdev, const char *mac,
                      const char *origin, unsigned *edits, Error **errp)
 {
-    GString *spec = g_string_new(model ? model : NET_DEFAULT_MODEL);
+    GString *spec = g_string_new(model ? model
+                                 : b->nic_model ? b->nic_model : NET_DEFAULT_MODEL);
     g_string_append_printf(spec, ",netdev=%s", netdev);
     if (mac) {
         g_string_append_printf(spec, ",mac=%s", mac);
@@ -254,9 +258,32 @@ static bool setup_net(Board *b, const char *spec, unsigned n, unsigned *edits, E
     return ok;
 }
 
+/* QEMU's default NIC: a board whose options give "-nic": {"default": SPEC}
+ * gets -nic SPEC when the command line has no network options of its own
+ * (-nic, -net, -netdev) and no -nodefaults. */
+static bool setup_default_nic(Board *b, const NetOptions *no, unsigned *edits, Error **errp)
+{
+    if (!b->nic_default || no->no_defaults || no->nics->len || no->nets->len ||
+        no->netdevs->len) {
+        return true;
+    }
+    char *spec = strstr(b->nic_default, "id=")
+                     ? g_strdup(b->nic_default)
+                     : g_strdup_printf("%s,id=%s", b->nic_default, NET_DEFAULT_NETDEV_ID);
+    bool ok = setup_nic(b, spec, 0, edits, errp);
+    if (!ok) {
+        error_prepend(errp, "board '%s': the default network card: ", b->name);
+    }
+    g_free(spec);
+    return ok;
+}
+
 bool net_setup(Board *b, const NetOptions *no, Error **errp)
 {
     unsigned edits = 0;
+    if (!setup_default_nic(b, no, &edits, errp)) {
+        return false;
+    }
     for (guint i = 0; i < no->netdevs->len; i++) {
         const char *spec = g_ptr_array_index(no->netdevs, i);
         if (!net_netdev_add("-netdev", spec, errp)) {

@@ -16,6 +16,7 @@ typedef struct NetOptions {
     GPtrArray *nics;             /* -nic specs */
     GPtrArray *nets;             /* -net specs */
     GPtrArray *objects;          /* -object specs (filter-dump) */
+    bool no_defaults;            /* -nodefaults: no default card */
 } NetOptions;
 
 enum { NET_HELP_NETDEV, NET_HELP_NIC, NET_HELP_MODEL };
@@ -26,7 +27,8 @@ void net_options_free(NetOptions *no);
 bool net_options_want_help(const NetOptions *no, int *which);
 void net_print_help(FILE *out, int which);
 void net_print_nic_models(FILE *out);
-/* Create the netdevs, add the cards to the board, open the dumps. */
+/* Create the netdevs, add the cards to the board (the board's default card
+ * when the command line names no network of its own), open the dumps. */
 bool net_setup(Board *b, const NetOptions *no, Error **errp);
 
 #endif

@@ -372,10 +372,18 @@ static bool in_net(struct in_addr a, struct in_addr net, struct in_addr mask)
     return (a.s_addr & mask.s_addr) == net.s_addr;
 }
 
+/* fec0::N, in QEMU's default IPv6 prefix for the user netdev. */
+static struct in6_addr ipv6_default(uint8_t n)
+{
+    struct in6_addr a = { .s6_addr = { 0xfe, 0xc0 } };
+    a.s6_addr[15] = n;
+    return a;
+}
+
 static NetClient *user_create(const char *id, KeyVal *kv, Error **errp)
 {
     struct in_addr net = { htonl(0x0a000200u) }, mask = { htonl(0xffffff00u) };
-    bool restrict_ = false, ipv4 = true;
+    bool restrict_ = false, ipv4 = true, ipv6 = true;
     if (keyval_get(kv, "net") && !parse_net(keyval_get(kv, "net"), &net, &mask, errp)) {
         return NULL;
     }
@@ -385,11 +393,12 @@ static NetClient *user_create(const char *id, KeyVal *kv, Error **errp)
     if (!get_addr(kv, "host", &host, errp) || !get_addr(kv, "dns", &dns, errp) ||
         !get_addr(kv, "dhcpstart", &dhcp, errp) ||
         !keyval_get_bool(kv, "restrict", false, &restrict_, errp) ||
-        !keyval_get_bool(kv, "ipv4", true, &ipv4, errp)) {
+        !keyval_get_bool(kv, "ipv4", true, &ipv4, errp) ||
+        !keyval_get_bool(kv, "ipv6", true, &ipv6, errp)) {
         return NULL;
     }
     if (!ipv4) {
-        error_setg(errp, "ipv4=off: the user netdev has IPv4 only");
+        error_setg(errp, "ipv4=off: the user netdev needs IPv4 (ipv6=off is possible)");
         return NULL;
     }
     if (!in_net(host, net, mask) || !in_net(dns, net, mask) || !in_net(dhcp, net, mask)) {
@@ -402,8 +411,12 @@ static NetClient *user_create(const char *id, KeyVal *kv, Error **errp)
     }
     const char *tftp = keyval_get(kv, "tftp");
     if (tftp && !g_file_test(tftp, G_FILE_TEST_IS_DIR)) {
-        error_setg(errp, "tftp=%s: no such directory", tftp);
-        return NULL;
+        /* Not an error, as in QEMU: the directory may be made after the
+         * machine starts, and until then the guest's requests fail the
+         * way a network boot from an empty server does (the firmware
+         * moves on to its next boot device). */
+        warn_report("tftp=%s: no such directory (yet): TFTP requests fail until it exists",
+                    tftp);
     }
 
     UserNet *u = g_new0(UserNet, 1);
@@ -422,7 +435,16 @@ static NetClient *user_create(const char *id, KeyVal *kv, Error **errp)
         .vnetwork = net,
         .vnetmask = mask,
         .vhost = host,
-        .in6_enabled = false,
+        /* IPv6 on by default, as QEMU has it: slirp sends router
+         * advertisements for fec0::/64, with itself at fec0::2 and DNS at
+         * fec0::3 (QEMU's defaults).  Firmware that configures both
+         * families before it boots (iPXE) waits out its IPv6 router
+         * solicitations without them. */
+        .in6_enabled = ipv6,
+        .vprefix_addr6 = ipv6_default(0),
+        .vprefix_len = 64,
+        .vhost6 = ipv6_default(2),
+        .vnameserver6 = ipv6_default(3),
         .vhostname = u->hostname,
         .tftp_server_name = NULL,
         .tftp_path = u->tftp,

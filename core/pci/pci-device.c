@@ -168,6 +168,12 @@ static const Property pci_device_properties[] = {
                        "directories); unset: the card's default; \"\": none"),
     DEFINE_PROP_BOOL("rombar", PCIDevice, rombar, true,
                      "expose the option ROM through the expansion ROM BAR"),
+    /* The firmware orders the boot entries of the function's option ROM
+     * (a network card's PXE ROM) by it: the fw_cfg bootorder file. */
+    DEFINE_PROP_INT_RANGE("bootindex", PCIDevice, bootindex, PROP_FIELD_I32, -1, -1,
+                          INT32_MAX,
+                          "place in the firmware's boot order, lowest first (the option "
+                          "ROM's boot entry); -1: none, the -boot order decides"),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -32,4 +32,11 @@ void msi_reset(PCIDevice *dev);
 /* pci-bus.c: parse the addr property ("SLOT" or "SLOT.FN", hex). */
 bool pci_parse_devfn(const char *text, int *devfn, Error **errp);
 
+/* pci-boot.c: the bootorder path of a plugged function
+ * ("/pci@i0cf8/ethernet@3"; g_free it), and the paths of the functions
+ * with a bootindex, lowest first, a line each, appended to out (fails when
+ * two share a bootindex). */
+char *pci_device_fw_path(PCIDevice *dev);
+bool pci_boot_order(GString *out, Error **errp);
+
 #endif

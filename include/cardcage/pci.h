@@ -276,6 +276,7 @@ struct PCIDevice {
     bool multifunction;
     char *romfile;               /* NULL: the class's default; "": none */
     bool rombar;
+    int32_t bootindex;           /* place in the firmware's boot order; -1: none */
 };
 
 struct PCIDeviceClass {

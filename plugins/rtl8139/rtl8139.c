@@ -173,6 +173,11 @@ static uint8_t read_byte(RTL8139State *s, unsigned off)
     case RTL_ANLPAR:
     case RTL_ANLPAR + 1:
         return link ? (uint8_t)(ANLPAR_PARTNER >> 8 * (off - RTL_ANLPAR)) : 0;
+    case RTL_RSVD_DA ... RTL_RSVD_DF:
+        /* Reserved (datasheet 6, register table): nothing is stored, so a
+         * driver probing for the 8169's RMS register here (iPXE's realtek
+         * driver writes it and reads it back) sees an 8139C+. */
+        return 0;
     default:
         return s->regs[off];
     }
@@ -240,7 +245,8 @@ static void write_byte(RTL8139State *s, unsigned off, uint8_t val)
     case RTL_BMSR + 1:
     case RTL_ANLPAR:
     case RTL_ANLPAR + 1:
-        return;                              /* read only */
+    case RTL_RSVD_DA ... RTL_RSVD_DF:
+        return;                              /* read only, or reserved */
     case RTL_ISR:
     case RTL_ISR + 1:
         /* Write 1 to clear (datasheet 6, ISR). */

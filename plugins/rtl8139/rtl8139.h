@@ -53,6 +53,9 @@ enum {
     RTL_ANER = 0x6a,
     RTL_CONFIG5 = 0xd8,
     RTL_TPPOLL = 0xd9,           /* C+: TX poll */
+    RTL_RSVD_DA = 0xda,          /* 0xda-0xdf reserved on the 8139C+ (the
+                                  * 8169 has its RX max size, RMS, at 0xda) */
+    RTL_RSVD_DF = 0xdf,
     RTL_CPCR = 0xe0,             /* C+ command */
     RTL_RDSAR = 0xe4,            /* C+: RX descriptor ring, 64 bits */
     RTL_REGS_SIZE = 0x100,

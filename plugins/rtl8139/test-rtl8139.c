@@ -190,6 +190,14 @@ static void test_identity(void **state)
     assert_true(rd(0x3e, 2) & 0x0020);
     assert_true(net_set_link("cap", true, &error_abort));
     assert_true(rd(0x64, 2) & 0x0004);
+    /* 0xda-0xdf are reserved on the 8139C+: a write to the 8169's RMS
+     * there does not read back (iPXE's realtek driver tells the chips
+     * apart by it), while the C+ command register keeps its bits. */
+    wr(0xda, 0x1000, 2);
+    assert_int_equal(rd(0xda, 2), 0);
+    wr(0xe0, 0x0003, 2);
+    assert_int_equal(rd(0xe0, 2), 0x0003);
+    wr(0xe0, 0, 2);
 }
 
 /* ---- C mode ---- */

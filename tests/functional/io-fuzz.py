@@ -2,7 +2,7 @@
 """Whole-machine fuzz: the io-fuzz guest (guest/io-fuzz.asm) makes 300000
 random port and MMIO accesses of every size to every device of the isapc,
 pc boards, and on pc configuration accesses to every PCI function (a
-pci-testdev and an rtl8139 network card on a user netdev among them) that move BARs onto each other, RAM and the APICs, with several seeds, in real-time and in icount mode.  The
+pci-testdev, an rtl8139 and an e1000 network card on user netdevs among them) that move BARs onto each other, RAM and the APICs, with several seeds, in real-time and in icount mode.  The
 emulator must run it to its end (isa-debug-exit, status 67): no crash, no
 hang, no assertion, whatever the guest writes.  Some real-time runs switch
 the timers' minimum periods off, so that a timer the fuzz programs may fall
@@ -56,9 +56,11 @@ for board, i, seed, what in runs:
                 ["-global", "apic.min-period-ns=0"] if board != "isapc" else []) + (
                 ["-global", "hpet.min-period-ns=0"] if board in HPET else [])
         # A PCI card with every kind of BAR and a ROM for the fuzz's
-        # configuration accesses to move around, and a network card (its
-        # registers in an I/O and a memory BAR, its option ROM).
-        pci = (["-device", "pci-testdev", "-nic", "user,model=rtl8139"]
+        # configuration accesses to move around, and two network cards (their
+        # registers in I/O and memory BARs, their option ROMs; the e1000's
+        # TX ring runs when the fuzz hits TDT).
+        pci = (["-device", "pci-testdev", "-nic", "user,model=rtl8139",
+                "-nic", "user,model=e1000"]
                if board != "isapc" and not ide and not blt else [])
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
                *extra, "-kernel", GUEST, "-append", seed + (f" {what}" if what else ""),

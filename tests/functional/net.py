@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Networking: the net layer, its backends and the rtl8139 card.
+"""Networking: the net layer, its backends and the rtl8139 and e1000 cards.
 
   cli      no guest: -netdev help, -nic help, the errors of bad network
            options, info network and set_link through the monitor, the
@@ -12,8 +12,12 @@
            -object filter-dump wrote, read by tcpdump, showing the DHCP
            exchange; a file from slirp's TFTP server (tftp=, md5 checked); a
            guestfwd= connection reaching a host command
+  user-e1000  the same with -device e1000 (Linux's e1000 driver)
   socket   two cardcage machines on -netdev socket (one listen=, one
            connect=) ping each other
+  socket-e1000  the same with an e1000 on one side and an rtl8139 on the other
+  pxe-e1000  -boot n with an e1000: its iPXE ROM (pxe-e1000.rom) gets a lease
+           from slirp and fetches the boot file over TFTP (the pcap shows it)
   qemu     a cardcage machine and qemu-system-i386 on one socket link (QEMU's
            length framing) ping each other
 
@@ -115,6 +119,11 @@ def test_cli():
           "-device", "rtl8139,netdev=a,romfile="], r"netdev 'a' is already used"),
         (["-object", "filter-dump,id=f,netdev=zz,file=/tmp/x"], r"no netdev 'zz'"),
         (["-object", "iothread,id=x"], r"only filter-dump objects"),
+        (["-device", "rtl8139,romfile=,bootindex=1,id=n1",
+          "-device", "rtl8139,romfile=,bootindex=1,id=n2"],
+         r"bootindex=1 is given to both '(n1' and 'n2|n2' and 'n1)'"),
+        (["-device", "rtl8139,romfile=,bootindex=-2"],
+         r"'bootindex' of 'rtl8139': -2 is out of range"),
     ]
     for args, rx in bad:
         p = subprocess.run([CARDCAGE, "-M", "pc", "-nodefaults", "-S", *args],
@@ -144,6 +153,37 @@ def test_cli():
           "type=user" in out, out + err)
     code, out, err = monitor(["-nic", "none"], ["info network"])
     check("-nic none: no card", code == 0 and "rtl8139" not in out, out + err)
+    check("-nic help lists e1000", "e1000" in subprocess.run(
+        [CARDCAGE, "-nic", "help"], capture_output=True, text=True).stdout)
+    # pc's default card, as QEMU's: an e1000 at 00:03.0 on a user netdev,
+    # unless the command line names a network or -nodefaults.
+    def pc(*args):
+        p = subprocess.run([CARDCAGE, "-M", "pc", "-S", "-serial", "null", "-monitor", "stdio",
+                            *args], input="info network\ninfo pci\nquit\n",
+                           capture_output=True, text=True, timeout=20)
+        return p.returncode, p.stdout + p.stderr
+    code, out = pc()
+    check("pc: a default e1000 on a user netdev", code == 0 and re.search(
+        r"e1000\.0: index=0,type=nic,model=e1000,macaddr=52:54:00:12:34:56\n"
+        r" \\ net0: index=0,type=user", out) is not None, out)
+    check("pc: the default e1000 at 00:03.0", re.search(
+        r"device +3, function 0:\n +Ethernet controller: PCI device 8086:100e", out)
+          is not None, out)
+    for args in (["-nic", "none"], ["-nodefaults"], ["-net", "none"]):
+        code, out = pc(*args)
+        check(f"pc {' '.join(args)}: no card", code == 0 and "type=nic" not in out and
+              "Ethernet" not in out, out)
+    code, out = pc("-nic", "user,model=rtl8139")
+    check("pc -nic user,model=rtl8139: the rtl8139 instead, at 00:03.0",
+          code == 0 and "e1000" not in out and re.search(
+              r"device +3, function 0:\n +Ethernet controller: PCI device 10ec:8139", out)
+          is not None, out)
+    code, out = pc("-nic", "user")
+    check("pc -nic user: an e1000 (the board's model)",
+          code == 0 and "model=e1000,macaddr=52:54:00:12:34:56" in out, out)
+    code, out = pc("-net", "nic", "-net", "user")
+    check("pc -net nic -net user: an e1000 on hub 0",
+          code == 0 and "model=e1000" in out and "type=hubport" in out, out)
 
 
 # ---- user ----
@@ -210,7 +250,7 @@ def host_dns_answer(names):
     return None, []
 
 
-def test_user():
+def test_user(model="rtl8139"):
     require_net_guest()
     tmp = tempfile.mkdtemp(prefix="cc-net-")
     try:
@@ -239,7 +279,7 @@ def test_user():
                             "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{fwd}-:80,"
                             f"tftp={tmp}/tftp,guestfwd=tcp:10.0.2.100:4321-cmd:cat "
                             f"{tmp}/hello.txt",
-                            "-device", "rtl8139,netdev=n0",
+                            "-device", f"{model},netdev=n0",
                             "-object", f"filter-dump,id=f0,netdev=n0,file={pcap}"))
         r = g.wait_for(r"CARDCAGE-DHCP: ip=")
         check("DHCP lease from slirp", r is not None and
@@ -312,18 +352,18 @@ def ping_pair(cmd_a, cmd_b, label):
         g.finish(30)
 
 
-def test_socket():
+def test_socket(model_a="rtl8139", model_b="rtl8139"):
     require_net_guest()
     port = free_port()
     ping_pair(guest_cmd("cardcage.net.ip=10.0.0.1 cardcage.net.ping=10.0.0.2 "
                         "cardcage.net.hold=30",
                         "-netdev", f"socket,id=s,listen=127.0.0.1:{port}",
-                        "-device", "rtl8139,netdev=s"),
+                        "-device", f"{model_a},netdev=s"),
               guest_cmd("cardcage.net.ip=10.0.0.2 cardcage.net.ping=10.0.0.1 "
                         "cardcage.net.hold=30",
                         "-netdev", f"socket,id=s,connect=127.0.0.1:{port}",
-                        "-device", "rtl8139,netdev=s,mac=52:54:00:12:34:57"),
-              "two cardcage machines")
+                        "-device", f"{model_b},netdev=s,mac=52:54:00:12:34:57"),
+              f"two cardcage machines ({model_a} and {model_b})")
 
 
 def test_qemu():
@@ -345,7 +385,49 @@ def test_qemu():
               qcmd, "cardcage and QEMU")
 
 
-TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test_qemu}
+# ---- PXE ----
+
+def test_pxe(model):
+    """-boot n: the card's iPXE ROM asks slirp's DHCP for a lease and fetches
+    the boot file over TFTP; the pcap of the card's netdev shows both."""
+    if not shutil.which("tcpdump"):
+        skip("tcpdump is not installed (Debian package tcpdump)")
+    tmp = tempfile.mkdtemp(prefix="cc-pxe-")
+    try:
+        os.mkdir(os.path.join(tmp, "tftp"))
+        with open(os.path.join(tmp, "tftp", "boot.bin"), "wb") as f:
+            f.write(os.urandom(3000))
+        pcap = os.path.join(tmp, "pxe.pcap")
+        p = subprocess.Popen([CARDCAGE, "-M", "pc", "-display", "none", "-serial", "null",
+                              "-boot", "n", "-netdev",
+                              f"user,id=n0,tftp={tmp}/tftp,bootfile=boot.bin",
+                              "-device", f"{model},netdev=n0",
+                              "-object", f"filter-dump,id=f0,netdev=n0,file={pcap}"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        out = ""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and p.poll() is None:
+            time.sleep(1)
+            if os.path.exists(pcap):
+                out = subprocess.run(["tcpdump", "-n", "-r", pcap], capture_output=True,
+                                     text=True).stdout
+                if "DATA block 2" in out:
+                    break
+        p.kill()
+        p.wait()
+        check(f"{model} PXE: iPXE's DHCP request from the card's MAC",
+              "BOOTP/DHCP, Request from 52:54:00:12:34:56" in out, out[:3000])
+        check(f"{model} PXE: the boot file requested and received over TFTP",
+              'RRQ "boot.bin"' in out and "DATA block 2" in out, out[:3000])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test_qemu,
+         "user-e1000": lambda: test_user("e1000"),
+         "socket-e1000": lambda: test_socket("e1000", "rtl8139"),
+         "pxe-e1000": lambda: test_pxe("e1000")}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in TESTS:
