@@ -42,6 +42,7 @@
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
 #include "timer/clock-internal.h"
+#include "ui/vnc.h"
 #include "util/keyval.h"
 #include "util/log-internal.h"
 
@@ -473,7 +474,8 @@ static bool phase_boot(const Options *o, CPUState *cpu, Error **errp)
 }
 
 /* Phase 9: the monitors: -monitor's, and one on each multiplexed serial
- * backend (mon:SPEC, the default console). */
+ * backend (mon:SPEC, the default console); then the VNC server, whose
+ * clients see the machine just built. */
 static bool phase_monitors(const Options *o, Error **errp)
 {
     if (chardev_find("monitor") && !monitor_start("monitor", errp)) {
@@ -486,6 +488,9 @@ static bool phase_monitors(const Options *o, Error **errp)
     }
     g_slist_free_full(muxed, g_free);
     if (ok && !qmp_start_from_options(o->mons, errp)) {
+        return false;
+    }
+    if (ok && !vnc_start(errp)) {
         return false;
     }
     runstate_catch_signals();
@@ -627,6 +632,7 @@ int cardcage_main(int argc, char **argv)
     block_cleanup_all();
     chardev_cleanup_all();
     monitor_cleanup_all();
+    vnc_cleanup();
     net_cleanup_all();
     fflush(stdout);
     return status;

@@ -170,7 +170,7 @@ typedef struct LackingOption {
 static const LackingOption lacking_options[] = {
     { "fda", "floppy disks" }, { "fdb", "floppy disks" }, { "pflash", "flash memory" },
     { "mtdblock", "flash memory" }, { "sd", "SD cards" },
-    { "vnc", "display" }, { "spice", "display" }, { "sdl", "display" },
+    { "spice", "display" }, { "sdl", "display" },
     { "curses", "display" }, { "full-screen", "display" },
     { "usb", "USB" }, { "usbdevice", "USB" },
     { "soundhw", "sound" }, { "audiodev", "sound" },

@@ -11,6 +11,7 @@
 #include "main/options.h"
 #include "util/keyval.h"
 #include "ui/display-internal.h"
+#include "ui/vnc.h"
 
 static bool set_string(char **field, const char *arg)
 {
@@ -296,6 +297,13 @@ static bool opt_display(Options *o, const char *arg, Error **errp)
     ok = ok && (!rate || display_set_refresh_hz((int)hz, errp));
     keyval_free(kv);
     return ok;
+}
+
+/* -vnc :N|HOST:N|unix:PATH|none[,password=on|off]: checked now, listened
+ * on once the machine is built (ui/vnc.c). */
+static bool opt_vnc(Options *o, const char *arg, Error **errp)
+{
+    return vnc_configure(arg, errp);
 }
 
 static bool opt_serial(Options *o, const char *arg, Error **errp)
@@ -602,6 +610,9 @@ static const OptionDef option_defs[] = {
     { "nographic", NULL, opt_nographic, "no display: the first serial port on stdio" },
     { "display", "none[,refresh-rate=HZ]", opt_display,
       "display front end (none; screendump works without one)" },
+    { "vnc", ":N|HOST:N|unix:PATH|none[,password=on|off]", opt_vnc,
+      "VNC server on port 5900+N (every address for :N) or a unix socket; "
+      "password=on: VNC authentication, the password set by set_password" },
     { "serial", "SPEC", opt_serial,
       "backend of the next serial port: stdio, null, file:PATH, pty, "
       "mon:SPEC (shared with the monitor: Ctrl-A c switches, Ctrl-A x quits), "

@@ -22,7 +22,7 @@
 #define MONITOR_PROMPT "(cardcage) "
 #define MONITOR_LINE_MAX 1024
 #define XP_MAX_BYTES 4096
-#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, network, cpus, plugins, version, migrate, snapshots, block, blockstats, display"
+#define INFO_TOPICS "status, name, registers, mtree, flatview, qtree, pci, chardev, network, cpus, plugins, version, migrate, snapshots, block, blockstats, display, vnc"
 
 typedef struct Monitor {
     Chardev *chr;
@@ -353,6 +353,46 @@ static bool info_display(GString *out)
     return true;
 }
 
+/* info vnc: QEMU's layout (query-vnc). */
+static bool info_vnc(GString *out)
+{
+    json_object *r = monitor_qmp("query-vnc", NULL, out);
+    if (!r) {
+        return false;
+    }
+    if (!json_object_get_boolean(json_object_object_get(r, "enabled"))) {
+        g_string_append(out, "Server: disabled\n");
+        json_object_put(r);
+        return true;
+    }
+    const char *family = member_str(r, "family");
+    if (!strcmp(family, "unix")) {
+        g_string_append_printf(out, "Server: %s (unix)\n", member_str(r, "host"));
+    } else {
+        g_string_append_printf(out, "Server: %s:%s (%s)\n", member_str(r, "host"),
+                               member_str(r, "service"), family);
+    }
+    g_string_append_printf(out, "    Auth: %s\n", member_str(r, "auth"));
+    g_string_append_printf(out, "    Screen: %sx%s\n", member_str(r, "width"),
+                           member_str(r, "height"));
+    json_object *clients = json_object_object_get(r, "clients");
+    size_t n = json_object_array_length(clients);
+    if (!n) {
+        g_string_append(out, "  Clients: none\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(clients, i);
+        if (!strcmp(member_str(c, "family"), "unix")) {
+            g_string_append_printf(out, "  Client: %s (unix)\n", member_str(c, "host"));
+        } else {
+            g_string_append_printf(out, "  Client: %s:%s (%s)\n", member_str(c, "host"),
+                                   member_str(c, "service"), member_str(c, "family"));
+        }
+    }
+    json_object_put(r);
+    return true;
+}
+
 static bool cmd_info(const char *args, GString *out)
 {
     if (!strcmp(args, "status")) {
@@ -394,6 +434,8 @@ static bool cmd_info(const char *args, GString *out)
         return hmp_info_blockstats("", out);
     } else if (!strcmp(args, "display")) {
         return info_display(out);
+    } else if (!strcmp(args, "vnc")) {
+        return info_vnc(out);
     } else {
         g_string_append(out, "info: expected one of " INFO_TOPICS "\n");
         return false;
@@ -645,6 +687,25 @@ static bool cmd_screendump(const char *args, GString *out)
     return run_qmp("screendump", a, out);
 }
 
+/* set_password vnc PASSWORD [keep] (QEMU's HMP; its action argument is
+ * "keep" for VNC). */
+static bool cmd_set_password(const char *args, GString *out)
+{
+    char **w = g_strsplit_set(args, " \t", -1);
+    guint n = g_strv_length(w);
+    bool ok = n == 2 || (n == 3 && !strcmp(w[2], "keep"));
+    if (!ok) {
+        g_string_append(out, "set_password: expected vnc PASSWORD [keep]\n");
+    } else {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "protocol", json_object_new_string(w[0]));
+        json_object_object_add(a, "password", json_object_new_string(w[1]));
+        ok = run_qmp("set_password", a, out);
+    }
+    g_strfreev(w);
+    return ok;
+}
+
 /* set_link NAME on|off */
 static bool cmd_set_link(const char *args, GString *out)
 {
@@ -681,6 +742,8 @@ static const struct {
     { "sendkey", cmd_sendkey, "sendkey KEYS [MS]     press keys, e.g. sendkey ctrl-alt-delete" },
     { "screendump", cmd_screendump,
       "screendump FILE [format=ppm|png] [device=ID]  save the screen as PPM or PNG" },
+    { "set_password", cmd_set_password,
+      "set_password vnc PASSWORD  the VNC password (-vnc ...,password=on)" },
     { "set_link", cmd_set_link, "set_link NAME on|off  plug or pull a network card's cable" },
     { "xp", cmd_xp, "xp ADDR [LEN]         dump physical memory" },
     { "migrate", cmd_migrate, "migrate [-d] URI      save the machine to file:PATH or exec:CMD" },

@@ -219,6 +219,24 @@ static void enqueue(NetClient *to, const uint8_t *buf, size_t len)
     memcpy(p->data, buf, len);
     g_queue_push_tail(&to->queue, p);
 }
+/* Hand a frame to a client.  For a card, its DMA of the frame happens
+ * here, outside any of its register accesses, where the memory core's
+ * re-entrancy guard is not engaged: engage it, so that a ring or buffer
+ * the guest placed over the card's own registers is refused instead of
+ * reaching a register that delivers the next frame from inside this one. */
+static ssize_t deliver(NetClient *to, const uint8_t *buf, size_t len)
+{
+    if (!to->dev) {
+        return to->info->receive(to, buf, len);
+    }
+    MemReentrancyGuard *guard = &to->dev->mem_reentrancy_guard;
+    bool engaged = guard->engaged_in_io;
+    guard->engaged_in_io = true;
+    ssize_t r = to->info->receive(to, buf, len);
+    guard->engaged_in_io = engaged;
+    return r;
+}
+
 
 ssize_t net_client_send(NetClient *nc, const uint8_t *buf, size_t len)
 {
@@ -239,7 +257,7 @@ ssize_t net_client_send(NetClient *nc, const uint8_t *buf, size_t len)
     }
     if (!to->queue.length && !to->flushing && can_take(to)) {
         net_dump_packet(to, buf, len);
-        if (to->info->receive(to, buf, len) > 0) {
+        if (deliver(to, buf, len) > 0) {
             return (ssize_t)len;
         }
         /* It could not take it after all: keep it (dumped once already). */
@@ -269,7 +287,7 @@ void net_client_receive_ready(NetClient *nc)
             nc->dropped++;
             continue;
         }
-        if (!can_take(nc) || nc->info->receive(nc, p->data, p->len) == 0) {
+        if (!can_take(nc) || deliver(nc, p->data, p->len) == 0) {
             break;
         }
         g_queue_pop_head(&nc->queue);

@@ -276,17 +276,11 @@ static ssize_t receive(E1000State *s, const uint8_t *buf, size_t len)
     return (ssize_t)len;
 }
 
-/* A frame from the net layer.  Outside a register access the memory
- * core's guard is not engaged, so engage it here: the card's DMA into its
- * own registers (a ring or buffer the guest put there) is refused instead
- * of reaching RDT and delivering the next frame from inside this one. */
+/* A frame from the net layer, which engages the card's re-entrancy guard
+ * around the call: DMA into the card's own registers (a ring or buffer the
+ * guest put there) is refused instead of reaching RDT and delivering the
+ * next frame from inside this one. */
 ssize_t e1000_receive(NetClient *nc, const uint8_t *buf, size_t len)
 {
-    E1000State *s = net_client_opaque(nc);
-    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
-    bool engaged = guard->engaged_in_io;
-    guard->engaged_in_io = true;
-    ssize_t r = receive(s, buf, len);
-    guard->engaged_in_io = engaged;
-    return r;
+    return receive(net_client_opaque(nc), buf, len);
 }
