@@ -10,7 +10,7 @@
    firmware left, mode 13h, mode 12h and VBE 1024x768x32; a screendump of
    each is compared.
 3. screendump as PNG and the QMP/monitor surface (query-consoles).
-4. cirrus: SeaBIOS's screen as in 1 with vgabios-cirrus.bin on pc -vga
+4. cirrus: SeaBIOS's screen as in 1 with vgabios-cirrus.bin on pc and isapc -vga
    cirrus, and the guest guest/cirrus-blt.asm: BLTs of every kind on a
    1024x768 8 bpp screen whose DAC gives each byte value a colour of its
    own, compared after each group (the video memory byte for byte).
@@ -250,6 +250,7 @@ def main():
             test_seabios(d, "isapc")    # isa-vga, vgabios-isavga.bin through fw_cfg
         if which in ("cirrus", "all"):
             test_seabios(d, "pc", "cirrus")   # cirrus-vga, vgabios-cirrus.bin
+            test_seabios(d, "isapc", "cirrus")    # isa-cirrus-vga, the same BIOS via fw_cfg
             test_cirrus_blt(d)
         if which in ("draw", "all"):
             test_draw(d)
