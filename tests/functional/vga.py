@@ -6,9 +6,10 @@
    on the PCI VGA, vgabios-isavga.bin on isa-vga), on cardcage and on
    qemu-system-i386 with the same board and card.
 2. draw: the guest guest/vga-draw.asm, started by SeaBIOS on both (cardcage
-   -boot kernel=firmware), stops at four stages: the text screen the
-   firmware left, mode 13h, mode 12h and VBE 1024x768x32; a screendump of
-   each is compared.
+   -boot kernel=firmware), stops at six stages: the text screen the
+   firmware left, mode 13h, mode 12h, VBE 1024x768x32, Mode X (320x240
+   unchained) and Mode X scrolled through the CRTC start address; a
+   screendump of each is compared.
 3. screendump as PNG and the QMP/monitor surface (query-consoles).
 4. cirrus: SeaBIOS's screen as in 1 with vgabios-cirrus.bin on pc and isapc -vga
    cirrus, and the guest guest/cirrus-blt.asm: BLTs of every kind on a
@@ -132,7 +133,9 @@ def test_draw(d):
         for stage, what, size in (("A", "text screen at the guest's start", (720, 400)),
                                   ("B", "mode 13h", (640, 400)),
                                   ("C", "mode 12h", (640, 480)),
-                                  ("D", "VBE 1024x768x32", (1024, 768))):
+                                  ("D", "VBE 1024x768x32", (1024, 768)),
+                                  ("E", "Mode X (320x240 unchained)", (640, 480)),
+                                  ("F", "Mode X scrolled by the start address", (640, 480))):
             ok = cc.wait_serial(f"VGA-STAGE {stage}") and q.wait_serial(f"VGA-STAGE {stage}")
             check(f"draw {stage}: both guests reach the stage", ok,
                   (cc.out[-200:] + b" / " + q.out[-200:]).decode(errors="replace"))
