@@ -57,6 +57,7 @@ void ide_cancel(IDEUnit *u)
     u->remaining = u->chunk = 0;
     u->data_pos = u->data_end = u->drq_end = 0;
     u->atapi_bytes = 0;
+    u->cd_fields = 0;
 }
 
 void ide_cmd_ok(IDEUnit *u)
@@ -217,7 +218,9 @@ void ide_dma_pump(IDEUnit *u)
         dma_finish(u);
         return;
     }
-    uint32_t n = MIN(u->remaining, IDE_BUF_SIZE / sector_size(u));
+    uint32_t per_chunk = u->dev->kind == IDE_CD ? atapi_chunk_sectors(u)
+                                                : IDE_BUF_SIZE / sector_size(u);
+    uint32_t n = MIN(u->remaining, per_chunk);
     if (u->xfer == XFER_DMA_OUT) {
         if (!dma_move(u, u->io_buffer, n * sector_size(u), false)) {
             return;
@@ -231,7 +234,9 @@ void ide_dma_pump(IDEUnit *u)
 
 static void dma_chunk_done(IDEUnit *u, bool was_read)
 {
-    if (was_read && !dma_move(u, u->io_buffer, u->chunk * sector_size(u), true)) {
+    /* A CD's sectors leave in READ CD's format. */
+    uint32_t bytes = u->dev->kind == IDE_CD ? atapi_format_chunk(u) : u->chunk * sector_size(u);
+    if (was_read && !dma_move(u, u->io_buffer, bytes, true)) {
         return;
     }
     u->lba += u->chunk;

@@ -24,6 +24,7 @@
 #define ASC_MEDIUM_CHANGED         0x28
 #define ASC_MEDIUM_NOT_PRESENT     0x3a
 #define ASC_REMOVAL_PREVENTED      0x53
+#define ASC_ILLEGAL_MODE_FOR_TRACK 0x64
 
 /* The largest CD image (as QEMU's limit for a CD profile) — above it the
  * drive reports a DVD. */
@@ -120,7 +121,7 @@ void atapi_pio_next(IDEUnit *u)
 {
     if (u->data_pos >= u->data_end) {
         if (u->remaining) {
-            uint32_t n = MIN(u->remaining, IDE_BUF_SIZE / CD_SECTOR_SIZE);
+            uint32_t n = MIN(u->remaining, atapi_chunk_sectors(u));
             u->remaining -= n;
             u->chunk = n;
             u->pending = PEND_READ;
@@ -154,21 +155,118 @@ void atapi_read_done(IDEUnit *u, int ret)
         check_condition(u, SK_MEDIUM_ERROR, ASC_READ_ERROR, 0);
         return;
     }
-    u->lba += u->chunk;
     u->data_pos = 0;
-    u->data_end = u->chunk * CD_SECTOR_SIZE;
+    u->data_end = atapi_format_chunk(u);
+    u->lba += u->chunk;
     atapi_pio_next(u);
 }
 
-static void start_read(IDEUnit *u, uint32_t lba, uint32_t count)
+/* ---- READ CD's sector formats (MMC-3 6.19) ---- */
+
+/* Byte 9, the main channel selection (MMC-3 table 253). */
+#define RCD_SYNC    0x80
+#define RCD_HEADERS 0x60    /* 01b header, 10b subheader, 11b all headers */
+#define RCD_HEADER  0x20    /* set in codes 01b and 11b */
+#define RCD_USER    0x10
+#define RCD_EDC_ECC 0x08
+#define RCD_C2      0x06    /* 01b C2 error flags, 10b and the block error byte */
+
+/* The fields of a Mode 1 sector in disc order (ECMA-130 14.3): sync,
+ * header, user data, EDC/intermediate/P/Q; a Mode 1 sector has no
+ * subheader, so asking for it adds nothing.  A drive returns only a run
+ * of adjacent fields, and sync only with the header: MMC-3 table 255
+ * marks the other combinations illegal. */
+int atapi_read_cd_frame(uint8_t fields, uint32_t *start, uint32_t *main_len)
+{
+    static const struct { uint8_t bit; uint16_t off, len; } parts[] = {
+        { RCD_SYNC, 0, 12 },
+        { RCD_HEADER, 12, 4 },
+        { RCD_USER, 16, CD_SECTOR_SIZE },
+        { RCD_EDC_ECC, 16 + CD_SECTOR_SIZE, CD_RAW_SECTOR_SIZE - 16 - CD_SECTOR_SIZE },
+    };
+    int first = -1, last = -1;
+    for (int i = 0; i < 4; i++) {
+        if (fields & parts[i].bit) {
+            if (last >= 0 && last != i - 1) {
+                return -1;                  /* a gap */
+            }
+            if (first < 0) {
+                first = i;
+            }
+            last = i;
+        }
+    }
+    if ((fields & RCD_SYNC) && !(fields & RCD_HEADER)) {
+        return -1;
+    }
+    uint32_t c2 = (fields & RCD_C2) >> 1;
+    if (c2 == 3 || (fields & 1)) {
+        return -1;                          /* reserved */
+    }
+    uint32_t off = first < 0 ? 0 : parts[first].off;
+    uint32_t len = first < 0 ? 0 : parts[last].off + parts[last].len - off;
+    if (start) {
+        *start = off;
+    }
+    if (main_len) {
+        *main_len = len;
+    }
+    /* C2 error flags: one bit per byte of the 2352 (294 bytes), and for
+     * 10b the OR of them and a pad byte (MMC-3 6.19.2.7). */
+    return len + (c2 == 1 ? 294 : c2 == 2 ? 296 : 0);
+}
+
+static uint32_t frame_size(IDEUnit *u)
+{
+    int n = u->cd_fields ? atapi_read_cd_frame(u->cd_fields, NULL, NULL) : 0;
+    return n > 0 ? n : CD_SECTOR_SIZE;
+}
+
+uint32_t atapi_chunk_sectors(IDEUnit *u)
+{
+    /* The 2048-byte sectors are read into the buffer, then formatted in
+     * place: both must fit. */
+    return IDE_BUF_SIZE / MAX(frame_size(u), (uint32_t)CD_SECTOR_SIZE);
+}
+
+uint32_t atapi_format_chunk(IDEUnit *u)
+{
+    uint32_t n = MIN(u->chunk, atapi_chunk_sectors(u));
+    uint32_t start = 0, main_len = 0;
+    int f = u->cd_fields ? atapi_read_cd_frame(u->cd_fields, &start, &main_len) : 0;
+    if (f <= 0) {
+        return n * CD_SECTOR_SIZE;
+    }
+    uint32_t frame = f;
+    bool ecc = start + main_len > 16 + CD_SECTOR_SIZE;
+    uint8_t raw[CD_RAW_SECTOR_SIZE + CD_C2_MAX];
+    /* No read errors: every C2 flag and the block error byte are zero. */
+    memset(raw + CD_RAW_SECTOR_SIZE, 0, CD_C2_MAX);
+    /* Sector i's output lies at i * frame, its data at i * 2048: growing
+     * frames are laid from the last sector back, shrinking ones from the
+     * first, so no data is overwritten before it is used. */
+    bool grow = frame >= CD_SECTOR_SIZE;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = grow ? n - 1 - k : k;
+        cd_mode1_sector(raw, u->lba + i, u->io_buffer + i * CD_SECTOR_SIZE, ecc);
+        uint8_t *dst = u->io_buffer + i * frame;
+        memcpy(dst, raw + start, main_len);
+        memcpy(dst + main_len, raw + CD_RAW_SECTOR_SIZE, frame - main_len);
+    }
+    return n * frame;
+}
+
+static void start_read(IDEUnit *u, uint32_t lba, uint32_t count, uint8_t fields)
 {
     uint32_t total = total_cd_sectors(u);
     if (lba > total || count > total - lba) {
         check_condition(u, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
         return;
     }
-    if (!count) {
-        atapi_ok(u);
+    /* User data alone is what READ(10) sends. */
+    u->cd_fields = fields == RCD_USER ? 0 : fields;
+    if (!count || atapi_read_cd_frame(fields, NULL, NULL) <= 0) {
+        atapi_ok(u);                        /* nothing selected: nothing to send */
         return;
     }
     u->lba = lba;
@@ -183,6 +281,50 @@ static void start_read(IDEUnit *u, uint32_t lba, uint32_t count)
         u->xfer = XFER_PIO_IN;
         atapi_pio_next(u);
     }
+}
+
+/* READ CD and READ CD MSF: the same fields, the range as an LBA and a
+ * count or as start and end (exclusive) MSF addresses, binary. */
+static void read_cd(IDEUnit *u, const uint8_t *cdb)
+{
+    uint8_t fields = cdb[9];
+    uint32_t lba, count;
+    /* Expected sector type, byte 1 bits 4:2 (MMC-3 table 252): any (0) or
+     * Mode 1 (2) match a data disc; CD-DA and the Mode 2 kinds do not. */
+    unsigned type = cdb[1] >> 2 & 7;
+    if (type > 5 || (cdb[10] & 7) || atapi_read_cd_frame(fields, NULL, NULL) < 0) {
+        /* reserved type; sub-channel data (none kept); an illegal field
+         * combination */
+        check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+        return;
+    }
+    if (type != 0 && type != 2) {
+        check_condition(u, SK_ILLEGAL_REQUEST, ASC_ILLEGAL_MODE_FOR_TRACK, 0);
+        return;
+    }
+    if (cdb[0] == 0xbe) {
+        lba = be32(cdb + 2);
+        count = cdb[6] << 16 | cdb[7] << 8 | cdb[8];
+    } else {
+        const uint8_t *s = cdb + 3, *e = cdb + 6;
+        if (s[1] >= 60 || s[2] >= 75 || e[1] >= 60 || e[2] >= 75) {
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+            return;
+        }
+        uint32_t a = (s[0] * 60 + s[1]) * 75 + s[2], b = (e[0] * 60 + e[1]) * 75 + e[2];
+        if (a > b) {
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+            return;
+        }
+        if (a < 150) {
+            /* the lead-in/pregap before LBA 0 holds no data here */
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+            return;
+        }
+        lba = a - 150;
+        count = b - a;
+    }
+    start_read(u, lba, count, fields);
 }
 
 /* ---- the PACKET command ---- */
@@ -436,7 +578,7 @@ static bool ua_exempt(uint8_t op)
 static bool needs_medium(uint8_t op)
 {
     return op == 0x00 || op == 0x25 || op == 0x28 || op == 0xa8 || op == 0xbe ||
-           op == 0x43 || op == 0x2b || op == 0x51;
+           op == 0xb9 || op == 0x43 || op == 0x2b || op == 0x51;
 }
 
 static void tray_move(IDEUnit *u, bool open)
@@ -503,23 +645,15 @@ void atapi_exec(IDEUnit *u)
         return;
     }
     case 0x28:                  /* READ(10) */
-        start_read(u, be32(cdb + 2), be16(cdb + 7));
+        start_read(u, be32(cdb + 2), be16(cdb + 7), RCD_USER);
         return;
     case 0xa8:                  /* READ(12) */
-        start_read(u, be32(cdb + 2), be32(cdb + 6));
+        start_read(u, be32(cdb + 2), be32(cdb + 6), RCD_USER);
         return;
-    case 0xbe: {                /* READ CD (MMC-3 6.19) */
-        uint32_t n = cdb[6] << 16 | cdb[7] << 8 | cdb[8];
-        uint8_t what = cdb[9] & 0xf8;
-        if (what == 0x00) {
-            atapi_ok(u);        /* nothing asked for */
-        } else if (what == 0x10) {
-            start_read(u, be32(cdb + 2), n);     /* user data only */
-        } else {
-            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-        }
+    case 0xbe:                  /* READ CD (MMC-3 6.19) */
+    case 0xb9:                  /* READ CD MSF (MMC-3 6.20) */
+        read_cd(u, cdb);
         return;
-    }
     case 0x43:                  /* READ TOC/PMA/ATIP */
         len = read_toc(u, cdb, p);
         if (len < 0) {

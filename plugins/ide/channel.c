@@ -373,6 +373,12 @@ static bool unit_post_load(void *opaque, int version_id, Error **errp)
                    u->drq_end, u->data_end);
         return false;
     }
+    if (atapi_read_cd_frame(u->cd_fields, NULL, NULL) < 0 ||
+        (u->cd_fields && u->dev && u->chunk > atapi_chunk_sectors(u))) {
+        error_setg(errp, "ide: READ CD fields 0x%02x with %u sectors in the buffer",
+                   u->cd_fields, u->chunk);
+        return false;
+    }
     if (u->xfer != XFER_NONE && !u->dev) {
         error_setg(errp, "ide: a transfer on an absent unit");
         return false;
@@ -381,11 +387,38 @@ static bool unit_post_load(void *opaque, int version_id, Error **errp)
     return true;
 }
 
+/* READ CD's sector format, only while such a read runs (streams from
+ * before it have none: a plain read). */
+static bool read_cd_needed(void *opaque)
+{
+    return ((IDEUnit *)opaque)->cd_fields != 0;
+}
+
+static const VMStateDescription vmstate_ide_unit_read_cd = {
+    .name = "ide-unit/read-cd",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(cd_fields, IDEUnit),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void unit_pre_load(void *opaque)
+{
+    ((IDEUnit *)opaque)->cd_fields = 0;
+}
+
 static const VMStateDescription vmstate_ide_unit = {
     .name = "ide-unit",
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_load = unit_pre_load,
     .post_load = unit_post_load,
+    .subsections = (const VMStateSubsection[]) {
+        { &vmstate_ide_unit_read_cd, read_cd_needed },
+        { NULL }
+    },
     .fields = (const VMStateField[]) {
         VMSTATE_UINT8(feature, IDEUnit),
         VMSTATE_UINT8(nsector, IDEUnit),

@@ -61,6 +61,10 @@ enum {
 
 #define IDE_SECTOR_SIZE 512
 #define CD_SECTOR_SIZE  2048
+/* A whole CD sector as read off the disc: sync, header, data, EDC/ECC
+ * (ECMA-130 14.3); READ CD adds up to 296 bytes of C2 error flags. */
+#define CD_RAW_SECTOR_SIZE 2352
+#define CD_C2_MAX       296
 /* One I/O buffer per unit: the DMA chunk (128 ATA sectors, 32 CD
  * sectors), PIO blocks and ATAPI responses all fit. */
 #define IDE_BUF_SIZE    65536
@@ -124,6 +128,7 @@ typedef struct IDEUnit {
     uint8_t event;               /* GET EVENT STATUS media event code, 0: none */
     uint16_t byte_limit;         /* PACKET byte count limit */
     uint32_t atapi_bytes;        /* response bytes still to come after the buffer */
+    uint8_t cd_fields;           /* READ CD byte 9 of the read in progress; 0: 2048-byte user data */
     bool atapi_dma;
     BlockAIOCB *acb;
     uint8_t io_buffer[IDE_BUF_SIZE];
@@ -212,5 +217,17 @@ void atapi_read_done(IDEUnit *u, int ret);
 void atapi_identify(IDEUnit *u);
 void atapi_media_changed(IDEUnit *u, bool load);
 void atapi_eject_request(IDEUnit *u, bool force);
+/* The sectors of a read that fit the buffer at once, and the bytes they
+ * make once formatted (READ CD's fields) from the 2048-byte sectors
+ * just read into io_buffer at u->lba. */
+uint32_t atapi_chunk_sectors(IDEUnit *u);
+uint32_t atapi_format_chunk(IDEUnit *u);
+/* READ CD byte 9: bytes per sector on a Mode 1 disc (0: none selected),
+ * -1 when the combination is not allowed. */
+int atapi_read_cd_frame(uint8_t fields, uint32_t *start, uint32_t *main_len);
+
+/* cd-sector.c: the 2352-byte Mode 1 sector of data at lba, with EDC and
+ * ECC when asked (else those bytes are zero); data may be out + 16. */
+void cd_mode1_sector(uint8_t *out, uint32_t lba, const uint8_t *data, bool edc_ecc);
 
 #endif
