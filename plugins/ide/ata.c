@@ -207,13 +207,21 @@ void ide_dma_pump(IDEUnit *u)
         return;
     }
     if (u->remaining == 0) {
-        /* An ATAPI response from the buffer, or the end of the data. */
+        /* An ATAPI response from the buffer or parameter data into it, or
+         * the end of the data. */
+        bool out = u->xfer == XFER_DMA_OUT;
         if (u->data_pos < u->data_end) {
             uint32_t n = u->data_end - u->data_pos;
-            if (!dma_move(u, u->io_buffer + u->data_pos, n, true)) {
+            if (!dma_move(u, u->io_buffer + u->data_pos, n, !out)) {
                 return;
             }
             u->data_pos = u->data_end;
+        }
+        if (out && u->dev->kind == IDE_CD) {
+            /* The parameter list is in: the command runs and completes. */
+            ch->dma->done(ch->dma_opaque);
+            atapi_data_out_done(u);
+            return;
         }
         dma_finish(u);
         return;
@@ -301,7 +309,11 @@ void ide_pio_done_block(IDEUnit *u)
         }
         break;
     case XFER_PIO_OUT:
-        start_request(u, PEND_WRITE, u->chunk);
+        if (u->dev->kind == IDE_CD) {
+            atapi_pio_out_next(u);
+        } else {
+            start_request(u, PEND_WRITE, u->chunk);
+        }
         break;
     default:
         break;

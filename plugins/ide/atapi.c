@@ -149,6 +149,44 @@ void atapi_pio_next(IDEUnit *u)
     ide_raise_irq(u);
 }
 
+/* Parameter data (MODE SELECT) lands after the CDB, which stays at the
+ * start of the buffer until the command runs. */
+#define PARAM_OFF 16
+
+static void receive_params(IDEUnit *u, uint32_t len)
+{
+    u->remaining = 0;
+    u->data_pos = PARAM_OFF;
+    u->data_end = PARAM_OFF + len;
+    if (u->atapi_dma) {
+        u->xfer = XFER_DMA_OUT;
+        u->status = ST_DRDY | ST_DSC | ST_DRQ;
+        ide_dma_pump(u);
+        return;
+    }
+    atapi_pio_out_next(u);
+}
+
+void atapi_pio_out_next(IDEUnit *u)
+{
+    if (u->data_pos >= u->data_end) {
+        atapi_data_out_done(u);
+        return;
+    }
+    uint32_t limit = u->byte_limit ? u->byte_limit : 0xfffe;
+    uint32_t n = u->data_end - u->data_pos;
+    if (n > limit) {
+        n = MAX(limit & ~1u, 2u);
+    }
+    u->drq_end = u->data_pos + n;
+    u->lcyl = n;
+    u->hcyl = n >> 8;
+    u->nsector = 0;             /* data, host to device (ATA-6 8.21.2) */
+    u->xfer = XFER_PIO_OUT;
+    u->status = ST_DRDY | ST_DSC | ST_DRQ;
+    ide_raise_irq(u);
+}
+
 void atapi_read_done(IDEUnit *u, int ret)
 {
     if (ret < 0) {
@@ -519,42 +557,127 @@ static int event_status(IDEUnit *u, const uint8_t *cdb, uint8_t *p)
     return 8;
 }
 
+/* Mode pages (MMC-3 6.3), as values of page control pc: 0 current, 1
+ * the mask of changeable bits, 2 defaults.  Returns the page's length
+ * with its 2-byte header, 0 for a page the drive does not have. */
+#define MODE_PAGE_MAX 20
+static uint32_t mode_page(IDEUnit *u, int page, int pc, uint8_t *q)
+{
+    memset(q, 0, MODE_PAGE_MAX);
+    switch (page) {
+    case 0x01:
+        /* Read/write error recovery, the 6-byte form of SFF-8020i / MMC-1
+         * (MMC-3 6.3.4 lengthens it with write fields a CD-ROM lacks).
+         * The error recovery parameter and read retry count are
+         * changeable: with no media errors they change nothing else. */
+        q[0] = 0x01;
+        q[1] = 6;
+        if (pc == 1) {
+            q[2] = 0xff;
+            q[3] = 0xff;
+        } else if (pc == 0) {
+            q[2] = u->err_recovery;
+            q[3] = u->read_retry;
+        }
+        return 8;
+    case 0x2a:
+        /* Capabilities and mechanical status (MMC-3 6.3.11): read only. */
+        q[0] = 0x2a;
+        q[1] = 0x12;
+        if (pc == 1) {
+            return 20;
+        }
+        q[2] = 0x03;            /* reads CD-R, CD-RW */
+        q[4] = 0x71;            /* audio play, multi session, mode 2 forms */
+        q[5] = 0x1f;            /* CD-DA commands, accurate stream */
+        /* lock (0), lock state (1), eject (3), tray loader (5:7 = 001b) */
+        q[6] = 0x29 | (pc == 0 && u->tray_locked ? 0x02 : 0);
+        q[7] = 0x03;
+        st_be16(q + 8, 706);    /* max speed, kB/s (4x) */
+        st_be16(q + 10, 2);     /* volume levels */
+        st_be16(q + 12, 512);   /* buffer, KiB */
+        st_be16(q + 14, 706);
+        return 20;
+    }
+    return 0;
+}
+
 static int mode_sense(IDEUnit *u, const uint8_t *cdb, uint8_t *p)
 {
     int pc = cdb[2] >> 6, page = cdb[2] & 0x3f;
     if (pc == 3) {
         return -2;              /* saved values */
     }
+    static const uint8_t pages[] = { 0x01, 0x2a };
     uint32_t len = 8;
-    memset(p, 0, 64);
+    memset(p, 0, 8);
     p[2] = has_medium(u) ? 0x01 : 0x70;    /* medium type: data CD / door open */
-    if (page == 0x01 || page == 0x3f) {
-        uint8_t *q = p + len;  /* read/write error recovery (MMC-3 6.3.4) */
-        q[0] = 0x01;
-        q[1] = 6;
-        len += 8;
-    }
-    if (page == 0x2a || page == 0x3f) {
-        uint8_t *q = p + len;  /* capabilities and mechanical status (MMC-3 6.3.11) */
-        q[0] = 0x2a;
-        q[1] = 0x12;
-        q[2] = 0x03;            /* reads CD-R, CD-RW */
-        q[4] = 0x71;            /* audio play, multi session, mode 2 forms */
-        q[5] = 0x1f;            /* CD-DA commands, accurate stream */
-        /* lock (0), lock state (1), eject (3), tray loader (5:7 = 001b) */
-        q[6] = 0x29 | (u->tray_locked ? 0x02 : 0);
-        q[7] = 0x03;
-        st_be16(q + 8, 706);    /* max speed, kB/s (4x) */
-        st_be16(q + 10, 2);     /* volume levels */
-        st_be16(q + 12, 512);   /* buffer, KiB */
-        st_be16(q + 14, 706);
-        len += 20;
+    for (unsigned i = 0; i < sizeof(pages); i++) {
+        if (page == pages[i] || page == 0x3f) {
+            len += mode_page(u, pages[i], pc, p + len);
+        }
     }
     if (len == 8) {
         return -1;
     }
     st_be16(p, len - 2);
     return len;
+}
+
+/* MODE SELECT(10)'s parameter list (SPC-3 6.11, 7.4): the 8-byte header,
+ * an optional block descriptor, then pages as MODE SENSE reports them.
+ * Every page is checked before any is applied.  Returns the ASC of the
+ * check condition, 0 when accepted. */
+#define ASC_PARAM_LIST_LENGTH  0x1a
+#define ASC_INVALID_FIELD_PARAM 0x26
+
+static uint8_t mode_select(IDEUnit *u, const uint8_t *d, uint32_t len)
+{
+    if (len < 8) {
+        return ASC_PARAM_LIST_LENGTH;
+    }
+    /* Mode data length is reserved here, the medium type ignored (a
+     * host echoes MODE SENSE's); a block descriptor may only repeat the
+     * drive's 2048-byte blocks. */
+    uint32_t bdl = be16(d + 6), pos = 8 + bdl;
+    if (bdl != 0 && bdl != 8) {
+        return ASC_INVALID_FIELD_PARAM;
+    }
+    if (pos > len) {
+        return ASC_PARAM_LIST_LENGTH;
+    }
+    if (bdl && (d[8 + 5] << 16 | d[8 + 6] << 8 | d[8 + 7]) != CD_SECTOR_SIZE) {
+        return ASC_INVALID_FIELD_PARAM;
+    }
+    for (int apply = 0; apply < 2; apply++) {
+        for (uint32_t at = pos; at < len;) {
+            if (len - at < 2) {
+                return ASC_PARAM_LIST_LENGTH;
+            }
+            const uint8_t *pg = d + at;
+            uint8_t cur[MODE_PAGE_MAX], mask[MODE_PAGE_MAX];
+            /* PS is reserved in MODE SELECT; no page has subpages (SPF). */
+            uint32_t n = (pg[0] & 0xc0) ? 0 : mode_page(u, pg[0] & 0x3f, 0, cur);
+            if (!n || pg[1] != n - 2) {
+                return ASC_INVALID_FIELD_PARAM;
+            }
+            if (len - at < n) {
+                return ASC_PARAM_LIST_LENGTH;
+            }
+            mode_page(u, pg[0] & 0x3f, 1, mask);
+            for (uint32_t k = 2; k < n; k++) {
+                if ((pg[k] ^ cur[k]) & ~mask[k]) {
+                    return ASC_INVALID_FIELD_PARAM;
+                }
+            }
+            if (apply && (pg[0] & 0x3f) == 0x01) {
+                u->err_recovery = pg[2];
+                u->read_retry = pg[3];
+            }
+            at += n;
+        }
+    }
+    return 0;
 }
 
 static uint32_t mechanism_status(IDEUnit *u, uint8_t *p)
@@ -683,6 +806,23 @@ void atapi_exec(IDEUnit *u)
         }
         send_buffer(u, MIN((uint32_t)len, be16(cdb + 7)));
         return;
+    case 0x55: {                /* MODE SELECT(10) (SPC-3 6.11) */
+        uint32_t n = be16(cdb + 7);
+        /* Page format (PF) is the only format; pages cannot be saved (SP). */
+        /* The longest list that means anything is 44 bytes (header, block
+         * descriptor, both pages); one that does not fit the buffer after
+         * the CDB is refused before its data phase. */
+        if (!(cdb[1] & 0x10) || (cdb[1] & 0x01) || n > IDE_BUF_SIZE - PARAM_OFF) {
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+            return;
+        }
+        if (!n) {
+            atapi_ok(u);
+            return;
+        }
+        receive_params(u, n);
+        return;
+    }
     case 0xbd:                  /* MECHANISM STATUS */
         len = mechanism_status(u, p);
         send_buffer(u, MIN((uint32_t)len, be16(cdb + 8)));
@@ -699,6 +839,25 @@ void atapi_exec(IDEUnit *u)
         return;
     }
     check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE, 0);
+}
+
+/* The data-out phase ended: run the command with its parameters. */
+void atapi_data_out_done(IDEUnit *u)
+{
+    const uint8_t *cdb = u->io_buffer;
+    uint32_t len = u->data_end > PARAM_OFF ? u->data_end - PARAM_OFF : 0;
+    u->xfer = XFER_NONE;
+    u->data_pos = u->data_end = u->drq_end = 0;
+    if (cdb[0] != 0x55) {
+        check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE, 0);
+        return;
+    }
+    uint8_t asc = mode_select(u, u->io_buffer + PARAM_OFF, len);
+    if (asc) {
+        check_condition(u, SK_ILLEGAL_REQUEST, asc, 0);
+        return;
+    }
+    atapi_ok(u);
 }
 
 /* ---- IDENTIFY PACKET DEVICE (ATA-6 8.16, table 30) ---- */

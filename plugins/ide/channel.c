@@ -232,6 +232,7 @@ void ide_channel_reset(IDEChannel *ch)
          * (a guest may have turned it off with SET FEATURES). */
         ch->unit[i].wce = ch->unit[i].dev && ch->unit[i].dev->wce_default;
         ch->unit[i].xfer_mode = 0;
+        ch->unit[i].err_recovery = ch->unit[i].read_retry = 0;
         if (ch->unit[i].dev) {
             blk_set_enable_write_cache(ch->unit[i].dev->blk, ch->unit[i].wce);
         }
@@ -404,9 +405,29 @@ static const VMStateDescription vmstate_ide_unit_read_cd = {
     },
 };
 
+/* The error recovery page's values, once MODE SELECT changed them. */
+static bool mode_page1_needed(void *opaque)
+{
+    IDEUnit *u = opaque;
+    return u->err_recovery || u->read_retry;
+}
+
+static const VMStateDescription vmstate_ide_unit_mode_page1 = {
+    .name = "ide-unit/mode-page-1",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(err_recovery, IDEUnit),
+        VMSTATE_UINT8(read_retry, IDEUnit),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static void unit_pre_load(void *opaque)
 {
-    ((IDEUnit *)opaque)->cd_fields = 0;
+    IDEUnit *u = opaque;
+    u->cd_fields = 0;
+    u->err_recovery = u->read_retry = 0;
 }
 
 static const VMStateDescription vmstate_ide_unit = {
@@ -417,6 +438,7 @@ static const VMStateDescription vmstate_ide_unit = {
     .post_load = unit_post_load,
     .subsections = (const VMStateSubsection[]) {
         { &vmstate_ide_unit_read_cd, read_cd_needed },
+        { &vmstate_ide_unit_mode_page1, mode_page1_needed },
         { NULL }
     },
     .fields = (const VMStateField[]) {

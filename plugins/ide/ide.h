@@ -129,6 +129,9 @@ typedef struct IDEUnit {
     uint16_t byte_limit;         /* PACKET byte count limit */
     uint32_t atapi_bytes;        /* response bytes still to come after the buffer */
     uint8_t cd_fields;           /* READ CD byte 9 of the read in progress; 0: 2048-byte user data */
+    /* MODE SELECT's changeable fields: the read/write error recovery
+     * page's error recovery parameter and read retry count (bytes 2, 3). */
+    uint8_t err_recovery, read_retry;
     bool atapi_dma;
     BlockAIOCB *acb;
     uint8_t io_buffer[IDE_BUF_SIZE];
@@ -213,6 +216,10 @@ void ide_padstr(uint8_t *dst, const char *src, int len);
 void atapi_packet_cmd(IDEUnit *u);
 void atapi_exec(IDEUnit *u);
 void atapi_pio_next(IDEUnit *u);
+/* The next DRQ block of a packet command's data-out phase (MODE SELECT's
+ * parameter list), or the command itself once all has come. */
+void atapi_pio_out_next(IDEUnit *u);
+void atapi_data_out_done(IDEUnit *u);
 void atapi_read_done(IDEUnit *u, int ret);
 void atapi_identify(IDEUnit *u);
 void atapi_media_changed(IDEUnit *u, bool load);

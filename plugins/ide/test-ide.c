@@ -996,6 +996,181 @@ static void test_atapi_read_cd(void **state)
     assert_int_equal(buf[100], expect_byte(7 * 2048 + 100, 0x33));
 }
 
+/* ---- MODE SELECT(10) ---- */
+
+/* A packet with a PIO data-out phase: send len bytes of params in DRQ
+ * blocks of at most limit bytes; returns the final status. */
+static uint8_t packet_out(const uint8_t cdb[12], const uint8_t *params, uint32_t len,
+                          uint16_t limit)
+{
+    packet(cdb, limit, false);
+    uint32_t sent = 0;
+    for (;;) {
+        uint8_t st = wait_ready(C1);
+        if (!(st & 0x08)) {
+            return st;
+        }
+        assert_int_equal(inb(P1 + 2) & 3, 0);   /* data, host to device */
+        uint32_t n = inb(P1 + 4) | inb(P1 + 5) << 8;
+        assert_true(n <= limit && n > 0);
+        for (uint32_t i = 0; i < n; i += 2, sent += 2) {
+            outw(P1, (sent < len ? params[sent] : 0) |
+                     (sent + 1 < len ? params[sent + 1] : 0) << 8);
+        }
+        assert_true(sent <= len + 1);
+    }
+}
+
+static void mode_select_cdb(uint8_t cdb[12], uint16_t len)
+{
+    memset(cdb, 0, 12);
+    cdb[0] = 0x55;
+    cdb[1] = 0x10;                              /* PF */
+    cdb[7] = len >> 8;
+    cdb[8] = len;
+}
+
+/* MODE SENSE(10) of one page with page control pc into buf; returns the
+ * length. */
+static uint32_t mode_sense_page(uint8_t page, uint8_t pc, uint8_t *buf, uint32_t max)
+{
+    uint8_t cdb[12] = { 0x5a, 0, (uint8_t)(pc << 6 | page), 0, 0, 0, 0, 0, 255 };
+    packet(cdb, 0xfffe, false);
+    return pio_in(buf, max, 0xfffe);
+}
+
+static void expect_mode_select(const uint8_t *params, uint32_t len, uint8_t asc)
+{
+    uint8_t cdb[12], sb[18];
+    mode_select_cdb(cdb, len);
+    uint8_t st = packet_out(cdb, params, len, 0xfffe);
+    if (!asc) {
+        assert_int_equal(st & 0x01, 0);
+        assert_int_equal(inb(P1 + 2) & 3, 3);
+        return;
+    }
+    assert_int_equal(st & 0x01, 0x01);
+    static const uint8_t sense[12] = { 0x03, 0, 0, 0, 18 };
+    packet(sense, 0xfffe, false);
+    pio_in(sb, sizeof(sb), 0xfffe);
+    assert_int_equal(sb[2], 0x05);
+    assert_int_equal(sb[12], asc);
+}
+
+static void test_atapi_mode_select(void **state)
+{
+    uint8_t cur[256], mask[256], def[256], prm[64];
+    /* What MODE SENSE reports comes back unchanged: accepted. */
+    uint32_t n = mode_sense_page(0x3f, 0, cur, sizeof(cur));
+    assert_int_equal(n, 8 + 8 + 20);
+    memcpy(prm, cur, n);
+    prm[0] = prm[1] = 0;                        /* mode data length: reserved */
+    expect_mode_select(prm, n, 0);
+    /* Changeable: page 1's bytes 2 and 3, nothing in page 2A. */
+    assert_int_equal(mode_sense_page(0x01, 1, mask, sizeof(mask)), 16);
+    assert_int_equal(mask[8], 0x01);
+    assert_int_equal(mask[10], 0xff);
+    assert_int_equal(mask[11], 0xff);
+    assert_int_equal(mode_sense_page(0x2a, 1, mask, sizeof(mask)), 28);
+    for (int i = 10; i < 28; i++) {
+        assert_int_equal(mask[i], 0);
+    }
+    /* Set the read retry count over PIO in 4-byte DRQ blocks and the
+     * error recovery parameter, read them back, then over DMA. */
+    uint8_t p1[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 6, 0x04, 9 };
+    uint8_t cdb[12];
+    mode_select_cdb(cdb, 16);
+    assert_int_equal(packet_out(cdb, p1, 16, 4) & 0x01, 0);
+    assert_int_equal(mode_sense_page(0x01, 0, cur, sizeof(cur)), 16);
+    assert_int_equal(cur[10], 0x04);
+    assert_int_equal(cur[11], 9);
+    mode_sense_page(0x01, 2, def, sizeof(def));
+    assert_int_equal(def[11], 0);               /* defaults unchanged */
+    p1[11] = 3;
+    address_space_write(address_space_memory(), RAM_BASE + BUF, p1, 16);
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 0x80000000u | 16);
+    packet(cdb, 0, true);
+    bm_start(1, false, RAM_BASE + PRD);
+    assert_int_equal(wait_ready(C1) & 0x09, 0);
+    assert_int_equal(inb(BMIBA + 8 + 2) & 0x07, 0x04);
+    outb(BMIBA + 8, 0);
+    mode_sense_page(0x01, 0, cur, sizeof(cur));
+    assert_int_equal(cur[11], 3);
+
+    /* Page 2A's fields are not changeable: max speed changed. */
+    n = mode_sense_page(0x2a, 0, cur, sizeof(cur));
+    memcpy(prm, cur, n);
+    prm[8 + 9] ^= 1;
+    expect_mode_select(prm, n, 0x26);
+    /* A refused list changes nothing, even its valid first page. */
+    uint8_t two[36];
+    memcpy(two, p1, 16);
+    two[11] = 7;
+    memcpy(two + 16, cur + 8, 20);
+    two[16 + 4] ^= 0x80;
+    expect_mode_select(two, 36, 0x26);
+    mode_sense_page(0x01, 0, cur, sizeof(cur));
+    assert_int_equal(cur[11], 3);
+    /* Page 1 with a wrong length, an unknown page, PS and SPF set. */
+    uint8_t bad[16];
+    memcpy(bad, p1, 16);
+    bad[9] = 10;
+    expect_mode_select(bad, 16, 0x26);
+    memcpy(bad, p1, 16);
+    bad[8] = 0x0e;
+    expect_mode_select(bad, 16, 0x26);
+    memcpy(bad, p1, 16);
+    bad[8] = 0x81;
+    expect_mode_select(bad, 16, 0x26);
+    memcpy(bad, p1, 16);
+    bad[8] = 0x41;
+    expect_mode_select(bad, 16, 0x26);
+    /* Lengths: shorter than the header; a page cut by the list; a
+     * block descriptor past the list; a lone byte after a page. */
+    expect_mode_select(p1, 6, 0x1a);
+    expect_mode_select(p1, 12, 0x1a);
+    uint8_t bd[16] = { 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0x08, 0 };
+    expect_mode_select(bd, 12, 0x1a);
+    expect_mode_select(bd, 16, 0);              /* 2048-byte blocks: accepted */
+    bd[14] = 0x02;                              /* 512-byte blocks */
+    expect_mode_select(bd, 16, 0x26);
+    bd[7] = 4;                                  /* descriptor length 4 */
+    expect_mode_select(bd, 16, 0x26);
+    uint8_t tail[17];
+    memcpy(tail, p1, 16);
+    tail[16] = 0x01;
+    expect_mode_select(tail, 17, 0x1a);
+    /* The CDB: without PF, or with SP, refused before any data. */
+    mode_select_cdb(cdb, 16);
+    cdb[1] = 0x00;
+    expect_sense(cdb, 0x05, 0x24);
+    cdb[1] = 0x11;
+    expect_sense(cdb, 0x05, 0x24);
+    /* A zero-length list is no change. */
+    mode_select_cdb(cdb, 0);
+    packet(cdb, 0xfffe, false);
+    assert_int_equal(wait_ready(C1) & 0x09, 0);
+    /* The longest list the buffer takes: read in whole and refused (an
+     * unknown page 0); a longer one refused at once. */
+    static uint8_t big[65536 - 16];
+    expect_mode_select(big, sizeof(big), 0x26);
+    mode_select_cdb(cdb, sizeof(big) + 1);
+    expect_sense(cdb, 0x05, 0x24);
+    /* A hard reset restores the defaults. */
+    device_cold_reset(ctrl);
+    pci_cfg(0x20, BMIBA | 1, 4);
+    pci_cfg(PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MASTER, 2);
+    wait_ready(C1);
+    static const uint8_t tur[12] = { 0 };
+    for (int i = 0; i < 2; i++) {               /* a UNIT ATTENTION may come first */
+        packet(tur, 0, false);
+        wait_ready(C1);
+    }
+    mode_sense_page(0x01, 0, cur, sizeof(cur));
+    assert_int_equal(cur[11], 0);
+}
+
 static json_object *qmp(const char *cmd, const char *args_json)
 {
     json_object *args = args_json ? json_tokener_parse(args_json) : NULL;
@@ -1199,6 +1374,7 @@ int main(void)
         cmocka_unit_test(test_atapi_identify),
         cmocka_unit_test(test_atapi_commands),
         cmocka_unit_test(test_atapi_read_cd),
+        cmocka_unit_test(test_atapi_mode_select),
         cmocka_unit_test(test_atapi_media_change),
         cmocka_unit_test(test_isa_ide),
         cmocka_unit_test(test_mmio_ide),
