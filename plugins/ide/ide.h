@@ -153,6 +153,7 @@ struct IDEChannel {
     DeviceState *owner;
     BusState *bus;
     IDEUnit unit[2];
+    uint8_t index;               /* the controller's channel number: the firmware path's drive@N */
     uint8_t cur;                 /* selected unit (DEV bit) */
     uint8_t devctl;
     bool intrq;                  /* a device asserts INTRQ */
@@ -173,6 +174,7 @@ struct IDEDevice {
     int32_t unit;                /* -1: the first free position */
     char *serial, *model, *ver;
     uint32_t cyls, heads, secs;  /* default geometry */
+    int32_t bootindex;           /* place in the firmware's boot order; -1: none */
     IDEKind kind;
     bool wce_default;            /* the -drive cache mode's write cache */
     IDEUnit *u;
