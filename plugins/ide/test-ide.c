@@ -996,6 +996,50 @@ static void test_atapi_read_cd(void **state)
     assert_int_equal(buf[100], expect_byte(7 * 2048 + 100, 0x33));
 }
 
+/* A READ CD saved in the middle: the rest, and the sectors read after the
+ * load (a second buffer's worth), come in the same raw format. */
+static void read_words_into(uint8_t *buf, uint32_t bytes)
+{
+    for (uint32_t i = 0; i < bytes; i += 2) {
+        uint16_t w = inw(P1);
+        buf[i] = w;
+        buf[i + 1] = w >> 8;
+    }
+}
+
+static void test_atapi_read_cd_vmstate(void **state)
+{
+    static uint8_t first[30 * 2352], again[30 * 2352];
+    uint8_t cdb[12];
+    read_cd_cdb(cdb, 0, 30, 30, 0xf8);
+    packet(cdb, 0xfffe, false);
+    assert_int_equal(wait_ready(C1) & 0x09, 0x08);
+    uint32_t block = inb(P1 + 4) | inb(P1 + 5) << 8;
+    assert_int_equal(block, 27 * 2352);         /* a buffer of raw sectors */
+    read_words_into(first, 1000);
+    VMStateStream *s = vmstate_stream_new_buffer();
+    Error *err = NULL;
+    if (!vmstate_save_device(s, ctrl, &err)) {
+        fail_msg("save: %s", error_get_pretty(err));
+    }
+    read_words_into(first + 1000, block - 1000);
+    assert_int_equal(pio_in(first + block, sizeof(first) - block, 0xfffe), 3 * 2352);
+    for (int i = 0; i < 30; i++) {
+        check_raw_sector(first + i * 2352, 30 + i);
+    }
+    size_t len;
+    const uint8_t *data = vmstate_stream_data(s, &len);
+    VMStateStream *r = vmstate_stream_new_reader(data, len);
+    if (!vmstate_load_device(r, ctrl, &err)) {
+        fail_msg("load: %s", error_get_pretty(err));
+    }
+    vmstate_stream_free(r);
+    vmstate_stream_free(s);
+    read_words_into(again + 1000, block - 1000);
+    assert_int_equal(pio_in(again + block, sizeof(again) - block, 0xfffe), 3 * 2352);
+    assert_memory_equal(again + 1000, first + 1000, sizeof(first) - 1000);
+}
+
 /* ---- MODE SELECT(10) ---- */
 
 /* A packet with a PIO data-out phase: send len bytes of params in DRQ
@@ -1374,6 +1418,7 @@ int main(void)
         cmocka_unit_test(test_atapi_identify),
         cmocka_unit_test(test_atapi_commands),
         cmocka_unit_test(test_atapi_read_cd),
+        cmocka_unit_test(test_atapi_read_cd_vmstate),
         cmocka_unit_test(test_atapi_mode_select),
         cmocka_unit_test(test_atapi_media_change),
         cmocka_unit_test(test_isa_ide),
