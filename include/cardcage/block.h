@@ -334,7 +334,7 @@ CC_API int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t byt
  * directories (the built-in one and $CARDCAGE_PLUGIN_PATH), once, so that
  * the block drivers they register (nbd, iscsi) open URLs as in cardcage.
  * Plugins that are refused are skipped silently.  Returns the number
- * loaded.  (ABI 2.3) */
+ * loaded.  (ABI 2.4) */
 CC_API int bdrv_load_plugins(void);
 
 /* Open an image (a tool such as cardcage-img may call it first thing: the

@@ -38,7 +38,7 @@ typedef struct FwCfgInterfaceClass {
  * puts it in the fw_cfg "bootorder" file with the PCI functions given a
  * bootindex, lowest first, as its controller's path followed by the
  * device's part ("/pci@i0cf8/ide@1,1" + "/drive@1/disk@0"), the Open
- * Firmware path SeaBIOS builds for its own boot entries.  (ABI 2.3)
+ * Firmware path SeaBIOS builds for its own boot entries.  (ABI 2.4)
  */
 #define TYPE_BOOT_DEVICE_IF "boot-device-interface"
 
