@@ -111,7 +111,7 @@ def main():
     summary("cardcage", st, rates, walls[0])
     if QEMU_EVERY:
         summary("qemu-system-i386", qst, qrates, walls[1])
-        if rates and qrates:
+        if rates and qrates and median(qrates) > 0:
             print(f"durable batches/s, cardcage/QEMU (ratio of medians): "
                   f"{median(rates) / median(qrates):.2f}")
     for what in st.failures[:20] + qst.failures[:20]:
