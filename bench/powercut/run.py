@@ -88,8 +88,11 @@ def main():
                         qdisk.finish(qst)
                         qdisk.remove()
                     qdisk = pc.Disk(tmp, "qemu-" + name, fmt, opts, IMG_TOOL, "qemu")
-                print(f"[{time.monotonic() - t_start:7.0f} s] kill {n}: a fresh {name} image; "
-                      f"{len(st.failures)} failures so far", flush=True)
+                print(f"[{time.monotonic() - t_start:6.0f} s] kill {n}: a fresh {name} image; so "
+                      f"far {st.checks_passed} checks passed, {len(st.failures)} failed, "
+                      f"{st.sectors_verified} durable sectors verified, {st.leaks_repaired} "
+                      f"leaks repaired, {median(st.kill_seconds):.2f} s per kill (median); "
+                      f"QEMU {qst.kills} kills, {len(qst.failures)} failed", flush=True)
             t = time.monotonic()
             rate = pc.kill_cycle(disk, rnd, st, n % ROUND + 1, MAX_DELAY, verbose=False)
             walls[0] += time.monotonic() - t
