@@ -287,6 +287,7 @@ int qcow2_check_state(Qcow2State *s, BlockCheckResult *res, int fix)
             count_copied(&c);
             c.res = res;
             ret = qcow2_fix_copied(s);
+            res->check_errors += flags.check_errors;
             if (ret >= 0) {
                 res->corruptions += flags.corruptions;
                 res->corruptions_fixed += flags.corruptions;

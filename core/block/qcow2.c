@@ -378,7 +378,7 @@ static bool qcow2_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error *
             }
         }
         if (ret >= 0) {
-            ret = qcow2_refcount_note_tail(s);
+            qcow2_refcount_note_tail(s);
         }
         /* Autoclear bits name extensions we would not keep up to date
          * (bitmaps): clear them so their users know (qcow2.txt). */

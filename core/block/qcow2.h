@@ -242,7 +242,7 @@ uint64_t qcow2_refblock_get(Qcow2State *s, const uint8_t *blk, uint64_t idx);
 void qcow2_refblock_set(Qcow2State *s, uint8_t *blk, uint64_t idx, uint64_t v);
 /* At open for writing: clusters past the end of the file that a killed
  * writer counted are not handed out again. */
-int qcow2_refcount_note_tail(Qcow2State *s);
+void qcow2_refcount_note_tail(Qcow2State *s);
 /* Make sure clusters [0, end) have refcount blocks. */
 int qcow2_refcount_cover(Qcow2State *s, uint64_t end_cluster);
 void qcow2_rb_cache_drop(Qcow2State *s);
