@@ -135,6 +135,11 @@ NetClient *net_client_find(const char *name)
     return NULL;
 }
 
+GList *net_client_list(void)
+{
+    return clients;
+}
+
 void *net_client_opaque(NetClient *nc)
 {
     return nc->opaque;
@@ -180,6 +185,22 @@ NetClient *nic_new(const NetClientInfo *info, DeviceState *dev, NetClient *peer,
         peer->peer = nc;
     }
     return nc;
+}
+
+void nic_set_rx_filter_query(NetClient *nc, NetRxFilterQuery *query)
+{
+    nc->rx_filter_query = query;
+}
+
+NetRxMode net_rx_hash_mode(const void *table, size_t bytes)
+{
+    const uint8_t *p = table;
+    bool any = false, all = true;
+    for (size_t i = 0; i < bytes; i++) {
+        any |= p[i] != 0;
+        all &= p[i] == 0xff;
+    }
+    return all && bytes ? NET_RX_ALL : any ? NET_RX_NORMAL : NET_RX_NONE;
 }
 
 void nic_free(NetClient *nc)

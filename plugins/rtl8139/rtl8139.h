@@ -155,6 +155,7 @@ bool rtl_cplus_mode(RTL8139State *s);
 
 /* rtl8139-filter.c: whether the receive mode takes a frame to dest */
 bool rtl_rx_accept(RTL8139State *s, const uint8_t *frame, size_t len);
+void rtl_query_rx_filter(NetClient *nc, NetRxFilter *f);
 
 /* rtl8139-normal.c */
 bool rtl_normal_can_receive(RTL8139State *s);

@@ -28,6 +28,12 @@
   socket-ne2k  an rtl8139 machine and an ne2k_pci machine on -netdev socket
            ping each other
   pxe-ne2k_pci  -boot n with an ne2k_pci (pxe-ne2k_pci.rom), as pxe-e1000
+  tap      a tap interface made on the host (ip tuntap add, an address of a
+           free 10.213.N.0/24) and -netdev tap,ifname=,script=no,downscript=no,
+           vhost=off: the guest, on a static address, downloads a file from an
+           HTTP server on the host's side of the tap (md5), pings it, and the
+           host pings the guest and fetches the file the guest serves (md5).
+           Skips where /dev/net/tun or CAP_NET_ADMIN is missing
 
 DNS: slirp forwards to the host's resolver.  If the host's resolver answers
 one of a few well-known names, the guest must get the same address;
@@ -105,6 +111,7 @@ def test_cli():
     p = subprocess.run([CARDCAGE, "-netdev", "help"], capture_output=True, text=True)
     check("-netdev help lists user and socket",
           p.returncode == 0 and "user" in p.stdout and "socket" in p.stdout, p.stdout)
+    check("-netdev help lists tap", "tap " in p.stdout, p.stdout)
     p = subprocess.run([CARDCAGE, "-nic", "help"], capture_output=True, text=True)
     check("-nic help lists rtl8139", p.returncode == 0 and "rtl8139" in p.stdout, p.stdout)
     p = subprocess.run([CARDCAGE, "-nic", "user,model=help"], capture_output=True, text=True)
@@ -120,6 +127,16 @@ def test_cli():
         (["-netdev", "socket,id=a"], r"exactly one of listen=, connect="),
         (["-netdev", "socket,id=a,connect=127.0.0.1:1"], r"can't connect to 127\.0\.0\.1:1"),
         (["-netdev", "socket,id=a,mcast=10.0.0.1:5000"], r"not a multicast group"),
+        (["-netdev", "tap,id=a,script=/etc/qemu-ifup"],
+         r"script=/etc/qemu-ifup: cardcage runs no interface scripts; give script=no .*"
+         r"supported: ifname=, fd=, script=no, downscript=no, vhost=off"),
+        (["-netdev", "tap,id=a,downscript=/etc/qemu-ifdown"],
+         r"downscript=/etc/qemu-ifdown: cardcage runs no interface scripts"),
+        (["-netdev", "tap,id=a,script=no,vhost=on"],
+         r"vhost=on: vhost-net is not supported.*vhost=off"),
+        (["-netdev", "tap,id=a,ifname=0123456789abcdefg"], r"ifname=.*: not an interface name"),
+        (["-netdev", "tap,id=a,fd=999"], r"fd=999: not an open file descriptor"),
+        (["-netdev", "tap,id=a,br=br0"], r"tap netdev has no option 'br'"),
         (["-device", "rtl8139,netdev=nope"], r"no netdev 'nope'"),
         (["-device", "rtl8139,mac=01:00:00:00:00:01,romfile="], r"multicast address"),
         (["-device", "rtl8139,mac=zz,romfile="], r"MAC address 'zz'"),
@@ -511,13 +528,133 @@ def test_pxe(model):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---- tap ----
+
+def icmp_checksum(data):
+    if len(data) & 1:
+        data += b"\0"
+    s = sum(struct.unpack(f">{len(data) // 2}H", data))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+
+def host_ping(addr, tries=10):
+    """An ICMP echo from the host to addr (a raw socket: the test runs with
+    CAP_NET_RAW where it has CAP_NET_ADMIN); the round trip in ms, or None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.settimeout(1)
+    ident = os.getpid() & 0xffff
+    try:
+        for seq in range(tries):
+            payload = os.urandom(32)
+            hdr = struct.pack(">BBHHH", 8, 0, 0, ident, seq)
+            pkt = struct.pack(">BBHHH", 8, 0, icmp_checksum(hdr + payload), ident, seq) + payload
+            t0 = time.monotonic()
+            s.sendto(pkt, (addr, 0))
+            end = t0 + 1
+            while time.monotonic() < end:
+                try:
+                    data, src = s.recvfrom(2048)
+                except socket.timeout:
+                    break
+                ihl = (data[0] & 0xf) * 4
+                typ, _, _, rid, rseq = struct.unpack(">BBHHH", data[ihl:ihl + 8])
+                if src[0] == addr and typ == 0 and rid == ident and rseq == seq and \
+                        data[ihl + 8:] == payload:
+                    return (time.monotonic() - t0) * 1000
+    finally:
+        s.close()
+    return None
+
+
+def ip(*args):
+    return subprocess.run(["ip", *args], capture_output=True, text=True)
+
+
+def make_tap():
+    """A tap interface with a free 10.213.N.1/24, up: (name, host address,
+    guest address), or a skip saying what is missing."""
+    if not os.path.exists("/dev/net/tun"):
+        skip("/dev/net/tun does not exist here (no tun/tap support)")
+    if not shutil.which("ip"):
+        skip("the ip command (Debian package iproute2) is not installed")
+    name = f"cctap{os.getpid() % 1000000}"
+    p = ip("tuntap", "add", "dev", name, "mode", "tap")
+    if p.returncode != 0:
+        if "Operation not permitted" in p.stderr or "EPERM" in p.stderr:
+            skip(f"making a tap interface needs CAP_NET_ADMIN: {p.stderr.strip()}")
+        fail(f"ip tuntap add {name}: {p.stderr.strip()}")
+    used = ip("-4", "-o", "addr").stdout
+    for n in range(os.getpid() % 200, os.getpid() % 200 + 200):
+        net = f"10.213.{n % 250 + 1}."
+        if net not in used:
+            break
+    for args in (("addr", "add", net + "1/24", "dev", name), ("link", "set", name, "up")):
+        p = ip(*args)
+        if p.returncode != 0:
+            ip("link", "del", name)
+            fail(f"ip {' '.join(args)}: {p.stderr.strip()}")
+    return name, net + "1", net + "2"
+
+
+def test_tap(model="e1000"):
+    require_net_guest()
+    name, host_addr, guest_addr = make_tap()
+    tmp = tempfile.mkdtemp(prefix="cc-tap-")
+    try:
+        payload = os.urandom(300 * 1024 + 17)
+        with open(os.path.join(tmp, "file.bin"), "wb") as f:
+            f.write(payload)
+        handler = lambda *a, **k: QuietHandler(*a, directory=tmp, **k)  # noqa: E731
+        httpd = http.server.ThreadingHTTPServer((host_addr, 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        hport = httpd.server_address[1]
+        g = Guest(guest_cmd(f"cardcage.net.ip={guest_addr} "
+                            f"cardcage.net.get=http://{host_addr}:{hport}/file.bin "
+                            f"cardcage.net.serve=204800 cardcage.net.ping={host_addr} "
+                            "cardcage.net.hold=60",
+                            "-netdev", f"tap,id=t0,ifname={name},script=no,downscript=no,"
+                            "vhost=off", "-device", f"{model},netdev=t0"))
+        r = g.wait_for(r"CARDCAGE-GET-MD5:|CARDCAGE-NET-FAIL")
+        check(f"tap ({model}): HTTP download from the host's side of the tap has the right md5",
+              r is not None and r[1].split()[-1] == hashlib.md5(payload).hexdigest(),
+              console(g))
+        r = g.wait_for(r"CARDCAGE-PING-OK|CARDCAGE-NET-FAIL: no answer")
+        check(f"tap ({model}): the guest pings the host", r is not None and "PING-OK" in r[1],
+              console(g))
+        rtt = host_ping(guest_addr)
+        check(f"tap ({model}): the host pings the guest", rtt is not None)
+        r = g.wait_for(r"CARDCAGE-SERVE-MD5:")
+        served = None
+        if r:
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            try:
+                with opener.open(f"http://{guest_addr}/served.bin", timeout=30) as resp:
+                    served = resp.read()
+            except OSError as e:
+                print(f"     (fetch from the guest: {e})")
+        check(f"tap ({model}): the host fetches the guest's file (md5)",
+              served is not None and len(served) == 204800 and
+              hashlib.md5(served).hexdigest() == r[1].split()[-1],
+              f"got {len(served) if served is not None else None} bytes; " + console(g))
+        g.send("\x01x")
+        if g.finish(30) is None:
+            check("the emulator quits on Ctrl-A x", False)
+        httpd.shutdown()
+    finally:
+        ip("link", "del", name)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test_qemu,
          "user-e1000": lambda: test_user("e1000"),
          "socket-e1000": lambda: test_socket("e1000", "rtl8139"),
          "pxe-e1000": lambda: test_pxe("e1000"),
          "ne2k_pci": lambda: test_card("ne2k_pci"), "ne2k_isa": lambda: test_card("ne2k_isa"),
          "socket-ne2k": lambda: test_socket("rtl8139", "ne2k_pci"),
-         "pxe-ne2k_pci": lambda: test_pxe("ne2k_pci")}
+         "pxe-ne2k_pci": lambda: test_pxe("ne2k_pci"),
+         "tap": test_tap}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in TESTS:
