@@ -262,7 +262,10 @@ static ssize_t deliver(NetClient *to, const uint8_t *buf, size_t len)
 ssize_t net_client_send(NetClient *nc, const uint8_t *buf, size_t len)
 {
     NetClient *to = nc->peer;
-    if (len > NET_FRAME_MAX || nc->link_down || !to || to->link_down) {
+    /* An empty frame is no frame; and a receiver's 0 means "not now", so
+     * one would wait at the head of the queue for ever, holding back all
+     * behind it (a socket peer can send one). */
+    if (!len || len > NET_FRAME_MAX || nc->link_down || !to || to->link_down) {
         nc->dropped++;
         return 0;
     }

@@ -98,7 +98,8 @@ CC_API void *net_client_opaque(NetClient *nc);
 CC_API const char *net_client_name(NetClient *nc);
 
 /* Send a frame to the peer.  Returns len when delivered or queued, 0 when
- * dropped (link down, no peer, the peer's queue full). */
+ * dropped (empty or longer than NET_FRAME_MAX, link down, no peer, the
+ * peer's queue full). */
 CC_API ssize_t net_client_send(NetClient *nc, const uint8_t *buf, size_t len);
 /* The client can take packets again: deliver what waits in its queue. */
 CC_API void net_client_receive_ready(NetClient *nc);

@@ -35,6 +35,16 @@
            list without a name; QEMU's errors for a name that is no client,
            not a card, and for a card that cannot say (a
            virtio-net-pci-less QEMU answers so for its e1000)
+  flood    for the rtl8139, e1000 and ne2k_pci in turn: Linux on a static
+           address, its card on -netdev socket,listen= whose peer is this
+           test; once the interface is up, the test sends it thousands of
+           malformed frames (runts, oversize up to 64 KiB, IPv4/TCP/UDP/ICMP/
+           ARP headers whose lengths lie, VLAN tags on garbage, random bytes),
+           then a stream length past the limit (the backend must drop the
+           connection and listen again), reconnects and answers ARP and ICMP
+           echo as a host: the guest's ping, which went unanswered during the
+           flood, must then succeed; the emulator exits cleanly on Ctrl-A x
+           with nothing on stderr (run it on the AddressSanitizer build too)
   tap      a tap interface made on the host (ip tuntap add, an address of a
            free 10.213.N.0/24) and -netdev tap,ifname=,script=no,downscript=no,
            vhost=off: the guest, on a static address, downloads a file from an
@@ -535,6 +545,199 @@ def test_pxe(model):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---- flood ----
+
+GUEST_MAC = bytes.fromhex("525400123456")
+HOST_MAC = bytes.fromhex("020000000001")
+
+
+def ip_checksum(data):
+    return icmp_checksum(data)
+
+
+def ipv4(src, dst, proto, payload, ihl=5, tot=None, frag=0, ttl=64):
+    hdr = struct.pack(">BBHHHBBH4s4s", 0x40 | ihl, 0, 20 + len(payload) if tot is None else tot,
+                      0x4343, frag, ttl, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack(">H", ip_checksum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def eth(dst, src, etype, payload):
+    return dst + src + struct.pack(">H", etype) + payload
+
+
+def malformed_frames(rng, guest_ip, host_ip, count):
+    """count frames that lie about their lengths, or are too short, too long
+    or garbage, aimed at the guest (its MAC, broadcast, multicast)."""
+    bcast = b"\xff" * 6
+    dests = [GUEST_MAC, GUEST_MAC, bcast, bytes.fromhex("01005e000001")]
+
+    def rnd(n):
+        return bytes(rng.getrandbits(8) for _ in range(n))
+
+    def ip_lies(dst):
+        body = rnd(rng.randrange(0, 64))
+        kinds = [
+            lambda: ipv4(host_ip, guest_ip, 6, body, ihl=rng.randrange(0, 5)),
+            lambda: ipv4(host_ip, guest_ip, 17, body, ihl=15)[:20 + len(body)],
+            lambda: ipv4(host_ip, guest_ip, 1, body, tot=rng.choice([0, 1, 19, 65535])),
+            lambda: ipv4(host_ip, guest_ip, 6, struct.pack(">HHIIBBHHH", 1234, 80, 1, 0,
+                                                          rng.choice([0, 0x10, 0xf0]), 0x02,
+                                                          512, 0, 0) + body),
+            lambda: ipv4(host_ip, guest_ip, 17, struct.pack(">HHHH", 1234, 7,
+                                                           rng.choice([0, 3, 65535]), 0) + body),
+            lambda: ipv4(host_ip, guest_ip, 1, b"\x08\x00" + body[:2]),
+            lambda: ipv4(host_ip, guest_ip, 1, b"\x08\x00\x00\x00" + body,
+                         frag=rng.choice([0x2000, 0x1fff, 0x3fff])),
+            lambda: ipv4(host_ip, guest_ip, rng.randrange(256), body)[:rng.randrange(1, 40)],
+        ]
+        return eth(dst, HOST_MAC, 0x0800, rng.choice(kinds)())
+
+    def other(dst):
+        kinds = [
+            lambda: eth(dst, HOST_MAC, 0x0806, struct.pack(">HHBBH", 1, 0x0800,
+                                                          rng.choice([0, 6, 255]),
+                                                          rng.choice([0, 4, 255]), 1) +
+                        rnd(rng.randrange(0, 30))),
+            lambda: eth(dst, HOST_MAC, 0x8100, struct.pack(">H", rng.getrandbits(16)) +
+                        struct.pack(">H", rng.choice([0x8100, 0x0800, 0x86dd])) +
+                        rnd(rng.randrange(0, 100))),
+            lambda: eth(dst, HOST_MAC, 0x86dd, b"\x60\0\0\0" +
+                        struct.pack(">HBB", rng.choice([0, 65535]), 58, 255) +
+                        rnd(rng.randrange(0, 60))),
+            lambda: dst + rnd(rng.randrange(0, 2000)),
+        ]
+        return rng.choice(kinds)()
+
+    sizes = [0, 1, 6, 12, 13, 14, 1515, 1518, 1519, 1523, 1530, 4096, 9000, 16383, 16384,
+             16385, 32768, 65535, 65536]
+    for i in range(count):
+        dst = rng.choice(dests)
+        k = i % 8
+        if k == 0:
+            n = rng.choice(sizes)
+            f = (dst + HOST_MAC + b"\x08\x00" + rnd(min(n, 64)) * (n // 64 + 1))[:n]
+        elif k < 5:
+            f = ip_lies(dst)
+        else:
+            f = other(dst)
+        yield f[:65536]
+
+
+class FramePeer:
+    """The test's end of a -netdev socket,listen= stream: QEMU's framing
+    (a 32-bit big-endian length, then the frame)."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.frames = []
+        self.closed = False
+        self.answer = None
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def send(self, frame):
+        self.sock.sendall(struct.pack(">I", len(frame)) + frame)
+
+    def _read(self):
+        buf = b""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.closed = True
+                return
+            buf += chunk
+            while len(buf) >= 4 and len(buf) >= 4 + struct.unpack(">I", buf[:4])[0]:
+                n = struct.unpack(">I", buf[:4])[0]
+                frame, buf = buf[4:4 + n], buf[4 + n:]
+                if self.answer:
+                    self.answer(self, frame)
+
+    def close(self):
+        self.sock.close()
+
+
+def answer_as_host(host_ip):
+    """A responder for FramePeer: ARP for host_ip, ICMP echo to it."""
+    hip = socket.inet_aton(host_ip)
+
+    def answer(peer, f):
+        if len(f) < 42:
+            return
+        etype = struct.unpack(">H", f[12:14])[0]
+        if etype == 0x0806 and f[20:22] == b"\0\1" and f[38:42] == hip:
+            arp = struct.pack(">HHBBH", 1, 0x0800, 6, 4, 2) + HOST_MAC + hip + f[22:28] + f[28:32]
+            peer.send(eth(f[6:12], HOST_MAC, 0x0806, arp).ljust(60, b"\0"))
+        elif etype == 0x0800 and f[23] == 1 and f[30:34] == hip:
+            ihl = (f[14] & 0xf) * 4
+            tot = struct.unpack(">H", f[16:18])[0]
+            icmp = f[14 + ihl:14 + tot]
+            if len(icmp) >= 8 and icmp[0] == 8:
+                reply = b"\0\0\0\0" + icmp[4:]
+                reply = reply[:2] + struct.pack(">H", icmp_checksum(reply)) + reply[4:]
+                src = socket.inet_ntoa(f[26:30])
+                peer.send(eth(f[6:12], HOST_MAC, 0x0800, ipv4(host_ip, src, 1, reply)))
+    return answer
+
+
+def test_flood():
+    require_net_guest()
+    import random
+    for model in ("rtl8139", "e1000", "ne2k_pci"):
+        port = free_port()
+        guest_ip, host_ip = "10.9.0.2", "10.9.0.1"
+        g = Guest(guest_cmd(f"cardcage.net.ip={guest_ip} cardcage.net.ping={host_ip} "
+                            "cardcage.net.hold=60",
+                            "-netdev", f"socket,id=s,listen=127.0.0.1:{port}",
+                            "-device", f"{model},netdev=s"))
+        peer = None
+        try:
+            r = g.wait_for(r"CARDCAGE-NET-IP|CARDCAGE-NET-FAIL")
+            up = r is not None and "NET-IP" in r[1]
+            check(f"{model}: the guest's interface is up", up, console(g))
+            if not up:
+                continue
+            peer = FramePeer(port)
+            rng = random.Random(f"flood-{model}")
+            sent = 0
+            start = time.monotonic()
+            for f in malformed_frames(rng, guest_ip, host_ip, 20000):
+                peer.send(f)
+                sent += 1
+            took = time.monotonic() - start
+            # A length past what the backend takes (NET_FRAME_MAX): it ends
+            # the connection and listens again.
+            peer.sock.sendall(struct.pack(">I", 0x7fffffff) + b"\0" * 64)
+            end = time.monotonic() + 20
+            while not peer.closed and time.monotonic() < end:
+                time.sleep(0.1)
+            check(f"{model}: {sent} malformed frames in {took:.1f} s; the backend drops "
+                  "a stream whose frame length is past its limit", peer.closed)
+            peer.close()
+            peer = FramePeer(port)
+            peer.answer = answer_as_host(host_ip)
+            r = g.wait_for(r"CARDCAGE-PING-OK|CARDCAGE-NET-FAIL: no answer", timeout=120)
+            check(f"{model}: after the flood the guest's ping is answered", r is not None and
+                  "PING-OK" in r[1], console(g))
+            g.send("\x01x")
+            code = g.finish(30)
+            err = g.proc.stderr.read().decode(errors="replace")
+            # Only the backend's word on the stream it dropped.
+            other = [line for line in err.splitlines() if line.strip() and
+                     "the peer sent a frame of 2147483647 bytes; disconnecting" not in line]
+            check(f"{model}: the emulator exits cleanly, nothing else on stderr",
+                  g.proc.returncode == 0 and not other, f"status {g.proc.returncode}: "
+                  f"{err[-2000:]}")
+        finally:
+            if peer:
+                peer.close()
+            if g.proc.poll() is None:
+                g.proc.kill()
+                g.finish(30)
+
+
 # ---- query-rx-filter ----
 
 def qmp_query(argv, queries):
@@ -740,7 +943,7 @@ TESTS = {"cli": test_cli, "user": test_user, "socket": test_socket, "qemu": test
          "ne2k_pci": lambda: test_card("ne2k_pci"), "ne2k_isa": lambda: test_card("ne2k_isa"),
          "socket-ne2k": lambda: test_socket("rtl8139", "ne2k_pci"),
          "pxe-ne2k_pci": lambda: test_pxe("ne2k_pci"),
-         "tap": test_tap, "rx-filter": test_rx_filter}
+         "tap": test_tap, "rx-filter": test_rx_filter, "flood": test_flood}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in TESTS:
