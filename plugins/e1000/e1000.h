@@ -16,7 +16,7 @@
 #define E1000_H
 
 #include <cardcage/cardcage.h>
-#include "../rtl8139/eeprom93c46.h"
+#include "../shared/eeprom93c46.h"
 
 #define TYPE_E1000 "e1000"
 

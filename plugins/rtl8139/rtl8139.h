@@ -6,7 +6,7 @@
  *   rtl8139-normal.c the RTL8139 ("C") mode: the RX ring buffer, four TX descriptors
  *   rtl8139-cplus.c  C+ mode: TX and RX descriptor rings with offload
  *   rtl8139-filter.c which frames the receive mode takes
- *   eeprom93c46.c    the serial EEPROM holding the MAC address
+ *   ../shared/eeprom93c46.c  the serial EEPROM holding the MAC address
  *
  * SPDX-License-Identifier: MIT
  */
@@ -14,7 +14,7 @@
 #define RTL8139_H
 
 #include <cardcage/cardcage.h>
-#include "eeprom93c46.h"
+#include "../shared/eeprom93c46.h"
 
 #define TYPE_RTL8139 "rtl8139"
 
