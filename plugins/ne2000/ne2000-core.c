@@ -185,7 +185,8 @@ static void ne2k_query_rx_filter(NetClient *nc, NetRxFilter *f)
     bool pro = s->rcr & RCR_PRO;
     f->promiscuous = pro;
     f->unicast = pro ? NET_RX_ALL : NET_RX_NORMAL;
-    f->multicast = pro ? NET_RX_ALL : (s->rcr & RCR_AM) ? net_rx_hash_mode(s->mar, sizeof(s->mar)) : NET_RX_NONE;
+    f->multicast = pro ? NET_RX_ALL :
+                   (s->rcr & RCR_AM) ? net_rx_hash_mode(s->mar, sizeof(s->mar)) : NET_RX_NONE;
     f->broadcast_allowed = pro || (s->rcr & RCR_AB);
     f->vlan = NET_RX_ALL;                /* the DP8390 knows no VLANs */
     memcpy(f->main_mac.a, s->par, 6);
