@@ -133,7 +133,7 @@ typedef struct NetRxFilter {
     uint32_t vlan_table[4096 / 32];
 } NetRxFilter;
 
-/* (ABI 2.3) A card that can say what its filter takes: fill f (zeroed,
+/* (ABI 2.4) A card that can say what its filter takes: fill f (zeroed,
  * main_mac already the card's configured address) from the registers. */
 typedef void NetRxFilterQuery(NetClient *nc, NetRxFilter *f);
 CC_API void nic_set_rx_filter_query(NetClient *nc, NetRxFilterQuery *query);
