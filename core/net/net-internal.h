@@ -30,6 +30,7 @@ struct NetClient {
     GSList *dumps;               /* NetDump * recording this client */
     uint64_t dropped;            /* packets refused (queue full, link down, too big) */
     bool flushing;
+    NetRxFilterQuery *rx_filter_query;   /* cards that answer query-rx-filter */
 };
 
 /* A backend client (not a card): name is its id. */
@@ -38,6 +39,8 @@ NetClient *net_client_new(const NetClientInfo *info, const char *model, const ch
 void net_client_free(NetClient *nc);
 void net_client_set_info(NetClient *nc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 NetClient *net_client_find(const char *name);
+/* The clients, in creation order (borrowed). */
+GList *net_client_list(void);
 /* Whether the peer would take a packet now without queueing past the
  * limit: a backend that can hold its input back reads only then. */
 bool net_client_peer_has_room(NetClient *nc);
@@ -56,6 +59,7 @@ typedef struct NetBackend {
 } NetBackend;
 extern const NetBackend net_backend_user;
 extern const NetBackend net_backend_socket;
+extern const NetBackend net_backend_tap;
 extern const NetBackend net_backend_hubport;
 
 /* Create a netdev from "-netdev TYPE,id=ID,..." (opt names the option). */
@@ -72,6 +76,8 @@ void net_dump_close_all(void);
 
 /* info network */
 void net_info(GString *out);
+/* query-rx-filter: every card's filter, or the one named (card name). */
+struct json_object *net_query_rx_filter(const char *name, Error **errp);
 bool net_set_link(const char *name, bool up, Error **errp);
 void net_cleanup_all(void);
 

@@ -135,6 +135,11 @@ NetClient *net_client_find(const char *name)
     return NULL;
 }
 
+GList *net_client_list(void)
+{
+    return clients;
+}
+
 void *net_client_opaque(NetClient *nc)
 {
     return nc->opaque;
@@ -180,6 +185,22 @@ NetClient *nic_new(const NetClientInfo *info, DeviceState *dev, NetClient *peer,
         peer->peer = nc;
     }
     return nc;
+}
+
+void nic_set_rx_filter_query(NetClient *nc, NetRxFilterQuery *query)
+{
+    nc->rx_filter_query = query;
+}
+
+NetRxMode net_rx_hash_mode(const void *table, size_t bytes)
+{
+    const uint8_t *p = table;
+    bool any = false, all = true;
+    for (size_t i = 0; i < bytes; i++) {
+        any |= p[i] != 0;
+        all &= p[i] == 0xff;
+    }
+    return all && bytes ? NET_RX_ALL : any ? NET_RX_NORMAL : NET_RX_NONE;
 }
 
 void nic_free(NetClient *nc)
@@ -241,7 +262,10 @@ static ssize_t deliver(NetClient *to, const uint8_t *buf, size_t len)
 ssize_t net_client_send(NetClient *nc, const uint8_t *buf, size_t len)
 {
     NetClient *to = nc->peer;
-    if (len > NET_FRAME_MAX || nc->link_down || !to || to->link_down) {
+    /* An empty frame is no frame; and a receiver's 0 means "not now", so
+     * one would wait at the head of the queue for ever, holding back all
+     * behind it (a socket peer can send one). */
+    if (!len || len > NET_FRAME_MAX || nc->link_down || !to || to->link_down) {
         nc->dropped++;
         return 0;
     }

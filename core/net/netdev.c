@@ -10,6 +10,7 @@
 static const NetBackend *const backends[] = {
     &net_backend_user,
     &net_backend_socket,
+    &net_backend_tap,
     &net_backend_hubport,
 };
 

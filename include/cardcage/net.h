@@ -98,12 +98,48 @@ CC_API void *net_client_opaque(NetClient *nc);
 CC_API const char *net_client_name(NetClient *nc);
 
 /* Send a frame to the peer.  Returns len when delivered or queued, 0 when
- * dropped (link down, no peer, the peer's queue full). */
+ * dropped (empty or longer than NET_FRAME_MAX, link down, no peer, the
+ * peer's queue full). */
 CC_API ssize_t net_client_send(NetClient *nc, const uint8_t *buf, size_t len);
 /* The client can take packets again: deliver what waits in its queue. */
 CC_API void net_client_receive_ready(NetClient *nc);
 /* Whether the link is up (set_link NAME on|off; both ends of a pair). */
 CC_API bool net_client_link_up(NetClient *nc);
+
+/* What a card's receive filter lets through, for QMP query-rx-filter (the
+ * fields of QEMU's RxFilterInfo).  Modes: NONE takes no frame of the kind,
+ * NORMAL those the card's tables name, ALL every one. */
+typedef enum NetRxMode {
+    NET_RX_NORMAL,
+    NET_RX_NONE,
+    NET_RX_ALL,
+} NetRxMode;
+
+#define NET_RX_FILTER_TABLE_MAX 16
+typedef struct NetRxFilter {
+    bool promiscuous;
+    bool broadcast_allowed;
+    NetRxMode unicast, multicast, vlan;
+    /* Exact-match tables beside the main address.  A hash filter (the
+     * multicast hash tables of these cards) cannot name the addresses it
+     * takes: its mode is NORMAL (some bits set), NONE (none) or ALL (all),
+     * its table empty.  *_overflow: more addresses than the table held. */
+    bool unicast_overflow, multicast_overflow;
+    unsigned n_unicast, n_multicast;
+    MACAddr unicast_table[NET_RX_FILTER_TABLE_MAX];
+    MACAddr multicast_table[NET_RX_FILTER_TABLE_MAX];
+    MACAddr main_mac;
+    /* With vlan NORMAL: bit v set when VLAN id v is taken (0..4095). */
+    uint32_t vlan_table[4096 / 32];
+} NetRxFilter;
+
+/* (ABI 2.4) A card that can say what its filter takes: fill f (zeroed,
+ * main_mac already the card's configured address) from the registers. */
+typedef void NetRxFilterQuery(NetClient *nc, NetRxFilter *f);
+CC_API void nic_set_rx_filter_query(NetClient *nc, NetRxFilterQuery *query);
+/* The mode of a multicast hash table of bytes bytes: NONE when no bit is
+ * set, ALL when every one is, else NORMAL. */
+CC_API NetRxMode net_rx_hash_mode(const void *table, size_t bytes);
 
 /* The Internet checksum (RFC 1071) of len bytes, folded into 16 bits but
  * not complemented, added to sum; for cards with checksum offload. */

@@ -24,6 +24,10 @@
 #define RXD_STAT_EOP  0x02       /* end of packet */
 #define RXD_STAT_IXSM 0x04       /* ignore checksum indication */
 #define RXD_STAT_VP   0x08       /* the VLAN tag was stripped into special */
+#define RXD_STAT_TCPCS 0x20      /* TCP/UDP checksum checked */
+#define RXD_STAT_IPCS 0x40       /* IPv4 header checksum checked */
+#define RXD_ERR_TCPE  0x20       /* ... and found wrong */
+#define RXD_ERR_IPE   0x40
 #define RXD_ERR_RXE   0x80       /* RX data error: the buffer could not be written */
 
 /* ---- the filters (SDM 3.2.1, 13.4.22, 13.5) ---- */
@@ -82,6 +86,95 @@ bool e1000_rx_accept(E1000State *s, const uint8_t *buf, size_t len)
         return true;
     }
     return multicast && mta_match(s, buf);
+}
+
+/* query-rx-filter: the same registers seen whole.  RA[0] is the main
+ * address; the other valid receive addresses are the exact tables. */
+void e1000_query_rx_filter(NetClient *nc, NetRxFilter *f)
+{
+    E1000State *s = net_client_opaque(nc);
+    uint32_t rctl = e1000_reg(s, E1000_RCTL);
+    bool any_mc_ra = false;
+    for (unsigned i = 0; i < 16; i++) {
+        uint32_t ral = e1000_reg(s, E1000_RA + 8 * i);
+        uint32_t rah = e1000_reg(s, E1000_RA + 8 * i + 4);
+        if (!(rah & RAH_AV)) {
+            continue;
+        }
+        MACAddr a = { { (uint8_t)ral, (uint8_t)(ral >> 8), (uint8_t)(ral >> 16),
+                        (uint8_t)(ral >> 24), (uint8_t)rah, (uint8_t)(rah >> 8) } };
+        if (i == 0) {
+            f->main_mac = a;
+        } else if (a.a[0] & 1) {
+            f->multicast_table[f->n_multicast++] = a;
+            any_mc_ra = true;
+        } else {
+            f->unicast_table[f->n_unicast++] = a;
+        }
+    }
+    f->promiscuous = rctl & RCTL_UPE;
+    f->unicast = (rctl & RCTL_UPE) ? NET_RX_ALL : NET_RX_NORMAL;
+    NetRxMode mta = net_rx_hash_mode(&s->regs[E1000_MTA / 4], 128 * 4);
+    f->multicast = (rctl & RCTL_MPE) ? NET_RX_ALL :
+                   (mta == NET_RX_NONE && any_mc_ra) ? NET_RX_NORMAL : mta;
+    f->broadcast_allowed = (rctl & RCTL_BAM) || (rctl & RCTL_MPE);
+    f->vlan = (rctl & RCTL_VFE) ? NET_RX_NORMAL : NET_RX_ALL;
+    memcpy(f->vlan_table, &s->regs[E1000_VFTA / 4], sizeof(f->vlan_table));
+}
+
+/* ---- RX checksum offload (RXCSUM.IPOFL, TUOFL; the status bits IPCS,
+ * TCPCS and error bits IPE, TCPE of the descriptor, SDM 3.2.3.1) ---- */
+
+#define ETH_P_IPV4 0x0800
+#define IP_PROTO_TCP 6
+#define IP_PROTO_UDP 17
+
+/* Check the checksums the guest asked the card to check, of the frame as
+ * stored (len bytes, no FCS).  Only IPv4 (the 82540EM knows no other),
+ * past a VLAN tag left in the frame; a header whose lengths point past
+ * the frame, and fragments for TCP/UDP, get no indication at all: the
+ * driver checks those itself. */
+static void rx_checksum(E1000State *s, const uint8_t *f, size_t len, uint8_t *status,
+                        uint8_t *errors)
+{
+    uint32_t rxcsum = e1000_reg(s, E1000_RXCSUM);
+    size_t l3 = ETH_HLEN;
+    if (len >= ETH_HLEN + VLAN_HLEN && cc_ld_be16(f + 12) == (e1000_reg(s, E1000_VET) & 0xffff)) {
+        l3 += VLAN_HLEN;
+    }
+    if (!(rxcsum & (RXCSUM_IPOFL | RXCSUM_TUOFL)) || len < l3 + 20 ||
+        cc_ld_be16(f + l3 - 2) != ETH_P_IPV4 || (f[l3] >> 4) != 4) {
+        return;
+    }
+    const uint8_t *ip = f + l3;
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4, tot = cc_ld_be16(ip + 2);
+    if (ihl < 20 || tot < ihl || tot > len - l3) {
+        return;
+    }
+    if (rxcsum & RXCSUM_IPOFL) {
+        *status |= RXD_STAT_IPCS;
+        if (net_checksum_finish(net_checksum_add(0, ip, ihl))) {
+            *errors |= RXD_ERR_IPE;
+        }
+    }
+    unsigned proto = ip[9];
+    bool fragment = cc_ld_be16(ip + 6) & 0x3fff;     /* MF or an offset */
+    size_t l4len = tot - ihl;
+    if (!(rxcsum & RXCSUM_TUOFL) || fragment ||
+        !((proto == IP_PROTO_TCP && l4len >= 20) || (proto == IP_PROTO_UDP && l4len >= 8))) {
+        return;
+    }
+    *status |= RXD_STAT_TCPCS;
+    if (proto == IP_PROTO_UDP && !cc_ld_be16(ip + ihl + 6)) {
+        return;                          /* UDP without a checksum (RFC 768) */
+    }
+    /* The pseudo-header (RFC 793 3.1, RFC 768), then the segment. */
+    uint32_t sum = net_checksum_add(0, ip + 12, 8);
+    sum += proto + (uint32_t)l4len;
+    sum = net_checksum_add(sum, ip + ihl, l4len);
+    if (net_checksum_finish(sum)) {
+        *errors |= RXD_ERR_TCPE;
+    }
 }
 
 /* ---- the ring ---- */
@@ -229,6 +322,15 @@ static ssize_t receive(E1000State *s, const uint8_t *buf, size_t len)
         return 0;
     }
 
+    /* The checksum offloads, on the frame without its FCS; the guest that
+     * asked for none gets "ignore checksum indication" as before. */
+    uint8_t csum_errors = 0;
+    if (e1000_reg(s, E1000_RXCSUM) & (RXCSUM_IPOFL | RXCSUM_TUOFL)) {
+        status &= (uint8_t)~RXD_STAT_IXSM;
+        rx_checksum(s, frame, (rctl & RCTL_SECRC) ? flen : flen - ETH_FCS_LEN, &status,
+                    &csum_errors);
+    }
+
     /* The packet checksum the descriptor reports: the ones' complement sum
      * from RXCSUM.PCSS to the end (SDM 3.2.3.1). */
     unsigned pcss = e1000_reg(s, E1000_RXCSUM) & RXCSUM_PCSS_MASK;
@@ -249,7 +351,7 @@ static ssize_t receive(E1000State *s, const uint8_t *buf, size_t len)
         }
         size_t chunk = MIN((size_t)bsize, flen - done);
         bool last = done + chunk == flen;
-        uint8_t errors = 0;
+        uint8_t errors = last ? csum_errors : 0;
         if (pci_dma_write(pci, cc_ld_le64(desc), frame + done, chunk) != MEMTX_OK) {
             log_mask(LOG_GUEST_ERROR, "e1000: RX buffer at 0x%" PRIx64 " unwritable\n",
                      cc_ld_le64(desc));
@@ -267,12 +369,15 @@ static ssize_t receive(E1000State *s, const uint8_t *buf, size_t len)
     e1000_set_reg(s, E1000_RDH, head);
     count_rx(s, frame, flen + (rctl & RCTL_SECRC ? ETH_FCS_LEN : 0));
 
-    uint32_t bits = ICR_RXT0;
+    /* RXT0 now, or when the delay timers expire. */
+    uint32_t bits = e1000_rx_delay(s) ? 0 : ICR_RXT0;
     unsigned rdmts = (rctl >> RCTL_RDMTS_SHIFT) & 3;
     if (rdmts < 3 && rx_free(head, tail, n) <= n >> (rdmts + 1)) {
         bits |= ICR_RXDMT0;              /* free descriptors down to 1/2, 1/4, 1/8 */
     }
-    e1000_raise(s, bits);
+    if (bits) {
+        e1000_raise(s, bits);
+    }
     return (ssize_t)len;
 }
 

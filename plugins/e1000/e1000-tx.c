@@ -36,6 +36,7 @@
 #define TXD_CMD_RPS  0x10
 #define TXD_CMD_DEXT 0x20
 #define TXD_CMD_VLE  0x40        /* insert the VLAN tag */
+#define TXD_CMD_IDE  0x80        /* delay the interrupt (TIDV, TADV) */
 #define TUCMD_TCP    0x01        /* context: TCP (else UDP) */
 #define TUCMD_IP     0x02        /* context: IPv4 (else IPv6) */
 #define TUCMD_TSE    0x04
@@ -310,7 +311,7 @@ void e1000_transmit(E1000State *s)
     s->in_tx = true;
     PCIDevice *pci = PCI_DEVICE(s);
     uint64_t base = e1000_ring_base(s, E1000_TDBAL);
-    uint32_t bits = 0;
+    bool written = false, immediate = false;
     for (uint32_t i = 0; i < n && head != tail; i++) {
         uint64_t at = base + (uint64_t)head * E1000_DESC_SIZE;
         uint8_t d[E1000_DESC_SIZE];
@@ -321,7 +322,8 @@ void e1000_transmit(E1000State *s)
         if (process(s, d)) {
             uint8_t sta = d[12] | TXD_STAT_DD;
             pci_dma_write(pci, at + 12, &sta, 1);
-            bits |= ICR_TXDW;
+            written = true;
+            immediate |= !(d[11] & TXD_CMD_IDE);
         }
         head = (head + 1) % n;
         e1000_set_reg(s, E1000_TDH, head);
@@ -332,8 +334,10 @@ void e1000_transmit(E1000State *s)
         }
     }
     s->in_tx = false;
-    if (head == tail) {
-        bits |= ICR_TXQE;
+    uint32_t bits = head == tail ? ICR_TXQE : 0;
+    /* One descriptor without IDE makes the interrupt immediate. */
+    if (written && !e1000_tx_delay(s, !immediate)) {
+        bits |= ICR_TXDW;
     }
     if (bits) {
         e1000_raise(s, bits);

@@ -101,6 +101,89 @@ void e1000_raise(E1000State *s, uint32_t bits)
     update_irq(s);
 }
 
+/* ---- interrupt delays (SDM 3.2.7.1: the RX packet timer RDTR, restarted
+ * by every frame, and the absolute timer RADV, started by the first frame
+ * and not restarted; 13.4.41 and 13.4.44: their TX twins TIDV and TADV,
+ * for descriptors with IDE).  The expiry of either timer of a direction
+ * raises its cause and stops the other, which a later frame starts again.
+ * A zero RDTR means no delay at all (RADV then does nothing); a zero RADV
+ * or TADV disables the absolute timer. ---- */
+
+static int64_t delay_ns(E1000State *s, unsigned reg)
+{
+    return (int64_t)(e1000_reg(s, reg) & E1000_DELAY_MASK) * E1000_DELAY_UNIT_NS;
+}
+
+static void rx_delay_expired(void *opaque)
+{
+    E1000State *s = opaque;
+    timer_del(s->rdtr_timer);
+    timer_del(s->radv_timer);
+    e1000_raise(s, ICR_RXT0);
+}
+
+static void tx_delay_stop(E1000State *s)
+{
+    timer_del(s->tidv_timer);
+    timer_del(s->tadv_timer);
+}
+
+static void tx_delay_expired(void *opaque)
+{
+    E1000State *s = opaque;
+    tx_delay_stop(s);
+    e1000_raise(s, ICR_TXDW);
+}
+
+/* Start a direction's packet timer again and its absolute timer if idle. */
+static void delay_arm(E1000State *s, Timer *packet, unsigned packet_reg, Timer *absolute,
+                      unsigned absolute_reg)
+{
+    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
+    timer_mod_ns(packet, now + delay_ns(s, packet_reg));
+    if (delay_ns(s, absolute_reg) && !timer_pending(absolute)) {
+        timer_mod_ns(absolute, now + delay_ns(s, absolute_reg));
+    }
+}
+
+bool e1000_rx_delay(E1000State *s)
+{
+    if (!delay_ns(s, E1000_RDTR)) {
+        return false;                    /* nothing can be running either */
+    }
+    delay_arm(s, s->rdtr_timer, E1000_RDTR, s->radv_timer, E1000_RADV);
+    return true;
+}
+
+bool e1000_tx_delay(E1000State *s, bool wanted)
+{
+    /* A zero TIDV is not allowed (SDM 13.4.41): taken as no delay.  An
+     * immediate TXDW halts the delays, or they would raise a second one. */
+    if (!wanted || !delay_ns(s, E1000_TIDV)) {
+        tx_delay_stop(s);
+        return false;
+    }
+    delay_arm(s, s->tidv_timer, E1000_TIDV, s->tadv_timer, E1000_TADV);
+    return true;
+}
+
+/* A write of RDTR or TIDV with FPD: what waits for the delay is reported now. */
+static void delay_flush(E1000State *s, Timer *packet, Timer *absolute,
+                        void (*expired)(void *))
+{
+    if (timer_pending(packet) || timer_pending(absolute)) {
+        expired(s);
+    }
+}
+
+static void delay_timers_stop(E1000State *s)
+{
+    timer_del(s->rdtr_timer);
+    timer_del(s->radv_timer);
+    timer_del(s->tidv_timer);
+    timer_del(s->tadv_timer);
+}
+
 /* ---- rings ---- */
 
 uint64_t e1000_ring_base(E1000State *s, unsigned bal)
@@ -398,6 +481,22 @@ static void reg_write(E1000State *s, unsigned off, uint32_t val)
     case E1000_VET:
         e1000_set_reg(s, off, val & 0xffff);
         return;
+    case E1000_RDTR:
+    case E1000_TIDV:
+        /* FPD is self-clearing: it reads 0 (SDM 13.4.30). */
+        e1000_set_reg(s, off, val & E1000_DELAY_MASK);
+        if (val & E1000_DELAY_FPD) {
+            if (off == E1000_RDTR) {
+                delay_flush(s, s->rdtr_timer, s->radv_timer, rx_delay_expired);
+            } else {
+                delay_flush(s, s->tidv_timer, s->tadv_timer, tx_delay_expired);
+            }
+        }
+        return;
+    case E1000_RADV:
+    case E1000_TADV:
+        e1000_set_reg(s, off, val & E1000_DELAY_MASK);
+        return;
     default:
         e1000_set_reg(s, off, val);
         return;
@@ -505,6 +604,7 @@ static void e1000_reset_regs(E1000State *s)
     pci_set_irq(PCI_DEVICE(s), 0);
     s->itr_next_ns = 0;
     timer_del(s->itr_timer);
+    delay_timers_stop(s);
     s->rx_stalled = false;
     e1000_tx_reset(s);
     phy_reset(s);
@@ -536,7 +636,12 @@ static bool e1000_realize(PCIDevice *pci, Error **errp)
     eeprom_fill(s);
     s->tx_frame = g_malloc(E1000_TX_FRAME_MAX);
     s->itr_timer = timer_new_ns(CC_CLOCK_VIRTUAL, itr_fire, s);
+    s->rdtr_timer = timer_new_ns(CC_CLOCK_VIRTUAL, rx_delay_expired, s);
+    s->radv_timer = timer_new_ns(CC_CLOCK_VIRTUAL, rx_delay_expired, s);
+    s->tidv_timer = timer_new_ns(CC_CLOCK_VIRTUAL, tx_delay_expired, s);
+    s->tadv_timer = timer_new_ns(CC_CLOCK_VIRTUAL, tx_delay_expired, s);
     s->nic = nic_new(&e1000_nic_info, DEVICE(s), s->netdev, &s->macaddr, s);
+    nic_set_rx_filter_query(s->nic, e1000_query_rx_filter);
     return true;
 }
 
@@ -546,6 +651,10 @@ static void e1000_exit(PCIDevice *pci)
     nic_free(s->nic);
     s->nic = NULL;
     timer_free(s->itr_timer);
+    timer_free(s->rdtr_timer);
+    timer_free(s->radv_timer);
+    timer_free(s->tidv_timer);
+    timer_free(s->tadv_timer);
     g_free(s->tx_frame);
     memory_region_finalize(&s->mmio);
     memory_region_finalize(&s->io);
@@ -575,7 +684,7 @@ static bool e1000_post_load(void *opaque, int version_id, Error **errp)
 
 static const VMStateDescription vmstate_e1000 = {
     .name = TYPE_E1000,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .post_load = e1000_post_load,
     .fields = (const VMStateField[]) {
@@ -594,6 +703,11 @@ static const VMStateDescription vmstate_e1000 = {
         VMSTATE_UINT8(ctx.tucmd, E1000State),
         VMSTATE_UINT8(ctx.hdrlen, E1000State),
         VMSTATE_UINT16(ctx.mss, E1000State),
+        /* Version 2: the interrupt delays that were running. */
+        VMSTATE_TIMER_V(rdtr_timer, E1000State, 2),
+        VMSTATE_TIMER_V(radv_timer, E1000State, 2),
+        VMSTATE_TIMER_V(tidv_timer, E1000State, 2),
+        VMSTATE_TIMER_V(tadv_timer, E1000State, 2),
         VMSTATE_END_OF_LIST()
     },
 };

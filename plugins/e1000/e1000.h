@@ -16,7 +16,7 @@
 #define E1000_H
 
 #include <cardcage/cardcage.h>
-#include "../rtl8139/eeprom93c46.h"
+#include "../shared/eeprom93c46.h"
 
 #define TYPE_E1000 "e1000"
 
@@ -43,11 +43,15 @@ enum {
     E1000_RDLEN = 0x2808,
     E1000_RDH = 0x2810,
     E1000_RDT = 0x2818,
+    E1000_RDTR = 0x2820,         /* RX packet delay timer (SDM 13.4.30) */
+    E1000_RADV = 0x282c,         /* RX absolute delay timer (SDM 13.4.31) */
     E1000_TDBAL = 0x3800,
     E1000_TDBAH = 0x3804,
     E1000_TDLEN = 0x3808,
     E1000_TDH = 0x3810,
     E1000_TDT = 0x3818,
+    E1000_TIDV = 0x3820,         /* TX interrupt delay (SDM 13.4.41) */
+    E1000_TADV = 0x382c,         /* TX absolute delay (SDM 13.4.44) */
     E1000_STATS = 0x4000,        /* statistics, 0x4000-0x40ff, clear on read */
     E1000_STATS_END = 0x4100,
     E1000_RXCSUM = 0x5000,
@@ -154,8 +158,16 @@ enum {
 /* RAH (SDM 13.5.2) */
 #define RAH_AV     (1u << 31)    /* address valid */
 
-/* RXCSUM (SDM 13.4.25): packet checksum start */
+/* RXCSUM: packet checksum start, IP and TCP/UDP checksum offload. */
 #define RXCSUM_PCSS_MASK 0xffu
+#define RXCSUM_IPOFL (1u << 8)
+#define RXCSUM_TUOFL (1u << 9)
+
+/* The delay registers RDTR, RADV, TIDV, TADV count 1.024 us in bits 15:0;
+ * FPD (bit 31 of RDTR and TIDV) makes the delay expire now. */
+#define E1000_DELAY_UNIT_NS 1024
+#define E1000_DELAY_MASK    0xffffu
+#define E1000_DELAY_FPD     (1u << 31)
 
 /* Both rings: 16-byte descriptors; xDLEN counts bytes, a multiple of 128
  * (SDM 13.4.28: bits 6:0 ignored), at most bits 19:0. */
@@ -201,6 +213,9 @@ typedef struct E1000State {
     bool irq_level;
     int64_t itr_next_ns;         /* virtual time before which no new assertion */
     Timer *itr_timer;
+    /* Interrupt delays: the packet and absolute timers of each direction,
+     * whose expiry raises RXT0 or TXDW (SDM 3.2.7.1, 13.4.41-44). */
+    Timer *rdtr_timer, *radv_timer, *tidv_timer, *tadv_timer;
 
     E1000TxContext ctx;          /* the last context descriptor */
     uint8_t *tx_frame;           /* the frame being gathered */
@@ -249,6 +264,13 @@ unsigned e1000_size_bucket(size_t len);
 
 /* e1000.c */
 void e1000_raise(E1000State *s, uint32_t bits);
+/* A frame went to the RX ring: true when the RX delay timers will raise
+ * RXT0; false when the caller raises it now (no delay: RDTR is 0). */
+bool e1000_rx_delay(E1000State *s);
+/* TX descriptors were written back: true when the TX delay timers will
+ * raise TXDW (every one asked for the delay, IDE, and TIDV is set); false
+ * when the caller raises it now (which stops those timers). */
+bool e1000_tx_delay(E1000State *s, bool wanted);
 uint64_t e1000_ring_base(E1000State *s, unsigned bal);
 uint32_t e1000_ring_count(E1000State *s, unsigned len_reg);
 
@@ -256,6 +278,7 @@ uint32_t e1000_ring_count(E1000State *s, unsigned len_reg);
 bool e1000_rx_accept(E1000State *s, const uint8_t *buf, size_t len);
 bool e1000_can_receive(NetClient *nc);
 ssize_t e1000_receive(NetClient *nc, const uint8_t *buf, size_t len);
+void e1000_query_rx_filter(NetClient *nc, NetRxFilter *f);
 
 /* e1000-tx.c */
 void e1000_transmit(E1000State *s);

@@ -4,7 +4,9 @@
  * (a hub between the card's netdev and the test's client): the EEPROM (by
  * EERD and bit-banged through EECD), the PHY, the link, interrupts and
  * their throttling, the receive filters and ring, transmit with legacy,
- * context and data descriptors, checksum offload and TSO, statistics; and
+ * context and data descriptors, checksum offload and TSO, statistics, the
+ * interrupt delays (RDTR, RADV, TIDV, TADV), RX checksum offload, what
+ * query-rx-filter reports; and
  * hostile input: zero and huge lengths, heads and tails past the ring,
  * rings and buffers in the card's own registers, TSO contexts whose
  * offsets lie.  None may crash, hang or write outside what the guest gave.
@@ -17,8 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "harness.h"
-#include "net/net-internal.h"
+#include "harness-net.h"
 
 #define RAM_BASE 0x100000u
 #define RAM_SIZE 0x80000u
@@ -47,43 +48,25 @@
 #define RDLEN  0x2808
 #define RDH    0x2810
 #define RDT    0x2818
+#define RDTR   0x2820
+#define RADV   0x282c
 #define TDBAL  0x3800
 #define TDBAH  0x3804
 #define TDLEN  0x3808
 #define TDH    0x3810
 #define TDT    0x3818
+#define TIDV   0x3820
+#define TADV   0x382c
 #define GPRC   0x4074
 #define GPTC   0x4080
 #define TPR    0x40d0
+#define RXCSUM 0x5000
 #define MTA    0x5200
 #define RAL0   0x5400
 #define RAH0   0x5404
 #define VFTA   0x5600
 
 static DeviceState *dev;
-static MemoryRegion ram;
-static NetClient *capture;
-
-/* ---- the capture client ---- */
-
-#define MAX_FRAMES 64
-static struct {
-    size_t len;
-    uint8_t data[2048];
-} frames[MAX_FRAMES];
-static int nframes;
-
-static ssize_t capture_receive(NetClient *nc, const uint8_t *buf, size_t len)
-{
-    if (nframes < MAX_FRAMES) {
-        frames[nframes].len = len;
-        memcpy(frames[nframes].data, buf, MIN(len, sizeof(frames[0].data)));
-    }
-    nframes++;
-    return (ssize_t)len;
-}
-
-static const NetClientInfo capture_info = { .type = "capture", .receive = capture_receive };
 
 /* ---- access helpers ---- */
 
@@ -112,23 +95,11 @@ static bool irq_asserted(void)
     return pci_config_read(PCI_DEVICE(dev), PCI_STATUS, 2) & PCI_STATUS_INTERRUPT;
 }
 
-static void inject(const uint8_t *frame, size_t len)
-{
-    net_client_send(capture, frame, len);
-    harness_advance_ns(NET_ICOUNT_TICK_NS);
-}
-
 static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
-static size_t make_frame(uint8_t *f, size_t len, const uint8_t *dest, uint8_t fill)
-{
-    memset(f, fill, len);
-    memcpy(f, dest, 6);
-    memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
-    f[12] = 0x08;
-    f[13] = 0x00;
-    return len;
-}
+/* Short names for the harness's helpers (harness-net.h). */
+#define inject harness_net_inject
+#define make_frame harness_net_make_frame
 
 /* ---- setup ---- */
 
@@ -137,14 +108,7 @@ static const char *const props[] = { "netdev=cap", "romfile=", NULL };
 static int group_setup(void **state)
 {
     harness_load_plugin("e1000");
-    Error *err = NULL;
-    assert_non_null(net_netdev_add("test", "hubport,id=cap,hubid=9", &err));
-    NetClient *port = net_hub_add_port(9, "cap-peer", &err);
-    capture = net_client_new(&capture_info, "capture", "capture", NULL);
-    capture->peer = port;
-    port->peer = capture;
-    assert_true(memory_region_init_ram(&ram, NULL, "test-ram", RAM_SIZE, &error_abort));
-    memory_region_add_subregion(memory_get_system_memory(), RAM_BASE, &ram);
+    harness_net_setup(RAM_BASE, RAM_SIZE);
     dev = harness_create("e1000", "nic", NULL, props);
     return 0;
 }
@@ -157,11 +121,7 @@ static int reset_card(void **state)
     pci_config_write(pci, PCI_BASE_ADDRESS_0 + 4, IOBASE, 4);
     pci_config_write(pci, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER,
                      2);
-    nframes = 0;
-    static uint8_t zero[0x1000];
-    for (uint32_t a = 0; a < RAM_SIZE; a += sizeof(zero)) {
-        mem_write(RAM_BASE + a, zero, sizeof(zero));
-    }
+    harness_net_reset();
     return 0;
 }
 
@@ -521,9 +481,9 @@ static void test_tx_legacy(void **state)
     put_tx(0, TXB, LEG(100, 0x02), 0);
     put_tx(1, TXB + 100, LEG(200, 0x0b), 0);
     wr(TDT, 2);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(frames[0].len, 300);
-    assert_int_equal(memcmp(frames[0].data, f, 300), 0);
+    assert_int_equal(net_nframes, 1);
+    assert_int_equal(net_frames[0].len, 300);
+    assert_int_equal(memcmp(net_frames[0].data, f, 300), 0);
     assert_int_equal(rd(TDH), 2);
     assert_int_equal(tx_status(1) & 1, 1);           /* DD */
     assert_int_equal(rd(ICR) & 0x3, 0x3);            /* TXDW TXQE */
@@ -534,12 +494,12 @@ static void test_tx_legacy(void **state)
     }
     put_tx(0, TXB, LEG(60, 0x0b), 0);
     wr(TDT, 1);
-    assert_int_equal(nframes, 8);
+    assert_int_equal(net_nframes, 8);
     assert_int_equal(rd(TDH), 1);
     /* Zero-length descriptors: nothing sent, the ring still moves. */
     put_tx(1, TXB, LEG(0, 0x0b), 0);
     wr(TDT, 2);
-    assert_int_equal(nframes, 8);
+    assert_int_equal(net_nframes, 8);
     assert_int_equal(rd(TDH), 2);
     assert_int_equal(tx_status(1) & 1, 1);
     /* Legacy IC: the checksum from CSS to the end at CSO. */
@@ -552,8 +512,8 @@ static void test_tx_legacy(void **state)
     mem_write(TXB, g, 64);
     put_tx(2, TXB, LEG(64, 0x0f) | 20u << 16, 14u << 8);
     wr(TDT, 3);
-    assert_int_equal(nframes, 9);
-    assert_int_equal(net_checksum_finish(net_checksum_add(0, frames[8].data + 14, 50)), 0);
+    assert_int_equal(net_nframes, 9);
+    assert_int_equal(net_checksum_finish(net_checksum_add(0, net_frames[8].data + 14, 50)), 0);
 }
 
 /* Extended descriptors. */
@@ -635,22 +595,22 @@ static void test_tx_tso(void **state)
     put_tx(1, TXB, DATA_DW2(54, 0x04), 0x03u << 8);
     put_tx(2, TXB + 54, DATA_DW2(3000, 0x0d), 0x03u << 8);
     wr(TDT, 3);
-    assert_int_equal(nframes, 3);
+    assert_int_equal(net_nframes, 3);
     for (int i = 0; i < 3; i++) {
-        const uint8_t *o = frames[i].data, *ip = o + 14, *t = o + 34;
-        assert_int_equal(frames[i].len, 1054);
+        const uint8_t *o = net_frames[i].data, *ip = o + 14, *t = o + 34;
+        assert_int_equal(net_frames[i].len, 1054);
         assert_int_equal(cc_ld_be16(ip + 2), 1040);
         assert_int_equal(cc_ld_be16(ip + 4), 0x1234 + i);
         assert_int_equal(cc_ld_be32(t + 4), 1 + 1000 * i);
         assert_int_equal(net_checksum_finish(net_checksum_add(0, ip, 20)), 0);
-        assert_true(tcp_ok(o, frames[i].len));
+        assert_true(tcp_ok(o, net_frames[i].len));
         assert_int_equal(t[13], i == 2 ? 0x19 : 0x10);   /* FIN/PSH on the last only */
         assert_int_equal(o[54 + 5], (uint8_t)((1000 * i + 5) * 7));
     }
     assert_int_equal(tx_status(2) & 1, 1);
     /* Checksum offload without TSE: a 200-byte TCP frame whose pseudo
      * sum includes the length, as for CHECKSUM_PARTIAL. */
-    nframes = 0;
+    net_nframes = 0;
     len = make_tso_frame(f, 146);
     cc_st_be16(f + 16, 186);
     uint8_t pseudo[12];
@@ -663,18 +623,18 @@ static void test_tx_tso(void **state)
     put_ctx(3, 14, 24, 33, 34, 50, 0, 0, 0x03, 0, 0);
     put_tx(4, TXB, DATA_DW2(len, 0x0b), 0x03u << 8);
     wr(TDT, 5);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(frames[0].len, 200);
-    assert_true(tcp_ok(frames[0].data, 200));
-    assert_int_equal(net_checksum_finish(net_checksum_add(0, frames[0].data + 14, 20)), 0);
+    assert_int_equal(net_nframes, 1);
+    assert_int_equal(net_frames[0].len, 200);
+    assert_true(tcp_ok(net_frames[0].data, 200));
+    assert_int_equal(net_checksum_finish(net_checksum_add(0, net_frames[0].data + 14, 20)), 0);
     /* VLAN insertion with VME and VLE. */
     wr(CTRL, rd(CTRL) | (1u << 30));
     put_tx(5, TXB, DATA_DW2(100, 0x4b), 0x0007u << 16);
     wr(TDT, 6);
-    assert_int_equal(nframes, 2);
-    assert_int_equal(frames[1].len, 104);
-    assert_int_equal(cc_ld_be16(frames[1].data + 12), 0x8100);
-    assert_int_equal(cc_ld_be16(frames[1].data + 14), 7);
+    assert_int_equal(net_nframes, 2);
+    assert_int_equal(net_frames[1].len, 104);
+    assert_int_equal(cc_ld_be16(net_frames[1].data + 12), 0x8100);
+    assert_int_equal(cc_ld_be16(net_frames[1].data + 14), 7);
 }
 
 static void test_tx_hostile(void **state)
@@ -694,55 +654,55 @@ static void test_tx_hostile(void **state)
     put_ctx(6, 14, 240, 33, 34, 251, 0, 3000, 0x07, 54, 100);
     put_tx(7, TXB, DATA_DW2(len, 0x0d), 0x03u << 8);
     wr(TDT, 8);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(net_nframes, 0);
     assert_int_equal(rd(TDH), 8);
     /* Checksum offsets past a small frame: sent unchanged. */
     put_ctx(8, 14, 250, 0, 200, 240, 0, 0, 0x03, 0, 0);
     put_tx(9, TXB, DATA_DW2(60, 0x0b), 0x03u << 8);
     wr(TDT, 10);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(memcmp(frames[0].data, f, 60), 0);
+    assert_int_equal(net_nframes, 1);
+    assert_int_equal(memcmp(net_frames[0].data, f, 60), 0);
     /* Huge lengths: buffers adding up past 64 KiB are dropped whole. */
     for (unsigned i = 10; i < 15; i++) {
         put_tx(i, RAM_BASE, DATA_DW2(0xfffff, i == 14 ? 0x09 : 0x00), 0);
     }
     wr(TDT, 15);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     assert_int_equal(rd(TDH), 15);
     /* A buffer in the card's own registers: refused, nothing recursed. */
     put_tx(15, MMIO + TDT, LEG(64, 0x0b), 0);
     wr(TDT, 0);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     assert_int_equal(rd(TDH), 0);
     /* The ring itself in the registers. */
     wr(TDBAL, MMIO);
     wr(TDT, 3);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     /* Tail past the ring, head past the ring, a zero-length ring. */
     tx_start(8);
     put_tx(0, TXB, LEG(60, 0x0b), 0);
     wr(TDT, 100);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     wr(TDT, 0);
     wr(TDH, 50);
     wr(TDT, 1);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     wr(TDLEN, 0);
     wr(TDH, 0);
     wr(TDT, 1);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     /* A TDLEN not a multiple of 128 counts whole 8-descriptor blocks. */
     wr(TDLEN, 16 * 9);
     assert_int_equal(rd(TDLEN), 128);
     wr(TDH, 0);
     wr(TDT, 0);
     wr(TDT, 1);
-    assert_int_equal(nframes, 2);
+    assert_int_equal(net_nframes, 2);
     /* Bus mastering off: nothing moves. */
     pci_config_write(PCI_DEVICE(dev), PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
     put_tx(1, TXB, LEG(60, 0x0b), 0);
     wr(TDT, 2);
-    assert_int_equal(nframes, 2);
+    assert_int_equal(net_nframes, 2);
 }
 
 static void test_rx_hostile(void **state)
@@ -815,6 +775,350 @@ static void test_register_fuzz(void **state)
     }
 }
 
+/* ---- interrupt delays (SDM 3.2.7.1, 13.4.30-31, 13.4.41-44) ---- */
+
+#define US(n) ((int64_t)(n) * 1000)
+
+/* To the net layer's next delivery point: a frame injected then arrives
+ * exactly when inject returns. */
+static void align_clock(void)
+{
+    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
+    if (now % NET_ICOUNT_TICK_NS) {
+        harness_advance_ns(NET_ICOUNT_TICK_NS - now % NET_ICOUNT_TICK_NS);
+    }
+}
+
+/* Receive with only RXT0 unmasked (not RXDMT0, which comes at once). */
+static void rx_start_rxt0(uint32_t rctl)
+{
+    rx_start(rctl, 7);
+    wr(IMC, ~0x80u);
+    align_clock();
+}
+
+static void test_rx_delays(void **state)
+{
+    rx_start_rxt0(0x8000);
+    uint8_t f[200];
+    /* RDTR 200 (204.8 us): restarted by every frame. */
+    wr(RDTR, 200);
+    inject(f, make_frame(f, 100, our_mac, 1));
+    assert_false(irq_asserted());
+    inject(f, make_frame(f, 100, our_mac, 2));       /* 100 us after the first */
+    assert_int_equal(rd(RDH), 2);                    /* both written */
+    harness_advance_ns(US(150));                     /* 250 us after the first */
+    assert_false(irq_asserted());                    /* the timer restarted */
+    harness_advance_ns(US(60));
+    assert_true(irq_asserted());
+    assert_int_equal(rd(ICR) & 0x80, 0x80);          /* RXT0 */
+    assert_false(irq_asserted());
+    /* RADV 250 (256 us): not restarted, it ends a stream of frames. */
+    wr(RADV, 250);
+    inject(f, make_frame(f, 100, our_mac, 3));
+    inject(f, make_frame(f, 100, our_mac, 4));
+    inject(f, make_frame(f, 100, our_mac, 5));       /* 200 us after the first */
+    assert_false(irq_asserted());
+    harness_advance_ns(US(60));                      /* 260 us: RADV expired */
+    assert_true(irq_asserted());
+    assert_int_equal(rd(ICR) & 0x80, 0x80);
+    /* RADV's expiry stopped the packet timer: no second RXT0. */
+    harness_advance_ns(US(400));
+    assert_false(irq_asserted());
+    assert_int_equal(rd(ICR) & 0x80, 0);
+    /* FPD: the delay expires at once; it reads back 0. */
+    wr(RDT, 0);
+    inject(f, make_frame(f, 100, our_mac, 6));
+    assert_false(irq_asserted());
+    wr(RDTR, 200u | 1u << 31);
+    assert_true(irq_asserted());
+    assert_int_equal(rd(RDTR), 200);
+    rd(ICR);
+    /* RDTR 0: no delay, RADV does nothing. */
+    wr(RDTR, 0);
+    inject(f, make_frame(f, 100, our_mac, 7));
+    assert_true(irq_asserted());
+    rd(ICR);
+    /* The delays stop at a software reset. */
+    wr(RDTR, 200);
+    inject(f, make_frame(f, 100, our_mac, 8));
+    wr(CTRL, 1u << 26);
+    harness_advance_ns(US(500));
+    assert_int_equal(rd(ICR), 0);
+}
+
+static void test_tx_delays(void **state)
+{
+    tx_start(8);
+    align_clock();
+    wr(IMC, 0x02);                                   /* TXDW only, not TXQE */
+    uint8_t f[60];
+    mem_write(TXB, f, make_frame(f, 60, our_mac, 0xbb));
+    /* TIDV 100 (102.4 us) for descriptors with IDE (0x80) and RS. */
+    wr(TIDV, 100);
+    put_tx(0, TXB, LEG(60, 0x8b), 0);
+    wr(TDT, 1);
+    assert_int_equal(net_nframes, 1);
+    assert_int_equal(tx_status(0) & 1, 1);           /* written back at once */
+    assert_false(irq_asserted());
+    harness_advance_ns(US(90));
+    put_tx(1, TXB, LEG(60, 0x8b), 0);
+    wr(TDT, 2);                                      /* restarts TIDV */
+    harness_advance_ns(US(90));
+    assert_false(irq_asserted());
+    harness_advance_ns(US(20));
+    assert_true(irq_asserted());
+    assert_int_equal(rd(ICR) & 1, 1);
+    /* TADV 150 (153.6 us) ends a stream. */
+    wr(TIDV, 200);
+    wr(TADV, 150);
+    for (unsigned i = 2; i < 5; i++) {
+        put_tx(i, TXB, LEG(60, 0x8b), 0);
+        wr(TDT, i + 1);
+        assert_false(irq_asserted());
+        harness_advance_ns(US(70));
+    }
+    assert_true(irq_asserted());                     /* 154 us after the first */
+    rd(ICR);
+    harness_advance_ns(US(400));
+    assert_int_equal(rd(ICR) & 1, 0);                /* no second TXDW */
+    /* A descriptor without IDE: TXDW now, and the delay started by an
+     * earlier one is halted. */
+    put_tx(5, TXB, LEG(60, 0x8b), 0);
+    wr(TDT, 6);
+    assert_false(irq_asserted());
+    put_tx(6, TXB, LEG(60, 0x0b), 0);
+    wr(TDT, 7);
+    assert_true(irq_asserted());
+    rd(ICR);
+    harness_advance_ns(US(400));
+    assert_int_equal(rd(ICR) & 1, 0);
+    /* FPD on TIDV reports what waits. */
+    put_tx(7, TXB, LEG(60, 0x8b), 0);
+    wr(TDT, 0);
+    assert_false(irq_asserted());
+    wr(TIDV, 200u | 1u << 31);
+    assert_true(irq_asserted());
+    assert_int_equal(rd(TIDV), 200);
+    assert_int_equal(net_nframes, 8);
+}
+
+/* ITR's throttle and the delays together: a delayed RXT0 still waits for
+ * ITR's interval after the previous assertion. */
+static void test_delays_with_itr(void **state)
+{
+    rx_start_rxt0(0x8000);
+    wr(ITR, 1000);                                   /* 256 us between assertions */
+    wr(ICS, 0x80);
+    assert_true(irq_asserted());
+    rd(ICR);
+    wr(RDTR, 10);                                    /* 10.24 us */
+    uint8_t f[100];
+    inject(f, make_frame(f, 100, our_mac, 1));       /* 100 us after the assertion */
+    harness_advance_ns(US(20));
+    assert_false(irq_asserted());                    /* RXT0 pending, throttled */
+    harness_advance_ns(US(140));
+    assert_true(irq_asserted());
+}
+
+/* ---- RX checksum offload (RXCSUM IPOFL/TUOFL; IPCS, TCPCS, IPE, TCPE) ---- */
+
+#define STAT_IXSM  0x04
+#define STAT_TCPCS 0x20
+#define STAT_IPCS  0x40
+#define ERR_TCPE   0x20
+#define ERR_IPE    0x40
+
+/* An IPv4 frame with TCP (proto 6) or UDP (17) and right checksums. */
+static size_t make_ip_frame(uint8_t *f, size_t payload, unsigned proto)
+{
+    size_t len = make_tso_frame(f, payload);
+    uint8_t *ip = f + 14;
+    ip[9] = (uint8_t)proto;
+    cc_st_be16(ip + 2, (uint16_t)(len - 14));
+    if (proto == 17) {
+        cc_st_be16(f + 34 + 4, (uint16_t)(len - 34));
+    }
+    assert_true(net_frame_fill_checksums(f, len, true, true));
+    return len;
+}
+
+static void ip_header_checksum(uint8_t *f)
+{
+    cc_st_be16(f + 14 + 10, 0);
+    cc_st_be16(f + 14 + 10, net_checksum_finish(net_checksum_add(0, f + 14, 20)));
+}
+
+static void rx_one(const uint8_t *f, size_t len, unsigned i, uint8_t *status, uint8_t *errors)
+{
+    uint16_t dlen, special;
+    inject(f, len);
+    assert_int_equal(rd(RDH), (i + 1) % 8);
+    rx_desc(i, &dlen, status, errors, &special);
+}
+
+static void test_rx_checksum(void **state)
+{
+    rx_start(0x8000 | 1u << 26, 7);                  /* SECRC */
+    uint8_t f[1514], status, errors;
+    /* No offload asked: "ignore checksum indication". */
+    size_t len = make_ip_frame(f, 200, 6);
+    rx_one(f, len, 0, &status, &errors);
+    assert_int_equal(status & (STAT_IXSM | STAT_IPCS | STAT_TCPCS), STAT_IXSM);
+    assert_int_equal(errors, 0);
+    /* Both offloads: a good TCP frame. */
+    wr(RXCSUM, 3u << 8);
+    rx_one(f, len, 1, &status, &errors);
+    assert_int_equal(status & (STAT_IXSM | STAT_IPCS | STAT_TCPCS), STAT_IPCS | STAT_TCPCS);
+    assert_int_equal(errors, 0);
+    /* A payload byte changed: TCPE; the IP header still good. */
+    f[100] ^= 0x55;
+    rx_one(f, len, 2, &status, &errors);
+    assert_int_equal(status & (STAT_IPCS | STAT_TCPCS), STAT_IPCS | STAT_TCPCS);
+    assert_int_equal(errors, ERR_TCPE);
+    /* A header byte changed (TTL): IPE (and TCP still right). */
+    f[100] ^= 0x55;
+    f[14 + 8] ^= 1;
+    rx_one(f, len, 3, &status, &errors);
+    assert_int_equal(errors, ERR_IPE);
+    f[14 + 8] ^= 1;
+    /* IPOFL only: no TCP indication. */
+    wr(RXCSUM, 1u << 8);
+    rx_one(f, len, 4, &status, &errors);
+    assert_int_equal(status & (STAT_IPCS | STAT_TCPCS), STAT_IPCS);
+    /* TUOFL only, UDP; and UDP without a checksum (0) is good. */
+    wr(RXCSUM, 1u << 9);
+    len = make_ip_frame(f, 100, 17);
+    rx_one(f, len, 5, &status, &errors);
+    assert_int_equal(status & (STAT_IPCS | STAT_TCPCS), STAT_TCPCS);
+    assert_int_equal(errors, 0);
+    cc_st_be16(f + 34 + 6, 0);
+    rx_one(f, len, 6, &status, &errors);
+    assert_int_equal(status & STAT_TCPCS, STAT_TCPCS);
+    assert_int_equal(errors, 0);
+    wr(RDT, 6);
+    /* A fragment: the IP header checked, TCP not (it is not all here). */
+    wr(RXCSUM, 3u << 8);
+    len = make_ip_frame(f, 100, 6);
+    f[14 + 6] = 0x20;                                /* MF */
+    ip_header_checksum(f);
+    rx_one(f, len, 7, &status, &errors);
+    assert_int_equal(status & (STAT_IPCS | STAT_TCPCS), STAT_IPCS);
+    assert_int_equal(errors, 0);
+    /* Lying lengths: a total length past the frame, an IHL below 5, a
+     * total length below the header: no indication, no error, nothing
+     * read past. */
+    static const struct { unsigned off; uint8_t v; } lies[] = {
+        { 14 + 2, 0xff }, { 14 + 0, 0x41 }, { 14 + 3, 10 },
+    };
+    for (unsigned k = 0; k < G_N_ELEMENTS(lies); k++) {
+        len = make_ip_frame(f, 100, 6);
+        f[lies[k].off] = lies[k].v;
+        rx_one(f, len, k, &status, &errors);
+        assert_int_equal(status & (STAT_IPCS | STAT_TCPCS), 0);
+        assert_int_equal(errors, 0);
+    }
+    /* A TCP header cut short (8 bytes): the IP header alone is checked. */
+    len = make_ip_frame(f, 0, 6);
+    cc_st_be16(f + 14 + 2, 20 + 8);
+    ip_header_checksum(f);
+    rx_one(f, len, 3, &status, &errors);
+    assert_int_equal(status & (STAT_IPCS | STAT_TCPCS), STAT_IPCS);
+    /* A VLAN tag left in the frame (CTRL.VME off): checked past it. */
+    len = make_ip_frame(f, 100, 6);
+    memmove(f + 16, f + 12, len - 12);
+    f[12] = 0x81;
+    f[13] = 0x00;
+    f[14] = 0x00;
+    f[15] = 0x05;
+    rx_one(f, len + 4, 4, &status, &errors);
+    assert_int_equal(status & (STAT_IPCS | STAT_TCPCS), STAT_IPCS | STAT_TCPCS);
+    assert_int_equal(errors, 0);
+}
+
+/* An empty frame from the wire is dropped by the net layer: the card's 0
+ * ("not now") for it would hold every frame behind it in the queue. */
+static void test_empty_frame(void **state)
+{
+    rx_start(0x8000, 7);
+    uint8_t f[100];
+    inject(f, 0);
+    inject(f, make_frame(f, 100, our_mac, 1));
+    assert_int_equal(rd(RDH), 1);
+    assert_int_equal(net_netdev_find("cap")->peer->queue.length, 0);
+}
+
+/* ---- query-rx-filter ---- */
+
+static struct json_object *rx_filter(void)
+{
+    return harness_net_rx_filter("nic");
+}
+
+#define jstr harness_json_str
+#define jbool harness_json_bool
+
+static void test_query_rx_filter(void **state)
+{
+    struct json_object *o = rx_filter();
+    assert_string_equal(jstr(o, "name"), "e1000.0");
+    assert_string_equal(jstr(o, "main-mac"), "52:54:00:12:34:56");
+    assert_false(jbool(o, "promiscuous"));
+    assert_false(jbool(o, "broadcast-allowed"));
+    assert_string_equal(jstr(o, "unicast"), "normal");
+    assert_string_equal(jstr(o, "multicast"), "none");
+    assert_string_equal(jstr(o, "vlan"), "all");
+    assert_int_equal(json_object_array_length(json_object_object_get(o, "vlan-table")), 0);
+    json_object_put(o);
+    /* A driver's settings: BAM, one MTA bit, VLAN filter with ids 5 and
+     * 100, a second unicast and a multicast receive address, a new main
+     * address. */
+    wr(RCTL, 0x8000 | 1u << 18);
+    wr(MTA + 4 * 3, 0x10);
+    wr(VFTA, 1u << 5);
+    wr(VFTA + 4 * 3, 1u << 4);
+    wr(RAL0, 0x44332211);
+    wr(RAH0, 0x6655 | 1u << 31);
+    wr(RAL0 + 8, 0x0300a002);
+    wr(RAH0 + 8, 0x0504 | 1u << 31);
+    wr(RAL0 + 16, 0x005e0001);
+    wr(RAH0 + 16, 0x0100 | 1u << 31);
+    o = rx_filter();
+    assert_string_equal(jstr(o, "main-mac"), "11:22:33:44:55:66");
+    assert_true(jbool(o, "broadcast-allowed"));
+    assert_string_equal(jstr(o, "multicast"), "normal");
+    assert_string_equal(jstr(o, "vlan"), "normal");
+    struct json_object *v = json_object_object_get(o, "vlan-table");
+    assert_int_equal(json_object_array_length(v), 2);
+    assert_int_equal(json_object_get_int(json_object_array_get_idx(v, 0)), 100);
+    assert_int_equal(json_object_get_int(json_object_array_get_idx(v, 1)), 5);
+    struct json_object *u = json_object_object_get(o, "unicast-table");
+    assert_int_equal(json_object_array_length(u), 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(u, 0)),
+                        "02:a0:00:03:04:05");
+    struct json_object *m = json_object_object_get(o, "multicast-table");
+    assert_int_equal(json_object_array_length(m), 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(m, 0)),
+                        "01:00:5e:00:00:01");
+    json_object_put(o);
+    /* Promiscuous both ways. */
+    wr(RCTL, 0x18);
+    o = rx_filter();
+    assert_true(jbool(o, "promiscuous"));
+    assert_string_equal(jstr(o, "unicast"), "all");
+    assert_string_equal(jstr(o, "multicast"), "all");
+    json_object_put(o);
+    /* QEMU's errors for names that are no card, or no client. */
+    Error *err = NULL;
+    assert_null(net_query_rx_filter("cap", &err));
+    assert_string_equal(error_get_pretty(err), "net client(cap) isn't a NIC");
+    error_free(err);
+    err = NULL;
+    assert_null(net_query_rx_filter("nosuch", &err));
+    assert_string_equal(error_get_pretty(err), "invalid net client name: nosuch");
+    error_free(err);
+}
+
 int main(void)
 {
     harness_init();
@@ -830,6 +1134,12 @@ int main(void)
         cmocka_unit_test_setup(test_tx_hostile, reset_card),
         cmocka_unit_test_setup(test_rx_hostile, reset_card),
         cmocka_unit_test_setup(test_register_fuzz, reset_card),
+        cmocka_unit_test_setup(test_rx_delays, reset_card),
+        cmocka_unit_test_setup(test_tx_delays, reset_card),
+        cmocka_unit_test_setup(test_delays_with_itr, reset_card),
+        cmocka_unit_test_setup(test_rx_checksum, reset_card),
+        cmocka_unit_test_setup(test_empty_frame, reset_card),
+        cmocka_unit_test_setup(test_query_rx_filter, reset_card),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

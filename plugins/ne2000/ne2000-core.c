@@ -177,6 +177,21 @@ static bool rx_accept(NE2000State *s, const uint8_t *frame)
     return !memcmp(frame, s->par, 6);
 }
 
+/* query-rx-filter: what rx_accept takes, from the same registers.  PRO
+ * takes every frame, so it opens the multicast and broadcast ways too. */
+static void ne2k_query_rx_filter(NetClient *nc, NetRxFilter *f)
+{
+    NE2000State *s = net_client_opaque(nc);
+    bool pro = s->rcr & RCR_PRO;
+    f->promiscuous = pro;
+    f->unicast = pro ? NET_RX_ALL : NET_RX_NORMAL;
+    f->multicast = pro ? NET_RX_ALL :
+                   (s->rcr & RCR_AM) ? net_rx_hash_mode(s->mar, sizeof(s->mar)) : NET_RX_NONE;
+    f->broadcast_allowed = pro || (s->rcr & RCR_AB);
+    f->vlan = NET_RX_ALL;                /* the DP8390 knows no VLANs */
+    memcpy(f->main_mac.a, s->par, 6);
+}
+
 /* A frame the card had to miss: the missed-packet tally (CNTR2), RSR.MPA,
  * and OVW, the chip's word for "the ring could not take it". */
 static void rx_missed(NE2000State *s)
@@ -556,6 +571,7 @@ void ne2k_core_init(NE2000State *s, DeviceState *owner, NetClient *peer)
         s->prom[2 * i] = s->prom[2 * i + 1] = image[i];
     }
     s->nic = nic_new(&ne2k_nic_info, owner, peer, &s->macaddr, s);
+    nic_set_rx_filter_query(s->nic, ne2k_query_rx_filter);
 }
 
 void ne2k_core_cleanup(NE2000State *s)

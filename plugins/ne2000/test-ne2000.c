@@ -17,8 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "harness.h"
-#include "net/net-internal.h"
+#include "harness-net.h"
 
 #define IO       0x300
 #define PCI_IO   0xc100
@@ -49,30 +48,8 @@
 #define RING_STOP  0x80
 
 static DeviceState *isa, *pci;
-static NetClient *capture;
 static IRQProbe *irq;
 static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-
-/* ---- the capture client ---- */
-
-#define MAX_FRAMES 64
-static struct {
-    size_t len;
-    uint8_t data[2048];
-} frames[MAX_FRAMES];
-static int nframes;
-
-static ssize_t capture_receive(NetClient *nc, const uint8_t *buf, size_t len)
-{
-    if (nframes < MAX_FRAMES) {
-        frames[nframes].len = len;
-        memcpy(frames[nframes].data, buf, MIN(len, sizeof(frames[0].data)));
-    }
-    nframes++;
-    return (ssize_t)len;
-}
-
-static const NetClientInfo capture_info = { .type = "capture", .receive = capture_receive };
 
 /* ---- access helpers ---- */
 
@@ -127,23 +104,9 @@ static void card_read(uint16_t addr, uint8_t *buf, uint16_t len)
     }
 }
 
-/* A frame from the wire; the harness's clock counts like -icount, so the
- * net layer hands it over at its next delivery point. */
-static void inject(const uint8_t *frame, size_t len)
-{
-    net_client_send(capture, frame, len);
-    harness_advance_ns(NET_ICOUNT_TICK_NS);
-}
-
-static size_t make_frame(uint8_t *f, const uint8_t *dest, size_t len, uint8_t fill)
-{
-    memset(f, fill, len);
-    memcpy(f, dest, 6);
-    memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
-    f[12] = 0x08;
-    f[13] = 0x00;
-    return len;
-}
+/* Short names for the harness's helpers (harness-net.h). */
+#define inject harness_net_inject
+#define make_frame harness_net_make_frame
 
 /* The initialisation of Linux's 8390 core (NS8390_init), byte mode. */
 static void nic_start(uint8_t rcr)
@@ -174,12 +137,7 @@ static void nic_start(uint8_t rcr)
 static int group_setup(void **state)
 {
     harness_load_plugin("ne2000");
-    Error *err = NULL;
-    assert_non_null(net_netdev_add("test", "hubport,id=cap,hubid=9", &err));
-    NetClient *port = net_hub_add_port(9, "cap-peer", &err);
-    capture = net_client_new(&capture_info, "capture", "capture", NULL);
-    capture->peer = port;
-    port->peer = capture;
+    harness_net_setup(0, 0);
     static const char *const isa_props[] = { "netdev=cap", "irq=-1", NULL };
     isa = harness_create("ne2k_isa", "nic", NULL, isa_props);
     irq = harness_probe_output(isa, "irq", 0);
@@ -193,7 +151,7 @@ static int reset_card(void **state)
     device_cold_reset(isa);
     /* Frames a test left waiting reach the stopped card, which drops them. */
     net_client_receive_ready(net_netdev_find("cap")->peer);
-    nframes = 0;
+    harness_net_reset();
     return 0;
 }
 
@@ -376,7 +334,7 @@ static void test_rx_ring(void **state)
     /* 52 pages of ring, 1000-byte frames take 4 pages each: 12 fit
      * (one page stays free), the rest wait, unread frames are kept. */
     for (int i = 0; i < 20; i++) {
-        inject(f, make_frame(f, our_mac, 1000, (uint8_t)i));
+        inject(f, make_frame(f, 1000, our_mac, (uint8_t)i));
     }
     assert_true(in8(ISR) & 0x01);
     assert_int_equal(irq->level, 1);
@@ -391,7 +349,7 @@ static void test_rx_ring(void **state)
     assert_int_equal(read_frame(got, &st), -1);
     assert_int_equal(net_netdev_find("cap")->peer->queue.length, 0);
     /* A runt is padded to 60 bytes. */
-    inject(f, make_frame(f, our_mac, 20, 0x33));
+    inject(f, make_frame(f, 20, our_mac, 0x33));
     assert_int_equal(read_frame(got, &st), 60);
     assert_int_equal(got[19], 0x33);
     assert_int_equal(got[59], 0);
@@ -402,7 +360,7 @@ static void test_rx_full_prx_stays(void **state)
     nic_start(0x04);
     uint8_t f[1514];
     for (int i = 0; i < 16; i++) {
-        inject(f, make_frame(f, our_mac, 1500, (uint8_t)i));
+        inject(f, make_frame(f, 1500, our_mac, (uint8_t)i));
     }
     /* A frame waits: acknowledging PRX brings it back (frames are unread),
      * the line dropping first, so an edge-triggered IRQ fires again. */
@@ -435,36 +393,36 @@ static void test_rx_filters(void **state)
     static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
     uint8_t f[100], got[200], st;
     nic_start(0x00);                         /* physical only */
-    inject(f, make_frame(f, other, 100, 1));
-    inject(f, make_frame(f, bcast, 100, 2));
-    inject(f, make_frame(f, mcast, 100, 3));
+    inject(f, make_frame(f, 100, other, 1));
+    inject(f, make_frame(f, 100, bcast, 2));
+    inject(f, make_frame(f, 100, mcast, 3));
     assert_int_equal(read_frame(got, &st), -1);
-    inject(f, make_frame(f, our_mac, 100, 4));
+    inject(f, make_frame(f, 100, our_mac, 4));
     assert_int_equal(read_frame(got, &st), 100);
     assert_int_equal(st & 0x20, 0);
     out8(RCR, 0x04);                         /* + broadcast */
-    inject(f, make_frame(f, bcast, 100, 5));
+    inject(f, make_frame(f, 100, bcast, 5));
     assert_int_equal(read_frame(got, &st), 100);
     assert_int_equal(st & 0x20, 0x20);       /* PHY: a group address */
     /* Multicast: the hash of 01:00:5e:00:00:01 is bit 0x1f, MAR3 bit 7
      * (the top six bits of its CRC, as Linux computes them). */
     out8(RCR, 0x08);
-    inject(f, make_frame(f, mcast, 100, 6));
+    inject(f, make_frame(f, 100, mcast, 6));
     assert_int_equal(read_frame(got, &st), -1);
     page(1);
     for (int i = 0; i < 8; i++) {
         out8(0x08 + i, i == 3 ? 0x80 : 0);
     }
     page(0);
-    inject(f, make_frame(f, mcast, 100, 7));
+    inject(f, make_frame(f, 100, mcast, 7));
     assert_int_equal(read_frame(got, &st), 100);
     assert_int_equal(got[20], 7);
     out8(RCR, 0x10);                         /* promiscuous */
-    inject(f, make_frame(f, other, 100, 8));
+    inject(f, make_frame(f, 100, other, 8));
     assert_int_equal(read_frame(got, &st), 100);
     /* Stopped: nothing is taken, nothing waits. */
     out8(CR, 0x21);
-    inject(f, make_frame(f, our_mac, 100, 9));
+    inject(f, make_frame(f, 100, our_mac, 9));
     out8(CR, 0x22);
     assert_int_equal(read_frame(got, &st), -1);
 }
@@ -493,7 +451,7 @@ static void test_rx_hostile(void **state)
         out8(CR, 0x22);
         (void)in8(CNTR2);
         out8(ISR, 0xff);
-        inject(f, make_frame(f, our_mac, 1000, (uint8_t)r));
+        inject(f, make_frame(f, 1000, our_mac, (uint8_t)r));
         /* Missed, not stored, nothing waiting. */
         assert_true(in8(ISR) & 0x10);
         assert_int_equal(in8(CNTR2), 1);
@@ -501,7 +459,7 @@ static void test_rx_hostile(void **state)
     }
     /* Frames too long for any buffer, and too short for an address. */
     nic_start(0x14);
-    inject(f, make_frame(f, our_mac, 1514, 1));
+    inject(f, make_frame(f, 1514, our_mac, 1));
     static uint8_t big[9000];
     memcpy(big, our_mac, 6);
     inject(big, sizeof(big));
@@ -517,15 +475,15 @@ static void test_tx(void **state)
     nic_start(0x04);
     uint8_t f[1514];
     static const uint8_t dest[6] = { 0x02, 0, 0, 0, 0, 1 };
-    card_write(0x4000, f, (uint16_t)make_frame(f, dest, 200, 0x42));
+    card_write(0x4000, f, (uint16_t)make_frame(f, 200, dest, 0x42));
     out8(TBCR0, 200);
     out8(TBCR1, 0);
     out8(TPSR, 0x40);
     out8(ISR, 0xff);
     out8(CR, 0x26);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(frames[0].len, 200);
-    assert_int_equal(frames[0].data[100], 0x42);
+    assert_int_equal(net_nframes, 1);
+    assert_int_equal(net_frames[0].len, 200);
+    assert_int_equal(net_frames[0].data[100], 0x42);
     assert_int_equal(in8(ISR) & 0x0a, 0x02);  /* PTX */
     assert_int_equal(in8(TSR) & 0x01, 0x01);
     assert_int_equal(in8(CR) & 0x04, 0);      /* TXP done */
@@ -541,21 +499,21 @@ static void test_tx(void **state)
         assert_int_equal(in8(ISR) & 0x0a, 0x08);   /* TXE */
         assert_int_equal(in8(TSR) & 0x08, 0x08);   /* ABT */
     }
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     /* Stopped: TXP does nothing. */
     out8(TPSR, 0x40);
     out8(TBCR0, 200);
     out8(CR, 0x21);
     out8(CR, 0x25);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     /* Loopback: the frame comes back to our own ring, not the wire. */
     nic_start(0x04);
-    card_write(0x4000, f, (uint16_t)make_frame(f, our_mac, 100, 0x77));
+    card_write(0x4000, f, (uint16_t)make_frame(f, 100, our_mac, 0x77));
     out8(TCR, 0x02);
     out8(TBCR0, 100);
     out8(TBCR1, 0);
     out8(CR, 0x26);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     uint8_t got[200], st;
     assert_int_equal(read_frame(got, &st), 100);
     assert_int_equal(got[50], 0x77);
@@ -584,9 +542,48 @@ static void test_register_fuzz(void **state)
             size == 1 ? cpu_inb(port) : size == 2 ? cpu_inw(port) : cpu_inl(port);
         }
         if ((i & 1023) == 0) {
-            inject(f, make_frame(f, our_mac, 60 + (x % 1400), (uint8_t)i));
+            inject(f, make_frame(f, 60 + (x % 1400), our_mac, (uint8_t)i));
         }
     }
+}
+
+/* ---- query-rx-filter ---- */
+
+static void test_query_rx_filter(void **state)
+{
+    /* Reset: RCR 0, PAR still the address the PROM gave (QEMU's reset
+     * keeps it; drivers copy the PROM there anyway). */
+    nic_start(0x00);
+    struct json_object *o = harness_net_rx_filter("nic");
+    assert_string_equal(harness_json_str(o, "name"), "ne2k_isa.0");
+    assert_string_equal(harness_json_str(o, "main-mac"), "52:54:00:12:34:56");
+    assert_false(harness_json_bool(o, "promiscuous"));
+    assert_false(harness_json_bool(o, "broadcast-allowed"));
+    assert_string_equal(harness_json_str(o, "unicast"), "normal");
+    assert_string_equal(harness_json_str(o, "multicast"), "none");
+    assert_string_equal(harness_json_str(o, "vlan"), "all");
+    json_object_put(o);
+    /* AB and AM with one MAR bit. */
+    out8(RCR, 0x0c);
+    page(1);
+    out8(0x08 + 2, 0x80);
+    page(0);
+    o = harness_net_rx_filter("nic");
+    assert_true(harness_json_bool(o, "broadcast-allowed"));
+    assert_string_equal(harness_json_str(o, "multicast"), "normal");
+    json_object_put(o);
+    /* PRO takes everything. */
+    out8(RCR, 0x10);
+    o = harness_net_rx_filter("nic");
+    assert_true(harness_json_bool(o, "promiscuous"));
+    assert_true(harness_json_bool(o, "broadcast-allowed"));
+    assert_string_equal(harness_json_str(o, "unicast"), "all");
+    assert_string_equal(harness_json_str(o, "multicast"), "all");
+    json_object_put(o);
+    /* The PCI card answers under its own name. */
+    o = harness_net_rx_filter("nicp");
+    assert_string_equal(harness_json_str(o, "name"), "ne2k_pci.0");
+    json_object_put(o);
 }
 
 int main(void)
@@ -603,6 +600,7 @@ int main(void)
         cmocka_unit_test_setup(test_rx_hostile, reset_card),
         cmocka_unit_test_setup(test_tx, reset_card),
         cmocka_unit_test_setup(test_register_fuzz, reset_card),
+        cmocka_unit_test_setup(test_query_rx_filter, reset_card),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

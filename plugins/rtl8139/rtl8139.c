@@ -428,6 +428,7 @@ static bool rtl_realize(PCIDevice *pci, Error **errp)
     s->tx_frame = g_malloc(CP_TX_FRAME_MAX);
     s->timer = timer_new_ns(CC_CLOCK_VIRTUAL, timer_fire, s);
     s->nic = nic_new(&rtl_nic_info, DEVICE(s), s->netdev, &s->macaddr, s);
+    nic_set_rx_filter_query(s->nic, rtl_query_rx_filter);
     return true;
 }
 

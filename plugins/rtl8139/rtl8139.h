@@ -6,7 +6,7 @@
  *   rtl8139-normal.c the RTL8139 ("C") mode: the RX ring buffer, four TX descriptors
  *   rtl8139-cplus.c  C+ mode: TX and RX descriptor rings with offload
  *   rtl8139-filter.c which frames the receive mode takes
- *   eeprom93c46.c    the serial EEPROM holding the MAC address
+ *   ../shared/eeprom93c46.c  the serial EEPROM holding the MAC address
  *
  * SPDX-License-Identifier: MIT
  */
@@ -14,7 +14,7 @@
 #define RTL8139_H
 
 #include <cardcage/cardcage.h>
-#include "eeprom93c46.h"
+#include "../shared/eeprom93c46.h"
 
 #define TYPE_RTL8139 "rtl8139"
 
@@ -155,6 +155,7 @@ bool rtl_cplus_mode(RTL8139State *s);
 
 /* rtl8139-filter.c: whether the receive mode takes a frame to dest */
 bool rtl_rx_accept(RTL8139State *s, const uint8_t *frame, size_t len);
+void rtl_query_rx_filter(NetClient *nc, NetRxFilter *f);
 
 /* rtl8139-normal.c */
 bool rtl_normal_can_receive(RTL8139State *s);

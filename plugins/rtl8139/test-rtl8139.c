@@ -15,8 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "harness.h"
-#include "net/net-internal.h"
+#include "harness-net.h"
 
 #define RAM_BASE 0x100000u
 #define RAM_SIZE 0x80000u
@@ -29,29 +28,7 @@
 #define CP_TXB   (RAM_BASE + 0x40000u)   /* C+ TX buffers */
 
 static DeviceState *dev;
-static MemoryRegion ram;
-static NetClient *capture;
-
-/* ---- the capture client ---- */
-
-#define MAX_FRAMES 64
-static struct {
-    size_t len;
-    uint8_t data[2048];
-} frames[MAX_FRAMES];
-static int nframes;
-
-static ssize_t capture_receive(NetClient *nc, const uint8_t *buf, size_t len)
-{
-    if (nframes < MAX_FRAMES) {
-        frames[nframes].len = len;
-        memcpy(frames[nframes].data, buf, MIN(len, sizeof(frames[0].data)));
-    }
-    nframes++;
-    return (ssize_t)len;
-}
-
-static const NetClientInfo capture_info = { .type = "capture", .receive = capture_receive };
+static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 /* ---- access helpers ---- */
 
@@ -91,24 +68,12 @@ static uint32_t desc_opts1(uint64_t at)
     return cc_ld_le32(d);
 }
 
-/* A frame from the wire; the harness's clock counts like -icount, so the
- * net layer hands it over at its next delivery point. */
-static void inject(const uint8_t *frame, size_t len)
-{
-    net_client_send(capture, frame, len);
-    harness_advance_ns(NET_ICOUNT_TICK_NS);
-}
+#define inject harness_net_inject                /* harness-net.h */
 
 /* An Ethernet frame to the card's default MAC, len bytes in all. */
 static size_t make_frame(uint8_t *f, size_t len, uint8_t fill)
 {
-    static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-    memset(f, fill, len);
-    memcpy(f, mac, 6);
-    memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
-    f[12] = 0x08;
-    f[13] = 0x00;
-    return len;
+    return harness_net_make_frame(f, len, our_mac, fill);
 }
 
 /* ---- setup ---- */
@@ -119,14 +84,7 @@ static const char *const props[] = { "netdev=cap", "romfile=", NULL };
 static int group_setup(void **state)
 {
     harness_load_plugin("rtl8139");
-    Error *err = NULL;
-    assert_non_null(net_netdev_add("test", "hubport,id=cap,hubid=9", &err));
-    NetClient *port = net_hub_add_port(9, "cap-peer", &err);
-    capture = net_client_new(&capture_info, "capture", "capture", NULL);
-    capture->peer = port;
-    port->peer = capture;
-    assert_true(memory_region_init_ram(&ram, NULL, "test-ram", RAM_SIZE, &error_abort));
-    memory_region_add_subregion(memory_get_system_memory(), RAM_BASE, &ram);
+    harness_net_setup(RAM_BASE, RAM_SIZE);
     dev = harness_create("rtl8139", "nic", NULL, props);
     return 0;
 }
@@ -137,11 +95,7 @@ static int reset_card(void **state)
     PCIDevice *pci = PCI_DEVICE(dev);
     pci_config_write(pci, PCI_BASE_ADDRESS_0 + 4, MMIO, 4);
     pci_config_write(pci, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
-    nframes = 0;
-    uint8_t zero[0x1000] = { 0 };
-    for (uint32_t a = 0; a < RAM_SIZE; a += sizeof(zero)) {
-        mem_write(RAM_BASE + a, zero, sizeof(zero));
-    }
+    harness_net_reset();
     return 0;
 }
 
@@ -252,18 +206,18 @@ static void test_c_mode_tx(void **state)
     mem_write(TXBUF, f, make_frame(f, 100, 0xaa));
     wr(0x20, TXBUF, 4);
     wr(0x10, 100, 4);                                /* OWN clear: send */
-    assert_int_equal(nframes, 1);
-    assert_int_equal(frames[0].len, 100);
+    assert_int_equal(net_nframes, 1);
+    assert_int_equal(net_frames[0].len, 100);
     assert_int_equal(rd(0x10, 4) & 0xa000, 0xa000); /* OWN and TOK */
     /* A size past the 1792 bytes a slot moves: aborted, nothing sent. */
     wr(0x24, TXBUF, 4);
     wr(0x14, 0x1fff, 4);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     assert_true(rd(0x14, 4) & 0x40000000);
     /* A buffer in the card's own registers: refused, no recursion. */
     wr(0x28, MMIO, 4);
     wr(0x18, 64, 4);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(net_nframes, 1);
     assert_true(rd(0x3e, 2) & 0x0008);               /* TER */
 }
 
@@ -337,8 +291,8 @@ static void test_cplus_tx_checksum(void **state)
     mem_write(CP_TXB, f, 60);
     put_desc(CP_TXR, 0xf0000000u | 0x00060000u | 60, 0, CP_TXB);
     wr(0xd9, 0x40, 1);
-    assert_int_equal(nframes, 1);
-    const uint8_t *o = frames[0].data + 14;
+    assert_int_equal(net_nframes, 1);
+    const uint8_t *o = net_frames[0].data + 14;
     /* A checksum over a header holding its right checksum is 0. */
     assert_int_equal(net_checksum_finish(net_checksum_add(0, o, 20)), 0);
     assert_int_not_equal(cc_ld_le16(o + 26), 0);
@@ -348,8 +302,8 @@ static void test_cplus_tx_checksum(void **state)
     mem_write(CP_TXB, f, 60);
     put_desc(CP_TXR, 0xf0000000u | 0x00060000u | 60, 0, CP_TXB);  /* EOR: index 0 again */
     wr(0xd9, 0x40, 1);
-    assert_int_equal(nframes, 2);
-    assert_int_equal(frames[1].data[14 + 10], 0);
+    assert_int_equal(net_nframes, 2);
+    assert_int_equal(net_frames[1].data[14 + 10], 0);
 }
 
 /* An IPv4/TCP frame with payload bytes of data. */
@@ -390,10 +344,10 @@ static void test_cplus_tso(void **state)
     cplus_start();
     size_t len = make_tcp(f, 3000, 5, 5);
     send_large(f, len, 1000);
-    assert_int_equal(nframes, 3);
+    assert_int_equal(net_nframes, 3);
     for (int i = 0; i < 3; i++) {
-        const uint8_t *ip = frames[i].data + 14, *t = ip + 20;
-        assert_int_equal(frames[i].len, 54 + 1000);
+        const uint8_t *ip = net_frames[i].data + 14, *t = ip + 20;
+        assert_int_equal(net_frames[i].len, 54 + 1000);
         assert_int_equal(ip[2] << 8 | ip[3], 1040);
         assert_int_equal(t[7], 1 + 1000 * i - (1000 * i / 256) * 256);
         assert_int_equal(net_checksum_finish(net_checksum_add(0, ip, 20)), 0);
@@ -402,7 +356,7 @@ static void test_cplus_tso(void **state)
         assert_int_equal(t[20], (uint8_t)(1000 * i));
     }
     /* Lies: IHL past the frame, a TCP data offset past it, MSS 0. */
-    nframes = 0;
+    net_nframes = 0;
     len = make_tcp(f, 10, 15, 5);
     f[14] = 0x4f;
     send_large(f, 60, 100);
@@ -410,7 +364,7 @@ static void test_cplus_tso(void **state)
     send_large(f, 14 + 20 + 20, 100);
     len = make_tcp(f, 3000, 5, 5);
     send_large(f, len, 0);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(net_nframes, 0);
     assert_true(rd(0x3e, 2) & 0x0008);               /* TER */
 }
 
@@ -425,7 +379,7 @@ static void test_cplus_hostile(void **state)
                  RAM_BASE);
     }
     wr(0xd9, 0x40, 1);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(net_nframes, 0);
     /* The TX ring in the card's own registers: DMA refused, SERR. */
     wr(0x37, 0x10, 1);
     cplus_start();
@@ -436,7 +390,7 @@ static void test_cplus_hostile(void **state)
     cplus_start();
     put_desc(CP_TXR, 0xf0000000u | 0x40000000u | 64, 0, MMIO);
     wr(0xd9, 0x40, 1);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(net_nframes, 0);
     /* The RX ring in the card's registers: the frame is dropped. */
     cplus_start();
     wr(0xe4, MMIO, 4);
@@ -450,7 +404,7 @@ static void test_cplus_hostile(void **state)
     pci_config_write(PCI_DEVICE(dev), PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
     put_desc(CP_TXR, 0xf0000000u | 64, 0, CP_TXB);
     wr(0xd9, 0x40, 1);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(net_nframes, 0);
 }
 
 /* Random writes to every register, then frames both ways: no crash. */
@@ -474,6 +428,41 @@ static void test_register_fuzz(void **state)
     }
 }
 
+/* ---- query-rx-filter ---- */
+
+static void test_query_rx_filter(void **state)
+{
+    struct json_object *o = harness_net_rx_filter("nic");
+    assert_string_equal(harness_json_str(o, "name"), "rtl8139.0");
+    assert_string_equal(harness_json_str(o, "main-mac"), "52:54:00:12:34:56");
+    assert_false(harness_json_bool(o, "promiscuous"));
+    assert_false(harness_json_bool(o, "broadcast-allowed"));
+    assert_string_equal(harness_json_str(o, "unicast"), "none");
+    assert_string_equal(harness_json_str(o, "multicast"), "none");
+    assert_string_equal(harness_json_str(o, "vlan"), "all");
+    json_object_put(o);
+    /* As 8139too sets it up: APM, AB, AM with one MAR bit; a new IDR. */
+    wr(0x44, 0x0e, 4);
+    wr(0x09, 0x40, 1);
+    wr(0x00, 0x44332211, 4);
+    wr(0x04, 0x6655, 2);
+    o = harness_net_rx_filter("nic");
+    assert_string_equal(harness_json_str(o, "main-mac"), "11:22:33:44:55:66");
+    assert_true(harness_json_bool(o, "broadcast-allowed"));
+    assert_string_equal(harness_json_str(o, "unicast"), "normal");
+    assert_string_equal(harness_json_str(o, "multicast"), "normal");
+    json_object_put(o);
+    /* IFF_PROMISC: AAP and every MAR bit. */
+    wr(0x44, 0x0f, 4);
+    wr(0x08, 0xffffffff, 4);
+    wr(0x0c, 0xffffffff, 4);
+    o = harness_net_rx_filter("nic");
+    assert_true(harness_json_bool(o, "promiscuous"));
+    assert_string_equal(harness_json_str(o, "unicast"), "all");
+    assert_string_equal(harness_json_str(o, "multicast"), "all");
+    json_object_put(o);
+}
+
 int main(void)
 {
     harness_init();
@@ -486,6 +475,7 @@ int main(void)
         cmocka_unit_test_setup(test_cplus_tso, reset_card),
         cmocka_unit_test_setup(test_cplus_hostile, reset_card),
         cmocka_unit_test_setup(test_register_fuzz, reset_card),
+        cmocka_unit_test_setup(test_query_rx_filter, reset_card),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

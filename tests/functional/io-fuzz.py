@@ -20,8 +20,18 @@ stopped mid-transfer.
 The BLT mode (-append "SEED blt", on pc with -vga cirrus) aims three
 accesses in four at the cirrus-vga's BitBLT engine: its registers with
 random addresses, pitches, sizes, directions, ROPs and modes, BLT starts,
-and CPU data through the window."""
+and CPU data through the window.
+
+The NIC modes (-append "SEED nic-rtl8139", "nic-e1000", "nic-ne2k_pci", on
+pc with that card at 00:05.0 on a UDP socket netdev that hands every frame
+the card sends back to it) aim three accesses in four at the card: random
+register accesses (most at the registers that matter), random descriptors
+with zero, huge and random lengths pointing into its rings, at the ring
+itself, at its own registers, at unassigned space and at the top of the
+32-bit space, heads and tails past the ring, transmits, and on the NE2000
+remote DMA bursts past its RAM."""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +42,9 @@ GUEST = os.path.join(BUILD, "tests", "functional", "io-fuzz.bin")
 SEEDS = ["1", "cafe", "2545f491", "deadbeef", "7", "80000001"]
 IDE_SEEDS = ["1de", "5eed1de", "c0ffee", "12345678"]
 BLT_SEEDS = ["b17", "c1a55", "5446", "feedface"]
+# Card -> seeds of its NIC mode (the e1000's rings of up to 64K descriptors
+# make its runs the longest: one seed).
+NIC_SEEDS = {"rtl8139": ["8139", "c0de"], "e1000": ["e1000"], "ne2k_pci": ["8029", "beef"]}
 scratch = tempfile.TemporaryDirectory()
 IDE_DRIVES = []
 for i, (name, size) in enumerate((("hd0", 4 << 20), ("hd1", 1 << 20), ("cd", 1 << 20))):
@@ -40,6 +53,16 @@ for i, (name, size) in enumerate((("hd0", 4 << 20), ("hd1", 1 << 20), ("cd", 1 <
         f.truncate(size)
     media = ",media=cdrom" if name == "cd" else ""
     IDE_DRIVES += ["-drive", f"file={path},format=raw,if=ide,index={i}{media}"]
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 # The pc board's HPET: its minimum period goes with the others.
 HPET = ("pc",)
 failures = 0
@@ -47,9 +70,12 @@ failures = 0
 runs = [(board, i, seed, "") for board in ("isapc", "pc") for i, seed in enumerate(SEEDS)]
 runs += [(board, i, seed, "ide") for board in ("isapc", "pc") for i, seed in enumerate(IDE_SEEDS)]
 runs += [("pc", i, seed, "blt") for i, seed in enumerate(BLT_SEEDS)]
+runs += [("pc", i, seed, f"nic-{card}") for card, seeds in NIC_SEEDS.items()
+         for i, seed in enumerate(seeds)]
 for board, i, seed, what in runs:
     ide = what == "ide"
     blt = what == "blt"
+    nic = what[4:] if what.startswith("nic-") else None
     if True:
         extra = ["-icount", "shift=3"] if i % 2 else []
         if i % 4 == 2:
@@ -62,7 +88,13 @@ for board, i, seed, what in runs:
         # TX ring runs when the fuzz hits TDT).
         pci = (["-device", "pci-testdev", "-nic", "user,model=rtl8139",
                 "-nic", "user,model=e1000", "-nic", "user,model=ne2k_pci"]
-               if board != "isapc" and not ide and not blt else [])
+               if board != "isapc" and not what else [])
+        if nic:
+            # The card alone, its frames coming back to it over UDP.
+            port = free_udp_port()
+            pci = ["-nic", "none", "-netdev",
+                   f"socket,id=n0,udp=127.0.0.1:{port},localaddr=127.0.0.1:{port}",
+                   "-device", f"{nic},netdev=n0,addr=5,romfile="]
         if board == "isapc" and not what:
             pci = ["-nic", "user,model=ne2k_isa"]
         cmd = [CARDCAGE, "-M", board, "-display", "none", "-serial", "null", "-no-reboot",
@@ -78,7 +110,7 @@ for board, i, seed, what in runs:
         ok = status == 67 and not err.strip()
         mode = ("icount" if "-icount" in extra else "real-time") + (
             ", no minimum periods" if "-global" in extra else "") + (", IDE" if ide else "") + (
-            ", cirrus BLT" if blt else "")
+            ", cirrus BLT" if blt else "") + (f", {nic}" if nic else "")
         print(f"{'ok  ' if ok else 'FAIL'} {board} seed {seed} ({mode})" +
               ("" if ok else f": status {status}, stderr {err[-500:]!r}"))
         failures += not ok

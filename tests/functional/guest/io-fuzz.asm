@@ -26,7 +26,9 @@
 ; BitBLT mode for the cirrus-vga (-vga cirrus): three accesses in four go
 ; to its sequencer and graphics controller (the BLT registers GR20-GR3F
 ; most of all), start BLTs, and write the window at 0xA0000 (CPU data of
-; system-to-screen BLTs, the banks, write modes 4 and 5).
+; system-to-screen BLTs, the banks, write modes 4 and 5).  "SEED nic-rtl8139",
+; "SEED nic-e1000" and "SEED nic-ne2k_pci" are the NIC modes (below): three
+; accesses in four go to that card, at 00:05.0.
 ; Multiboot Specification 0.6.96, 3.1.1 (header with address fields) and
 ; 3.3 (EBX: the boot information, flags bit 2: cmdline at +16).  Loaded in
 ; conventional memory, so that the A20 gate the fuzz toggles does not move
@@ -37,6 +39,10 @@ org 0x30000
 ITERATIONS equ 300000
 BMIBA    equ 0xc000     ; the IDE mode's bus-master registers
 PRD_AREA equ 0x90000    ; ... and its PRD tables
+NIC_CFG  equ 0x80002800 ; the NIC mode's card: 00:05.0 (io-fuzz.py's addr=5)
+NIC_MMIO equ 0xe1000000 ; ... its memory BAR
+NIC_IO   equ 0xd000     ; ... its I/O BAR (the NE2000's)
+RING_AREA equ 0x200000  ; ... and 64 KiB of its rings, descriptors and buffers
 
 %include "multiboot-header.inc"
     MULTIBOOT_HEADER start
@@ -78,6 +84,20 @@ start:
     ; "SEED ide": the IDE mode (below)
     cmp byte [edi - 1], ' '
     jne .seeded
+    cmp byte [edi], 'n'     ; "nic-r...", "nic-e...", "nic-n...": card 0, 1, 2
+    jne .not_nic
+    mov al, [edi + 4]
+    mov byte [nic_card], 0
+    cmp al, 'r'
+    je .nic_on
+    mov byte [nic_card], 1
+    cmp al, 'e'
+    je .nic_on
+    mov byte [nic_card], 2
+.nic_on:
+    mov byte [nic_mode], 1
+    jmp .seeded
+.not_nic:
     cmp byte [edi], 'b'
     jne .not_blt
     mov byte [blt_mode], 1
@@ -100,6 +120,10 @@ start:
     je .no_ide
     call ide_setup
 .no_ide:
+    cmp byte [nic_mode], 0
+    je .no_nic
+    call nic_setup
+.no_nic:
     cmp byte [blt_mode], 0
     je .fuzz
     mov dx, 0x3c4           ; unlock the extensions (CL-GD5446 TRM, SR6)
@@ -114,6 +138,14 @@ start:
     test eax, 3 << 8    ; BLT mode: three in four accesses to the cirrus
     jnz blt_access
 .not_blt_mode:
+    cmp byte [nic_mode], 0
+    je .not_nic_mode
+    call rand
+    test eax, 3 << 8    ; NIC mode: three in four accesses to the card
+    jz .not_nic_mode
+    call nic_access
+    jmp .done_one
+.not_nic_mode:
     cmp byte [ide_mode], 0
     je .any
     call rand
@@ -223,9 +255,11 @@ start:
     jmp .done_one
 
 .pci:
-    ; (none in the IDE mode: the IDE function's BAR and bus mastering stay
-    ; as ide_setup left them)
+    ; (none in the IDE and NIC modes: the IDE function's or the card's BARs
+    ; and bus mastering stay as their setup left them)
     cmp byte [ide_mode], 0
+    jne .done_one
+    cmp byte [nic_mode], 0
     jne .done_one
     ; Configuration mechanism #1 (PCI 3.0, 3.2.2.3.2): CONFIG_ADDRESS =
     ; enable | devfn (ebx bits 31:24; bit 23 keeps it in slots 0-7, where
@@ -599,6 +633,452 @@ ide_access:
     in al, dx
     jmp start.done_one
 
+; ---- NIC mode ----
+; One card (nic_card: 0 the rtl8139, 1 the e1000, 2 the ne2k_pci) at
+; 00:05.0 with its registers at NIC_MMIO (rtl8139, e1000) or NIC_IO
+; (ne2k_pci), bus mastering on, started as a driver would, on a netdev that
+; hands every frame it sends back to it (io-fuzz.py: a UDP socket to
+; itself).  Then: register accesses at random or at the registers that
+; matter, random descriptors written into its rings, transmits and polls
+; kicked, and on the NE2000 remote DMA bursts at addresses and counts past
+; its 32 KiB of RAM.  Descriptors have zero, huge and random lengths, and
+; point into the ring area, at the ring itself, at the card's own
+; registers, at unassigned space and at the top of the 32-bit space; heads
+; and tails go past their rings.  Every address the card is given to
+; write to (its ring and buffer registers, the buffer addresses of its
+; descriptors) is one of those, never below 1 MiB: whatever the card does
+; with them, its DMA cannot land on this code.
+
+nic_setup:
+    mov eax, NIC_CFG | 0x10 ; BAR0 and BAR1 (PCI 3.0 6.2.5.1)
+    mov dx, 0xcf8
+    out dx, eax
+    movzx ecx, byte [nic_card]
+    mov eax, [nic_bar0 + ecx * 4]
+    mov dx, 0xcfc
+    out dx, eax
+    mov eax, NIC_CFG | 0x14
+    mov dx, 0xcf8
+    out dx, eax
+    mov eax, [nic_bar1 + ecx * 4]
+    mov dx, 0xcfc
+    out dx, eax
+    mov eax, NIC_CFG | 0x04 ; the command register
+    mov dx, 0xcf8
+    out dx, eax
+    mov ax, [nic_command + ecx * 2]
+    mov dx, 0xcfc
+    out dx, ax
+    ; the ring area: descriptors all through
+    mov edi, RING_AREA
+.fill:
+    push edi
+    call nic_desc
+    pop edi
+    add edi, 16
+    cmp edi, RING_AREA + 0x10000
+    jb .fill
+    ; fall through: the driver's start
+
+; The driver's start: the card's (offset, size, value) triples until -1.
+nic_init_run:
+    push esi                ; (esi is rand's state)
+    movzx ecx, byte [nic_card]
+    mov esi, [nic_init + ecx * 4]
+.init:
+    mov ebx, [esi]
+    cmp ebx, -1
+    je .init_done
+    mov ecx, [esi + 4]
+    mov edi, [esi + 8]
+    call nic_write
+    add esi, 12
+    jmp .init
+.init_done:
+    pop esi
+    ret
+
+; A write of edi at register ebx, ecx bytes wide, to the card.
+nic_write:
+    movzx eax, byte [nic_card]
+    cmp eax, 2
+    je .io
+    lea edx, [ebx + NIC_MMIO]
+    cmp ecx, 2
+    jb .mb
+    je .mw
+    mov [edx], edi
+    ret
+.mb:
+    mov eax, edi
+    mov [edx], al
+    ret
+.mw:
+    mov eax, edi
+    mov [edx], ax
+    ret
+.io:
+    lea edx, [ebx + NIC_IO]
+    mov eax, edi
+    cmp ecx, 2
+    jb .ob
+    je .ow
+    out dx, eax
+    ret
+.ob:
+    out dx, al
+    ret
+.ow:
+    out dx, ax
+    ret
+
+; A read at register ebx, ecx bytes wide.
+nic_read:
+    movzx eax, byte [nic_card]
+    cmp eax, 2
+    je .io
+    lea edx, [ebx + NIC_MMIO]
+    mov eax, [edx]
+    ret
+.io:
+    lea edx, [ebx + NIC_IO]
+    cmp ecx, 2
+    jb .ib
+    in ax, dx
+    ret
+.ib:
+    in al, dx
+    ret
+
+; eax: an address to give the card (see above).
+nic_target:
+    call rand
+    mov edx, eax
+    shr edx, 8
+    and eax, 7
+    jmp [.kinds + eax * 4]
+.ring:
+    and edx, 0xfff0
+    lea eax, [edx + RING_AREA]
+    ret
+.self:
+    mov eax, RING_AREA
+    ret
+.mmio:
+    and edx, 0xfc
+    lea eax, [edx + NIC_MMIO]
+    ret
+.unassigned:
+    mov eax, 0xe0000000
+    ret
+.ram:
+    and edx, 0xffff0
+    lea eax, [edx + 0x100000]
+    ret
+.top:
+    mov eax, 0xfffffff0
+    ret
+.last:
+    mov eax, RING_AREA + 0x10000 - 16
+    ret
+align 4
+.kinds:
+    dd .ring, .ring, .self, .mmio, .unassigned, .ram, .top, .last
+
+; eax: a random descriptor word with a zero, huge (0xffff) or random
+; length in its low 16 bits.
+nic_length_word:
+    call rand
+    mov edx, eax
+    call rand
+    test edx, 3
+    jz .zero
+    test edx, 2
+    jz .done
+    or eax, 0xffff
+    ret
+.zero:
+    and eax, 0xffff0000
+.done:
+    ret
+
+; eax: the high half of a 64-bit address: 0, or (one in eight) all ones,
+; an address past anything (both above 1 MiB, whatever the low half).
+nic_high:
+    call rand
+    test eax, 7 << 4
+    jz .ones
+    xor eax, eax
+    ret
+.ones:
+    or eax, -1
+    ret
+
+; A descriptor at edi in the card's layout: the e1000's (buffer address in
+; bytes 0-7, length and command in 8-15) or the rtl8139 C+ one's (command
+; and length in 0-7, buffer address in 8-15).  The NE2000 has none: random
+; bytes (it never reads host memory).
+nic_desc:
+    movzx eax, byte [nic_card]
+    cmp eax, 1
+    je .e1000
+    ja .random
+    call nic_length_word
+    mov [edi], eax
+    call rand
+    mov [edi + 4], eax
+    call nic_target
+    mov [edi + 8], eax
+    call nic_high
+    mov [edi + 12], eax
+    ret
+.e1000:
+    call nic_target
+    mov [edi], eax
+    call nic_high
+    mov [edi + 4], eax
+    call nic_length_word
+    ; EOP (command bit 0) on one in eight: frames of many descriptors, and
+    ; not a frame per descriptor of rings that run to 64K descriptors
+    test eax, 7 << 28
+    jz .eop
+    and eax, ~(1 << 24)
+.eop:
+    mov [edi + 8], eax
+    call rand
+    mov [edi + 12], eax
+    ret
+.random:
+    call rand
+    mov [edi], eax
+    mov [edi + 8], eax
+    ret
+
+; A software reset (the rtl8139's CR.RST, the e1000's CTRL.RST) zeroes the
+; ring and buffer registers, and a receiver enabled later would write to
+; address 0 and on, from descriptors read there: after every register
+; write, a card whose RX ring or buffer register reads 0 is started again.
+nic_guard:
+    movzx eax, byte [nic_card]
+    mov edx, [nic_guarded + eax * 4]
+.next:
+    mov eax, [edx]
+    cmp eax, -1
+    je .ok
+    cmp dword [eax + NIC_MMIO], 0
+    je nic_init_run
+    add edx, 4
+    jmp .next
+.ok:
+    ret
+
+; Is the dword-aligned register ebx in the list at edx (ended by -1)?
+nic_in_list:
+    mov eax, ebx
+    and eax, ~3
+.next:
+    cmp dword [edx], -1
+    je .no
+    cmp [edx], eax
+    je .yes
+    add edx, 4
+    jmp .next
+.yes:
+    stc
+    ret
+.no:
+    clc
+    ret
+
+; One access of the NIC mode.
+nic_access:
+    call rand
+    mov ebx, eax
+    call rand
+    mov edi, eax
+    movzx ecx, byte [nic_card]
+    mov eax, ebx
+    and eax, 7
+    cmp eax, 4
+    jb .reg
+    cmp eax, 6
+    jb .desc
+    je .kick
+    ; a read of a register that matters (interrupt status: acknowledges)
+    mov eax, ebx
+    shr eax, 9
+    and eax, 15
+    mov edx, [nic_hot + ecx * 4]
+    mov ebx, [edx + eax * 4]
+    mov ecx, 1
+    jmp nic_read
+
+.reg:
+    ; the register: one that matters (half of the time) or any
+    mov eax, ebx
+    shr eax, 9
+    test ebx, 1 << 8
+    jz .any
+    and eax, 15
+    mov edx, [nic_hot + ecx * 4]
+    mov eax, [edx + eax * 4]
+    jmp .picked
+.any:
+    and eax, [nic_mask + ecx * 4]
+.picked:
+    ; the size (1, 2, 4), the offset aligned to it
+    mov edx, ebx
+    shr edx, 16
+    and edx, 3
+    mov ecx, [.sizes + edx * 4]
+    mov edx, ecx
+    dec edx
+    not edx
+    and eax, edx
+    push ebx
+    mov edx, ebx
+    mov ebx, eax
+    test edx, 3 << 18       ; one in four a read
+    jz .read
+    ; an address register takes an address, whole (a byte of one could
+    ; make it point below 1 MiB); the high half of one 0 or all ones
+    movzx eax, byte [nic_card]
+    mov edx, [nic_addr_regs + eax * 4]
+    call nic_in_list
+    jnc .not_addr
+    and ebx, ~3
+    mov ecx, 4
+    call nic_target
+    mov edi, eax
+    jmp .write
+.not_addr:
+    movzx eax, byte [nic_card]
+    mov edx, [nic_high_regs + eax * 4]
+    call nic_in_list
+    jnc .write
+    and ebx, ~3
+    mov ecx, 4
+    call nic_high
+    mov edi, eax
+.write:
+    call nic_write
+    call nic_guard
+    pop ebx
+    ret
+.read:
+    call nic_read
+    pop ebx
+    ret
+align 4
+.sizes:
+    dd 1, 2, 4, 4
+
+.desc:
+    cmp ecx, 2
+    je .remote_dma
+    mov edi, ebx
+    shr edi, 8
+    and edi, 0xfff0
+    add edi, RING_AREA
+    jmp nic_desc
+.remote_dma:
+    ; An NE2000 remote DMA burst (DP8390 datasheet, "Remote DMA"): start
+    ; address often near or past the end of its RAM, a random count, read
+    ; or write, then data port accesses.
+    mov ecx, 1
+    mov edx, edi
+    test ebx, 1 << 8
+    jz .rsar
+    or edx, 0xbf00          ; 0xbf00-0xffff: the end of the RAM and past it
+.rsar:
+    push edx
+    mov eax, 0x22           ; page 0, started
+    mov dx, NIC_IO
+    out dx, al
+    pop eax
+    mov dx, NIC_IO + 8      ; RSAR0, RSAR1
+    out dx, al
+    inc dx
+    mov al, ah
+    out dx, al
+    mov eax, ebx
+    shr eax, 12
+    mov dx, NIC_IO + 10     ; RBCR0, RBCR1
+    out dx, al
+    inc dx
+    mov al, ah
+    out dx, al
+    mov al, 0x0a            ; remote read
+    test ebx, 1 << 9
+    jz .rd_cmd
+    mov al, 0x12            ; remote write
+.rd_cmd:
+    mov dx, NIC_IO
+    out dx, al
+    mov ecx, 16
+    mov dx, NIC_IO + 0x10
+.burst:
+    test ebx, 1 << 10
+    jz .burst_in
+    mov eax, edi
+    out dx, ax
+    jmp .burst_next
+.burst_in:
+    in ax, dx
+.burst_next:
+    ror edi, 3
+    loop .burst
+    ret
+
+.kick:
+    cmp ecx, 1
+    je .kick_e1000
+    ja .kick_ne2k
+    ; rtl8139: TPPoll (C+: the normal or high priority ring), or a C mode
+    ; TX of TSD2/TSD3 (0x18, 0x1c; TSD0 and TSD1 share their offsets with
+    ; the C+ dump address DTCCR)
+    test ebx, 1 << 8
+    jz .tsd
+    mov ebx, 0xd9
+    mov ecx, 1
+    mov edi, 0xc0
+    jmp nic_write
+.tsd:
+    and edi, 0x1fff
+    mov eax, ebx
+    shr eax, 7
+    and eax, 4
+    lea ebx, [eax + 0x18]
+    mov ecx, 4
+    jmp nic_write
+.kick_e1000:
+    ; TDT or RDT: anywhere in 0-255, often past the ring's end
+    and edi, 0xff
+    mov eax, 0x3818
+    test ebx, 1 << 8
+    jz .e1000_tail
+    mov eax, 0x2818
+.e1000_tail:
+    mov ebx, eax
+    mov ecx, 4
+    jmp nic_write
+.kick_ne2k:
+    ; a transmit: TPSR a random page, TBCR a random count, CR TXP
+    mov eax, edi
+    mov dx, NIC_IO + 4
+    out dx, al
+    mov dx, NIC_IO + 5
+    mov al, ah
+    out dx, al
+    inc dx
+    shr eax, 16
+    and al, 0x3f
+    out dx, al
+    mov dx, NIC_IO
+    mov al, 0x26
+    out dx, al
+    ret
+
 ; xorshift32 (Marsaglia, "Xorshift RNGs", 2003): 13, 17, 5.
 rand:
     mov eax, esi
@@ -634,6 +1114,110 @@ ide_mode:
     db 0
 blt_mode:
     db 0
+nic_mode:
+    db 0
+nic_card:
+    db 0
+
+; The NIC mode's cards: 0 rtl8139, 1 e1000, 2 ne2k_pci.  BARs (the rtl8139's
+; I/O BAR and the e1000's left off in the command register: their memory
+; BARs are the way in), command registers (memory and bus mastering; the
+; NE2000: I/O, it has no DMA), register window masks.
+align 4
+nic_bar0:
+    dd NIC_IO | 1, NIC_MMIO, NIC_IO | 1
+nic_bar1:
+    dd NIC_MMIO, NIC_IO | 1, 0
+nic_mask:
+    dd 0xff, 0x7fff, 0x1f
+nic_hot:
+    dd rtl_hot, e1000_hot, ne2k_hot
+nic_addr_regs:
+    dd rtl_addr, e1000_addr, no_regs
+nic_high_regs:
+    dd rtl_high, e1000_high, no_regs
+nic_init:
+    dd rtl_init, e1000_init, ne2k_init
+nic_guarded:
+    dd rtl_guarded, e1000_guarded, no_regs
+align 2
+nic_command:
+    dw 6, 6, 1
+align 4
+; The registers that matter (RTL8139C+ datasheet section 6; 82540EM SDM
+; 13.4; DP8390 registers, page 0).
+rtl_hot:
+    dd 0x37, 0x38, 0x3c, 0x3e, 0x44, 0x40, 0x30, 0xd9
+    dd 0xe0, 0xe4, 0x20, 0x18, 0x1c, 0x10, 0x50, 0x5c
+e1000_hot:
+    dd 0x0000, 0x00c0, 0x00c4, 0x00d0, 0x0100, 0x0400, 0x2800, 0x2808
+    dd 0x2810, 0x2818, 0x2820, 0x3800, 0x3808, 0x3810, 0x3818, 0x5000
+ne2k_hot:
+    dd 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07
+    dd 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x10, 0x10, 0x1f
+; Address registers (the low halves), the high halves of 64-bit ones: the
+; rtl8139's DTCCR (0x10), TNPDS/TSAD0-1 (0x20), THPDS/TSAD2-3 (0x28),
+; RBSTART (0x30), RDSAR (0xe4); the e1000's RDBAL/H and TDBAL/H.
+rtl_addr:
+    dd 0x10, 0x20, 0x28, 0x30, 0xe4, -1
+rtl_high:
+    dd 0x14, 0x24, 0x2c, 0xe8, -1
+e1000_addr:
+    dd 0x2800, 0x3800, -1
+e1000_high:
+    dd 0x2804, 0x3804, -1
+no_regs:
+    dd -1
+; The RX ring and buffer registers nic_guard watches: RBSTART and RDSAR;
+; RDBAL.
+rtl_guarded:
+    dd 0x30, 0xe4, -1
+e1000_guarded:
+    dd 0x2800, -1
+; A driver's start: (register, size, value).
+rtl_init:
+    dd 0x37, 1, 0x10                ; CR: reset
+    dd 0x30, 4, RING_AREA + 0x8000  ; RBSTART: the C mode ring
+    dd 0x44, 4, 0x8f                ; RCR: all frames, WRAP
+    dd 0x40, 4, 0x03000700          ; TCR
+    dd 0x3c, 2, 0xffff              ; IMR
+    dd 0xe4, 4, RING_AREA           ; RDSAR: the C+ RX ring
+    dd 0xe8, 4, 0
+    dd 0x37, 1, 0x0c                ; CR: RX and TX on
+    dd -1
+e1000_init:
+    dd 0x2800, 4, RING_AREA         ; RDBAL, RDBAH, RDLEN (256), RDH, RDT
+    dd 0x2804, 4, 0
+    dd 0x2808, 4, 0x1000
+    dd 0x2810, 4, 0
+    dd 0x2818, 4, 0x80
+    dd 0x3800, 4, RING_AREA + 0x4000 ; TDBAL, TDBAH, TDLEN (256), TDH, TDT
+    dd 0x3804, 4, 0
+    dd 0x3808, 4, 0x1000
+    dd 0x3810, 4, 0
+    dd 0x3818, 4, 0
+    dd 0x00d0, 4, 0x1ffff           ; IMS: all
+    dd 0x5000, 4, 0x300             ; RXCSUM: IP and TCP/UDP offload
+    dd 0x0100, 4, 0x801e            ; RCTL: EN, SBP, UPE, MPE, BAM
+    dd 0x0400, 4, 0x2               ; TCTL: EN
+    dd -1
+ne2k_init:
+    dd 0x00, 1, 0x21                ; CR: stop, page 0 (as Linux's 8390 core)
+    dd 0x0e, 1, 0x49                ; DCR: words
+    dd 0x0a, 1, 0
+    dd 0x0b, 1, 0
+    dd 0x0c, 1, 0x1c                ; RCR: broadcast, multicast, promiscuous
+    dd 0x0d, 1, 0
+    dd 0x04, 1, 0x40                ; TPSR
+    dd 0x01, 1, 0x4c                ; PSTART, BNRY, PSTOP
+    dd 0x03, 1, 0x4c
+    dd 0x02, 1, 0x80
+    dd 0x07, 1, 0xff                ; ISR, IMR
+    dd 0x0f, 1, 0x7f
+    dd 0x00, 1, 0x61                ; page 1: CURR
+    dd 0x07, 1, 0x4d
+    dd 0x00, 1, 0x22                ; started, page 0
+    dd -1
 ; The BLT raster operations (CL-GD5446 TRM, GR32).
 blt_rops:
     db 0x00, 0x05, 0x06, 0x09, 0x0b, 0x0d, 0x0e, 0x50

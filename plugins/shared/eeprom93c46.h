@@ -1,13 +1,15 @@
 /*
- * The 93C46 serial EEPROM of the RTL8139 (64 words of 16 bits), bit-banged
- * through the 9346CR register: chip select, clock, data in and data out
- * (Microchip 93C46 datasheet: start bit, two opcode bits, six address
- * bits, then 16 data bits out on READ after a dummy 0).
+ * The 93C46 serial EEPROM (64 words of 16 bits) that network cards bit-bang
+ * through a register: chip select, clock, data in and data out (Microchip
+ * 93C46 datasheet: start bit, two opcode bits, six address bits, then 16
+ * data bits out on READ after a dummy 0).  The RTL8139 (9346CR) and the
+ * 82540EM (EECD, whose microwire EEPROM speaks the same protocol, SDM 5.3)
+ * compile it in, each its own copy.
  *
  * SPDX-License-Identifier: MIT
  */
-#ifndef RTL8139_EEPROM93C46_H
-#define RTL8139_EEPROM93C46_H
+#ifndef PLUGINS_SHARED_EEPROM93C46_H
+#define PLUGINS_SHARED_EEPROM93C46_H
 
 #include <stdbool.h>
 #include <stdint.h>
