@@ -250,9 +250,11 @@ static void build_machine(void)
     GRand *rng = g_rand_new_with_seed(SEED);
     for (GSList *l = all; l; l = l->next) {
         const char *type = object_class_get_name(l->data);
-        /* isa-vga decodes the legacy VGA ports and window as VGA does
-         * (one VGA per machine, as on a PC); VGA covers their common state. */
-        if (!plugin_find_by_type(type) || !strcmp(type, "isa-vga")) {
+        /* isa-vga and isa-cirrus-vga decode the legacy VGA ports and window
+         * as VGA does (one VGA per machine, as on a PC); VGA and cirrus-vga
+         * cover the state they share. */
+        if (!plugin_find_by_type(type) || !strcmp(type, "isa-vga") ||
+            !strcmp(type, "isa-cirrus-vga")) {
             continue;
         }
         /* Devices on a controller's own bus (ide-hd, ide-cd on "IDE") need
