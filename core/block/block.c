@@ -288,11 +288,14 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
             g_free(scheme);
             goto out;
         }
-        /* Probe: open the file child first (a URL through its protocol:
-         * a qcow2 image an NBD server exports raw is qcow2, as QEMU finds
-         * it), then choose. */
+        /* Probe: open the file child first (a URL through its protocol,
+         * with the caller's options, which may be the protocol's own, such
+         * as iscsi's initiator-name: a qcow2 image an NBD server exports
+         * raw is qcow2, as QEMU finds it), then choose. */
+        BlockOpts *probe_opts = proto ? block_opts_copy(opts) : NULL;
         BlockDriverState *file = bdrv_open_opts(filename, proto ? proto->format_name : "file",
-                                                NULL, flags, 0, errp);
+                                                probe_opts, flags, 0, errp);
+        block_opts_free(probe_opts);
         g_free(scheme);
         if (!file) {
             goto out;
@@ -301,6 +304,11 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
         bdrv_unref(file);
         if (!drv) {
             goto out;
+        }
+        /* Raw data over a protocol is the protocol node itself, which
+         * takes the options meant for it. */
+        if (proto && !strcmp(drv->format_name, "raw")) {
+            drv = proto;
         }
     } else {
         error_setg(errp, "no image: give file= or driver=");
