@@ -59,6 +59,8 @@ const char *block_opts_first_unused(const BlockOpts *opts);
 /* A new dictionary of the keys nobody read (the node's options of a
  * -drive, once the drive's own keys are read). */
 BlockOpts *block_opts_unused(const BlockOpts *opts);
+/* KEY becomes NEW_KEY (value and mark kept), unless NEW_KEY is there already. */
+void block_opts_rename(BlockOpts *opts, const char *key, const char *new_key);
 /* Mark a key as read without reading it. */
 void block_opts_mark_used(BlockOpts *opts, const char *key);
 bool block_opts_check_all_used(const BlockOpts *opts, const char *what, Error **errp);

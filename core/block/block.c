@@ -232,6 +232,26 @@ static int cache_flags(BlockOpts *opts, int flags, Error **errp)
     return flags | (direct ? BDRV_O_NOCACHE : 0) | (no_flush ? BDRV_O_NO_FLUSH : 0);
 }
 
+/* The options a URL's protocol took while probing (not the ones every node
+ * reads) move below "file.", where the format's file child finds them. */
+static void pass_protocol_opts(BlockOpts *opts, const BlockOpts *probed)
+{
+    static const char *const generic[] = {
+        "driver", "filename", "node-name", "read-only", "cache.direct", "cache.no-flush",
+        "locking", NULL
+    };
+    BlockOpts *unused = block_opts_unused(probed);
+    for (unsigned i = 0; i < block_opts_count(probed); i++) {
+        const char *key = block_opts_key(probed, i);
+        if (!g_strv_contains(generic, key) && !block_opts_has(unused, key)) {
+            char *child_key = g_strconcat("file.", key, NULL);
+            block_opts_rename(opts, key, child_key);
+            g_free(child_key);
+        }
+    }
+    block_opts_free(unused);
+}
+
 BlockDriverState *bdrv_open_opts(const char *filename, const char *format, BlockOpts *opts,
                                  int flags, int backing_depth, Error **errp)
 {
@@ -288,27 +308,25 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
             g_free(scheme);
             goto out;
         }
-        /* Probe: open the file child first (a URL through its protocol,
-         * with the caller's options, which may be the protocol's own, such
-         * as iscsi's initiator-name: a qcow2 image an NBD server exports
-         * raw is qcow2, as QEMU finds it), then choose. */
+        /* Probe: open the file child first (a URL through its protocol:
+         * a qcow2 image an NBD server exports raw is qcow2, as QEMU finds
+         * it), then choose.  A URL's probe gets the caller's options, which
+         * may be the protocol's own (iscsi's initiator-name); those the
+         * protocol took then go to the format's file child. */
         BlockOpts *probe_opts = proto ? block_opts_copy(opts) : NULL;
         BlockDriverState *file = bdrv_open_opts(filename, proto ? proto->format_name : "file",
                                                 probe_opts, flags, 0, errp);
-        block_opts_free(probe_opts);
         g_free(scheme);
-        if (!file) {
-            goto out;
+        if (file) {
+            drv = probe_format(file, errp);
+            bdrv_unref(file);
         }
-        drv = probe_format(file, errp);
-        bdrv_unref(file);
+        if (drv && probe_opts) {
+            pass_protocol_opts(opts, probe_opts);
+        }
+        block_opts_free(probe_opts);
         if (!drv) {
             goto out;
-        }
-        /* Raw data over a protocol is the protocol node itself, which
-         * takes the options meant for it. */
-        if (proto && !strcmp(drv->format_name, "raw")) {
-            drv = proto;
         }
     } else {
         error_setg(errp, "no image: give file= or driver=");

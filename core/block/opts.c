@@ -212,6 +212,15 @@ bool block_opts_check_all_used(const BlockOpts *opts, const char *what, Error **
     return true;
 }
 
+void block_opts_rename(BlockOpts *opts, const char *key, const char *new_key)
+{
+    BlockOpt *o = find(opts, key);
+    if (o && !find(opts, new_key)) {
+        g_free(o->key);
+        o->key = g_strdup(new_key);
+    }
+}
+
 BlockOpts *block_opts_unused(const BlockOpts *opts)
 {
     BlockOpts *c = block_opts_new();
