@@ -7,7 +7,10 @@
  */
 #include <string.h>
 #include "input-internal.h"
+#include <cardcage/log.h>
 #include <cardcage/timer.h>
+
+LOG_CATEGORY(input_log, "input", "key and mouse events on their way to the keyboard and mouse");
 
 typedef struct InputEntry {
     const InputHandler *handler;
@@ -40,6 +43,7 @@ void input_send_key(int qnum, bool down)
     if (qnum <= 0 || qnum > 0xff) {
         return;
     }
+    log_mask(input_log, "input: key 0x%02x %s\n", qnum, down ? "down" : "up");
     for (GList *l = input_handlers; l; l = l->next) {
         InputEntry *e = l->data;
         if (e->handler->key) {
@@ -51,6 +55,7 @@ void input_send_key(int qnum, bool down)
 
 void input_send_mouse(int dx, int dy, int dz, unsigned buttons)
 {
+    log_mask(input_log, "input: mouse %d %d %d buttons 0x%x\n", dx, dy, dz, buttons);
     for (GList *l = input_handlers; l; l = l->next) {
         InputEntry *e = l->data;
         if (e->handler->mouse) {

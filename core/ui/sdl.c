@@ -255,7 +255,9 @@ static void set_grab(bool on)
 static void key_event(const SDL_KeyboardEvent *ev)
 {
     bool down = ev->type == SDL_KEYDOWN;
-    SDL_Keymod mod = SDL_GetModState();
+    /* The modifiers when this key went down (SDL_GetModState would be
+     * those after every event already queued). */
+    uint16_t mod = ev->keysym.mod;
     if (down && ev->keysym.scancode == SDL_SCANCODE_G && (mod & KMOD_CTRL) &&
         (mod & KMOD_ALT)) {
         set_grab(!sdl.grabbed);
@@ -367,6 +369,15 @@ bool sdl_display_start(Error **errp)
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     /* A window manager's compositor may keep running. */
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    /* Without a desktop SDL would fall back to drivers that show nothing
+     * (offscreen) or take over the console; SDL_VIDEODRIVER still picks
+     * one on purpose. */
+    const char *x = g_getenv("DISPLAY"), *wl = g_getenv("WAYLAND_DISPLAY");
+    if (!(x && *x) && !(wl && *wl) && !g_getenv("SDL_VIDEODRIVER")) {
+        error_setg(errp, "-display sdl: cannot open a window: no desktop ($DISPLAY and "
+                   "$WAYLAND_DISPLAY are not set)");
+        return false;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) < 0) {
         error_setg(errp, "-display sdl: cannot open a window: %s", SDL_GetError());
         return false;
