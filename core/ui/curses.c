@@ -383,6 +383,9 @@ bool curses_display_start(Error **errp)
     nonl();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
+    /* Draw even while keys wait to be read: ncurses would otherwise put
+     * off an update whenever input is pending. */
+    typeahead(-1);
     set_escdelay(CURSES_ESC_DELAY_MS);
     colours_init();
     cui.dl.ops = &curses_listener_ops;

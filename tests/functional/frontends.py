@@ -16,7 +16,9 @@
                BIOS's (its data area at 0x450); Escape, Up, F1, Ctrl-C,
                Alt-x and '!' typed in the pane (send-keys) reach the
                keyboard as their PC keys with the right modifiers (-d
-               input); stdio taken by curses refuses -serial stdio.
+               input); the vga-draw guest's mode 13h and mode 12h show
+               the one-line notice with their sizes; stdio taken by curses
+               refuses -serial stdio.
   curses-keys  Linux on isapc reading a line on tty1 under -display curses:
                text, the Left arrow, Ctrl-U (kill the line), Alt-x and F1
                typed in the terminal reach it as the PC keys (the guest's
@@ -36,9 +38,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cctest import APPEND, CARDCAGE, INITRD, KERNEL, check, require_guest, status  # noqa: E402
+from cctest import APPEND, CARDCAGE, EXIT, INITRD, KERNEL, check, require_guest, status  # noqa: E402
 from qmplib import QMP  # noqa: E402
-from vga import read_ppm  # noqa: E402
+from vga import GUEST as VGA_DRAW, read_ppm  # noqa: E402
 
 REQUIRE = os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1"
 # SeaBIOS waits this long (ms) for Escape at "Press ESC for boot menu.".
@@ -361,6 +363,9 @@ def test_curses(d):
         if not ok:
             return
         q.cmd("stop")
+        # The screendump runs a refresh, which the pane follows too (a
+        # stopped machine's clock runs no refresh of its own).
+        q.cmd("screendump", {"filename": f"{d}/curses.ppm"})
         vga = vga_text(q)
         pane = wait_until(lambda: (lambda p: p if same_text(p, vga) else None)(t.lines()),
                           timeout=5)
@@ -390,10 +395,63 @@ def test_curses(d):
         if q:
             q.close()
         t.close()
+    curses_graphics(d)
     r = subprocess.run([CARDCAGE, "-display", "curses", "-serial", "stdio"], capture_output=True,
                        text=True, timeout=30)
     check("curses: -serial stdio with -display curses: one clear error",
           r.returncode == 1 and "draws on the terminal" in r.stderr, r.stderr)
+
+
+def curses_graphics(d):
+    """The vga-draw guest (COM1 on a socket) from text mode into mode 13h
+    and mode 12h: the pane shows the one-line notice with each size."""
+    import socket
+    com1 = os.path.join(d, "com1.sock")
+    t = Tmux(d, [CARDCAGE, "-M", "pc", "-display", "curses", "-kernel", VGA_DRAW,
+                 "-boot", "kernel=firmware", *EXIT, "-serial", f"unix:{com1},server=on,wait=off"])
+    s = None
+    try:
+        s = wait_until(lambda: _connect_sock(com1), timeout=20)
+        got = b""
+
+        def stage(letter):
+            nonlocal got
+            end = time.monotonic() + 60
+            while f"VGA-STAGE {letter}".encode() not in got and time.monotonic() < end:
+                s.settimeout(max(0.1, end - time.monotonic()))
+                try:
+                    chunk = s.recv(4096)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+            return f"VGA-STAGE {letter}".encode() in got
+
+        # The guest waits for a byte on COM1 after each stage.
+        check("curses: the vga-draw guest reaches its text stage", stage("A"), repr(got[-200:]))
+        for letter, size in (("B", "640x400"), ("C", "640x480")):
+            s.sendall(b"n")
+            ok = stage(letter)
+            notice = f"the guest is in a graphics mode ({size}); -display curses shows text"
+            shown = ok and wait_until(lambda: notice in "".join(t.lines()), timeout=10)
+            check(f"curses: a graphics mode ({size}) shows the one-line notice", shown,
+                  "\n".join(t.lines()) + repr(got[-200:]))
+    finally:
+        if s:
+            s.close()
+        t.close()
+
+
+def _connect_sock(path):
+    import socket
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        return s
+    except OSError:
+        s.close()
+        return None
 
 
 def _connect(path):
