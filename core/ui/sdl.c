@@ -84,12 +84,12 @@ static void draw(bool full)
         SDL_UpdateWindowSurface(sdl.win);
         return;
     }
+    if (!full && !sdl.dirty) {
+        return;                      /* an unchanged screen costs nothing */
+    }
     if (ws->w == sdl.guest->w && ws->h == sdl.guest->h) {
         SDL_Rect r = { 0, 0, ws->w, ws->h };
         if (!full) {
-            if (!sdl.dirty) {
-                return;
-            }
             r = (SDL_Rect){ sdl.dx0, sdl.dy0, sdl.dx1 - sdl.dx0, sdl.dy1 - sdl.dy0 };
         }
         SDL_Rect dst = r;
