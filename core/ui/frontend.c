@@ -57,7 +57,7 @@ static bool desktop_present(void)
 
 bool display_frontend_start(bool nographic, Error **errp)
 {
-    if (nographic && requested) {
+    if (nographic && requested && strcmp(requested, "none")) {
         error_setg(errp, "-nographic cannot be used with -display %s (-nographic is "
                    "-display none with the serial port on the terminal)", requested);
         return false;
