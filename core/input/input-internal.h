@@ -40,6 +40,10 @@ bool input_send_combo(const char *combo, Error **errp);
  * does not overflow the keyboard's buffer.  Fails, sending nothing, on a
  * character with no key or when the queue would overflow. */
 bool input_type_text(const char *text, Error **errp);
+/* Queue one key event behind those (for front ends that receive many
+ * keys at once, as a terminal's pasted text); false, dropping it, when
+ * the queue is full. */
+bool input_queue_key(int qnum, bool down);
 /* Events still waiting in that queue. */
 int input_queue_pending(void);
 

@@ -7,7 +7,10 @@
  */
 #include <string.h>
 #include "input-internal.h"
+#include <cardcage/log.h>
 #include <cardcage/timer.h>
+
+LOG_CATEGORY(input_log, "input", "key and mouse events on their way to the keyboard and mouse");
 
 typedef struct InputEntry {
     const InputHandler *handler;
@@ -40,6 +43,7 @@ void input_send_key(int qnum, bool down)
     if (qnum <= 0 || qnum > 0xff) {
         return;
     }
+    log_mask(input_log, "input: key 0x%02x %s\n", qnum, down ? "down" : "up");
     for (GList *l = input_handlers; l; l = l->next) {
         InputEntry *e = l->data;
         if (e->handler->key) {
@@ -51,6 +55,7 @@ void input_send_key(int qnum, bool down)
 
 void input_send_mouse(int dx, int dy, int dz, unsigned buttons)
 {
+    log_mask(input_log, "input: mouse %d %d %d buttons 0x%x\n", dx, dy, dz, buttons);
     for (GList *l = input_handlers; l; l = l->next) {
         InputEntry *e = l->data;
         if (e->handler->mouse) {
@@ -135,6 +140,26 @@ static void input_queue_push(int qnum, bool down)
     g_queue_push_tail(&input_queue, k);
 }
 
+static void input_queue_start(void)
+{
+    if (!input_queue_timer) {
+        input_queue_timer = timer_new_ns(CC_CLOCK_VIRTUAL, input_queue_tick, NULL);
+    }
+    if (!g_queue_is_empty(&input_queue) && !timer_pending(input_queue_timer)) {
+        timer_mod_ns(input_queue_timer, clock_get_ns(CC_CLOCK_VIRTUAL));
+    }
+}
+
+bool input_queue_key(int qnum, bool down)
+{
+    if (qnum <= 0 || qnum > 0xff || input_queue_pending() >= INPUT_QUEUE_MAX) {
+        return false;
+    }
+    input_queue_push(qnum, down);
+    input_queue_start();
+    return true;
+}
+
 int input_queue_pending(void)
 {
     return (int)g_queue_get_length(&input_queue);
@@ -172,11 +197,6 @@ bool input_type_text(const char *text, Error **errp)
             input_queue_push(SHIFT, false);
         }
     }
-    if (!input_queue_timer) {
-        input_queue_timer = timer_new_ns(CC_CLOCK_VIRTUAL, input_queue_tick, NULL);
-    }
-    if (events && !timer_pending(input_queue_timer)) {
-        timer_mod_ns(input_queue_timer, clock_get_ns(CC_CLOCK_VIRTUAL));
-    }
+    input_queue_start();
     return true;
 }

@@ -42,6 +42,8 @@
 #include "monitor/monitor.h"
 #include "qmp/qmp-internal.h"
 #include "timer/clock-internal.h"
+#include "ui/frontend.h"
+#include "ui/keymap.h"
 #include "ui/vnc.h"
 #include "util/keyval.h"
 #include "util/log-internal.h"
@@ -133,6 +135,8 @@ static int phase_help(const Options *o, Error **errp)
         return device_print_type_help(stdout, o->device_type_help, errp) ? 0 : 1;
     } else if (o->cpu_help) {
         print_cpu_help(stdout);
+    } else if (o->keymap_help) {
+        keymap_print_layouts(stdout);
     } else if (o->block_format_help) {
         module_call_init(MODULE_INIT_BLOCK);
         drive_print_formats(stdout);
@@ -340,7 +344,8 @@ static const char *serial_spec(const Options *o, int i, bool *monitor_joins)
         return "null";
     }
     if (!spec) {
-        bool stdio_taken = spec_is_stdio(o->debugcon) || qmp_specs_use_stdio(o->mons);
+        bool stdio_taken = spec_is_stdio(o->debugcon) || qmp_specs_use_stdio(o->mons) ||
+                           display_frontend_owns_terminal();
         for (int j = 0; j < o->nb_serial; j++) {
             stdio_taken |= spec_is_stdio(o->serial[j]);
         }
@@ -361,6 +366,18 @@ static const char *serial_spec(const Options *o, int i, bool *monitor_joins)
  * monitor's. */
 static bool phase_backends(const Board *b, const Options *o, Error **errp)
 {
+    if (display_frontend_owns_terminal()) {
+        bool stdio = spec_is_stdio(o->debugcon) || qmp_specs_use_stdio(o->mons) ||
+                     spec_is_stdio(o->monitor);
+        for (int j = 0; j < o->nb_serial; j++) {
+            stdio |= spec_is_stdio(o->serial[j]);
+        }
+        if (stdio) {
+            error_setg(errp, "-display curses draws on the terminal: stdio cannot also be "
+                       "a serial port, the monitor or QMP (use a file, a socket or a pty)");
+            return false;
+        }
+    }
     for (guint i = 0; i < o->chardevs->len; i++) {
         if (!chardev_new_from_opts(g_ptr_array_index(o->chardevs, i), errp)) {
             error_prepend(errp, "-chardev %s: ", (char *)g_ptr_array_index(o->chardevs, i));
@@ -475,7 +492,8 @@ static bool phase_boot(const Options *o, CPUState *cpu, Error **errp)
 
 /* Phase 9: the monitors: -monitor's, and one on each multiplexed serial
  * backend (mon:SPEC, the default console); then the VNC server, whose
- * clients see the machine just built. */
+ * clients see the machine just built, and the display front end (the
+ * window or the terminal's text screen). */
 static bool phase_monitors(const Options *o, Error **errp)
 {
     if (chardev_find("monitor") && !monitor_start("monitor", errp)) {
@@ -491,6 +509,9 @@ static bool phase_monitors(const Options *o, Error **errp)
         return false;
     }
     if (ok && !vnc_start(errp)) {
+        return false;
+    }
+    if (ok && !display_frontend_start(o->nographic, errp)) {
         return false;
     }
     runstate_catch_signals();
@@ -633,6 +654,7 @@ int cardcage_main(int argc, char **argv)
     chardev_cleanup_all();
     monitor_cleanup_all();
     vnc_cleanup();
+    display_frontend_cleanup();
     net_cleanup_all();
     fflush(stdout);
     return status;

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 #include "main/options.h"
+#include "ui/display-internal.h"
 #include "util/keyval.h"
 
 bool options_check_accel(const char *opt, const char *accel, Error **errp)
@@ -144,6 +145,17 @@ static bool habit_no_acpi(Options *o, const char *arg, Error **errp)
     return true;
 }
 
+/* QEMU's old spellings of -display sdl and -display curses. */
+static bool habit_sdl(Options *o, const char *arg, Error **errp)
+{
+    return display_set_frontend("sdl", errp);
+}
+
+static bool habit_curses(Options *o, const char *arg, Error **errp)
+{
+    return display_set_frontend("curses", errp);
+}
+
 static const OptionDef habit_defs[] = {
     { "accel", "tcg", habit_accel, "cardcage's own CPU emulator (as -machine accel=tcg)" },
     { "enable-kvm", NULL, habit_enable_kvm, NULL },
@@ -158,6 +170,8 @@ static const OptionDef habit_defs[] = {
       "no HPET: the device the board's options name is removed (none: nothing to do)" },
     { "no-acpi", NULL, habit_no_acpi, "no ACPI tables (as -machine acpi=off)" },
     { "no-user-config", NULL, habit_nothing, NULL },
+    { "sdl", NULL, habit_sdl, "the SDL window (as -display sdl)" },
+    { "curses", NULL, habit_curses, "the terminal's text screen (as -display curses)" },
     { "nodefconfig", NULL, habit_nothing, NULL },
 };
 
@@ -170,8 +184,7 @@ typedef struct LackingOption {
 static const LackingOption lacking_options[] = {
     { "fda", "floppy disks" }, { "fdb", "floppy disks" }, { "pflash", "flash memory" },
     { "mtdblock", "flash memory" }, { "sd", "SD cards" },
-    { "spice", "display" }, { "sdl", "display" },
-    { "curses", "display" }, { "full-screen", "display" },
+    { "spice", "display" }, { "full-screen", "display" },
     { "usb", "USB" }, { "usbdevice", "USB" },
     { "soundhw", "sound" }, { "audiodev", "sound" },
     { "virtfs", "shared folders" }, { "fsdev", "shared folders" },

@@ -11,6 +11,7 @@
 #include "main/options.h"
 #include "util/keyval.h"
 #include "ui/display-internal.h"
+#include "ui/keymap.h"
 #include "ui/vnc.h"
 
 static bool set_string(char **field, const char *arg)
@@ -277,8 +278,8 @@ static bool opt_nographic(Options *o, const char *arg, Error **errp)
     return true;
 }
 
-/* -display TYPE[,refresh-rate=HZ]: the front end (only none so far) and
- * the display layer's refresh rate. */
+/* -display TYPE[,refresh-rate=HZ]: the front end (none, sdl, curses;
+ * ui/frontend.c) and the display layer's refresh rate. */
 static bool opt_display(Options *o, const char *arg, Error **errp)
 {
     static const char *const allowed[] = { "type", "refresh-rate", NULL };
@@ -304,6 +305,17 @@ static bool opt_display(Options *o, const char *arg, Error **errp)
 static bool opt_vnc(Options *o, const char *arg, Error **errp)
 {
     return vnc_configure(arg, errp);
+}
+
+/* -k LAYOUT|help: the guest's keyboard layout, for the front ends that
+ * receive characters (VNC, curses; ui/keymap.c). */
+static bool opt_keyboard(Options *o, const char *arg, Error **errp)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        o->keymap_help = true;
+        return true;
+    }
+    return keymap_set_layout(arg, errp);
 }
 
 static bool opt_serial(Options *o, const char *arg, Error **errp)
@@ -608,8 +620,11 @@ static const OptionDef option_defs[] = {
       "[,reboot-timeout=MS][,strict=on|off][,kernel=direct|firmware]", opt_boot,
       "start -kernel directly (default) or through the board's BIOS, as QEMU does" },
     { "nographic", NULL, opt_nographic, "no display: the first serial port on stdio" },
-    { "display", "none[,refresh-rate=HZ]", opt_display,
-      "display front end (none; screendump works without one)" },
+    { "display", "sdl|curses|none[,refresh-rate=HZ]", opt_display,
+      "display front end: a window, the terminal's text screen, or none (the default is "
+      "the window when $DISPLAY or $WAYLAND_DISPLAY is set; screendump works with any)" },
+    { "k", "LAYOUT|help", opt_keyboard,
+      "the guest's keyboard layout for VNC and curses: en-us (default), de, fr, gb" },
     { "vnc", ":N|HOST:N|unix:PATH|none[,password=on|off]", opt_vnc,
       "VNC server on port 5900+N (every address for :N) or a unix socket; "
       "password=on: VNC authentication, the password set by set_password" },

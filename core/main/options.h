@@ -84,6 +84,7 @@ typedef struct Options {
     /* Help requests that need the plugins loaded first. */
     bool machine_help, device_help, cpu_help, log_help;
     bool block_format_help;      /* -drive format=help */
+    bool keymap_help;            /* -k help */
     char *device_type_help;      /* -device TYPE,help */
 } Options;
 

@@ -12,6 +12,8 @@ int console_index(DisplayConsole *con);
 DeviceState *console_device(DisplayConsole *con);
 int console_count(void);
 int display_listener_count(void);
+/* Text mode: the cursor cell (-1, -1 when hidden or not in text mode). */
+void console_get_cursor(DisplayConsole *con, int *x, int *y);
 
 /* -display none|...: the front end the command line asked for. */
 bool display_set_frontend(const char *name, Error **errp);

@@ -13,25 +13,6 @@
 #include <cardcage/qmp.h>
 #include "ui/display-internal.h"
 
-static char *frontend;              /* -display's; NULL: none */
-
-bool display_set_frontend(const char *name, Error **errp)
-{
-    if (strcmp(name, "none")) {
-        error_setg(errp, "-display %s: only 'none' is available (the VNC, SDL and curses "
-                   "front ends are not built yet; screendump works with any)", name);
-        return false;
-    }
-    g_free(frontend);
-    frontend = g_strdup(name);
-    return true;
-}
-
-const char *display_frontend(void)
-{
-    return frontend ? frontend : "none";
-}
-
 static const char *member_str(json_object *o, const char *name)
 {
     json_object *v;

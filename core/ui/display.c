@@ -312,6 +312,12 @@ const ConsoleTextCell *console_get_text(DisplayConsole *con, int *cols, int *row
     return con->text;
 }
 
+void console_get_cursor(DisplayConsole *con, int *x, int *y)
+{
+    *x = con->text ? con->cursor_x : -1;
+    *y = con->text ? con->cursor_y : -1;
+}
+
 DisplayConsole *console_find(int index)
 {
     if (!consoles || index < 0 || index >= (int)consoles->len) {

@@ -22,8 +22,8 @@
  * listener is registered only while at least one client is connected:
  * with nobody connected the display layer does not even refresh.
  *
- * Keys arrive as X keysyms and become qnums (input.h) through a US
- * layout; the pointer arrives as absolute positions and goes to the PS/2
+ * Keys arrive as X keysyms and become qnums (input.h) through the
+ * layout of -k (keymap.c); the pointer arrives as absolute positions and goes to the PS/2
  * mouse as relative motion (the guest draws its own cursor, so the server
  * draws none).
  *
@@ -51,6 +51,7 @@
 #include <cardcage/qmp.h>
 #include "input/input-internal.h"
 #include "ui/display-internal.h"
+#include "ui/keymap.h"
 #include "ui/vnc.h"
 
 /* RFB's display N is TCP port 5900 + N (RFC 6143 section 4). */
@@ -297,94 +298,6 @@ static void display_unwatch(void)
 
 /* ---- keyboard ---- */
 
-/* X keysyms (X11 keysymdef.h) of the keys that are no character, and
- * their qnums (the scan code set 1 make code, + 0x80 for E0-prefixed keys;
- * see input.h). */
-static const struct {
-    uint32_t keysym;
-    uint8_t qnum;
-} keysym_keys[] = {
-    { 0xff08, 0x0e },   /* BackSpace */
-    { 0xff09, 0x0f },   /* Tab */
-    { 0xfe20, 0x0f },   /* ISO_Left_Tab (Shift+Tab) */
-    { 0xff0d, 0x1c },   /* Return */
-    { 0xff13, 0xc6 },   /* Pause */
-    { 0xff14, 0x46 },   /* Scroll_Lock */
-    { 0xff15, 0x54 },   /* Sys_Req */
-    { 0xff1b, 0x01 },   /* Escape */
-    { 0xff50, 0xc7 },   /* Home */
-    { 0xff51, 0xcb },   /* Left */
-    { 0xff52, 0xc8 },   /* Up */
-    { 0xff53, 0xcd },   /* Right */
-    { 0xff54, 0xd0 },   /* Down */
-    { 0xff55, 0xc9 },   /* Page_Up */
-    { 0xff56, 0xd1 },   /* Page_Down */
-    { 0xff57, 0xcf },   /* End */
-    { 0xff61, 0xb7 },   /* Print */
-    { 0xff63, 0xd2 },   /* Insert */
-    { 0xff67, 0xdd },   /* Menu */
-    { 0xff7f, 0x45 },   /* Num_Lock */
-    { 0xff8d, 0x9c },   /* KP_Enter */
-    { 0xff95, 0x47 },   /* KP_Home */
-    { 0xff96, 0x4b },   /* KP_Left */
-    { 0xff97, 0x48 },   /* KP_Up */
-    { 0xff98, 0x4d },   /* KP_Right */
-    { 0xff99, 0x50 },   /* KP_Down */
-    { 0xff9a, 0x49 },   /* KP_Page_Up */
-    { 0xff9b, 0x51 },   /* KP_Page_Down */
-    { 0xff9c, 0x4f },   /* KP_End */
-    { 0xff9d, 0x4c },   /* KP_Begin */
-    { 0xff9e, 0x52 },   /* KP_Insert */
-    { 0xff9f, 0x53 },   /* KP_Delete */
-    { 0xffaa, 0x37 },   /* KP_Multiply */
-    { 0xffab, 0x4e },   /* KP_Add */
-    { 0xffac, 0x53 },   /* KP_Separator */
-    { 0xffad, 0x4a },   /* KP_Subtract */
-    { 0xffae, 0x53 },   /* KP_Decimal */
-    { 0xffaf, 0xb5 },   /* KP_Divide */
-    { 0xffb0, 0x52 }, { 0xffb1, 0x4f }, { 0xffb2, 0x50 }, { 0xffb3, 0x51 },  /* KP_0..3 */
-    { 0xffb4, 0x4b }, { 0xffb5, 0x4c }, { 0xffb6, 0x4d }, { 0xffb7, 0x47 },  /* KP_4..7 */
-    { 0xffb8, 0x48 }, { 0xffb9, 0x49 },                                      /* KP_8, 9 */
-    { 0xffbd, 0x59 },   /* KP_Equal */
-    { 0xffbe, 0x3b }, { 0xffbf, 0x3c }, { 0xffc0, 0x3d }, { 0xffc1, 0x3e },  /* F1..F4 */
-    { 0xffc2, 0x3f }, { 0xffc3, 0x40 }, { 0xffc4, 0x41 }, { 0xffc5, 0x42 },  /* F5..F8 */
-    { 0xffc6, 0x43 }, { 0xffc7, 0x44 }, { 0xffc8, 0x57 }, { 0xffc9, 0x58 },  /* F9..F12 */
-    { 0xffe1, 0x2a },   /* Shift_L */
-    { 0xffe2, 0x36 },   /* Shift_R */
-    { 0xffe3, 0x1d },   /* Control_L */
-    { 0xffe4, 0x9d },   /* Control_R */
-    { 0xffe5, 0x3a },   /* Caps_Lock */
-    { 0xffe7, 0xdb },   /* Meta_L */
-    { 0xffe8, 0xdc },   /* Meta_R */
-    { 0xffe9, 0x38 },   /* Alt_L */
-    { 0xffea, 0xb8 },   /* Alt_R */
-    { 0xffeb, 0xdb },   /* Super_L */
-    { 0xffec, 0xdc },   /* Super_R */
-    { 0xfe03, 0xb8 },   /* ISO_Level3_Shift (AltGr) */
-    { 0xffff, 0xd3 },   /* Delete */
-};
-
-#define QNUM_SHIFT_L 0x2a
-#define QNUM_SHIFT_R 0x36
-
-/* The qnum of a keysym on a US layout, and whether the character needs
- * Shift there; -1 for a keysym no key of that layout gives. */
-static int keysym_to_qnum(uint32_t keysym, bool *shift)
-{
-    *shift = false;
-    /* Keysyms 0x20-0x7e are the ASCII characters (X11 keysymdef.h,
-     * Latin-1). */
-    if (keysym >= 0x20 && keysym <= 0x7e) {
-        return input_qnum_for_char((char)keysym, shift);
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(keysym_keys); i++) {
-        if (keysym_keys[i].keysym == keysym) {
-            return keysym_keys[i].qnum;
-        }
-    }
-    return -1;
-}
-
 static void client_key(VncClient *c, int qnum, bool down)
 {
     if (down) {
@@ -400,23 +313,33 @@ static void client_key(VncClient *c, int qnum, bool down)
 static void vnc_key_event(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
 {
     VncClient *c = cl->clientData;
-    bool need_shift;
-    int qnum = keysym_to_qnum(keysym, &need_shift);
-    if (!c || qnum <= 0 || qnum > 0xff) {
-        log_mask(vnc_log, "vnc: keysym 0x%x has no key on the US layout\n", (unsigned)keysym);
+    KeymapKey k;
+    if (!c || !keymap_from_keysym(keysym, &k) || k.qnum <= 0 || k.qnum > 0xff) {
+        log_mask(vnc_log, "vnc: keysym 0x%x has no key on the %s layout\n", (unsigned)keysym,
+                 keymap_layout());
         return;
     }
-    bool shift_held = c->held[QNUM_SHIFT_L] || c->held[QNUM_SHIFT_R];
-    /* A shifted punctuation character (keysym "exclam") sent without the
-     * client holding Shift, as scripted clients do: press Shift around it.
-     * Letters are left alone: their case is the guest's Caps Lock's. */
-    bool fake_shift = down && need_shift && !shift_held && !g_ascii_isalpha((int)keysym);
+    bool shift_held = c->held[KEYMAP_QNUM_SHIFT_L] || c->held[KEYMAP_QNUM_SHIFT_R];
+    /* A character that needs Shift or AltGr on the guest's layout (-k),
+     * sent without the client holding it (scripted clients send keysym
+     * "exclam" bare; a client whose own layout differs sends "at" with
+     * no AltGr): press the modifier around it.  Letters are left alone:
+     * their case is the guest's Caps Lock's. */
+    bool letter = keysym < 0x100 && g_unichar_isalpha(keysym);
+    bool fake_shift = down && k.shift && !shift_held && !letter;
+    bool fake_altgr = down && k.altgr && !c->held[KEYMAP_QNUM_ALTGR];
     if (fake_shift) {
-        input_send_key(QNUM_SHIFT_L, true);
+        input_send_key(KEYMAP_QNUM_SHIFT_L, true);
     }
-    client_key(c, qnum, down);
+    if (fake_altgr) {
+        input_send_key(KEYMAP_QNUM_ALTGR, true);
+    }
+    client_key(c, k.qnum, down);
+    if (fake_altgr) {
+        input_send_key(KEYMAP_QNUM_ALTGR, false);
+    }
     if (fake_shift) {
-        input_send_key(QNUM_SHIFT_L, false);
+        input_send_key(KEYMAP_QNUM_SHIFT_L, false);
     }
 }
 

@@ -27,7 +27,7 @@ ACCEPTED = [
     ["-accel", "tcg"], ["-accel", "tcg,thread=single"], ["-machine", "accel=tcg"],
     ["-M", "isapc,accel=tcg"], ["-nic", "none"], ["-net", "none"],
     ["-netdev", "user,id=n0"], ["-vga", "none"],
-    ["-vga", "std"], ["-display", "none"], ["-display", "none,refresh-rate=60"], ["-name", "guest1"], ["-name", "guest=g,debug-threads=on"],
+    ["-vga", "std"], ["-display", "none"], ["-display", "none,refresh-rate=60"], ["-k", "de"], ["-k", "en-us"], ["-name", "guest1"], ["-name", "guest=g,debug-threads=on"],
     ["-no-hpet"], ["-no-acpi"], ["-no-user-config"], ["-nodefaults"],
     ["-parallel", "none"], ["-monitor", "none"], ["-serial", "none"],
     ["-rtc", "base=utc,clock=vm,driftfix=none"], ["-rtc", "base=localtime"],
@@ -57,7 +57,8 @@ REFUSED = [
     (["-nic", "user,model=rtl8139"], r"^cardcage: command line: device 'rtl8139-\d+': .*plugs into a bus of type 'PCI'"),
     (["-vga", "vmware"], r"^cardcage: -vga vmware: that card is not available in cardcage yet \(available: std, cirrus, none\)$"),
     (["-vga", "nonsense"], r"^cardcage: -vga nonsense: unknown card \(available: std, cirrus, none\)$"),
-    (["-display", "sdl"], r"^cardcage: -display sdl: only 'none' is available"),
+    (["-display", "gtk"], r"^cardcage: -display gtk: expected none, sdl or curses$"),
+    (["-k", "xx"], r"^cardcage: -k xx: unknown keyboard layout \(cardcage has en-us, gb, de, fr"),
     (["-display", "none,refresh-rate=0"], r"^cardcage: -display none,refresh-rate=0: refresh-rate=0: expected 1 to 1000"),
     # Disks exist now: a missing image is one line naming the option and file.
     (["-hda", "disk.img"], r"^cardcage: -hda disk.img: could not open 'disk.img': No such file or directory$"),

@@ -22,6 +22,11 @@
             pictures equal the screendump; the pointer's motion and buttons
             events of the second client do not disturb the typing; the
             socket is removed at exit.
+  layouts   -k de: the same guest with keysyms typed as on a German keyboard
+            (z, y, /, -, ö, #, Shift+Z) comes back as the keys in those
+            places on the US keymap the guest uses (y, z, &, /, ;, \, Y):
+            each keysym became the German layout's key, with the Shift it
+            needs pressed for it (suite slow: a second Linux boot).
   password  password=on: refused before any password is set; QMP
             change-vnc-password and set_password, the monitor's
             set_password; the right password in, the wrong one out (our
@@ -31,7 +36,7 @@
             middle of an update do not hurt the machine.
 
 Skips (77) when vncsnapshot or djpeg is missing (snapshot), the
-Linux guest is absent (keys; not under CARDCAGE_REQUIRE_GUESTS=1)."""
+Linux guest is absent (keys, layouts; not under CARDCAGE_REQUIRE_GUESTS=1)."""
 import os
 import re
 import shutil
@@ -254,17 +259,71 @@ def type_text(c, text, hold_shift=True):
             c.key(0xffe1, False)
 
 
-def test_keys(d):
-    require_guest(lambda msg: (print(f"FAIL: {msg}"), sys.exit(1)))
+def keys_guest(path, qmp_path, *extra):
+    """Linux on isapc echoing the lines typed on tty1 (the VGA console)
+    to the serial port, VNC on the unix socket path."""
     from cctest import Guest
-    path = os.path.join(d, "vnc.sock")
-    qmp_path = os.path.join(d, "keys.qmp")
     # Through SeaBIOS (-boot kernel=firmware), so that the VGA BIOS sets
     # text mode and the kernel's console on tty1 is on the screen.
-    g = Guest([CARDCAGE, "-M", "isapc", "-m", "256", "-nographic", "-no-reboot",
-               "-kernel", KERNEL, "-initrd", INITRD, "-boot", "kernel=firmware",
-               "-append", APPEND + " cardcage.test=keys",
-               "-vnc", f"unix:{path}", "-qmp", f"unix:{qmp_path},server=on,wait=off"])
+    return Guest([CARDCAGE, "-M", "isapc", "-m", "256", "-nographic", "-no-reboot",
+                  "-kernel", KERNEL, "-initrd", INITRD, "-boot", "kernel=firmware",
+                  "-append", APPEND + " cardcage.test=keys", *extra,
+                  "-vnc", f"unix:{path}", "-qmp", f"unix:{qmp_path},server=on,wait=off"])
+
+
+# -k de: keysyms as a German keyboard types them, and what Linux with its
+# default US keymap makes of the keys they become (the US key in the same
+# place): QWERTZ's z is US y, its '/' Shift+7 ('&'), '-' US '/', 'ö' US
+# ';', '#' US '\'; a 'Z' with Shift held is US 'Y'.
+LAYOUT_DE_TYPED = [(ord("z"), False), (ord("y"), False), (ord("/"), False), (ord("-"), False),
+                   (0xf6, False), (ord("#"), False), (ord("Z"), True)]
+LAYOUT_DE_SEEN = "yz&/;\\Y"
+
+
+def test_layouts(d):
+    require_guest(lambda msg: (print(f"FAIL: {msg}"), sys.exit(1)))
+    path = os.path.join(d, "vnc.sock")
+    qmp_path = os.path.join(d, "layouts.qmp")
+    g = keys_guest(path, qmp_path, "-k", "de")
+    c = None
+    try:
+        if not g.wait_for(r"CARDCAGE-KEYS-READY"):
+            g.proc.kill()
+            check("layouts: the guest reads tty1", False, g.transcript())
+            return
+        c = RFBClient.unix(path)
+        c.handshake()
+        time.sleep(0.5)
+        for ks, shift in LAYOUT_DE_TYPED:
+            if shift:
+                c.key(0xffe1, True)
+            c.tap(ks)
+            if shift:
+                c.key(0xffe1, False)
+        type_text(c, "\n")
+        got = g.wait_for(r"CARDCAGE-KEYS: ", timeout=60)
+        line = got[1].split("CARDCAGE-KEYS: ", 1)[1].rstrip("\r\n") if got else None
+        check("layouts: under -k de the keysyms z y / - ö # Z reach the guest as the German "
+              f"keyboard's keys (US keymap: {LAYOUT_DE_SEEN!r})", line == LAYOUT_DE_SEEN,
+              f"got {line!r}")
+        try:
+            type_text(c, "quit\n")
+        except OSError:
+            pass
+        check("layouts: the guest quits", g.finish(120) == 0)
+    finally:
+        if c:
+            c.close()
+        if g.proc.poll() is None:
+            g.proc.kill()
+            g.proc.wait()
+
+
+def test_keys(d):
+    require_guest(lambda msg: (print(f"FAIL: {msg}"), sys.exit(1)))
+    path = os.path.join(d, "vnc.sock")
+    qmp_path = os.path.join(d, "keys.qmp")
+    g = keys_guest(path, qmp_path)
     c1 = c2 = None
     try:
         if not g.wait_for(r"CARDCAGE-KEYS-READY"):
@@ -507,7 +566,8 @@ def main():
     d = tempfile.mkdtemp(prefix="cc-vnc-")
     try:
         for name, fn in (("snapshot", test_snapshot), ("resize", test_resize),
-                         ("keys", test_keys), ("password", test_password),
+                         ("keys", test_keys), ("layouts", test_layouts),
+                         ("password", test_password),
                          ("bad-input", test_bad_input)):
             if which in (name, "all"):
                 fn(d)
