@@ -321,7 +321,7 @@ DEFAULT install
 LABEL install
   KERNEL debian-installer/i386/linux
   APPEND initrd=debian-installer/i386/initrd.gz console=ttyS0,115200n8 DEBIAN_FRONTEND=text \
-loglevel=5 ---
+loglevel=6 ---
 """
 ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z@]|[()][0-9A-B]|[=>c78])")
 
