@@ -350,7 +350,7 @@ def plain(g):
 
 
 def wait_plain(g, pattern, timeout):
-    """Seconds since the start at which pattern shows in plain(g), or None."""
+    """Whether pattern shows in plain(g) within timeout seconds."""
     rx = re.compile(pattern)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -363,7 +363,6 @@ def wait_plain(g, pattern, timeout):
 
 
 def test_installer(emu, model, tmp):
-    require_netboot(fail)
     tftp = netboot_tree(tmp)
     label = f"installer, {model}"
     t0 = time.monotonic()
@@ -374,26 +373,27 @@ def test_installer(emu, model, tmp):
     times = {}
     try:
         steps = [
-            ("iPXE loads pxelinux.0 from slirp's TFTP",
+            ("nbp", "iPXE loads pxelinux.0 from slirp's TFTP",
              r"pxelinux\.0 : \d+ bytes \[PXE-NBP\]", 300),
-            ("PXELINUX starts and reads the test's configuration",
+            ("cfg", "PXELINUX starts and reads the test's configuration",
              r"CARDCAGE-PXELINUX: the test's pxelinux\.cfg/default", 120),
-            ("PXELINUX loads the installer's kernel",
+            ("kernel", "PXELINUX loads the installer's kernel",
              r"Loading debian-installer/i386/linux[^\n]*\.\s*o+k+", 300),
-            ("PXELINUX loads the installer's 30 MB initrd",
+            ("initrd", "PXELINUX loads the installer's 30 MB initrd",
              r"Loading debian-installer/i386/initrd\.gz[^\n]*\.\s*o+k+", 600),
-            ("the installer's Linux starts on the serial console", r"Linux version \S+", 300),
-            ("the installer reaches its first question on the serial console",
+            ("linux", "the installer's Linux starts on the serial console",
+             r"Linux version \S+", 300),
+            ("menu", "the installer reaches its first question on the serial console",
              r"Select a language\n-+\n(.*\n)*.*Choose the language to be used for the "
              r"installation process(.*\n)*.*Prompt: '\?' for help", INSTALLER_TIMEOUT),
         ]
-        for name, pattern, timeout in steps:
+        for key, name, pattern, timeout in steps:
             ok = wait_plain(g, pattern, timeout)
             check(f"{label}: {name}", ok, plain(g)[-2500:])
             if not ok:
                 return
-            times[name] = time.monotonic() - t0
-            if len(times) == 1:
+            times[key] = time.monotonic() - t0
+            if key == "nbp":
                 check_ipxe(g, label, plain(g))
         out = plain(g)
         check(f"{label}: the language list offers English", re.search(
@@ -403,11 +403,9 @@ def test_installer(emu, model, tmp):
         ok = wait_plain(g, r"Select your location\n", 300)
         check(f"{label}: an answer typed on the serial line brings the next question",
               ok, plain(g)[-1500:])
-        names = list(times)
-        print(f"TIME {emu.name} installer {model}: pxelinux.0 {times[names[0]]:.1f} s, "
-              f"kernel and initrd by TFTP {times[names[3]] - times[names[1]]:.1f} s, "
-              f"Linux {times[names[4]]:.1f} s, first question {times[names[5]]:.1f} s "
-              "from start")
+        print(f"TIME {emu.name} installer {model}: pxelinux.0 at {times['nbp']:.1f} s, "
+              f"kernel and initrd by TFTP {times['initrd'] - times['cfg']:.1f} s, "
+              f"Linux at {times['linux']:.1f} s, first question at {times['menu']:.1f} s")
     finally:
         stop(g)
 
@@ -426,7 +424,9 @@ def main():
         fail(f"usage: pxe.py CASE-MODEL [--qemu] | list  (CASE: {', '.join(CASES)}; "
              f"MODEL: {', '.join(MODELS)})")
     emu = Emulator(choice)
-    if not (os.path.exists(KERNEL) and os.path.exists(INITRD)):
+    if case == "installer":
+        require_netboot(fail)
+    elif not (os.path.exists(KERNEL) and os.path.exists(INITRD)):
         skip(f"guest not fetched ({os.path.dirname(KERNEL)}): run tests/guests/get-linux.sh",
              guest=True)
     emu.require_model(model)
