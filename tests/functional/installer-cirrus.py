@@ -159,10 +159,13 @@ class Screen:
         return "\n".join(line.replace("\0", "#").rstrip() for line in self.text)
 
 
+LAST_SEEN = {}
+
+
 def stable_screen(m, d, name, font, timeout, unlike=None):
     """Screendumps every 2 s until two in a row are equal, show the
     language menu's title and differ from the picture unlike: that Screen,
-    or None."""
+    or None (LAST_SEEN["text"] then holds the last picture's text)."""
     end = time.monotonic() + timeout
     last = None
     i = 0
@@ -179,6 +182,7 @@ def stable_screen(m, d, name, font, timeout, unlike=None):
                 screen = Screen(img, font)
                 if screen.find(TITLE):
                     return screen
+                LAST_SEEN["text"] = screen.dump()
         last = cur
         time.sleep(2)
     return None
@@ -213,7 +217,8 @@ def main():
     try:
         s1 = stable_screen(m, d, "menu", font, MENU_TIMEOUT)
         check(f"{name}: the installer's language menu on the cirrus framebuffer "
-              f"(\"{TITLE}\" read from the screendump)", s1 is not None)
+              f"(\"{TITLE}\" read from the screendump)", s1 is not None,
+              "the last steady picture's text:\n" + LAST_SEEN.get("text", "(none)"))
         if s1 is None:
             return status()
         print(f"TIME {name} installer on cirrus: power-on to the language menu "
