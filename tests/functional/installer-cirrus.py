@@ -30,7 +30,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cctest import CARDCAGE, DI_INITRD, DI_KERNEL, check, require_netboot, status  # noqa: E402
 from rfbclient import RFBClient  # noqa: E402
-from vga import Machine, diff_rows, read_ppm  # noqa: E402
+from screen import Machine, read_ppm  # noqa: E402
+from vga import diff_rows  # noqa: E402
 
 # Power-on to the language menu: the 30 MB initramfs to unpack, udev, the
 # hardware scan; some 4 minutes on a loaded 2-core host.
