@@ -211,14 +211,16 @@ def main():
     d = tempfile.mkdtemp(prefix="cc-installer-cirrus-")
     vnc = os.path.join(d, "vnc.sock")
     # No NIC (the installer would look for a network only after the
-    # language).  cardcage starts the kernel directly: through the
-    # firmware (-boot kernel=firmware) its boot ROM reads the 36 MB of
-    # kernel and initrd from fw_cfg's data port a byte at a time, about a
-    # minute; QEMU always goes through SeaBIOS (fw_cfg DMA).
+    # language).  Through the firmware, as a person's machine starts and
+    # as QEMU always does (cardcage: -boot kernel=firmware; its boot ROM
+    # reads the 36 MB of kernel and initrd from fw_cfg's data port a byte
+    # at a time, about a minute; QEMU's uses fw_cfg DMA).  Started directly
+    # instead, with this command line, the guest went idle before the DRM
+    # driver set a mode (the screen stayed 8x1), twice.
     argv = [emu, "-M", "pc", "-m", "512", "-vga", "cirrus", "-nic", "none", "-display", "none",
             "-no-reboot", "-kernel", DI_KERNEL, "-initrd", DI_INITRD, "-append", APPEND,
             "-vnc", f"unix:{vnc}"]
-    argv += ["-accel", "tcg"] if qemu else []
+    argv += ["-accel", "tcg"] if qemu else ["-boot", "kernel=firmware"]
     t0 = time.monotonic()
     m = Machine(argv, d, name)
     c = None
