@@ -14,13 +14,21 @@ CARDCAGE = os.path.join(BUILD, "cardcage")
 # emulator through isa-debug-exit (port 0xf4) get one here.
 EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 
+# Where tests/guests/get-*.sh cache what they fetch.
+GUEST_CACHE = os.environ.get("CARDCAGE_GUEST_CACHE",
+                             os.path.join(os.environ.get("XDG_CACHE_HOME",
+                                                         os.path.expanduser("~/.cache")),
+                                          "cardcage", "guests"))
 # Debian's kernel and the busybox initramfs (tests/guests/get-linux.sh).
-GUEST = os.path.join(os.environ.get("CARDCAGE_GUEST_CACHE",
-                                    os.path.join(os.environ.get("XDG_CACHE_HOME",
-                                                                os.path.expanduser("~/.cache")),
-                                                 "cardcage", "guests")), "linux")
+GUEST = os.path.join(GUEST_CACHE, "linux")
 KERNEL = os.path.join(GUEST, "vmlinuz")
 INITRD = os.path.join(GUEST, "initramfs.cpio.gz")
+# The Debian installer's netboot tree (tests/guests/get-netboot.sh), as a
+# TFTP server serves it: pxelinux.0 at its top, the installer's kernel and
+# initrd under debian-installer/i386/.
+NETBOOT = os.path.join(GUEST_CACHE, "netboot", "tftp")
+DI_KERNEL = os.path.join(NETBOOT, "debian-installer", "i386", "linux")
+DI_INITRD = os.path.join(NETBOOT, "debian-installer", "i386", "initrd.gz")
 APPEND = "console=ttyS0 noapic nolapic acpi=off"
 # What the workload's `dd if=/dev/zero bs=1M count=64 | md5sum` prints.
 MD5_64M_ZEROS = "7f614da9329cd3aebf59b91aadc30bf0"
@@ -32,6 +40,18 @@ def require_guest(fail):
     if os.path.exists(KERNEL) and os.path.exists(INITRD):
         return
     msg = f"guest not fetched ({GUEST}): run tests/guests/get-linux.sh"
+    if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
+        fail(msg)
+    print(f"SKIP: {msg}")
+    sys.exit(77)
+
+
+def require_netboot(fail):
+    """As require_guest, for the installer's netboot tree."""
+    if all(os.path.exists(os.path.join(NETBOOT, f)) for f in ("pxelinux.0", "ldlinux.c32")) \
+            and os.path.exists(DI_KERNEL) and os.path.exists(DI_INITRD):
+        return
+    msg = f"installer netboot tree not fetched ({NETBOOT}): run tests/guests/get-netboot.sh"
     if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
         fail(msg)
     print(f"SKIP: {msg}")

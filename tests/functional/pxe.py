@@ -25,6 +25,16 @@ Cases, each for every card model in MODELS (pxe.py CASE-MODEL):
              (bootindex=1) fails; and with -boot order=nd and the storage
              test's ISOLINUX CD (tests/guests/get-disk-guests.sh, left out
              when absent), SeaBIOS boots the CD once iPXE has failed
+  installer  the Debian installer's netboot tree (tests/guests/get-netboot.sh)
+             as slirp's TFTP directory, bootfile=pxelinux.0: iPXE loads
+             PXELINUX, which reads the pxelinux.cfg/default this test writes
+             (a temporary tree: the package's menu wants a VESA screen) and
+             loads the installer's kernel and its 30 MB initrd by TFTP; the
+             installer runs on the serial console (console=ttyS0, its plain
+             text frontend) and reaches its first question, "Select a
+             language"; answering it on the serial line brings the next
+             ("Select your location").  Prints the time to each step.  Skips
+             without the netboot tree, unless CARDCAGE_REQUIRE_GUESTS=1
 
 `pxe.py CASE-MODEL --qemu` (or CARDCAGE_TEST_EMULATOR=qemu) runs the same
 case on qemu-system-i386 -accel tcg with the same command line, showing the
@@ -51,14 +61,15 @@ MODELS = {
     "e1000": {"rom": "pxe-e1000.rom", "ipxe_name": "82540em"},
     "ne2k_pci": {"rom": "pxe-ne2k_pci.rom", "ipxe_name": "rtl8029"},
 }
-CASES = ("boot", "order", "bad")
+CASES = ("boot", "order", "bad", "installer")
 
 if __name__ == "__main__" and sys.argv[1:] == ["list"]:
     print(" ".join(f"{c}-{m}" for c in CASES for m in MODELS))
     sys.exit(0)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cctest import CARDCAGE, INITRD, KERNEL, Guest, check, status  # noqa: E402
+from cctest import (CARDCAGE, INITRD, KERNEL, NETBOOT, Guest, check,  # noqa: E402
+                    require_netboot, status)
 
 # Time limits, generous for a loaded machine: iPXE's DHCP takes a few
 # seconds, the kernel and initramfs (7 MB) under one by TFTP, then Linux
@@ -108,8 +119,8 @@ class Emulator:
         if model not in re.findall(r"^\s+(\S+)", p.stdout, re.M):
             skip(f"cardcage has no {model} card yet (cardcage -device help)")
 
-    def cmd(self, *args):
-        base = [self.path, "-M", "pc", "-m", "256", "-nographic", "-no-reboot"]
+    def cmd(self, *args, mem=256):
+        base = [self.path, "-M", "pc", "-m", str(mem), "-nographic", "-no-reboot"]
         if self.qemu:
             base += ["-accel", "tcg"]
         return base + list(args)
@@ -139,17 +150,23 @@ def mac(n):
     return f"52:54:00:12:34:{n:02x}"
 
 
-def boot_to_marker(g, t0, label, expect_mac, until=MARKER):
-    """Check each step of the network boot up to until (the userspace
-    marker, or an earlier line); seconds from t0 to it, or None."""
-    r = g.wait_for(until, MARKER_TIMEOUT)
-    out = "\n".join(line for _, line in g.lines)
+def check_ipxe(g, label, out):
+    """The steps every network boot starts with: SeaBIOS runs the card's
+    ROM, iPXE gets its lease from slirp."""
     check(f"{label}: SeaBIOS runs the card's iPXE ROM",
           re.search(r"iPXE \(http://ipxe\.org\) 00:0[0-9a-f]\.0 ", out) is not None and
           "Booting from ROM" in out, transcript(g))
     check(f"{label}: iPXE's DHCP lease from slirp",
           re.search(r"net\d: 10\.0\.2\.15/255\.255\.255\.0 gw 10\.0\.2\.2", out) is not None,
           transcript(g))
+
+
+def boot_to_marker(g, t0, label, expect_mac, until=MARKER):
+    """Check each step of the network boot up to until (the userspace
+    marker, or an earlier line); seconds from t0 to it, or None."""
+    r = g.wait_for(until, MARKER_TIMEOUT)
+    out = "\n".join(line for _, line in g.lines)
+    check_ipxe(g, label, out)
     check(f"{label}: iPXE runs the boot file from TFTP",
           re.search(rf"CARDCAGE-IPXE ip=10\.0\.2\.15 mac={expect_mac}", out) is not None,
           transcript(g))
@@ -287,7 +304,115 @@ def test_bad(emu, model, tmp):
           out[-3000:])
 
 
-TESTS = {"boot": test_boot, "order": test_order, "bad": test_bad}
+# The installer's boot: the kernel and initrd by TFTP (some 36 MB in 1408
+# byte blocks, one per round trip), a 30 MB initramfs to unpack, then the
+# installer's own start (udev, the hardware scan): minutes on a loaded host.
+INSTALLER_TIMEOUT = 900
+# PXELINUX's configuration: its own messages on COM1 too (SERIAL), no menu
+# or prompt, the installer on the serial console with the plain text
+# frontend (DEBIAN_FRONTEND=text: questions as numbered lists, which a log
+# can be read and answered in; the default newt frontend draws a full
+# screen).  SAY proves PXELINUX read this file and not the package's.
+# no_timer_check: see installer-cirrus.py (a loaded host can fail Linux's
+# timer interrupt check, and the kernel panics).
+PXELINUX_CFG = """SERIAL 0 115200
+SAY CARDCAGE-PXELINUX: the test's pxelinux.cfg/default
+PROMPT 0
+TIMEOUT 0
+DEFAULT install
+LABEL install
+  KERNEL debian-installer/i386/linux
+  APPEND initrd=debian-installer/i386/initrd.gz console=ttyS0,115200n8 DEBIAN_FRONTEND=text \
+loglevel=6 no_timer_check ---
+"""
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z@]|[()][0-9A-B]|[=>c78])")
+
+
+def netboot_tree(tmp):
+    """A TFTP directory serving the installer's netboot tree with the
+    test's own pxelinux.cfg/default: links to the cached files (libslirp
+    opens them by name), and a pxelinux.cfg directory of its own."""
+    d = os.path.join(tmp, "tftp")
+    os.mkdir(d)
+    for name in os.listdir(NETBOOT):
+        if name != "pxelinux.cfg":
+            os.symlink(os.path.join(NETBOOT, name), os.path.join(d, name))
+    os.mkdir(os.path.join(d, "pxelinux.cfg"))
+    with open(os.path.join(d, "pxelinux.cfg", "default"), "w") as f:
+        f.write(PXELINUX_CFG)
+    return d
+
+
+def plain(g):
+    """The console text so far without terminal control sequences (SeaBIOS's
+    serial console positions the cursor; the installer runs under screen)."""
+    with g.cond:
+        raw = bytes(g.raw)
+    return ANSI.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
+
+
+def wait_plain(g, pattern, timeout):
+    """Whether pattern shows in plain(g) within timeout seconds."""
+    rx = re.compile(pattern)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if rx.search(plain(g)):
+            return True
+        if g.proc.poll() is not None:
+            return rx.search(plain(g)) is not None
+        time.sleep(0.5)
+    return False
+
+
+def test_installer(emu, model, tmp):
+    tftp = netboot_tree(tmp)
+    label = f"installer, {model}"
+    t0 = time.monotonic()
+    # 512 MiB: with less the installer may start in its low-memory mode,
+    # whose notice comes before the language question.
+    g = Guest(emu.cmd("-boot", "n", "-nic", f"user,model={model},tftp={tftp},bootfile=pxelinux.0",
+                      mem=512))
+    times = {}
+    try:
+        steps = [
+            ("nbp", "iPXE loads pxelinux.0 from slirp's TFTP",
+             r"pxelinux\.0 : \d+ bytes \[PXE-NBP\]", 300),
+            ("cfg", "PXELINUX starts and reads the test's configuration",
+             r"CARDCAGE-PXELINUX: the test's pxelinux\.cfg/default", 120),
+            ("kernel", "PXELINUX loads the installer's kernel",
+             r"Loading debian-installer/i386/linux[^\n]*\.\s*o+k+", 300),
+            ("initrd", "PXELINUX loads the installer's 30 MB initrd",
+             r"Loading debian-installer/i386/initrd\.gz[^\n]*\.\s*o+k+", 600),
+            ("linux", "the installer's Linux starts on the serial console",
+             r"Linux version \S+", 300),
+            ("menu", "the installer reaches its first question on the serial console",
+             r"Select a language\n-+\n(.*\n)*.*Choose the language to be used for the "
+             r"installation process(.*\n)*.*Prompt: '\?' for help", INSTALLER_TIMEOUT),
+        ]
+        for key, name, pattern, timeout in steps:
+            ok = wait_plain(g, pattern, timeout)
+            check(f"{label}: {name}", ok, plain(g)[-2500:])
+            if not ok:
+                return
+            times[key] = time.monotonic() - t0
+            if key == "nbp":
+                check_ipxe(g, label, plain(g))
+        out = plain(g)
+        check(f"{label}: the language list offers English", re.search(
+            r"\d+: English", out) is not None, out[-1500:])
+        # English is the list's default: Return takes it.
+        g.send("\r")
+        ok = wait_plain(g, r"Select your location\n", 300)
+        check(f"{label}: an answer typed on the serial line brings the next question",
+              ok, plain(g)[-1500:])
+        print(f"TIME {emu.name} installer {model}: pxelinux.0 at {times['nbp']:.1f} s, "
+              f"kernel and initrd by TFTP {times['initrd'] - times['cfg']:.1f} s, "
+              f"Linux at {times['linux']:.1f} s, first question at {times['menu']:.1f} s")
+    finally:
+        stop(g)
+
+
+TESTS = {"boot": test_boot, "order": test_order, "bad": test_bad, "installer": test_installer}
 
 
 def main():
@@ -301,7 +426,9 @@ def main():
         fail(f"usage: pxe.py CASE-MODEL [--qemu] | list  (CASE: {', '.join(CASES)}; "
              f"MODEL: {', '.join(MODELS)})")
     emu = Emulator(choice)
-    if not (os.path.exists(KERNEL) and os.path.exists(INITRD)):
+    if case == "installer":
+        require_netboot(fail)
+    elif not (os.path.exists(KERNEL) and os.path.exists(INITRD)):
         skip(f"guest not fetched ({os.path.dirname(KERNEL)}): run tests/guests/get-linux.sh",
              guest=True)
     emu.require_model(model)
