@@ -255,6 +255,7 @@ void ide_channel_dma_changed(IDEChannel *ch, bool started)
             blk_aio_cancel(u->acb);
             u->acb = NULL;
             u->pending = PEND_NONE;
+            ide_dma_unmap(u, false);
         }
     }
 }
@@ -363,16 +364,30 @@ bool ide_channel_add_drives(IDEChannel *ch, int drive_bus, Error **errp)
 
 /* ---- state ---- */
 
+static void unit_pre_load(void *opaque)
+{
+    IDEUnit *u = opaque;
+    /* A stream without the subsection had no direct request in flight. */
+    u->dma_direct = false;
+}
+
 static bool unit_post_load(void *opaque, int version_id, Error **errp)
 {
     IDEUnit *u = opaque;
     if (u->data_end > IDE_BUF_SIZE || u->drq_end > u->data_end || u->data_pos > u->drq_end ||
-        u->chunk > IDE_BUF_SIZE / IDE_SECTOR_SIZE ||
+        u->chunk > (u->dma_direct ? IDE_MAX_SECTORS : IDE_BUF_SIZE / IDE_SECTOR_SIZE) ||
         u->pending > PEND_FLUSH || u->xfer > XFER_DMA_OUT) {
         error_setg(errp, "ide: transfer window %u/%u/%u out of the buffer", u->data_pos,
                    u->drq_end, u->data_end);
         return false;
     }
+    if (u->dma_direct && ((u->xfer != XFER_DMA_IN && u->xfer != XFER_DMA_OUT) ||
+                          (u->pending != PEND_READ && u->pending != PEND_WRITE))) {
+        error_setg(errp, "ide: a direct DMA request outside a DMA transfer");
+        return false;
+    }
+    /* The mapping itself is not state: a restart maps again. */
+    u->dma_niov = 0;
     if (u->xfer != XFER_NONE && !u->dev) {
         error_setg(errp, "ide: a transfer on an absent unit");
         return false;
@@ -381,10 +396,26 @@ static bool unit_post_load(void *opaque, int version_id, Error **errp)
     return true;
 }
 
+static bool unit_dma_direct_needed(void *opaque)
+{
+    return ((IDEUnit *)opaque)->dma_direct;
+}
+
+static const VMStateDescription vmstate_ide_unit_dma_direct = {
+    .name = "ide-unit/dma-direct",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(dma_direct, IDEUnit),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_ide_unit = {
     .name = "ide-unit",
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_load = unit_pre_load,
     .post_load = unit_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT8(feature, IDEUnit),
@@ -430,6 +461,10 @@ static const VMStateDescription vmstate_ide_unit = {
         VMSTATE_BOOL(atapi_dma, IDEUnit),
         VMSTATE_BUFFER(io_buffer, IDEUnit),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateSubsection[]) {
+        { .vmsd = &vmstate_ide_unit_dma_direct, .needed = unit_dma_direct_needed },
+        { NULL }
     },
 };
 
