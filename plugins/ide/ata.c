@@ -1,7 +1,9 @@
 /*
  * The ATA command set of ide-hd, and the transfer engine both device
- * kinds share: PIO blocks through the data port, DMA chunks through the
- * controller's bus master, block requests in flight.
+ * kinds share: PIO blocks through the data port, DMA through the
+ * controller's bus master (one vectored block request straight over the
+ * guest RAM its PRD table maps, io_buffer-sized chunks for the rest),
+ * block requests in flight.
  * ATA/ATAPI-6 chapter 8 (commands), 9 (protocols).
  *
  * SPDX-License-Identifier: MIT
@@ -202,7 +204,8 @@ static bool dma_start_direct(IDEUnit *u)
     }
     if (got % ss || got / ss > u->remaining || n <= 0 || n > IDE_DMA_MAX_SEGS) {
         /* A bus master breaking its promise: drop the mapping. */
-        ch->dma->unmap(ch->dma_opaque, u->dma_iov, n, to_memory, false);
+        ch->dma->unmap(ch->dma_opaque, u->dma_iov, MIN(MAX(n, 0), IDE_DMA_MAX_SEGS), to_memory,
+                       false);
         return false;
     }
     u->dma_direct = true;
