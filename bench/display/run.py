@@ -14,11 +14,22 @@ measured over SECONDS (default 10) of wall time in three setups:
              encoding) asking for incremental updates without pause
 
 Prints the CPU use in percent of one core and, for the client, the updates
-and bytes it received.  Skips (77) without qemu-system-i386.
+and bytes it received.
+
+Then the full-screen redraw: the Multiboot guest display-redraw.bin
+(tests/functional/guest/display-redraw.asm) fills a 640x480x32 VBE screen
+2000 times; the time between its REDRAW-START and REDRAW-END lines on COM1
+is measured on both emulators, with nobody watching (-display none) and
+with an RFB client asking for updates without pause.  The runs alternate
+between the emulators (RUNS each, default 3); prints the medians and the
+ratio cardcage/QEMU (lower is better; the bar is 1.0).
+Skips (77) without qemu-system-i386.
 """
 import os
+import select
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,11 +38,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "functional"))
-from rfbclient import RFBClient  # noqa: E402
+from rfbclient import RFBClient, RFBError  # noqa: E402
+from qmplib import QMP  # noqa: E402
 
 build = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CARDCAGE_BUILD_ROOT", "build")
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 CARDCAGE = os.path.join(build, "cardcage")
+REDRAW = os.path.join(build, "tests", "functional", "display-redraw.bin")
+RUNS = int(os.environ.get("RUNS", "3"))
 QEMU = shutil.which("qemu-system-i386")
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -82,6 +96,8 @@ class Reader(threading.Thread):
                 self.c.update(incremental=True, timeout=1)
             except (socket.timeout, OSError):
                 continue
+            except RFBError:
+                break               # the emulator ended
             self.updates += 1
             self.bytes += (self.c.rects - before)
 
@@ -112,6 +128,86 @@ def measure(name, argv, log, vnc_port):
         p.wait()
 
 
+def read_until(p, text, out, timeout):
+    """Reads P's stdout into OUT until TEXT shows; the time it did, or None."""
+    end = time.monotonic() + timeout
+    while text not in out[0]:
+        left = end - time.monotonic()
+        if left <= 0 or p.poll() is not None:
+            return None
+        r, _, _ = select.select([p.stdout], [], [], left)
+        if r:
+            chunk = os.read(p.stdout.fileno(), 4096)
+            if not chunk:
+                return None
+            out[0] += chunk
+    return time.monotonic()
+
+
+def redraw(emu, watched, d):
+    """Seconds of the guest's redraw loop, or None."""
+    n = free_display()
+    sock = os.path.join(d, f"{emu}.qmp")
+    vnc = ["-vnc", f"127.0.0.1:{n}"] if watched else ["-display", "none"]
+    common = ["-M", "pc", "-m", "64", "-S", "-kernel", REDRAW, "-serial", "stdio",
+              "-qmp", f"unix:{sock},server=on,wait=off", *vnc]
+    if emu == "cardcage":
+        argv = [CARDCAGE, *common, "-nic", "none", "-boot", "kernel=firmware"]
+    else:
+        argv = [QEMU, "-accel", "tcg", *common, "-nodefaults", "-vga", "std",
+                "-global", "apic-common.vapic=off",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    reader = None
+    try:
+        q = QMP.connect_unix(sock)
+        q.negotiate()
+        if watched:
+            reader = Reader(5900 + n)
+            reader.start()
+        q.cmd("cont")
+        out = [b""]
+        t0 = read_until(p, b"REDRAW-START", out, 120)
+        t1 = read_until(p, b"REDRAW-END", out, 300) if t0 else None
+        q.close()
+        return (t1 - t0, reader.updates if reader else 0) if t1 else None
+    finally:
+        if reader:
+            reader.stop = True
+            reader.join(3)
+            reader.c.close()
+        p.kill()
+        p.wait()
+
+
+def redraw_bench(d):
+    if not os.path.exists(REDRAW):
+        print(f"redraw: {REDRAW} is not built; skipped")
+        return
+    for watched in (False, True):
+        times = {"cardcage": [], "qemu": []}
+        updates = {"cardcage": [], "qemu": []}
+        for _ in range(RUNS):
+            for emu in ("cardcage", "qemu"):
+                r = redraw(emu, watched, d)
+                if r is None:
+                    print(f"redraw {emu}: the guest did not finish its loop")
+                    continue
+                times[emu].append(r[0])
+                updates[emu].append(r[1])
+        if not times["cardcage"] or not times["qemu"]:
+            continue
+        mc, mq = statistics.median(times["cardcage"]), statistics.median(times["qemu"])
+        label = "vnc-client" if watched else "unwatched"
+        extra = ""
+        if watched:
+            extra = (f"; client updates cardcage {statistics.median(updates['cardcage'])}"
+                     f", qemu {statistics.median(updates['qemu'])}")
+        print(f"redraw {label:10} cardcage {mc:6.2f} s  qemu {mq:6.2f} s  ratio {mc / mq:.2f}"
+              f"  (2000 frames of 640x480x32, medians of {RUNS}{extra})", flush=True)
+
+
 def main():
     if not QEMU:
         print("SKIP qemu-system-i386 not installed")
@@ -140,6 +236,7 @@ def main():
                     continue
                 results.append((emu, setup, r[0]))
                 print(f"{emu:9} {setup:11} {r[0]:6.2f} % of a core{r[1]}", flush=True)
+        redraw_bench(d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0

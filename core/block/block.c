@@ -6,11 +6,13 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cardcage/block.h>
 #include <cardcage/module.h>
 #include "block/block-internal.h"
+#include "module/plugin-loader.h"
 
 static GPtrArray *drivers;   /* BlockDriver * */
 static GPtrArray *nodes;     /* BlockDriverState *, every open node */
@@ -278,24 +280,28 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
         }
     } else if (filename) {
         char *scheme = bdrv_url_scheme(filename);
-        if (scheme && find_protocol(scheme)) {
-            drv = find_protocol(scheme);
-        } else {
-            /* Probe: open the file child first, then choose. */
-            BlockDriverState *file = bdrv_open_opts(filename, scheme ? NULL : "file", NULL,
-                                                    flags, 0, errp);
-            if (!file) {
-                g_free(scheme);
-                goto out;
-            }
-            drv = probe_format(file, errp);
-            bdrv_unref(file);
-            if (!drv) {
-                g_free(scheme);
-                goto out;
-            }
+        BlockDriver *proto = scheme ? find_protocol(scheme) : NULL;
+        if (scheme && !proto) {
+            /* (else the probe below would open the same URL again) */
+            error_setg(errp, "%s: unknown protocol '%s' (no block driver takes %s:// URLs)",
+                       filename, scheme, scheme);
+            g_free(scheme);
+            goto out;
         }
+        /* Probe: open the file child first (a URL through its protocol:
+         * a qcow2 image an NBD server exports raw is qcow2, as QEMU finds
+         * it), then choose. */
+        BlockDriverState *file = bdrv_open_opts(filename, proto ? proto->format_name : "file",
+                                                NULL, flags, 0, errp);
         g_free(scheme);
+        if (!file) {
+            goto out;
+        }
+        drv = probe_format(file, errp);
+        bdrv_unref(file);
+        if (!drv) {
+            goto out;
+        }
     } else {
         error_setg(errp, "no image: give file= or driver=");
         goto out;
@@ -357,6 +363,16 @@ BlockDriverState *bdrv_open_opts(const char *filename, const char *format, Block
 out:
     block_opts_free(own);
     return bs;
+}
+
+int bdrv_load_plugins(void)
+{
+    static int loaded = -1;
+    if (loaded < 0) {
+        plugin_add_default_dirs();
+        loaded = plugin_load_all(true);
+    }
+    return loaded;
 }
 
 BlockDriverState *bdrv_open(const char *filename, const char *format, BlockOpts *options,

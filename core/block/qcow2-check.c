@@ -4,8 +4,10 @@
  * snapshot table) and compare with the stored refcounts.  A stored count
  * above the real one is a leak (harmless, repaired with BDRV_FIX_LEAKS);
  * below it is a corruption (a write could overwrite shared data; repaired
- * with BDRV_FIX_ERRORS).  Used by `check` and, with both fixes, when a
- * dirty image (lazy refcounts, killed) is opened.
+ * with BDRV_FIX_ERRORS).  The copied flags of the active tables must say
+ * whether the count is exactly 1, as qemu-img check demands; -r all
+ * rewrites them.  Used by `check` and, with both fixes, when a dirty image
+ * (lazy refcounts, killed) is opened.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -152,6 +154,53 @@ static int compare(CheckCtx *c, int fix)
     return 0;
 }
 
+/* Is the copied flag of entry e (bit 63: the cluster's refcount is exactly
+ * 1, so a write may go in place; qcow2.txt "Cluster mapping") wrong for the
+ * stored count of the cluster at off?  An offset past the end of the file
+ * was counted as a corruption already. */
+static bool copied_wrong(CheckCtx *c, uint64_t e, uint64_t off)
+{
+    uint64_t rc;
+    if ((off >> c->s->cluster_bits) >= c->nb) {
+        return false;
+    }
+    if (qcow2_get_refcount(c->s, off >> c->s->cluster_bits, &rc) < 0) {
+        c->res->check_errors++;
+        return false;
+    }
+    return (rc == 1) != !!(e & QCOW_OFLAG_COPIED);
+}
+
+/* Copied flags of the active L1 and L2 tables that disagree with the
+ * stored counts (after any repair of the counts): qemu-img check's
+ * "ERROR OFLAG_COPIED", corruptions.  A refcount of 2 on a cluster one
+ * table names is only a leak to the counts, but a writer trusting the
+ * flag and one trusting the count would disagree about writing in
+ * place. */
+static void count_copied(CheckCtx *c)
+{
+    Qcow2State *s = c->s;
+    for (uint32_t i = 0; i < s->l1_size; i++) {
+        uint64_t l2off = s->l1_table[i] & L1E_OFFSET_MASK;
+        if (!l2off || (l2off & s->cluster_mask)) {
+            continue;
+        }
+        c->res->corruptions += copied_wrong(c, s->l1_table[i], l2off);
+        if ((l2off >> s->cluster_bits) >= c->nb ||
+            bdrv_pread(s->file, l2off, c->tbl, s->cluster_size) < 0) {
+            continue;
+        }
+        for (uint32_t j = 0; j < s->l2_size; j++) {
+            uint64_t e = qcow2_be64(c->tbl + 8 * j);
+            uint64_t off = e & L2E_OFFSET_MASK;
+            if ((e & QCOW_OFLAG_COMPRESSED) || !off || (off & s->cluster_mask)) {
+                continue;
+            }
+            c->res->corruptions += copied_wrong(c, e, off);
+        }
+    }
+}
+
 static void count_all(CheckCtx *c)
 {
     Qcow2State *s = c->s;
@@ -233,10 +282,22 @@ int qcow2_check_state(Qcow2State *s, BlockCheckResult *res, int fix)
             res->corruptions_fixed += after.corruptions_fixed;
         }
         if (ret >= 0 && (fix & BDRV_FIX_ERRORS)) {
+            BlockCheckResult flags = { 0 };
+            c.res = &flags;
+            count_copied(&c);
+            c.res = res;
             ret = qcow2_fix_copied(s);
+            res->check_errors += flags.check_errors;
+            if (ret >= 0) {
+                res->corruptions += flags.corruptions;
+                res->corruptions_fixed += flags.corruptions;
+            }
+        } else if (ret >= 0) {
+            count_copied(&c);
         }
     } else {
         ret = compare(&c, 0);
+        count_copied(&c);
     }
     res->image_end_offset = (int64_t)(c.nb << s->cluster_bits);
     uint64_t span = s->cluster_size;

@@ -156,6 +156,40 @@ static bool table_has(Qcow2State *s, uint64_t i)
     return i < s->refcount_table_entries && (s->refcount_table[i] & ~0x1ffull);
 }
 
+void qcow2_refcount_note_tail(Qcow2State *s)
+{
+    /* A cluster's count is written before the data or table that extends
+     * the file to it (so that no reference ever lacks its count): a
+     * writer killed in between leaves counts past the end of the file.
+     * Those clusters are leaked, not free; handing one out again would
+     * count it twice.  New allocations start past the last of them.  One
+     * allocation spans at most a few thousand clusters: counts far past
+     * the end, and blocks that cannot be read, come from a corrupt image
+     * and are left to check (an allocation meeting them fails). */
+    int64_t len = bdrv_getlength(s->file);
+    if (len < 0) {
+        return;
+    }
+    uint64_t eof = qcow2_align_up(s, (uint64_t)len) >> s->cluster_bits;
+    uint64_t rbe = 1ull << s->refblock_bits, end = eof, limit = eof + (1u << 16);
+    for (uint64_t b = eof >> s->refblock_bits; b < s->refcount_table_entries &&
+         b * rbe < limit; b++) {
+        if (!table_has(s, b)) {
+            continue;
+        }
+        for (uint64_t i = MAX(b * rbe, eof); i < MIN((b + 1) * rbe, limit); i++) {
+            uint64_t rc;
+            if (qcow2_get_refcount(s, i, &rc) < 0) {
+                break;
+            }
+            if (rc) {
+                end = i + 1;
+            }
+        }
+    }
+    s->alloc_end = MAX(s->alloc_end, end);
+}
+
 int qcow2_refcount_cover(Qcow2State *s, uint64_t end_cluster)
 {
     uint64_t rbe = 1ull << s->refblock_bits;

@@ -377,6 +377,9 @@ static bool qcow2_open(BlockDriverState *bs, BlockOpts *opts, int flags, Error *
                 ret = qcow2_set_incompat(s, s->incompat & ~QCOW2_INCOMPAT_DIRTY);
             }
         }
+        if (ret >= 0) {
+            qcow2_refcount_note_tail(s);
+        }
         /* Autoclear bits name extensions we would not keep up to date
          * (bitmaps): clear them so their users know (qcow2.txt). */
         if (ret >= 0 && s->autoclear) {

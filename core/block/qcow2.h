@@ -240,6 +240,9 @@ int qcow2_set_refcount(Qcow2State *s, uint64_t cluster, uint64_t rc);
 int64_t qcow2_alloc_clusters(Qcow2State *s, uint64_t n);
 uint64_t qcow2_refblock_get(Qcow2State *s, const uint8_t *blk, uint64_t idx);
 void qcow2_refblock_set(Qcow2State *s, uint8_t *blk, uint64_t idx, uint64_t v);
+/* At open for writing: clusters past the end of the file that a killed
+ * writer counted are not handed out again. */
+void qcow2_refcount_note_tail(Qcow2State *s);
 /* Make sure clusters [0, end) have refcount blocks. */
 int qcow2_refcount_cover(Qcow2State *s, uint64_t end_cluster);
 void qcow2_rb_cache_drop(Qcow2State *s);

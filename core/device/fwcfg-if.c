@@ -43,6 +43,11 @@ static const TypeInfo fw_cfg_if_types[] = {
         .parent = TYPE_INTERFACE,
         .class_size = sizeof(FwCfgInterfaceClass),
     },
+    {
+        .name = TYPE_BOOT_DEVICE_IF,
+        .parent = TYPE_INTERFACE,
+        .class_size = sizeof(BootDeviceClass),
+    },
 };
 
 DEFINE_TYPES(fw_cfg_if_types)

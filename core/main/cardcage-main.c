@@ -240,7 +240,7 @@ typedef struct VgaCard {
 
 static const VgaCard vga_cards[] = {
     { "std", "VGA", "isa-vga" },
-    { "cirrus", "cirrus-vga", NULL },
+    { "cirrus", "cirrus-vga", "isa-cirrus-vga" },
 };
 
 static bool select_vga(Board *b, const Options *o, Error **errp)

@@ -13,10 +13,17 @@
  * generic ones for the classes a boot entry can come from, and
  * "pciVVVV,DDDD" (vendor, device) for the rest.
  *
+ * Devices below a function (IDE disks and CD-ROMs on a PCI IDE
+ * controller) take part through TYPE_BOOT_DEVICE_IF: the function's path,
+ * then theirs ("/pci@i0cf8/ide@1,1/drive@1/disk@0").  SeaBIOS finds boot
+ * entries by bootindex only on PCI: such a device with no PCI function
+ * above it is left out, with a warning.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
 #include <cardcage/object.h>
+#include <cardcage/fwcfg.h>
 #include "pci/pci-internal.h"
 
 static const struct {
@@ -32,8 +39,23 @@ static const struct {
 
 typedef struct BootEntry {
     int32_t bootindex;
-    PCIDevice *dev;
+    DeviceState *dev;
+    char *path;
 } BootEntry;
+
+/* The nearest PCI function above dev (through the buses), or NULL. */
+static PCIDevice *pci_parent(DeviceState *dev)
+{
+    for (BusState *b = dev->parent_bus; b && b->parent; b = b->parent->parent_bus) {
+        Object *o = object_dynamic_cast(OBJECT(b->parent), TYPE_PCI_DEVICE);
+        if (o) {
+            return PCI_DEVICE(o);
+        }
+    }
+    return NULL;
+}
+
+static char *device_label(DeviceState *dev);
 
 static int collect(Object *obj, void *opaque)
 {
@@ -42,10 +64,31 @@ static int collect(Object *obj, void *opaque)
     if (o) {
         PCIDevice *d = PCI_DEVICE(o);
         if (d->bootindex >= 0 && d->devfn >= 0) {
-            BootEntry e = { d->bootindex, d };
+            BootEntry e = { d->bootindex, DEVICE(d), pci_device_fw_path(d) };
             g_array_append_val(list, e);
         }
+        return 0;
     }
+    BootDeviceClass *bc = (BootDeviceClass *)object_class_dynamic_cast(object_get_class(obj),
+                                                                       TYPE_BOOT_DEVICE_IF);
+    if (!bc || !object_dynamic_cast(obj, TYPE_DEVICE) || !DEVICE(obj)->realized) {
+        return 0;
+    }
+    char *suffix = NULL;
+    int32_t index = bc->boot_index(obj, &suffix);
+    PCIDevice *pci = index >= 0 ? pci_parent(DEVICE(obj)) : NULL;
+    if (index >= 0 && pci && pci->devfn >= 0) {
+        char *base = pci_device_fw_path(pci);
+        BootEntry e = { index, DEVICE(obj), g_strdup_printf("%s/%s", base, suffix) };
+        g_array_append_val(list, e);
+        g_free(base);
+    } else if (index >= 0) {
+        char *label = device_label(DEVICE(obj));
+        warn_report("bootindex=%d of %s is ignored: the firmware orders boot devices "
+                    "only on PCI", index, label);
+        g_free(label);
+    }
+    g_free(suffix);
     return 0;
 }
 
@@ -75,14 +118,21 @@ char *pci_device_fw_path(PCIDevice *dev)
     return path;
 }
 
-static char *device_label(PCIDevice *d)
+static char *device_label(DeviceState *dev)
 {
-    DeviceState *dev = DEVICE(d);
     if (dev->id) {
         return g_strdup_printf("'%s'", dev->id);
     }
-    return g_strdup_printf("%s at %02x.%x", object_get_typename(OBJECT(d)),
-                           PCI_SLOT(d->devfn), PCI_FUNC(d->devfn));
+    Object *o = object_dynamic_cast(OBJECT(dev), TYPE_PCI_DEVICE);
+    if (o) {
+        PCIDevice *d = PCI_DEVICE(o);
+        return g_strdup_printf("%s at %02x.%x", object_get_typename(o),
+                               PCI_SLOT(d->devfn), PCI_FUNC(d->devfn));
+    }
+    char *path = object_get_canonical_path(OBJECT(dev));
+    char *label = g_strdup_printf("%s %s", object_get_typename(OBJECT(dev)), path);
+    g_free(path);
+    return label;
 }
 
 bool pci_boot_order(GString *out, Error **errp)
@@ -103,9 +153,10 @@ bool pci_boot_order(GString *out, Error **errp)
             ok = false;
             break;
         }
-        char *path = pci_device_fw_path(e->dev);
-        g_string_append_printf(out, "%s\n", path);
-        g_free(path);
+        g_string_append_printf(out, "%s\n", e->path);
+    }
+    for (guint i = 0; i < list->len; i++) {
+        g_free(g_array_index(list, BootEntry, i).path);
     }
     g_array_free(list, TRUE);
     return ok;

@@ -330,6 +330,13 @@ CC_API int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t byt
 
 /* ---- whole nodes (tools, overlays) ---- */
 
+/* For a tool (cardcage-img): load the plugins of the emulator's plugin
+ * directories (the built-in one and $CARDCAGE_PLUGIN_PATH), once, so that
+ * the block drivers they register (nbd, iscsi) open URLs as in cardcage.
+ * Plugins that are refused are skipped silently.  Returns the number
+ * loaded.  (ABI 2.4) */
+CC_API int bdrv_load_plugins(void);
+
 /* Open an image (a tool such as cardcage-img may call it first thing: the
  * BLOCK module list is run if it has not been): format NULL probes it (format drivers' probe, else raw;
  * a probed raw image cannot be written at sector 0 with a format's magic,

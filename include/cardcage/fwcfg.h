@@ -32,6 +32,23 @@ typedef struct FwCfgInterfaceClass {
     bool (*set_item)(Object *obj, uint16_t key, const void *data, size_t len, Error **errp);
 } FwCfgInterfaceClass;
 
+/*
+ * A device the firmware boots from that sits below a controller (an IDE
+ * disk or CD-ROM on a PCI IDE controller) and takes bootindex=N: the core
+ * puts it in the fw_cfg "bootorder" file with the PCI functions given a
+ * bootindex, lowest first, as its controller's path followed by the
+ * device's part ("/pci@i0cf8/ide@1,1" + "/drive@1/disk@0"), the Open
+ * Firmware path SeaBIOS builds for its own boot entries.  (ABI 2.4)
+ */
+#define TYPE_BOOT_DEVICE_IF "boot-device-interface"
+
+typedef struct BootDeviceClass {
+    InterfaceClass parent_class;
+    /* The device's bootindex (-1: none) and, when it has one, in *suffix
+     * its path below the controller (g_malloc'd, no leading '/'). */
+    int32_t (*boot_index)(Object *obj, char **suffix);
+} BootDeviceClass;
+
 /* The board's firmware configuration device, or NULL when it has none. */
 CC_API Object *fw_cfg_find(void);
 CC_API bool fw_cfg_add_file(Object *obj, const char *name, const void *data, size_t len,

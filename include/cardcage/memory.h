@@ -260,7 +260,7 @@ CC_API void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen, bool
  * buffer, so a caller can hand the pointer to another thread and fall back
  * to address_space_read/write itself.  Unmap with address_space_unmap
  * (which reports DMA writes to the translated-code and dirty trackers).
- * Since ABI 2.3. */
+ * Since ABI 2.5. */
 CC_API void *address_space_map_direct(AddressSpace *as, hwaddr addr, hwaddr *plen,
                                       bool is_write);
 CC_API void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len, bool is_write,

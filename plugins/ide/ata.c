@@ -60,6 +60,7 @@ void ide_cancel(IDEUnit *u)
     u->remaining = u->chunk = 0;
     u->data_pos = u->data_end = u->drq_end = 0;
     u->atapi_bytes = 0;
+    u->cd_fields = 0;
 }
 
 void ide_cmd_ok(IDEUnit *u)
@@ -189,7 +190,9 @@ static int64_t dma_rw(IDEUnit *u, uint8_t *buf, uint32_t len, bool to_memory)
 static bool dma_start_direct(IDEUnit *u)
 {
     IDEChannel *ch = u->ch;
-    if (!ch->dma->map) {
+    if (!ch->dma->map || (u->dev->kind == IDE_CD && u->cd_fields)) {
+        /* READ CD formats each sector in io_buffer (headers, EDC): only
+         * plain sectors go straight to memory. */
         return false;
     }
     uint32_t ss = sector_size(u);
@@ -275,13 +278,21 @@ void ide_dma_pump(IDEUnit *u)
         return;
     }
     if (u->remaining == 0) {
-        /* An ATAPI response from the buffer, or the end of the data. */
+        /* An ATAPI response from the buffer or parameter data into it, or
+         * the end of the data. */
+        bool out = u->xfer == XFER_DMA_OUT;
         if (u->data_pos < u->data_end) {
             uint32_t n = u->data_end - u->data_pos;
-            if (!dma_move(u, u->io_buffer + u->data_pos, n, true)) {
+            if (!dma_move(u, u->io_buffer + u->data_pos, n, !out)) {
                 return;
             }
             u->data_pos = u->data_end;
+        }
+        if (out && u->dev->kind == IDE_CD) {
+            /* The parameter list is in: the command runs and completes. */
+            ch->dma->done(ch->dma_opaque);
+            atapi_data_out_done(u);
+            return;
         }
         dma_finish(u);
         return;
@@ -290,7 +301,9 @@ void ide_dma_pump(IDEUnit *u)
         u->status = ST_DRDY | ST_DSC | ST_DRQ;
         return;
     }
-    uint32_t n = MIN(u->remaining, IDE_BUF_SIZE / sector_size(u));
+    uint32_t per_chunk = u->dev->kind == IDE_CD ? atapi_chunk_sectors(u)
+                                                : IDE_BUF_SIZE / sector_size(u);
+    uint32_t n = MIN(u->remaining, per_chunk);
     if (u->xfer == XFER_DMA_OUT) {
         if (!dma_move(u, u->io_buffer, n * sector_size(u), false)) {
             return;
@@ -302,11 +315,18 @@ void ide_dma_pump(IDEUnit *u)
     u->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
+/* The bytes a chunk read into io_buffer gives the host: a CD's sectors
+ * leave in READ CD's format. */
+static uint32_t dma_chunk_bytes(IDEUnit *u)
+{
+    return u->dev->kind == IDE_CD ? atapi_format_chunk(u) : u->chunk * sector_size(u);
+}
+
 static void dma_chunk_done(IDEUnit *u, bool was_read)
 {
     if (u->dma_direct) {
         ide_dma_unmap(u, true);
-    } else if (was_read && !dma_move(u, u->io_buffer, u->chunk * sector_size(u), true)) {
+    } else if (was_read && !dma_move(u, u->io_buffer, dma_chunk_bytes(u), true)) {
         return;
     }
     u->lba += u->chunk;
@@ -371,7 +391,11 @@ void ide_pio_done_block(IDEUnit *u)
         }
         break;
     case XFER_PIO_OUT:
-        start_request(u, PEND_WRITE, u->chunk);
+        if (u->dev->kind == IDE_CD) {
+            atapi_pio_out_next(u);
+        } else {
+            start_request(u, PEND_WRITE, u->chunk);
+        }
         break;
     default:
         break;

@@ -24,6 +24,7 @@
 #define ASC_MEDIUM_CHANGED         0x28
 #define ASC_MEDIUM_NOT_PRESENT     0x3a
 #define ASC_REMOVAL_PREVENTED      0x53
+#define ASC_ILLEGAL_MODE_FOR_TRACK 0x64
 
 /* The largest CD image (as QEMU's limit for a CD profile) — above it the
  * drive reports a DVD. */
@@ -120,7 +121,7 @@ void atapi_pio_next(IDEUnit *u)
 {
     if (u->data_pos >= u->data_end) {
         if (u->remaining) {
-            uint32_t n = MIN(u->remaining, IDE_BUF_SIZE / CD_SECTOR_SIZE);
+            uint32_t n = MIN(u->remaining, atapi_chunk_sectors(u));
             u->remaining -= n;
             u->chunk = n;
             u->pending = PEND_READ;
@@ -148,27 +149,162 @@ void atapi_pio_next(IDEUnit *u)
     ide_raise_irq(u);
 }
 
+/* Parameter data (MODE SELECT) lands after the CDB, which stays at the
+ * start of the buffer until the command runs. */
+#define PARAM_OFF 16
+
+static void receive_params(IDEUnit *u, uint32_t len)
+{
+    u->remaining = 0;
+    u->data_pos = PARAM_OFF;
+    u->data_end = PARAM_OFF + len;
+    if (u->atapi_dma) {
+        u->xfer = XFER_DMA_OUT;
+        u->status = ST_DRDY | ST_DSC | ST_DRQ;
+        ide_dma_pump(u);
+        return;
+    }
+    atapi_pio_out_next(u);
+}
+
+void atapi_pio_out_next(IDEUnit *u)
+{
+    if (u->data_pos >= u->data_end) {
+        atapi_data_out_done(u);
+        return;
+    }
+    uint32_t limit = u->byte_limit ? u->byte_limit : 0xfffe;
+    uint32_t n = u->data_end - u->data_pos;
+    if (n > limit) {
+        n = MAX(limit & ~1u, 2u);
+    }
+    u->drq_end = u->data_pos + n;
+    u->lcyl = n;
+    u->hcyl = n >> 8;
+    u->nsector = 0;             /* data, host to device (ATA-6 8.21.2) */
+    u->xfer = XFER_PIO_OUT;
+    u->status = ST_DRDY | ST_DSC | ST_DRQ;
+    ide_raise_irq(u);
+}
+
 void atapi_read_done(IDEUnit *u, int ret)
 {
     if (ret < 0) {
         check_condition(u, SK_MEDIUM_ERROR, ASC_READ_ERROR, 0);
         return;
     }
-    u->lba += u->chunk;
     u->data_pos = 0;
-    u->data_end = u->chunk * CD_SECTOR_SIZE;
+    u->data_end = atapi_format_chunk(u);
+    u->lba += u->chunk;
     atapi_pio_next(u);
 }
 
-static void start_read(IDEUnit *u, uint32_t lba, uint32_t count)
+/* ---- READ CD's sector formats (MMC-3 6.19) ---- */
+
+/* Byte 9, the main channel selection (MMC-3 table 253). */
+#define RCD_SYNC    0x80
+#define RCD_HEADERS 0x60    /* 01b header, 10b subheader, 11b all headers */
+#define RCD_HEADER  0x20    /* set in codes 01b and 11b */
+#define RCD_USER    0x10
+#define RCD_EDC_ECC 0x08
+#define RCD_C2      0x06    /* 01b C2 error flags, 10b and the block error byte */
+
+/* The fields of a Mode 1 sector in disc order (ECMA-130 14.3): sync,
+ * header, user data, EDC/intermediate/P/Q; a Mode 1 sector has no
+ * subheader, so asking for it adds nothing.  A drive returns only a run
+ * of adjacent fields, and sync only with the header: MMC-3 table 255
+ * marks the other combinations illegal. */
+int atapi_read_cd_frame(uint8_t fields, uint32_t *start, uint32_t *main_len)
+{
+    static const struct { uint8_t bit; uint16_t off, len; } parts[] = {
+        { RCD_SYNC, 0, 12 },
+        { RCD_HEADER, 12, 4 },
+        { RCD_USER, 16, CD_SECTOR_SIZE },
+        { RCD_EDC_ECC, 16 + CD_SECTOR_SIZE, CD_RAW_SECTOR_SIZE - 16 - CD_SECTOR_SIZE },
+    };
+    int first = -1, last = -1;
+    for (int i = 0; i < 4; i++) {
+        if (fields & parts[i].bit) {
+            if (last >= 0 && last != i - 1) {
+                return -1;                  /* a gap */
+            }
+            if (first < 0) {
+                first = i;
+            }
+            last = i;
+        }
+    }
+    if ((fields & RCD_SYNC) && !(fields & RCD_HEADER)) {
+        return -1;
+    }
+    uint32_t c2 = (fields & RCD_C2) >> 1;
+    if (c2 == 3 || (fields & 1)) {
+        return -1;                          /* reserved */
+    }
+    uint32_t off = first < 0 ? 0 : parts[first].off;
+    uint32_t len = first < 0 ? 0 : parts[last].off + parts[last].len - off;
+    if (start) {
+        *start = off;
+    }
+    if (main_len) {
+        *main_len = len;
+    }
+    /* C2 error flags: one bit per byte of the 2352 (294 bytes), and for
+     * 10b the OR of them and a pad byte (MMC-3 6.19.2.7). */
+    return len + (c2 == 1 ? 294 : c2 == 2 ? 296 : 0);
+}
+
+static uint32_t frame_size(IDEUnit *u)
+{
+    int n = u->cd_fields ? atapi_read_cd_frame(u->cd_fields, NULL, NULL) : 0;
+    return n > 0 ? n : CD_SECTOR_SIZE;
+}
+
+uint32_t atapi_chunk_sectors(IDEUnit *u)
+{
+    /* The 2048-byte sectors are read into the buffer, then formatted in
+     * place: both must fit. */
+    return IDE_BUF_SIZE / MAX(frame_size(u), (uint32_t)CD_SECTOR_SIZE);
+}
+
+uint32_t atapi_format_chunk(IDEUnit *u)
+{
+    uint32_t n = MIN(u->chunk, atapi_chunk_sectors(u));
+    uint32_t start = 0, main_len = 0;
+    int f = u->cd_fields ? atapi_read_cd_frame(u->cd_fields, &start, &main_len) : 0;
+    if (f <= 0) {
+        return n * CD_SECTOR_SIZE;
+    }
+    uint32_t frame = f;
+    bool ecc = start + main_len > 16 + CD_SECTOR_SIZE;
+    uint8_t raw[CD_RAW_SECTOR_SIZE + CD_C2_MAX];
+    /* No read errors: every C2 flag and the block error byte are zero. */
+    memset(raw + CD_RAW_SECTOR_SIZE, 0, CD_C2_MAX);
+    /* Sector i's output lies at i * frame, its data at i * 2048: growing
+     * frames are laid from the last sector back, shrinking ones from the
+     * first, so no data is overwritten before it is used. */
+    bool grow = frame >= CD_SECTOR_SIZE;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = grow ? n - 1 - k : k;
+        cd_mode1_sector(raw, u->lba + i, u->io_buffer + i * CD_SECTOR_SIZE, ecc);
+        uint8_t *dst = u->io_buffer + i * frame;
+        memcpy(dst, raw + start, main_len);
+        memcpy(dst + main_len, raw + CD_RAW_SECTOR_SIZE, frame - main_len);
+    }
+    return n * frame;
+}
+
+static void start_read(IDEUnit *u, uint32_t lba, uint32_t count, uint8_t fields)
 {
     uint32_t total = total_cd_sectors(u);
     if (lba > total || count > total - lba) {
         check_condition(u, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
         return;
     }
-    if (!count) {
-        atapi_ok(u);
+    /* User data alone is what READ(10) sends. */
+    u->cd_fields = fields == RCD_USER ? 0 : fields;
+    if (!count || atapi_read_cd_frame(fields, NULL, NULL) <= 0) {
+        atapi_ok(u);                        /* nothing selected: nothing to send */
         return;
     }
     u->lba = lba;
@@ -183,6 +319,50 @@ static void start_read(IDEUnit *u, uint32_t lba, uint32_t count)
         u->xfer = XFER_PIO_IN;
         atapi_pio_next(u);
     }
+}
+
+/* READ CD and READ CD MSF: the same fields, the range as an LBA and a
+ * count or as start and end (exclusive) MSF addresses, binary. */
+static void read_cd(IDEUnit *u, const uint8_t *cdb)
+{
+    uint8_t fields = cdb[9];
+    uint32_t lba, count;
+    /* Expected sector type, byte 1 bits 4:2 (MMC-3 table 252): any (0) or
+     * Mode 1 (2) match a data disc; CD-DA and the Mode 2 kinds do not. */
+    unsigned type = cdb[1] >> 2 & 7;
+    if (type > 5 || (cdb[10] & 7) || atapi_read_cd_frame(fields, NULL, NULL) < 0) {
+        /* reserved type; sub-channel data (none kept); an illegal field
+         * combination */
+        check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+        return;
+    }
+    if (type != 0 && type != 2) {
+        check_condition(u, SK_ILLEGAL_REQUEST, ASC_ILLEGAL_MODE_FOR_TRACK, 0);
+        return;
+    }
+    if (cdb[0] == 0xbe) {
+        lba = be32(cdb + 2);
+        count = cdb[6] << 16 | cdb[7] << 8 | cdb[8];
+    } else {
+        const uint8_t *s = cdb + 3, *e = cdb + 6;
+        if (s[1] >= 60 || s[2] >= 75 || e[1] >= 60 || e[2] >= 75) {
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+            return;
+        }
+        uint32_t a = (s[0] * 60 + s[1]) * 75 + s[2], b = (e[0] * 60 + e[1]) * 75 + e[2];
+        if (a > b) {
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+            return;
+        }
+        if (a < 150) {
+            /* the lead-in/pregap before LBA 0 holds no data here */
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+            return;
+        }
+        lba = a - 150;
+        count = b - a;
+    }
+    start_read(u, lba, count, fields);
 }
 
 /* ---- the PACKET command ---- */
@@ -377,42 +557,127 @@ static int event_status(IDEUnit *u, const uint8_t *cdb, uint8_t *p)
     return 8;
 }
 
+/* Mode pages (MMC-3 6.3), as values of page control pc: 0 current, 1
+ * the mask of changeable bits, 2 defaults.  Returns the page's length
+ * with its 2-byte header, 0 for a page the drive does not have. */
+#define MODE_PAGE_MAX 20
+static uint32_t mode_page(IDEUnit *u, int page, int pc, uint8_t *q)
+{
+    memset(q, 0, MODE_PAGE_MAX);
+    switch (page) {
+    case 0x01:
+        /* Read/write error recovery, the 6-byte form of SFF-8020i / MMC-1
+         * (MMC-3 6.3.4 lengthens it with write fields a CD-ROM lacks).
+         * The error recovery parameter and read retry count are
+         * changeable: with no media errors they change nothing else. */
+        q[0] = 0x01;
+        q[1] = 6;
+        if (pc == 1) {
+            q[2] = 0xff;
+            q[3] = 0xff;
+        } else if (pc == 0) {
+            q[2] = u->err_recovery;
+            q[3] = u->read_retry;
+        }
+        return 8;
+    case 0x2a:
+        /* Capabilities and mechanical status (MMC-3 6.3.11): read only. */
+        q[0] = 0x2a;
+        q[1] = 0x12;
+        if (pc == 1) {
+            return 20;
+        }
+        q[2] = 0x03;            /* reads CD-R, CD-RW */
+        q[4] = 0x71;            /* audio play, multi session, mode 2 forms */
+        q[5] = 0x1f;            /* CD-DA commands, accurate stream */
+        /* lock (0), lock state (1), eject (3), tray loader (5:7 = 001b) */
+        q[6] = 0x29 | (pc == 0 && u->tray_locked ? 0x02 : 0);
+        q[7] = 0x03;
+        st_be16(q + 8, 706);    /* max speed, kB/s (4x) */
+        st_be16(q + 10, 2);     /* volume levels */
+        st_be16(q + 12, 512);   /* buffer, KiB */
+        st_be16(q + 14, 706);
+        return 20;
+    }
+    return 0;
+}
+
 static int mode_sense(IDEUnit *u, const uint8_t *cdb, uint8_t *p)
 {
     int pc = cdb[2] >> 6, page = cdb[2] & 0x3f;
     if (pc == 3) {
         return -2;              /* saved values */
     }
+    static const uint8_t pages[] = { 0x01, 0x2a };
     uint32_t len = 8;
-    memset(p, 0, 64);
+    memset(p, 0, 8);
     p[2] = has_medium(u) ? 0x01 : 0x70;    /* medium type: data CD / door open */
-    if (page == 0x01 || page == 0x3f) {
-        uint8_t *q = p + len;  /* read/write error recovery (MMC-3 6.3.4) */
-        q[0] = 0x01;
-        q[1] = 6;
-        len += 8;
-    }
-    if (page == 0x2a || page == 0x3f) {
-        uint8_t *q = p + len;  /* capabilities and mechanical status (MMC-3 6.3.11) */
-        q[0] = 0x2a;
-        q[1] = 0x12;
-        q[2] = 0x03;            /* reads CD-R, CD-RW */
-        q[4] = 0x71;            /* audio play, multi session, mode 2 forms */
-        q[5] = 0x1f;            /* CD-DA commands, accurate stream */
-        /* lock (0), lock state (1), eject (3), tray loader (5:7 = 001b) */
-        q[6] = 0x29 | (u->tray_locked ? 0x02 : 0);
-        q[7] = 0x03;
-        st_be16(q + 8, 706);    /* max speed, kB/s (4x) */
-        st_be16(q + 10, 2);     /* volume levels */
-        st_be16(q + 12, 512);   /* buffer, KiB */
-        st_be16(q + 14, 706);
-        len += 20;
+    for (unsigned i = 0; i < sizeof(pages); i++) {
+        if (page == pages[i] || page == 0x3f) {
+            len += mode_page(u, pages[i], pc, p + len);
+        }
     }
     if (len == 8) {
         return -1;
     }
     st_be16(p, len - 2);
     return len;
+}
+
+/* MODE SELECT(10)'s parameter list (SPC-3 6.11, 7.4): the 8-byte header,
+ * an optional block descriptor, then pages as MODE SENSE reports them.
+ * Every page is checked before any is applied.  Returns the ASC of the
+ * check condition, 0 when accepted. */
+#define ASC_PARAM_LIST_LENGTH  0x1a
+#define ASC_INVALID_FIELD_PARAM 0x26
+
+static uint8_t mode_select(IDEUnit *u, const uint8_t *d, uint32_t len)
+{
+    if (len < 8) {
+        return ASC_PARAM_LIST_LENGTH;
+    }
+    /* Mode data length is reserved here, the medium type ignored (a
+     * host echoes MODE SENSE's); a block descriptor may only repeat the
+     * drive's 2048-byte blocks. */
+    uint32_t bdl = be16(d + 6), pos = 8 + bdl;
+    if (bdl != 0 && bdl != 8) {
+        return ASC_INVALID_FIELD_PARAM;
+    }
+    if (pos > len) {
+        return ASC_PARAM_LIST_LENGTH;
+    }
+    if (bdl && (d[8 + 5] << 16 | d[8 + 6] << 8 | d[8 + 7]) != CD_SECTOR_SIZE) {
+        return ASC_INVALID_FIELD_PARAM;
+    }
+    for (int apply = 0; apply < 2; apply++) {
+        for (uint32_t at = pos; at < len;) {
+            if (len - at < 2) {
+                return ASC_PARAM_LIST_LENGTH;
+            }
+            const uint8_t *pg = d + at;
+            uint8_t cur[MODE_PAGE_MAX], mask[MODE_PAGE_MAX];
+            /* PS is reserved in MODE SELECT; no page has subpages (SPF). */
+            uint32_t n = (pg[0] & 0xc0) ? 0 : mode_page(u, pg[0] & 0x3f, 0, cur);
+            if (!n || pg[1] != n - 2) {
+                return ASC_INVALID_FIELD_PARAM;
+            }
+            if (len - at < n) {
+                return ASC_PARAM_LIST_LENGTH;
+            }
+            mode_page(u, pg[0] & 0x3f, 1, mask);
+            for (uint32_t k = 2; k < n; k++) {
+                if ((pg[k] ^ cur[k]) & ~mask[k]) {
+                    return ASC_INVALID_FIELD_PARAM;
+                }
+            }
+            if (apply && (pg[0] & 0x3f) == 0x01) {
+                u->err_recovery = pg[2];
+                u->read_retry = pg[3];
+            }
+            at += n;
+        }
+    }
+    return 0;
 }
 
 static uint32_t mechanism_status(IDEUnit *u, uint8_t *p)
@@ -436,7 +701,7 @@ static bool ua_exempt(uint8_t op)
 static bool needs_medium(uint8_t op)
 {
     return op == 0x00 || op == 0x25 || op == 0x28 || op == 0xa8 || op == 0xbe ||
-           op == 0x43 || op == 0x2b || op == 0x51;
+           op == 0xb9 || op == 0x43 || op == 0x2b || op == 0x51;
 }
 
 static void tray_move(IDEUnit *u, bool open)
@@ -503,23 +768,15 @@ void atapi_exec(IDEUnit *u)
         return;
     }
     case 0x28:                  /* READ(10) */
-        start_read(u, be32(cdb + 2), be16(cdb + 7));
+        start_read(u, be32(cdb + 2), be16(cdb + 7), RCD_USER);
         return;
     case 0xa8:                  /* READ(12) */
-        start_read(u, be32(cdb + 2), be32(cdb + 6));
+        start_read(u, be32(cdb + 2), be32(cdb + 6), RCD_USER);
         return;
-    case 0xbe: {                /* READ CD (MMC-3 6.19) */
-        uint32_t n = cdb[6] << 16 | cdb[7] << 8 | cdb[8];
-        uint8_t what = cdb[9] & 0xf8;
-        if (what == 0x00) {
-            atapi_ok(u);        /* nothing asked for */
-        } else if (what == 0x10) {
-            start_read(u, be32(cdb + 2), n);     /* user data only */
-        } else {
-            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-        }
+    case 0xbe:                  /* READ CD (MMC-3 6.19) */
+    case 0xb9:                  /* READ CD MSF (MMC-3 6.20) */
+        read_cd(u, cdb);
         return;
-    }
     case 0x43:                  /* READ TOC/PMA/ATIP */
         len = read_toc(u, cdb, p);
         if (len < 0) {
@@ -549,6 +806,23 @@ void atapi_exec(IDEUnit *u)
         }
         send_buffer(u, MIN((uint32_t)len, be16(cdb + 7)));
         return;
+    case 0x55: {                /* MODE SELECT(10) (SPC-3 6.11) */
+        uint32_t n = be16(cdb + 7);
+        /* Page format (PF) is the only format; pages cannot be saved (SP). */
+        /* The longest list that means anything is 44 bytes (header, block
+         * descriptor, both pages); one that does not fit the buffer after
+         * the CDB is refused before its data phase. */
+        if (!(cdb[1] & 0x10) || (cdb[1] & 0x01) || n > IDE_BUF_SIZE - PARAM_OFF) {
+            check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+            return;
+        }
+        if (!n) {
+            atapi_ok(u);
+            return;
+        }
+        receive_params(u, n);
+        return;
+    }
     case 0xbd:                  /* MECHANISM STATUS */
         len = mechanism_status(u, p);
         send_buffer(u, MIN((uint32_t)len, be16(cdb + 8)));
@@ -565,6 +839,25 @@ void atapi_exec(IDEUnit *u)
         return;
     }
     check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE, 0);
+}
+
+/* The data-out phase ended: run the command with its parameters. */
+void atapi_data_out_done(IDEUnit *u)
+{
+    const uint8_t *cdb = u->io_buffer;
+    uint32_t len = u->data_end > PARAM_OFF ? u->data_end - PARAM_OFF : 0;
+    u->xfer = XFER_NONE;
+    u->data_pos = u->data_end = u->drq_end = 0;
+    if (cdb[0] != 0x55) {
+        check_condition(u, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE, 0);
+        return;
+    }
+    uint8_t asc = mode_select(u, u->io_buffer + PARAM_OFF, len);
+    if (asc) {
+        check_condition(u, SK_ILLEGAL_REQUEST, asc, 0);
+        return;
+    }
+    atapi_ok(u);
 }
 
 /* ---- IDENTIFY PACKET DEVICE (ATA-6 8.16, table 30) ---- */

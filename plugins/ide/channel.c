@@ -232,6 +232,7 @@ void ide_channel_reset(IDEChannel *ch)
          * (a guest may have turned it off with SET FEATURES). */
         ch->unit[i].wce = ch->unit[i].dev && ch->unit[i].dev->wce_default;
         ch->unit[i].xfer_mode = 0;
+        ch->unit[i].err_recovery = ch->unit[i].read_retry = 0;
         if (ch->unit[i].dev) {
             blk_set_enable_write_cache(ch->unit[i].dev->blk, ch->unit[i].wce);
         }
@@ -364,13 +365,6 @@ bool ide_channel_add_drives(IDEChannel *ch, int drive_bus, Error **errp)
 
 /* ---- state ---- */
 
-static void unit_pre_load(void *opaque)
-{
-    IDEUnit *u = opaque;
-    /* A stream without the subsection had no direct request in flight. */
-    u->dma_direct = false;
-}
-
 static bool unit_post_load(void *opaque, int version_id, Error **errp)
 {
     IDEUnit *u = opaque;
@@ -382,12 +376,19 @@ static bool unit_post_load(void *opaque, int version_id, Error **errp)
         return false;
     }
     if (u->dma_direct && ((u->xfer != XFER_DMA_IN && u->xfer != XFER_DMA_OUT) ||
-                          (u->pending != PEND_READ && u->pending != PEND_WRITE))) {
+                          (u->pending != PEND_READ && u->pending != PEND_WRITE) ||
+                          u->cd_fields)) {
         error_setg(errp, "ide: a direct DMA request outside a DMA transfer");
         return false;
     }
     /* The mapping itself is not state: a restart maps again. */
     u->dma_niov = 0;
+    if (atapi_read_cd_frame(u->cd_fields, NULL, NULL) < 0 ||
+        (u->cd_fields && u->dev && u->chunk > atapi_chunk_sectors(u))) {
+        error_setg(errp, "ide: READ CD fields 0x%02x with %u sectors in the buffer",
+                   u->cd_fields, u->chunk);
+        return false;
+    }
     if (u->xfer != XFER_NONE && !u->dev) {
         error_setg(errp, "ide: a transfer on an absent unit");
         return false;
@@ -411,12 +412,62 @@ static const VMStateDescription vmstate_ide_unit_dma_direct = {
     },
 };
 
+/* READ CD's sector format, only while such a read runs (streams from
+ * before it have none: a plain read). */
+static bool read_cd_needed(void *opaque)
+{
+    return ((IDEUnit *)opaque)->cd_fields != 0;
+}
+
+static const VMStateDescription vmstate_ide_unit_read_cd = {
+    .name = "ide-unit/read-cd",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(cd_fields, IDEUnit),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* The error recovery page's values, once MODE SELECT changed them. */
+static bool mode_page1_needed(void *opaque)
+{
+    IDEUnit *u = opaque;
+    return u->err_recovery || u->read_retry;
+}
+
+static const VMStateDescription vmstate_ide_unit_mode_page1 = {
+    .name = "ide-unit/mode-page-1",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(err_recovery, IDEUnit),
+        VMSTATE_UINT8(read_retry, IDEUnit),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void unit_pre_load(void *opaque)
+{
+    IDEUnit *u = opaque;
+    /* Streams without the subsections: none of these. */
+    u->cd_fields = 0;
+    u->err_recovery = u->read_retry = 0;
+    u->dma_direct = false;
+}
+
 static const VMStateDescription vmstate_ide_unit = {
     .name = "ide-unit",
     .version_id = 1,
     .minimum_version_id = 1,
     .pre_load = unit_pre_load,
     .post_load = unit_post_load,
+    .subsections = (const VMStateSubsection[]) {
+        { &vmstate_ide_unit_read_cd, read_cd_needed },
+        { &vmstate_ide_unit_mode_page1, mode_page1_needed },
+        { &vmstate_ide_unit_dma_direct, unit_dma_direct_needed },
+        { NULL }
+    },
     .fields = (const VMStateField[]) {
         VMSTATE_UINT8(feature, IDEUnit),
         VMSTATE_UINT8(nsector, IDEUnit),
@@ -461,10 +512,6 @@ static const VMStateDescription vmstate_ide_unit = {
         VMSTATE_BOOL(atapi_dma, IDEUnit),
         VMSTATE_BUFFER(io_buffer, IDEUnit),
         VMSTATE_END_OF_LIST()
-    },
-    .subsections = (const VMStateSubsection[]) {
-        { .vmsd = &vmstate_ide_unit_dma_direct, .needed = unit_dma_direct_needed },
-        { NULL }
     },
 };
 

@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <cardcage/fwcfg.h>
 #include "ide.h"
 
 static int serial_counter;
@@ -149,6 +150,19 @@ static void hd_init(Object *obj)
     IDE_DEVICE(obj)->kind = IDE_HD;
 }
 
+/* The firmware's path below the controller, as SeaBIOS builds it for
+ * every ATA and ATAPI drive (src/boot.c: the channel as drive@N, the
+ * position as disk@N, for disks and CD-ROMs alike). */
+static int32_t ide_boot_index(Object *obj, char **suffix)
+{
+    IDEDevice *d = IDE_DEVICE(obj);
+    if (d->bootindex >= 0 && d->u) {
+        *suffix = g_strdup_printf("drive@%x/disk@%x", d->u->ch->index, d->unit);
+        return d->bootindex;
+    }
+    return -1;
+}
+
 static void cd_init(Object *obj)
 {
     IDE_DEVICE(obj)->kind = IDE_CD;
@@ -163,6 +177,9 @@ static const Property ide_dev_props[] = {
     DEFINE_PROP_UINT32("cyls", IDEDevice, cyls, 0, "CHS geometry: cylinders"),
     DEFINE_PROP_UINT32("heads", IDEDevice, heads, 0, "CHS geometry: heads (at most 16)"),
     DEFINE_PROP_UINT32("secs", IDEDevice, secs, 0, "CHS geometry: sectors per track"),
+    DEFINE_PROP_INT_RANGE("bootindex", IDEDevice, bootindex, PROP_FIELD_I32, -1, -1, INT32_MAX,
+                          "place in the firmware's boot order, lowest first, ahead of the "
+                          "-boot order; -1: none"),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -187,6 +204,9 @@ static void ide_dev_class_init(ObjectClass *klass, void *data)
     dc->unrealize = ide_dev_unrealize;
     dc->vmsd = &vmstate_ide_dev;
     device_class_set_props(dc, ide_dev_props);
+    BootDeviceClass *bc = (BootDeviceClass *)object_class_dynamic_cast(klass,
+                                                                       TYPE_BOOT_DEVICE_IF);
+    bc->boot_index = ide_boot_index;
 }
 
 static void hd_class_init(ObjectClass *klass, void *data)
@@ -212,6 +232,7 @@ static const TypeInfo ide_dev_types[] = {
         .abstract = true,
         .instance_size = sizeof(IDEDevice),
         .class_init = ide_dev_class_init,
+        .interfaces = (const InterfaceInfo[]) { { TYPE_BOOT_DEVICE_IF }, { NULL } },
     },
     {
         .name = TYPE_IDE_HD,

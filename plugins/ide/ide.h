@@ -61,6 +61,10 @@ enum {
 
 #define IDE_SECTOR_SIZE 512
 #define CD_SECTOR_SIZE  2048
+/* A whole CD sector as read off the disc: sync, header, data, EDC/ECC
+ * (ECMA-130 14.3); READ CD adds up to 296 bytes of C2 error flags. */
+#define CD_RAW_SECTOR_SIZE 2352
+#define CD_C2_MAX       296
 /* One I/O buffer per unit: the DMA chunk (128 ATA sectors, 32 CD
  * sectors), PIO blocks and ATAPI responses all fit. */
 #define IDE_BUF_SIZE    65536
@@ -132,6 +136,10 @@ typedef struct IDEUnit {
     uint8_t event;               /* GET EVENT STATUS media event code, 0: none */
     uint16_t byte_limit;         /* PACKET byte count limit */
     uint32_t atapi_bytes;        /* response bytes still to come after the buffer */
+    uint8_t cd_fields;           /* READ CD byte 9 of the read in progress; 0: 2048-byte user data */
+    /* MODE SELECT's changeable fields: the read/write error recovery
+     * page's error recovery parameter and read retry count (bytes 2, 3). */
+    uint8_t err_recovery, read_retry;
     bool atapi_dma;
     /* The request in flight reads or writes guest RAM directly through
      * dma_iov (the bus master's mapping, released at its completion or
@@ -173,6 +181,7 @@ struct IDEChannel {
     DeviceState *owner;
     BusState *bus;
     IDEUnit unit[2];
+    uint8_t index;               /* the controller's channel number: the firmware path's drive@N */
     uint8_t cur;                 /* selected unit (DEV bit) */
     uint8_t devctl;
     bool intrq;                  /* a device asserts INTRQ */
@@ -193,6 +202,7 @@ struct IDEDevice {
     int32_t unit;                /* -1: the first free position */
     char *serial, *model, *ver;
     uint32_t cyls, heads, secs;  /* default geometry */
+    int32_t bootindex;           /* place in the firmware's boot order; -1: none */
     IDEKind kind;
     bool wce_default;            /* the -drive cache mode's write cache */
     IDEUnit *u;
@@ -237,9 +247,25 @@ void ide_padstr(uint8_t *dst, const char *src, int len);
 void atapi_packet_cmd(IDEUnit *u);
 void atapi_exec(IDEUnit *u);
 void atapi_pio_next(IDEUnit *u);
+/* The next DRQ block of a packet command's data-out phase (MODE SELECT's
+ * parameter list), or the command itself once all has come. */
+void atapi_pio_out_next(IDEUnit *u);
+void atapi_data_out_done(IDEUnit *u);
 void atapi_read_done(IDEUnit *u, int ret);
 void atapi_identify(IDEUnit *u);
 void atapi_media_changed(IDEUnit *u, bool load);
 void atapi_eject_request(IDEUnit *u, bool force);
+/* The sectors of a read that fit the buffer at once, and the bytes they
+ * make once formatted (READ CD's fields) from the 2048-byte sectors
+ * just read into io_buffer at u->lba. */
+uint32_t atapi_chunk_sectors(IDEUnit *u);
+uint32_t atapi_format_chunk(IDEUnit *u);
+/* READ CD byte 9: bytes per sector on a Mode 1 disc (0: none selected),
+ * -1 when the combination is not allowed. */
+int atapi_read_cd_frame(uint8_t fields, uint32_t *start, uint32_t *main_len);
+
+/* cd-sector.c: the 2352-byte Mode 1 sector of data at lba, with EDC and
+ * ECC when asked (else those bytes are zero); data may be out + 16. */
+void cd_mode1_sector(uint8_t *out, uint32_t lba, const uint8_t *data, bool edc_ecc);
 
 #endif

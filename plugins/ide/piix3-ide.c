@@ -406,6 +406,7 @@ static bool piix3_ide_realize(PCIDevice *d, Error **errp)
         s->bm[i].s = s;
         s->bm[i].n = i;
         ide_channel_init(&s->ch[i], DEVICE(d), name, channel_irq, &s->bm[i]);
+        s->ch[i].index = i;
         ide_channel_set_dma(&s->ch[i], &bm_ops, &s->bm[i]);
         memory_region_init_io(&s->cmd_io[i], OBJECT(d), &ide_cmd_ops, &s->ch[i],
                               i ? "ide1-cmd" : "ide0-cmd", 8);

@@ -812,6 +812,479 @@ static void test_atapi_commands(void **state)
     (void)atapi_status();
 }
 
+/* ---- READ CD: raw sectors checked against ECMA-130's definitions ---- */
+
+/* GF(2^8) product by shift and add, modulo x^8+x^4+x^3+x^2+1: the test's
+ * own arithmetic, independent of the device's tables. */
+static uint8_t gf_mul_slow(uint8_t a, uint8_t b)
+{
+    unsigned r = 0, x = a;
+    for (int i = 0; i < 8; i++) {
+        if (b & (1 << i)) {
+            r ^= x;
+        }
+        x <<= 1;
+        if (x & 0x100) {
+            x ^= 0x11d;
+        }
+    }
+    return r;
+}
+
+/* A code word of the RSPC code is in the code when both syndromes vanish:
+ * sum c_i = 0 and sum c_i alpha^(n-1-i) = 0 (ECMA-130 annex A). */
+static void check_codeword(const uint8_t *c, int n, const char *what, int idx)
+{
+    uint8_t s0 = 0, s1 = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t a = 1;
+        for (int k = 0; k < n - 1 - i; k++) {
+            a = gf_mul_slow(a, 2);
+        }
+        s0 ^= c[i];
+        s1 ^= gf_mul_slow(c[i], a);
+    }
+    if (s0 || s1) {
+        fail_msg("%s word %d: syndromes %02x %02x", what, idx, s0, s1);
+    }
+}
+
+/* A Mode 1 raw sector of the test CD at lba: sync, BCD header, the
+ * image's data, EDC (CRC computed bit by bit) and the P and Q code words
+ * (taken by their definition's word indices). */
+static void check_raw_sector(const uint8_t *raw, uint32_t lba)
+{
+    static const uint8_t sync[12] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                      0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+    assert_memory_equal(raw, sync, 12);
+    uint32_t a = lba + 150;
+    unsigned m = a / 4500, sec = a / 75 % 60, f = a % 75;
+    assert_int_equal(raw[12], (m / 10) << 4 | m % 10);
+    assert_int_equal(raw[13], (sec / 10) << 4 | sec % 10);
+    assert_int_equal(raw[14], (f / 10) << 4 | f % 10);
+    assert_int_equal(raw[15], 1);
+    for (int i = 0; i < 2048; i++) {
+        if (raw[16 + i] != expect_byte(lba * 2048 + i, 0x33)) {
+            fail_msg("sector %u byte %d", lba, i);
+        }
+    }
+    /* EDC over bytes 0-2063: x^32+x^31+x^16+x^15+x^4+x^3+x+1, LSB first */
+    uint32_t crc = 0;
+    for (int i = 0; i < 2064; i++) {
+        crc ^= raw[i];
+        for (int b = 0; b < 8; b++) {
+            crc = (crc >> 1) ^ ((crc & 1) ? 0xd8018001u : 0);
+        }
+    }
+    assert_int_equal(raw[2064] | raw[2065] << 8 | raw[2066] << 16 | (uint32_t)raw[2067] << 24,
+                     crc);
+    for (int i = 2068; i < 2076; i++) {
+        assert_int_equal(raw[i], 0);
+    }
+    /* Word k is bytes 12 + 2k and 13 + 2k; P columns Np: words 43 Mp + Np
+     * (Mp 0..25); Q diagonals Nq: words (44 Mq + 43 Nq) mod 1118 (Mq
+     * 0..42), then 1118 + Nq and 1144 + Nq. */
+    uint8_t w[45];
+    for (int plane = 0; plane < 2; plane++) {
+        for (int np = 0; np < 43; np++) {
+            for (int mp = 0; mp < 26; mp++) {
+                w[mp] = raw[12 + 2 * (43 * mp + np) + plane];
+            }
+            check_codeword(w, 26, "P", np);
+        }
+        for (int nq = 0; nq < 26; nq++) {
+            for (int mq = 0; mq < 43; mq++) {
+                w[mq] = raw[12 + 2 * ((44 * mq + 43 * nq) % 1118) + plane];
+            }
+            w[43] = raw[12 + 2 * (1118 + nq) + plane];
+            w[44] = raw[12 + 2 * (1144 + nq) + plane];
+            check_codeword(w, 45, "Q", nq);
+        }
+    }
+}
+
+/* A packet that must fail with the sense key and ASC given. */
+static void expect_sense(const uint8_t cdb[12], uint8_t key, uint8_t asc)
+{
+    uint8_t sb[18];
+    packet(cdb, 0xfffe, false);
+    assert_int_equal(wait_ready(C1) & 0x09, 0x01);
+    assert_int_equal(inb(P1 + 1) >> 4, key);
+    static const uint8_t sense[12] = { 0x03, 0, 0, 0, 18 };
+    packet(sense, 0xfffe, false);
+    assert_int_equal(pio_in(sb, sizeof(sb), 0xfffe), 18);
+    assert_int_equal(sb[2], key);
+    assert_int_equal(sb[12], asc);
+}
+
+static void read_cd_cdb(uint8_t cdb[12], uint8_t type, uint32_t lba, uint32_t n, uint8_t sel)
+{
+    memset(cdb, 0, 12);
+    cdb[0] = 0xbe;
+    cdb[1] = type << 2;
+    cdb[2] = lba >> 24;
+    cdb[3] = lba >> 16;
+    cdb[4] = lba >> 8;
+    cdb[5] = lba;
+    cdb[6] = n >> 16;
+    cdb[7] = n >> 8;
+    cdb[8] = n;
+    cdb[9] = sel;
+}
+
+static void test_atapi_read_cd(void **state)
+{
+    static uint8_t buf[32 * 2648];
+    uint8_t cdb[12];
+
+    /* Raw sectors (sync, header, data, EDC/ECC) over PIO, with a byte
+     * count limit that splits sectors across DRQ blocks. */
+    read_cd_cdb(cdb, 0, 3, 2, 0xf8);
+    packet(cdb, 1000, false);
+    assert_int_equal(pio_in(buf, sizeof(buf), 1000), 2 * 2352);
+    check_raw_sector(buf, 3);
+    check_raw_sector(buf + 2352, 4);
+    /* the same with the expected sector type Mode 1 */
+    read_cd_cdb(cdb, 2, 60, 1, 0xf8);
+    packet(cdb, 0xfffe, false);
+    assert_int_equal(pio_in(buf, sizeof(buf), 0xfffe), 2352);
+    check_raw_sector(buf, 60);
+
+    /* 30 raw sectors over DMA: more than one buffer's worth (27). */
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 0x80000000u | 0);     /* 64 KiB */
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 0);
+    mem_st32(RAM_BASE + PRD + 8, RAM_BASE + BUF + 0x10000);
+    mem_st32(RAM_BASE + PRD + 12, 0x80000000u | (30 * 2352 - 0x10000));
+    read_cd_cdb(cdb, 0, 20, 30, 0xf8);
+    packet(cdb, 0, true);
+    bm_start(1, true, RAM_BASE + PRD);
+    assert_int_equal(wait_ready(C1) & 0x09, 0);
+    assert_int_equal(inb(BMIBA + 8 + 2) & 0x07, 0x04);   /* done, no error */
+    outb(BMIBA + 8, 0);
+    address_space_read(address_space_memory(), RAM_BASE + BUF, buf, 30 * 2352);
+    for (int i = 0; i < 30; i++) {
+        check_raw_sector(buf + i * 2352, 20 + i);
+    }
+
+    /* Every other legal field selection is a slice of the raw sector,
+     * plus C2 error flags (all zero: no errors) when asked: check each
+     * against the raw sector read above (LBA 20). */
+    static uint8_t raw[2352];
+    memcpy(raw, buf, sizeof(raw));
+    static const struct { uint8_t sel; uint32_t off, len, c2; } sl[] = {
+        { 0x10, 16, 2048, 0 },      /* user data */
+        { 0x50, 16, 2048, 0 },      /* subheader (none in Mode 1) + user data */
+        { 0x30, 12, 2052, 0 },      /* header + user data */
+        { 0x70, 12, 2052, 0 },      /* all headers + user data */
+        { 0x38, 12, 2340, 0 },      /* header + user data + EDC/ECC */
+        { 0x18, 16, 2336, 0 },      /* user data + EDC/ECC (Linux's 2336) */
+        { 0x58, 16, 2336, 0 },
+        { 0x08, 2064, 288, 0 },     /* EDC/ECC */
+        { 0x20, 12, 4, 0 },         /* header */
+        { 0xa0, 0, 16, 0 },         /* sync + header */
+        { 0xb0, 0, 2064, 0 },       /* sync + header + user data */
+        { 0xf0, 0, 2064, 0 },
+        { 0x12, 16, 2048, 294 },    /* user data + C2 flags */
+        { 0xfc, 0, 2352, 296 },     /* raw + C2 flags + block error byte */
+        { 0x02, 0, 0, 294 },        /* C2 flags only */
+    };
+    for (unsigned k = 0; k < G_N_ELEMENTS(sl); k++) {
+        uint32_t frame = sl[k].len + sl[k].c2;
+        read_cd_cdb(cdb, 0, 20, 3, sl[k].sel);
+        packet(cdb, 0xfffe, false);
+        uint32_t got = pio_in(buf, sizeof(buf), 0xfffe);
+        if (got != 3 * frame) {
+            fail_msg("selection 0x%02x: %u bytes, want %u", sl[k].sel, got, 3 * frame);
+        }
+        assert_memory_equal(buf, raw + sl[k].off, sl[k].len);
+        for (uint32_t i = 0; i < sl[k].c2; i++) {
+            assert_int_equal(buf[sl[k].len + i], 0);
+        }
+        if (sl[k].len == 2048) {                /* the next sectors' data */
+            for (int i = 0; i < 2048; i++) {
+                assert_int_equal(buf[2 * frame + i], expect_byte(22 * 2048 + i, 0x33));
+            }
+        }
+    }
+    /* Nothing selected: the command completes with no data. */
+    read_cd_cdb(cdb, 0, 20, 3, 0x00);
+    packet(cdb, 0xfffe, false);
+    assert_int_equal(pio_in(buf, sizeof(buf), 0xfffe), 0);
+    assert_int_equal(inb(P1 + 7) & 0x09, 0);
+
+    /* READ CD MSF: 00:02:05 to 00:02:07 (end exclusive) is LBA 5 and 6. */
+    static const uint8_t msf[12] = { 0xb9, 0, 0, 0, 2, 5, 0, 2, 7, 0xf8 };
+    packet(msf, 0xfffe, false);
+    assert_int_equal(pio_in(buf, sizeof(buf), 0xfffe), 2 * 2352);
+    check_raw_sector(buf, 5);
+    check_raw_sector(buf + 2352, 6);
+    static const uint8_t msf_user[12] = { 0xb9, 0, 0, 0, 2, 60, 0, 2, 62, 0x10 };
+    packet(msf_user, 0xfffe, false);
+    assert_int_equal(pio_in(buf, sizeof(buf), 0xfffe), 2 * 2048);
+    for (int i = 0; i < 2 * 2048; i++) {
+        assert_int_equal(buf[i], expect_byte(60 * 2048 + i, 0x33));
+    }
+
+    /* Refused: field combinations with a gap or sync without the header,
+     * sub-channel data, reserved and mismatching sector types, ranges
+     * past the medium or before LBA 0, a reversed MSF range. */
+    static const uint8_t bad_sel[] = { 0x28, 0x68, 0x80, 0x88, 0x90, 0x98, 0xa8, 0xc0,
+                                       0xd0, 0xe8, 0x16, 0x11 };
+    for (unsigned k = 0; k < sizeof(bad_sel); k++) {
+        read_cd_cdb(cdb, 0, 0, 1, bad_sel[k]);
+        expect_sense(cdb, 0x05, 0x24);
+    }
+    read_cd_cdb(cdb, 0, 0, 1, 0x10);
+    cdb[10] = 1;                                /* raw P-W sub-channel */
+    expect_sense(cdb, 0x05, 0x24);
+    read_cd_cdb(cdb, 6, 0, 1, 0x10);            /* reserved type */
+    expect_sense(cdb, 0x05, 0x24);
+    read_cd_cdb(cdb, 1, 0, 1, 0xf8);            /* CD-DA on a data disc */
+    expect_sense(cdb, 0x05, 0x64);
+    read_cd_cdb(cdb, 4, 0, 1, 0x10);            /* Mode 2 Form 1 */
+    expect_sense(cdb, 0x05, 0x64);
+    read_cd_cdb(cdb, 0, CD_SECTORS - 2, 3, 0xf8);
+    expect_sense(cdb, 0x05, 0x21);
+    read_cd_cdb(cdb, 0, 0xffffffffu, 1, 0xf8);
+    expect_sense(cdb, 0x05, 0x21);
+    read_cd_cdb(cdb, 0, 0, 0xffffff, 0xf8);
+    expect_sense(cdb, 0x05, 0x21);
+    static const uint8_t msf_rev[12] = { 0xb9, 0, 0, 0, 2, 7, 0, 2, 5, 0xf8 };
+    expect_sense(msf_rev, 0x05, 0x24);
+    static const uint8_t msf_leadin[12] = { 0xb9, 0, 0, 0, 1, 0, 0, 2, 5, 0xf8 };
+    expect_sense(msf_leadin, 0x05, 0x21);
+    static const uint8_t msf_bad_f[12] = { 0xb9, 0, 0, 0, 2, 75, 0, 3, 0, 0xf8 };
+    expect_sense(msf_bad_f, 0x05, 0x24);
+    static const uint8_t msf_past[12] = { 0xb9, 0, 0, 0, 2, 0, 0, 2, CD_SECTORS + 1, 0xf8 };
+    expect_sense(msf_past, 0x05, 0x21);
+    /* A READ(10) after them is plain 2048-byte data again. */
+    static const uint8_t rd[12] = { 0x28, 0, 0, 0, 0, 7, 0, 0, 1 };
+    packet(rd, 0xfffe, false);
+    assert_int_equal(pio_in(buf, sizeof(buf), 0xfffe), 2048);
+    assert_int_equal(buf[100], expect_byte(7 * 2048 + 100, 0x33));
+}
+
+/* A READ CD saved in the middle: the rest, and the sectors read after the
+ * load (a second buffer's worth), come in the same raw format. */
+static void read_words_into(uint8_t *buf, uint32_t bytes)
+{
+    for (uint32_t i = 0; i < bytes; i += 2) {
+        uint16_t w = inw(P1);
+        buf[i] = w;
+        buf[i + 1] = w >> 8;
+    }
+}
+
+static void test_atapi_read_cd_vmstate(void **state)
+{
+    static uint8_t first[30 * 2352], again[30 * 2352];
+    uint8_t cdb[12];
+    read_cd_cdb(cdb, 0, 30, 30, 0xf8);
+    packet(cdb, 0xfffe, false);
+    assert_int_equal(wait_ready(C1) & 0x09, 0x08);
+    uint32_t block = inb(P1 + 4) | inb(P1 + 5) << 8;
+    assert_int_equal(block, 27 * 2352);         /* a buffer of raw sectors */
+    read_words_into(first, 1000);
+    VMStateStream *s = vmstate_stream_new_buffer();
+    Error *err = NULL;
+    if (!vmstate_save_device(s, ctrl, &err)) {
+        fail_msg("save: %s", error_get_pretty(err));
+    }
+    read_words_into(first + 1000, block - 1000);
+    assert_int_equal(pio_in(first + block, sizeof(first) - block, 0xfffe), 3 * 2352);
+    for (int i = 0; i < 30; i++) {
+        check_raw_sector(first + i * 2352, 30 + i);
+    }
+    size_t len;
+    const uint8_t *data = vmstate_stream_data(s, &len);
+    VMStateStream *r = vmstate_stream_new_reader(data, len);
+    if (!vmstate_load_device(r, ctrl, &err)) {
+        fail_msg("load: %s", error_get_pretty(err));
+    }
+    vmstate_stream_free(r);
+    vmstate_stream_free(s);
+    read_words_into(again + 1000, block - 1000);
+    assert_int_equal(pio_in(again + block, sizeof(again) - block, 0xfffe), 3 * 2352);
+    assert_memory_equal(again + 1000, first + 1000, sizeof(first) - 1000);
+}
+
+/* ---- MODE SELECT(10) ---- */
+
+/* A packet with a PIO data-out phase: send len bytes of params in DRQ
+ * blocks of at most limit bytes; returns the final status. */
+static uint8_t packet_out(const uint8_t cdb[12], const uint8_t *params, uint32_t len,
+                          uint16_t limit)
+{
+    packet(cdb, limit, false);
+    uint32_t sent = 0;
+    for (;;) {
+        uint8_t st = wait_ready(C1);
+        if (!(st & 0x08)) {
+            return st;
+        }
+        assert_int_equal(inb(P1 + 2) & 3, 0);   /* data, host to device */
+        uint32_t n = inb(P1 + 4) | inb(P1 + 5) << 8;
+        assert_true(n <= limit && n > 0);
+        for (uint32_t i = 0; i < n; i += 2, sent += 2) {
+            outw(P1, (sent < len ? params[sent] : 0) |
+                     (sent + 1 < len ? params[sent + 1] : 0) << 8);
+        }
+        assert_true(sent <= len + 1);
+    }
+}
+
+static void mode_select_cdb(uint8_t cdb[12], uint16_t len)
+{
+    memset(cdb, 0, 12);
+    cdb[0] = 0x55;
+    cdb[1] = 0x10;                              /* PF */
+    cdb[7] = len >> 8;
+    cdb[8] = len;
+}
+
+/* MODE SENSE(10) of one page with page control pc into buf; returns the
+ * length. */
+static uint32_t mode_sense_page(uint8_t page, uint8_t pc, uint8_t *buf, uint32_t max)
+{
+    uint8_t cdb[12] = { 0x5a, 0, (uint8_t)(pc << 6 | page), 0, 0, 0, 0, 0, 255 };
+    packet(cdb, 0xfffe, false);
+    return pio_in(buf, max, 0xfffe);
+}
+
+static void expect_mode_select(const uint8_t *params, uint32_t len, uint8_t asc)
+{
+    uint8_t cdb[12], sb[18];
+    mode_select_cdb(cdb, len);
+    uint8_t st = packet_out(cdb, params, len, 0xfffe);
+    if (!asc) {
+        assert_int_equal(st & 0x01, 0);
+        assert_int_equal(inb(P1 + 2) & 3, 3);
+        return;
+    }
+    assert_int_equal(st & 0x01, 0x01);
+    static const uint8_t sense[12] = { 0x03, 0, 0, 0, 18 };
+    packet(sense, 0xfffe, false);
+    pio_in(sb, sizeof(sb), 0xfffe);
+    assert_int_equal(sb[2], 0x05);
+    assert_int_equal(sb[12], asc);
+}
+
+static void test_atapi_mode_select(void **state)
+{
+    uint8_t cur[256], mask[256], def[256], prm[64];
+    /* What MODE SENSE reports comes back unchanged: accepted. */
+    uint32_t n = mode_sense_page(0x3f, 0, cur, sizeof(cur));
+    assert_int_equal(n, 8 + 8 + 20);
+    memcpy(prm, cur, n);
+    prm[0] = prm[1] = 0;                        /* mode data length: reserved */
+    expect_mode_select(prm, n, 0);
+    /* Changeable: page 1's bytes 2 and 3, nothing in page 2A. */
+    assert_int_equal(mode_sense_page(0x01, 1, mask, sizeof(mask)), 16);
+    assert_int_equal(mask[8], 0x01);
+    assert_int_equal(mask[10], 0xff);
+    assert_int_equal(mask[11], 0xff);
+    assert_int_equal(mode_sense_page(0x2a, 1, mask, sizeof(mask)), 28);
+    for (int i = 10; i < 28; i++) {
+        assert_int_equal(mask[i], 0);
+    }
+    /* Set the read retry count over PIO in 4-byte DRQ blocks and the
+     * error recovery parameter, read them back, then over DMA. */
+    uint8_t p1[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 6, 0x04, 9 };
+    uint8_t cdb[12];
+    mode_select_cdb(cdb, 16);
+    assert_int_equal(packet_out(cdb, p1, 16, 4) & 0x01, 0);
+    assert_int_equal(mode_sense_page(0x01, 0, cur, sizeof(cur)), 16);
+    assert_int_equal(cur[10], 0x04);
+    assert_int_equal(cur[11], 9);
+    mode_sense_page(0x01, 2, def, sizeof(def));
+    assert_int_equal(def[11], 0);               /* defaults unchanged */
+    p1[11] = 3;
+    address_space_write(address_space_memory(), RAM_BASE + BUF, p1, 16);
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 0x80000000u | 16);
+    packet(cdb, 0, true);
+    bm_start(1, false, RAM_BASE + PRD);
+    assert_int_equal(wait_ready(C1) & 0x09, 0);
+    assert_int_equal(inb(BMIBA + 8 + 2) & 0x07, 0x04);
+    outb(BMIBA + 8, 0);
+    mode_sense_page(0x01, 0, cur, sizeof(cur));
+    assert_int_equal(cur[11], 3);
+
+    /* Page 2A's fields are not changeable: max speed changed. */
+    n = mode_sense_page(0x2a, 0, cur, sizeof(cur));
+    memcpy(prm, cur, n);
+    prm[8 + 9] ^= 1;
+    expect_mode_select(prm, n, 0x26);
+    /* A refused list changes nothing, even its valid first page. */
+    uint8_t two[36];
+    memcpy(two, p1, 16);
+    two[11] = 7;
+    memcpy(two + 16, cur + 8, 20);
+    two[16 + 4] ^= 0x80;
+    expect_mode_select(two, 36, 0x26);
+    mode_sense_page(0x01, 0, cur, sizeof(cur));
+    assert_int_equal(cur[11], 3);
+    /* Page 1 with a wrong length, an unknown page, PS and SPF set. */
+    uint8_t bad[16];
+    memcpy(bad, p1, 16);
+    bad[9] = 10;
+    expect_mode_select(bad, 16, 0x26);
+    memcpy(bad, p1, 16);
+    bad[8] = 0x0e;
+    expect_mode_select(bad, 16, 0x26);
+    memcpy(bad, p1, 16);
+    bad[8] = 0x81;
+    expect_mode_select(bad, 16, 0x26);
+    memcpy(bad, p1, 16);
+    bad[8] = 0x41;
+    expect_mode_select(bad, 16, 0x26);
+    /* Lengths: shorter than the header; a page cut by the list; a
+     * block descriptor past the list; a lone byte after a page. */
+    expect_mode_select(p1, 6, 0x1a);
+    expect_mode_select(p1, 12, 0x1a);
+    uint8_t bd[16] = { 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0x08, 0 };
+    expect_mode_select(bd, 12, 0x1a);
+    expect_mode_select(bd, 16, 0);              /* 2048-byte blocks: accepted */
+    bd[14] = 0x02;                              /* 512-byte blocks */
+    expect_mode_select(bd, 16, 0x26);
+    bd[7] = 4;                                  /* descriptor length 4 */
+    expect_mode_select(bd, 16, 0x26);
+    uint8_t tail[17];
+    memcpy(tail, p1, 16);
+    tail[16] = 0x01;
+    expect_mode_select(tail, 17, 0x1a);
+    /* The CDB: without PF, or with SP, refused before any data. */
+    mode_select_cdb(cdb, 16);
+    cdb[1] = 0x00;
+    expect_sense(cdb, 0x05, 0x24);
+    cdb[1] = 0x11;
+    expect_sense(cdb, 0x05, 0x24);
+    /* A zero-length list is no change. */
+    mode_select_cdb(cdb, 0);
+    packet(cdb, 0xfffe, false);
+    assert_int_equal(wait_ready(C1) & 0x09, 0);
+    /* The longest list the buffer takes: read in whole and refused (an
+     * unknown page 0); a longer one refused at once. */
+    static uint8_t big[65536 - 16];
+    expect_mode_select(big, sizeof(big), 0x26);
+    mode_select_cdb(cdb, sizeof(big) + 1);
+    expect_sense(cdb, 0x05, 0x24);
+    /* A hard reset restores the defaults. */
+    device_cold_reset(ctrl);
+    pci_cfg(0x20, BMIBA | 1, 4);
+    pci_cfg(PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MASTER, 2);
+    wait_ready(C1);
+    static const uint8_t tur[12] = { 0 };
+    for (int i = 0; i < 2; i++) {               /* a UNIT ATTENTION may come first */
+        packet(tur, 0, false);
+        wait_ready(C1);
+    }
+    mode_sense_page(0x01, 0, cur, sizeof(cur));
+    assert_int_equal(cur[11], 0);
+}
+
 static json_object *qmp(const char *cmd, const char *args_json)
 {
     json_object *args = args_json ? json_tokener_parse(args_json) : NULL;
@@ -1053,6 +1526,9 @@ int main(void)
         cmocka_unit_test(test_dma_split),
         cmocka_unit_test(test_atapi_identify),
         cmocka_unit_test(test_atapi_commands),
+        cmocka_unit_test(test_atapi_read_cd),
+        cmocka_unit_test(test_atapi_read_cd_vmstate),
+        cmocka_unit_test(test_atapi_mode_select),
         cmocka_unit_test(test_atapi_media_change),
         cmocka_unit_test(test_isa_ide),
         cmocka_unit_test(test_mmio_ide),

@@ -156,6 +156,17 @@ extern const VMStateDescription vmstate_vga_common;
 /* vga-draw.c */
 extern const DisplayCardOps vga_display_ops;
 bool vga_range_dirty(const VGAState *s, uint64_t addr, uint64_t len);
+
+/* The VGA BIOS of an ISA card (vga-isa-rom.c): handed to SeaBIOS through
+ * fw_cfg, or mapped at 0xC0000 on a board without fw_cfg. */
+typedef struct VGAISARom {
+    MemoryRegion rom;
+    bool mapped;
+} VGAISARom;
+
+bool vga_isa_rom_load(VGAISARom *r, ISADevice *dev, const char *romfile,
+                      const char *default_romfile, Error **errp);
+void vga_isa_rom_unload(VGAISARom *r, ISADevice *dev);
 uint32_t vga_c6to8(uint8_t v);
 int vga_vertical_display_end(const VGAState *s);
 int vga_line_compare(const VGAState *s);

@@ -33,24 +33,33 @@ def why_not_iscsi(build):
     return None
 
 
+def _listening(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 @contextlib.contextmanager
-def nbd_server(img, sock, fmt="raw", export="disk"):
+def nbd_server(img, sock, fmt="raw", export="disk", tcp=False):
     """qemu-nbd serving img as `export` on the unix socket sock (persistent,
-    up to 4 clients); yields the nbd+unix URL."""
-    srv = subprocess.Popen(["qemu-nbd", "-t", "-e", "4", "-f", fmt, "-x", export,
-                            "-k", sock, img], stdin=subprocess.DEVNULL)
+    up to 4 clients); yields the nbd+unix URL.  tcp=True: on a free port of
+    127.0.0.1 instead (sock unused), yielding the nbd:// URL."""
+    port = free_port() if tcp else None
+    where = ["-b", "127.0.0.1", "-p", str(port)] if tcp else ["-k", sock]
+    srv = subprocess.Popen(["qemu-nbd", "-t", "-e", "4", "-f", fmt, "-x", export, *where, img],
+                           stdin=subprocess.DEVNULL)
     try:
         for _ in range(200):
-            if os.path.exists(sock):
+            if (tcp and _listening(port)) or (not tcp and os.path.exists(sock)):
                 break
             time.sleep(0.05)
         else:
             raise RuntimeError("qemu-nbd did not start")
-        yield f"nbd+unix:///{export}?socket={sock}"
+        yield (f"nbd://127.0.0.1:{port}/{export}" if tcp
+               else f"nbd+unix:///{export}?socket={sock}")
     finally:
         srv.terminate()
         srv.wait()
-        if os.path.exists(sock):
+        if not tcp and os.path.exists(sock):
             os.unlink(sock)
 
 

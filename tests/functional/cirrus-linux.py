@@ -20,7 +20,6 @@ Skips (77) when the guest cache is absent, unless CARDCAGE_REQUIRE_GUESTS=1.
 import glob
 import os
 import re
-import select
 import shutil
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cctest import CARDCAGE, check, status  # noqa: E402
-from qmplib import QMP  # noqa: E402
+from screen import Machine, read_ppm  # noqa: E402
 
 SRC = os.environ["CARDCAGE_SOURCE_ROOT"]
 QEMU = shutil.which("qemu-system-i386")
@@ -69,52 +68,6 @@ echo "CIRRUS-TEXT-2"
 read -r go
 reboot -f
 """
-
-
-class Machine:
-    def __init__(self, argv, d):
-        os.makedirs(d, exist_ok=True)
-        self.sock = os.path.join(d, "qmp")
-        self.proc = subprocess.Popen(argv + ["-serial", "stdio", "-qmp",
-                                             f"unix:{self.sock},server=on,wait=off"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.out = b""
-        self.qmp = QMP.connect_unix(self.sock)
-        self.qmp.negotiate()
-
-    def wait_serial(self, text, timeout=90):
-        end = time.monotonic() + timeout
-        while text.encode() not in self.out:
-            left = end - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                return False
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if r:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    return False
-                self.out += chunk
-        return True
-
-    def close(self):
-        try:
-            self.qmp.cmd("quit")
-        except Exception:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.qmp.close()
-
-
-def read_ppm(path):
-    data = open(path, "rb").read()
-    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
-    w, h = int(m.group(1)), int(m.group(2))
-    return w, h, data[m.end():]
 
 
 def build_initramfs(d):
@@ -184,7 +137,7 @@ def main():
                      "-kernel", vmlinuz, "-initrd", initrd, "-boot", "kernel=firmware",
                      "-append", "console=ttyS0 quiet"], d)
         try:
-            ok = m.wait_serial("CIRRUS-TEXT-1")
+            ok = m.wait_serial("CIRRUS-TEXT-1", 90)
             print(f"cardcage: power-on to the DRM console's text in {time.monotonic() - t0:.1f} s")
             log = m.out.decode(errors="replace")
             check("the guest loads cirrus.ko and writes to the DRM console", ok, log[-1500:])
@@ -225,7 +178,7 @@ def main():
                          "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
                          "-append", "console=ttyS0 quiet"], os.path.join(d, "q"))
             try:
-                ok = q.wait_serial("CIRRUS-TEXT-1")
+                ok = q.wait_serial("CIRRUS-TEXT-1", 90)
                 print(f"QEMU: power-on to the DRM console's text in {time.monotonic() - t0:.1f} s")
                 check("QEMU: the same guest reaches its console text", ok)
                 if ok:

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GUESTS = os.path.join(HERE, "..", "guests")
 MODULES = ["crct10dif_common", "crct10dif_generic", "crc-t10dif", "crc64",
            "crc64_rocksoft_generic", "crc64-rocksoft", "t10-pi", "scsi_common", "scsi_mod",
-           "sd_mod", "cdrom", "sr_mod", "libata", "ata_piix", "pata_legacy"]
+           "sd_mod", "cdrom", "sr_mod", "isofs", "libata", "ata_piix", "pata_legacy"]
 MiB = 1 << 20
 IMG = 24 * MiB
 DD_MB = 16

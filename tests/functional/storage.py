@@ -16,6 +16,9 @@ disk's image file, at the offset the guest wrote it, and nowhere else.
   boot-order      pc with a hard disk, a data disk and a CD: -boot c boots
                   the disk, then -boot d the CD, in a second process that
                   reads back what the first wrote to the data disk
+  bootindex       the same devices as -device ide-hd/ide-cd with bootindex:
+                  the CD's bootindex 1 and the disk's 2 boot the CD although
+                  -boot c says the disk, then the reverse against -boot d
   hd-nbd-pc       the boot disk a copy of boot.raw that qemu-nbd serves on a
                   unix socket (-drive file=nbd+unix://...), the data disk raw
   hd-iscsi-pc     the boot disk a LUN that tgtd serves on 127.0.0.1
@@ -221,13 +224,14 @@ def run_guest(cmd):
         b"".join(errs).decode("utf-8", "replace"), stopped
 
 
-def boot(emu, machine, disks, cdrom, order, tmp, name):
+def boot(emu, machine, disks, cdrom, order, tmp, name, extra=()):
     """Run the guest once; return the serial console text."""
     cmd = [emu.path, *emu.machine_args(machine)]
     for d in disks:
         cmd += d.args
     if cdrom:
         cmd += ["-cdrom", cdrom]
+    cmd += extra
     cmd += ["-boot", order]
     print(f"     {name}: {' '.join(cmd)}")
     t0 = time.monotonic()
@@ -350,6 +354,23 @@ def drive(path, fmt, index):
     return ["-drive", f"file={path},format={fmt},if=ide,index={index}"]
 
 
+def bootindex_args(disks, cd, cd_first):
+    """The disks and the CD as -drive if=none and -device ide-hd/ide-cd at
+    their IDE positions, with bootindex 1 and 2 on the CD and the boot
+    disk (the CD first when cd_first); the data disk has none."""
+    hd_i, cd_i = (2, 1) if cd_first else (1, 2)
+    args = []
+    for n, d in enumerate(disks):
+        bus, unit = divmod(d.index, 2)
+        boot_i = f",bootindex={hd_i}" if d.role == "boot" else ""
+        args += ["-drive", f"file={d.path},format={d.fmt},if=none,id=disk{n}",
+                 "-device", f"ide-hd,drive=disk{n},bus=ide.{bus},unit={unit}{boot_i}"]
+    bus, unit = divmod(CD_INDEX, 2)
+    args += ["-drive", f"file={cd},format=raw,if=none,id=cd,media=cdrom,readonly=on",
+             "-device", f"ide-cd,drive=cd,bus=ide.{bus},unit={unit},bootindex={cd_i}"]
+    return args
+
+
 def make_disks(case, tmp, servers):
     """The case's images, fresh in tmp (the cached ones stay pristine);
     a served boot disk's server joins the ExitStack servers."""
@@ -365,6 +386,11 @@ def make_disks(case, tmp, servers):
         return [Disk(boot_raw, "raw", "boot", 0,
                      ["-drive", f"file={url},format=raw,if=ide,index=0"]),
                 Disk(data_raw, "raw", "data", 1, drive(data_raw, "raw", 1))]
+    if case == "bootindex":
+        boot_raw = os.path.join(tmp, "boot.raw")
+        shutil.copyfile(media("boot.raw"), boot_raw)
+        # run_case attaches them (bootindex_args).
+        return [Disk(boot_raw, "raw", "boot", 0, []), Disk(data_raw, "raw", "data", 1, [])]
     if case in ("hd-raw-pc", "hd-raw-isapc", "boot-order"):
         boot_raw = os.path.join(tmp, "boot.raw")
         shutil.copyfile(media("boot.raw"), boot_raw)
@@ -402,6 +428,7 @@ CASES = {
     "cd-pc": ("pc", "d", True),
     "cd-isapc": ("isapc", "d", True),
     "boot-order": ("pc", "c", True),
+    "bootindex": ("pc", "c", True),
     "hd-nbd-pc": ("pc", "c", False),
     "hd-iscsi-pc": ("pc", "c", False),
 }
@@ -416,14 +443,22 @@ def run_case(emu, case):
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
         disks = make_disks(case, tmp, servers)
         cd = media("boot.iso") if has_cd else None
-        orders = ["c", "d"] if case == "boot-order" else [order]
-        for n, o in enumerate(orders):
-            name = f"{emu.name} {case}" + (f" -boot {o}" if len(orders) > 1 else "")
+        # (-boot order, what boots, the -cdrom option, further options)
+        if case == "boot-order":
+            runs = [("c", "hd", cd, []), ("d", "cd", cd, [])]
+        elif case == "bootindex":
+            # bootindex against the -boot order, both ways
+            runs = [("c", "cd", None, bootindex_args(disks, cd, True)),
+                    ("d", "hd", None, bootindex_args(disks, cd, False))]
+        else:
+            runs = [(order, "cd" if order == "d" else "hd", cd, [])]
+        for o, expect, cdrom, extra in runs:
+            name = f"{emu.name} {case}" + (f" -boot {o}" if len(runs) > 1 else "")
             # What each image holds before this run (the second run of
             # boot-order starts from the first's pattern).
             before = {d.path: image_bytes(d.path, d.fmt, tmp) for d in disks}
-            out = boot(emu, machine, disks, cd, o, tmp, name)
-            check_run(name, out, machine, "cd" if o == "d" else "hd", disks, before, cd)
+            out = boot(emu, machine, disks, cdrom, o, tmp, name, extra)
+            check_run(name, out, machine, expect, disks, before, cd)
             check_images(name, disks, before, tmp)
         if case == "hd-backing-pc":
             code, text = qemu_img("compare", "-f", "qcow2", "-F", "raw", disks[0].path,

@@ -6,11 +6,12 @@
    on the PCI VGA, vgabios-isavga.bin on isa-vga), on cardcage and on
    qemu-system-i386 with the same board and card.
 2. draw: the guest guest/vga-draw.asm, started by SeaBIOS on both (cardcage
-   -boot kernel=firmware), stops at four stages: the text screen the
-   firmware left, mode 13h, mode 12h and VBE 1024x768x32; a screendump of
-   each is compared.
+   -boot kernel=firmware), stops at six stages: the text screen the
+   firmware left, mode 13h, mode 12h, VBE 1024x768x32, Mode X (320x240
+   unchained) and Mode X scrolled through the CRTC start address; a
+   screendump of each is compared.
 3. screendump as PNG and the QMP/monitor surface (query-consoles).
-4. cirrus: SeaBIOS's screen as in 1 with vgabios-cirrus.bin on pc -vga
+4. cirrus: SeaBIOS's screen as in 1 with vgabios-cirrus.bin on pc and isapc -vga
    cirrus, and the guest guest/cirrus-blt.asm: BLTs of every kind on a
    1024x768 8 bpp screen whose DAC gives each byte value a colour of its
    own, compared after each group (the video memory byte for byte).
@@ -24,10 +25,7 @@ Everything else must be identical.
 Skips (77) when qemu-system-i386 is not installed.
 """
 import os
-import re
-import select
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,24 +34,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 from cctest import CARDCAGE, EXIT, check, status  # noqa: E402
 
 check_ = check
-from qmplib import QMP  # noqa: E402
+from screen import Machine, read_ppm  # noqa: E402,F401
 
 BUILD = os.environ["CARDCAGE_BUILD_ROOT"]
 GUEST = os.path.join(BUILD, "tests", "functional", "vga-draw.bin")
 BLT_GUEST = os.path.join(BUILD, "tests", "functional", "cirrus-blt.bin")
 QEMU = shutil.which("qemu-system-i386")
-
-
-def read_ppm(path):
-    data = open(path, "rb").read()
-    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
-    if not m:
-        raise ValueError(f"{path}: not a binary PPM")
-    w, h = int(m.group(1)), int(m.group(2))
-    px = data[m.end():]
-    if len(px) != w * h * 3:
-        raise ValueError(f"{path}: {len(px)} bytes of pixels for {w}x{h}")
-    return w, h, px
 
 
 def diff_rows(a, b, row_h):
@@ -65,54 +51,6 @@ def diff_rows(a, b, row_h):
         if pa[y * line:(y + 1) * line] != pb[y * line:(y + 1) * line]:
             rows.add(y // row_h)
     return sorted(rows)
-
-
-class Machine:
-    """An emulator with its COM1 on our pipes and QMP on a socket."""
-
-    def __init__(self, argv, d, name):
-        self.sock = os.path.join(d, name + ".qmp")
-        self.proc = subprocess.Popen(argv + ["-serial", "stdio", "-qmp",
-                                             f"unix:{self.sock},server=on,wait=off"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.out = b""
-        self.qmp = QMP.connect_unix(self.sock)
-        self.qmp.negotiate()
-
-    def wait_serial(self, text, timeout=60):
-        end = time.monotonic() + timeout
-        while text.encode() not in self.out:
-            left = end - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                return False
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if r:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    return False
-                self.out += chunk
-        return True
-
-    def send(self, b):
-        self.proc.stdin.write(b)
-        self.proc.stdin.flush()
-
-    def dump(self, path, fmt="ppm"):
-        r = self.qmp.cmd("screendump", {"filename": path, "format": fmt})
-        return r == {"return": {}}, r
-
-    def close(self):
-        try:
-            self.qmp.cmd("quit")
-        except Exception:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.qmp.close()
 
 
 def wait_screen_settles(m, path, timeout=60):
@@ -195,7 +133,9 @@ def test_draw(d):
         for stage, what, size in (("A", "text screen at the guest's start", (720, 400)),
                                   ("B", "mode 13h", (640, 400)),
                                   ("C", "mode 12h", (640, 480)),
-                                  ("D", "VBE 1024x768x32", (1024, 768))):
+                                  ("D", "VBE 1024x768x32", (1024, 768)),
+                                  ("E", "Mode X (320x240 unchained)", (640, 480)),
+                                  ("F", "Mode X scrolled by the start address", (640, 480))):
             ok = cc.wait_serial(f"VGA-STAGE {stage}") and q.wait_serial(f"VGA-STAGE {stage}")
             check(f"draw {stage}: both guests reach the stage", ok,
                   (cc.out[-200:] + b" / " + q.out[-200:]).decode(errors="replace"))
@@ -313,6 +253,7 @@ def main():
             test_seabios(d, "isapc")    # isa-vga, vgabios-isavga.bin through fw_cfg
         if which in ("cirrus", "all"):
             test_seabios(d, "pc", "cirrus")   # cirrus-vga, vgabios-cirrus.bin
+            test_seabios(d, "isapc", "cirrus")    # isa-cirrus-vga, the same BIOS via fw_cfg
             test_cirrus_blt(d)
         if which in ("draw", "all"):
             test_draw(d)

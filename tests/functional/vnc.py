@@ -46,7 +46,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cctest import APPEND, CARDCAGE, EXIT, INITRD, KERNEL, check, require_guest, status  # noqa: E402
 from qmplib import QMP  # noqa: E402
 from rfbclient import RFBClient, RFBError, des_encrypt  # noqa: E402
-from vga import GUEST as VGA_DRAW, Machine, read_ppm  # noqa: E402
+from screen import Machine, read_ppm  # noqa: E402
+from vga import GUEST as VGA_DRAW  # noqa: E402
 
 VNCSNAPSHOT = shutil.which("vncsnapshot")
 

@@ -3,6 +3,10 @@
 # the kernel's ATA/SCSI modules).  Kernel command line:
 #   cardcage.ata=ata_piix|pata_legacy   the ATA host driver to load
 #   cardcage.mb=N                       MiB for the dd speed runs (default 16)
+#   cardcage.cdchange=1                 only the medium change test: mount the ISO in
+#                                       /dev/sr0 again and again, print its id file and
+#                                       the md5 of its data.bin each time the id changes,
+#                                       until id 2 (a second disc the host inserts) came
 # It lists the block devices, then on every disk whose first 8 bytes read
 # CCTARGET<id> (16 bytes) writes 1 MiB of "CARDCAGE-PATTERN-<id>" lines at
 # 1 MiB, reads it back past the page cache, and on the first such disk
@@ -14,15 +18,17 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 drv=ata_piix
 mb=16
+cdchange=
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
     cardcage.ata=*) drv=${arg#cardcage.ata=} ;;
     cardcage.mb=*) mb=${arg#cardcage.mb=} ;;
+    cardcage.cdchange=*) cdchange=1 ;;
     esac
 done
 echo "CARDCAGE-MARKER: userspace is up, kernel $(uname -r)"
 for m in crct10dif_common crct10dif_generic crc-t10dif crc64 crc64_rocksoft_generic \
-         crc64-rocksoft t10-pi scsi_common scsi_mod sd_mod cdrom sr_mod libata "$drv"; do
+         crc64-rocksoft t10-pi scsi_common scsi_mod sd_mod cdrom sr_mod isofs libata "$drv"; do
     insmod "/lib/modules/$m.ko" || echo "CARDCAGE-INSMOD-FAILED: $m"
 done
 # libata probes asynchronously: wait until the device list stops changing.
@@ -43,6 +49,28 @@ for f in /sys/class/ata_device/*/xfer_mode; do
     echo "CARDCAGE-XFER: ${d##*/} $(cat "$f")"
 done
 dmesg | grep -E "ata[0-9]+(\.[0-9]+)?: " | sed 's/^/CARDCAGE-DMESG: /'
+if [ -n "$cdchange" ]; then
+    # Each mount opens the drive, which checks for a medium change (TEST
+    # UNIT READY, GET EVENT STATUS) and locks the tray until umount; the
+    # host ejects in between.  60 s at most.
+    mkdir -p /mnt/cd
+    last=
+    for i in $(seq 1 600); do
+        if mount -t iso9660 -o ro /dev/sr0 /mnt/cd 2>/dev/null; then
+            id=$(cat /mnt/cd/id)
+            if [ "$id" != "$last" ]; then
+                sum=$(md5sum < /mnt/cd/data.bin)
+                echo "CARDCAGE-CDFILE: $id ${sum%% *}"
+                last=$id
+            fi
+            umount /mnt/cd
+            [ "$id" = 2 ] && break
+        fi
+        sleep 0.1
+    done
+    echo "CARDCAGE-DONE"
+    reboot -f
+fi
 up() { cut -d' ' -f1 /proc/uptime; }
 timed=
 for dev in /dev/sd?; do

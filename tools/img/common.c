@@ -161,6 +161,11 @@ BlockDriverState *img_open(const char *file, const char *fmt, BlockOpts *opts, i
         block_opts_free(opts);
         return NULL;
     }
+    if (strstr(file, "://")) {
+        /* nbd://, nbd+unix://, iscsi://: the drivers cardcage loads as
+         * plugins. */
+        bdrv_load_plugins();
+    }
     BlockDriverState *bs = bdrv_open(file, fmt, opts, flags, &err);
     block_opts_free(opts);
     if (!bs) {

@@ -97,6 +97,7 @@ typedef struct ImageInfo {
     int64_t virtual_size, actual_size;
     BlockDriverInfo bdi;
     bool has_info;
+    bool dirty_known;            /* the dirty flag is shown (qemu-img's rule) */
     char *backing, *full_backing, *backing_fmt;
     BlockSnapshotInfo *snapshots;
     int nb_snapshots;
@@ -129,6 +130,12 @@ static bool collect(const char *file, const char *fmt, ImageInfo *ii)
     }
     ii->actual_size = bdrv_get_allocated_size(bs);
     ii->has_info = bdrv_get_info(bs, &ii->bdi);
+    /* qemu-img shows the dirty flag when the format answers (qcow2), or
+     * for raw when its protocol does: host files do, network protocols
+     * (nbd, iscsi) do not. */
+    BlockDriverState *proto = bdrv_driver(bs)->is_protocol ? bs : bdrv_file(bs);
+    ii->dirty_known = ii->has_info ||
+                      (proto && !strcmp(bdrv_driver(proto)->format_name, "file"));
     const char *b = bdrv_backing_filename(bs);
     if (b && *b) {
         ii->backing = g_strdup(b);
@@ -177,8 +184,10 @@ static json_object *info_json(const ImageInfo *ii)
                                json_object_new_string(ii->full_backing));
         json_object_object_add(o, "backing-filename", json_object_new_string(ii->backing));
     }
-    json_object_object_add(o, "dirty-flag",
-                           json_object_new_boolean(ii->has_info && ii->bdi.is_dirty));
+    if (ii->dirty_known) {
+        json_object_object_add(o, "dirty-flag",
+                               json_object_new_boolean(ii->has_info && ii->bdi.is_dirty));
+    }
     return o;
 }
 

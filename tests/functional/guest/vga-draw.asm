@@ -11,6 +11,10 @@
 ;   C  mode 12h: 640x480, 16 colours, planar: write modes 0 (set/reset),
 ;      2 and 3, the bit mask and the latches
 ;   D  a VBE mode 1024x768x32 drawn through the linear framebuffer (BAR0)
+;   E  "Mode X": 320x240, 256 colours, unchained (chain 4 off, each plane
+;      written through the map mask), double-scanned 480 lines
+;   F  the same memory scrolled: the CRTC start address moved 16 lines
+;      down and 5 bytes (20 pixels) right
 ; then ends through isa-debug-exit.
 bits 32
 org 0x100000
@@ -227,6 +231,61 @@ start:
     jb .yv
     mov al, 'D'
     call stage
+
+    ; ---- Mode X ----
+    mov dx, 0x1ce               ; VBE off: back to the VGA's own modes
+    mov ax, 4
+    out dx, ax
+    inc dx
+    xor ax, ax
+    out dx, ax
+    mov esi, modex
+    call set_mode
+    mov dx, 0x3c4               ; SR2 map mask: all planes, to clear them
+    mov ax, 0x0f02
+    out dx, ax
+    mov edi, 0xa0000
+    mov ecx, 0x10000 / 4
+    xor eax, eax
+    rep stosd
+    ; pixel (x, y) = (x + 3y) & 0xff, plane x & 3, byte y * 80 + x / 4
+    xor ebp, ebp                ; plane
+.plane:
+    mov ecx, ebp
+    mov ah, 1
+    shl ah, cl
+    mov al, 2
+    mov dx, 0x3c4
+    out dx, ax                  ; SR2 = 1 << plane
+    mov edi, 0xa0000
+    xor ebx, ebx                ; y
+.yx:
+    xor ecx, ecx                ; byte in the line
+.xx:
+    lea eax, [ecx * 4 + ebp]    ; x
+    lea edx, [ebx * 2 + ebx]
+    add eax, edx
+    mov [edi], al
+    inc edi
+    inc ecx
+    cmp ecx, 80
+    jb .xx
+    inc ebx
+    cmp ebx, 240
+    jb .yx
+    inc ebp
+    cmp ebp, 4
+    jb .plane
+    mov al, 'E'
+    call stage
+    ; the start address (CR0C high, CR0D low) in bytes of a plane
+    mov dx, 0x3d4
+    mov ax, ((80 * 16 + 5) & 0xff00) | 0x0c
+    out dx, ax
+    mov ax, (((80 * 16 + 5) & 0xff) << 8) | 0x0d
+    out dx, ax
+    mov al, 'F'
+    call stage
     DEBUG_EXIT_ZERO
 
 ; Print "VGA-STAGE <al>\n" on COM1, then wait for a byte from it.
@@ -319,6 +378,19 @@ mode13:
     db 0x03, 0x01, 0x0f, 0x00, 0x0e
     db 0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0xbf, 0x1f, 0x00, 0x41, 0x00, 0x00, 0x00
     db 0x00, 0x00, 0x00, 0x9c, 0x0e, 0x8f, 0x28, 0x40, 0x96, 0xb9, 0xa3, 0xff
+    db 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x05, 0x0f, 0xff
+    db 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c
+    db 0x0d, 0x0e, 0x0f, 0x41, 0x00, 0x0f, 0x00, 0x00
+
+; Mode X (Michael Abrash's 320x240 unchained mode): mode 13h's horizontal
+; timing with mode 12h's 480-line vertical timing, each line scanned twice
+; (CR9 bit 0), SR4 06h (chain 4 off, odd/even off), CR14 00h and CR17 E3h
+; (byte addressing), so each plane holds every fourth pixel.
+modex:
+    db 0xe3
+    db 0x03, 0x01, 0x0f, 0x00, 0x06
+    db 0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0x0d, 0x3e, 0x00, 0x41, 0x00, 0x00, 0x00
+    db 0x00, 0x00, 0x00, 0xea, 0x8c, 0xdf, 0x28, 0x00, 0xe7, 0x06, 0xe3, 0xff
     db 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x05, 0x0f, 0xff
     db 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c
     db 0x0d, 0x0e, 0x0f, 0x41, 0x00, 0x0f, 0x00, 0x00

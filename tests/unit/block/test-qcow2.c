@@ -3,7 +3,9 @@
  * clusters (so the refcount table and blocks grow many times) reading
  * back what was written and checking clean; zero clusters and
  * block_status; COW over a backing file; snapshots with a VM state; the
- * snapshot/check calls on a format without them; bad create options.
+ * snapshot/check calls on a format without them; bad create options;
+ * counts a killed writer left past the end of the file; copied flags that
+ * disagree with the counts.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cardcage/block.h>
 #include <cardcage/testing.h>
 
@@ -207,6 +211,117 @@ static void test_api_errors(void **state)
     g_free(raw);
 }
 
+/* Byte offsets of a qcow2 v3 header (qcow2.txt "Header"). */
+#define HDR_REFTABLE_OFFSET 48
+
+static uint64_t get_be64(FILE *f, long at)
+{
+    uint8_t b[8];
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    assert_int_equal(fread(b, 1, 8, f), 8);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = v << 8 | b[i];
+    }
+    return v;
+}
+
+/* Set the 16-bit refcount of host cluster c of an image of 512-byte
+ * clusters whose first refcount block covers it, as a writer would have
+ * left it; returns the file's length in clusters. */
+static uint64_t poke_refcount(const char *path, uint64_t c, uint16_t rc)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    uint64_t clusters = (uint64_t)ftell(f) / 512;
+    uint64_t block = get_be64(f, (long)get_be64(f, HDR_REFTABLE_OFFSET)) & ~0x1ffull;
+    assert_true(block != 0);
+    assert_true(c < 256);                   /* 512 bytes of 16-bit counts */
+    uint8_t b[2] = { (uint8_t)(rc >> 8), (uint8_t)rc };
+    assert_int_equal(fseek(f, (long)(block + 2 * c), SEEK_SET), 0);
+    assert_int_equal(fwrite(b, 1, 2, f), 2);
+    fclose(f);
+    return clusters;
+}
+
+/* A writer killed after counting new clusters past the end of the file
+ * and before writing them (the count goes first) leaves them counted: the
+ * next writer must not hand them out again (their count would be 2, the
+ * tables' copied flags would be wrong: qemu-img check says corrupt).  The
+ * old counts are leaks, which -r leaks releases. */
+static void test_killed_allocation(void **state)
+{
+    char *path = create("killed.qcow2", "size=1M,cluster_size=512");
+    BlockDriverState *bs = open_rw(path);
+    uint8_t w1[512], w2[512], r[512];
+    fill(w1, sizeof(w1), 1);
+    fill(w2, sizeof(w2), 2);
+    assert_int_equal(bdrv_pwrite(bs, 0, w1, sizeof(w1)), 0);
+    bdrv_unref(bs);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    uint64_t end = (uint64_t)st.st_size / 512;
+    poke_refcount(path, end, 1);
+    poke_refcount(path, end + 1, 1);
+
+    bs = open_rw(path);
+    /* Guest offset 64 KiB: a new L2 table and a data cluster. */
+    assert_int_equal(bdrv_pwrite(bs, 65536, w2, sizeof(w2)), 0);
+    BlockCheckResult res;
+    assert_int_equal(bdrv_check(bs, &res, 0), 0);
+    assert_int_equal(res.corruptions, 0);
+    assert_int_equal(res.leaks, 2);
+    assert_int_equal(bdrv_check(bs, &res, BDRV_FIX_LEAKS), 0);
+    assert_int_equal(res.leaks_fixed, 2);
+    assert_clean(bs);
+    assert_int_equal(bdrv_pread(bs, 0, r, sizeof(r)), 0);
+    assert_memory_equal(r, w1, sizeof(r));
+    assert_int_equal(bdrv_pread(bs, 65536, r, sizeof(r)), 0);
+    assert_memory_equal(r, w2, sizeof(r));
+    bdrv_unref(bs);
+    g_free(path);
+}
+
+/* A data cluster counted twice but named once with the copied flag: a
+ * leak to the counts and a corruption of the flag (qemu-img check's
+ * "ERROR OFLAG_COPIED"); -r leaks fixes both, -r all rewrites the flag. */
+static void test_check_copied_flag(void **state)
+{
+    for (int fix = BDRV_FIX_LEAKS; fix <= BDRV_FIX_ERRORS; fix <<= 1) {
+        char *path = create("copied.qcow2", "size=1M,cluster_size=512");
+        BlockDriverState *bs = open_rw(path);
+        uint8_t w[512];
+        fill(w, sizeof(w), 3);
+        assert_int_equal(bdrv_pwrite(bs, 0, w, sizeof(w)), 0);
+        bdrv_unref(bs);
+        /* The data cluster is the last one written: the file's end. */
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        poke_refcount(path, (uint64_t)st.st_size / 512 - 1, 2);
+        bs = open_rw(path);
+        BlockCheckResult res;
+        assert_int_equal(bdrv_check(bs, &res, 0), 0);
+        assert_int_equal(res.leaks, 1);
+        assert_int_equal(res.corruptions, 1);
+        assert_int_equal(bdrv_check(bs, &res, fix), 0);
+        if (fix == BDRV_FIX_LEAKS) {
+            assert_int_equal(res.leaks_fixed, 1);
+            assert_clean(bs);
+        } else {
+            /* The count stays 2; the flag now says so. */
+            assert_int_equal(res.corruptions, 1);
+            assert_int_equal(res.corruptions_fixed, 1);
+            assert_int_equal(bdrv_check(bs, &res, 0), 0);
+            assert_int_equal(res.corruptions, 0);
+            assert_int_equal(res.leaks, 1);
+        }
+        bdrv_unref(bs);
+        unlink(path);
+        g_free(path);
+    }
+}
+
 static int setup(void **state)
 {
     testing_init();
@@ -231,6 +346,8 @@ int main(void)
         cmocka_unit_test(test_backing_cow),
         cmocka_unit_test(test_snapshots),
         cmocka_unit_test(test_api_errors),
+        cmocka_unit_test(test_killed_allocation),
+        cmocka_unit_test(test_check_copied_flag),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
