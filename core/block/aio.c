@@ -14,7 +14,11 @@
  *    count) by a virtual timer armed at issue time + BLK_ICOUNT_LATENCY_NS:
  *    when it fires, the main loop waits for the worker if it is not done,
  *    so completions land at instruction counts that depend only on the
- *    guest, however fast the host disk is.
+ *    guest, however fast the host disk is.  The worker then reads and
+ *    writes a staging buffer of the request's own, not the caller's
+ *    memory (which may be guest RAM a device mapped for DMA): a write's
+ *    data is taken at issue, a read's lands at the completion, so what
+ *    the guest sees of its memory does not depend on host timing either.
  *
  * One worker per backend executes its requests in order, so a driver
  * never sees two calls at once on a tree (block.h's promise); the
@@ -53,6 +57,11 @@ typedef struct AIOReq {
     BlockAIOCB acb;              /* first: the device's handle */
     Timer *timer;                /* timed delivery (icount) */
     bool timed;
+    /* Timed reads and writes: acb.iov is one element over stage; the
+     * caller's elements are kept here. */
+    uint8_t *stage;
+    struct iovec *user_iov;
+    int user_niov;
 } AIOReq;
 
 typedef struct BlockWorker {
@@ -326,6 +335,18 @@ static BlockAIOCB *submit(BlockBackend *blk, BlockAIOType type, uint64_t offset,
     blk->refcnt++;
     g_ptr_array_add(blk->inflight, acb);
     int ret = check_request(blk, type, offset, bytes);
+    if (ret == 0 && timed_mode() && niov > 0 && bytes &&
+        (type == BLK_AIO_READ || type == BLK_AIO_WRITE)) {
+        r->stage = g_malloc(bytes);
+        if (type == BLK_AIO_WRITE) {
+            bdrv_iov_copy(acb->iov, acb->niov, 0, r->stage, bytes, false);
+        }
+        r->user_iov = acb->iov;
+        r->user_niov = acb->niov;
+        acb->iov = g_new(struct iovec, 1);
+        acb->iov[0] = (struct iovec){ r->stage, bytes };
+        acb->niov = 1;
+    }
     if (ret < 0) {
         /* Refused without touching the image; still completes later, on
          * the main loop, and without the error policy (the guest asked
@@ -403,6 +424,8 @@ static void acb_free(BlockAIOCB *acb)
         timer_free(r->timer);
     }
     g_free(acb->iov);
+    g_free(r->user_iov);
+    g_free(r->stage);
     g_free(r);
     blk_unref(blk);
 }
@@ -453,6 +476,12 @@ static void complete(BlockAIOCB *acb)
         }
     }
     blk->stats.total_time_ns[t] += host_ns() - acb->submit_ns;
+    /* A failed read the error policy ignores leaves the caller's memory
+     * as it was (the staging buffer holds nothing it may see). */
+    if (acb->ret >= 0 && t == BLK_AIO_READ && ((AIOReq *)acb)->stage) {
+        AIOReq *r = (AIOReq *)acb;
+        bdrv_iov_copy(r->user_iov, r->user_niov, 0, r->stage, acb->bytes, true);
+    }
     BlockCompletionFunc *cb = acb->cb;
     void *opaque = acb->opaque;
     acb_free(acb);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/fs.h>
@@ -93,36 +94,64 @@ static void file_close(BlockDriverState *bs)
     s->fd = -1;
 }
 
+/* Elements per preadv/pwritev call: Linux refuses more than IOV_MAX
+ * (1024, <limits.h>). */
+#define FILE_IOV_BATCH 1024
+
 static int file_rw(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
                    struct iovec *iov, int niov, bool write)
 {
     FileState *s = bdrv_opaque(bs);
-    /* Walk the iovec, one pread/pwrite per element, retrying short
-     * transfers (a signal, a large request). */
-    for (int i = 0; i < niov && bytes; i++) {
-        uint8_t *p = iov[i].iov_base;
-        uint64_t n = MIN(iov[i].iov_len, bytes);
-        while (n) {
-            ssize_t r = write ? pwrite(s->fd, p, n, offset) : pread(s->fd, p, n, offset);
-            if (r < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                return errno_ret();
+    /* One vectored call per batch of elements (a guest's scatter-gather
+     * list in one system call), going on from where a short transfer (a
+     * signal, a large request) stopped: element i, skip bytes into it. */
+    struct iovec batch[FILE_IOV_BATCH];
+    int i = 0;
+    uint64_t skip = 0;
+    while (bytes && i < niov) {
+        int n = 0;
+        uint64_t want = 0;
+        for (int j = i; j < niov && n < FILE_IOV_BATCH && want < bytes; j++) {
+            uint64_t from = j == i ? skip : 0;
+            uint64_t len = MIN(iov[j].iov_len - from, bytes - want);
+            if (len) {
+                batch[n++] = (struct iovec){ (uint8_t *)iov[j].iov_base + from, len };
+                want += len;
             }
-            if (r == 0) {
-                if (write) {
-                    return -ENOSPC;
-                }
-                /* Past the end of the file: zeroes (a file shorter than
-                 * its aligned size). */
-                memset(p, 0, n);
-                r = n;
+        }
+        if (!n) {
+            break;
+        }
+        ssize_t r = write ? pwritev(s->fd, batch, n, offset) : preadv(s->fd, batch, n, offset);
+        if (r < 0) {
+            if (errno == EINTR) {
+                continue;
             }
-            p += r;
-            n -= r;
-            offset += r;
-            bytes -= r;
+            return errno_ret();
+        }
+        if (r == 0) {
+            if (write) {
+                return -ENOSPC;
+            }
+            /* Past the end of the file: zeroes (a file shorter than its
+             * aligned size). */
+            for (int k = 0; k < n; k++) {
+                memset(batch[k].iov_base, 0, batch[k].iov_len);
+            }
+            r = (ssize_t)want;
+        }
+        offset += r;
+        bytes -= r;
+        for (uint64_t left = r; left && i < niov;) {
+            uint64_t rest = iov[i].iov_len - skip;
+            if (left >= rest) {
+                left -= rest;
+                i++;
+                skip = 0;
+            } else {
+                skip += left;
+                left = 0;
+            }
         }
     }
     return 0;

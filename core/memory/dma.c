@@ -109,6 +109,17 @@ void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen, bool is_wri
     return as->bounce_buffer;
 }
 
+void *address_space_map_direct(AddressSpace *as, hwaddr addr, hwaddr *plen, bool is_write)
+{
+    const FlatRange *fr = flatview_lookup(as->current_map, addr);
+    if (*plen == 0 || !fr || !fr->host || (is_write && fr->readonly)) {
+        *plen = 0;
+        return NULL;
+    }
+    *plen = MIN(*plen, flat_range_remaining(fr, addr));
+    return fr->host + (addr - fr->start);
+}
+
 /* The range of as whose host memory holds p, or NULL. */
 static const FlatRange *range_of_host_ptr(const AddressSpace *as, const uint8_t *p)
 {

@@ -254,6 +254,15 @@ CC_API MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c, h
  * contents are read in now (is_write false) or written out at unmap.  Every
  * map must be unmapped with the length actually accessed. */
 CC_API void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen, bool is_write);
+/* The direct part of address_space_map: a host pointer into RAM (or ROM
+ * when !is_write) for [addr, addr+*plen), *plen shortened to the
+ * contiguous part; NULL (and *plen 0) for anything else, never a bounce
+ * buffer, so a caller can hand the pointer to another thread and fall back
+ * to address_space_read/write itself.  Unmap with address_space_unmap
+ * (which reports DMA writes to the translated-code and dirty trackers).
+ * Since ABI 2.5. */
+CC_API void *address_space_map_direct(AddressSpace *as, hwaddr addr, hwaddr *plen,
+                                      bool is_write);
 CC_API void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len, bool is_write,
                                 hwaddr access_len);
 

@@ -1,7 +1,9 @@
 /*
  * The ATA command set of ide-hd, and the transfer engine both device
- * kinds share: PIO blocks through the data port, DMA chunks through the
- * controller's bus master, block requests in flight.
+ * kinds share: PIO blocks through the data port, DMA through the
+ * controller's bus master (one vectored block request straight over the
+ * guest RAM its PRD table maps, io_buffer-sized chunks for the rest),
+ * block requests in flight.
  * ATA/ATAPI-6 chapter 8 (commands), 9 (protocols).
  *
  * SPDX-License-Identifier: MIT
@@ -51,6 +53,7 @@ void ide_cancel(IDEUnit *u)
         blk_aio_cancel(u->acb);
         u->acb = NULL;
     }
+    ide_dma_unmap(u, false);
     u->pending = PEND_NONE;
     u->xfer = XFER_NONE;
     u->dma_stalled = false;
@@ -107,10 +110,13 @@ static void issue(IDEUnit *u)
     uint64_t len = (uint64_t)u->chunk * sector_size(u);
     switch (u->pending) {
     case PEND_READ:
-        u->acb = blk_aio_pread(blk, off, u->io_buffer, len, rw_done, u);
+        u->acb = u->dma_direct ? blk_aio_preadv(blk, off, u->dma_iov, u->dma_niov, rw_done, u)
+                               : blk_aio_pread(blk, off, u->io_buffer, len, rw_done, u);
         break;
     case PEND_WRITE:
-        u->acb = blk_aio_pwrite(blk, off, u->io_buffer, len, 0, rw_done, u);
+        u->acb = u->dma_direct ?
+                 blk_aio_pwritev(blk, off, u->dma_iov, u->dma_niov, 0, rw_done, u) :
+                 blk_aio_pwrite(blk, off, u->io_buffer, len, 0, rw_done, u);
         break;
     case PEND_FLUSH:
         u->acb = blk_aio_flush(blk, rw_done, u);
@@ -124,6 +130,16 @@ void ide_restart(IDEUnit *u)
 {
     if (!u->dev || u->pending == PEND_NONE || u->acb) {
         return;
+    }
+    if (u->dma_direct) {
+        /* A direct DMA request: its mapping is not part of the state, and
+         * guest RAM is not loaded yet when a restored channel comes here.
+         * The engine still stands at the request's first byte: an empty
+         * request, whose completion comes on the main loop once the
+         * machine is whole, pumps the transfer again from there. */
+        u->dma_direct = false;
+        u->dma_niov = 0;
+        u->chunk = 0;
     }
     if ((uint64_t)u->chunk * sector_size(u) > IDE_BUF_SIZE) {
         ide_cancel(u);
@@ -143,18 +159,73 @@ static void start_request(IDEUnit *u, IDEPending what, uint32_t chunk)
 
 /* ---- DMA ---- */
 
+/* Our own registers must not be reached by our own DMA (a PRD table or a
+ * buffer pointing at the bus master's BAR): the memory layer refuses
+ * accesses to a device while its guard is engaged. */
+static bool guard_engage(IDEUnit *u)
+{
+    MemReentrancyGuard *g = &u->ch->owner->mem_reentrancy_guard;
+    bool was = g->engaged_in_io;
+    g->engaged_in_io = true;
+    return was;
+}
+
+static void guard_restore(IDEUnit *u, bool was)
+{
+    u->ch->owner->mem_reentrancy_guard.engaged_in_io = was;
+}
+
 static int64_t dma_rw(IDEUnit *u, uint8_t *buf, uint32_t len, bool to_memory)
 {
     IDEChannel *ch = u->ch;
-    /* Our own registers must not be reached by our own DMA (a PRD table or
-     * a buffer pointing at the bus master's BAR): the memory layer refuses
-     * accesses to a device while its guard is engaged. */
-    MemReentrancyGuard *g = &ch->owner->mem_reentrancy_guard;
-    bool was = g->engaged_in_io;
-    g->engaged_in_io = true;
+    bool was = guard_engage(u);
     int64_t r = ch->dma->rw(ch->dma_opaque, buf, len, to_memory);
-    g->engaged_in_io = was;
+    guard_restore(u, was);
     return r;
+}
+
+/* Start the next part of the transfer as one request straight over guest
+ * RAM, as much of it as the PRD table maps there; false: nothing mapped,
+ * the bounce path moves the next bytes (and reports what is wrong). */
+static bool dma_start_direct(IDEUnit *u)
+{
+    IDEChannel *ch = u->ch;
+    if (!ch->dma->map || (u->dev->kind == IDE_CD && u->cd_fields)) {
+        /* READ CD formats each sector in io_buffer (headers, EDC): only
+         * plain sectors go straight to memory. */
+        return false;
+    }
+    uint32_t ss = sector_size(u);
+    bool to_memory = u->xfer == XFER_DMA_IN;
+    int n = 0;
+    bool was = guard_engage(u);
+    uint64_t got = ch->dma->map(ch->dma_opaque, (uint64_t)u->remaining * ss, ss, to_memory,
+                                u->dma_iov, IDE_DMA_MAX_SEGS, &n);
+    guard_restore(u, was);
+    if (!got) {
+        return false;
+    }
+    if (got % ss || got / ss > u->remaining || n <= 0 || n > IDE_DMA_MAX_SEGS) {
+        /* A bus master breaking its promise: drop the mapping. */
+        ch->dma->unmap(ch->dma_opaque, u->dma_iov, MIN(MAX(n, 0), IDE_DMA_MAX_SEGS), to_memory,
+                       false);
+        return false;
+    }
+    u->dma_direct = true;
+    u->dma_niov = n;
+    start_request(u, to_memory ? PEND_READ : PEND_WRITE, (uint32_t)(got / ss));
+    return true;
+}
+
+void ide_dma_unmap(IDEUnit *u, bool commit)
+{
+    if (!u->dma_direct) {
+        return;
+    }
+    IDEChannel *ch = u->ch;
+    ch->dma->unmap(ch->dma_opaque, u->dma_iov, u->dma_niov, u->xfer == XFER_DMA_IN, commit);
+    u->dma_direct = false;
+    u->dma_niov = 0;
 }
 
 static void dma_finish(IDEUnit *u)
@@ -226,6 +297,10 @@ void ide_dma_pump(IDEUnit *u)
         dma_finish(u);
         return;
     }
+    if (dma_start_direct(u)) {
+        u->status = ST_DRDY | ST_DSC | ST_DRQ;
+        return;
+    }
     uint32_t per_chunk = u->dev->kind == IDE_CD ? atapi_chunk_sectors(u)
                                                 : IDE_BUF_SIZE / sector_size(u);
     uint32_t n = MIN(u->remaining, per_chunk);
@@ -240,11 +315,18 @@ void ide_dma_pump(IDEUnit *u)
     u->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
+/* The bytes a chunk read into io_buffer gives the host: a CD's sectors
+ * leave in READ CD's format. */
+static uint32_t dma_chunk_bytes(IDEUnit *u)
+{
+    return u->dev->kind == IDE_CD ? atapi_format_chunk(u) : u->chunk * sector_size(u);
+}
+
 static void dma_chunk_done(IDEUnit *u, bool was_read)
 {
-    /* A CD's sectors leave in READ CD's format. */
-    uint32_t bytes = u->dev->kind == IDE_CD ? atapi_format_chunk(u) : u->chunk * sector_size(u);
-    if (was_read && !dma_move(u, u->io_buffer, bytes, true)) {
+    if (u->dma_direct) {
+        ide_dma_unmap(u, true);
+    } else if (was_read && !dma_move(u, u->io_buffer, dma_chunk_bytes(u), true)) {
         return;
     }
     u->lba += u->chunk;
@@ -330,6 +412,7 @@ static void rw_done(void *opaque, int ret)
         log_mask(LOG_GUEST_ERROR, "ide: %s failed: %d\n", what == PEND_WRITE ? "write" :
                  what == PEND_READ ? "read" : "flush", ret);
         if (u->xfer == XFER_DMA_IN || u->xfer == XFER_DMA_OUT) {
+            ide_dma_unmap(u, false);
             u->ch->dma->done(u->ch->dma_opaque);
         }
         u->remaining = 0;

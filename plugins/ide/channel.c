@@ -256,6 +256,7 @@ void ide_channel_dma_changed(IDEChannel *ch, bool started)
             blk_aio_cancel(u->acb);
             u->acb = NULL;
             u->pending = PEND_NONE;
+            ide_dma_unmap(u, false);
         }
     }
 }
@@ -368,12 +369,20 @@ static bool unit_post_load(void *opaque, int version_id, Error **errp)
 {
     IDEUnit *u = opaque;
     if (u->data_end > IDE_BUF_SIZE || u->drq_end > u->data_end || u->data_pos > u->drq_end ||
-        u->chunk > IDE_BUF_SIZE / IDE_SECTOR_SIZE ||
+        u->chunk > (u->dma_direct ? IDE_MAX_SECTORS : IDE_BUF_SIZE / IDE_SECTOR_SIZE) ||
         u->pending > PEND_FLUSH || u->xfer > XFER_DMA_OUT) {
         error_setg(errp, "ide: transfer window %u/%u/%u out of the buffer", u->data_pos,
                    u->drq_end, u->data_end);
         return false;
     }
+    if (u->dma_direct && ((u->xfer != XFER_DMA_IN && u->xfer != XFER_DMA_OUT) ||
+                          (u->pending != PEND_READ && u->pending != PEND_WRITE) ||
+                          u->cd_fields)) {
+        error_setg(errp, "ide: a direct DMA request outside a DMA transfer");
+        return false;
+    }
+    /* The mapping itself is not state: a restart maps again. */
+    u->dma_niov = 0;
     if (atapi_read_cd_frame(u->cd_fields, NULL, NULL) < 0 ||
         (u->cd_fields && u->dev && u->chunk > atapi_chunk_sectors(u))) {
         error_setg(errp, "ide: READ CD fields 0x%02x with %u sectors in the buffer",
@@ -387,6 +396,21 @@ static bool unit_post_load(void *opaque, int version_id, Error **errp)
     u->acb = NULL;
     return true;
 }
+
+static bool unit_dma_direct_needed(void *opaque)
+{
+    return ((IDEUnit *)opaque)->dma_direct;
+}
+
+static const VMStateDescription vmstate_ide_unit_dma_direct = {
+    .name = "ide-unit/dma-direct",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(dma_direct, IDEUnit),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 /* READ CD's sector format, only while such a read runs (streams from
  * before it have none: a plain read). */
@@ -426,8 +450,10 @@ static const VMStateDescription vmstate_ide_unit_mode_page1 = {
 static void unit_pre_load(void *opaque)
 {
     IDEUnit *u = opaque;
+    /* Streams without the subsections: none of these. */
     u->cd_fields = 0;
     u->err_recovery = u->read_retry = 0;
+    u->dma_direct = false;
 }
 
 static const VMStateDescription vmstate_ide_unit = {
@@ -439,6 +465,7 @@ static const VMStateDescription vmstate_ide_unit = {
     .subsections = (const VMStateSubsection[]) {
         { &vmstate_ide_unit_read_cd, read_cd_needed },
         { &vmstate_ide_unit_mode_page1, mode_page1_needed },
+        { &vmstate_ide_unit_dma_direct, unit_dma_direct_needed },
         { NULL }
     },
     .fields = (const VMStateField[]) {

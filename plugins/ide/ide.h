@@ -68,6 +68,14 @@ enum {
 /* One I/O buffer per unit: the DMA chunk (128 ATA sectors, 32 CD
  * sectors), PIO blocks and ATAPI responses all fit. */
 #define IDE_BUF_SIZE    65536
+/* A DMA transfer whose PRD entries point at RAM goes to the block layer
+ * as one vectored request straight over guest memory, up to this many
+ * host segments (Linux's IOV_MAX, what one preadv takes); the rest, and
+ * entries pointing anywhere else, go through io_buffer. */
+#define IDE_DMA_MAX_SEGS 1024
+/* Sectors of one command at most: 65536 (an LBA48 count of 0, ATA-6
+ * 8.x "Sector Count"). */
+#define IDE_MAX_SECTORS 65536
 /* Sectors per READ/WRITE MULTIPLE block at most (IDENTIFY word 47). */
 #define IDE_MAX_MULT    16
 
@@ -133,6 +141,14 @@ typedef struct IDEUnit {
      * page's error recovery parameter and read retry count (bytes 2, 3). */
     uint8_t err_recovery, read_retry;
     bool atapi_dma;
+    /* The request in flight reads or writes guest RAM directly through
+     * dma_iov (the bus master's mapping, released at its completion or
+     * cancel); the engine's PRD position moves past it only when it
+     * completes.  Saved (a subsection) so that a restored machine maps
+     * it again. */
+    bool dma_direct;
+    int dma_niov;
+    struct iovec dma_iov[IDE_DMA_MAX_SEGS];
     BlockAIOCB *acb;
     uint8_t io_buffer[IDE_BUF_SIZE];
 } IDEUnit;
@@ -145,6 +161,18 @@ typedef struct IDEDMAOps {
     /* Move len bytes; returns the bytes moved: fewer when the table ran
      * out, -1 on a bus error (the engine stopped and flagged it). */
     int64_t (*rw)(void *opaque, uint8_t *buf, uint32_t len, bool to_memory);
+    /* Optional: map up to len bytes of RAM along the PRD table from where
+     * the engine stands, without moving it, into at most max elements of
+     * iov; returns the bytes mapped, a multiple of granule (whole
+     * sectors), and *niov.  0 when the next bytes are not plain RAM (MMIO,
+     * unassigned, bus mastering off), the table ended or cannot be read:
+     * rw then moves them, with its errors. */
+    uint64_t (*map)(void *opaque, uint64_t len, uint32_t granule, bool to_memory,
+                    struct iovec *iov, int max, int *niov);
+    /* Release a mapping; commit: its bytes moved (written to memory when
+     * to_memory), the engine goes past them. */
+    void (*unmap)(void *opaque, const struct iovec *iov, int niov, bool to_memory,
+                  bool commit);
     /* The device finished its DMA command (interrupt follows). */
     void (*done)(void *opaque);
 } IDEDMAOps;
@@ -211,6 +239,7 @@ void ide_abort(IDEUnit *u);
 void ide_pio_done_block(IDEUnit *u);
 void ide_cancel(IDEUnit *u);
 void ide_dma_pump(IDEUnit *u);
+void ide_dma_unmap(IDEUnit *u, bool commit);
 void ide_restart(IDEUnit *u);
 void ide_padstr(uint8_t *dst, const char *src, int len);
 

@@ -46,6 +46,14 @@
 #define PRD_MAX_ENTRIES 8192
 #define PRD_EOT 0x80000000u
 
+/* Where the engine stands in its PRD table: the next descriptor, the
+ * bytes left of the current one and where they go, how many descriptors
+ * it read since the start, whether the current one was the last. */
+typedef struct PRDCursor {
+    uint32_t prd, addr, len, entries;
+    bool eot;
+} PRDCursor;
+
 typedef struct BMDMAState {
     struct PIIX3IDEState *s;
     int n;
@@ -53,6 +61,9 @@ typedef struct BMDMAState {
     uint32_t prd_table;
     uint32_t cur_prd, cur_addr, cur_len, entries;
     bool eot;
+    /* Where the engine will stand once the mapped request completes (not
+     * state: a restored request maps again). */
+    PRDCursor mapped_end;
 } BMDMAState;
 
 typedef struct PIIX3IDEState {
@@ -84,50 +95,144 @@ static void bm_stop(BMDMAState *bm, bool error)
     }
 }
 
+static PRDCursor cursor_get(const BMDMAState *bm)
+{
+    return (PRDCursor){ bm->cur_prd, bm->cur_addr, bm->cur_len, bm->entries, bm->eot };
+}
+
+static void cursor_set(BMDMAState *bm, const PRDCursor *c)
+{
+    bm->cur_prd = c->prd;
+    bm->cur_addr = c->addr;
+    bm->cur_len = c->len;
+    bm->entries = c->entries;
+    bm->eot = c->eot;
+}
+
+/* Read the next descriptor into c (whose current one is used up).
+ * Returns 1, 0 when the table ended (EOT, or as many entries as one
+ * 64 KiB table holds), -1 when the read failed (at is where). */
+static int prd_next(BMDMAState *bm, PRDCursor *c, uint32_t *at)
+{
+    if (c->eot || c->entries >= PRD_MAX_ENTRIES) {
+        return 0;
+    }
+    uint8_t prd[8];
+    /* The table is dword aligned within its 64 KiB (SFF-8038i 2.0
+     * "descriptor table pointer"). */
+    *at = (bm->prd_table & 0xffff0000u) | (c->prd & 0xfffc);
+    if (pci_dma_read(PCI_DEVICE(bm->s), *at, prd, 8) != MEMTX_OK) {
+        return -1;
+    }
+    c->prd += 8;
+    c->entries++;
+    uint32_t addr = cc_ld_le32(prd), cnt = cc_ld_le32(prd + 4);
+    /* Bit 0 of address and count are reserved; a count of 0 means 64 KiB
+     * (SFF-8038i 1.2). */
+    c->addr = addr & ~1u;
+    c->len = (cnt & 0xfffe) ? (cnt & 0xfffe) : 0x10000;
+    c->eot = cnt & PRD_EOT;
+    return 1;
+}
+
 static int64_t bm_rw(void *opaque, uint8_t *buf, uint32_t len, bool to_memory)
 {
     BMDMAState *bm = opaque;
     PCIDevice *pci = PCI_DEVICE(bm->s);
+    PRDCursor c = cursor_get(bm);
     uint32_t moved = 0;
     while (moved < len) {
-        if (!bm->cur_len) {
-            if (bm->eot || bm->entries >= PRD_MAX_ENTRIES) {
-                bm_stop(bm, false);
-                return moved;
+        if (!c.len) {
+            uint32_t at;
+            int r = prd_next(bm, &c, &at);
+            if (r <= 0) {
+                cursor_set(bm, &c);
+                if (r < 0) {
+                    log_mask(LOG_GUEST_ERROR, "piix3-ide: PRD read at 0x%x failed\n", at);
+                }
+                bm_stop(bm, r < 0);
+                return r < 0 ? -1 : (int64_t)moved;
             }
-            uint8_t prd[8];
-            /* The table is dword aligned within its 64 KiB (SFF-8038i 2.0
-             * "descriptor table pointer"). */
-            uint32_t at = (bm->prd_table & 0xffff0000u) | (bm->cur_prd & 0xfffc);
-            if (pci_dma_read(pci, at, prd, 8) != MEMTX_OK) {
-                log_mask(LOG_GUEST_ERROR, "piix3-ide: PRD read at 0x%x failed\n", at);
-                bm_stop(bm, true);
-                return -1;
-            }
-            bm->cur_prd += 8;
-            bm->entries++;
-            uint32_t addr = cc_ld_le32(prd), cnt = cc_ld_le32(prd + 4);
-            /* Bit 0 of address and count are reserved; a count of 0 means
-             * 64 KiB (SFF-8038i 1.2). */
-            bm->cur_addr = addr & ~1u;
-            bm->cur_len = (cnt & 0xfffe) ? (cnt & 0xfffe) : 0x10000;
-            bm->eot = cnt & PRD_EOT;
         }
-        uint32_t n = MIN(bm->cur_len, len - moved);
-        MemTxResult r = to_memory ? pci_dma_write(pci, bm->cur_addr, buf + moved, n)
-                                  : pci_dma_read(pci, bm->cur_addr, buf + moved, n);
+        uint32_t n = MIN(c.len, len - moved);
+        MemTxResult r = to_memory ? pci_dma_write(pci, c.addr, buf + moved, n)
+                                  : pci_dma_read(pci, c.addr, buf + moved, n);
         if (r != MEMTX_OK) {
+            cursor_set(bm, &c);
             log_mask(LOG_GUEST_ERROR, "piix3-ide: DMA %s 0x%x+%u failed (bus master %s)\n",
-                     to_memory ? "to" : "from", bm->cur_addr, n,
+                     to_memory ? "to" : "from", c.addr, n,
                      pci_get_word(pci->config + PCI_COMMAND) & PCI_COMMAND_MASTER ? "on" : "off");
             bm_stop(bm, true);
             return -1;
         }
-        bm->cur_addr += n;
-        bm->cur_len -= n;
+        c.addr += n;
+        c.len -= n;
         moved += n;
     }
+    cursor_set(bm, &c);
     return moved;
+}
+
+static uint64_t bm_map(void *opaque, uint64_t len, uint32_t granule, bool to_memory,
+                       struct iovec *iov, int max, int *niov)
+{
+    BMDMAState *bm = opaque;
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(bm->s));
+    PRDCursor c = cursor_get(bm);
+    /* The state after the last whole granule mapped: what is kept. */
+    PRDCursor cut_at = c;
+    int n = 0, cut_n = 0;
+    uint64_t got = 0, cut_got = 0, cut_last = 0;
+    while (got < len && n < max) {
+        if (!c.len) {
+            uint32_t at;
+            if (prd_next(bm, &c, &at) <= 0) {
+                break;     /* the bounce path reports it */
+            }
+        }
+        hwaddr l = MIN((uint64_t)c.len, len - got);
+        void *p = address_space_map_direct(as, c.addr, &l, to_memory);
+        if (!p) {
+            break;
+        }
+        iov[n++] = (struct iovec){ p, l };
+        uint64_t before = got;
+        got += l;
+        c.addr += l;
+        c.len -= l;
+        uint64_t whole = got - got % granule;
+        if (whole > before) {
+            /* A granule boundary in this piece: cut there. */
+            cut_n = n;
+            cut_last = l - (got - whole);
+            cut_got = whole;
+            cut_at = c;
+            cut_at.addr -= got - whole;
+            cut_at.len += got - whole;
+        }
+    }
+    if (!cut_got) {
+        *niov = 0;
+        return 0;
+    }
+    iov[cut_n - 1].iov_len = cut_last;
+    *niov = cut_n;
+    bm->mapped_end = cut_at;
+    return cut_got;
+}
+
+static void bm_unmap(void *opaque, const struct iovec *iov, int niov, bool to_memory,
+                     bool commit)
+{
+    BMDMAState *bm = opaque;
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(bm->s));
+    for (int i = 0; i < niov; i++) {
+        address_space_unmap(as, iov[i].iov_base, iov[i].iov_len, to_memory,
+                            commit && to_memory ? iov[i].iov_len : 0);
+    }
+    if (commit) {
+        cursor_set(bm, &bm->mapped_end);
+    }
 }
 
 static void bm_done(void *opaque)
@@ -143,6 +248,8 @@ static void bm_done(void *opaque)
 static const IDEDMAOps bm_ops = {
     .active = bm_active,
     .rw = bm_rw,
+    .map = bm_map,
+    .unmap = bm_unmap,
     .done = bm_done,
 };
 

@@ -588,6 +588,76 @@ static void test_dma_hostile(void **state)
     outb(BMIBA, 0);
 }
 
+/* Check RAM at off against the disk bytes from disk_off on (hd1's
+ * pattern). */
+static void check_ram(uint32_t off, size_t disk_off, size_t len)
+{
+    uint8_t got[1024];
+    assert_true(len <= sizeof(got));
+    address_space_read(address_space_memory(), RAM_BASE + off, got, len);
+    for (size_t i = 0; i < len; i++) {
+        assert_int_equal(got[i], expect_byte(disk_off + i, 0x55));
+    }
+}
+
+static void test_dma_split(void **state)
+{
+    /* Sectors split across PRD entries (700 + 324 + 512 bytes): the
+     * transfer goes straight into RAM along all three. */
+    uint8_t zero[0x3000] = { 0 };
+    address_space_write(address_space_memory(), RAM_BASE + BUF, zero, sizeof(zero));
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 700);
+    mem_st32(RAM_BASE + PRD + 8, RAM_BASE + BUF + 0x1000);
+    mem_st32(RAM_BASE + PRD + 12, 324);
+    mem_st32(RAM_BASE + PRD + 16, RAM_BASE + BUF + 0x2000);
+    mem_st32(RAM_BASE + PRD + 20, 0x80000000u | 512);
+    lba28(P0, 1, 50, 3);
+    outb(P0 + 7, 0xc8);
+    bm_start(0, true, RAM_BASE + PRD);
+    assert_int_equal(wait_ready(C0) & 0x09, 0);
+    assert_int_equal(inb(BMIBA + 2) & 0x07, 0x04);
+    outb(BMIBA, 0);
+    check_ram(BUF, 50 * 512, 700);
+    check_ram(BUF + 0x1000, 50 * 512 + 700, 324);
+    check_ram(BUF + 0x2000, 50 * 512 + 1024, 512);
+
+    /* RAM for 700 bytes, then unassigned space: the whole sector in RAM
+     * goes directly, the rest of the entry through the buffer from the
+     * middle of it, then the bus error aborts the command. */
+    address_space_write(address_space_memory(), RAM_BASE + BUF, zero, 1024);
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 700);
+    mem_st32(RAM_BASE + PRD + 8, 0xf0000000u);
+    mem_st32(RAM_BASE + PRD + 12, 0x80000000u | 324);
+    lba28(P0, 1, 60, 2);
+    outb(P0 + 7, 0xc8);
+    bm_start(0, true, RAM_BASE + PRD);
+    assert_int_equal(wait_ready(C0) & 0x01, 0x01);
+    assert_int_equal(inb(BMIBA + 2) & 0x03, 0x02);
+    outb(BMIBA, 0);
+    check_ram(BUF, 60 * 512, 700);
+
+    /* WRITE DMA from two entries split mid-sector: the disk gets both. */
+    uint8_t data[1024];
+    for (int i = 0; i < 1024; i++) {
+        data[i] = (uint8_t)(i * 3 + 1);
+    }
+    address_space_write(address_space_memory(), RAM_BASE + BUF, data, 300);
+    address_space_write(address_space_memory(), RAM_BASE + BUF + 0x1000, data + 300, 724);
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 300);
+    mem_st32(RAM_BASE + PRD + 8, RAM_BASE + BUF + 0x1000);
+    mem_st32(RAM_BASE + PRD + 12, 0x80000000u | 724);
+    lba28(P0, 1, 400, 2);
+    outb(P0 + 7, 0xca);
+    bm_start(0, false, RAM_BASE + PRD);
+    assert_int_equal(wait_ready(C0) & 0x09, 0);
+    assert_int_equal(inb(BMIBA + 2) & 0x07, 0x04);
+    outb(BMIBA, 0);
+    check_sectors(hd1, 400, 2, data);
+}
+
 /* ---- ATAPI ---- */
 
 static void packet(const uint8_t cdb[12], uint16_t limit, bool dma)
@@ -1403,6 +1473,44 @@ static void test_vmstate_midtransfer(void **state)
     g_bytes_unref(saved);
 }
 
+static void test_vmstate_direct_dma(void **state)
+{
+    /* A READ DMA straight into RAM, saved while its request is in flight
+     * (the engine still at its first entry); finished, reset; restored:
+     * it maps the PRD table again from there and completes. */
+    uint8_t zero[8192] = { 0 };
+    address_space_write(address_space_memory(), RAM_BASE + BUF, zero, sizeof(zero));
+    mem_st32(RAM_BASE + PRD, RAM_BASE + BUF);
+    mem_st32(RAM_BASE + PRD + 4, 0x80000000u | 8192);
+    lba28(P0, 1, 100, 16);
+    outb(P0 + 7, 0xc8);
+    bm_start(0, true, RAM_BASE + PRD);
+    VMStateStream *w = vmstate_stream_new_buffer();
+    Error *err = NULL;
+    if (!vmstate_save_device(w, ctrl, &err)) {
+        fail_msg("save: %s", error_get_pretty(err));
+    }
+    gsize len;
+    const uint8_t *data = vmstate_stream_data(w, &len);
+    assert_int_equal(wait_ready(C0) & 0x09, 0);
+    outb(BMIBA, 0);
+    outb(C0, 0x04);
+    outb(C0, 0x00);
+    wait_ready(C0);
+    address_space_write(address_space_memory(), RAM_BASE + BUF, zero, sizeof(zero));
+    VMStateStream *r = vmstate_stream_new_reader(data, len);
+    if (!vmstate_load_device(r, ctrl, &err)) {
+        fail_msg("load: %s", error_get_pretty(err));
+    }
+    vmstate_stream_free(r);
+    vmstate_stream_free(w);
+    assert_int_equal(wait_ready(C0) & 0x09, 0);
+    assert_int_equal(inb(BMIBA + 2) & 0x07, 0x04);
+    outb(BMIBA, 0);
+    check_ram(BUF, 100 * 512, 1024);
+    check_ram(BUF + 7168, 100 * 512 + 7168, 1024);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1415,6 +1523,7 @@ int main(void)
         cmocka_unit_test(test_soft_reset),
         cmocka_unit_test(test_dma),
         cmocka_unit_test(test_dma_hostile),
+        cmocka_unit_test(test_dma_split),
         cmocka_unit_test(test_atapi_identify),
         cmocka_unit_test(test_atapi_commands),
         cmocka_unit_test(test_atapi_read_cd),
@@ -1424,6 +1533,7 @@ int main(void)
         cmocka_unit_test(test_isa_ide),
         cmocka_unit_test(test_mmio_ide),
         cmocka_unit_test(test_vmstate_midtransfer),
+        cmocka_unit_test(test_vmstate_direct_dma),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
