@@ -34,28 +34,36 @@ APPEND = "console=ttyS0 noapic nolapic acpi=off"
 MD5_64M_ZEROS = "7f614da9329cd3aebf59b91aadc30bf0"
 
 
-def require_guest(fail):
-    """Skip (77) when the guest has not been fetched, unless
-    CARDCAGE_REQUIRE_GUESTS=1 (CI), where fail(msg) is called."""
-    if os.path.exists(KERNEL) and os.path.exists(INITRD):
-        return
-    msg = f"guest not fetched ({GUEST}): run tests/guests/get-linux.sh"
+def fail_now(msg):
+    """End the test at once, failed."""
+    print(f"FAIL: {msg}")
+    sys.exit(1)
+
+
+def skip_unless_required(msg, fail=fail_now):
+    """Skip (77) for something missing here (a guest, a tool, a host
+    feature), unless CARDCAGE_REQUIRE_GUESTS=1 (CI), where fail(msg) is
+    called instead."""
     if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
         fail(msg)
     print(f"SKIP: {msg}")
     sys.exit(77)
 
 
-def require_netboot(fail):
+def require_guest(fail=fail_now):
+    """Skip (77) when the guest has not been fetched (see skip_unless_required)."""
+    if os.path.exists(KERNEL) and os.path.exists(INITRD):
+        return
+    skip_unless_required(f"guest not fetched ({GUEST}): run tests/guests/get-linux.sh", fail)
+
+
+def require_netboot(fail=fail_now):
     """As require_guest, for the installer's netboot tree."""
     if all(os.path.exists(os.path.join(NETBOOT, f)) for f in ("pxelinux.0", "ldlinux.c32")) \
             and os.path.exists(DI_KERNEL) and os.path.exists(DI_INITRD):
         return
-    msg = f"installer netboot tree not fetched ({NETBOOT}): run tests/guests/get-netboot.sh"
-    if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
-        fail(msg)
-    print(f"SKIP: {msg}")
-    sys.exit(77)
+    skip_unless_required(f"installer netboot tree not fetched ({NETBOOT}): "
+                         "run tests/guests/get-netboot.sh", fail)
 
 
 _failures = 0

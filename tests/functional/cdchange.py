@@ -24,24 +24,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cctest import APPEND, CARDCAGE, KERNEL, check, require_guest, status  # noqa: E402
+from cctest import fail_now as fail, skip_unless_required as skip  # noqa: E402
 from ide import build_initramfs  # noqa: E402
 from qmplib import QMP, running  # noqa: E402
 
 TIMEOUT = 120
 # QEMU's name for -cdrom's drive: the secondary master.
 CD = "ide1-cd0"
-
-
-def fail(msg):
-    print(f"FAIL: {msg}")
-    sys.exit(1)
-
-
-def skip(msg):
-    if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
-        fail(msg)
-    print(f"SKIP: {msg}")
-    sys.exit(77)
 
 
 def make_iso(tmp, ident, seed):

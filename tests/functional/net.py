@@ -77,24 +77,13 @@ import gzip
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cctest import CARDCAGE, INITRD, KERNEL, Guest, check, require_guest, status  # noqa: E402
+from cctest import fail_now as fail, skip_unless_required as skip  # noqa: E402
 from qmplib import QMP, free_port, running  # noqa: E402
 
 # ACPI on (no acpi=off): the pc board's tables route the card's PCI
 # interrupt; without them a directly started kernel finds no IRQ for INTA#.
 # noapic: the 8259s, whose timer check does not fail on a loaded host.
 APPEND = "console=ttyS0 noapic cardcage.test=net"
-
-
-def fail(msg):
-    print(f"FAIL: {msg}")
-    sys.exit(1)
-
-
-def skip(msg):
-    if os.environ.get("CARDCAGE_REQUIRE_GUESTS") == "1":
-        fail(msg)
-    print(f"SKIP: {msg}")
-    sys.exit(77)
 
 
 def require_net_guest():
