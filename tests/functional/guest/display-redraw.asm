@@ -11,6 +11,7 @@ org 0x100000
 
 %include "multiboot-header.inc"
 %include "debug-exit.inc"
+%include "vbe.inc"
     MULTIBOOT_HEADER start
 
 COM1   equ 0x3f8
@@ -24,35 +25,7 @@ start:
     mov al, 0x03
     out dx, al
 
-    mov dx, 0x1ce               ; VBE_DISPI_INDEX_ENABLE = 0: off while the mode changes
-    mov ax, 4
-    out dx, ax
-    inc dx
-    xor ax, ax
-    out dx, ax
-    mov esi, vbe_mode
-.vbe:
-    lodsw
-    cmp ax, 0xffff
-    je .vbe_done
-    mov dx, 0x1ce
-    out dx, ax
-    lodsw
-    inc dx
-    out dx, ax
-    jmp .vbe
-.vbe_done:
-    mov dx, 0x3da               ; reset the attribute flip-flop, then PAS = 1:
-    in al, dx                   ; the screen on (VGA attribute controller)
-    mov dx, 0x3c0
-    mov al, 0x20
-    out dx, al
-    mov dx, 0xcf8               ; BAR0 of 00:02.0 (PCI configuration mechanism #1)
-    mov eax, 0x80000000 | (2 << 11) | 0x10
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    and eax, 0xfffffff0
+    VBE_SET_MODE vbe_mode
     mov ebp, eax
 
     mov esi, start_msg

@@ -21,6 +21,7 @@ org 0x100000
 
 %include "multiboot-header.inc"
 %include "debug-exit.inc"
+%include "vbe.inc"
     MULTIBOOT_HEADER start
 
 COM1 equ 0x3f8
@@ -175,35 +176,7 @@ start:
     call stage
 
     ; ---- VBE 1024x768x32 ----
-    mov dx, 0x1ce
-    mov ax, 4
-    out dx, ax
-    inc dx
-    xor ax, ax
-    out dx, ax                  ; disable
-    mov esi, vbe_mode
-.vbe:
-    lodsw
-    cmp ax, 0xffff
-    je .vbe_done
-    mov dx, 0x1ce
-    out dx, ax
-    lodsw
-    inc dx
-    out dx, ax
-    jmp .vbe
-.vbe_done:
-    mov dx, 0x3da               ; the attribute controller: screen on
-    in al, dx
-    mov dx, 0x3c0
-    mov al, 0x20
-    out dx, al
-    mov dx, 0xcf8               ; BAR0 of 00:02.0 (PCI configuration mechanism #1)
-    mov eax, 0x80000000 | (2 << 11) | 0x10
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    and eax, 0xfffffff0
+    VBE_SET_MODE vbe_mode
     mov edi, eax
     xor ebx, ebx
 .yv:
