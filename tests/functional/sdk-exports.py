@@ -34,7 +34,11 @@ for line in out.splitlines():
     parts = line.split()
     # AddressSanitizer adds an ODR indicator, __odr_asan.NAME, for each
     # exported variable of a sanitizer build: the compiler's, not the SDK's.
-    if len(parts) == 3 and parts[1] in "TDBRVW" and not parts[2].startswith("__odr_asan"):
+    # GNU ld's markers of the end of the data and of the image (_edata,
+    # __bss_start, _end) are exported too when the library links one that
+    # exports them (libSDL2 does): the linker's, not the SDK's either.
+    if len(parts) == 3 and parts[1] in "TDBRVW" and not parts[2].startswith("__odr_asan") \
+            and parts[2] not in ("_edata", "__bss_start", "_end"):
         exported.add(parts[2])
 
 extra = sorted(exported - declared)
