@@ -115,6 +115,26 @@ static void send_buffer(IDEUnit *u, uint32_t len)
     atapi_pio_next(u);
 }
 
+/* Offer the next PIO block of data_pos..data_end, at most the byte count
+ * limit the host set (0: 0xFFFE), with interrupt reason IREASON. */
+static void pio_block(IDEUnit *u, uint8_t ireason, IDEXfer xfer)
+{
+    uint32_t limit = u->byte_limit ? u->byte_limit : 0xfffe;
+    uint32_t n = u->data_end - u->data_pos;
+    if (n > limit) {
+        /* An odd limit is rounded down while more data follows; a limit
+         * of 1 still moves a word, so a block never has length 0. */
+        n = MAX(limit & ~1u, 2u);
+    }
+    u->drq_end = u->data_pos + n;
+    u->lcyl = n;
+    u->hcyl = n >> 8;
+    u->nsector = ireason;
+    u->xfer = xfer;
+    u->status = ST_DRDY | ST_DSC | ST_DRQ;
+    ide_raise_irq(u);
+}
+
 /* The next DRQ block of a PIO data phase: at most the byte count limit
  * (even when more follows, ATA-6 8.21.? "byte count limit"). */
 void atapi_pio_next(IDEUnit *u)
@@ -133,20 +153,7 @@ void atapi_pio_next(IDEUnit *u)
         atapi_ok(u);
         return;
     }
-    uint32_t limit = u->byte_limit ? u->byte_limit : 0xfffe;
-    uint32_t n = u->data_end - u->data_pos;
-    if (n > limit) {
-        /* An odd limit is rounded down while more data follows; a limit
-         * of 1 still moves a word, so a block never has length 0. */
-        n = MAX(limit & ~1u, 2u);
-    }
-    u->drq_end = u->data_pos + n;
-    u->lcyl = n;
-    u->hcyl = n >> 8;
-    u->nsector = IR_IO;
-    u->xfer = XFER_PIO_IN;
-    u->status = ST_DRDY | ST_DSC | ST_DRQ;
-    ide_raise_irq(u);
+    pio_block(u, IR_IO, XFER_PIO_IN);
 }
 
 /* Parameter data (MODE SELECT) lands after the CDB, which stays at the
@@ -173,18 +180,7 @@ void atapi_pio_out_next(IDEUnit *u)
         atapi_data_out_done(u);
         return;
     }
-    uint32_t limit = u->byte_limit ? u->byte_limit : 0xfffe;
-    uint32_t n = u->data_end - u->data_pos;
-    if (n > limit) {
-        n = MAX(limit & ~1u, 2u);
-    }
-    u->drq_end = u->data_pos + n;
-    u->lcyl = n;
-    u->hcyl = n >> 8;
-    u->nsector = 0;             /* data, host to device (ATA-6 8.21.2) */
-    u->xfer = XFER_PIO_OUT;
-    u->status = ST_DRDY | ST_DSC | ST_DRQ;
-    ide_raise_irq(u);
+    pio_block(u, 0, XFER_PIO_OUT);  /* data, host to device (ATA-6 8.21.2) */
 }
 
 void atapi_read_done(IDEUnit *u, int ret)
