@@ -26,6 +26,7 @@
 bits 32
 org 0x100000
 
+%include "xorshift.inc"
 %include "multiboot-header.inc"
 %include "debug-exit.inc"
     MULTIBOOT_HEADER start
@@ -119,20 +120,7 @@ gr_order:
     db 0x01, 0x11, 0x13, 0x15                             ; foreground
     db 0x00, 0x10, 0x12, 0x14                             ; background
 
-; xorshift32 in eax (state in rng)
-rand:
-    mov eax, [rng]
-    mov edx, eax
-    shl edx, 13
-    xor eax, edx
-    mov edx, eax
-    shr edx, 17
-    xor eax, edx
-    mov edx, eax
-    shl edx, 5
-    xor eax, edx
-    mov [rng], eax
-    ret
+    XORSHIFT32                  ; rand: eax = the next of rng (xorshift.inc)
 
 ; 1024x768, 8 bpp, extended mode; the DAC: byte i is (i >> 2, (i & 3) << 4, 32)
 set_mode:

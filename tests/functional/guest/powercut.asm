@@ -28,6 +28,7 @@
 bits 32
 org 0x100000
 
+%include "xorshift.inc"
 %include "multiboot-header.inc"
     MULTIBOOT_HEADER start
 
@@ -296,20 +297,7 @@ fill:
     popad
     ret
 
-; xorshift32 (Marsaglia 2003) -> eax
-rand:
-    mov eax, [rng]
-    mov edx, eax
-    shl edx, 13
-    xor eax, edx
-    mov edx, eax
-    shr edx, 17
-    xor eax, edx
-    mov edx, eax
-    shl edx, 5
-    xor eax, edx
-    mov [rng], eax
-    ret
+    XORSHIFT32                  ; rand: eax = the next of rng (xorshift.inc)
 
 ; The task file for eax = LBA, ecx = count (1..256 for LBA28), bl = LBA48.
 ; LBA48 writes each register twice, high order byte first (ATA-6 6.2.1).
