@@ -145,6 +145,10 @@ static bool save_field(VMStateStream *s, const VMStateDescription *vmsd,
     if ((f->flags & VMSTATE_F_ARRAY) && !vmstate_stream_put_u32(s, (uint32_t)n, errp)) {
         return false;
     }
+    if (f->type == VMSTATE_TYPE_STRUCT &&
+        !vmstate_stream_put_u32(s, (uint32_t)f->vmsd->version_id, errp)) {
+        return false;
+    }
     for (int64_t i = 0; i < n; i++) {
         if (!save_element(s, f, (char *)opaque + f->offset + i * f->size, errp)) {
             return false;
@@ -202,6 +206,7 @@ bool vmstate_save(VMStateStream *s, const VMStateDescription *vmsd, void *opaque
 
 static bool load_struct(VMStateStream *s, const VMStateDescription *vmsd, void *opaque,
                         int version_id, Error **errp);
+static bool check_version(const VMStateDescription *vmsd, int version_id, Error **errp);
 
 static bool load_integer(VMStateStream *s, const VMStateField *f, void *p, Error **errp)
 {
@@ -314,6 +319,17 @@ static bool load_field(VMStateStream *s, const VMStateDescription *vmsd,
         }
         if (n != f->num) {
             error_setg(errp, "array of %u elements, expected %u", n, f->num);
+            return false;
+        }
+    }
+    if (f->type == VMSTATE_TYPE_STRUCT) {
+        /* A nested structure is read at the version it was written in. */
+        uint32_t v;
+        if (!vmstate_stream_get_u32(s, &v, errp)) {
+            return false;
+        }
+        version_id = (int)MIN(v, (uint32_t)INT32_MAX);
+        if (!check_version(f->vmsd, version_id, errp)) {
             return false;
         }
     }

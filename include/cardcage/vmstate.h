@@ -33,7 +33,12 @@
  * 0/1, fixed buffers and fixed arrays preceded by a u32 element count that
  * must equal the described one, variable arrays as exactly as many elements
  * as their (already loaded, bound-checked) count field says, timers as one
- * byte armed 0/1 and an i64 absolute deadline on their clock.  After the
+ * byte armed 0/1 and an i64 absolute deadline on their clock.  A nested
+ * structure field (one or an array) starts with the u32 version of its own
+ * description, after the element count if any: the nested fields are
+ * versioned by that, not by the parent, because one description (the PCI
+ * function's, an IDE channel's) is nested in parents of different
+ * versions.  After the
  * fields come the subsections: for each needed one, byte 1, its name (u8
  * length + bytes), a u32 version, a u32 payload length and the payload; a
  * byte 0 ends the list.
@@ -210,7 +215,8 @@ CC_API bool vmstate_load_device(VMStateStream *s, DeviceState *dev, Error **errp
  * (vmstate_machine_check lists them).
  */
 #define VMSTATE_STREAM_MAGIC   0x43434453u     /* "CCDS" */
-#define VMSTATE_STREAM_VERSION 1u
+/* 2: nested structures carry their own version (1 had none). */
+#define VMSTATE_STREAM_VERSION 2u
 CC_API bool vmstate_save_machine(VMStateStream *s, Error **errp);
 CC_API bool vmstate_load_machine(VMStateStream *s, Error **errp);
 /* Fail, naming them, when realized devices have no description. */
@@ -334,8 +340,9 @@ CC_API bool vmstate_machine_check(Error **errp);
 #define VMSTATE_UINT32_VARRAY_UINT32(f, st, count_f) \
     VMSTATE_VARRAY_(f, st, count_f, VMSTATE_TYPE_U32, uint32_t, VMSTATE_TYPE_U32, uint32_t)
 
-/* A nested structure of type stype described by sub_vmsd (its own fields
- * and hooks; its version is the parent's). */
+/* A nested structure of type stype described by sub_vmsd (its own fields,
+ * hooks and version: its _V fields count in sub_vmsd's versions, which the
+ * stream records).  v gates the whole field by the parent's version. */
 #define VMSTATE_STRUCT_V(f, st, sub_vmsd, stype, v) {                        \
     .name = #f, .type = VMSTATE_TYPE_STRUCT, .vmsd = &(sub_vmsd),            \
     .version_id = (v),                                                       \

@@ -382,12 +382,14 @@ static void unknown_device(GByteArray *m, GArray *s)
 static void section_version(GByteArray *m, GArray *s) { put32(m, find(s, "i8259")->version, 9); }
 /* The PS/2 keyboard queue's head.  The i8042 payload: ram[32] (a u32
  * count and 32 bytes), 7 bytes of controller state, the reply queue (a
- * count and 4 replies of 2 bytes, each nested structure closed by its
- * empty subsection list: 3 bytes), its count (4), the two IRQ levels (8);
- * then the keyboard's queue: data[256] (4 + 256 bytes), then the head. */
+ * count, its description's version (4) and 4 replies of 2 bytes, each
+ * nested structure closed by its empty subsection list: 3 bytes), its
+ * count (4), the two IRQ levels (8); then the keyboard (its version, 4)
+ * and its queue (its version, 4): data[256] (4 + 256 bytes), then the
+ * head. */
 static void ps2_head(GByteArray *m, GArray *s)
 {
-    size_t at = find(s, "i8042")->payload + 36 + 7 + 16 + 4 + 8 + 260;
+    size_t at = find(s, "i8042")->payload + 36 + 7 + 20 + 4 + 8 + 4 + 4 + 260;
     put32(m, at, 256);
 }
 static void serial_count(GByteArray *m, GArray *s)

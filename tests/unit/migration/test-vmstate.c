@@ -451,6 +451,118 @@ static void test_stream_bounds(void **state)
     unlink(path);
 }
 
+/* One nested description with a field of its own version 2, nested in a
+ * parent of version 1 and in a parent of version 5: the nested field
+ * follows the nested description's version in both (with version 1 of the
+ * stream format, it followed the parent's and the version-1 parent saved a
+ * field it then skipped on load). */
+typedef struct Shared {
+    uint16_t base;
+    uint32_t added;          /* shared version 2 */
+} Shared;
+
+static const VMStateDescription vmstate_shared = {
+    .name = "shared",
+    .version_id = 2,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(base, Shared),
+        VMSTATE_UINT32_V(added, Shared, 2),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+typedef struct Outer {
+    uint8_t before;
+    Shared sh;
+    uint8_t after;
+} Outer;
+
+static const VMStateDescription vmstate_outer_v1 = {
+    .name = "outer-v1",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(before, Outer),
+        VMSTATE_STRUCT(sh, Outer, vmstate_shared, Shared),
+        VMSTATE_UINT8(after, Outer),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_outer_v5 = {
+    .name = "outer-v5",
+    .version_id = 5,
+    .minimum_version_id = 5,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(before, Outer),
+        VMSTATE_STRUCT(sh, Outer, vmstate_shared, Shared),
+        VMSTATE_UINT8(after, Outer),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool outer_load(const VMStateDescription *vmsd, Outer *o, const uint8_t *d, size_t len,
+                       Error **errp)
+{
+    VMStateStream *r = vmstate_stream_new_reader(d, len);
+    bool ok = vmstate_load(r, vmsd, o, vmsd->version_id, errp);
+    vmstate_stream_free(r);
+    return ok;
+}
+
+static void test_nested_own_version(void **state)
+{
+    const VMStateDescription *parents[] = { &vmstate_outer_v1, &vmstate_outer_v5 };
+    for (int i = 0; i < 2; i++) {
+        Outer a = { .before = 1, .sh = { .base = 0x2233, .added = 0xdeadbeef }, .after = 9 };
+        Outer b = { 0 };
+        VMStateStream *w = vmstate_stream_new_buffer();
+        Error *err = NULL;
+        assert_true(vmstate_save(w, parents[i], &a, &err));
+        size_t len;
+        const uint8_t *d = vmstate_stream_data(w, &len);
+        /* before, the nested version, base, added, the nested (empty)
+         * subsection list, after, the parent's subsection list. */
+        assert_int_equal(len, 1 + 4 + 2 + 4 + 1 + 1 + 1);
+        assert_true(outer_load(parents[i], &b, d, len, &err));
+        assert_int_equal(b.sh.base, 0x2233);
+        assert_true(b.sh.added == 0xdeadbeef);
+        assert_int_equal(b.after, 9);
+
+        /* A stream from when the shared description was at version 1:
+         * no "added", which keeps its value. */
+        GByteArray *old = g_byte_array_new();
+        uint8_t v1[4] = { 0, 0, 0, 1 };
+        g_byte_array_append(old, d, 1);
+        g_byte_array_append(old, v1, 4);
+        g_byte_array_append(old, d + 5, 2);
+        g_byte_array_append(old, d + 11, 3);
+        Outer c = { .sh = { .added = 42 } };
+        assert_true(outer_load(parents[i], &c, old->data, old->len, &err));
+        assert_int_equal(c.sh.base, 0x2233);
+        assert_int_equal(c.sh.added, 42);
+        assert_int_equal(c.after, 9);
+
+        /* A nested version from the future, or too old, is refused by name. */
+        GByteArray *bad = g_byte_array_new();
+        g_byte_array_append(bad, d, len);
+        bad->data[4] = 3;
+        assert_false(outer_load(parents[i], &c, bad->data, bad->len, &err));
+        assert_non_null(strstr(error_get_pretty(err), "shared"));
+        assert_non_null(strstr(error_get_pretty(err), "version 3"));
+        error_free(err);
+        err = NULL;
+        bad->data[4] = 0;
+        assert_false(outer_load(parents[i], &c, bad->data, bad->len, &err));
+        assert_non_null(strstr(error_get_pretty(err), "version 0"));
+        error_free(err);
+        g_byte_array_free(bad, TRUE);
+        g_byte_array_free(old, TRUE);
+        vmstate_stream_free(w);
+    }
+}
+
 int main(void)
 {
     harness_init();
@@ -462,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_bad_bool),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_stream_bounds),
+        cmocka_unit_test(test_nested_own_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
