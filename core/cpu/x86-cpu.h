@@ -74,6 +74,16 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS };
 #define CR4_OSFXSR 0x0200u
 #define CR4_OSXMMEXCPT 0x0400u
 
+/* IA32_EFER bits (SDM vol. 3A, 2.2.1 and table 2-1 of vol. 4): only NXE
+ * exists on a 32-bit processor with the execute-disable bit. */
+#define EFER_NXE 0x800u
+
+/* The MTRRs (SDM vol. 3A, 11.11): the fixed-range registers (one 64 KiB,
+ * two 16 KiB and eight 4 KiB registers of eight ranges each) and eight
+ * variable-range base/mask pairs, as MTRRcap reports. */
+#define X86_MTRR_FIXED 11
+#define X86_MTRR_VAR   8
+
 /* Exception vectors (SDM vol. 3A, table 6-1). */
 enum {
     EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_OF = 4,
@@ -138,13 +148,14 @@ typedef struct X86TLBEntry {
  * page it maps, and TLBI_* bits. */
 typedef struct X86TLBInfo {
     uint32_t vpage;           /* linear page, or TLB_INVALID */
-    uint32_t ppage;           /* physical page (A20 applied) */
+    uint64_t ppage;           /* physical page (A20 applied) */
     uint32_t flags;
 } X86TLBInfo;
 
 #define TLBI_WRITE   1u       /* paging allows writes and the dirty bit is set */
 #define TLBI_GLOBAL  2u       /* from a global page (kept across CR3 loads) */
-#define TLBI_LARGE   4u       /* part of a 4 MiB page */
+#define TLBI_LARGE   4u       /* part of a 4 MiB (or, under PAE, 2 MiB) page */
+#define TLBI_NOEXEC  8u       /* execute-disable: no instruction fetch (XD) */
 
 #define X86_JMP_CACHE_SIZE 4096
 #define X86_TLB_BITS 10
@@ -192,6 +203,16 @@ typedef struct CPUX86State {
     /* MSRs (SDM vol. 4) */
     int64_t tsc_offset;        /* TSC = virtual ns * tsc_mhz / 1000 + offset */
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t efer;             /* IA32_EFER: NXE */
+    uint64_t pat;              /* IA32_PAT: memory types only (no caches) */
+    uint64_t mtrr_deftype;     /* IA32_MTRR_DEF_TYPE */
+    uint64_t mtrr_fixed[X86_MTRR_FIXED];
+    uint64_t mtrr_var[X86_MTRR_VAR * 2];   /* PhysBase0, PhysMask0, ... */
+    uint64_t misc_enable;      /* IA32_MISC_ENABLE (family 15) */
+    /* The four PDPTEs of PAE paging, loaded from the PDPT that CR3 names
+     * when PAE paging is entered or CR3 is loaded under it (SDM vol. 3A,
+     * 4.4.1): walks use these, not the PDPT in memory. */
+    uint64_t pdpte[4];
 
     /* x87 and the SSE control register saved by FXSAVE */
     X87State fpu;
@@ -203,7 +224,11 @@ typedef struct CPUX86State {
     char vendor[13];
     uint32_t cpuid_version;    /* leaf 1 EAX: stepping, model, family */
     uint32_t cpuid_features;   /* leaf 1 EDX */
+    uint32_t cpuid_ext_features;   /* leaf 1 ECX */
+    uint32_t cpuid_ext2_features;  /* leaf 0x80000001 EDX */
     uint32_t cpuid_level;      /* highest basic leaf */
+    uint32_t cpuid_xlevel;     /* highest extended leaf, or 0 for none */
+    char model_id[49];         /* the brand string of 0x80000002..4 */
     uint32_t tsc_mhz;          /* nominal TSC frequency */
     bool fpu_present;
 

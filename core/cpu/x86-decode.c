@@ -349,6 +349,8 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
         in->imm2 = d->reg;
         if ((d->reg == 0 || d->reg == 1) && mem(d) && (feat & FEAT_FXSR)) {
             in->fn = x86_op_fxsave;
+        } else if (d->reg == 7 && mem(d) && (feat & X86_CPUID_CLFLUSH)) {
+            in->fn = x86_op_clflush;
         } else {
             set_ud(in);
         }

@@ -514,6 +514,9 @@ void x86_st_kernel(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size);
 
 /* Probe that [lin, lin+size) may be written (faults now if not). */
 void x86_probe_write(CPUX86State *env, uint32_t lin, unsigned size);
+/* Probe that the byte at lin may be read (faults now if not), without
+ * reading it: CLFLUSH. */
+void x86_probe_read(CPUX86State *env, uint32_t lin);
 
 /* Physical memory, for page walks and the like (A20 applied by caller). */
 uint32_t x86_phys_ld32(CPUX86State *env, uint32_t pa);
@@ -532,8 +535,18 @@ void x86_tlb_drop_write_tags(CPUX86State *env);
 uint32_t x86_translate_code(CPUX86State *env, uint32_t lin);
 /* Host pointer for reading the physical page holding pa, or NULL. */
 const uint8_t *x86_phys_code_ptr(CPUX86State *env, uint32_t pa);
-/* Linear -> physical without side effects (debugger); false if unmapped. */
+/* Linear -> physical without side effects (debugger); false if unmapped
+ * or mapped at or above 4 GiB, where neither board has anything. */
 bool x86_debug_translate(CPUX86State *env, uint32_t lin, uint32_t *pa);
+/* Load the four PDPTEs from the PDPT at cr3 (SDM vol. 3A, 4.4.1); false,
+ * loading nothing, when a present one has a reserved bit set (the MOV to
+ * CR0/CR3/CR4 then raises #GP(0)). */
+bool x86_pae_load_pdptes(CPUX86State *env, uint32_t cr3);
+/* Whether PAE paging is on (CR0.PG and CR4.PAE). */
+static inline bool x86_pae_paging(const CPUX86State *env)
+{
+    return (env->cr[0] & CR0_PG) && (env->cr[4] & CR4_PAE);
+}
 
 /* ------------------------------------------------------------------ */
 /* Stack                                                                */
@@ -716,6 +729,26 @@ bool x86_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val);
 bool x86_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val);
 /* A local APIC is attached (the "intc" link) and globally enabled. */
 bool x86_has_apic(CPUX86State *env);
+/* Feature flags the model reports (CPUID bit numbers, SDM vol. 2A,
+ * CPUID, tables 3-10 and 3-11). */
+#define X86_CPUID_PAE     (1u << 6)
+#define X86_CPUID_MTRR    (1u << 12)
+#define X86_CPUID_PAT     (1u << 16)
+#define X86_CPUID_PSE36   (1u << 17)
+#define X86_CPUID_CLFLUSH (1u << 19)
+#define X86_CPUID_EXT2_NX (1u << 20)
+/* MAXPHYADDR (SDM vol. 3A, 4.1.4): 36 bits with PAE or PSE-36 (and no
+ * CPUID leaf 80000008H saying otherwise), 32 without. */
+static inline int x86_maxphyaddr(const CPUX86State *env)
+{
+    return (env->cpuid_features & (X86_CPUID_PAE | X86_CPUID_PSE36)) ? 36 : 32;
+}
+/* The MSRs' state at RESET (MTRRs, PAT, EFER; SDM vol. 3A, table 9-1);
+ * INIT keeps them. */
+void x86_msr_reset(CPUX86State *env);
+/* Whether the MSR state holds only what WRMSR could have written (a loaded
+ * state description). */
+bool x86_msr_state_check(CPUX86State *env, Error **errp);
 /* Write CR0/CR3/CR4 with their side effects (TLB, mode). */
 void x86_write_cr(CPUX86State *env, int cr, uint32_t val);
 /* Request that the current block stops and the loop re-examines the state

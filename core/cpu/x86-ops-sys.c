@@ -425,12 +425,21 @@ X86_HANDLER(x86_op_mov_cr)
         return;
     }
     uint32_t v = env->regs[in->rm];
+    /* Whether the write leaves PAE paging on and makes the CPU load the
+     * PDPTEs (SDM vol. 3A, 4.4.1): a present one with a reserved bit set
+     * is #GP(0), and the register keeps its value. */
+    bool pdptes = false;
     switch (cr) {
     case 0:
         /* PG without PE, or NW without CD: #GP(0) (SDM vol. 3A, 2.5). */
         if (((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD))) {
             x86_raise_err(env, EXCP_GP, 0);
         }
+        pdptes = (v & CR0_PG) && (env->cr[4] & CR4_PAE) &&
+                 ((v ^ env->cr[0]) & (CR0_PG | CR0_CD | CR0_NW));
+        break;
+    case 3:
+        pdptes = x86_pae_paging(env);
         break;
     case 4: {
         uint32_t allowed = CR4_TSD | CR4_PCE;
@@ -439,6 +448,9 @@ X86_HANDLER(x86_op_mov_cr)
         }
         if (env->cpuid_features & (1u << 2)) {
             allowed |= CR4_DE;
+        }
+        if (env->cpuid_features & X86_CPUID_PAE) {
+            allowed |= CR4_PAE;
         }
         if (env->cpuid_features & (1u << 13)) {
             allowed |= CR4_PGE;
@@ -449,10 +461,15 @@ X86_HANDLER(x86_op_mov_cr)
         if (v & ~allowed) {
             x86_raise_err(env, EXCP_GP, 0);
         }
+        pdptes = (env->cr[0] & CR0_PG) && (v & CR4_PAE) &&
+                 ((v ^ env->cr[4]) & (CR4_PAE | CR4_PSE | CR4_PGE));
         break;
     }
     default:
         break;
+    }
+    if (pdptes && !x86_pae_load_pdptes(env, cr == 3 ? v : env->cr[3])) {
+        x86_raise_err(env, EXCP_GP, 0);
     }
     x86_write_cr(env, cr, v);
     env->exit_slot = EXIT_NOCHAIN;
@@ -489,6 +506,14 @@ X86_HANDLER(x86_op_invlpg)
     uint32_t lin = env->segs[in->seg].base + x86_ea(env, in);
     x86_tlb_flush_page(env, lin);
     env->exit_slot = EXIT_NOCHAIN;
+}
+
+/* 0F AE /7 CLFLUSH m8: no cache to flush, but the operand is checked as
+ * a byte read would be (segment limit, #PF; SDM vol. 2A, CLFLUSH), with
+ * no access to the memory itself (it may be MMIO). */
+X86_HANDLER(x86_op_clflush)
+{
+    x86_probe_read(env, x86_lin_rd(env, in->seg, x86_ea(env, in), 1));
 }
 
 /* INVD, WBINVD: no caches to manage. */

@@ -129,6 +129,7 @@ void x86_op_mov_cr(CPUX86State *env, const X86Insn *in);
 void x86_op_mov_dr(CPUX86State *env, const X86Insn *in);
 void x86_op_invlpg(CPUX86State *env, const X86Insn *in);
 void x86_op_cache(CPUX86State *env, const X86Insn *in);
+void x86_op_clflush(CPUX86State *env, const X86Insn *in);
 void x86_op_cpuid(CPUX86State *env, const X86Insn *in);
 void x86_op_rdtsc(CPUX86State *env, const X86Insn *in);
 void x86_op_rdpmc(CPUX86State *env, const X86Insn *in);

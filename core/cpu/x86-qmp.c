@@ -111,6 +111,9 @@ json_object *x86_cpu_query_registers(CPUX86State *env)
     reg(r, "CR2", env->cr[2], 32);
     reg(r, "CR3", env->cr[3], 32);
     reg(r, "CR4", env->cr[4], 32);
+    if (env->cpuid_ext2_features & X86_CPUID_EXT2_NX) {
+        reg(r, "EFER", env->efer, 64);
+    }
     reg(r, "DR6", env->dr[6], 32);
     reg(r, "DR7", env->dr[7], 32);
     if (env->fpu_present) {

@@ -330,6 +330,10 @@ static const TypeInfo x86_cpu_types[] = {
     MODEL_TYPE(0, "486"),
     MODEL_TYPE(1, "pentium"),
     MODEL_TYPE(2, "pentium2"),
+    MODEL_TYPE(3, "pentium3"),
+    MODEL_TYPE(4, "pentium4"),
+    MODEL_TYPE(5, "qemu32"),
+    MODEL_TYPE(6, "max"),
 };
 
 DEFINE_TYPES(x86_cpu_types)

@@ -51,6 +51,8 @@ void x86_cpu_reset_state(CPUX86State *env)
     env->dr[6] = 0xffff0ff0u;
     env->dr[7] = 0x400;
     env->sysenter_cs = env->sysenter_esp = env->sysenter_eip = 0;
+    x86_msr_reset(env);
+    memset(env->pdpte, 0, sizeof(env->pdpte));
     /* The x87 after RESET (not FINIT): FCW 0040, FTW all "zero" (table
      * 9-1). */
     x87_init(&env->fpu);
@@ -93,7 +95,18 @@ void x86_cpu_init_state(CPUX86State *env)
     int64_t tsc_offset = env->tsc_offset;
     uint32_t se_cs = env->sysenter_cs, se_esp = env->sysenter_esp;
     uint32_t se_eip = env->sysenter_eip;
+    /* INIT keeps the MTRRs and the PAT (SDM vol. 3A, 11.11.5 and
+     * 11.12.4); EFER is cleared as after RESET. */
+    uint64_t pat = env->pat, deftype = env->mtrr_deftype, misc = env->misc_enable;
+    uint64_t fixed[X86_MTRR_FIXED], var[X86_MTRR_VAR * 2];
+    memcpy(fixed, env->mtrr_fixed, sizeof(fixed));
+    memcpy(var, env->mtrr_var, sizeof(var));
     x86_cpu_reset_state(env);
+    env->pat = pat;
+    env->mtrr_deftype = deftype;
+    env->misc_enable = misc;
+    memcpy(env->mtrr_fixed, fixed, sizeof(fixed));
+    memcpy(env->mtrr_var, var, sizeof(var));
     env->fpu = fpu;
     env->mxcsr = mxcsr;
     env->tsc_offset = tsc_offset;
@@ -189,6 +202,9 @@ void x86_cpu_dump_state(CPUX86State *env, FILE *out)
             env->idt.base, env->idt.limit);
     fprintf(out, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", env->cr[0], env->cr[2], env->cr[3],
             env->cr[4]);
+    if (env->cpuid_ext2_features & X86_CPUID_EXT2_NX) {
+        fprintf(out, "EFER=%016" PRIx64 "\n", env->efer);
+    }
     fprintf(out, "DR6=%08x DR7=%08x\n", env->dr[6], env->dr[7]);
     if (env->fpu_present) {
         x87_dump(&env->fpu, out);

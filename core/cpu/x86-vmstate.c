@@ -102,12 +102,21 @@ static bool x86_cpu_check(const X86CPU *cpu, Error **errp)
     return true;
 }
 
+static void x86_cpu_pre_load(void *opaque)
+{
+    X86CPU *cpu = opaque;
+    /* A stream without the paging MSRs (from before they existed): the
+     * state after RESET. */
+    x86_msr_reset(&cpu->env);
+    memset(cpu->env.pdpte, 0, sizeof(cpu->env.pdpte));
+}
+
 static bool x86_cpu_post_load(void *opaque, int version_id, Error **errp)
 {
     X86CPU *cpu = opaque;
     CPUState *cs = CPU(cpu);
     CPUX86State *env = &cpu->env;
-    if (!x86_cpu_check(cpu, errp)) {
+    if (!x86_cpu_check(cpu, errp) || !x86_msr_state_check(env, errp)) {
         return false;
     }
     env->eflags = cpu->vms.eflags;
@@ -133,6 +142,24 @@ static bool x86_cpu_post_load(void *opaque, int version_id, Error **errp)
     return true;
 }
 
+/* EFER, the PAT, the MTRRs, IA32_MISC_ENABLE and the PDPTEs that PAE
+ * paging loaded with CR3 (which may differ from the PDPT in memory). */
+static const VMStateDescription vmstate_x86_paging_msrs = {
+    .name = "x86-cpu/paging-msrs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(env.efer, X86CPU),
+        VMSTATE_UINT64(env.pat, X86CPU),
+        VMSTATE_UINT64(env.mtrr_deftype, X86CPU),
+        VMSTATE_UINT64_ARRAY(env.mtrr_fixed, X86CPU, X86_MTRR_FIXED),
+        VMSTATE_UINT64_ARRAY(env.mtrr_var, X86CPU, 2 * X86_MTRR_VAR),
+        VMSTATE_UINT64(env.misc_enable, X86CPU),
+        VMSTATE_UINT64_ARRAY(env.pdpte, X86CPU, 4),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 /* The CPUID model and features are the configuration (-cpu), the same on
  * the machine that loads the state. */
 const VMStateDescription vmstate_x86_cpu = {
@@ -140,7 +167,12 @@ const VMStateDescription vmstate_x86_cpu = {
     .version_id = 2,
     .minimum_version_id = 1,
     .pre_save = x86_cpu_pre_save,
+    .pre_load = x86_cpu_pre_load,
     .post_load = x86_cpu_post_load,
+    .subsections = (const VMStateSubsection[]) {
+        { &vmstate_x86_paging_msrs, NULL },
+        { NULL }
+    },
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32_ARRAY(env.regs, X86CPU, 9),
         VMSTATE_UINT32(env.eip, X86CPU),

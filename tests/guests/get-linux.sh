@@ -7,13 +7,46 @@
 # holds the i386 package lists).
 #
 # Prints the cache directory on success; it then holds vmlinuz and
-# initramfs.cpio.gz.  The initramfs carries the kernel modules of the
-# network cards the tests use (lib/modules/NAME.ko; init.sh loads them).
+# initramfs.cpio.gz, and vmlinuz-686-pae, the kernel of the 686-pae
+# flavour (PAE paging, NX) that boots the same initramfs (whose network
+# modules are the 686 kernel's and do not load there).  The initramfs
+# carries the kernel modules of the network cards the tests use
+# (lib/modules/NAME.ko; init.sh loads them).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${CARDCAGE_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cardcage/guests}/linux
 mkdir -p "$CACHE"
 cd "$CACHE"
+
+APT="$CACHE/apt"
+mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
+OPTS="-o APT::Architecture=i386 -o APT::Architectures::=i386 \
+      -o Dir::State::Lists=$APT/lists -o Dir::Cache=$APT/cache \
+      -o Dir::State::status=/dev/null -o Debug::NoLocking=1"
+
+# The image a linux-image-FLAVOUR metapackage depends on.
+resolve_image() {
+    # shellcheck disable=SC2086
+    apt-cache $OPTS depends "linux-image-$1" |
+        sed -n "s/^ *Depends: \(linux-image-[0-9].*-$1\)\$/\1/p" | head -n 1
+}
+
+# The 686-pae kernel: only its vmlinuz is kept (from pae/, apart from the
+# 686 packages that the initramfs is made of).
+if [ ! -s vmlinuz-686-pae ]; then
+    # shellcheck disable=SC2086
+    apt-get $OPTS update >&2 || echo "get-linux: apt-get update reported errors; going on" >&2
+    image=$(resolve_image 686-pae)
+    [ -n "$image" ] || { echo "get-linux: cannot resolve linux-image-686-pae" >&2; exit 1; }
+    rm -rf pae && mkdir pae
+    # shellcheck disable=SC2086
+    (cd pae && apt-get $OPTS download "$image" >&2)
+    mkdir pae/extract
+    dpkg-deb -x pae/*.deb pae/extract
+    cp "$(ls pae/extract/boot/vmlinuz-* | head -n 1)" vmlinuz-686-pae.tmp
+    mv vmlinuz-686-pae.tmp vmlinuz-686-pae
+    rm -rf pae
+fi
 
 # The initramfs is rebuilt when init.sh, this script or its helpers change.
 SUM=$(cat "$HERE/init.sh" "$HERE/get-linux.sh" "$HERE/mkinitramfs.py" "$HERE/kmods.py" | cksum)
@@ -23,19 +56,13 @@ if [ -s vmlinuz ] && [ -s initramfs.cpio.gz ] && [ -s .init.sum ] &&
     exit 0
 fi
 
-APT="$CACHE/apt"
-mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
-OPTS="-o APT::Architecture=i386 -o APT::Architectures::=i386 \
-      -o Dir::State::Lists=$APT/lists -o Dir::Cache=$APT/cache \
-      -o Dir::State::status=/dev/null -o Debug::NoLocking=1"
 if [ ! -s .downloaded ]; then
     # A partial failure (one index out of sync) is fine as long as the two
     # packages resolve below.
     # shellcheck disable=SC2086
     apt-get $OPTS update >&2 || echo "get-linux: apt-get update reported errors; going on" >&2
     # linux-image-686 is a metapackage: download the image it depends on.
-    # shellcheck disable=SC2086
-    image=$(apt-cache $OPTS depends linux-image-686 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-686\)$/\1/p' | head -n 1)
+    image=$(resolve_image 686)
     [ -n "$image" ] || { echo "get-linux: cannot resolve linux-image-686" >&2; exit 1; }
     rm -f ./*.deb
     # shellcheck disable=SC2086

@@ -63,6 +63,9 @@ for ino, (name, mode, data) in enumerate(entries, 1):
     buf += data + pad4(len(data))
 nb = b"TRAILER!!!\0"
 buf += header(0, "TRAILER!!!", 0, 0) + nb + pad4(110 + len(nb))
-with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9,
-                                           mtime=0) as f:
+# Written beside and renamed over, so a test booting the old one (the
+# cache is shared) never reads a half-written file.
+with open(out + ".tmp", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9,
+                                                    mtime=0) as f:
     f.write(bytes(buf))
+os.replace(out + ".tmp", out)

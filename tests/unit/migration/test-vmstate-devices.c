@@ -272,6 +272,48 @@ static void test_cpu_state(void **state)
     harness_clock_reclaim();
 }
 
+/* The paging MSRs and the PDPTEs PAE paging loaded come back; a state with
+ * a reserved PAT memory type, which WRMSR refuses, is refused on load. */
+static void test_cpu_paging_msrs(void **state)
+{
+    DeviceState *a = harness_create("pentium4-x86-cpu", NULL, NULL, NULL);
+    harness_clock_reclaim();
+    CPUX86State *env = &X86_CPU(a)->env;
+    env->efer = EFER_NXE;
+    env->pat = 0x0007010600070106ull;
+    env->mtrr_deftype = 0xc06;
+    env->mtrr_fixed[3] = 0x0606060605050404ull;
+    env->mtrr_var[0] = 0xf00100006ull;
+    env->mtrr_var[1] = 0xff0000800ull;
+    env->pdpte[2] = 0x123456001ull;
+    DeviceState *b = clone_device(a, NULL);
+    harness_clock_reclaim();
+    CPUX86State *e2 = &X86_CPU(b)->env;
+    assert_true(e2->efer == EFER_NXE);
+    assert_true(e2->pat == 0x0007010600070106ull);
+    assert_true(e2->mtrr_deftype == 0xc06);
+    assert_true(e2->mtrr_fixed[3] == 0x0606060605050404ull);
+    assert_true(e2->mtrr_var[0] == 0xf00100006ull && e2->mtrr_var[1] == 0xff0000800ull);
+    assert_true(e2->pdpte[2] == 0x123456001ull);
+
+    env->pat = 0x0007010600070102ull;       /* type 2 is reserved */
+    VMStateStream *w = vmstate_stream_new_buffer();
+    assert_true(vmstate_save_device(w, a, &error_abort));
+    size_t len;
+    const uint8_t *d = vmstate_stream_data(w, &len);
+    VMStateStream *r = vmstate_stream_new_reader(d, len);
+    Error *err = NULL;
+    assert_false(vmstate_load_device(r, b, &err));
+    assert_non_null(strstr(error_get_pretty(err), "IA32_PAT"));
+    assert_true(e2->pat == 0x0007010600070106ull);   /* unchanged */
+    error_free(err);
+    vmstate_stream_free(r);
+    vmstate_stream_free(w);
+    harness_destroy(a);
+    harness_destroy(b);
+    harness_clock_reclaim();
+}
+
 /* ---- a type without a description fails the walk ---- */
 
 #define TYPE_UNDESCRIBED "vmstate-undescribed-device"
@@ -298,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_pit_counts_on),
         cmocka_unit_test(test_serial_fifo_survives),
         cmocka_unit_test(test_cpu_state),
+        cmocka_unit_test(test_cpu_paging_msrs),
         cmocka_unit_test(test_undescribed_type_fails),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
