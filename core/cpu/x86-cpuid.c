@@ -24,7 +24,11 @@ const X86Feature x86_features[] = {
     { "sep",  11, "SYSENTER/SYSEXIT" },
     { "pge",  13, "global pages (CR4.PGE)" },
     { "cmov", 15, "CMOVcc, FCMOVcc, FCOMI" },
+    { "mmx",  23, "MMX" },
     { "fxsr", 24, "FXSAVE/FXRSTOR" },
+    { "sse",  25, "SSE (XMM registers, MXCSR; needs fxsr)" },
+    { "sse2", 26, "SSE2" },
+    { "sse3", 32, "SSE3 (CPUID.1:ECX bit 0)" },
     { NULL, 0, NULL },
 };
 
@@ -32,7 +36,7 @@ const X86Feature x86_features[] = {
  * so that "-cpu pentium2,+mmx" says why it is refused. */
 static const char *const unimplemented[] = {
     "vme", "de", "pae", "mce", "mtrr", "mca", "pat", "pse36", "psn",
-    "clflush", "ds", "acpi", "mmx", "sse", "sse2", "ss", "ht", "tm", "pbe", NULL,
+    "clflush", "ds", "acpi", "ss", "ht", "tm", "pbe", NULL,
 };
 
 #define F(name) (1u << X86_FEAT_##name)
@@ -88,7 +92,7 @@ void x86_cpuid(CPUX86State *env, uint32_t leaf, uint32_t *a, uint32_t *b, uint32
          * index (SDM vol. 2A, CPUID, table 3-8; QEMU reports it for every
          * model, and SMP guests read it). */
         *b = leaf == 1 && env->cs ? (uint32_t)env->cs->cpu_index << 24 : 0;
-        *c = 0;
+        *c = env->cpuid_features_ecx;
         *d = env->cpuid_features | (x86_has_apic(env) ? F(APIC) : 0);
         break;
     }
@@ -198,6 +202,7 @@ void x86_cpu_apply_model(CPUX86State *env, const X86CPUModel *m)
     memcpy(env->vendor, "GenuineIntel", 13);
     env->cpuid_version = m->version;
     env->cpuid_features = m->features;
+    env->cpuid_features_ecx = m->features_ecx;
     env->cpuid_level = 1;
     env->tsc_mhz = X86_TSC_MHZ;
 }
@@ -308,10 +313,11 @@ bool x86_cpu_parse_feature_item(CPUX86State *env, const char *item, Error **errp
         return false;
     }
     g_free(name);
+    uint32_t *word = f->bit >= 32 ? &env->cpuid_features_ecx : &env->cpuid_features;
     if (on) {
-        env->cpuid_features |= 1u << f->bit;
+        *word |= 1u << (f->bit & 31);
     } else {
-        env->cpuid_features &= ~(1u << f->bit);
+        *word &= ~(1u << (f->bit & 31));
     }
     return true;
 }

@@ -16,7 +16,7 @@
 
 typedef struct X86Feature {
     const char *name;
-    int bit;                    /* in CPUID.1:EDX */
+    int bit;                    /* in CPUID.1:EDX; 32 + n: bit n of CPUID.1:ECX */
     const char *desc;
 } X86Feature;
 
@@ -25,6 +25,7 @@ typedef struct X86CPUModel {
     const char *desc;
     uint32_t version;           /* CPUID.1:EAX */
     uint32_t features;          /* CPUID.1:EDX */
+    uint32_t features_ecx;      /* CPUID.1:ECX */
 } X86CPUModel;
 
 extern const X86Feature x86_features[];   /* NULL-terminated */

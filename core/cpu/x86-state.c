@@ -56,7 +56,10 @@ void x86_cpu_reset_state(CPUX86State *env)
     x87_init(&env->fpu);
     env->fpu.fcw = 0x0040;
     env->fpu.ftw = 0x5555;
+    /* MXCSR 1F80 (all exceptions masked, round to nearest) and XMM0..7
+     * zero after RESET (table 9-1). */
     env->mxcsr = 0x1f80;
+    memset(env->xmm, 0, sizeof(env->xmm));
     env->ferr = false;
     if (env->ferr_irq) {
         irq_set(env->ferr_irq, 0);
@@ -89,6 +92,8 @@ void x86_cpu_init_state(CPUX86State *env)
 {
     X87State fpu = env->fpu;
     uint32_t mxcsr = env->mxcsr;
+    X86Xmm xmm[8];
+    memcpy(xmm, env->xmm, sizeof(xmm));
     bool ferr = env->ferr;
     int64_t tsc_offset = env->tsc_offset;
     uint32_t se_cs = env->sysenter_cs, se_esp = env->sysenter_esp;
@@ -96,6 +101,7 @@ void x86_cpu_init_state(CPUX86State *env)
     x86_cpu_reset_state(env);
     env->fpu = fpu;
     env->mxcsr = mxcsr;
+    memcpy(env->xmm, xmm, sizeof(xmm));
     env->tsc_offset = tsc_offset;
     env->sysenter_cs = se_cs;
     env->sysenter_esp = se_esp;
