@@ -237,12 +237,14 @@ static uint64_t fp_arith(CPUX86State *env, const FpFmt *f, int op, uint64_t a, u
             env->sse_pre |= MXCSR_IE;
             return fp_indefinite(f);
         }
-        if (fp_denormal(f, a) || fp_denormal(f, b)) {
-            env->sse_pre |= MXCSR_DE;
-        }
+        /* Division by zero ranks above a denormal dividend (SDM vol. 1,
+         * 4.9.2): ZE alone. */
         if (op == OP_DIV && fp_zero(f, b) && !fp_inf(f, a)) {
             env->sse_pre |= MXCSR_ZE;
             return ((a ^ b) & f->sign) | f->exp;
+        }
+        if (fp_denormal(f, a) || fp_denormal(f, b)) {
+            env->sse_pre |= MXCSR_DE;
         }
     }
     int fe;
@@ -292,8 +294,8 @@ static bool fp_compare(CPUX86State *env, const FpFmt *f, int pred, uint64_t a, u
         env->sse_pre |= MXCSR_IE;
     }
     if (unord) {
-        /* UNORD, NEQ, NLT, NLE are true. */
-        return pred >= 3;
+        /* UNORD, NEQ, NLT, NLE are true; EQ, LT, LE, ORD false. */
+        return (pred & 3) == 3 ? !(pred & 4) : (pred & 4) != 0;
     }
     if (fp_denormal(f, a) || fp_denormal(f, b)) {
         env->sse_pre |= MXCSR_DE;
@@ -304,7 +306,7 @@ static bool fp_compare(CPUX86State *env, const FpFmt *f, int pred, uint64_t a, u
     case 0: r = x == y; break;
     case 1: r = x < y; break;
     case 2: r = x <= y; break;
-    default: r = true; break;       /* ORD */
+    default: r = false; break;      /* UNORD (ORD with bit 2) */
     }
     return (pred & 4) ? !r : r;
 }

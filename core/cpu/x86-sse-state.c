@@ -136,17 +136,17 @@ void x86_op_sse(CPUX86State *env, const X86Insn *in)
     if (mmx) {
         x86_fpu_check_pending(env);
     }
-    unsigned n = (op->gk == K_MM || ((op->flags & OPF_RMDST) && op->rk == K_MM)) ? 8 : 16;
+    unsigned n = (op->gk == K_MM || op->rk == K_MM) ? 8 : 16;
     X86Xmm d, s;
     env->sse_pre = env->sse_post = 0;
     if (op->flags & OPF_RMDST) {
+        if (mmx) {
+            x86_mmx_enter(env);
+        }
         read_reg(env, op->rk, in->rm, &d);
         memset(&s, 0, sizeof(s));
         s.q[0] = in->imm & 0xff;
         op->fn(env, &d, &s, in, n);
-        if (mmx) {
-            x86_mmx_enter(env);
-        }
         write_reg(env, op->rk, in->rm, &d);
     } else if (op->flags & OPF_STORE) {
         read_reg(env, op->gk, in->reg, &s);
@@ -174,13 +174,17 @@ void x86_op_sse(CPUX86State *env, const X86Insn *in)
         } else {
             read_reg(env, op->rk, in->rm, &s);
         }
+        /* The x87 -> MMX transition comes after the memory operand's faults
+         * but before the SIMD floating-point exceptions (as the host CPUs
+         * of sse-diff do: CVTPD2PI m128 misaligned leaves the x87 alone,
+         * CVTPI2PS with #XM does not). */
+        if (mmx) {
+            x86_mmx_enter(env);
+        }
         read_reg(env, op->gk, in->reg, &d);
         op->fn(env, &d, &s, in, n);
         if (env->sse_pre | env->sse_post) {
             x86_sse_fp_end(env);
-        }
-        if (mmx) {
-            x86_mmx_enter(env);
         }
         if (op->flags & OPF_EFLAGS) {
             x86_set_eflags(env, d.d[0], CC_ARITH);
