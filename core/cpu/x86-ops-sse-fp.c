@@ -176,8 +176,75 @@ static uint64_t host_op(CPUX86State *env, const FpFmt *f, int op, uint64_t a, ui
     return res;
 }
 
-/* Post-computation flags and FTZ for a rounded result r. */
-static uint64_t finish(CPUX86State *env, const FpFmt *f, uint64_t r, int fe)
+/* The value of a non-NaN element as a double (exact for both formats). */
+static double fp_value(const FpFmt *f, uint64_t v)
+{
+    if (f->dbl) {
+        double x;
+        memcpy(&x, &v, 8);
+        return x;
+    }
+    uint32_t u = (uint32_t)v;
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+static uint64_t to_bits(const FpFmt *f, double x)
+{
+    if (f->dbl) {
+        uint64_t u;
+        memcpy(&u, &x, 8);
+        return u;
+    }
+    float y = (float)x;
+    uint32_t u;
+    memcpy(&u, &y, 4);
+    return u;
+}
+
+/* Whether rounding the exact result of a op b to the format's precision
+ * with an unbounded exponent range loses bits.  With an unmasked overflow
+ * or underflow no result is delivered, and PE then tells whether the
+ * significand was rounded (SDM vol. 1, 4.9.1.5 and 4.9.1.6 describe the
+ * same for the x87's adjusted result); the significands are computed here
+ * apart from the exponents (frexp), where nothing overflows. */
+static bool inexact_unbounded(CPUX86State *env, const FpFmt *f, int op, uint64_t a,
+                              uint64_t b)
+{
+    int ea, eb, fe;
+    if (op == OP_TO_F32) {
+        double x;
+        memcpy(&x, &b, 8);
+        double m = frexp(x, &eb);
+        return (double)(float)m != m;
+    }
+    double ma = frexp(fp_value(f, a), &ea), mb = frexp(fp_value(f, b), &eb);
+    if (op == OP_ADD || op == OP_SUB) {
+        if (ma == 0 || mb == 0) {
+            return false;
+        }
+        /* Align the smaller to the larger; far below the larger's last
+         * bit, a nonzero operand only makes the sum inexact. */
+        if (ea < eb) {
+            if (eb - ea > 60) {
+                return true;
+            }
+            ma = ldexp(ma, ea - eb);
+        } else {
+            if (ea - eb > 60) {
+                return true;
+            }
+            mb = ldexp(mb, eb - ea);
+        }
+    }
+    host_op(env, f, op, to_bits(f, ma), to_bits(f, mb), &fe);
+    return (fe & FE_INEXACT) != 0;
+}
+
+/* Post-computation flags and FTZ for the rounded result r of a op b. */
+static uint64_t finish(CPUX86State *env, const FpFmt *f, uint64_t r, int fe, int op,
+                       uint64_t a, uint64_t b)
 {
     bool tiny = (fe & FE_UNDERFLOW) || fp_denormal(f, r);
     bool ue_masked = masked(env, MXCSR_UE);
@@ -185,15 +252,21 @@ static uint64_t finish(CPUX86State *env, const FpFmt *f, uint64_t r, int fe)
         env->sse_post |= MXCSR_UE | MXCSR_PE;
         return r & f->sign;
     }
+    uint32_t flags = 0;
     if (fe & FE_OVERFLOW) {
-        env->sse_post |= MXCSR_OE;
+        flags |= MXCSR_OE;
     }
     if (ue_masked ? (fe & FE_UNDERFLOW) != 0 : tiny) {
-        env->sse_post |= MXCSR_UE;
+        flags |= MXCSR_UE;
     }
-    if (fe & FE_INEXACT) {
-        env->sse_post |= MXCSR_PE;
+    if (((flags & MXCSR_OE) && !masked(env, MXCSR_OE)) || ((flags & MXCSR_UE) && !ue_masked)) {
+        if (inexact_unbounded(env, f, op, a, b)) {
+            flags |= MXCSR_PE;
+        }
+    } else if (fe & FE_INEXACT) {
+        flags |= MXCSR_PE;
     }
+    env->sse_post |= flags;
     return r;
 }
 
@@ -249,21 +322,7 @@ static uint64_t fp_arith(CPUX86State *env, const FpFmt *f, int op, uint64_t a, u
     }
     int fe;
     uint64_t r = host_op(env, f, op, a, b, &fe);
-    return finish(env, f, r, fe);
-}
-
-/* The value of a non-NaN element as a double (exact for both formats). */
-static double fp_value(const FpFmt *f, uint64_t v)
-{
-    if (f->dbl) {
-        double x;
-        memcpy(&x, &v, 8);
-        return x;
-    }
-    uint32_t u = (uint32_t)v;
-    float x;
-    memcpy(&x, &u, 4);
-    return x;
+    return finish(env, f, r, fe, op, a, b);
 }
 
 /* MINPS/MAXPS and friends: dest < src ? dest : src (and >). */
@@ -395,7 +454,7 @@ static uint32_t f64_to_f32(CPUX86State *env, uint64_t v)
     }
     int fe;
     uint64_t r = host_op(env, &F32, OP_TO_F32, 0, v, &fe);
-    return (uint32_t)finish(env, &F32, r, fe);
+    return (uint32_t)finish(env, &F32, r, fe, OP_TO_F32, 0, v);
 }
 
 static uint64_t i32_to_fp(CPUX86State *env, const FpFmt *f, uint32_t i)
