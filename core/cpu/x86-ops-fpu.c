@@ -125,6 +125,7 @@ X86_HANDLER(x86_op_fpu)
         .dp = ctx.ea,
         .ds = env->segs[in->seg].sel,
         .eflags = x86_get_eflags(env),
+        .sse3 = env->cpuid_features_ecx & CPUID_ECX_SSE3,
     };
     X87Result r = x87_execute(&env->fpu, &xi, &mem);
     if (r == X87_UD) {

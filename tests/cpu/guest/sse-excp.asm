@@ -47,6 +47,10 @@
 ;! mem32[0x65c] = 0
 ; no exception was left unexpected
 ;! mem32[0x660] = 0
+; FISTTP (SSE3) truncates 2.7 and -2.7 (rounding control: nearest) and pops
+;! mem32[0x664] = 2
+;! mem32[0x668] = 0xfffe
+;! mem32[0x66c] = 0
 
 %include "lib.inc"
         cpu     prescott
@@ -178,6 +182,17 @@ test_main:
         fxsave  [FXAREA]
         movzx   eax, byte [FXAREA + 4]
         mov     [RES + 0x5c], eax
+        ; FISTTP
+        fninit
+        mov     dword [RES + 0x100], 0x402ccccd     ; 2.7
+        fld     dword [RES + 0x100]
+        fisttp  dword [RES + 0x64]
+        mov     dword [RES + 0x100], 0xc02ccccd     ; -2.7
+        fld     dword [RES + 0x100]
+        fisttp  word [RES + 0x68]
+        fnstsw  ax
+        and     eax, 0x3800
+        mov     [RES + 0x6c], eax
         ; nothing unexpected: the fault count minus the expected ones
         mov     eax, [EXC_CNT]
         sub     eax, 10
