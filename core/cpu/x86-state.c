@@ -199,6 +199,15 @@ void x86_cpu_dump_state(CPUX86State *env, FILE *out)
     if (env->fpu_present) {
         x87_dump(&env->fpu, out);
     }
+    /* SSE (CPUID.1:EDX bit 25): MXCSR and XMM0..7, high dword first. */
+    if (env->cpuid_features & (1u << 25)) {
+        fprintf(out, "MXCSR=%08x\n", env->mxcsr);
+        for (int i = 0; i < 8; i++) {
+            const X86Xmm *x = &env->xmm[i];
+            fprintf(out, "XMM%d=%08x%08x%08x%08x%c", i, x->d[3], x->d[2], x->d[1], x->d[0],
+                    (i & 1) ? '\n' : ' ');
+        }
+    }
 }
 
 /* Set up an engine state without the device layer (the CPU device calls

@@ -51,6 +51,9 @@
 ;! mem32[0x664] = 2
 ;! mem32[0x668] = 0xfffe
 ;! mem32[0x66c] = 0
+; a hot loop (compiled blocks call the SSE handlers): 40 x PADDD, ADDSS
+;! mem32[0x670] = 40
+;! mem32[0x674] = 0x42200000
 
 %include "lib.inc"
         cpu     prescott
@@ -193,6 +196,20 @@ test_main:
         fnstsw  ax
         and     eax, 0x3800
         mov     [RES + 0x6c], eax
+        ; a loop hot enough for the code generator
+        mov     ecx, 40
+        pxor    xmm5, xmm5
+        xorps   xmm7, xmm7
+        mov     eax, 1
+        movd    xmm6, eax
+        mov     eax, 0x3f800000
+        movd    xmm4, eax
+.loop:  paddd   xmm5, xmm6
+        addss   xmm7, xmm4
+        dec     ecx
+        jnz     .loop
+        movd    [RES + 0x70], xmm5
+        movd    [RES + 0x74], xmm7
         ; nothing unexpected: the fault count minus the expected ones
         mov     eax, [EXC_CNT]
         sub     eax, 10
