@@ -517,7 +517,7 @@ int main(int argc, char **argv)
         printf("SKIP: the host has no SSE3\n");
         return 77;
     }
-    host_ctx = aligned_alloc(64, sizeof(SseHostCtx));
+    host_ctx = aligned_alloc(16, sizeof(SseHostCtx));    /* FXSAVE areas: 16-byte aligned */
     host_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     host_data = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
