@@ -23,9 +23,10 @@ void x86_sse_check(CPUX86State *env)
     }
 }
 
-/* MMX instructions (SDM vol. 2A, 2.4, table 22-1 of vol. 3B "Exception
- * conditions for MMX instructions"): #UD with CR0.EM, #NM with CR0.TS, then
- * a pending x87 exception (#MF). */
+/* MMX instructions (SDM vol. 3B, 22.25.3, "Exception conditions for
+ * legacy SIMD/MMX instructions"): #UD with CR0.EM (and, for those with an
+ * XMM operand, without CR4.OSFXSR), #NM with CR0.TS; the caller then
+ * checks for a pending x87 exception (#MF). */
 static void mmx_check(CPUX86State *env, bool fxsr)
 {
     if (env->cr[0] & CR0_EM) {

@@ -4,8 +4,8 @@
  * prefixes (x86-sse-table.c), the generic operand handling and the state
  * checks (x86-sse-state.c), and the operations themselves: packed integer
  * (x86-ops-sse-int.c, shared by the 64-bit MMX and 128-bit SSE2 forms),
- * MMX-only and data movement (x86-ops-mmx.c, x86-ops-sse-mov.c) and
- * floating point (x86-ops-sse-fp.c).  Internal to core/cpu/.
+ * data movement and shuffles (x86-ops-sse-mov.c) and floating point
+ * (x86-ops-sse-fp.c).  Internal to core/cpu/.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -75,9 +75,9 @@ void x86_op_emms(CPUX86State *env, const X86Insn *in);
 void x86_op_ldmxcsr(CPUX86State *env, const X86Insn *in);
 void x86_op_stmxcsr(CPUX86State *env, const X86Insn *in);
 
-/* The checks before an SSE instruction (SDM vol. 3A, 13.1 and table
- * 13-... / vol. 2, "Exceptions Type"): #UD with CR0.EM or without
- * CR4.OSFXSR, #NM with CR0.TS. */
+/* The checks before an SSE instruction (SDM vol. 3A, 13.1; vol. 2A, 2.4
+ * "Exceptions Type 4"): #UD with CR0.EM or without CR4.OSFXSR, #NM with
+ * CR0.TS. */
 void x86_sse_check(CPUX86State *env);
 /* Raise the SIMD floating-point exception for unmasked flags (#XM with
  * CR4.OSXMMEXCPT, #UD without): SDM vol. 3A, 6.15 "Interrupt 19". */
