@@ -177,6 +177,34 @@ typedef struct X86PhysCacheEntry {
     hwaddr offset;            /* page's offset in it (dirty tracking) */
 } X86PhysCacheEntry;
 
+/* An XMM register (SDM vol. 1, 10.2.2), viewed as any of the packed
+ * element types; the 64-bit MMX forms use its low half. */
+typedef union X86Xmm {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t d[4];
+    uint64_t q[2];
+    int8_t sb[16];
+    int16_t sw[8];
+    int32_t sd[4];
+    int64_t sq[2];
+} X86Xmm;
+
+/* MXCSR (SDM vol. 1, 10.2.3, figure 10-3). */
+#define MXCSR_IE   0x0001u
+#define MXCSR_DE   0x0002u
+#define MXCSR_ZE   0x0004u
+#define MXCSR_OE   0x0008u
+#define MXCSR_UE   0x0010u
+#define MXCSR_PE   0x0020u
+#define MXCSR_FLAGS 0x003fu
+#define MXCSR_DAZ  0x0040u
+#define MXCSR_MASK_SHIFT 7     /* IM..PM in bits 7..12 */
+#define MXCSR_RC_SHIFT 13      /* rounding control, bits 13..14 */
+#define MXCSR_FZ   0x8000u
+/* The bits this CPU implements (DAZ included): MXCSR_MASK of FXSAVE. */
+#define MXCSR_VALID 0xffffu
+
 typedef struct X86Insn X86Insn;
 typedef struct X86TB X86TB;
 typedef struct X86CodeCache X86CodeCache;
@@ -217,6 +245,7 @@ typedef struct CPUX86State {
     /* x87 and the SSE control register saved by FXSAVE */
     X87State fpu;
     uint32_t mxcsr;
+    X86Xmm xmm[8];             /* XMM0..XMM7 (SSE); MMX uses fpu.regs */
     bool ferr;                 /* FERR# output level */
     bool ignne;                /* IGNNE# input level */
 
@@ -264,6 +293,8 @@ typedef struct CPUX86State {
     bool in_delivery;          /* delivering an exception */
     bool smc_hit;              /* the current block's code was written */
     bool rep_restart;          /* the current instruction yields and resumes */
+    uint32_t sse_pre, sse_post; /* MXCSR flags of the SSE instruction running:
+                                 * pre- and post-computation (SDM vol. 1, 11.5.1) */
     int exc_vec;               /* the fault being raised */
     uint32_t exc_err;
     bool exc_has_err;

@@ -85,8 +85,8 @@ enum { X86_FEAT_FPU = 0, X86_FEAT_VME = 1, X86_FEAT_DE = 2, X86_FEAT_PSE = 3,
 const uint32_t x86_supported_features[X86_FEAT_WORDS] = {
     [X86_FEAT_1_EDX] = F(FPU) | F(PSE) | F(TSC) | F(MSR) | F(PAE) | F(CX8) | F(SEP) |
                        F(MTRR) | F(PGE) | F(CMOV) | F(PAT) | F(PSE36) | F(CLFLUSH) |
-                       F(FXSR),
-    [X86_FEAT_1_ECX] = 0,
+                       F(MMX) | F(FXSR) | F(SSE) | F(SSE2),
+    [X86_FEAT_1_ECX] = ECX_SSE3,
     [X86_FEAT_8000_0001_EDX] = EXT2_NX,
 };
 

@@ -9,7 +9,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "cpu/x86-ops.h"
+#include "cpu/x86-sse.h"
 
 /* CPUID.1:EDX feature bits the decoder checks (SDM vol. 2A, CPUID, table
  * 3-11). */
@@ -32,6 +32,7 @@ typedef struct Dec {
     int seg_override;       /* -1: none */
     bool o32, a32;
     bool lock;
+    int pfx;                /* mandatory prefix of the 0F map (PFX_*) */
     /* ModRM */
     int mod, reg, rm;
 } Dec;
@@ -213,6 +214,23 @@ static bool lock_ok(Dec *d, bool twobyte, uint8_t op)
     }
 }
 
+/* An MMX/SSE encoding: ModRM, the table entry for the mandatory prefix,
+ * and an imm8 where the entry has one (x86-sse-table.c). */
+static void decode_sse(Dec *d, uint8_t op)
+{
+    X86Insn *in = d->in;
+    decode_modrm(d, false);
+    in->reg = d->reg;
+    const X86SseOp *e = x86_sse_lookup(d->ctx->env, op, d->pfx, d->reg, mem(d));
+    if (!e) {
+        set_ud(in);
+        return;
+    }
+    uint32_t imm = (e->flags & OPF_IMM) ? fetch(d, 1) : 0;
+    in->imm = (uint32_t)(e - x86_sse_ops) << 8 | imm;
+    in->fn = x86_op_sse;
+}
+
 static bool decode_0f(Dec *d, uint8_t op, bool *ends)
 {
     X86Insn *in = d->in;
@@ -344,6 +362,9 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
         }
         in->fn = x86_op_shxd;
         return true;
+    case 0x77:
+        in->fn = (feat & CPUID_EDX_MMX) ? x86_op_emms : x86_op_raise_ud;
+        return true;
     case 0xae:
         decode_modrm(d, false);
         in->imm2 = d->reg;
@@ -351,6 +372,13 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
             in->fn = x86_op_fxsave;
         } else if (d->reg == 7 && mem(d) && (feat & X86_CPUID_CLFLUSH)) {
             in->fn = x86_op_clflush;
+        } else if ((d->reg == 2 || d->reg == 3) && mem(d) && (feat & CPUID_EDX_SSE)) {
+            in->fn = d->reg == 2 ? x86_op_ldmxcsr : x86_op_stmxcsr;
+        } else if (!mem(d) && ((d->reg == 7 && (feat & CPUID_EDX_SSE)) ||
+                               ((d->reg == 5 || d->reg == 6) && (feat & CPUID_EDX_SSE2)))) {
+            /* SFENCE, LFENCE, MFENCE: one CPU at a time runs and its
+             * accesses are in program order, so they are already done. */
+            in->fn = x86_op_nop;
         } else {
             set_ud(in);
         }
@@ -407,7 +435,11 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
         in->fn = x86_op_bswap;
         return true;
     default:
-        set_ud(in);
+        if (x86_sse_opcode(op)) {
+            decode_sse(d, op);
+        } else {
+            set_ud(in);
+        }
         return true;
     }
 }
@@ -458,6 +490,7 @@ int x86_decode(X86DecodeCtx *ctx, X86Insn *in, bool *ends_block)
         }
         break;
     }
+    d.pfx = repne ? PFX_F2 : rep ? PFX_F3 : osz_pfx ? PFX_66 : PFX_NONE;
     d.o32 = cs32 ^ osz_pfx;
     d.a32 = cs32 ^ asz_pfx;
     in->flags = (d.o32 ? IF_OSZ32 : 0) | (d.a32 ? IF_ASZ32 : 0) | (rep ? IF_REP : 0) |

@@ -10,8 +10,10 @@
  *   10-15  CS SS DS ES FS GS                 (4 bytes: the selector)
  *   16-23  ST0..ST7                          (10 bytes: the 80-bit value)
  *   24-31  FCTRL FSTAT FTAG FISEG FIOFF FOSEG FOOFF FOP (4 bytes each)
- * SSE is not implemented, so the 'g' packet ends after FOP and gdb treats
- * the XMM registers as unavailable.
+ *   32-39  XMM0..XMM7                        (16 bytes each; 32bit-sse.xml)
+ *   40     MXCSR                             (4 bytes)
+ * A CPU model without SSE shows its (zero) XMM registers and MXCSR all the
+ * same: the layout is the one gdb assumes, whatever the model.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -21,7 +23,7 @@
 
 enum {
     GDB_EIP = 8, GDB_EFLAGS = 9, GDB_SEG0 = 10, GDB_ST0 = 16, GDB_FCTRL = 24,
-    GDB_NUM_REGS = 32,
+    GDB_XMM0 = 32, GDB_MXCSR = 40, GDB_NUM_REGS = 41,
 };
 
 /* gdb's segment order (CS SS DS ES FS GS) in ours (ES CS SS DS FS GS). */
@@ -72,8 +74,17 @@ static bool x86_gdb_read_reg(CPUState *cs, int n, GByteArray *out)
         b[8] = (uint8_t)r->sign_exp;
         b[9] = (uint8_t)(r->sign_exp >> 8);
         g_byte_array_append(out, b, 10);
-    } else {
+    } else if (n < GDB_XMM0) {
         put32(out, fpu_ctl_get(&env->fpu, n - GDB_FCTRL));
+    } else if (n < GDB_MXCSR) {
+        uint8_t b[16];
+        const X86Xmm *x = &env->xmm[n - GDB_XMM0];
+        for (int i = 0; i < 4; i++) {
+            cc_st_le32(b + 4 * i, x->d[i]);
+        }
+        g_byte_array_append(out, b, 16);
+    } else {
+        put32(out, env->mxcsr);
     }
     return true;
 }
@@ -108,7 +119,8 @@ static bool gdb_load_seg(CPUX86State *env, int seg, uint16_t sel)
 static bool x86_gdb_write_reg(CPUState *cs, int n, const uint8_t *buf, size_t len)
 {
     CPUX86State *env = &X86_CPU(cs)->env;
-    size_t want = n >= GDB_ST0 && n < GDB_FCTRL ? 10 : 4;
+    size_t want = n >= GDB_ST0 && n < GDB_FCTRL ? 10 :
+                  n >= GDB_XMM0 && n < GDB_MXCSR ? 16 : 4;
     if (n < 0 || n >= GDB_NUM_REGS || len < want) {
         return false;
     }
@@ -137,6 +149,16 @@ static bool x86_gdb_write_reg(CPUState *cs, int n, const uint8_t *buf, size_t le
             r->mant |= (uint64_t)buf[i] << (8 * i);
         }
         r->sign_exp = (uint16_t)(buf[8] | buf[9] << 8);
+    } else if (n >= GDB_XMM0 && n < GDB_MXCSR) {
+        for (int i = 0; i < 4; i++) {
+            env->xmm[n - GDB_XMM0].d[i] = get32(buf + 4 * i);
+        }
+    } else if (n == GDB_MXCSR) {
+        /* Reserved bits would make the next FXSAVE/FXRSTOR pair fault. */
+        if (v & ~MXCSR_VALID) {
+            return false;
+        }
+        env->mxcsr = v;
     } else {
         X87State *f = &env->fpu;
         switch (n - GDB_FCTRL) {

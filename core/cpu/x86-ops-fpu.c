@@ -7,7 +7,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "cpu/x86-ops.h"
+#include "cpu/x86-sse.h"
 
 typedef struct FpuMemCtx {
     CPUX86State *env;
@@ -77,6 +77,13 @@ static void fpu_report_pending(CPUX86State *env)
     }
 }
 
+void x86_fpu_check_pending(CPUX86State *env)
+{
+    if (env->fpu_present && x87_exception_pending(&env->fpu)) {
+        fpu_report_pending(env);
+    }
+}
+
 X86_HANDLER(x86_op_fwait)
 {
     if ((env->cr[0] & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) {
@@ -118,6 +125,7 @@ X86_HANDLER(x86_op_fpu)
         .dp = ctx.ea,
         .ds = env->segs[in->seg].sel,
         .eflags = x86_get_eflags(env),
+        .sse3 = env->cpuid_ext_features & CPUID_ECX_SSE3,
     };
     X87Result r = x87_execute(&env->fpu, &xi, &mem);
     if (r == X87_UD) {
@@ -134,8 +142,12 @@ X86_HANDLER(x86_op_fpu)
     }
 }
 
-/* 0F AE /0 FXSAVE, /1 FXRSTOR (SDM vol. 2A): a 512-byte, 16-byte aligned
- * area; the x87 part is the FPU's, MXCSR (bytes 24..31) ours. */
+/* 0F AE /0 FXSAVE, /1 FXRSTOR (SDM vol. 2A, FXSAVE, table 3-53): a
+ * 512-byte, 16-byte aligned area; the x87 part is the FPU's, MXCSR and
+ * MXCSR_MASK (bytes 24..31) and XMM0..7 (bytes 160..287) ours.  Bytes 288
+ * and up are reserved or free for software: never written.  Without SSE
+ * (a P6 with FXSR only) the XMM part is not there and MXCSR_MASK is 0. */
+#define FX_AREA_SIZE 288
 X86_HANDLER(x86_op_fxsave)
 {
     if (env->cr[0] & CR0_EM) {
@@ -150,26 +162,41 @@ X86_HANDLER(x86_op_fxsave)
         x86_raise_err(env, EXCP_GP, 0);
     }
     bool restore = in->imm2 == 1;
+    bool sse = env->cpuid_features & CPUID_EDX_SSE;
+    unsigned size = sse ? FX_AREA_SIZE : 160;
     uint32_t lin = restore ? x86_lin_rd(env, in->seg, off, 512)
                            : x86_lin_wr(env, in->seg, off, 512);
-    uint8_t area[160];
+    uint8_t area[FX_AREA_SIZE];
     if (restore) {
-        for (unsigned i = 0; i < sizeof(area); i += 4) {
+        for (unsigned i = 0; i < size; i += 4) {
             uint32_t v = x86_ld(env, lin + i, 4);
             memcpy(area + i, &v, 4);
         }
+        uint32_t mxcsr;
+        memcpy(&mxcsr, area + 24, 4);
+        /* Reserved MXCSR bits: #GP(0), and nothing is loaded (SDM vol. 2A,
+         * FXRSTOR, "Protected Mode Exceptions"). */
+        if (sse && (mxcsr & ~MXCSR_VALID)) {
+            x86_raise_err(env, EXCP_GP, 0);
+        }
         x87_fxrstor(&env->fpu, area, in->flags & IF_OSZ32);
-        env->mxcsr = (area[24] | area[25] << 8 | area[26] << 16 |
-                      (uint32_t)area[27] << 24) & 0xffff;
+        env->mxcsr = sse ? mxcsr : (mxcsr & 0xffff);
+        if (sse) {
+            memcpy(env->xmm, area + 160, sizeof(env->xmm));
+        }
         if (!x87_exception_pending(&env->fpu)) {
             x86_set_ferr(env, false);
         }
     } else {
-        x86_probe_write(env, lin, 160);
+        x86_probe_write(env, lin, size);
         x87_fxsave(&env->fpu, area, in->flags & IF_OSZ32);
+        uint32_t mask = sse ? MXCSR_VALID : 0;
         memcpy(area + 24, &env->mxcsr, 4);
-        memset(area + 28, 0, 4);     /* MXCSR_MASK: no SSE */
-        for (unsigned i = 0; i < sizeof(area); i += 4) {
+        memcpy(area + 28, &mask, 4);
+        if (sse) {
+            memcpy(area + 160, env->xmm, sizeof(env->xmm));
+        }
+        for (unsigned i = 0; i < size; i += 4) {
             uint32_t v;
             memcpy(&v, area + i, 4);
             x86_st(env, lin + i, v, 4);

@@ -458,6 +458,10 @@ X86_HANDLER(x86_op_mov_cr)
         if (env->cpuid_features & (1u << 24)) {
             allowed |= CR4_OSFXSR;
         }
+        /* CR4.OSXMMEXCPT exists with SSE (SDM vol. 3A, 2.5). */
+        if (env->cpuid_features & (1u << 25)) {
+            allowed |= CR4_OSXMMEXCPT;
+        }
         if (v & ~allowed) {
             x86_raise_err(env, EXCP_GP, 0);
         }

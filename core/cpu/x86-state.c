@@ -58,7 +58,10 @@ void x86_cpu_reset_state(CPUX86State *env)
     x87_init(&env->fpu);
     env->fpu.fcw = 0x0040;
     env->fpu.ftw = 0x5555;
+    /* MXCSR 1F80 (all exceptions masked, round to nearest) and XMM0..7
+     * zero after RESET (table 9-1). */
     env->mxcsr = 0x1f80;
+    memset(env->xmm, 0, sizeof(env->xmm));
     env->ferr = false;
     if (env->ferr_irq) {
         irq_set(env->ferr_irq, 0);
@@ -91,6 +94,8 @@ void x86_cpu_init_state(CPUX86State *env)
 {
     X87State fpu = env->fpu;
     uint32_t mxcsr = env->mxcsr;
+    X86Xmm xmm[8];
+    memcpy(xmm, env->xmm, sizeof(xmm));
     bool ferr = env->ferr;
     int64_t tsc_offset = env->tsc_offset;
     uint32_t se_cs = env->sysenter_cs, se_esp = env->sysenter_esp;
@@ -109,6 +114,7 @@ void x86_cpu_init_state(CPUX86State *env)
     memcpy(env->mtrr_var, var, sizeof(var));
     env->fpu = fpu;
     env->mxcsr = mxcsr;
+    memcpy(env->xmm, xmm, sizeof(xmm));
     env->tsc_offset = tsc_offset;
     env->sysenter_cs = se_cs;
     env->sysenter_esp = se_esp;
@@ -208,6 +214,15 @@ void x86_cpu_dump_state(CPUX86State *env, FILE *out)
     fprintf(out, "DR6=%08x DR7=%08x\n", env->dr[6], env->dr[7]);
     if (env->fpu_present) {
         x87_dump(&env->fpu, out);
+    }
+    /* SSE (CPUID.1:EDX bit 25): MXCSR and XMM0..7, high dword first. */
+    if (env->cpuid_features & (1u << 25)) {
+        fprintf(out, "MXCSR=%08x\n", env->mxcsr);
+        for (int i = 0; i < 8; i++) {
+            const X86Xmm *x = &env->xmm[i];
+            fprintf(out, "XMM%d=%08x%08x%08x%08x%c", i, x->d[3], x->d[2], x->d[1], x->d[0],
+                    (i & 1) ? '\n' : ' ');
+        }
     }
 }
 

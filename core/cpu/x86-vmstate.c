@@ -2,7 +2,8 @@
  * The x86 CPU's state description: every architectural register (general,
  * segment registers with their descriptor caches, descriptor tables,
  * control and debug registers), the x87 with its control, status and tag
- * words, the MSRs, and the interrupt state (pending requests, HLT, the
+ * words, MXCSR and the XMM registers (the MMX registers are the x87's),
+ * the MSRs, and the interrupt state (pending requests, HLT, the
  * MOV SS/STI shadow, NMI blocking, the A20 mask).  What the execution
  * engine derives from them (hflags, the segment check ranges, the TLB,
  * translated code) is rebuilt on load.
@@ -95,6 +96,10 @@ static bool x86_cpu_check(const X86CPU *cpu, Error **errp)
         error_setg(errp, "A20 mask 0x%08x is neither open nor closed", env->a20_mask);
         return false;
     }
+    if (env->mxcsr & ~MXCSR_VALID) {
+        error_setg(errp, "MXCSR 0x%08x: reserved bits set", env->mxcsr);
+        return false;
+    }
     if (env->regs[8]) {
         error_setg(errp, "the zero register holds 0x%x", env->regs[8]);
         return false;
@@ -164,7 +169,7 @@ static const VMStateDescription vmstate_x86_paging_msrs = {
  * the machine that loads the state. */
 const VMStateDescription vmstate_x86_cpu = {
     .name = "x86-cpu",
-    .version_id = 2,
+    .version_id = 3,
     .minimum_version_id = 1,
     .pre_save = x86_cpu_pre_save,
     .pre_load = x86_cpu_pre_load,
@@ -206,6 +211,8 @@ const VMStateDescription vmstate_x86_cpu = {
         VMSTATE_BOOL(init_level, X86CPU),
         /* version 2: an AP waiting for its start-up IPI (-smp) */
         VMSTATE_BOOL_V(env.wait_sipi, X86CPU, 2),
+        /* version 3: XMM0..7 (SSE), 128 bytes little-endian */
+        VMSTATE_BUFFER_V(env.xmm, X86CPU, 3),
         VMSTATE_END_OF_LIST()
     },
 };

@@ -2,7 +2,7 @@
  * Runs a small bare-metal guest program on the x86 CPU and checks the state
  * it ends in.  Used by the protected-mode tests in tests/cpu/guest/.
  *
- *   guestrun BINARY SOURCE [--max-insns N] [--cpu MODEL] [--trace]
+ *   guestrun BINARY SOURCE [--max-insns N] [--cpu MODEL[,+FEATURE...]] [--trace]
  *
  * BINARY is a flat image loaded at physical 0x10000; the CPU starts from
  * its reset state in real mode at 1000:0000 with 16 MiB of RAM in an
@@ -257,15 +257,26 @@ int main(int argc, char **argv)
     memcpy(g.ram + LOAD_ADDR, image, image_len);
     g_free(image);
 
-    char *type = g_strconcat(model, X86_CPU_MODEL_SUFFIX, NULL);
+    /* MODEL[,FEATURE...]: the features as -cpu takes them. */
+    char **parts = g_strsplit(model, ",", -1);
+    char *type = g_strconcat(parts[0], X86_CPU_MODEL_SUFFIX, NULL);
     Object *obj = object_new_checked(type, NULL);
     g_free(type);
     if (!obj) {
-        fprintf(stderr, "guestrun: unknown CPU model %s\n", model);
+        fprintf(stderr, "guestrun: unknown CPU model %s\n", parts[0]);
         return 2;
     }
     g.cpu = X86_CPU(obj);
     g.env = &g.cpu->env;
+    for (int i = 1; parts[i]; i++) {
+        Error *err = NULL;
+        if (!x86_cpu_parse_feature_item(g.env, parts[i], &err)) {
+            fprintf(stderr, "guestrun: %s\n", error_get_pretty(err));
+            error_free(err);
+            return 2;
+        }
+    }
+    g_strfreev(parts);
     x86_env_init(g.env, CPU(g.cpu), as, address_space_io());
     x86_cpu_reset_state(g.env);
     x86_load_seg_real(g.env, R_CS, LOAD_ADDR >> 4);

@@ -32,12 +32,13 @@
 #include <cardcage/module.h>
 #include "cpu/x86-internal.h"
 #include "cpu/x86-model.h"
+#include "flat32.h"
 
 /* Guest memory map (identical for both CPUs). */
 #define MEM_SIZE   (4u << 20)
-#define GDT_ADDR   0x1000u
-#define IDT_ADDR   0x2000u
-#define STUB_ADDR  0x3000u       /* 32 exception stubs of 16 bytes: HLT */
+#define GDT_ADDR   FLAT32_GDT
+#define IDT_ADDR   FLAT32_IDT
+#define STUB_ADDR  FLAT32_STUBS  /* 32 exception stubs of 16 bytes: HLT */
 #define CODE_ADDR  0x10000u
 #define DATA_ADDR  0x20000u      /* 4 KiB, EBP points to its middle */
 #define DATA_SIZE  0x1000u
@@ -914,18 +915,7 @@ typedef struct State {
 static void build_memory(uint8_t *mem, const Seq *s)
 {
     memset(mem, 0, MEM_SIZE);
-    /* GDT: null, flat code 0x08, flat data 0x10. */
-    uint64_t gdt[3] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull };
-    memcpy(mem + GDT_ADDR, gdt, sizeof(gdt));
-    /* IDT: 32 interrupt gates to the HLT stubs. */
-    for (int v = 0; v < 32; v++) {
-        uint32_t off = STUB_ADDR + v * 16;
-        uint32_t lo = (0x08u << 16) | (off & 0xffff);
-        uint32_t hi = (off & 0xffff0000u) | 0x8e00;
-        memcpy(mem + IDT_ADDR + v * 8, &lo, 4);
-        memcpy(mem + IDT_ADDR + v * 8 + 4, &hi, 4);
-        mem[STUB_ADDR + v * 16] = 0xf4;
-    }
+    flat32_tables(mem);
     memcpy(mem + CODE_ADDR, s->code, s->len);
 }
 
@@ -1102,47 +1092,13 @@ static bool kvm_run_seq(Kvm *k, const Seq *seq, const State *in, State *out)
 
 /* ---- cardcage ---- */
 
-typedef struct Emu {
-    X86CPU *cpu;
-    CPUX86State *env;
-    uint8_t *mem;
-} Emu;
-
-static void emu_open(Emu *e)
-{
-    module_call_init(MODULE_INIT_QOM);
-    MemoryRegion *root = g_new0(MemoryRegion, 1), *ram = g_new0(MemoryRegion, 1);
-    memory_region_init(root, NULL, "kvm-diff", UINT64_MAX);
-    memory_region_init_ram(ram, NULL, "kvm-diff.ram", MEM_SIZE, &error_abort);
-    memory_region_add_subregion(root, 0, ram);
-    AddressSpace *as = address_space_new(root, "kvm-diff");
-    e->mem = memory_region_get_ram_ptr(ram);
-    e->cpu = X86_CPU(object_new(X86_DEFAULT_MODEL X86_CPU_MODEL_SUFFIX));
-    e->env = &e->cpu->env;
-    x86_env_init(e->env, CPU(e->cpu), as, address_space_io());
-}
-
-static void emu_run_seq(Emu *e, const Seq *seq, const State *in, State *out)
+static void emu_run_seq(Flat32 *e, const Seq *seq, const State *in, State *out)
 {
     CPUX86State *env = e->env;
     build_memory(e->mem, seq);
     memcpy(e->mem + DATA_ADDR, in->data, DATA_SIZE);
     memcpy(e->mem + STACK_LOW, in->stack, sizeof(in->stack));
-    x86_tb_invalidate_phys(env, 0, 0x40000);
-    x86_cpu_reset_state(env);
-    X86Flat32State fs = { .eip = in->eip, .cs_sel = 0x08, .ds_sel = 0x10,
-                          .gdt_base = GDT_ADDR, .gdt_limit = 3 * 8 - 1 };
-    memcpy(fs.regs, in->regs, sizeof(fs.regs));
-    x86_cpu_load_flat32(e->cpu, &fs);
-    env->cr[0] |= CR0_NE;
-    env->idt.base = IDT_ADDR;
-    env->idt.limit = 32 * 8 - 1;
-    x86_set_eflags(env, in->eflags, ~0u);
-    CPUState *cs = env->cs;
-    uint64_t start = cs->insns_executed;
-    while (!cs->halted && cs->insns_executed - start < 100000) {
-        x86_cpu_exec(env, 100000);
-    }
+    flat32_run(e, in->eip, in->regs, in->eflags, 0, 0x40000);
     memcpy(out->regs, env->regs, sizeof(out->regs));
     out->eip = env->eip;
     out->eflags = x86_get_eflags(env);
@@ -1154,10 +1110,7 @@ static void emu_run_seq(Emu *e, const Seq *seq, const State *in, State *out)
 
 static int vector_of(uint32_t eip)
 {
-    if (eip > STUB_ADDR && eip <= STUB_ADDR + 32 * 16) {
-        return (eip - 1 - STUB_ADDR) / 16;
-    }
-    return -1;
+    return flat32_vector_of(eip);
 }
 
 static void print_seq(const Seq *s)
@@ -1303,8 +1256,8 @@ int main(int argc, char **argv)
         }
     }
     kvm_quiet = false;
-    Emu e;
-    emu_open(&e);
+    Flat32 e;
+    flat32_open(&e, MEM_SIZE);
     long mismatches = 0, insns = 0, exceptions = 0, host_failed = 0;
     for (long i = 0; i < count; i++) {
         Seq seq;

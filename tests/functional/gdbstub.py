@@ -158,8 +158,11 @@ def run(rsp):
           "PacketSize=1000" in rsp.ask("qSupported:multiprocess+;swbreak+"))
     check("'?' reports a stop (SIGTRAP)", rsp.ask("?").startswith("T05"))
     g, r = regs(rsp)
-    check("'g' is gdb's i386 layout (16 dwords, 8 x 10-byte ST, 8 dwords)",
-          len(g) == 16 * 4 + 8 * 10 + 8 * 4, f"{len(g)} bytes")
+    check("'g' is gdb's i386 layout (16 dwords, 8 x 10-byte ST, 8 dwords, "
+          "8 x 16-byte XMM, MXCSR)",
+          len(g) == 16 * 4 + 8 * 10 + 8 * 4 + 8 * 16 + 4, f"{len(g)} bytes")
+    mxcsr = struct.unpack_from("<I", g, len(g) - 4)[0]
+    check("MXCSR reads as after reset (1F80)", mxcsr == 0x1F80, hex(mxcsr))
     check("attaching finds the CPU at the entry point", r[8] == ENTRY, hex(r[8]))
     check("... in flat 32-bit protected mode (CS 0x10, EFLAGS.IF clear)",
           r[10] == 0x10 and not r[9] & 0x200, f"cs {r[10]:#x} eflags {r[9]:#x}")

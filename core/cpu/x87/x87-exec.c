@@ -4,7 +4,7 @@
  * appendix A.5 (tables A-7..A-22), plus the aliases every P6 executes
  * (D9 D8+i FSTP, DC D0/D8+i FCOM/FCOMP, DD C8+i FXCH, DE D0+i FCOMP,
  * DF C0+i FFREEP, DF C8+i FXCH, DF D0/D8+i FSTP).  FISTTP (DB/DD/DF /1)
- * is SSE3 and not advertised: #UD.
+ * is SSE3: #UD unless the core says the CPU has it.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -126,6 +126,10 @@ X87Result x87_execute(X87State *s, X87Insn *insn, const X87Mem *mem)
     }
     op = is_mem ? mem_ops[insn->opcode & 7][(insn->modrm >> 3) & 7]
                 : reg_op(insn->opcode, insn->modrm);
+    if (is_mem && insn->sse3 && ((insn->modrm >> 3) & 7) == 1 &&
+        (insn->opcode == 0xdb || insn->opcode == 0xdd || insn->opcode == 0xdf)) {
+        op = (X87Op)STORE;              /* FISTTP */
+    }
     if (!op.fn) {
         return X87_UD;
     }

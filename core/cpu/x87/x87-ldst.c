@@ -99,6 +99,11 @@ X87Result x87_store_mem(X87Ctx *c)
     uint64_t lo = 0;
     int i;
 
+    /* FISTTP (SSE3, DB/DD/DF /1) converts with truncation whatever the
+     * rounding control (SDM vol. 2A, FISTTP). */
+    if (c->reg == 1) {
+        e.rc = FX_RC_ZERO;
+    }
     if (x87_empty(s, 0)) {
         if (!x87_underflow(s)) {
             return X87_OK;
@@ -116,14 +121,17 @@ X87Result x87_store_mem(X87Ctx *c)
     case (5 << 3) | 3:
         lo = fx80_to_f64(&e, v);
         break;
+    case (7 << 3) | 1:                  /* DF /1 FISTTP m16int */
     case (7 << 3) | 2:                  /* DF /2 /3 FIST(P) m16int */
     case (7 << 3) | 3:
         lo = (uint16_t)fx80_to_int(&e, v, 16);
         break;
+    case (3 << 3) | 1:                  /* DB /1 FISTTP m32int */
     case (3 << 3) | 2:                  /* DB /2 /3 FIST(P) m32int */
     case (3 << 3) | 3:
         lo = (uint32_t)fx80_to_int(&e, v, 32);
         break;
+    case (5 << 3) | 1:                  /* DD /1 FISTTP m64int */
     case (7 << 3) | 7:                  /* DF /7 FISTP m64int */
         lo = (uint64_t)fx80_to_int(&e, v, 64);
         break;
@@ -144,15 +152,18 @@ X87Result x87_store_mem(X87Ctx *c)
     switch (key) {
     case (1 << 3) | 2:
     case (1 << 3) | 3:
+    case (3 << 3) | 1:
     case (3 << 3) | 2:
     case (3 << 3) | 3:
         x87_write(c, 0, lo, 4);
         break;
+    case (5 << 3) | 1:
     case (5 << 3) | 2:
     case (5 << 3) | 3:
     case (7 << 3) | 7:
         x87_write(c, 0, lo, 8);
         break;
+    case (7 << 3) | 1:
     case (7 << 3) | 2:
     case (7 << 3) | 3:
         x87_write(c, 0, lo, 2);

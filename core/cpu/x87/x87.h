@@ -58,6 +58,7 @@ typedef struct X87Insn {
     uint32_t dp;             /* effective address offset of the memory operand (FDP) */
     uint16_t ds;             /* its segment selector */
     uint32_t eflags;         /* current EFLAGS (FCMOVcc reads CF/ZF/PF) */
+    bool sse3;               /* FISTTP (DB/DD/DF /1) exists; else #UD */
     /* out */
     uint32_t eflags_out;     /* FCOMI/FUCOMI(P): EFLAGS with ZF/PF/CF set, OF/SF/AF clear */
     bool eflags_written;

@@ -99,7 +99,12 @@ static void drive_x86_cpu(DeviceState *dev, GRand *rng)
     env->fpu.fsw = (uint16_t)g_rand_int(rng);
     env->fpu.ftw = (uint16_t)g_rand_int(rng);
     env->fpu.fip = g_rand_int(rng);
-    env->mxcsr = 0x1f80;
+    env->mxcsr = 0x1f80 | (g_rand_int(rng) & 0x3f);
+    for (int i = 0; i < 8; i++) {
+        for (int j = 0; j < 4; j++) {
+            env->xmm[i].d[j] = g_rand_int(rng);
+        }
+    }
     env->nmi_blocked = true;
     CPU(dev)->halted = true;
     CPU(dev)->interrupt_request |= CPU_INTERRUPT_NMI;
