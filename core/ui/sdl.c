@@ -412,6 +412,13 @@ bool sdl_display_start(Error **errp)
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     /* A window manager's compositor may keep running. */
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    /* The window surface as the video driver's own framebuffer (X11:
+     * shared-memory images, only the rectangles updated are sent), not a
+     * texture through a 3D renderer: that presents the whole window for
+     * every update, and without a GPU (Mesa's llvmpipe, as under Xvfb)
+     * its threads cost an idle text screen more than the rest of the
+     * machine. */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     /* Without a desktop SDL would fall back to drivers that show nothing
      * (offscreen) or take over the console; SDL_VIDEODRIVER still picks
      * one on purpose. */
