@@ -62,7 +62,7 @@
 #include <string.h>
 #include <cardcage/cardcage.h>
 
-LOG_CATEGORY(apic_log, "apic", "local APIC timer: counts written, expiries, acknowledges");
+LOG_CATEGORY(apic_log, "apic", "local APIC: timer arming and expiries, acknowledges, EOIs");
 
 #define TYPE_APIC "apic"
 
@@ -674,6 +674,7 @@ static void apic_eoi(APICState *s)
         return;
     }
     bit_clear(s->isr, v);
+    log_mask(apic_log, "apic %u: EOI of vector %d\n", s->id, v);
     bool level = bit_test(s->tmr, v);
     if (level) {
         /* A level-triggered LINT interrupt may be taken again. */
