@@ -12,6 +12,13 @@ measured over SECONDS (default 10) of wall time in three setups:
   vnc-idle   -vnc 127.0.0.1:N, no client connected
   vnc-client -vnc, one RFB client (tests/functional/rfbclient.py, raw
              encoding) asking for incremental updates without pause
+  sdl        -display sdl, the window on an Xvfb server (skipped without
+             Xvfb; QEMU's needs its SDL module, Debian's qemu-system-gui);
+             the X server's CPU time is printed beside the emulator's
+
+The setups alternate between the emulators, RUNS times (default 3), and
+the medians and their ratio are printed.  SETUPS=sdl,vnc-idle runs only
+those; IDLE_ONLY=1 leaves out the redraw loop below.
 
 Prints the CPU use in percent of one core and, for the client, the updates
 and bytes it received.
@@ -40,6 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "functional"))
 from rfbclient import RFBClient, RFBError  # noqa: E402
 from qmplib import QMP  # noqa: E402
+from xvfb import Xvfb  # noqa: E402
 
 build = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CARDCAGE_BUILD_ROOT", "build")
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
@@ -102,9 +110,11 @@ class Reader(threading.Thread):
             self.bytes += (self.c.rects - before)
 
 
-def measure(name, argv, log, vnc_port):
+def measure(name, argv, log, vnc_port, env=None, other_pid=None):
+    """(% of a core the emulator used, a note, % of a core other_pid
+    used meanwhile or None)."""
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+                         stderr=subprocess.DEVNULL, env=env)
     try:
         if not wait_log(log):
             return None
@@ -113,16 +123,19 @@ def measure(name, argv, log, vnc_port):
         if reader:
             reader.start()
             time.sleep(0.5)
+        o0 = cpu_seconds(other_pid) if other_pid else 0
         c0, t0 = cpu_seconds(p.pid), time.monotonic()
         time.sleep(seconds)
         c1, t1 = cpu_seconds(p.pid), time.monotonic()
+        o1 = cpu_seconds(other_pid) if other_pid else 0
         extra = ""
         if reader:
             reader.stop = True
             reader.join(3)
             extra = f", client got {reader.updates} updates ({reader.bytes} rectangles)"
             reader.c.close()
-        return 100.0 * (c1 - c0) / (t1 - t0), extra
+        other = 100.0 * (o1 - o0) / (t1 - t0) if other_pid else None
+        return 100.0 * (c1 - c0) / (t1 - t0), extra, other
     finally:
         p.kill()
         p.wait()
@@ -208,36 +221,82 @@ def redraw_bench(d):
               f"  (2000 frames of 640x480x32, medians of {RUNS}{extra})", flush=True)
 
 
+def idle_argv(emu, setup, log, n, xvfb):
+    """The command line and environment of one idle-screen run."""
+    front = {"none": ["-display", "none"],
+             "vnc-idle": ["-display", "none", "-vnc", f"127.0.0.1:{n}"],
+             "vnc-client": ["-display", "none", "-vnc", f"127.0.0.1:{n}"],
+             "sdl": ["-display", "sdl"]}[setup]
+    env = xvfb.env() if setup == "sdl" else None
+    if emu == "cardcage":
+        return [CARDCAGE, "-M", "pc", *front, "-chardev", f"file,id=bios,path={log}",
+                "-set", "bios-debug.chardev=bios"], env
+    return [QEMU, "-M", "pc", "-accel", "tcg", *front, "-nodefaults",
+            "-vga", "std", "-global", "apic-common.vapic=off",
+            "-chardev", f"file,id=bios,path={log}",
+            "-device", "isa-debugcon,iobase=0x402,chardev=bios"], env
+
+
+def qemu_has_sdl():
+    p = subprocess.run([QEMU, "-display", "help"], capture_output=True, text=True, timeout=30)
+    return "\nsdl" in p.stdout
+
+
+def idle_bench(d, xvfb):
+    setups = ["none", "vnc-idle", "vnc-client"] + (["sdl"] if xvfb else [])
+    if os.environ.get("SETUPS"):
+        setups = [x for x in os.environ["SETUPS"].split(",") if x in setups]
+    for setup in setups:
+        use = {"cardcage": [], "qemu": []}
+        xuse = {"cardcage": [], "qemu": []}
+        extra = {}
+        for i in range(RUNS):
+            for emu in ("cardcage", "qemu"):
+                if setup == "sdl" and emu == "qemu" and not qemu_has_sdl():
+                    continue
+                log = os.path.join(d, f"{emu}-{setup}-{i}.log")
+                n = free_display()
+                argv, env = idle_argv(emu, setup, log, n, xvfb)
+                xpid = xvfb.proc.pid if setup == "sdl" else None
+                r = measure(f"{emu} {setup}", argv, log,
+                            5900 + n if setup == "vnc-client" else None, env, xpid)
+                if r is None:
+                    print(f"{emu:9} {setup:11} did not reach the boot screen", flush=True)
+                    continue
+                use[emu].append(r[0])
+                extra[emu] = r[1]
+                if r[2] is not None:
+                    xuse[emu].append(r[2])
+        line = f"idle {setup:11}"
+        for emu in ("cardcage", "qemu"):
+            if use[emu]:
+                line += f"  {emu} {statistics.median(use[emu]):5.2f} %"
+                if xuse[emu]:
+                    line += f" (+Xvfb {statistics.median(xuse[emu]):4.2f} %)"
+            else:
+                line += f"  {emu}   n/a"
+        if use["cardcage"] and use["qemu"] and statistics.median(use["qemu"]) > 0:
+            line += f"  ratio {statistics.median(use['cardcage']) / statistics.median(use['qemu']):.2f}"
+        print(f"{line}  (% of a core, medians of {RUNS}){extra.get('cardcage', '')}", flush=True)
+
+
 def main():
     if not QEMU:
         print("SKIP qemu-system-i386 not installed")
         return 77
     d = tempfile.mkdtemp(prefix="cardcage-bench-display-")
-    results = []
+    xvfb = None
     try:
-        for emu in ("cardcage", "qemu"):
-            for setup in ("none", "vnc-idle", "vnc-client"):
-                log = os.path.join(d, f"{emu}-{setup}.log")
-                n = free_display()
-                vnc = [] if setup == "none" else ["-vnc", f"127.0.0.1:{n}"]
-                if emu == "cardcage":
-                    argv = [CARDCAGE, "-M", "pc", "-display", "none", *vnc,
-                            "-chardev", f"file,id=bios,path={log}",
-                            "-set", "bios-debug.chardev=bios"]
-                else:
-                    argv = [QEMU, "-M", "pc", "-accel", "tcg", "-display", "none", "-nodefaults",
-                            "-vga", "std", "-global", "apic-common.vapic=off", *vnc,
-                            "-chardev", f"file,id=bios,path={log}",
-                            "-device", "isa-debugcon,iobase=0x402,chardev=bios"]
-                r = measure(f"{emu} {setup}", argv, log,
-                            5900 + n if setup == "vnc-client" else None)
-                if r is None:
-                    print(f"{emu:9} {setup:11} did not reach the boot screen")
-                    continue
-                results.append((emu, setup, r[0]))
-                print(f"{emu:9} {setup:11} {r[0]:6.2f} % of a core{r[1]}", flush=True)
-        redraw_bench(d)
+        if shutil.which("Xvfb"):
+            xvfb = Xvfb(d)
+        else:
+            print("sdl: Xvfb not installed; skipped")
+        idle_bench(d, xvfb)
+        if os.environ.get("IDLE_ONLY") != "1":
+            redraw_bench(d)
     finally:
+        if xvfb:
+            xvfb.close()
         shutil.rmtree(d, ignore_errors=True)
     return 0
 

@@ -32,6 +32,7 @@ typedef struct Notifier {
 static GArray *init_done_notifiers;
 static GArray *reset_notifiers;
 static GArray *powerdown_notifiers;
+static GArray *change_notifiers;     /* the run state's name changed */
 
 static void add_notifier(GArray **list, void (*fn)(void *), void *opaque)
 {
@@ -196,6 +197,7 @@ static const char *stopped_state;
 void runstate_set_stopped_state(const char *name)
 {
     stopped_state = name;
+    run_notifiers(change_notifiers);
 }
 
 /* The machine's run state is the first CPU's "stopped": with -smp the
@@ -227,6 +229,7 @@ void runstate_vm_stop(CPUState *cpu)
         kick_cpus();
         clock_vm_stop();
         qmp_event_emit("STOP", NULL);
+        run_notifiers(change_notifiers);
     }
 }
 
@@ -242,6 +245,7 @@ void runstate_vm_start(CPUState *cpu)
         qmp_event_emit("RESUME", NULL);
         /* Requests werror/rerror=stop held are retried now. */
         blk_resume_stopped();
+        run_notifiers(change_notifiers);
     }
 }
 
@@ -256,6 +260,7 @@ void runstate_debug_stopped(CPUState *cpu)
 {
     runstate_vm_stop(cpu);
     vm_debug_stopped = cpu != NULL;
+    run_notifiers(change_notifiers);
     if (debug_handler) {
         debug_handler(cpu);
     }
@@ -276,15 +281,30 @@ void system_add_powerdown_notifier(void (*fn)(void *opaque), void *opaque)
     add_notifier(&powerdown_notifiers, fn, opaque);
 }
 
-void system_remove_powerdown_notifier(void (*fn)(void *opaque), void *opaque)
+static void remove_notifier(GArray *list, void (*fn)(void *), void *opaque)
 {
-    for (guint i = 0; powerdown_notifiers && i < powerdown_notifiers->len; i++) {
-        Notifier *n = &g_array_index(powerdown_notifiers, Notifier, i);
+    for (guint i = 0; list && i < list->len; i++) {
+        Notifier *n = &g_array_index(list, Notifier, i);
         if (n->fn == fn && n->opaque == opaque) {
-            g_array_remove_index(powerdown_notifiers, i);
+            g_array_remove_index(list, i);
             return;
         }
     }
+}
+
+void system_remove_powerdown_notifier(void (*fn)(void *opaque), void *opaque)
+{
+    remove_notifier(powerdown_notifiers, fn, opaque);
+}
+
+void runstate_add_change_notifier(void (*fn)(void *opaque), void *opaque)
+{
+    add_notifier(&change_notifiers, fn, opaque);
+}
+
+void runstate_remove_change_notifier(void (*fn)(void *opaque), void *opaque)
+{
+    remove_notifier(change_notifiers, fn, opaque);
 }
 
 void system_powerdown_request(void)

@@ -58,6 +58,10 @@ void runstate_set_stopped_state(const char *name);
 /* QEMU's RunState name for query-status: "running", "paused", "prelaunch"
  * (-S, never started) or "debug" (stopped by the debugger). */
 const char *runstate_status_name(struct CPUState *cpu);
+/* fn(opaque) runs on the main thread after each change of what
+ * runstate_status_name says (a window's title follows it). */
+void runstate_add_change_notifier(void (*fn)(void *opaque), void *opaque);
+void runstate_remove_change_notifier(void (*fn)(void *opaque), void *opaque);
 
 /* Called by the main loop when the CPU stopped for the debugger (a
  * breakpoint, the end of a single step), after the machine paused. */

@@ -1,13 +1,17 @@
 /*
  * The SDL2 window (-display sdl; the default when a desktop is there).
  *
- * Threads: none.  SDL's video calls are made on the main thread only: a
- * GLib timeout on the main loop's context (SDL_POLL_MS) drains SDL's event
- * queue (keys, mouse, window events, the close button), which also keeps
- * the title in step with the run state; the picture is drawn from the
- * display listener's calls, after each refresh, for the regions the card
- * reported redrawn.  So a paused machine draws nothing but still answers
- * its window.
+ * Threads: none.  SDL's video calls are made on the main thread only.
+ * SDL's event queue (keys, mouse, window events, the close button) is
+ * drained when the X server's connection has something to read (a GLib
+ * watch on its descriptor, so an idle window costs no wake-ups), and after
+ * each draw, which may have read events off that connection into Xlib's
+ * queue; on another video driver (Wayland) a GLib timeout drains it every
+ * SDL_POLL_MS instead.  The title follows the run state through its change
+ * notifier.  The picture is drawn from the display listener's calls, after
+ * each refresh, for the regions the card reported redrawn; a refresh that
+ * redrew nothing draws nothing.  So a paused machine draws nothing but
+ * still answers its window.
  *
  * The picture: the console's surface is wrapped (not copied) in an SDL
  * surface of the same pixel format and blitted to the window's surface,
@@ -24,7 +28,9 @@
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <glib-unix.h>
 #include <SDL.h>
+#include <SDL_syswm.h>
 #include <cardcage/display.h>
 #include <cardcage/input.h>
 #include <cardcage/log.h>
@@ -34,9 +40,10 @@
 #include "ui/display-internal.h"
 #include "ui/frontend.h"
 
-/* How often SDL's events are read (ms): keys and pointer motion are
- * passed on within this.  QEMU's window reads them every 30 ms too; at
- * 10 ms the reading alone cost an idle machine 1 % of a core. */
+/* Without a descriptor to watch (not X11): how often SDL's events are
+ * read (ms); keys and pointer motion are passed on within this.  QEMU's
+ * window reads them every 30 ms; at 10 ms the reading alone cost an idle
+ * machine 1 % of a core. */
 #define SDL_POLL_MS 30
 /* Window size before the card has drawn anything. */
 #define SDL_BLANK_WIDTH 640
@@ -60,6 +67,8 @@ typedef struct SdlUI {
 } SdlUI;
 
 static SdlUI sdl;
+
+static void sdl_drain(void);
 
 /* ---- the picture ---- */
 
@@ -132,6 +141,7 @@ static void sdl_surface_changed(DisplayListener *dl, DisplaySurface *surface)
         log_mask(sdl_log, "sdl: window %dx%d\n", surface->width, surface->height);
     }
     draw(true);
+    sdl_drain();
 }
 
 static void sdl_region_updated(DisplayListener *dl, int x, int y, int w, int h)
@@ -152,7 +162,10 @@ static void sdl_region_updated(DisplayListener *dl, int x, int y, int w, int h)
 
 static void sdl_refreshed(DisplayListener *dl)
 {
-    draw(false);
+    if (sdl.dirty) {
+        draw(false);
+        sdl_drain();
+    }
 }
 
 static const DisplayListenerOps sdl_listener_ops = {
@@ -325,7 +338,7 @@ static void window_event(const SDL_WindowEvent *ev)
     }
 }
 
-static gboolean sdl_poll(gpointer opaque)
+static void sdl_drain(void)
 {
     SDL_Event ev;
     while (SDL_PollEvent(&ev)) {
@@ -358,8 +371,37 @@ static gboolean sdl_poll(gpointer opaque)
             break;
         }
     }
-    update_title(false);
+}
+
+static gboolean sdl_poll(gpointer opaque)
+{
+    sdl_drain();
     return G_SOURCE_CONTINUE;
+}
+
+static gboolean sdl_fd_ready(gint fd, GIOCondition cond, gpointer opaque)
+{
+    sdl_drain();
+    return G_SOURCE_CONTINUE;
+}
+
+static void sdl_runstate_changed(void *opaque)
+{
+    update_title(false);
+}
+
+/* The X server connection's descriptor, or -1 (another video driver). */
+static int sdl_x11_fd(void)
+{
+#if defined(SDL_VIDEO_DRIVER_X11)
+    SDL_SysWMinfo info;
+    SDL_VERSION(&info.version);
+    if (SDL_GetWindowWMInfo(sdl.win, &info) && info.subsystem == SDL_SYSWM_X11 &&
+        info.info.x11.display) {
+        return ConnectionNumber(info.info.x11.display);
+    }
+#endif
+    return -1;
 }
 
 /* ---- start and stop ---- */
@@ -370,6 +412,13 @@ bool sdl_display_start(Error **errp)
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     /* A window manager's compositor may keep running. */
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    /* The window surface as the video driver's own framebuffer (X11:
+     * shared-memory images, only the rectangles updated are sent), not a
+     * texture through a 3D renderer: that presents the whole window for
+     * every update, and without a GPU (Mesa's llvmpipe, as under Xvfb)
+     * its threads cost an idle text screen more than the rest of the
+     * machine. */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     /* Without a desktop SDL would fall back to drivers that show nothing
      * (offscreen) or take over the console; SDL_VIDEODRIVER still picks
      * one on purpose. */
@@ -400,7 +449,16 @@ bool sdl_display_start(Error **errp)
         return false;
     }
     draw(true);
-    sdl.poll_source = g_timeout_add(SDL_POLL_MS, sdl_poll, NULL);
+    int fd = sdl_x11_fd();
+    if (fd >= 0) {
+        sdl.poll_source = g_unix_fd_add(fd, G_IO_IN, sdl_fd_ready, NULL);
+    } else {
+        sdl.poll_source = g_timeout_add(SDL_POLL_MS, sdl_poll, NULL);
+    }
+    runstate_add_change_notifier(sdl_runstate_changed, NULL);
+    sdl_drain();
+    log_mask(sdl_log, "sdl: events read %s\n", fd >= 0 ? "when the X connection is readable"
+                                                        : "every " G_STRINGIFY(SDL_POLL_MS) " ms");
     return true;
 }
 
@@ -413,6 +471,7 @@ void sdl_display_cleanup(void)
         g_source_remove(sdl.poll_source);
         sdl.poll_source = 0;
     }
+    runstate_remove_change_notifier(sdl_runstate_changed, NULL);
     display_listener_unregister(&sdl.dl);
     if (sdl.guest) {
         SDL_FreeSurface(sdl.guest);

@@ -58,8 +58,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <inttypes.h>
 #include <string.h>
 #include <cardcage/cardcage.h>
+
+LOG_CATEGORY(apic_log, "apic", "local APIC: timer arming and expiries, acknowledges, EOIs");
 
 #define TYPE_APIC "apic"
 
@@ -498,6 +501,8 @@ static void timer_rearm(APICState *s)
          * not take them); the count reads as programmed. */
         when = now + s->min_period_ns;
     }
+    log_mask(apic_log, "apic %u: timer armed for %" PRId64 " (now %" PRId64 ", count %u, lvt 0x%x)\n",
+             s->id, when, now, s->timer_initial, s->lvt[LVT_TIMER]);
     timer_mod_ns(s->timer, when);
 }
 
@@ -513,6 +518,9 @@ static void timer_expired(void *opaque)
         timer_rearm(s);   /* the count was reloaded since arming */
         return;
     }
+    log_mask(apic_log, "apic %u: timer expired at %" PRId64 " (lvt 0x%x, irr of vector %d %d)\n",
+             s->id, now, s->lvt[LVT_TIMER], (int)(s->lvt[LVT_TIMER] & LVT_VECTOR),
+             bit_test(s->irr, s->lvt[LVT_TIMER] & LVT_VECTOR));
     deliver_lvt(s, LVT_TIMER, DM_FIXED);
     if (periodic) {
         timer_rearm(s);
@@ -666,6 +674,7 @@ static void apic_eoi(APICState *s)
         return;
     }
     bit_clear(s->isr, v);
+    log_mask(apic_log, "apic %u: EOI of vector %d\n", s->id, v);
     bool level = bit_test(s->tmr, v);
     if (level) {
         /* A level-triggered LINT interrupt may be taken again. */
@@ -703,6 +712,7 @@ static int apic_ack(Object *obj)
         bit_clear(s->irr, v);
         bit_set(s->isr, v);
         update_intr(s);
+        log_mask(apic_log, "apic %u: acknowledge of vector %d\n", s->id, v);
         return v;
     }
     if (extint_pending(s)) {

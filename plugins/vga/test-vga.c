@@ -375,7 +375,7 @@ static void test_hostile_registers(void **state)
  * and with no one watching there is no dirty log. */
 typedef struct Watch {
     DisplayListener dl;
-    int surfaces, regions, refreshes, y0, y1;
+    int surfaces, regions, refreshes, y0, y1, x0, x1;
 } Watch;
 
 static void w_surface(DisplayListener *dl, DisplaySurface *s)
@@ -389,6 +389,15 @@ static void w_region(DisplayListener *dl, int x, int y, int w, int h)
     wt->regions++;
     wt->y0 = MIN(wt->y0, y);
     wt->y1 = MAX(wt->y1, y + h);
+    wt->x0 = MIN(wt->x0, x);
+    wt->x1 = MAX(wt->x1, x + w);
+}
+
+static void watch_clear(Watch *w)
+{
+    w->regions = 0;
+    w->x0 = w->y0 = 1 << 30;
+    w->x1 = w->y1 = 0;
 }
 
 static void w_refreshed(DisplayListener *dl)
@@ -404,7 +413,7 @@ static const DisplayListenerOps watch_ops = {
 static void test_listener_and_dirty_log(void **state)
 {
     set_mode13();
-    Watch w = { .dl = { .ops = &watch_ops }, .y0 = 1 << 30 };
+    Watch w = { .dl = { .ops = &watch_ops }, .y0 = 1 << 30, .x0 = 1 << 30 };
     w.dl.opaque = &w;
     assert_false(memory_dirty_tracking(MEMORY_DIRTY_DISPLAY));
     assert_true(display_listener_register(&w.dl, console_find_by_device("vga"), &error_abort));
@@ -434,8 +443,9 @@ static void test_listener_and_dirty_log(void **state)
     assert_int_equal(w.refreshes, before);
 }
 
-/* Text mode: the cells reach the console for text front ends. */
-static void test_text_cells(void **state)
+/* Mode 3 as the VGA BIOS sets it (IBM VGA technical reference, the
+ * register values of mode 3+): 80x25 cells of 9x16 dots, 70 Hz. */
+static void set_text_mode3(void)
 {
     out8(0x3c2, 0x67);
     sr(1, 0x00); sr(2, 0x03); sr(3, 0x00); sr(4, 0x02);
@@ -452,6 +462,12 @@ static void test_text_cells(void **state)
     }
     ar(0x10, 0x0c); ar(0x12, 0x0f); ar(0x13, 0x08); ar(0x14, 0);
     out8(0x3c0, 0x20);
+}
+
+/* Text mode: the cells reach the console for text front ends. */
+static void test_text_cells(void **state)
+{
+    set_text_mode3();
     address_space_st(address_space_memory(), 0xb8000 + 2 * (80 + 2), 0x1e41, 2, NULL);
     DisplayConsole *con = console_find_by_device("vga");
     display_refresh_now(con, true);
@@ -465,6 +481,39 @@ static void test_text_cells(void **state)
     DisplaySurface *s = console_surface(con);
     assert_int_equal(s->width, 720);
     assert_int_equal(s->height, 400);
+}
+
+/* An idle text screen under a front end: the cursor turns on and off
+ * every 16 frames of the mode's own timing (mode 3: 900 x 449 dots at
+ * 28.322 MHz, 70.08 Hz, so every 228.3 ms), and each blink redraws that
+ * one 9x16 cell, nothing else; between blinks nothing is drawn. */
+static void test_text_cursor_blink(void **state)
+{
+    set_text_mode3();
+    cr(0x0e, 0x00); cr(0x0f, 80 + 2);           /* the cursor at column 2, row 1 */
+    Watch w = { .dl = { .ops = &watch_ops } };
+    w.dl.opaque = &w;
+    watch_clear(&w);
+    assert_true(display_listener_register(&w.dl, console_find_by_device("vga"), &error_abort));
+    int64_t frame = NANOSECONDS_PER_SECOND / display_refresh_hz();
+    harness_advance_ns(frame);
+    assert_int_equal(w.y1, 400);                /* the first picture: all of it */
+    int64_t blink_ns = 16 * (INT64_C(900) * 449 * NANOSECONDS_PER_SECOND / 28322000);
+    for (int n = 0; n < 3; n++) {
+        watch_clear(&w);
+        int64_t waited = 0;
+        while (w.regions == 0 && waited < NANOSECONDS_PER_SECOND) {
+            harness_advance_ns(frame);
+            waited += frame;
+        }
+        /* The blink shows at the first refresh after it (30 Hz). */
+        assert_true(waited >= blink_ns && waited <= blink_ns + frame);
+        assert_int_equal(w.x0, 2 * 9);
+        assert_int_equal(w.x1, 3 * 9);
+        assert_int_equal(w.y0, 16);
+        assert_int_equal(w.y1, 32);
+    }
+    display_listener_unregister(&w.dl);
 }
 
 /* Line compare splits the screen: after display line LC the picture
@@ -554,6 +603,7 @@ int main(void)
         cmocka_unit_test_setup(test_render_mode13, reset),
         cmocka_unit_test_setup(test_listener_and_dirty_log, reset),
         cmocka_unit_test_setup(test_text_cells, reset),
+        cmocka_unit_test_setup(test_text_cursor_blink, reset),
         cmocka_unit_test_setup(test_split_screen, reset),
         cmocka_unit_test_setup(test_missing_bios, reset),
         cmocka_unit_test_setup(test_hostile_registers, reset),

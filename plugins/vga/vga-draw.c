@@ -22,9 +22,20 @@
 #include <string.h>
 #include "vga-int.h"
 
-/* Cursor blink: 16 frames on, 16 off at the 60 Hz of QEMU's reckoning
- * (VGA blinks the cursor every 16 frames and characters every 32). */
-#define CURSOR_HALF_PERIOD_MS (1000 * 16 / 60)
+/* Blinking (IBM VGA technical reference, CRT controller, Cursor Start
+ * register and Attribute Mode Control bit 3): the cursor turns on or off
+ * every 16 vertical frames, blinking characters every 32.  The frame rate
+ * is the CRTC's timing (text_frame_ns); outside these bounds (a CRTC not
+ * yet programmed) the blink keeps a 60 Hz frame. */
+#define CURSOR_BLINK_FRAMES 16
+#define FRAME_HZ_MIN 40
+#define FRAME_HZ_MAX 120
+#define FRAME_HZ_DEFAULT 60
+/* The dot clocks Miscellaneous Output bits 3:2 select: 0 is 25.175 MHz
+ * (640/320 dots), 1 is 28.322 MHz (720/360 dots); the others are
+ * external or card-specific, taken as 25.175 MHz. */
+#define DOT_CLOCK_25_HZ 25175000u
+#define DOT_CLOCK_28_HZ 28322000u
 
 enum { MODE_TEXT, MODE_GRAPHICS, MODE_BLANK };
 
@@ -96,30 +107,38 @@ bool vga_range_dirty(const VGAState *s, uint64_t addr, uint64_t len)
     return false;
 }
 
-/* Consecutive redrawn lines are reported as one band. */
+/* Consecutive redrawn lines of the same columns are reported as one
+ * rectangle. */
 typedef struct Band {
     int y0, n, w;
+    int x0, x1;                      /* the columns of the band's lines */
 } Band;
-
-static void band_add(VGAState *s, Band *b, int y)
-{
-    if (b->n && b->y0 + b->n == y) {
-        b->n++;
-        return;
-    }
-    if (b->n) {
-        console_update(s->con, 0, b->y0, b->w, b->n);
-    }
-    b->y0 = y;
-    b->n = 1;
-}
 
 static void band_flush(VGAState *s, Band *b)
 {
     if (b->n) {
-        console_update(s->con, 0, b->y0, b->w, b->n);
+        console_update(s->con, b->x0, b->y0, b->x1 - b->x0, b->n);
         b->n = 0;
     }
+}
+
+/* Line y redrawn from x0 to x1 (exclusive). */
+static void band_add_span(VGAState *s, Band *b, int y, int x0, int x1)
+{
+    if (b->n && b->y0 + b->n == y && b->x0 == x0 && b->x1 == x1) {
+        b->n++;
+        return;
+    }
+    band_flush(s, b);
+    b->y0 = y;
+    b->n = 1;
+    b->x0 = x0;
+    b->x1 = x1;
+}
+
+static void band_add(VGAState *s, Band *b, int y)
+{
+    band_add_span(s, b, y, 0, b->w);
 }
 
 static bool resize(VGAState *s, int w, int h)
@@ -230,6 +249,26 @@ static void draw_cell_line(const VGAState *s, const TextFrame *f, uint32_t *line
     }
 }
 
+/* The length of one vertical frame: Horizontal Total (CR0 + 5 character
+ * clocks of 8 or 9 dots, SR1 bit 0) times Vertical Total (CR6 with CR7
+ * bits 0 and 5 as bits 8 and 9, + 2 lines), at the dot clock Miscellaneous
+ * Output selects, halved by SR1 bit 3.  Mode 3: 900 x 449 dots at 28.322
+ * MHz, 70.1 Hz. */
+static int64_t text_frame_ns(const VGAState *s)
+{
+    uint64_t clock_hz = ((s->msr >> 2) & 3) == 1 ? DOT_CLOCK_28_HZ : DOT_CLOCK_25_HZ;
+    if (s->sr[1] & 8) {
+        clock_hz /= 2;
+    }
+    uint64_t dots = (uint64_t)(s->cr[0x00] + 5) * ((s->sr[1] & 1) ? 8 : 9);
+    uint64_t lines = (s->cr[0x06] | (s->cr[0x07] & 0x01) << 8 | (s->cr[0x07] & 0x20) << 4) + 2;
+    uint64_t ns = dots * lines * NANOSECONDS_PER_SECOND / clock_hz;
+    if (ns < NANOSECONDS_PER_SECOND / FRAME_HZ_MAX || ns > NANOSECONDS_PER_SECOND / FRAME_HZ_MIN) {
+        ns = NANOSECONDS_PER_SECOND / FRAME_HZ_DEFAULT;
+    }
+    return (int64_t)ns;
+}
+
 static void text_frame(VGAState *s, TextFrame *f)
 {
     text_geometry(s, &f->g);
@@ -238,9 +277,9 @@ static void text_frame(VGAState *s, TextFrame *f)
     f->cursor_addr = (s->cr[0x0e] << 8 | s->cr[0x0f]);
     f->cursor_start = s->cr[0x0a] & 0x1f;
     f->cursor_end = MIN(s->cr[0x0b] & 0x1f, f->g.ch - 1);
-    int64_t now = clock_get_ms(CC_CLOCK_VIRTUAL);
+    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     if (now >= s->cursor_blink_time) {
-        s->cursor_blink_time = now + CURSOR_HALF_PERIOD_MS;
+        s->cursor_blink_time = now + CURSOR_BLINK_FRAMES * text_frame_ns(s);
         s->cursor_phase = !s->cursor_phase;
         s->blink_count++;
     }
@@ -318,7 +357,9 @@ static void draw_text(VGAState *s, bool full)
         full = true;
     }
     uint32_t *buf = g_new(uint32_t, (size_t)ncols * 16);
-    bool *row_changed = g_new0(bool, nrows);
+    /* The cells of each row that changed: columns span0[r] to span1[r]
+     * (exclusive); none while span1[r] is 0. */
+    int *span0 = g_new(int, nrows), *span1 = g_new0(int, nrows);
     unsigned *row_addr = g_new0(unsigned, nrows);
 
     int lc = vga_line_compare(s);
@@ -329,9 +370,11 @@ static void draw_text(VGAState *s, bool full)
     int pan = g->cw == 9 ? (pan_reg < 8 ? (int)pan_reg + 1 : 0) : (int)(pan_reg & 7);
     bool text_full = full;
 
-    /* First pass: the cells of each row, compared with the last frame;
-     * the cursor's cells when it moved or blinked, blinking characters
-     * when their phase turned. */
+    /* First pass: the cells of each row, compared with the last frame
+     * where VRAM was written since (the dirty log; the picture's
+     * registers are in the signature, so an unwritten row holds the cells
+     * it held); the cursor's cells when it moved or blinked, blinking
+     * characters when their phase turned. */
     int cursor = f.cursor_on ? (int)f.cursor_addr : -1;
     bool cursor_moved = cursor != s->last_cursor;
     bool blink_flipped = f.blink_on != s->last_blink_on;
@@ -365,6 +408,14 @@ static void draw_text(VGAState *s, bool full)
         }
         for (r = 0; r < nrows; r++) {
             ConsoleTextCell *cells = &s->cells[(size_t)r * ncols];
+            span0[r] = ncols;
+            /* The row's character and attribute bytes: planes 0 and 1 of
+             * ncols dwords, which may wrap round VRAM. */
+            bool written = full || vga_range_dirty(s, (uint64_t)(row_addr[r] & f.dwords_mask) * 4,
+                                                   (uint64_t)ncols * 4);
+            if (!written && !blink_flipped && !cursor_moved) {
+                continue;
+            }
             for (int c = 0; c < ncols; c++) {
                 uint32_t d = (row_addr[r] + c) & f.dwords_mask;
                 ConsoleTextCell cell = { s->vram_ptr[d * 4], s->vram_ptr[d * 4 + 1] };
@@ -372,7 +423,8 @@ static void draw_text(VGAState *s, bool full)
                 int a = (int)(row_addr[r] + c);
                 if (full || cell.ch != cells[c].ch || cell.attr != cells[c].attr ||
                     blinking || (cursor_moved && (a == cursor || a == s->last_cursor))) {
-                    row_changed[r] = true;
+                    span0[r] = MIN(span0[r], c);
+                    span1[r] = c + 1;
                 }
                 cells[c] = cell;
             }
@@ -394,15 +446,20 @@ static void draw_text(VGAState *s, bool full)
         if (row >= nrows) {
             break;
         }
-        if (text_full || row_changed[row]) {
+        if (span1[row]) {
+            /* The changed cells only (a blinking cursor is one cell); the
+             * dots of cell c start at c * cw - pan on the line. */
             const ConsoleTextCell *cells = &s->cells[(size_t)row * ncols];
-            int cw = g->cw;
-            for (int c = 0; c < ncols; c++) {
+            int cw = g->cw, c0 = span0[row], c1 = span1[row];
+            for (int c = c0; c < c1; c++) {
                 draw_cell_line(s, &f, buf + c * cw, row_addr[row] + c, cells[c].ch,
                                cells[c].attr, scan);
             }
-            memcpy(surface_line(s, y), buf + pan, (size_t)width * 4);
-            band_add(s, &band, y);
+            int x0 = MAX(c0 * cw - pan, 0), x1 = MIN(c1 * cw - pan, width);
+            if (x1 > x0) {
+                memcpy(surface_line(s, y) + x0, buf + pan + x0, (size_t)(x1 - x0) * 4);
+                band_add_span(s, &band, y, x0, x1);
+            }
         }
         if (++rep > g->dbl) {
             rep = 0;
@@ -417,11 +474,12 @@ static void draw_text(VGAState *s, bool full)
     s->last_cursor = cursor;
     bool changed = text_full;
     for (int r = 0; r < nrows; r++) {
-        changed |= row_changed[r];
+        changed |= span1[r] != 0;
     }
     publish_text(s, &f, row_addr, nrows, ncols, changed);
     g_free(buf);
-    g_free(row_changed);
+    g_free(span0);
+    g_free(span1);
     g_free(row_addr);
 }
 
@@ -680,7 +738,7 @@ static void vga_update(void *opaque)
     }
     bool full = mode != s->last_mode;
     if (full) {
-        s->cursor_blink_time = clock_get_ms(CC_CLOCK_VIRTUAL);
+        s->cursor_blink_time = clock_get_ns(CC_CLOCK_VIRTUAL);
     }
     s->last_mode = mode;
     snapshot_dirty(s);

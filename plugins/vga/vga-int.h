@@ -127,7 +127,7 @@ struct VGAState {
     bool plane2_dirty;              /* the font may have changed */
     uint32_t last_sig;              /* hash of what the mode's picture depends on */
     uint64_t *dirty_bits;           /* one bit per 4 KiB page of VRAM */
-    int64_t cursor_blink_time;
+    int64_t cursor_blink_time;      /* virtual ns of the next cursor blink */
     bool cursor_phase;
     unsigned blink_count;
     ConsoleTextCell *cells;         /* text mode: the cells drawn last */

@@ -215,8 +215,10 @@ def main():
     # as QEMU always does (cardcage: -boot kernel=firmware; its boot ROM
     # reads the 36 MB of kernel and initrd from fw_cfg's data port a byte
     # at a time, about a minute; QEMU's uses fw_cfg DMA).  Started directly
-    # instead, with this command line, the guest went idle before the DRM
-    # driver set a mode (the screen stayed 8x1), twice.
+    # instead, the installer does reach its menu (its picture is in VRAM),
+    # but the screen stays 8x1: no VGA BIOS has set up the card (Misc Output
+    # still 0, so the CRTC sits at 0x3B4 and the DRM driver's CRTC writes to
+    # 0x3D4 are not decoded), which Linux's cirrus driver does not redo.
     argv = [emu, "-M", "pc", "-m", "512", "-vga", "cirrus", "-nic", "none", "-display", "none",
             "-no-reboot", "-kernel", DI_KERNEL, "-initrd", DI_INITRD, "-append", APPEND,
             "-vnc", f"unix:{vnc}"]

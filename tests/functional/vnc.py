@@ -31,6 +31,14 @@
             change-vnc-password and set_password, the monitor's
             set_password; the right password in, the wrong one out (our
             client and vncsnapshot's -passwd file).
+  pointer   the mouse-report guest (turns the PS/2 mouse on through the
+            8042 and writes each byte it sends to the debug console):
+            pointer events of our client on a unix socket arrive as PS/2
+            packets: a move of (+10, -5) pixels as dx 10, dy 5 (PS/2's y
+            grows upwards), the left button pressed and released as
+            packets with and then without bit 0, each packet with bit 3
+            set.  `vnc.py pointer --qemu` runs it on qemu-system-i386,
+            showing the test is right.
   bad-input malformed -vnc options and a port in use: one clear error each;
             clients sending garbage, a huge cut text, or leaving in the
             middle of an update do not hurt the machine.
@@ -561,13 +569,93 @@ def test_bad_input(d):
           f"status {m.proc.returncode} {m.proc.stderr.read().decode(errors='replace')[-500:]}")
 
 
+MOUSE_REPORT = os.path.join(os.environ.get("CARDCAGE_BUILD_ROOT", "build"), "tests",
+                            "functional", "mouse-report.bin")
+
+
+def ps2_packets(text):
+    """The three-byte packets in the mouse-report guest's output, as
+    (buttons, dx, dy) with the 9-bit signed motion of byte 0's sign bits
+    (IBM PS/2 technical reference, pointing device data report)."""
+    out = []
+    for line in text.splitlines():
+        b = [int(x, 16) for x in line.split()]
+        if len(b) != 3:
+            continue
+        dx = b[1] - (256 if b[0] & 0x10 else 0)
+        dy = b[2] - (256 if b[0] & 0x20 else 0)
+        out.append((b[0], dx, dy))
+    return out
+
+
+def test_pointer(d, qemu=False):
+    name = "qemu" if qemu else "cardcage"
+    emu = shutil.which("qemu-system-i386") if qemu else CARDCAGE
+    if not emu:
+        print("SKIP: qemu-system-i386 not installed")
+        return
+    sock = os.path.join(d, f"pointer-{name}.sock")
+    log = os.path.join(d, f"pointer-{name}.log")
+    argv = [emu, "-M", "pc", "-display", "none", "-vnc", f"unix:{sock}",
+            "-kernel", MOUSE_REPORT, "-debugcon", f"file:{log}"]
+    argv += ["-accel", "tcg", "-nodefaults"] if qemu else ["-nic", "none"]
+    m = Machine(argv, d, f"pointer-{name}")
+    c = None
+    try:
+        def guest_said(text, timeout=30):
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                if os.path.exists(log) and text in open(log, errors="replace").read():
+                    return True
+                time.sleep(0.1)
+            return False
+        ok = guest_said("MOUSE-READY")
+        check(f"pointer {name}: the guest turned the PS/2 mouse on", ok)
+        if not ok:
+            return
+        c = RFBClient.unix(sock)
+        c.handshake()
+        # The first event only places the pointer; the motion is the
+        # difference to it.
+        steps = [(0, 100, 100), (0, 110, 95), (1, 110, 95), (0, 110, 95)]
+        for mask, x, y in steps:
+            c.pointer(mask, x, y)
+            time.sleep(0.2)
+
+        def packets():
+            text = open(log, errors="replace").read().split("MOUSE-READY", 1)[1]
+            return ps2_packets(text)
+        end = time.monotonic() + 20
+        while time.monotonic() < end and sum(1 for p in packets() if p[0] & 1) == 0:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        got = packets()
+        check(f"pointer {name}: every packet has byte 0's bit 3 set",
+              got and all(p[0] & 0x08 for p in got), str(got))
+        check(f"pointer {name}: the move of (+10, -5) pixels is dx 10, dy 5 (y up)",
+              (sum(p[1] for p in got), sum(p[2] for p in got)) == (10, 5), str(got))
+        buttons = [p[0] & 7 for p in got]
+        pressed = buttons.index(1) if 1 in buttons else -1
+        check(f"pointer {name}: the left button pressed, then released",
+              pressed >= 0 and 0 in buttons[pressed + 1:], str(got))
+    finally:
+        if c:
+            c.close()
+        m.close()
+
+
 def main():
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which == "pointer" and "--qemu" in sys.argv[2:]:
+        d = tempfile.mkdtemp(prefix="cc-vnc-")
+        test_pointer(d, qemu=True)
+        shutil.rmtree(d, ignore_errors=True)
+        return status()
     d = tempfile.mkdtemp(prefix="cc-vnc-")
     try:
         for name, fn in (("snapshot", test_snapshot), ("resize", test_resize),
                          ("keys", test_keys), ("layouts", test_layouts),
-                         ("password", test_password),
+                         ("password", test_password), ("pointer", test_pointer),
                          ("bad-input", test_bad_input)):
             if which in (name, "all"):
                 fn(d)
