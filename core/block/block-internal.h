@@ -52,6 +52,13 @@ char *bdrv_new_node_name(void);
  * iovec on (to_iov: into the iovec). */
 void bdrv_iov_copy(const struct iovec *iov, int niov, uint64_t skip, void *buf,
                    uint64_t bytes, bool to_iov);
+/* The part [skip, skip + bytes) of an iovec as elements of its own in out
+ * (which has room for niov elements; the iovec holds skip + bytes at
+ * least): the count of elements written. */
+int bdrv_iov_slice(const struct iovec *iov, int niov, uint64_t skip, uint64_t bytes,
+                   struct iovec *out);
+/* Zero bytes of an iovec from byte skip on. */
+void bdrv_iov_zero(const struct iovec *iov, int niov, uint64_t skip, uint64_t bytes);
 
 /* ---- opts.c ---- */
 /* The first key nobody read, or NULL. */

@@ -627,6 +627,37 @@ void bdrv_iov_copy(const struct iovec *iov, int niov, uint64_t skip, void *buf,
     }
 }
 
+int bdrv_iov_slice(const struct iovec *iov, int niov, uint64_t skip, uint64_t bytes,
+                   struct iovec *out)
+{
+    int n = 0;
+    for (int i = 0; i < niov && bytes; i++) {
+        if (skip >= iov[i].iov_len) {
+            skip -= iov[i].iov_len;
+            continue;
+        }
+        uint64_t len = MIN(iov[i].iov_len - skip, bytes);
+        out[n++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, len };
+        bytes -= len;
+        skip = 0;
+    }
+    return n;
+}
+
+void bdrv_iov_zero(const struct iovec *iov, int niov, uint64_t skip, uint64_t bytes)
+{
+    for (int i = 0; i < niov && bytes; i++) {
+        if (skip >= iov[i].iov_len) {
+            skip -= iov[i].iov_len;
+            continue;
+        }
+        uint64_t len = MIN(iov[i].iov_len - skip, bytes);
+        memset((uint8_t *)iov[i].iov_base + skip, 0, len);
+        bytes -= len;
+        skip = 0;
+    }
+}
+
 static bool iov_aligned(const struct iovec *iov, int niov, uint32_t mem)
 {
     for (int i = 0; i < niov; i++) {
@@ -686,9 +717,7 @@ int bdrv_preadv(BlockDriverState *bs, uint64_t offset, uint64_t bytes, struct io
         g_aligned_free(b);
     }
     if (ret >= 0 && in < bytes) {
-        uint8_t *z = g_malloc0(bytes - in);
-        bdrv_iov_copy(iov, niov, in, z, bytes - in, true);
-        g_free(z);
+        bdrv_iov_zero(iov, niov, in, bytes - in);
     }
     return ret < 0 ? ret : 0;
 }

@@ -63,6 +63,11 @@ static void walk_l1(CheckCtx *c, const uint64_t *l1, uint32_t size, bool active)
             c->res->check_errors++;
             continue;
         }
+        /* Fragmentation as qemu-img check reports it: within one L2 table,
+         * a data cluster not right after the previous one in the file is
+         * fragmented (the first of each table is not), and a compressed
+         * cluster always is (it shares sectors with its neighbours). */
+        uint64_t next_contig = 0;
         for (uint32_t j = 0; j < s->l2_size; j++) {
             uint64_t e = qcow2_be64(c->tbl + 8 * j);
             if (e & QCOW_OFLAG_COMPRESSED) {
@@ -72,6 +77,7 @@ static void walk_l1(CheckCtx *c, const uint64_t *l1, uint32_t size, bool active)
                 if (active) {
                     c->res->compressed_clusters++;
                     c->res->allocated_clusters++;
+                    c->res->fragmented_clusters++;
                 }
                 continue;
             }
@@ -86,6 +92,10 @@ static void walk_l1(CheckCtx *c, const uint64_t *l1, uint32_t size, bool active)
             inc(c, off, s->cluster_size);
             if (active) {
                 c->res->allocated_clusters++;
+                if (next_contig && off != next_contig) {
+                    c->res->fragmented_clusters++;
+                }
+                next_contig = off + s->cluster_size;
             }
         }
     }

@@ -422,17 +422,24 @@ static void qcow2_close(BlockDriverState *bs)
 /* Reads                                                                */
 /* ------------------------------------------------------------------ */
 
-int qcow2_read_guest(Qcow2State *s, uint64_t offset, uint8_t *buf, uint64_t bytes)
+/* Guest bytes [offset, offset + bytes) into the iovec (which holds that
+ * many).  Each run of clusters contiguous in the image file is one
+ * vectored read of the file straight into the caller's buffers (guest RAM
+ * of a DMA request): no bounce buffer, no copy. */
+static int read_guest_iov(Qcow2State *s, uint64_t offset, uint64_t bytes,
+                          const struct iovec *iov, int niov)
 {
     BlockDriverState *backing = bdrv_backing(s->bs);
-    uint64_t run_host = 0, run_len = 0;
-    uint8_t *run_buf = NULL;
+    /* A slice of the iovec never has more elements than the iovec. */
+    struct iovec *sub = g_new(struct iovec, niov);
+    uint64_t run_host = 0, run_len = 0, run_pos = 0, pos = 0;
     int ret = 0;
-    while (bytes && ret >= 0) {
-        uint64_t in = offset & s->cluster_mask;
-        uint64_t n = MIN(bytes, s->cluster_size - in);
+    while (pos < bytes && ret >= 0) {
+        uint64_t off = offset + pos;
+        uint64_t in = off & s->cluster_mask;
+        uint64_t n = MIN(bytes - pos, s->cluster_size - in);
         uint64_t e;
-        ret = qcow2_get_l2_entry(s, offset, &e);
+        ret = qcow2_get_l2_entry(s, off, &e);
         if (ret < 0) {
             break;
         }
@@ -443,7 +450,8 @@ int qcow2_read_guest(Qcow2State *s, uint64_t offset, uint8_t *buf, uint64_t byte
             break;
         }
         if (run_len && (!normal || run_host + run_len != host + in)) {
-            ret = bdrv_pread(s->file, run_host, run_buf, run_len);
+            int k = bdrv_iov_slice(iov, niov, run_pos, run_len, sub);
+            ret = bdrv_preadv(s->file, run_host, run_len, sub, k, 0);
             run_len = 0;
             if (ret < 0) {
                 break;
@@ -452,45 +460,44 @@ int qcow2_read_guest(Qcow2State *s, uint64_t offset, uint8_t *buf, uint64_t byte
         if (normal) {
             if (!run_len) {
                 run_host = host + in;
-                run_buf = buf;
+                run_pos = pos;
             }
             run_len += n;
         } else if (e & QCOW_OFLAG_COMPRESSED) {
             uint8_t *c = g_malloc(s->cluster_size);
             ret = qcow2_read_compressed(s, e, c);
-            memcpy(buf, c + in, n);
+            if (ret >= 0) {
+                bdrv_iov_copy(iov, niov, pos, c + in, n, true);
+            }
             g_free(c);
         } else if ((e & QCOW_OFLAG_ZERO) && s->version == 3) {
-            memset(buf, 0, n);
-        } else if (backing && offset < s->size) {
-            ret = bdrv_pread(backing, offset, buf, n);
+            bdrv_iov_zero(iov, niov, pos, n);
+        } else if (backing && off < s->size) {
+            int k = bdrv_iov_slice(iov, niov, pos, n, sub);
+            ret = bdrv_preadv(backing, off, n, sub, k, 0);
         } else {
-            memset(buf, 0, n);
+            bdrv_iov_zero(iov, niov, pos, n);
         }
-        offset += n;
-        buf += n;
-        bytes -= n;
+        pos += n;
     }
     if (ret >= 0 && run_len) {
-        ret = bdrv_pread(s->file, run_host, run_buf, run_len);
+        int k = bdrv_iov_slice(iov, niov, run_pos, run_len, sub);
+        ret = bdrv_preadv(s->file, run_host, run_len, sub, k, 0);
     }
+    g_free(sub);
     return ret < 0 ? ret : 0;
+}
+
+int qcow2_read_guest(Qcow2State *s, uint64_t offset, uint8_t *buf, uint64_t bytes)
+{
+    struct iovec iov = { buf, bytes };
+    return read_guest_iov(s, offset, bytes, &iov, 1);
 }
 
 static int qcow2_preadv(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
                         struct iovec *iov, int niov, int flags)
 {
-    Qcow2State *s = bdrv_opaque(bs);
-    if (niov == 1) {
-        return qcow2_read_guest(s, offset, iov[0].iov_base, bytes);
-    }
-    uint8_t *b = g_malloc(bytes);
-    int ret = qcow2_read_guest(s, offset, b, bytes);
-    if (ret >= 0) {
-        bdrv_iov_copy(iov, niov, 0, b, bytes, true);
-    }
-    g_free(b);
-    return ret;
+    return read_guest_iov(bdrv_opaque(bs), offset, bytes, iov, niov);
 }
 
 /* ------------------------------------------------------------------ */
@@ -508,14 +515,15 @@ static bool in_place(Qcow2State *s, uint64_t e)
  * current view, one contiguous allocation and write, then the L2
  * entries, then the old clusters freed. */
 static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t n,
-                       uint64_t offset, const uint8_t *buf, uint64_t bytes)
+                       uint64_t offset, const struct iovec *data, int ndata, uint64_t bytes)
 {
     uint64_t total = n << s->cluster_bits;
     uint64_t head = offset - gstart, tail = gstart + total - (offset + bytes);
     /* Only the partial head and tail clusters are read into buffers of
-     * their own; the caller's data is written from where it is (one
-     * vectored request), not copied: whole-cluster writes (convert, big
-     * guest writes) cost no memcpy. */
+     * their own; the caller's data (data: ndata elements holding bytes) is
+     * written from where it is, in one vectored request, not copied:
+     * whole-cluster writes (convert, big guest writes, DMA over guest RAM)
+     * cost no memcpy. */
     uint8_t *hb = head ? g_malloc(head) : NULL, *tb = tail ? g_malloc(tail) : NULL;
     int ret = 0;
     if (head) {
@@ -530,16 +538,18 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
         g_free(tb);
         return (int)host;
     }
-    struct iovec iov[3];
+    struct iovec *iov = g_new(struct iovec, ndata + 2);
     int niov = 0;
     if (head) {
         iov[niov++] = (struct iovec){ hb, head };
     }
-    iov[niov++] = (struct iovec){ (void *)buf, bytes };
+    memcpy(iov + niov, data, sizeof(*data) * ndata);
+    niov += ndata;
     if (tail) {
         iov[niov++] = (struct iovec){ tb, tail };
     }
     ret = bdrv_pwritev(s->file, (uint64_t)host, total, iov, niov, 0);
+    g_free(iov);
     g_free(hb);
     g_free(tb);
     int slot = ret >= 0 ? qcow2_l2_load(s, l2off) : ret;
@@ -559,7 +569,11 @@ static int write_alloc(Qcow2State *s, uint64_t l2off, uint64_t gstart, uint64_t 
     return ret;
 }
 
-int qcow2_write_guest(Qcow2State *s, uint64_t offset, const uint8_t *buf, uint64_t bytes)
+/* Guest bytes [offset, offset + bytes) from the iovec (which holds that
+ * many), each run of clusters one vectored write from the caller's
+ * buffers. */
+static int write_guest_iov(Qcow2State *s, uint64_t offset, uint64_t bytes,
+                           const struct iovec *iov, int niov)
 {
     int ret = mark_dirty(s);
     /* Data clusters lie inside the file (or were just allocated): an entry
@@ -567,20 +581,25 @@ int qcow2_write_guest(Qcow2State *s, uint64_t offset, const uint8_t *buf, uint64
      * file without bound. */
     int64_t flen = bdrv_getlength(s->file);
     uint64_t limit = MAX(flen > 0 ? (uint64_t)flen : 0, s->alloc_end << s->cluster_bits);
+    /* A slice of the iovec never has more elements than the iovec. */
+    struct iovec *sub = g_new(struct iovec, niov);
+    uint64_t done = 0;   /* bytes of the iovec before offset */
     while (bytes && ret >= 0) {
         /* One L2 table's worth at most. */
         uint64_t span = (uint64_t)s->l2_size << s->cluster_bits;
         uint64_t chunk = MIN(bytes, span - (offset & (span - 1)));
         int slot = qcow2_l2_writable(s, offset);
         if (slot < 0) {
-            return slot;
+            ret = slot;
+            break;
         }
         uint64_t l2off = s->l2_cache[slot].offset;
         uint64_t pos = offset, end = offset + chunk;
         while (pos < end && ret >= 0) {
             slot = qcow2_l2_load(s, l2off);
             if (slot < 0) {
-                return slot;
+                ret = slot;
+                break;
             }
             uint64_t cstart = pos & ~s->cluster_mask;
             uint64_t e = qcow2_be64((uint8_t *)s->l2_cache[slot].table +
@@ -602,21 +621,28 @@ int qcow2_write_guest(Qcow2State *s, uint64_t offset, const uint8_t *buf, uint64
                 n++;
             }
             uint64_t run_end = MIN(end, c);
-            const uint8_t *src = buf + (pos - offset);
+            int k = bdrv_iov_slice(iov, niov, done + (pos - offset), run_end - pos, sub);
             if (inpl && host0 + (n << s->cluster_bits) > limit) {
                 ret = -EIO;
             } else if (inpl) {
-                ret = bdrv_pwrite(s->file, host0 + (pos - cstart), src, run_end - pos);
+                ret = bdrv_pwritev(s->file, host0 + (pos - cstart), run_end - pos, sub, k, 0);
             } else {
-                ret = write_alloc(s, l2off, cstart, n, pos, src, run_end - pos);
+                ret = write_alloc(s, l2off, cstart, n, pos, sub, k, run_end - pos);
             }
             pos = run_end;
         }
-        buf += chunk;
+        done += chunk;
         offset += chunk;
         bytes -= chunk;
     }
+    g_free(sub);
     return ret;
+}
+
+int qcow2_write_guest(Qcow2State *s, uint64_t offset, const uint8_t *buf, uint64_t bytes)
+{
+    struct iovec iov = { (void *)buf, bytes };
+    return write_guest_iov(s, offset, bytes, &iov, 1);
 }
 
 static int qcow2_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
@@ -625,19 +651,15 @@ static int qcow2_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
     Qcow2State *s = bdrv_opaque(bs);
     bool compress = (flags & BDRV_REQ_WRITE_COMPRESSED) && !(offset & s->cluster_mask) &&
                     !(bytes & s->cluster_mask);
-    if (niov == 1 && !compress) {
-        return qcow2_write_guest(s, offset, iov[0].iov_base, bytes);
+    if (!compress) {
+        return write_guest_iov(s, offset, bytes, iov, niov);
     }
+    /* Compression works on whole clusters in one buffer. */
     uint8_t *b = g_malloc(bytes);
     bdrv_iov_copy(iov, niov, 0, b, bytes, false);
-    int ret = 0;
-    if (compress) {
-        ret = mark_dirty(s);
-        for (uint64_t done = 0; done < bytes && ret >= 0; done += s->cluster_size) {
-            ret = qcow2_write_compressed_cluster(s, offset + done, b + done);
-        }
-    } else {
-        ret = qcow2_write_guest(s, offset, b, bytes);
+    int ret = mark_dirty(s);
+    for (uint64_t done = 0; done < bytes && ret >= 0; done += s->cluster_size) {
+        ret = qcow2_write_compressed_cluster(s, offset + done, b + done);
     }
     g_free(b);
     return ret;

@@ -3,6 +3,9 @@
 # the kernel's ATA/SCSI modules).  Kernel command line:
 #   cardcage.ata=ata_piix|pata_legacy   the ATA host driver to load
 #   cardcage.mb=N                       MiB for the dd speed runs (default 16)
+#   cardcage.reads=N                    read those MiB back N times in the timed read
+#                                       (default 1), so that a fast read spans many
+#                                       ticks of the guest's 10 ms /proc/uptime clock
 #   cardcage.cdchange=1                 only the medium change test: mount the ISO in
 #                                       /dev/sr0 again and again, print its id file and
 #                                       the md5 of its data.bin each time the id changes,
@@ -18,11 +21,13 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 drv=ata_piix
 mb=16
+reads=1
 cdchange=
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
     cardcage.ata=*) drv=${arg#cardcage.ata=} ;;
     cardcage.mb=*) mb=${arg#cardcage.mb=} ;;
+    cardcage.reads=*) reads=${arg#cardcage.reads=} ;;
     cardcage.cdchange=*) cdchange=1 ;;
     esac
 done
@@ -89,12 +94,18 @@ for dev in /dev/sd?; do
     echo "CARDCAGE-READBACK: $n $id $r"
     [ -n "$timed" ] && continue
     timed=1
+    echo "CARDCAGE-DD-BEGIN: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
     t0=$(up)
     dd if=/dev/zero of="$dev" bs=1048576 seek=4 count="$mb" oflag=direct 2>/dev/null
     t1=$(up)
-    dd if="$dev" of=/dev/null bs=1048576 skip=4 count="$mb" iflag=direct 2>/dev/null
+    echo "CARDCAGE-DD-READ"
+    i=0
+    while [ "$i" -lt "$reads" ]; do
+        dd if="$dev" of=/dev/null bs=1048576 skip=4 count="$mb" iflag=direct 2>/dev/null
+        i=$((i + 1))
+    done
     t2=$(up)
-    echo "CARDCAGE-DD: $n $mb MiB write $t0..$t1 s read $t1..$t2 s"
+    echo "CARDCAGE-DD: $n $mb MiB write $t0..$t1 s read $t1..$t2 s x$reads"
 done
 if [ -b /dev/sr0 ]; then
     echo "CARDCAGE-CD: $(dd if=/dev/sr0 bs=2048 count=512 2>/dev/null | md5sum)"
