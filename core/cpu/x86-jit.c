@@ -845,56 +845,100 @@ static bool jit_cond_helper(CPUX86State *env, int cond)
     return x86_cond(env, cond);
 }
 
-/* The block is done and leaves by chain slot `slot` (env->eip stored):
- * continue straight into the chained block's host code when it exists,
- * is valid, compiled for this CS, no request is pending and the budget
- * allows; otherwise return to the loop, saying which slot was taken. */
-static void emit_chain_exit(Jit *j, int slot)
+#define CS_OFF(field) ((int32_t)(offsetof(CPUX86State, segs) + R_CS * sizeof(SegmentCache) + \
+                                   offsetof(SegmentCache, field)))
+
+/* Continue straight into the compiled block whose X86TB is in RAX when it
+ * is valid, compiled for this CS, no request is pending and the budgets
+ * allow (what x86_jit_next checks); every failing check jumps to a
+ * location recorded in fails[] for the caller to patch. */
+static void emit_enter(Jit *j, uint8_t **fails, int *nf)
 {
-    const X86TB *tb = j->tb;
-    uint8_t *slow[8];
-    mov_ri64(j, RAX, (uintptr_t)&tb->jmp[slot]);
-    op_mem(j, true, 0x8b, RAX, RAX, 0);              /* rax = tb->jmp[slot] */
-    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
-    slow[0] = jcc32(j, HC_E);
     op_mem(j, false, 0x80, 7, RAX, (int32_t)offsetof(X86TB, valid));
     e8(j, 0);
-    slow[1] = jcc32(j, HC_E);
+    fails[(*nf)++] = jcc32(j, HC_E);
     op_mem(j, true, 0x8b, RCX, RAX, (int32_t)offsetof(X86TB, host_code));
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc9);           /* test rcx, rcx */
-    slow[2] = jcc32(j, HC_E);
+    fails[(*nf)++] = jcc32(j, HC_E);
     op_mem(j, false, 0x83, 7, ENV, j->exit_req_off); /* cmp dword exit_request, 0 */
     e8(j, 0);
-    slow[3] = jcc32(j, HC_NE);
+    fails[(*nf)++] = jcc32(j, HC_NE);
     /* a store of this block into its own code ends the run here */
     op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));
     e8(j, 0);
-    slow[6] = jcc32(j, HC_NE);
-    /* -d exec/-d cpu set the budget to 0: every block through the loop */
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    /* -d exec/-d cpu/jit-verify set the budget to 0: every block through
+     * the loop */
     op_mem(j, false, 0x83, 7, ENV, ENV_OFF(chain_budget));
     e8(j, 0);
-    slow[7] = jcc32(j, HC_LE);
+    fails[(*nf)++] = jcc32(j, HC_LE);
     op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
-    op_mem(j, false, 0x3b, RDX, ENV, (int32_t)(offsetof(CPUX86State, segs) +
-                                                R_CS * sizeof(SegmentCache) +
-                                                offsetof(SegmentCache, limit)));
-    slow[4] = jcc32(j, HC_NE);
+    op_mem(j, false, 0x3b, RDX, ENV, CS_OFF(limit));
+    fails[(*nf)++] = jcc32(j, HC_NE);
     /* budget: insns_base + this block + the next <= exec_limit */
     op_mem(j, false, 0x0fb7, RDX, RAX, (int32_t)offsetof(X86TB, ninsns));
     op_mem(j, true, 0x03, RDX, ENV, ENV_OFF(insns_base));
-    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, tb->ninsns);   /* add rdx, n */
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, j->tb->ninsns);   /* add rdx, n */
     op_mem(j, true, 0x3b, RDX, ENV, ENV_OFF(exec_limit));
-    slow[5] = jcc32(j, HC_A);
+    fails[(*nf)++] = jcc32(j, HC_A);
     /* commit: count this block, switch to the next */
     op_mem(j, true, 0x8b, RDX, ENV, ENV_OFF(insns_base));
-    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, tb->ninsns);
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, j->tb->ninsns);
     st64(j, ENV_OFF(insns_base), RDX);
     st64(j, ENV_OFF(cur_tb), RAX);
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
     e8(j, 0x5b);                                     /* pop rbx */
     e8(j, 0xff); e8(j, 0xe1);                        /* jmp rcx */
-    for (int k = 0; k < 8; k++) {
-        patch32(j, slow[k], j->p);
+}
+
+/*
+ * The jump-cache probe of x86_jmp_cache_lookup, inline: RAX = the block
+ * for CS.base + env->eip in env->jmp_cache when its key matches (pc,
+ * CS base, hflags); a miss jumps to a location recorded in fails[].  The
+ * jump cache is emptied with the TLB, so a hit is a block whose pages are
+ * mapped as they were when it was translated: safe to enter from any page.
+ */
+static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
+{
+    ld32(j, RDX, CS_OFF(base));
+    op_mem(j, false, 0x03, RDX, ENV, ENV_OFF(eip));  /* edx = pc */
+    mov_rr(j, RCX, RDX);
+    e8(j, 0xc1); e8(j, 0xe9); e8(j, 12);             /* shr ecx, 12 */
+    alu_rr(j, 6, RCX, RDX);                          /* xor ecx, edx */
+    alu_ri(j, 4, RCX, X86_JMP_CACHE_SIZE - 1);
+    /* mov rax, [rbx + rcx * 8 + jmp_cache] */
+    e8(j, 0x48); e8(j, 0x8b); e8(j, 0x84); e8(j, 0xcb); e32(j, (uint32_t)ENV_OFF(jmp_cache));
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
+    fails[(*nf)++] = jcc32(j, HC_E);
+    op_mem(j, false, 0x3b, RDX, RAX, (int32_t)offsetof(X86TB, pc));
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    ld32(j, RCX, CS_OFF(base));
+    op_mem(j, false, 0x3b, RCX, RAX, (int32_t)offsetof(X86TB, cs_base));
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    ld32(j, RCX, ENV_OFF(hflags));
+    op_mem(j, false, 0x3b, RCX, RAX, (int32_t)offsetof(X86TB, hflags));
+    fails[(*nf)++] = jcc32(j, HC_NE);
+}
+
+/* The block is done and leaves by chain slot `slot` (env->eip stored):
+ * continue straight into the chained block's host code when it exists,
+ * or else into the block the jump cache has for the new EIP (a block on
+ * another page, never chained), when it may run; otherwise return to the
+ * loop, saying which slot was taken. */
+static void emit_chain_exit(Jit *j, int slot)
+{
+    const X86TB *tb = j->tb;
+    uint8_t *fails[24];
+    int nf = 0;
+    mov_ri64(j, RAX, (uintptr_t)&tb->jmp[slot]);
+    op_mem(j, true, 0x8b, RAX, RAX, 0);              /* rax = tb->jmp[slot] */
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
+    uint8_t *chained = jcc32(j, HC_NE);
+    emit_jmp_cache_probe(j, fails, &nf);
+    patch32(j, chained, j->p);
+    emit_enter(j, fails, &nf);
+    for (int k = 0; k < nf; k++) {
+        patch32(j, fails[k], j->p);
     }
     st32i(j, ENV_OFF(exit_slot), (uint32_t)slot);
     set_cur(j, &tb->insns[tb->ninsns - 1]);
@@ -904,10 +948,28 @@ static void emit_chain_exit(Jit *j, int slot)
 
 /* The block is done and left by an indirect transfer or an interpreted
  * instruction (env->eip and env->exit_slot set): the next block comes from
+ * the jump cache, probed inline, for a near indirect transfer
+ * (`indirect`: known to be one at translation time), else from
  * x86_jit_next. */
-static void emit_dyn_exit(Jit *j)
+static void emit_dyn_exit(Jit *j, bool indirect)
 {
     set_cur(j, &j->tb->insns[j->tb->ninsns - 1]);
+    {
+        uint8_t *fails[24];
+        int nf = 0;
+        if (!indirect) {
+            /* an interpreted last instruction: a near indirect transfer
+             * says so in exit_slot */
+            op_mem(j, false, 0x83, 7, ENV, ENV_OFF(exit_slot));
+            e8(j, (uint8_t)EXIT_INDIRECT);
+            fails[nf++] = jcc32(j, HC_NE);
+        }
+        emit_jmp_cache_probe(j, fails, &nf);
+        emit_enter(j, fails, &nf);
+        for (int k = 0; k < nf; k++) {
+            patch32(j, fails[k], j->p);
+        }
+    }
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
     call_abs(j, (const void *)x86_jit_next);
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
@@ -977,14 +1039,14 @@ static bool emit_branch(Jit *j, const X86Insn *in)
         e8(j, 4);
         st32(j, ENV_OFF(eip), RSI);
         st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
-        emit_dyn_exit(j);
+        emit_dyn_exit(j, true);
         /* Out of the limit: the interpreter's RET raises #GP. */
         patch32(j, bad, j->p);
         set_cur(j, in);
         op_rr(j, true, 0x89, ENV, RDI);
         mov_ri64(j, RSI, (uintptr_t)in);
         call_abs(j, (const void *)in->fn);
-        emit_dyn_exit(j);
+        emit_dyn_exit(j, false);
         j->exits_done = true;
         return true;
     }
@@ -1123,7 +1185,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
             st32i(j, ENV_OFF(eip), tb->next_eip);
             emit_chain_exit(j, EXIT_NEXT);
         } else {
-            emit_dyn_exit(j);
+            emit_dyn_exit(j, false);
         }
     }
     emit_slow_paths(j);
