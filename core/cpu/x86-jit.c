@@ -79,6 +79,10 @@ typedef struct Jit {
     bool exits_done;          /* the last instruction emitted the block's exits */
     int32_t exit_req_off;     /* cs->exit_request, relative to env */
     bool overflow;
+    /* The flags an instruction writes are needed by a later reader, an
+     * exit or a possible fault (see flag_liveness). */
+    bool flags_live;
+    uint8_t live_after[TB_MAX_INSNS];
     SlowPath slow[MAX_SLOW];  /* last: not cleared between blocks */
 } Jit;
 
@@ -395,6 +399,10 @@ static void emit_slow_paths(Jit *j)
  * and result in R8. */
 static void emit_flags(Jit *j, int op)
 {
+    if (!j->flags_live) {
+        j->cc_known = -1;
+        return;
+    }
     st32i(j, ENV_OFF(cc_op), op);
     st32(j, ENV_OFF(cc_dst), R8);
     if (op != CC_OP_LOGIC) {
@@ -634,9 +642,11 @@ static bool emit_imul(Jit *j, const X86Insn *in)
     rex(j, false, RCX, 0, RCX);
     e8(j, 0x69); e8(j, 0xc9); e32(j, CC_C | CC_O);    /* imul ecx, ecx, 0x801 */
     st32(j, REG_OFF(in->reg), RSI);
-    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-    st32(j, ENV_OFF(cc_dst), RSI);
-    st32(j, ENV_OFF(cc_src1), RCX);
+    if (j->flags_live) {
+        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+        st32(j, ENV_OFF(cc_dst), RSI);
+        st32(j, ENV_OFF(cc_src1), RCX);
+    }
     j->cc_known = -1;
     return true;
 }
@@ -657,6 +667,13 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     unsigned c = in->imm & 31;
     if (c == 0) {
         return true;                                 /* nothing, not even flags */
+    }
+    if (!j->flags_live) {
+        /* shl/shr/sar dword [env + rm], c */
+        op_mem(j, false, 0xc1, op, ENV, REG_OFF(in->rm));
+        e8(j, (uint8_t)c);
+        j->cc_known = -1;
+        return true;
     }
     ld32(j, RSI, REG_OFF(in->rm));
     /* CF: the last bit shifted out; computed on a copy. */
@@ -696,6 +713,29 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* ROL/ROR r32, imm whose flags nobody reads: only the rotate.  With live
+ * flags (CF and OF change, the rest stays) the interpreter does it. */
+static bool emit_rotate(Jit *j, const X86Insn *in)
+{
+    int op;
+    if (is_fn(in, x86_h_shift[0][2][MK_REG][0])) {
+        op = 0;
+    } else if (is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
+        op = 1;
+    } else {
+        return false;
+    }
+    unsigned c = in->imm & 31;
+    if (j->flags_live && c) {
+        return false;
+    }
+    if (c) {
+        op_mem(j, false, 0xc1, op, ENV, REG_OFF(in->rm));    /* rol/ror [env + rm], c */
+        e8(j, (uint8_t)c);
+    }
+    return true;
+}
+
 /* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
 static uint32_t jit_get_cf(CPUX86State *env)
 {
@@ -712,6 +752,14 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     } else {
         return false;
     }
+    if (!j->flags_live) {
+        /* add/sub dword [env + rm], 1 */
+        op_mem(j, false, 0x83, dec ? 5 : 0, ENV, REG_OFF(in->rm));
+        e8(j, 1);
+        j->cc_known = -1;
+        return true;
+    }
+    uint8_t *keep = NULL;
     if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD) {
         /* The CF of the last operation, straight from its operands. */
         ld32(j, RSI, ENV_OFF(cc_src1));
@@ -727,10 +775,22 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     } else if (j->cc_known == CC_OP_INC || j->cc_known == CC_OP_DEC) {
         ld32(j, RAX, ENV_OFF(cc_src2));             /* the CF INC/DEC kept */
     } else {
+        /* After INC/DEC, cc_src2 already holds the CF they kept. */
+        ld32(j, RAX, ENV_OFF(cc_op));
+        alu_ri(j, 7, RAX, CC_OP_INC);
+        uint8_t *inc = jcc32(j, HC_E);
+        alu_ri(j, 7, RAX, CC_OP_DEC);
+        uint8_t *dec_ = jcc32(j, HC_E);
         op_rr(j, true, 0x89, ENV, RDI);
         call_abs(j, (const void *)jit_get_cf);
+        st32(j, ENV_OFF(cc_src2), RAX);
+        keep = j->p;
+        patch32(j, inc, keep);
+        patch32(j, dec_, keep);
     }
-    st32(j, ENV_OFF(cc_src2), RAX);
+    if (!keep) {
+        st32(j, ENV_OFF(cc_src2), RAX);
+    }
     ld32(j, RSI, REG_OFF(in->rm));
     st32(j, ENV_OFF(cc_src1), RSI);
     mov_rr(j, R8, RSI);
@@ -1091,7 +1151,82 @@ static bool emit_insn(Jit *j, const X86Insn *in)
 {
     return emit_mov(j, in) || emit_alu(j, in) || emit_movx(j, in) || emit_test(j, in) ||
            emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
-           emit_incdec(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_incdec(j, in) || emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+}
+
+/*
+ * Flag liveness over the block.  Which flags an instruction needs (R),
+ * writes whole (W: CF, or all the others, as two groups) and whether it may
+ * fault or leave the block in the middle (then every flag must be right
+ * before it: a fault delivers EFLAGS, the loop resumes from env).  This
+ * mirrors what emit_insn compiles inline; anything else is an interpreted
+ * instruction, which may read every flag and fault.
+ */
+enum { FL_CF = 1, FL_REST = 2, FL_ALL = 3 };
+
+static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fault)
+{
+    int op;
+    const X86Handler *m = x86_h_mov[2];
+    *w = 0;
+    *r = 0;
+    *fault = (in->flags & IF_MEM) != 0;
+    if (alu_form(in, &op) >= 0 || is_fn(in, x86_h_test[2][0]) || is_fn(in, x86_h_test[2][3]) ||
+        is_fn(in, x86_h_test[2][2]) || is_fn(in, x86_h_test[2][5]) ||
+        is_fn(in, x86_h_imul[0][1][MK_REG]) || is_fn(in, x86_h_imul[0][1][MK_FLAT]) ||
+        is_fn(in, x86_h_imul[1][1][MK_REG]) || is_fn(in, x86_h_imul[1][1][MK_FLAT])) {
+        *w = FL_ALL;
+        return;
+    }
+    for (int k = 4; k <= 7; k++) {
+        if (k != 6 && is_fn(in, x86_h_shift[k][2][MK_REG][0])) {
+            *w = (in->imm & 31) ? FL_ALL : 0;
+            return;
+        }
+    }
+    if (is_fn(in, x86_h_shift[0][2][MK_REG][0]) || is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
+        /* inline only when dead; else the interpreter, which reads them */
+        *r = live_after ? FL_ALL : 0;
+        return;
+    }
+    if (is_fn(in, x86_h_unary[0][2][MK_REG]) || is_fn(in, x86_h_unary[1][2][MK_REG])) {
+        *w = FL_REST;
+        *r = FL_CF;
+        return;
+    }
+    if (is_fn(in, m[0]) || is_fn(in, m[1]) || is_fn(in, m[5]) || is_fn(in, m[6]) ||
+        is_fn(in, m[7]) || is_fn(in, x86_h_mov[0][5]) || is_fn(in, x86_h_mov[0][6]) ||
+        (is_fn(in, x86_h_lea[1]) && !in->ashift)) {
+        return;
+    }
+    for (int sx = 0; sx < 2; sx++) {
+        for (int s16 = 0; s16 < 2; s16++) {
+            const X86Handler *k = x86_h_movx[sx][s16][1];
+            if (is_fn(in, k[MK_REG]) || is_fn(in, k[MK_FLAT])) {
+                return;
+            }
+        }
+    }
+    if (is_fn(in, x86_h_push_reg[2]) || is_fn(in, x86_h_push_imm[2]) ||
+        is_fn(in, x86_h_pop_reg[2])) {
+        *fault = true;
+        return;
+    }
+    *r = FL_ALL;
+    *fault = true;
+}
+
+static void flag_liveness(Jit *j)
+{
+    const X86TB *tb = j->tb;
+    int live = FL_ALL;              /* the successor may read any flag */
+    for (int i = tb->ninsns - 1; i >= 0; i--) {
+        int w, r;
+        bool fault;
+        j->live_after[i] = (uint8_t)live;
+        flag_use(&tb->insns[i], live, &w, &r, &fault);
+        live = fault ? FL_ALL : (live & ~w) | r;
+    }
 }
 
 static bool jit_buffer_init(JitBuffer *jb)
@@ -1170,10 +1305,12 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     e8(j, 0xc3);                                     /* ret */
     patch32(j, over, j->p);
 
+    flag_liveness(j);
     bool last_native = false;
     for (unsigned i = 0; i < tb->ninsns && !j->overflow; i++) {
         const X86Insn *in = &tb->insns[i];
         bool last = i + 1 == tb->ninsns;
+        j->flags_live = j->live_after[i] != 0;
         last_native = emit_insn(j, in);
         if (!last_native) {
             emit_fallback(j, in, last);
