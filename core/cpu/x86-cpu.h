@@ -238,6 +238,7 @@ typedef struct CPUX86State {
     int first_exc;             /* the exception being delivered */
     bool in_delivery;          /* delivering an exception */
     bool smc_hit;              /* the current block's code was written */
+    struct X86VerifyLog *verify_log;   /* -d jit-verify: stores of a checked run */
     bool rep_restart;          /* the current instruction yields and resumes */
     int exc_vec;               /* the fault being raised */
     uint32_t exc_err;

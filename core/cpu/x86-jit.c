@@ -1306,13 +1306,14 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     patch32(j, over, j->p);
 
     flag_liveness(j);
-    bool last_native = false;
+    bool last_native = false, pure = true;
     for (unsigned i = 0; i < tb->ninsns && !j->overflow; i++) {
         const X86Insn *in = &tb->insns[i];
         bool last = i + 1 == tb->ninsns;
         j->flags_live = j->live_after[i] != 0;
         last_native = emit_insn(j, in);
         if (!last_native) {
+            pure = false;
             emit_fallback(j, in, last);
         }
     }
@@ -1332,6 +1333,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     jb->used += (size_t)(j->p - start);
     jb->used = (jb->used + 15) & ~(size_t)15;
     tb->host_code = (void (*)(CPUX86State *, X86TB *))start;
+    tb->jit_pure = pure;
     if (log_enabled(LOG_IN_ASM)) {
         log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
                    tb->ninsns, (size_t)(j->p - start));
