@@ -169,7 +169,7 @@ struct X86TB {
     uint32_t exec_count;        /* runs so far, for the code generator */
     uint32_t jit_cs_limit;      /* the CS limit host_code assumed */
     bool jit_tried;
-    bool jit_pure;              /* host_code has no interpreted instruction */
+    bool jit_pure;              /* interprets only plain data operations */
 };
 
 /* The code generator behind host_code (x86-jit.c): compile a block that

@@ -64,7 +64,9 @@ typedef struct SlowPath {
     int dst_reg;              /* SLOW_LD: register to receive the value */
 } SlowPath;
 
-enum { SLOW_LD, SLOW_ST };
+/* SLOW_INSN: the whole instruction through its interpreter handler (a
+ * read-modify-write whose operand is not on the fast path). */
+enum { SLOW_LD, SLOW_ST, SLOW_INSN };
 
 #define MAX_SLOW 512
 
@@ -364,11 +366,36 @@ static void emit_store(Jit *j, const X86Insn *in, int size, int hreg)
     sp->resume = j->p;
 }
 
+/* Run one instruction through its interpreter handler (env->cur = in,
+ * env->blk_end = in + 1: its X86_NEXT ends in x86_block_end, which
+ * returns at once while jit_fallback is set), then stop the block if it
+ * wrote this block's code or is a REP that yields. */
+static void emit_interp_call(Jit *j, const X86Insn *in)
+{
+    set_cur(j, in);
+    mov_ri64(j, RSI, (uintptr_t)(in + 1));
+    st64(j, ENV_OFF(blk_end), RSI);
+    st8i(j, ENV_OFF(jit_fallback), 1);
+    op_rr(j, true, 0x89, ENV, RDI);
+    mov_ri64(j, RSI, (uintptr_t)in);
+    call_abs(j, (const void *)in->fn);
+    st8i(j, ENV_OFF(jit_fallback), 0);
+    op_mem(j, false, 0x0fb6, RAX, ENV, ENV_OFF(smc_hit));
+    op_mem(j, false, 0x0a, RAX, ENV, ENV_OFF(rep_restart));   /* or al, [rep] */
+    e8(j, 0x84); e8(j, 0xc0);
+    patch32(j, jcc32(j, HC_NE), j->exit_stop);
+}
+
 static void emit_slow_paths(Jit *j)
 {
     for (int i = 0; i < j->nslow; i++) {
         SlowPath *sp = &j->slow[i];
         patch32(j, sp->jcc_patch, j->p);
+        if (sp->kind == SLOW_INSN) {
+            emit_interp_call(j, sp->in);
+            patch32(j, jmp32(j), sp->resume);
+            continue;
+        }
         if (sp->kind == SLOW_ST) {
             mov_rr(j, RDX, sp->val_reg);             /* the value, before RSI is reused */
         }
@@ -420,7 +447,7 @@ static bool is_fn(const X86Insn *in, X86Handler h)
 }
 
 /* Which ALU op (ADD OR AND SUB XOR CMP) and form; -1 if not native. */
-enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M };
+enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW };
 
 static int alu_form(const X86Insn *in, int *op)
 {
@@ -435,6 +462,8 @@ static int alu_form(const X86Insn *in, int *op)
         if (in->fn == row[5]) return F_GE_M;
         if (o == 7 && in->fn == row[2]) return F_EG_M;      /* CMP [m], r: no write */
         if (o == 7 && in->fn == row[8]) return F_EI_M;
+        if (o != 7 && in->fn == row[2]) return F_EG_RMW;    /* op [m], r */
+        if (o != 7 && in->fn == row[8]) return F_EI_RMW;    /* op [m], imm */
     }
     return -1;
 }
@@ -494,12 +523,27 @@ static bool emit_alu(Jit *j, const X86Insn *in)
         ld32(j, RDI, REG_OFF(in->reg));
         emit_alu_core(j, op);
         break;
-    default:          /* cmp [m], imm */
+    case F_EI_M:      /* cmp [m], imm */
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RSI);
         mov_ri(j, RDI, in->imm);
         emit_alu_core(j, op);
         break;
+    default: {        /* op [m], reg / imm: in place through the write TLB */
+        emit_ea(j, in, RAX);
+        SlowPath *sp = emit_tlb(j, in, 4, true);
+        sp->kind = SLOW_INSN;
+        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
+        if (form == F_EG_RMW) {
+            ld32(j, RDI, REG_OFF(in->reg));
+        } else {
+            mov_ri(j, RDI, in->imm);
+        }
+        emit_alu_core(j, op);
+        op_mem(j, false, 0x89, R8, RDX, 0);         /* mov [rdx], r8d */
+        sp->resume = j->p;
+        break;
+    }
     }
     return true;
 }
@@ -1145,6 +1189,29 @@ static void emit_fallback(Jit *j, const X86Insn *in, bool last)
     j->cc_known = -1;
 }
 
+/* An interpreted instruction that only reads and writes registers, flags
+ * and memory (no I/O, no mode, no control transfer): -d jit-verify may
+ * run a block holding it twice. */
+static bool in_table(const X86Insn *in, const X86Handler *t, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (in->fn == t[k]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool data_only(const X86Insn *in)
+{
+#define IN_TABLE(t) in_table(in, (const X86Handler *)(t), sizeof(t) / sizeof(X86Handler))
+    return IN_TABLE(x86_h_alu) || IN_TABLE(x86_h_test) || IN_TABLE(x86_h_unary) ||
+           IN_TABLE(x86_h_shift) || IN_TABLE(x86_h_imul) || IN_TABLE(x86_h_mov) ||
+           IN_TABLE(x86_h_movx) || IN_TABLE(x86_h_cmov) || IN_TABLE(x86_h_setcc) ||
+           IN_TABLE(x86_h_push_reg) || IN_TABLE(x86_h_pop_reg) || IN_TABLE(x86_h_push_imm);
+#undef IN_TABLE
+}
+
 /* ---- the block ---- */
 
 static bool emit_insn(Jit *j, const X86Insn *in)
@@ -1313,7 +1380,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
         j->flags_live = j->live_after[i] != 0;
         last_native = emit_insn(j, in);
         if (!last_native) {
-            pure = false;
+            pure = pure && data_only(in);
             emit_fallback(j, in, last);
         }
     }
