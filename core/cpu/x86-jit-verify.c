@@ -52,6 +52,25 @@ void x86_jit_verify_store(CPUX86State *env, uint32_t lin, uint32_t val, unsigned
         /* Fills the TLB for a write, faulting as the store would. */
         x86_probe_write(env, lin, size);
         X86TLBEntry *e = x86_tlb_entry(env, lin);
+        if (e->tag_write != (lin & 0xfffff000u) && e->tag_read == (lin & 0xfffff000u)) {
+            /* RAM whose entry has no write tag (the page holds code, or
+             * the tag was dropped here and the lookup found the entry
+             * present): logged, stored for real so that the code cache
+             * sees it, and the tag dropped again if that store set it. */
+            VerifyWrite *w = &log->w[log->n++];
+            w->lin = lin;
+            w->val = val;
+            w->size = (uint8_t)size;
+            w->host = (uint8_t *)(e->addend + lin);
+            w->old = x86_host_ld(w->host, size);
+            env->verify_log = NULL;
+            x86_st_slow(env, lin, val, size);
+            env->verify_log = log;
+            if (!log->keep_tags) {
+                x86_tlb_entry(env, lin)->tag_write = TLB_INVALID;
+            }
+            return;
+        }
         if (e->tag_write == (lin & 0xfffff000u)) {
             VerifyWrite *w = &log->w[log->n++];
             w->lin = lin;
