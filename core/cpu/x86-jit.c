@@ -305,6 +305,10 @@ static void emit_ea(Jit *j, const X86Insn *in, int dst)
  * performs the whole access through the C slow path and resumes after
  * `resume`.  Clobbers RCX, RDX.
  */
+/* The index scaling below (shl 4) and the fields read (tag_read,
+ * tag_write, addend): a TLB entry that grows must change it. */
+_Static_assert(sizeof(X86TLBEntry) == 16, "emit_tlb scales the TLB index by 16");
+
 static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
 {
     if (j->nslow >= MAX_SLOW) {
