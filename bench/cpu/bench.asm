@@ -4,7 +4,9 @@
 ; for ever over a mix of integer work: hashing (loads, ALU, IMUL, rotates),
 ; memory copies (REP MOVSD and a byte loop), recursive calls, a tight
 ; count-down loop, an insertion sort and string scans.  When the byte at
-; 0x500 is 1 each round also does some x87 arithmetic.  The driver counts
+; 0x500 is 1 each round also does some x87 arithmetic; when it is 2 a round
+; is the memory-heavy mix instead (mem_block: loads, stores, PUSH/POP,
+; read-modify-write on memory, rotates, REP MOVSD/STOSD).  The driver counts
 ; instructions; the guest never stops, unless the dword at 0x504 sets a
 ; number of rounds (then it writes isa-debug-exit at port 0xf4).
 ;
@@ -21,6 +23,7 @@ PT      equ 0x101000            ; four page tables: 16 MiB
 BUF_A   equ 0x200000
 BUF_B   equ 0x210000
 ARR     equ 0x220000
+MEMA    equ 0x230000            ; mem_block: 16 KiB of records, then copies
 STACK   equ 0x90000
 
 start16:
@@ -70,7 +73,11 @@ start32:
         loop    .fill
 
 main_loop:
-        call    hash_block
+        cmp     byte [MIX], 2
+        jne     .int
+        call    mem_block
+        jmp     .rounds
+.int:   call    hash_block
         call    copy_block
         mov     eax, 15
         call    fib
@@ -127,6 +134,47 @@ copy_block:
         inc     edi
         dec     ecx
         jnz     .b
+        ret
+
+; The memory-heavy mix: 512 records of 32 bytes updated in place (loads,
+; stores, PUSH/POP, read-modify-write with ADD/XOR/INC/SUB/SHL on memory,
+; rotates), then REP MOVSD of the 16 KiB and REP STOSD of 8 KiB.
+mem_block:
+        push    ebp
+        mov     esi, MEMA
+        mov     ecx, 512
+.m:     mov     eax, [esi]
+        mov     edx, [esi + 4]
+        push    eax
+        push    edx
+        rol     eax, 3
+        ror     edx, 7
+        add     [esi + 8], eax
+        xor     [esi + 12], edx
+        inc     dword [esi + 16]
+        sub     dword [esi + 20], 3
+        shl     dword [esi + 24], 1
+        mov     ebp, [esi + 8]
+        or      [esi + 28], ebp
+        pop     edx
+        pop     eax
+        add     eax, edx
+        adc     eax, 0
+        mov     [esi], eax
+        mov     [esi + 4], ecx
+        add     esi, 32
+        dec     ecx
+        jnz     .m
+        mov     esi, MEMA
+        mov     edi, MEMA + 0x4000
+        mov     ecx, 4096
+        cld
+        rep     movsd
+        mov     edi, MEMA + 0x8000
+        mov     eax, [hash_out]
+        mov     ecx, 2048
+        rep     stosd
+        pop     ebp
         ret
 
 ; recursive Fibonacci: eax = fib(eax)

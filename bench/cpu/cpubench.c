@@ -3,7 +3,7 @@
  * x86 CPU for a fixed number of instructions and prints guest instructions
  * per host second.
  *
- *   cpubench IMAGE [--insns N] [--mix int|fpu]
+ *   cpubench IMAGE [--insns N] [--mix int|fpu|mem]
  *
  * The guest runs with 32 MiB of RAM, through the same exec() path and in
  * slices of the same size as under the emulator's main loop.  The first
@@ -49,8 +49,8 @@ int main(int argc, char **argv)
             break;
         }
     }
-    if (!image || (strcmp(mix, "int") && strcmp(mix, "fpu"))) {
-        fprintf(stderr, "usage: cpubench IMAGE [--insns N] [--mix int|fpu]\n");
+    if (!image || (strcmp(mix, "int") && strcmp(mix, "fpu") && strcmp(mix, "mem"))) {
+        fprintf(stderr, "usage: cpubench IMAGE [--insns N] [--mix int|fpu|mem]\n");
         return 2;
     }
     gchar *data;
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     uint8_t *mem = memory_region_get_ram_ptr(ram);
     memcpy(mem + LOAD_ADDR, data, len);
     g_free(data);
-    mem[MIX_ADDR] = !strcmp(mix, "fpu");
+    mem[MIX_ADDR] = !strcmp(mix, "fpu") ? 1 : !strcmp(mix, "mem") ? 2 : 0;
 
     X86CPU *cpu = X86_CPU(object_new(X86_DEFAULT_MODEL X86_CPU_MODEL_SUFFIX));
     CPUX86State *env = &cpu->env;

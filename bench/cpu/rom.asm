@@ -13,12 +13,15 @@
 %ifndef ROUNDS
 ROUNDS  equ 400
 %endif
+%ifndef MIX
+MIX     equ 0                           ; 0 integer, 2 memory-heavy
+%endif
 
 entry:
         cli
         xor     ax, ax
         mov     ds, ax
-        mov     byte [0x500], 0                 ; MIX: integer only
+        mov     byte [0x500], MIX
         mov     dword [0x504], ROUNDS           ; then isa-debug-exit
         mov     ax, cs
         mov     ds, ax

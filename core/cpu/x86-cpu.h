@@ -292,6 +292,7 @@ typedef struct CPUX86State {
     int first_exc;             /* the exception being delivered */
     bool in_delivery;          /* delivering an exception */
     bool smc_hit;              /* the current block's code was written */
+    struct X86VerifyLog *verify_log;   /* -d jit-verify: stores of a checked run */
     bool rep_restart;          /* the current instruction yields and resumes */
     uint32_t sse_pre, sse_post; /* MXCSR flags of the SSE instruction running:
                                  * pre- and post-computation (SDM vol. 1, 11.5.1) */

@@ -15,6 +15,7 @@
 #include <cardcage/intc.h>
 #include <cardcage/system.h>
 #include "cpu/x86-internal.h"
+#include "util/log-internal.h"
 
 uint64_t x86_insns_now(CPUX86State *env)
 {
@@ -81,6 +82,7 @@ static void fault_unwind(CPUX86State *env)
         env->cur_tb = NULL;
     }
     env->rep_restart = false;
+    env->verify_log = NULL;
 }
 
 static bool irq_deliverable(CPUX86State *env)
@@ -341,16 +343,22 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
         env->blk_end = in + n;
         env->cur = in;
         /* -d exec, -d cpu and the debugger see every block. */
-        env->chain_budget = log_enabled(LOG_EXEC | LOG_CPU) || cs->nbreakpoints ? 0
-                                                                                : CHAIN_BUDGET;
-        if (!tb->host_code && ++tb->exec_count >= JIT_THRESHOLD && !tb->jit_tried &&
-            !tb->special) {
+        env->chain_budget = log_enabled(LOG_EXEC | LOG_CPU | LOG_JIT_VERIFY) ||
+                            cs->nbreakpoints ? 0 : CHAIN_BUDGET;
+        /* -d jit-verify compiles every block at once, to check them all. */
+        if (!tb->host_code &&
+            ++tb->exec_count >= (log_enabled(LOG_JIT_VERIFY) ? 1 : JIT_THRESHOLD) &&
+            !tb->jit_tried && !tb->special) {
             tb->jit_tried = true;
             x86_jit_compile(env, tb);
         }
         /* Compiled code runs whole blocks only, under the CS it assumed. */
         if (tb->host_code && n == tb->ninsns && tb->jit_cs_limit == env->segs[R_CS].limit) {
-            tb->host_code(env, tb);
+            if (cc_unlikely(log_enabled(LOG_JIT_VERIFY))) {
+                x86_jit_verify_block(env, tb);
+            } else {
+                tb->host_code(env, tb);
+            }
         } else {
             in->fn(env, in);      /* runs to the block's end (X86_NEXT) */
         }

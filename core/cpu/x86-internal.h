@@ -169,6 +169,7 @@ struct X86TB {
     uint32_t exec_count;        /* runs so far, for the code generator */
     uint32_t jit_cs_limit;      /* the CS limit host_code assumed */
     bool jit_tried;
+    bool jit_pure;              /* interprets only plain data operations */
 };
 
 /* The code generator behind host_code (x86-jit.c): compile a block that
@@ -184,6 +185,16 @@ void *x86_jit_next(CPUX86State *env);
 /* The block for CS:EIP in the jump cache, or NULL (no translation). */
 X86TB *x86_jmp_cache_lookup(CPUX86State *env);
 #define JIT_THRESHOLD 8
+
+/* -d jit-verify (x86-jit-verify.c): run a compiled block through the
+ * interpreter and its host code, compare, keep the interpreter's result. */
+typedef struct X86VerifyLog X86VerifyLog;
+void x86_jit_verify_block(CPUX86State *env, X86TB *tb);
+/* x86_st_slow/x86_ld_slow while a checked run logs its accesses. */
+void x86_jit_verify_store(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size);
+void x86_jit_verify_load(CPUX86State *env, uint32_t lin, unsigned size);
+/* Blocks whose two runs differed (the test runners fail on any). */
+extern unsigned x86_jit_verify_failures;
 
 /* ------------------------------------------------------------------ */
 /* Exceptions                                                           */

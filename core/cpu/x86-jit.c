@@ -64,7 +64,9 @@ typedef struct SlowPath {
     int dst_reg;              /* SLOW_LD: register to receive the value */
 } SlowPath;
 
-enum { SLOW_LD, SLOW_ST };
+/* SLOW_INSN: the whole instruction through its interpreter handler (a
+ * read-modify-write whose operand is not on the fast path). */
+enum { SLOW_LD, SLOW_ST, SLOW_INSN };
 
 #define MAX_SLOW 512
 
@@ -79,6 +81,10 @@ typedef struct Jit {
     bool exits_done;          /* the last instruction emitted the block's exits */
     int32_t exit_req_off;     /* cs->exit_request, relative to env */
     bool overflow;
+    /* The flags an instruction writes are needed by a later reader, an
+     * exit or a possible fault (see flag_liveness). */
+    bool flags_live;
+    uint8_t live_after[TB_MAX_INSNS];
     SlowPath slow[MAX_SLOW];  /* last: not cleared between blocks */
 } Jit;
 
@@ -299,6 +305,10 @@ static void emit_ea(Jit *j, const X86Insn *in, int dst)
  * performs the whole access through the C slow path and resumes after
  * `resume`.  Clobbers RCX, RDX.
  */
+/* The index scaling below (shl 4) and the fields read (tag_read,
+ * tag_write, addend): a TLB entry that grows must change it. */
+_Static_assert(sizeof(X86TLBEntry) == 16, "emit_tlb scales the TLB index by 16");
+
 static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
 {
     if (j->nslow >= MAX_SLOW) {
@@ -360,11 +370,36 @@ static void emit_store(Jit *j, const X86Insn *in, int size, int hreg)
     sp->resume = j->p;
 }
 
+/* Run one instruction through its interpreter handler (env->cur = in,
+ * env->blk_end = in + 1: its X86_NEXT ends in x86_block_end, which
+ * returns at once while jit_fallback is set), then stop the block if it
+ * wrote this block's code or is a REP that yields. */
+static void emit_interp_call(Jit *j, const X86Insn *in)
+{
+    set_cur(j, in);
+    mov_ri64(j, RSI, (uintptr_t)(in + 1));
+    st64(j, ENV_OFF(blk_end), RSI);
+    st8i(j, ENV_OFF(jit_fallback), 1);
+    op_rr(j, true, 0x89, ENV, RDI);
+    mov_ri64(j, RSI, (uintptr_t)in);
+    call_abs(j, (const void *)in->fn);
+    st8i(j, ENV_OFF(jit_fallback), 0);
+    op_mem(j, false, 0x0fb6, RAX, ENV, ENV_OFF(smc_hit));
+    op_mem(j, false, 0x0a, RAX, ENV, ENV_OFF(rep_restart));   /* or al, [rep] */
+    e8(j, 0x84); e8(j, 0xc0);
+    patch32(j, jcc32(j, HC_NE), j->exit_stop);
+}
+
 static void emit_slow_paths(Jit *j)
 {
     for (int i = 0; i < j->nslow; i++) {
         SlowPath *sp = &j->slow[i];
         patch32(j, sp->jcc_patch, j->p);
+        if (sp->kind == SLOW_INSN) {
+            emit_interp_call(j, sp->in);
+            patch32(j, jmp32(j), sp->resume);
+            continue;
+        }
         if (sp->kind == SLOW_ST) {
             mov_rr(j, RDX, sp->val_reg);             /* the value, before RSI is reused */
         }
@@ -395,6 +430,10 @@ static void emit_slow_paths(Jit *j)
  * and result in R8. */
 static void emit_flags(Jit *j, int op)
 {
+    if (!j->flags_live) {
+        j->cc_known = -1;
+        return;
+    }
     st32i(j, ENV_OFF(cc_op), op);
     st32(j, ENV_OFF(cc_dst), R8);
     if (op != CC_OP_LOGIC) {
@@ -412,7 +451,7 @@ static bool is_fn(const X86Insn *in, X86Handler h)
 }
 
 /* Which ALU op (ADD OR AND SUB XOR CMP) and form; -1 if not native. */
-enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M };
+enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW };
 
 static int alu_form(const X86Insn *in, int *op)
 {
@@ -427,6 +466,8 @@ static int alu_form(const X86Insn *in, int *op)
         if (in->fn == row[5]) return F_GE_M;
         if (o == 7 && in->fn == row[2]) return F_EG_M;      /* CMP [m], r: no write */
         if (o == 7 && in->fn == row[8]) return F_EI_M;
+        if (o != 7 && in->fn == row[2]) return F_EG_RMW;    /* op [m], r */
+        if (o != 7 && in->fn == row[8]) return F_EI_RMW;    /* op [m], imm */
     }
     return -1;
 }
@@ -486,12 +527,27 @@ static bool emit_alu(Jit *j, const X86Insn *in)
         ld32(j, RDI, REG_OFF(in->reg));
         emit_alu_core(j, op);
         break;
-    default:          /* cmp [m], imm */
+    case F_EI_M:      /* cmp [m], imm */
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RSI);
         mov_ri(j, RDI, in->imm);
         emit_alu_core(j, op);
         break;
+    default: {        /* op [m], reg / imm: in place through the write TLB */
+        emit_ea(j, in, RAX);
+        SlowPath *sp = emit_tlb(j, in, 4, true);
+        sp->kind = SLOW_INSN;
+        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
+        if (form == F_EG_RMW) {
+            ld32(j, RDI, REG_OFF(in->reg));
+        } else {
+            mov_ri(j, RDI, in->imm);
+        }
+        emit_alu_core(j, op);
+        op_mem(j, false, 0x89, R8, RDX, 0);         /* mov [rdx], r8d */
+        sp->resume = j->p;
+        break;
+    }
     }
     return true;
 }
@@ -634,9 +690,11 @@ static bool emit_imul(Jit *j, const X86Insn *in)
     rex(j, false, RCX, 0, RCX);
     e8(j, 0x69); e8(j, 0xc9); e32(j, CC_C | CC_O);    /* imul ecx, ecx, 0x801 */
     st32(j, REG_OFF(in->reg), RSI);
-    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-    st32(j, ENV_OFF(cc_dst), RSI);
-    st32(j, ENV_OFF(cc_src1), RCX);
+    if (j->flags_live) {
+        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+        st32(j, ENV_OFF(cc_dst), RSI);
+        st32(j, ENV_OFF(cc_src1), RCX);
+    }
     j->cc_known = -1;
     return true;
 }
@@ -657,6 +715,13 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     unsigned c = in->imm & 31;
     if (c == 0) {
         return true;                                 /* nothing, not even flags */
+    }
+    if (!j->flags_live) {
+        /* shl/shr/sar dword [env + rm], c */
+        op_mem(j, false, 0xc1, op, ENV, REG_OFF(in->rm));
+        e8(j, (uint8_t)c);
+        j->cc_known = -1;
+        return true;
     }
     ld32(j, RSI, REG_OFF(in->rm));
     /* CF: the last bit shifted out; computed on a copy. */
@@ -696,6 +761,29 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* ROL/ROR r32, imm whose flags nobody reads: only the rotate.  With live
+ * flags (CF and OF change, the rest stays) the interpreter does it. */
+static bool emit_rotate(Jit *j, const X86Insn *in)
+{
+    int op;
+    if (is_fn(in, x86_h_shift[0][2][MK_REG][0])) {
+        op = 0;
+    } else if (is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
+        op = 1;
+    } else {
+        return false;
+    }
+    unsigned c = in->imm & 31;
+    if (j->flags_live && c) {
+        return false;
+    }
+    if (c) {
+        op_mem(j, false, 0xc1, op, ENV, REG_OFF(in->rm));    /* rol/ror [env + rm], c */
+        e8(j, (uint8_t)c);
+    }
+    return true;
+}
+
 /* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
 static uint32_t jit_get_cf(CPUX86State *env)
 {
@@ -712,6 +800,14 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     } else {
         return false;
     }
+    if (!j->flags_live) {
+        /* add/sub dword [env + rm], 1 */
+        op_mem(j, false, 0x83, dec ? 5 : 0, ENV, REG_OFF(in->rm));
+        e8(j, 1);
+        j->cc_known = -1;
+        return true;
+    }
+    uint8_t *keep = NULL;
     if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD) {
         /* The CF of the last operation, straight from its operands. */
         ld32(j, RSI, ENV_OFF(cc_src1));
@@ -727,10 +823,22 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     } else if (j->cc_known == CC_OP_INC || j->cc_known == CC_OP_DEC) {
         ld32(j, RAX, ENV_OFF(cc_src2));             /* the CF INC/DEC kept */
     } else {
+        /* After INC/DEC, cc_src2 already holds the CF they kept. */
+        ld32(j, RAX, ENV_OFF(cc_op));
+        alu_ri(j, 7, RAX, CC_OP_INC);
+        uint8_t *inc = jcc32(j, HC_E);
+        alu_ri(j, 7, RAX, CC_OP_DEC);
+        uint8_t *dec_ = jcc32(j, HC_E);
         op_rr(j, true, 0x89, ENV, RDI);
         call_abs(j, (const void *)jit_get_cf);
+        st32(j, ENV_OFF(cc_src2), RAX);
+        keep = j->p;
+        patch32(j, inc, keep);
+        patch32(j, dec_, keep);
     }
-    st32(j, ENV_OFF(cc_src2), RAX);
+    if (!keep) {
+        st32(j, ENV_OFF(cc_src2), RAX);
+    }
     ld32(j, RSI, REG_OFF(in->rm));
     st32(j, ENV_OFF(cc_src1), RSI);
     mov_rr(j, R8, RSI);
@@ -845,56 +953,100 @@ static bool jit_cond_helper(CPUX86State *env, int cond)
     return x86_cond(env, cond);
 }
 
-/* The block is done and leaves by chain slot `slot` (env->eip stored):
- * continue straight into the chained block's host code when it exists,
- * is valid, compiled for this CS, no request is pending and the budget
- * allows; otherwise return to the loop, saying which slot was taken. */
-static void emit_chain_exit(Jit *j, int slot)
+#define CS_OFF(field) ((int32_t)(offsetof(CPUX86State, segs) + R_CS * sizeof(SegmentCache) + \
+                                   offsetof(SegmentCache, field)))
+
+/* Continue straight into the compiled block whose X86TB is in RAX when it
+ * is valid, compiled for this CS, no request is pending and the budgets
+ * allow (what x86_jit_next checks); every failing check jumps to a
+ * location recorded in fails[] for the caller to patch. */
+static void emit_enter(Jit *j, uint8_t **fails, int *nf)
 {
-    const X86TB *tb = j->tb;
-    uint8_t *slow[8];
-    mov_ri64(j, RAX, (uintptr_t)&tb->jmp[slot]);
-    op_mem(j, true, 0x8b, RAX, RAX, 0);              /* rax = tb->jmp[slot] */
-    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
-    slow[0] = jcc32(j, HC_E);
     op_mem(j, false, 0x80, 7, RAX, (int32_t)offsetof(X86TB, valid));
     e8(j, 0);
-    slow[1] = jcc32(j, HC_E);
+    fails[(*nf)++] = jcc32(j, HC_E);
     op_mem(j, true, 0x8b, RCX, RAX, (int32_t)offsetof(X86TB, host_code));
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc9);           /* test rcx, rcx */
-    slow[2] = jcc32(j, HC_E);
+    fails[(*nf)++] = jcc32(j, HC_E);
     op_mem(j, false, 0x83, 7, ENV, j->exit_req_off); /* cmp dword exit_request, 0 */
     e8(j, 0);
-    slow[3] = jcc32(j, HC_NE);
+    fails[(*nf)++] = jcc32(j, HC_NE);
     /* a store of this block into its own code ends the run here */
     op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));
     e8(j, 0);
-    slow[6] = jcc32(j, HC_NE);
-    /* -d exec/-d cpu set the budget to 0: every block through the loop */
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    /* -d exec/-d cpu/jit-verify set the budget to 0: every block through
+     * the loop */
     op_mem(j, false, 0x83, 7, ENV, ENV_OFF(chain_budget));
     e8(j, 0);
-    slow[7] = jcc32(j, HC_LE);
+    fails[(*nf)++] = jcc32(j, HC_LE);
     op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
-    op_mem(j, false, 0x3b, RDX, ENV, (int32_t)(offsetof(CPUX86State, segs) +
-                                                R_CS * sizeof(SegmentCache) +
-                                                offsetof(SegmentCache, limit)));
-    slow[4] = jcc32(j, HC_NE);
+    op_mem(j, false, 0x3b, RDX, ENV, CS_OFF(limit));
+    fails[(*nf)++] = jcc32(j, HC_NE);
     /* budget: insns_base + this block + the next <= exec_limit */
     op_mem(j, false, 0x0fb7, RDX, RAX, (int32_t)offsetof(X86TB, ninsns));
     op_mem(j, true, 0x03, RDX, ENV, ENV_OFF(insns_base));
-    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, tb->ninsns);   /* add rdx, n */
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, j->tb->ninsns);   /* add rdx, n */
     op_mem(j, true, 0x3b, RDX, ENV, ENV_OFF(exec_limit));
-    slow[5] = jcc32(j, HC_A);
+    fails[(*nf)++] = jcc32(j, HC_A);
     /* commit: count this block, switch to the next */
     op_mem(j, true, 0x8b, RDX, ENV, ENV_OFF(insns_base));
-    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, tb->ninsns);
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, j->tb->ninsns);
     st64(j, ENV_OFF(insns_base), RDX);
     st64(j, ENV_OFF(cur_tb), RAX);
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
     e8(j, 0x5b);                                     /* pop rbx */
     e8(j, 0xff); e8(j, 0xe1);                        /* jmp rcx */
-    for (int k = 0; k < 8; k++) {
-        patch32(j, slow[k], j->p);
+}
+
+/*
+ * The jump-cache probe of x86_jmp_cache_lookup, inline: RAX = the block
+ * for CS.base + env->eip in env->jmp_cache when its key matches (pc,
+ * CS base, hflags); a miss jumps to a location recorded in fails[].  The
+ * jump cache is emptied with the TLB, so a hit is a block whose pages are
+ * mapped as they were when it was translated: safe to enter from any page.
+ */
+static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
+{
+    ld32(j, RDX, CS_OFF(base));
+    op_mem(j, false, 0x03, RDX, ENV, ENV_OFF(eip));  /* edx = pc */
+    mov_rr(j, RCX, RDX);
+    e8(j, 0xc1); e8(j, 0xe9); e8(j, 12);             /* shr ecx, 12 */
+    alu_rr(j, 6, RCX, RDX);                          /* xor ecx, edx */
+    alu_ri(j, 4, RCX, X86_JMP_CACHE_SIZE - 1);
+    /* mov rax, [rbx + rcx * 8 + jmp_cache] */
+    e8(j, 0x48); e8(j, 0x8b); e8(j, 0x84); e8(j, 0xcb); e32(j, (uint32_t)ENV_OFF(jmp_cache));
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
+    fails[(*nf)++] = jcc32(j, HC_E);
+    op_mem(j, false, 0x3b, RDX, RAX, (int32_t)offsetof(X86TB, pc));
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    ld32(j, RCX, CS_OFF(base));
+    op_mem(j, false, 0x3b, RCX, RAX, (int32_t)offsetof(X86TB, cs_base));
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    ld32(j, RCX, ENV_OFF(hflags));
+    op_mem(j, false, 0x3b, RCX, RAX, (int32_t)offsetof(X86TB, hflags));
+    fails[(*nf)++] = jcc32(j, HC_NE);
+}
+
+/* The block is done and leaves by chain slot `slot` (env->eip stored):
+ * continue straight into the chained block's host code when it exists,
+ * or else into the block the jump cache has for the new EIP (a block on
+ * another page, never chained), when it may run; otherwise return to the
+ * loop, saying which slot was taken. */
+static void emit_chain_exit(Jit *j, int slot)
+{
+    const X86TB *tb = j->tb;
+    uint8_t *fails[24];
+    int nf = 0;
+    mov_ri64(j, RAX, (uintptr_t)&tb->jmp[slot]);
+    op_mem(j, true, 0x8b, RAX, RAX, 0);              /* rax = tb->jmp[slot] */
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
+    uint8_t *chained = jcc32(j, HC_NE);
+    emit_jmp_cache_probe(j, fails, &nf);
+    patch32(j, chained, j->p);
+    emit_enter(j, fails, &nf);
+    for (int k = 0; k < nf; k++) {
+        patch32(j, fails[k], j->p);
     }
     st32i(j, ENV_OFF(exit_slot), (uint32_t)slot);
     set_cur(j, &tb->insns[tb->ninsns - 1]);
@@ -904,10 +1056,28 @@ static void emit_chain_exit(Jit *j, int slot)
 
 /* The block is done and left by an indirect transfer or an interpreted
  * instruction (env->eip and env->exit_slot set): the next block comes from
+ * the jump cache, probed inline, for a near indirect transfer
+ * (`indirect`: known to be one at translation time), else from
  * x86_jit_next. */
-static void emit_dyn_exit(Jit *j)
+static void emit_dyn_exit(Jit *j, bool indirect)
 {
     set_cur(j, &j->tb->insns[j->tb->ninsns - 1]);
+    {
+        uint8_t *fails[24];
+        int nf = 0;
+        if (!indirect) {
+            /* an interpreted last instruction: a near indirect transfer
+             * says so in exit_slot */
+            op_mem(j, false, 0x83, 7, ENV, ENV_OFF(exit_slot));
+            e8(j, (uint8_t)EXIT_INDIRECT);
+            fails[nf++] = jcc32(j, HC_NE);
+        }
+        emit_jmp_cache_probe(j, fails, &nf);
+        emit_enter(j, fails, &nf);
+        for (int k = 0; k < nf; k++) {
+            patch32(j, fails[k], j->p);
+        }
+    }
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
     call_abs(j, (const void *)x86_jit_next);
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
@@ -977,14 +1147,14 @@ static bool emit_branch(Jit *j, const X86Insn *in)
         e8(j, 4);
         st32(j, ENV_OFF(eip), RSI);
         st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
-        emit_dyn_exit(j);
+        emit_dyn_exit(j, true);
         /* Out of the limit: the interpreter's RET raises #GP. */
         patch32(j, bad, j->p);
         set_cur(j, in);
         op_rr(j, true, 0x89, ENV, RDI);
         mov_ri64(j, RSI, (uintptr_t)in);
         call_abs(j, (const void *)in->fn);
-        emit_dyn_exit(j);
+        emit_dyn_exit(j, false);
         j->exits_done = true;
         return true;
     }
@@ -1023,13 +1193,111 @@ static void emit_fallback(Jit *j, const X86Insn *in, bool last)
     j->cc_known = -1;
 }
 
+/* An interpreted instruction that only reads and writes registers, flags
+ * and memory (no I/O, no mode, no control transfer): -d jit-verify may
+ * run a block holding it twice. */
+static bool in_table(const X86Insn *in, const X86Handler *t, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (in->fn == t[k]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool data_only(const X86Insn *in)
+{
+#define IN_TABLE(t) in_table(in, (const X86Handler *)(t), sizeof(t) / sizeof(X86Handler))
+    return IN_TABLE(x86_h_alu) || IN_TABLE(x86_h_test) || IN_TABLE(x86_h_unary) ||
+           IN_TABLE(x86_h_shift) || IN_TABLE(x86_h_imul) || IN_TABLE(x86_h_mov) ||
+           IN_TABLE(x86_h_movx) || IN_TABLE(x86_h_cmov) || IN_TABLE(x86_h_setcc) ||
+           IN_TABLE(x86_h_push_reg) || IN_TABLE(x86_h_pop_reg) || IN_TABLE(x86_h_push_imm);
+#undef IN_TABLE
+}
+
 /* ---- the block ---- */
 
 static bool emit_insn(Jit *j, const X86Insn *in)
 {
     return emit_mov(j, in) || emit_alu(j, in) || emit_movx(j, in) || emit_test(j, in) ||
            emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
-           emit_incdec(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_incdec(j, in) || emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+}
+
+/*
+ * Flag liveness over the block.  Which flags an instruction needs (R),
+ * writes whole (W: CF, or all the others, as two groups) and whether it may
+ * fault or leave the block in the middle (then every flag must be right
+ * before it: a fault delivers EFLAGS, the loop resumes from env).  This
+ * mirrors what emit_insn compiles inline; anything else is an interpreted
+ * instruction, which may read every flag and fault.
+ */
+enum { FL_CF = 1, FL_REST = 2, FL_ALL = 3 };
+
+static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fault)
+{
+    int op;
+    const X86Handler *m = x86_h_mov[2];
+    *w = 0;
+    *r = 0;
+    *fault = (in->flags & IF_MEM) != 0;
+    if (alu_form(in, &op) >= 0 || is_fn(in, x86_h_test[2][0]) || is_fn(in, x86_h_test[2][3]) ||
+        is_fn(in, x86_h_test[2][2]) || is_fn(in, x86_h_test[2][5]) ||
+        is_fn(in, x86_h_imul[0][1][MK_REG]) || is_fn(in, x86_h_imul[0][1][MK_FLAT]) ||
+        is_fn(in, x86_h_imul[1][1][MK_REG]) || is_fn(in, x86_h_imul[1][1][MK_FLAT])) {
+        *w = FL_ALL;
+        return;
+    }
+    for (int k = 4; k <= 7; k++) {
+        if (k != 6 && is_fn(in, x86_h_shift[k][2][MK_REG][0])) {
+            *w = (in->imm & 31) ? FL_ALL : 0;
+            return;
+        }
+    }
+    if (is_fn(in, x86_h_shift[0][2][MK_REG][0]) || is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
+        /* inline only when dead; else the interpreter, which reads them */
+        *r = live_after ? FL_ALL : 0;
+        return;
+    }
+    if (is_fn(in, x86_h_unary[0][2][MK_REG]) || is_fn(in, x86_h_unary[1][2][MK_REG])) {
+        *w = FL_REST;
+        *r = FL_CF;
+        return;
+    }
+    if (is_fn(in, m[0]) || is_fn(in, m[1]) || is_fn(in, m[5]) || is_fn(in, m[6]) ||
+        is_fn(in, m[7]) || is_fn(in, x86_h_mov[0][5]) || is_fn(in, x86_h_mov[0][6]) ||
+        (is_fn(in, x86_h_lea[1]) && !in->ashift)) {
+        return;
+    }
+    for (int sx = 0; sx < 2; sx++) {
+        for (int s16 = 0; s16 < 2; s16++) {
+            const X86Handler *k = x86_h_movx[sx][s16][1];
+            if (is_fn(in, k[MK_REG]) || is_fn(in, k[MK_FLAT])) {
+                return;
+            }
+        }
+    }
+    if (is_fn(in, x86_h_push_reg[2]) || is_fn(in, x86_h_push_imm[2]) ||
+        is_fn(in, x86_h_pop_reg[2])) {
+        *fault = true;
+        return;
+    }
+    *r = FL_ALL;
+    *fault = true;
+}
+
+static void flag_liveness(Jit *j)
+{
+    const X86TB *tb = j->tb;
+    int live = FL_ALL;              /* the successor may read any flag */
+    for (int i = tb->ninsns - 1; i >= 0; i--) {
+        int w, r;
+        bool fault;
+        j->live_after[i] = (uint8_t)live;
+        flag_use(&tb->insns[i], live, &w, &r, &fault);
+        live = fault ? FL_ALL : (live & ~w) | r;
+    }
 }
 
 static bool jit_buffer_init(JitBuffer *jb)
@@ -1108,12 +1376,15 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     e8(j, 0xc3);                                     /* ret */
     patch32(j, over, j->p);
 
-    bool last_native = false;
+    flag_liveness(j);
+    bool last_native = false, pure = true;
     for (unsigned i = 0; i < tb->ninsns && !j->overflow; i++) {
         const X86Insn *in = &tb->insns[i];
         bool last = i + 1 == tb->ninsns;
+        j->flags_live = j->live_after[i] != 0;
         last_native = emit_insn(j, in);
         if (!last_native) {
+            pure = pure && data_only(in);
             emit_fallback(j, in, last);
         }
     }
@@ -1123,7 +1394,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
             st32i(j, ENV_OFF(eip), tb->next_eip);
             emit_chain_exit(j, EXIT_NEXT);
         } else {
-            emit_dyn_exit(j);
+            emit_dyn_exit(j, false);
         }
     }
     emit_slow_paths(j);
@@ -1133,6 +1404,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     jb->used += (size_t)(j->p - start);
     jb->used = (jb->used + 15) & ~(size_t)15;
     tb->host_code = (void (*)(CPUX86State *, X86TB *))start;
+    tb->jit_pure = pure;
     if (log_enabled(LOG_IN_ASM)) {
         log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
                    tb->ninsns, (size_t)(j->p - start));

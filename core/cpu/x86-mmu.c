@@ -646,17 +646,26 @@ static void st_mmu(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size, 
 
 uint32_t x86_ld_slow(CPUX86State *env, uint32_t lin, unsigned size)
 {
-    return ld_mmu(env, lin, size, cur_mmu(env));
+    uint32_t v = ld_mmu(env, lin, size, cur_mmu(env));
+    if (cc_unlikely(env->verify_log)) {
+        x86_jit_verify_load(env, lin, size);
+    }
+    return v;
 }
 
 void x86_st_slow(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size)
 {
+    if (cc_unlikely(env->verify_log)) {
+        x86_jit_verify_store(env, lin, val, size);
+        return;
+    }
     st_mmu(env, lin, val, size, cur_mmu(env));
 }
 
 uint8_t *x86_rmw_ptr_slow(CPUX86State *env, uint32_t lin, unsigned size)
 {
-    if ((lin & 0xfff) + size > 0x1000) {
+    /* -d jit-verify logs every store: load and store separately */
+    if ((lin & 0xfff) + size > 0x1000 || env->verify_log) {
         return NULL;
     }
     int mmu = cur_mmu(env);

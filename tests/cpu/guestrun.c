@@ -30,6 +30,7 @@
 #include <cardcage/module.h>
 #include "cpu/x86-internal.h"
 #include "cpu/x86-model.h"
+#include "util/log-internal.h"
 
 #define RAM_SIZE (16u << 20)
 #define LOAD_ADDR 0x10000u
@@ -216,6 +217,9 @@ int main(int argc, char **argv)
             model = argv[++i];
         } else if (!strcmp(argv[i], "--trace")) {
             trace = true;
+        } else if (!strcmp(argv[i], "--jit-verify")) {
+            /* every compiled block also interpreted and compared */
+            log_enabled_mask |= LOG_JIT_VERIFY;
         } else if (!bin) {
             bin = argv[i];
         } else if (!src) {
@@ -227,7 +231,7 @@ int main(int argc, char **argv)
     }
     if (!bin || !src) {
         fprintf(stderr, "usage: guestrun BINARY SOURCE [--max-insns N] [--cpu MODEL] "
-                "[--trace]\n");
+                "[--trace] [--jit-verify]\n");
         return 2;
     }
     gchar *image;
@@ -307,6 +311,11 @@ int main(int argc, char **argv)
     if (failures < 0) {
         printf("FAIL  %s has no ';!' expectations\n", src);
         return 1;
+    }
+    if (x86_jit_verify_failures) {
+        printf("FAIL  %u compiled block(s) differ from the interpreter (-d jit-verify)\n",
+               x86_jit_verify_failures);
+        failures++;
     }
     printf("%s: %d expectation(s) failed\n", src, failures);
     return failures ? 1 : 0;
