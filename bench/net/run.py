@@ -25,7 +25,8 @@ Each figure is the median of every sample of all rounds; the ratio is
 cardcage's median over QEMU's (throughput: higher is better, bar >= 0.8;
 ping: lower is better, bar <= 1.25).
 
-CARDS (default "e1000 rtl8139 ne2k_pci"), ROUNDS (default 3), SIZE_KB
+BASELINE=PATH adds another cardcage binary (an older build, say) as a
+third column.  CARDS (default "e1000 rtl8139 ne2k_pci"), ROUNDS (default 3), SIZE_KB
 (default 8192), FETCHES (slirp guest->host fetches a round, default 3),
 PINGS (default 20), BACKENDS (default "slirp socket").
 Finds the build in $BUILD_DIR (default: ./build)."""
@@ -52,6 +53,7 @@ SIZE_KB = int(os.environ.get("SIZE_KB", "8192"))
 FETCHES = int(os.environ.get("FETCHES", "3"))
 PINGS = int(os.environ.get("PINGS", "20"))
 BACKENDS = os.environ.get("BACKENDS", "slirp socket").split()
+BASELINE = os.environ.get("BASELINE")
 APPEND = "console=ttyS0 noapic cardcage.test=net cardcage.net.shell=1"
 SIZE = SIZE_KB * 1024
 BOOT_TIMEOUT = 600
@@ -224,7 +226,7 @@ def main():
         if not os.path.exists(f):
             sys.exit(f"bench/net: {f} not found (build first; tests/guests/get-linux.sh)")
     qemu = shutil.which("qemu-system-i386")
-    emus = [CARDCAGE] + ([qemu] if qemu else [])
+    emus = [CARDCAGE] + ([BASELINE] if BASELINE else []) + ([qemu] if qemu else [])
     src = start_source()
     # results[card][emu][metric] = samples
     results = {c: {e: {} for e in emus} for c in CARDS}
@@ -243,7 +245,8 @@ def main():
                     sys.exit(f"bench/net: {e}")
         print(f"bench/net: round {rnd + 1} of {ROUNDS} done", flush=True)
     src.shutdown()
-    print(f"{'card':9} {'metric':18} {'cardcage':>9} {'qemu':>9} {'ratio':>6}  bar")
+    print(f"{'card':9} {'metric':18} {'cardcage':>9} {'qemu':>9} {'ratio':>6}  bar" +
+          ("   baseline  ratio" if BASELINE else ""))
     for card in CARDS:
         cc = results[card][CARDCAGE]
         for metric in cc:
@@ -253,7 +256,10 @@ def main():
                 mq = statistics.median(results[card][qemu][metric])
                 ratio = mc / mq
                 ok = ratio <= 1.25 if metric.endswith(" ms") else ratio >= 0.8
-                line += f" {mq:9.2f} {ratio:6.2f}  {'ok' if ok else 'UNDER'}"
+                line += f" {mq:9.2f} {ratio:6.2f}  {'ok   ' if ok else 'UNDER'}"
+                if BASELINE:
+                    mb = statistics.median(results[card][BASELINE][metric])
+                    line += f" {mb:9.2f} {mb / mq:6.2f}"
             print(line)
     sys.stdout.flush()
 
