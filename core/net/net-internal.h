@@ -7,7 +7,6 @@
 #define CORE_NET_NET_INTERNAL_H
 
 #include <stdio.h>
-#include <glib-unix.h>
 #include <cardcage/net.h>
 #include <cardcage/timer.h>
 #include "util/keyval.h"
@@ -45,13 +44,6 @@ GList *net_client_list(void);
 /* Whether the peer would take a packet now without queueing past the
  * limit: a backend that can hold its input back reads only then. */
 bool net_client_peer_has_room(NetClient *nc);
-
-/* g_unix_fd_add for a backend's descriptor, as a source that may recurse:
- * GLib takes any other source out of the poll set while it dispatches
- * and puts it back after, each time waking the context up, which the
- * main loop's input watcher takes for new input and so cuts the next CPU
- * slice short.  For callbacks that never run the main loop themselves. */
-guint net_fd_watch_add(int fd, GIOCondition cond, GUnixFDSourceFunc fn, gpointer opaque);
 
 /* Netdevs by id (-netdev, -nic, -net): the backend side of a pair. */
 NetClient *net_netdev_find(const char *id);

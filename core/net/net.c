@@ -326,16 +326,6 @@ void net_client_receive_ready(NetClient *nc)
     }
 }
 
-guint net_fd_watch_add(int fd, GIOCondition cond, GUnixFDSourceFunc fn, gpointer opaque)
-{
-    GSource *src = g_unix_fd_source_new(fd, cond);
-    g_source_set_callback(src, (GSourceFunc)(void (*)(void))fn, opaque, NULL);
-    g_source_set_can_recurse(src, TRUE);
-    guint id = g_source_attach(src, NULL);
-    g_source_unref(src);
-    return id;
-}
-
 /* ---- link status ---- */
 
 static void set_link_one(NetClient *nc, bool up)

@@ -89,7 +89,7 @@ static ssize_t socket_receive(NetClient *nc, const uint8_t *buf, size_t len)
     if (!s->write_watch) {
         /* Try at once; the watch finishes what the socket does not take. */
         if (socket_writable(s->fd, G_IO_OUT, s) == G_SOURCE_CONTINUE && s->fd >= 0) {
-            s->write_watch = net_fd_watch_add(s->fd, G_IO_OUT, socket_writable, s);
+            s->write_watch = g_unix_fd_add(s->fd, G_IO_OUT, socket_writable, s);
         }
     }
     return (ssize_t)len;
@@ -164,7 +164,7 @@ static gboolean socket_readable(gint fd, GIOCondition cond, gpointer opaque)
 static void socket_read_start(SocketNet *s)
 {
     if (s->fd >= 0 && !s->read_watch) {
-        s->read_watch = net_fd_watch_add(s->fd, G_IO_IN, socket_readable, s);
+        s->read_watch = g_unix_fd_add(s->fd, G_IO_IN, socket_readable, s);
     }
 }
 
@@ -201,7 +201,7 @@ static void socket_close_conn(SocketNet *s)
     }
     net_client_set_info(s->nc, "%s", s->listen_fd >= 0 ? "listening" : "disconnected");
     if (s->listen_fd >= 0 && !s->listen_watch) {
-        s->listen_watch = net_fd_watch_add(s->listen_fd, G_IO_IN, socket_accept, s);
+        s->listen_watch = g_unix_fd_add(s->listen_fd, G_IO_IN, socket_accept, s);
     }
 }
 
@@ -312,7 +312,7 @@ static bool socket_open_stream(SocketNet *s, const char *listen_at, const char *
         }
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         s->listen_fd = fd;
-        s->listen_watch = net_fd_watch_add(fd, G_IO_IN, socket_accept, s);
+        s->listen_watch = g_unix_fd_add(fd, G_IO_IN, socket_accept, s);
         net_client_set_info(s->nc, "listening on %s", listen_at);
         return true;
     }

@@ -74,7 +74,7 @@ static ssize_t tap_receive(NetClient *nc, const uint8_t *buf, size_t len)
         }
         if (errno == EAGAIN) {
             if (!t->write_watch) {
-                t->write_watch = net_fd_watch_add(t->fd, G_IO_OUT, tap_writable, t);
+                t->write_watch = g_unix_fd_add(t->fd, G_IO_OUT, tap_writable, t);
             }
             return 0;                    /* stays in the queue */
         }
@@ -117,7 +117,7 @@ static gboolean tap_readable(gint fd, GIOCondition cond, gpointer opaque)
 static void tap_read_start(TapNet *t)
 {
     if (!t->read_watch) {
-        t->read_watch = net_fd_watch_add(t->fd, G_IO_IN, tap_readable, t);
+        t->read_watch = g_unix_fd_add(t->fd, G_IO_IN, tap_readable, t);
     }
 }
 
