@@ -80,17 +80,24 @@ static gpointer watch_thread(gpointer opaque)
     return NULL;
 }
 
+/* Whether the input descriptors among fds (those io_watch_arm keeps) are
+ * the ones watched already: only then may a watcher asleep in poll stay
+ * there.  Comparing with every descriptor instead would find a change at
+ * each arming whenever one is polled for output only. */
 static bool same_fds(const GPollFD *fds, int n)
 {
-    if (n != w.nfds) {
-        return false;
-    }
+    int m = 0;
     for (int i = 0; i < n; i++) {
-        if (w.fds[i].fd != fds[i].fd || w.fds[i].events != (fds[i].events & (POLLIN | POLLPRI))) {
+        short ev = fds[i].events & (POLLIN | POLLPRI);
+        if (!ev || fds[i].fd < 0) {
+            continue;
+        }
+        if (m >= w.nfds || w.fds[m].fd != fds[i].fd || w.fds[m].events != ev) {
             return false;
         }
+        m++;
     }
-    return true;
+    return m == w.nfds;
 }
 
 void io_watch_arm(CPUState *cpu, const GPollFD *fds, int n)
@@ -110,8 +117,9 @@ void io_watch_arm(CPUState *cpu, const GPollFD *fds, int n)
         w.fds = g_renew(struct pollfd, w.fds, MAX(n, 1));
         int m = 0;
         for (int i = 0; i < n; i++) {
-            /* Output readiness would fire at once and keep firing. */
-            if (fds[i].events & (POLLIN | POLLPRI)) {
+            /* Output readiness would fire at once and keep firing; a
+             * negative descriptor is a parked entry poll() skips. */
+            if ((fds[i].events & (POLLIN | POLLPRI)) && fds[i].fd >= 0) {
                 w.fds[m++] = (struct pollfd){ .fd = fds[i].fd,
                                               .events = fds[i].events & (POLLIN | POLLPRI) };
             }

@@ -15,8 +15,10 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
+#include <zlib.h>
 #include <cardcage/log.h>
 #include "net/net-internal.h"
 #include "timer/clock-internal.h"
@@ -427,4 +429,31 @@ uint16_t net_checksum_finish(uint32_t sum)
         sum = (sum & 0xffff) + (sum >> 16);
     }
     return (uint16_t)~sum;
+}
+
+/* ---- the Ethernet CRC-32 ---- */
+
+uint32_t net_crc32_le(const uint8_t *buf, size_t len)
+{
+    /* zlib's crc32 is this CRC (reflected, preset to ones, complemented);
+     * it takes at most UINT_MAX bytes a call. */
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (len) {
+        uInt chunk = len > UINT_MAX ? UINT_MAX : (uInt)len;
+        crc = crc32(crc, buf, chunk);
+        buf += chunk;
+        len -= chunk;
+    }
+    return (uint32_t)crc;
+}
+
+uint32_t net_crc32_be(const uint8_t *buf, size_t len)
+{
+    /* The register shifted MSB first holds the bit reversal of the
+     * reflected one, before the final complement. */
+    uint32_t r = ~net_crc32_le(buf, len), v = 0;
+    for (int i = 0; i < 32; i++, r >>= 1) {
+        v = v << 1 | (r & 1);
+    }
+    return v;
 }

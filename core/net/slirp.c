@@ -25,11 +25,20 @@ typedef struct SlirpSource {
     struct UserNet *u;
 } SlirpSource;
 
+/* One descriptor slirp has asked to watch, kept in the source's poll set
+ * from one turn to the next (see source_prepare). */
+typedef struct UserPoll {
+    GPollFD pfd;                 /* no events while slirp does not ask for it */
+    int fd;
+    unsigned idle_turns;         /* turns in a row slirp did not ask for it */
+} UserPoll;
+
 typedef struct UserNet {
     Slirp *slirp;
     NetClient *nc;
     GSource *source;
-    GArray *pollfds;             /* GPollFD, as added to the source */
+    GHashTable *polls;           /* fd -> UserPoll *, each added to the source */
+    GPtrArray *turn;             /* UserPoll *, in slirp's index order this turn */
     char *tftp, *bootfile, *hostname, *domain;
     char **dnssearch;
 } UserNet;
@@ -110,13 +119,28 @@ static void user_register_fd(int fd, void *opaque)
 {
 }
 
+#define POLL_IDLE_TURNS 256
+
+/* slirp closes fd: its record leaves the poll set at the next prepare
+ * (slirp may still ask for its results in this turn's dispatch, so the
+ * record lives until then; a new socket may then reuse the number). */
 static void user_unregister_fd(int fd, void *opaque)
 {
+    UserNet *u = opaque;
+    UserPoll *p = g_hash_table_lookup(u->polls, GINT_TO_POINTER(fd));
+    if (p) {
+        p->pfd.events = 0;
+        p->idle_turns = POLL_IDLE_TURNS;
+    }
 }
 
+/* slirp has room for more input from a socket.  slirp runs only on the
+ * main loop's thread, which asks it afresh what to watch at its next
+ * turn, so there is no poll in progress to interrupt; waking the context
+ * would only end the CPU's next slice early (the input watcher sees the
+ * wake-up). */
 static void user_notify(void *opaque)
 {
-    g_main_context_wakeup(NULL);
 }
 
 static const SlirpCb user_callbacks = {
@@ -132,61 +156,92 @@ static const SlirpCb user_callbacks = {
     .timer_new_opaque = user_timer_new_opaque,
 };
 
-/* ---- the GSource ---- */
+/* ---- the GSource ----
+ *
+ * slirp says afresh on every turn which descriptors it wants watched and
+ * for what.  Adding a descriptor to a GSource's poll set (and removing
+ * one) wakes the context up, GLib's way of telling a poll in progress
+ * about it; doing that for every descriptor on every turn would leave the
+ * context's wake-up descriptor readable after each prepare, so an idle
+ * loop would never sleep and the input watcher (core/main/io-watch.c)
+ * would cut every CPU slice short.  So the poll records stay in the set
+ * from turn to turn and only their events change (GLib reads them at each
+ * query; a record's descriptor must not change, GLib keeps them sorted);
+ * a descriptor slirp leaves out this turn is parked with no events, and
+ * dropped from the set after POLL_IDLE_TURNS turns or when slirp
+ * unregisters it. */
 
 static int add_poll(int fd, int events, void *opaque)
 {
     UserNet *u = opaque;
-    GPollFD pfd = { .fd = fd, .events = 0 };
+    UserPoll *p = g_hash_table_lookup(u->polls, GINT_TO_POINTER(fd));
+    if (!p) {
+        p = g_new0(UserPoll, 1);
+        p->fd = fd;
+        p->pfd.fd = fd;
+        g_hash_table_insert(u->polls, GINT_TO_POINTER(fd), p);
+        g_source_add_poll(u->source, &p->pfd);
+    }
+    gushort ev = 0;
     if (events & SLIRP_POLL_IN) {
-        pfd.events |= G_IO_IN;
+        ev |= G_IO_IN;
     }
     if (events & SLIRP_POLL_OUT) {
-        pfd.events |= G_IO_OUT;
+        ev |= G_IO_OUT;
     }
     if (events & SLIRP_POLL_PRI) {
-        pfd.events |= G_IO_PRI;
+        ev |= G_IO_PRI;
     }
     if (events & SLIRP_POLL_ERR) {
-        pfd.events |= G_IO_ERR;
+        ev |= G_IO_ERR;
     }
     if (events & SLIRP_POLL_HUP) {
-        pfd.events |= G_IO_HUP;
+        ev |= G_IO_HUP;
     }
-    g_array_append_val(u->pollfds, pfd);
-    return (int)u->pollfds->len - 1;
+    p->pfd.events = ev;
+    p->pfd.revents = 0;
+    p->idle_turns = 0;
+    g_ptr_array_add(u->turn, p);
+    return (int)u->turn->len - 1;
 }
 
 static int get_revents(int idx, void *opaque)
 {
     UserNet *u = opaque;
-    if (idx < 0 || (guint)idx >= u->pollfds->len) {
+    if (idx < 0 || (guint)idx >= u->turn->len) {
         return 0;
     }
-    gushort r = g_array_index(u->pollfds, GPollFD, idx).revents;
+    gushort r = ((UserPoll *)g_ptr_array_index(u->turn, idx))->pfd.revents;
     return ((r & G_IO_IN) ? SLIRP_POLL_IN : 0) | ((r & G_IO_OUT) ? SLIRP_POLL_OUT : 0) |
            ((r & G_IO_PRI) ? SLIRP_POLL_PRI : 0) | ((r & G_IO_ERR) ? SLIRP_POLL_ERR : 0) |
            ((r & G_IO_HUP) ? SLIRP_POLL_HUP : 0);
 }
 
-static void drop_polls(UserNet *u)
-{
-    for (guint i = 0; i < u->pollfds->len; i++) {
-        g_source_remove_poll(u->source, &g_array_index(u->pollfds, GPollFD, i));
-    }
-    g_array_set_size(u->pollfds, 0);
-}
-
 static gboolean source_prepare(GSource *source, gint *timeout)
 {
     UserNet *u = ((SlirpSource *)source)->u;
-    drop_polls(u);
+    /* Park every record (events 0); those slirp asks for again come back.
+     * A record parked for long, unregistered, or reporting a hang-up or
+     * error while parked (poll() reports those whatever the events, so
+     * the loop would not sleep) leaves the set. */
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, u->polls);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        UserPoll *p = value;
+        if (p->idle_turns >= POLL_IDLE_TURNS ||
+            (!p->pfd.events && (p->pfd.revents & (G_IO_HUP | G_IO_ERR | G_IO_NVAL)))) {
+            g_source_remove_poll(u->source, &p->pfd);
+            g_hash_table_iter_remove(&it);
+            continue;
+        }
+        p->pfd.events = 0;
+        p->pfd.revents = 0;
+        p->idle_turns++;
+    }
+    g_ptr_array_set_size(u->turn, 0);
     uint32_t ms = UINT32_MAX;
     slirp_pollfds_fill(u->slirp, &ms, add_poll, u);
-    /* The array may have moved while growing: register the final copies. */
-    for (guint i = 0; i < u->pollfds->len; i++) {
-        g_source_add_poll(source, &g_array_index(u->pollfds, GPollFD, i));
-    }
     *timeout = ms == UINT32_MAX ? -1 : (gint)MIN(ms, (uint32_t)G_MAXINT);
     return FALSE;
 }
@@ -223,14 +278,21 @@ static void user_cleanup(NetClient *nc)
 {
     UserNet *u = nc->opaque;
     if (u->source) {
-        drop_polls(u);
+        GHashTableIter it;
+        gpointer key, value;
+        g_hash_table_iter_init(&it, u->polls);
+        while (g_hash_table_iter_next(&it, &key, &value)) {
+            g_source_remove_poll(u->source, &((UserPoll *)value)->pfd);
+        }
         g_source_destroy(u->source);
         g_source_unref(u->source);
+        u->source = NULL;
     }
     if (u->slirp) {
         slirp_cleanup(u->slirp);
     }
-    g_array_free(u->pollfds, TRUE);
+    g_hash_table_destroy(u->polls);
+    g_ptr_array_free(u->turn, TRUE);
     g_free(u->tftp);
     g_free(u->bootfile);
     g_free(u->hostname);
@@ -420,7 +482,8 @@ static NetClient *user_create(const char *id, KeyVal *kv, Error **errp)
     }
 
     UserNet *u = g_new0(UserNet, 1);
-    u->pollfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));
+    u->polls = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    u->turn = g_ptr_array_new();
     u->tftp = g_strdup(tftp);
     u->bootfile = g_strdup(keyval_get(kv, "bootfile"));
     u->hostname = g_strdup(keyval_get(kv, "hostname"));
@@ -481,6 +544,12 @@ static NetClient *user_create(const char *id, KeyVal *kv, Error **errp)
     SlirpSource *src = (SlirpSource *)g_source_new(&slirp_source_funcs, sizeof(SlirpSource));
     src->u = u;
     u->source = &src->source;
+    /* GLib takes a source that cannot recurse out of the poll set while it
+     * dispatches and puts it back after, waking the context up twice per
+     * descriptor; this one dispatches on every turn (source_check), so
+     * that would leave the context always woken.  Its dispatch never runs
+     * the main loop, so there is nothing to guard against. */
+    g_source_set_can_recurse(u->source, TRUE);
     g_source_attach(u->source, NULL);
     return nc;
 }

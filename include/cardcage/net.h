@@ -146,6 +146,16 @@ CC_API NetRxMode net_rx_hash_mode(const void *table, size_t bytes);
 CC_API uint32_t net_checksum_add(uint32_t sum, const uint8_t *buf, size_t len);
 CC_API uint16_t net_checksum_finish(uint32_t sum);
 
+/* (ABI 2.6) The Ethernet CRC-32 (IEEE 802.3 3.2.9) of len bytes.
+ * net_crc32_le: the frame check sequence as it goes on the wire, least
+ * significant byte first (the value zlib's and Linux's crc32_le give,
+ * complemented).  net_crc32_be: the same CRC as the hardware's shift
+ * register holds it, shifted most significant bit first and not
+ * complemented (Linux's ether_crc); the multicast hash filters of the
+ * 8390 and the RTL8139 index their 64-bit table with its top 6 bits. */
+CC_API uint32_t net_crc32_le(const uint8_t *buf, size_t len);
+CC_API uint32_t net_crc32_be(const uint8_t *buf, size_t len);
+
 /* Offload for cards, on an Ethernet II frame carrying IPv4 (no VLAN tag).
  * Every length is taken from the frame as it is: header lengths that
  * point past its end make the call refuse (false, nothing changed).

@@ -190,33 +190,6 @@ static uint32_t rx_buffer_size(E1000State *s)
     return 2048u >> bsize;
 }
 
-/* The Ethernet CRC-32 (IEEE 802.3 3.2.9), for the FCS the card hands over
- * unless RCTL.SECRC strips it. */
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++) {
-            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        }
-        crc_table[n] = c;
-    }
-}
-
-static uint32_t eth_crc(const uint8_t *p, size_t len)
-{
-    if (!crc_table[1]) {
-        crc_init();
-    }
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < len; i++) {
-        c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-    }
-    return ~c;
-}
-
 /* Free descriptors: those from RDH up to (not including) RDT. */
 static uint32_t rx_free(uint32_t head, uint32_t tail, uint32_t n)
 {
@@ -296,7 +269,7 @@ static ssize_t receive(E1000State *s, const uint8_t *buf, size_t len)
         flen = ETH_ZLEN;
     }
     if (!(rctl & RCTL_SECRC)) {
-        cc_st_le32(frame + flen, eth_crc(frame, flen));
+        cc_st_le32(frame + flen, net_crc32_le(frame, flen));
         flen += ETH_FCS_LEN;
     }
 

@@ -22,7 +22,6 @@
 /* The NE2000 PROM's word-mode signature (bytes 14 and 15 of the 16-byte
  * image, 'W'), by which NE2000 drivers tell it from an NE1000. */
 #define NE2K_PROM_SIG 0x57
-#define ETHER_CRC_POLY 0x04c11db7u     /* IEEE 802.3, 3.2.9 */
 
 /* ---- interrupts ---- */
 
@@ -139,22 +138,6 @@ static void data_write(NE2000State *s, uint32_t v, unsigned size)
 
 /* ---- receive (datasheet, "Packet Reception", "Buffer Ring Overflow") ---- */
 
-static uint32_t ether_crc_msb(const uint8_t *p, size_t len)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t octet = p[i];
-        for (int bit = 0; bit < 8; bit++, octet >>= 1) {
-            bool carry = ((crc >> 31) ^ (octet & 1)) != 0;
-            crc <<= 1;
-            if (carry) {
-                crc ^= ETHER_CRC_POLY;
-            }
-        }
-    }
-    return crc;
-}
-
 /* The address filter (datasheet, "Address Recognition Logic"): PRO takes
  * everything, broadcast needs AB, multicast AM and its bit in MAR (the
  * top 6 bits of the destination's CRC), unicast must match PAR0-5. */
@@ -171,7 +154,7 @@ static bool rx_accept(NE2000State *s, const uint8_t *frame)
         if (!(s->rcr & RCR_AM)) {
             return false;
         }
-        unsigned bit = ether_crc_msb(frame, 6) >> 26;
+        unsigned bit = net_crc32_be(frame, 6) >> 26;
         return s->mar[bit >> 3] & (1u << (bit & 7));
     }
     return !memcmp(frame, s->par, 6);

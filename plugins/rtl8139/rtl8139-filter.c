@@ -11,24 +11,6 @@
 #include <string.h>
 #include "rtl8139.h"
 
-#define ETHER_CRC_POLY 0x04c11db7u    /* IEEE 802.3, 3.2.9 */
-
-static uint32_t ether_crc_msb(const uint8_t *p, size_t len)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t octet = p[i];
-        for (int bit = 0; bit < 8; bit++, octet >>= 1) {
-            bool carry = ((crc >> 31) ^ (octet & 1)) != 0;
-            crc <<= 1;
-            if (carry) {
-                crc ^= ETHER_CRC_POLY;
-            }
-        }
-    }
-    return crc;
-}
-
 bool rtl_rx_accept(RTL8139State *s, const uint8_t *frame, size_t len)
 {
     static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -43,7 +25,7 @@ bool rtl_rx_accept(RTL8139State *s, const uint8_t *frame, size_t len)
         if (!(rcr & RCR_AM)) {
             return false;
         }
-        unsigned bit = ether_crc_msb(frame, 6) >> 26;
+        unsigned bit = net_crc32_be(frame, 6) >> 26;
         return s->regs[RTL_MAR0 + (bit >> 3)] & (1u << (bit & 7));
     }
     if (rcr & RCR_AAP) {

@@ -14,6 +14,8 @@
 #     cardcage.net.nc=HOST:PORT       connect to HOST:PORT (nc), print the first line it sends
 #     cardcage.net.ping=A.B.C.D       ping A.B.C.D until it answers (at most 60 tries)
 #     cardcage.net.hold=SECONDS       wait that long before rebooting (default 0)
+#     cardcage.net.shell=1            then an interactive shell on the console instead
+#                                     (bench/net types its commands there)
 #   cardcage.test=disk                the storage test (get-disk-guests.sh's media, the
 #                                     initramfs with modules): load the IDE drivers, list
 #                                     the disks and CDs, md5 what they hold, write a
@@ -24,7 +26,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mode=workload
-net_ip= net_dns= net_get= net_serve= net_ping= net_tftp= net_nc= net_hold=0
+net_ip= net_dns= net_get= net_serve= net_ping= net_tftp= net_nc= net_hold=0 net_shell=
 boot=unknown
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
@@ -38,6 +40,7 @@ for arg in $(cat /proc/cmdline); do
     cardcage.net.tftp=*) net_tftp=${arg#*=} ;;
     cardcage.net.nc=*) net_nc=${arg#*=} ;;
     cardcage.net.hold=*) net_hold=${arg#*=} ;;
+    cardcage.net.shell=*) net_shell=${arg#*=} ;;
     esac
 done
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -246,7 +249,12 @@ EOF
         fi
     fi
     echo "CARDCAGE-NET-READY"
-    sleep "$net_hold"
+    if [ -n "$net_shell" ]; then
+        echo "CARDCAGE-SHELL-READY"
+        setsid cttyhack sh
+    else
+        sleep "$net_hold"
+    fi
     ;;
 disk)
     disk_test
