@@ -370,13 +370,10 @@ static void emit_store(Jit *j, const X86Insn *in, int size, int hreg)
     sp->resume = j->p;
 }
 
-/* Run one instruction through its interpreter handler (env->cur = in,
- * env->blk_end = in + 1: its X86_NEXT ends in x86_block_end, which
- * returns at once while jit_fallback is set), then stop the block if it
- * wrote this block's code or is a REP that yields. */
-static void emit_interp_call(Jit *j, const X86Insn *in)
+/* Call in->fn(env, in), its interpreter handler, with blk_end = in + 1
+ * and jit_fallback set, so its X86_NEXT returns here at once. */
+static void emit_handler_call(Jit *j, const X86Insn *in)
 {
-    set_cur(j, in);
     mov_ri64(j, RSI, (uintptr_t)(in + 1));
     st64(j, ENV_OFF(blk_end), RSI);
     st8i(j, ENV_OFF(jit_fallback), 1);
@@ -384,6 +381,16 @@ static void emit_interp_call(Jit *j, const X86Insn *in)
     mov_ri64(j, RSI, (uintptr_t)in);
     call_abs(j, (const void *)in->fn);
     st8i(j, ENV_OFF(jit_fallback), 0);
+}
+
+/* Run one instruction through its interpreter handler (env->cur = in,
+ * env->blk_end = in + 1: its X86_NEXT ends in x86_block_end, which
+ * returns at once while jit_fallback is set), then stop the block if it
+ * wrote this block's code or is a REP that yields. */
+static void emit_interp_call(Jit *j, const X86Insn *in)
+{
+    set_cur(j, in);
+    emit_handler_call(j, in);
     op_mem(j, false, 0x0fb6, RAX, ENV, ENV_OFF(smc_hit));
     op_mem(j, false, 0x0a, RAX, ENV, ENV_OFF(rep_restart));   /* or al, [rep] */
     e8(j, 0x84); e8(j, 0xc0);
@@ -1175,13 +1182,7 @@ static void emit_fallback(Jit *j, const X86Insn *in, bool last)
         st32i(j, ENV_OFF(eip), j->tb->next_eip);
         st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_NEXT);
     }
-    mov_ri64(j, RSI, (uintptr_t)(in + 1));
-    st64(j, ENV_OFF(blk_end), RSI);
-    st8i(j, ENV_OFF(jit_fallback), 1);
-    op_rr(j, true, 0x89, ENV, RDI);
-    mov_ri64(j, RSI, (uintptr_t)in);
-    call_abs(j, (const void *)in->fn);
-    st8i(j, ENV_OFF(jit_fallback), 0);
+    emit_handler_call(j, in);
     if (!last) {
         /* Stop here if the instruction wrote this block's code or is a
          * REP that yields. */

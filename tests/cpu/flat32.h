@@ -36,4 +36,15 @@ int flat32_vector_of(uint32_t eip);
 void flat32_run(Flat32 *e, uint32_t eip, const uint32_t regs[8], uint32_t eflags,
                 uint32_t cr4, uint32_t max_code);
 
+/* The tests' random source: xorshift32 (Marsaglia, "Xorshift RNGs", 2003,
+ * shifts 13, 17, 5), reproducible from a seed on every host. */
+static inline uint32_t flat32_xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
 #endif

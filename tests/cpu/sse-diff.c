@@ -51,11 +51,7 @@ static uint32_t rng_state;
 
 static uint32_t rnd(void)
 {
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
+    return flat32_xorshift32(&rng_state);
 }
 
 static uint64_t rnd64(void)
