@@ -44,6 +44,21 @@ struct X86VerifyLog {
 unsigned x86_jit_verify_failures;
 static unsigned long verified_blocks;
 
+/* Record a store to RAM at lin (through TLB entry e) with the value it
+ * overwrites, so the checked run can be undone.  The caller checked that
+ * the log has room. */
+static VerifyWrite *log_write(X86VerifyLog *log, const X86TLBEntry *e, uint32_t lin,
+                              uint32_t val, unsigned size)
+{
+    VerifyWrite *w = &log->w[log->n++];
+    w->lin = lin;
+    w->val = val;
+    w->size = (uint8_t)size;
+    w->host = (uint8_t *)(e->addend + lin);
+    w->old = x86_host_ld(w->host, size);
+    return w;
+}
+
 /* The store of a checked run (x86_st_slow while env->verify_log is set). */
 void x86_jit_verify_store(CPUX86State *env, uint32_t lin, uint32_t val, unsigned size)
 {
@@ -57,12 +72,7 @@ void x86_jit_verify_store(CPUX86State *env, uint32_t lin, uint32_t val, unsigned
              * the tag was dropped here and the lookup found the entry
              * present): logged, stored for real so that the code cache
              * sees it, and the tag dropped again if that store set it. */
-            VerifyWrite *w = &log->w[log->n++];
-            w->lin = lin;
-            w->val = val;
-            w->size = (uint8_t)size;
-            w->host = (uint8_t *)(e->addend + lin);
-            w->old = x86_host_ld(w->host, size);
+            log_write(log, e, lin, val, size);
             env->verify_log = NULL;
             x86_st_slow(env, lin, val, size);
             env->verify_log = log;
@@ -72,12 +82,7 @@ void x86_jit_verify_store(CPUX86State *env, uint32_t lin, uint32_t val, unsigned
             return;
         }
         if (e->tag_write == (lin & 0xfffff000u)) {
-            VerifyWrite *w = &log->w[log->n++];
-            w->lin = lin;
-            w->val = val;
-            w->size = (uint8_t)size;
-            w->host = (uint8_t *)(e->addend + lin);
-            w->old = x86_host_ld(w->host, size);
+            VerifyWrite *w = log_write(log, e, lin, val, size);
             x86_host_st(w->host, val, size);
             if (!log->keep_tags) {
                 /* the next store to this page comes here too */
