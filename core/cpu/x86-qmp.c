@@ -8,6 +8,7 @@
  */
 #include <json-c/json.h>
 #include "cpu/x86-internal.h"
+#include "cpu/x86-sse.h"
 #include "cpu/x87/x87-internal.h"
 
 static void reg(json_object *regs, const char *name, uint64_t value, int bits)
@@ -71,6 +72,25 @@ static void x87_registers(json_object *groups, const X87State *s)
     }
 }
 
+/* MXCSR and XMM0-7 as QEMU's info registers shows them: each register
+ * in 32 hex digits, most significant dword first, two to a line. */
+static void sse_registers(json_object *groups, const CPUX86State *env)
+{
+    json_object *r = group(groups, NULL);
+    reg(r, "MXCSR", env->mxcsr, 32);
+    for (unsigned i = 0; i < 8; i++) {
+        const X86Xmm *x = &env->xmm[i];
+        char name[8], value[40];
+        if (i % 2 == 0) {
+            r = group(groups, NULL);
+        }
+        snprintf(name, sizeof(name), "XMM%02u", i);
+        snprintf(value, sizeof(value), "%08" PRIx32 "%08" PRIx32 "%08" PRIx32 "%08" PRIx32,
+                 x->d[3], x->d[2], x->d[1], x->d[0]);
+        text(r, name, value);
+    }
+}
+
 json_object *x86_cpu_query_registers(CPUX86State *env)
 {
     static const char *const gpr[8] = { "EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI" };
@@ -118,6 +138,9 @@ json_object *x86_cpu_query_registers(CPUX86State *env)
     reg(r, "DR7", env->dr[7], 32);
     if (env->fpu_present) {
         x87_registers(groups, &env->fpu);
+    }
+    if (env->cpuid_features & CPUID_EDX_SSE) {
+        sse_registers(groups, env);
     }
     return groups;
 }

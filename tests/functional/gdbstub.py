@@ -5,7 +5,8 @@
 the entry point, the 'g' register file in gdb's i386 layout, software
 breakpoints stop before the instruction and are stepped over on resume,
 single steps, memory reads and writes by address, register writes, Ctrl-C
-while the guest runs, monitor commands, and that malformed packets (bad
+while the guest runs, monitor commands (info registers without XMM on the
+SSE-less pentium2), and that malformed packets (bad
 checksums, overlong packets, bad hex, huge lengths) get refusals, never a
 crash.  Finally the debugger writes the guest's flag and the guest exits
 through isa-debug-exit with status 67.
@@ -13,7 +14,8 @@ through isa-debug-exit with status 67.
 Then, on pc with -smp 2 and the IPI guest (guest/smp-ipi.asm): the CPUs
 are threads 1 and 2 (qfThreadInfo, T, qThreadExtraInfo), Hg selects whose
 registers 'g' reads, and a breakpoint at the APs' start-up page stops with
-a stop reply naming thread 2 once the BSP has sent its SIPI."""
+a stop reply naming thread 2 once the BSP has sent its SIPI; an XMM1 that
+gdb writes shows in the monitor's info registers as QEMU prints it."""
 import os
 import socket
 import struct
@@ -88,6 +90,15 @@ def regs(rsp):
     return g, struct.unpack_from("<16I", g)
 
 
+def monitor(rsp, command):
+    """A monitor command through qRcmd: its output, and whether it ended OK."""
+    rsp.send("qRcmd," + command.encode().hex())
+    text = ""
+    while (p := rsp.packet()).startswith("O") and p != "OK":
+        text += bytes.fromhex(p[1:]).decode()
+    return text, p == "OK"
+
+
 def session(args, run_fn, name, want_status):
     """Start cardcage -S -gdb with args, run run_fn on the connection, then
     check the exit status once gdb let the guest go."""
@@ -122,7 +133,7 @@ SMP_GUEST = os.path.join(BUILD, "tests", "functional", "smp-ipi.bin")
 def main():
     # The guest exits once the debugger has written its flag.
     session(["-M", "isapc", "-kernel", GUEST], run, "", 67)
-    session(["-M", "pc", "-smp", "2", "-kernel", SMP_GUEST], run_smp, "smp: ", 1)
+    session(["-M", "pc", "-cpu", "pentium3", "-smp", "2", "-kernel", SMP_GUEST], run_smp, "smp: ", 1)
     sys.exit(1 if failures else 0)
 
 
@@ -141,6 +152,12 @@ def run_smp(rsp):
     _, r = regs(rsp)
     check("smp: ... at the kernel's entry", r[8] != 0xfff0 and r[10] == 0x10,
           f"eip {r[8]:#x} cs {r[10]:#x}")
+    # gdb register 33 is XMM1 (32bit-sse.xml), its bytes little-endian.
+    check("smp: P writes XMM1", rsp.ask("P21=" + bytes(range(0, 256, 17)).hex()) == "OK")
+    text, ok = monitor(rsp, "info registers")
+    check("smp: info registers shows it as XMM01, high dword first, and MXCSR after reset",
+          ok and "XMM01=ffeeddccbbaa998877665544" "33221100" in text and "MXCSR=00001f80" in text,
+          repr(text))
     # The SIPI vector 0x08: the AP's first instruction is at 0800:0000.
     check("smp: Z0 at the start-up page", rsp.ask("Z0,8000,1") == "OK")
     stop = rsp.ask("c")
@@ -199,12 +216,11 @@ def run(rsp):
     # be few time slices.
     check("... after it ran on from 1000", count > 1000, str(count))
 
-    out = rsp.send("qRcmd," + "info status".encode().hex())
-    text = ""
-    while (p := rsp.packet()).startswith("O") and p != "OK":
-        text += bytes.fromhex(p[1:]).decode()
-    check("qRcmd runs a monitor command", "VM status: paused" in text and p == "OK",
-          f"{text!r} {p!r}")
+    text, ok = monitor(rsp, "info status")
+    check("qRcmd runs a monitor command", "VM status: paused" in text and ok, repr(text))
+    text, ok = monitor(rsp, "info registers")
+    check("info registers shows ECX and no XMM on a CPU without SSE (pentium2)",
+          ok and "ECX=" in text and "XMM" not in text and "MXCSR" not in text, repr(text))
 
     # Hostile input: each gets a refusal, and the stub goes on.
     rsp.raw(b"$g#00")
