@@ -11,7 +11,7 @@ checksums, overlong packets, bad hex, huge lengths) get refusals, never a
 crash.  Finally the debugger writes the guest's flag and the guest exits
 through isa-debug-exit with status 67.
 
-Then, on pc with -smp 2 and the IPI guest (guest/smp-ipi.asm): the CPUs
+Then, on pc -cpu pentium3 with -smp 2 and the IPI guest (guest/smp-ipi.asm): the CPUs
 are threads 1 and 2 (qfThreadInfo, T, qThreadExtraInfo), Hg selects whose
 registers 'g' reads, and a breakpoint at the APs' start-up page stops with
 a stop reply naming thread 2 once the BSP has sent its SIPI; an XMM1 that
