@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """bench/linux-boot/profile.py: `perf record -g` of cardcage booting the
 test Linux (tests/guests/get-linux.sh) on the pc board (-m 256) up to the
-userspace marker, where cardcage is stopped; then prints perf report's top
-symbols (TOP, default 25) by self time, the translated code as one row.  Writes perf.data to $PERF_DATA
+userspace marker, where cardcage is stopped; or with WHAT=work, of the
+guest-timed workloads of bench/guest-work (cardcage.test=bench), from the
+marker to their end (run get-linux.sh first so that the initramfs has
+them); then prints perf report's top symbols (TOP, default 25) by self
+time, the translated code as one row.  Writes perf.data to $PERF_DATA
 (default: a temporary directory).  Finds the build in $BUILD_DIR (default:
 ./build).  Needs perf and a perf_event_paranoid that allows user-space
 sampling of one's own processes."""
@@ -29,23 +32,39 @@ def main():
             sys.exit(f"bench/linux-boot/profile: {f} missing (build, and run "
                      "tests/guests/get-linux.sh)")
     data = os.environ.get("PERF_DATA") or os.path.join(tempfile.mkdtemp(), "perf.data")
-    p = subprocess.Popen(["perf", "record", "-g", "-o", data, "--", CARDCAGE, "-M", "pc",
-                          "-m", "256", "-nographic", "-no-reboot", "-kernel", KERNEL,
-                          "-initrd", INITRD, "-append", "console=ttyS0"],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL)
-    out = b""
-    while MARKER not in out:
-        chunk = p.stdout.read1(65536)
-        if not chunk:
-            sys.exit("bench/linux-boot/profile: no marker:\n" + out[-2000:].decode(errors="replace"))
-        out += chunk
-    # perf's child is cardcage: stopping it lets perf write the profile.
-    children = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
-    for c in children:
-        os.kill(int(c), signal.SIGTERM)
-    p.stdout.close()
-    p.wait()
+    work = os.environ.get("WHAT", "boot") == "work"
+    append = "console=ttyS0" + (" cardcage.test=bench" if work else "")
+    emu = subprocess.Popen([CARDCAGE, "-M", "pc", "-m", "256", "-nographic", "-no-reboot",
+                            "-kernel", KERNEL, "-initrd", INITRD, "-append", append],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+
+    def wait_for(text):
+        out = b""
+        while text not in out:
+            chunk = emu.stdout.read1(65536)
+            if not chunk:
+                emu.kill()
+                sys.exit(f"bench/linux-boot/profile: no {text.decode()}:\n"
+                         + out[-2000:].decode(errors="replace"))
+            out = out[-4096:] + chunk
+
+    def perf():
+        return subprocess.Popen(["perf", "record", "-g", "-o", data, "-p", str(emu.pid)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    # Boot: from the start (perf attaches within milliseconds) to the
+    # marker.  Work: from the marker to the end of the workloads.
+    rec = None if work else perf()
+    wait_for(MARKER)
+    if work:
+        rec = perf()
+        wait_for(b"CARDCAGE-BENCH-END")
+    rec.send_signal(signal.SIGINT)      # perf writes the profile and ends
+    rec.wait()
+    emu.kill()
+    emu.wait()
     rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol",
                           "--stdio", "-g", "none", "-n"], capture_output=True, text=True)
     # Translated guest code has no symbols: perf shows each address of the
@@ -66,7 +85,8 @@ def main():
             key = f"{f[i + 1]}  ({f[1]}{' kernel' if f[i] == '[k]' else ''})"
         rows[key] = rows.get(key, 0) + samples
     total = sum(rows.values()) or 1
-    print(f"perf profile of cardcage, Linux boot to the marker on pc ({data}), self time:")
+    what = "the workloads of bench/guest-work" if work else "Linux boot to the marker"
+    print(f"perf profile of cardcage, {what} on pc ({data}), self time:")
     top = sorted(rows.items(), key=lambda kv: -kv[1])[:int(os.environ.get("TOP", "25"))]
     for key, n in top:
         print(f"  {100 * n / total:6.2f}%  {key}")
