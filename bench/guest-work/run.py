@@ -176,7 +176,7 @@ def main():
           "guest's /proc/uptime, (host) = the host's wall clock; ratio = guest-timed "
           "cardcage/qemu; host CPU = the emulator's user+system time):")
     print(f"  {'workload':8s} {'cardcage':>9s} {'(host)':>8s} {'qemu':>9s} {'(host)':>8s}"
-          f" {'ratio':>6s}  bar {BAR}")
+          f" {'ratio':>6s}  bar {BAR}  host CPU: {'cardcage':>8s} {'qemu':>8s} {'ratio':>6s}")
     for name in WORKLOADS:
         c = median_of(runs["cardcage"], "guest", name)
         q = median_of(runs["qemu"], "guest", name)
@@ -187,7 +187,7 @@ def main():
         cc = median_of(runs["cardcage"], "cpu", name)
         qc = median_of(runs["qemu"], "cpu", name)
         print(f"  {name:8s} {c:8.2f}s {ch:7.2f}s {q:8.2f}s {qh:7.2f}s {ratio:6.2f}  {verdict:6s}"
-              f"             {cc:8.2f} {qc:8.2f} {cc / qc if qc else float('inf'):6.2f}")
+              f"           {cc:7.2f}s {qc:7.2f}s {cc / qc if qc else float('inf'):6.2f}")
     for n, rs in runs.items():
         g = sum(sum(r["guest"].values()) for r in rs)
         h = sum(sum(r["host"].values()) for r in rs)
