@@ -3,6 +3,8 @@
 #   cardcage.test=workload (default)  marker, md5 of 64 MiB, shell loop, sleep 5, reboot
 #   cardcage.test=shell               marker, then an interactive shell on the console
 #   cardcage.test=keys                marker, then echo what the PS/2 keyboard types
+#   cardcage.test=bench               marker, then the guest-timed workloads of
+#                                     bench/guest-work (bench_test below), reboot
 #   cardcage.test=net                 load the NIC drivers, bring eth0 up, then the
 #                                     steps the cardcage.net.* arguments ask for:
 #     cardcage.net.ip=A.B.C.D         a static address (/24) instead of DHCP (udhcpc)
@@ -155,6 +157,64 @@ disk_test() {
     fi
     echo "CARDCAGE-DISK-DONE"
 }
+# bench/guest-work's workloads, each timed by the guest's own clock
+# (/proc/uptime, 10 ms ticks) and reported as
+#   CARDCAGE-BENCH-START: NAME
+#   CARDCAGE-BENCH: NAME T0 T1 RESULT
+# where T0..T1 is the guest uptime around the work and RESULT a checksum
+# of what it produced (so that a guest that skipped the work shows).  The
+# START line lets the host time the same span on its own clock.  Inputs
+# are made in tmpfs before the START line, untimed.
+bench_run() {
+    name=$1
+    shift
+    echo "CARDCAGE-BENCH-START: $name"
+    t0=$(up)
+    res=$("$@")
+    t1=$(up)
+    echo "CARDCAGE-BENCH: $name $t0 $t1 ${res%% *}"
+}
+bench_md5() { dd if=/dev/zero bs=1048576 count=32 2>/dev/null | md5sum; }
+bench_loop() {
+    i=0
+    while [ $i -lt 20000 ]; do i=$((i + 1)); done
+    echo $i
+}
+# The subshell is a fork(); in it ash execs its last command without
+# forking again, and the path with a slash makes that an execve of the
+# binary rather than busybox's applet run in-process.  (A plain /bin/true
+# would be a vfork in busybox's ash.)
+bench_fork() {
+    i=0
+    while [ $i -lt 200 ]; do (/bin/true); i=$((i + 1)); done
+    echo $i
+}
+bench_gzip() { gzip -c /tmp/bench.txt | md5sum; }
+# Compile-like: tokenize C-ish source (awk: field splitting, regular
+# expressions, associative arrays), then sort and count the identifiers.
+bench_compile() {
+    awk '{ n = split($0, w, /[^A-Za-z0-9_]+/)
+           for (i = 1; i <= n; i++) if (w[i] ~ /^[A-Za-z_]/) { seen[w[i]]++; print w[i] } }
+         END { for (k in seen) t++; print t > "/tmp/bench.ids" }' /tmp/bench.c |
+        sort | uniq -c | sort -rn | md5sum
+}
+bench_test() {
+    # 1 MiB of text for gzip: decimal numbers, one a line.
+    seq 1 200000 | head -c 1048576 > /tmp/bench.txt
+    # About 120 KiB of C-like source for the compile-like workload.
+    awk 'BEGIN { for (f = 0; f < 1000; f++) {
+            printf "static int func_%d(int a%d, int b%d)\n{\n", f, f % 7, f % 11
+            printf "    int r = a%d * %d + b%d;\n    if (r > limit_%d) r -= table[%d];\n", \
+                f % 7, f, f % 11, f % 13, f % 17
+            printf "    return r ^ func_%d(r, b%d);\n}\n", (f * 31) % 1000, f % 11 } }' \
+        > /tmp/bench.c
+    bench_run md5 bench_md5
+    bench_run loop bench_loop
+    bench_run fork bench_fork
+    bench_run gzip bench_gzip
+    bench_run compile bench_compile
+    echo "CARDCAGE-BENCH-END"
+}
 echo "CARDCAGE-MARKER: userspace is up at $(up) s, kernel $(uname -r)"
 case "$mode" in
 shell)
@@ -258,6 +318,9 @@ EOF
     ;;
 disk)
     disk_test
+    ;;
+bench)
+    bench_test
     ;;
 *)
     t0=$(up)

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""bench/linux-boot/profile.py: `perf record -g` of cardcage booting the
+test Linux (tests/guests/get-linux.sh) on the pc board (-m 256) up to the
+userspace marker, where cardcage is stopped; or with WHAT=work, of the
+guest-timed workloads of bench/guest-work (cardcage.test=bench), from the
+marker to their end (run get-linux.sh first so that the initramfs has
+them); then prints perf report's top symbols (TOP, default 25) by self
+time, the translated code as one row.  Writes perf.data to $PERF_DATA
+(default: a temporary directory).  Finds the build in $BUILD_DIR (default:
+./build).  Needs perf and a perf_event_paranoid that allows user-space
+sampling of one's own processes."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "functional"))
+os.environ.setdefault("CARDCAGE_BUILD_ROOT", os.environ.get("BUILD_DIR", "build"))
+from cctest import CARDCAGE, INITRD, KERNEL  # noqa: E402
+
+MARKER = b"CARDCAGE-MARKER"
+
+
+def main():
+    if not shutil.which("perf"):
+        sys.exit("bench/linux-boot/profile: perf not installed")
+    for f in (CARDCAGE, KERNEL, INITRD):
+        if not os.path.exists(f):
+            sys.exit(f"bench/linux-boot/profile: {f} missing (build, and run "
+                     "tests/guests/get-linux.sh)")
+    data = os.environ.get("PERF_DATA") or os.path.join(tempfile.mkdtemp(), "perf.data")
+    work = os.environ.get("WHAT", "boot") == "work"
+    append = "console=ttyS0" + (" cardcage.test=bench" if work else "")
+    emu = subprocess.Popen([CARDCAGE, "-M", "pc", "-m", "256", "-nographic", "-no-reboot",
+                            "-kernel", KERNEL, "-initrd", INITRD, "-append", append],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+
+    def wait_for(text):
+        out = b""
+        while text not in out:
+            chunk = emu.stdout.read1(65536)
+            if not chunk:
+                emu.kill()
+                sys.exit(f"bench/linux-boot/profile: no {text.decode()}:\n"
+                         + out[-2000:].decode(errors="replace"))
+            out = out[-4096:] + chunk
+
+    def perf():
+        return subprocess.Popen(["perf", "record", "-g", "-o", data, "-p", str(emu.pid)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    # Boot: from the start (perf attaches within milliseconds) to the
+    # marker.  Work: from the marker to the end of the workloads.
+    rec = None if work else perf()
+    wait_for(MARKER)
+    if work:
+        rec = perf()
+        wait_for(b"CARDCAGE-BENCH-END")
+    rec.send_signal(signal.SIGINT)      # perf writes the profile and ends
+    rec.wait()
+    emu.kill()
+    emu.wait()
+    rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol",
+                          "--stdio", "-g", "none", "-n"], capture_output=True, text=True)
+    # Translated guest code has no symbols: perf shows each address of the
+    # anonymous executable mapping as its own row of the "[JIT]" object;
+    # they are summed into one row, from the sample counts (-n: a row's
+    # rounded percentage is 0.00 for most of them).
+    rows = {}
+    for line in rep.stdout.splitlines():
+        f = line.split()
+        if not f or f[0].startswith("#") or not f[0].endswith("%"):
+            continue
+        samples = int(f[1])
+        f = f[1:]
+        if f[1] == "[JIT]":
+            key = "(translated guest code, all blocks)"
+        else:
+            i = f.index("[.]") if "[.]" in f else f.index("[k]")
+            key = f"{f[i + 1]}  ({f[1]}{' kernel' if f[i] == '[k]' else ''})"
+        rows[key] = rows.get(key, 0) + samples
+    total = sum(rows.values()) or 1
+    what = "the workloads of bench/guest-work" if work else "Linux boot to the marker"
+    print(f"perf profile of cardcage, {what} on pc ({data}), self time:")
+    top = sorted(rows.items(), key=lambda kv: -kv[1])[:int(os.environ.get("TOP", "25"))]
+    for key, n in top:
+        print(f"  {100 * n / total:6.2f}%  {key}")
+
+main()
