@@ -346,11 +346,10 @@ static void hpet_timer_advance(HPETTimer *t, uint64_t after)
     t->cmp = (t->cmp + n * t->period) & mask;
 }
 
-static void hpet_timer_fire(void *opaque)
+/* t's event, due at or before now. */
+static void hpet_timer_fire_at(HPETTimer *t, int64_t now)
 {
-    HPETTimer *t = opaque;
     HPETState *s = t->s;
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     uint64_t cur = hpet_counter_at(s, now);
 
     if (!hpet_running(s)) {
@@ -374,6 +373,30 @@ static void hpet_timer_fire(void *opaque)
         return;
     }
     hpet_timer_arm(t, cur, now);
+}
+
+static void hpet_timer_fire(void *opaque)
+{
+    hpet_timer_fire_at(opaque, clock_get_ns(CC_CLOCK_VIRTUAL));
+}
+
+/* Events that fell due while the CPU ran (their virtual-clock timers wait
+ * for the end of its slice) have happened by the time the guest touches
+ * the HPET: run them first, under the settings they fell due with.
+ * Otherwise an access that re-arms the timers from the counter's present
+ * value (any timer or configuration write) would take a comparator just
+ * passed for the next wrap, 2^32 or 2^64 periods away, and lose the
+ * event: a periodic timer would stop for good. */
+static void hpet_catch_up(HPETState *s)
+{
+    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
+    for (uint32_t i = 0; i < s->num_timers; i++) {
+        HPETTimer *t = &s->timer[i];
+        if (timer_pending(t->timer) && timer_expire_time_ns(t->timer) <= now) {
+            timer_del(t->timer);
+            hpet_timer_fire_at(t, now);
+        }
+    }
 }
 
 static void hpet_rearm_all(HPETState *s)
@@ -568,6 +591,7 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
  * other sizes and unaligned ones). */
 static uint64_t hpet_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
+    hpet_catch_up(opaque);
     uint64_t v = hpet_reg_read(opaque, addr & ~(hwaddr)7);
     if (size == 8) {
         return v;
@@ -579,6 +603,7 @@ static void hpet_mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned si
 {
     unsigned shift = size == 8 ? 0 : (addr & 4) * 8;
     uint64_t mask = size == 8 ? UINT64_MAX : (uint64_t)UINT32_MAX << shift;
+    hpet_catch_up(opaque);
     hpet_reg_write(opaque, addr & ~(hwaddr)7, val << shift, mask);
 }
 
