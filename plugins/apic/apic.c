@@ -536,11 +536,11 @@ static void timer_expired(void *opaque)
 }
 
 /* An expiry that fell due while the CPU ran (its host timer waits for the
- * end of the slice) has happened by the time the guest touches the APIC:
+ * end of the slice) has happened by the time the guest changes the timer:
  * on the hardware the count reaching zero sets the IRR bit at once
  * (10.5.4).  Deliver it first, under the timer settings it fell due with,
- * so that a register access changing them (a new count, a mask, a divisor)
- * neither cancels it nor lets the guest see a count of zero without it. */
+ * so that a register write changing them (a new count, a mask, a divisor)
+ * does not cancel it. */
 static void timer_catch_up(APICState *s, int64_t now)
 {
     if (timer_pending(s->timer) && timer_expire_time_ns(s->timer) <= now) {
@@ -549,7 +549,9 @@ static void timer_catch_up(APICState *s, int64_t now)
     }
 }
 
-/* Keep the current count across a change of the divisor or the mode. */
+/* Keep the current count across a change of the divisor or the mode; a
+ * one-shot count that reached zero stays there (the elapsed ticks at the
+ * new divisor would otherwise bring it back to life). */
 static void timer_restart_from(APICState *s, uint32_t current, int64_t now)
 {
     s->timer_start = now - (int64_t)ticks_to_ns(s, s->timer_initial - current);
@@ -770,7 +772,6 @@ static void set_svr(APICState *s, uint32_t val, int64_t now)
 static uint32_t reg_read(APICState *s, unsigned reg)
 {
     int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
-    timer_catch_up(s, now);
     switch (reg) {
     case REG_ID: return (uint32_t)s->id << 24;
     case REG_VERSION: return APIC_VERSION;
@@ -822,7 +823,7 @@ static void write_lvt(APICState *s, int idx, uint32_t val, int64_t now)
     if (idx == LVT_TIMER) {
         uint32_t cur = timer_current(s, now);
         s->lvt[idx] = v;
-        if (s->timer_initial && cur) {
+        if (s->timer_initial) {
             timer_restart_from(s, cur, now);
         }
         timer_rearm(s, now);
@@ -837,7 +838,13 @@ static void write_lvt(APICState *s, int idx, uint32_t val, int64_t now)
 static void reg_write(APICState *s, unsigned reg, uint32_t val)
 {
     int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
-    timer_catch_up(s, now);
+    if (reg == REG_TIMER_INIT || reg == REG_TIMER_DCR || reg == REG_LVT_TIMER ||
+        reg == REG_SVR) {
+        /* Only before a change of the timer: at every access (an EOI) a
+         * periodic timer with a period shorter than a CPU slice would
+         * be due again each time and leave the guest no instruction. */
+        timer_catch_up(s, now);
+    }
     switch (reg) {
     case REG_ID:
         s->id = (val >> 24) & ID_MASK;
@@ -891,7 +898,7 @@ static void reg_write(APICState *s, unsigned reg, uint32_t val)
     case REG_TIMER_DCR: {
         uint32_t cur = timer_current(s, now);
         s->timer_dcr = val & 0xb;
-        if (s->timer_initial && cur) {
+        if (s->timer_initial) {
             timer_restart_from(s, cur, now);
         }
         timer_rearm(s, now);

@@ -491,10 +491,9 @@ static void test_timer_divisor_change_mid_count(void **state)
  * before the APIC's own timer event (armed later for the same deadline):
  * as when the CPU's slice runs past the deadline and the guest touches the
  * APIC before the main loop runs the timers. */
-enum { RACE_NEW_COUNT, RACE_MASK, RACE_READ_COUNT };
+enum { RACE_NEW_COUNT, RACE_MASK, RACE_DIVISOR };
 static int race_action;
 static bool race_irr;
-static uint32_t race_count;
 
 static void race_cb(void *opaque)
 {
@@ -506,7 +505,7 @@ static void race_cb(void *opaque)
         wr(0x320, 0x10034);
         break;
     default:
-        race_count = rd(0x390);
+        wr(0x3e0, 0x3);                         /* divide by 16 */
         break;
     }
     race_irr = irr_has(0x34);
@@ -521,8 +520,8 @@ static void test_timer_due_before_access(void **state)
 {
     Timer *t = timer_new_ns(CC_CLOCK_VIRTUAL, race_cb, NULL);
     enable();
-    wr(0x3e0, 0xb);                             /* divide by 1: 10 ns a tick */
-    for (race_action = RACE_NEW_COUNT; race_action <= RACE_READ_COUNT; race_action++) {
+    for (race_action = RACE_NEW_COUNT; race_action <= RACE_DIVISOR; race_action++) {
+        wr(0x3e0, 0xb);                         /* divide by 1: 10 ns a tick */
         wr(0x320, 0x34);
         timer_mod_ns(t, harness_now_ns() + 10000);
         wr(0x380, 1000);                        /* ends in 10 us, with t */
@@ -546,7 +545,7 @@ static void test_timer_due_before_access(void **state)
             assert_false(irr_has(0x34));
             break;
         default:
-            assert_int_equal(race_count, 0);
+            assert_int_equal(rd(0x390), 0);
             harness_advance_ns(100000);
             assert_false(irr_has(0x34));
             break;

@@ -381,8 +381,8 @@ static void hpet_timer_fire(void *opaque)
 }
 
 /* Events that fell due while the CPU ran (their virtual-clock timers wait
- * for the end of its slice) have happened by the time the guest touches
- * the HPET: run them first, under the settings they fell due with.
+ * for the end of its slice) have happened by the time the guest writes
+ * to the HPET: run them first, under the settings they fell due with.
  * Otherwise an access that re-arms the timers from the counter's present
  * value (any timer or configuration write) would take a comparator just
  * passed for the next wrap, 2^32 or 2^64 periods away, and lose the
@@ -557,6 +557,13 @@ static uint64_t hpet_reg_read(HPETState *s, hwaddr reg)
 
 static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask)
 {
+    if (reg != HPET_REG_ISR) {
+        /* Only before the writes that re-arm the timers: at every access
+         * (a status write in a level interrupt's handler) a timer with a
+         * period shorter than a CPU slice would be due each time and
+         * leave the guest no instruction. */
+        hpet_catch_up(s);
+    }
     if (reg >= HPET_TIMER_BASE) {
         hwaddr n = (reg - HPET_TIMER_BASE) / HPET_TIMER_STRIDE;
         if (n >= s->num_timers) {
@@ -591,7 +598,6 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
  * other sizes and unaligned ones). */
 static uint64_t hpet_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
-    hpet_catch_up(opaque);
     uint64_t v = hpet_reg_read(opaque, addr & ~(hwaddr)7);
     if (size == 8) {
         return v;
@@ -603,7 +609,6 @@ static void hpet_mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned si
 {
     unsigned shift = size == 8 ? 0 : (addr & 4) * 8;
     uint64_t mask = size == 8 ? UINT64_MAX : (uint64_t)UINT32_MAX << shift;
-    hpet_catch_up(opaque);
     hpet_reg_write(opaque, addr & ~(hwaddr)7, val << shift, mask);
 }
 
