@@ -387,9 +387,8 @@ static void hpet_timer_fire(void *opaque)
  * value (any timer or configuration write) would take a comparator just
  * passed for the next wrap, 2^32 or 2^64 periods away, and lose the
  * event: a periodic timer would stop for good. */
-static void hpet_catch_up(HPETState *s)
+static void hpet_catch_up(HPETState *s, int64_t now)
 {
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     for (uint32_t i = 0; i < s->num_timers; i++) {
         HPETTimer *t = &s->timer[i];
         if (timer_pending(t->timer) && timer_expire_time_ns(t->timer) <= now) {
@@ -399,9 +398,10 @@ static void hpet_catch_up(HPETState *s)
     }
 }
 
-static void hpet_rearm_all(HPETState *s)
+/* At the instant of the write that changed the timers: a second clock
+ * read could fall after a match and arm for the next wrap instead. */
+static void hpet_rearm_all(HPETState *s, int64_t now)
 {
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     uint64_t cur = hpet_counter_at(s, now);
     for (uint32_t i = 0; i < s->num_timers; i++) {
         hpet_timer_arm(&s->timer[i], cur, now);
@@ -483,7 +483,8 @@ static uint64_t hpet_timer_read(HPETTimer *t, hwaddr reg)
     }
 }
 
-static void hpet_timer_write(HPETTimer *t, hwaddr reg, uint64_t val, uint64_t mask)
+static void hpet_timer_write(HPETTimer *t, hwaddr reg, uint64_t val, uint64_t mask,
+                             int64_t now)
 {
     switch (reg) {
     case TN_REG_CONFIG:
@@ -495,7 +496,7 @@ static void hpet_timer_write(HPETTimer *t, hwaddr reg, uint64_t val, uint64_t ma
     default:
         return;     /* FSB route and reserved: read as zero, writes dropped */
     }
-    hpet_rearm_all(t->s);
+    hpet_rearm_all(t->s, now);
 }
 
 /* ---- guest access: general registers ---- */
@@ -507,9 +508,8 @@ static uint64_t hpet_capabilities(const HPETState *s)
            ((uint64_t)HPET_PERIOD_FS << CAP_PERIOD_SHIFT);
 }
 
-static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask)
+static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask, int64_t now)
 {
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     uint64_t old = s->config;
     s->config = merge(old, val, mask & CFG_WRITABLE);
     if (!(old & CFG_ENABLE) && (s->config & CFG_ENABLE)) {
@@ -519,7 +519,7 @@ static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask)
         s->counter += (uint64_t)(hpet_run_ns(s, now) / HPET_PERIOD_NS);
     }
     hpet_update_lines(s);
-    hpet_rearm_all(s);
+    hpet_rearm_all(s, now);
 }
 
 static void hpet_write_counter(HPETState *s, uint64_t val, uint64_t mask)
@@ -557,12 +557,13 @@ static uint64_t hpet_reg_read(HPETState *s, hwaddr reg)
 
 static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask)
 {
+    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     if (reg != HPET_REG_ISR) {
         /* Only before the writes that re-arm the timers: at every access
          * (a status write in a level interrupt's handler) a timer with a
          * period shorter than a CPU slice would be due each time and
          * leave the guest no instruction. */
-        hpet_catch_up(s);
+        hpet_catch_up(s, now);
     }
     if (reg >= HPET_TIMER_BASE) {
         hwaddr n = (reg - HPET_TIMER_BASE) / HPET_TIMER_STRIDE;
@@ -571,12 +572,13 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
                      (unsigned)n);
             return;
         }
-        hpet_timer_write(&s->timer[n], (reg - HPET_TIMER_BASE) % HPET_TIMER_STRIDE, val, mask);
+        hpet_timer_write(&s->timer[n], (reg - HPET_TIMER_BASE) % HPET_TIMER_STRIDE, val, mask,
+                         now);
         return;
     }
     switch (reg) {
     case HPET_REG_CFG:
-        hpet_write_config(s, val, mask);
+        hpet_write_config(s, val, mask, now);
         break;
     case HPET_REG_ISR:
         /* General Interrupt Status Register: writing 1 clears a level
@@ -586,7 +588,7 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
         break;
     case HPET_REG_COUNTER:
         hpet_write_counter(s, val, mask);
-        hpet_rearm_all(s);
+        hpet_rearm_all(s, now);
         break;
     default:
         break;      /* capabilities are read-only; the rest is reserved */
