@@ -470,10 +470,14 @@ static uint32_t timer_current(const APICState *s, int64_t now)
 }
 
 /* Arm the host timer for the next time the count reaches zero, if that
- * interrupt can be seen: one event per expiry, none per tick. */
-static void timer_rearm(APICState *s)
+ * interrupt can be seen: one event per expiry, none per tick.  `now` is
+ * the instant the caller changed the timer at: reading the clock again
+ * here could land after a short count's end (the host clock moves on
+ * between two reads), and that expiry would be dropped as already past,
+ * its interrupt never raised.  Linux then waits for it for good: it
+ * re-arms its one-shot timer only from the interrupt. */
+static void timer_rearm(APICState *s, int64_t now)
 {
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     if (!s->timer_initial || (s->lvt[LVT_TIMER] & LVT_MASKED)) {
         timer_del(s->timer);
         return;
@@ -506,16 +510,15 @@ static void timer_rearm(APICState *s)
     timer_mod_ns(s->timer, when);
 }
 
-static void timer_expired(void *opaque)
+/* The count reached zero (at or before now). */
+static void timer_fire(APICState *s, int64_t now)
 {
-    APICState *s = opaque;
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     if (!s->timer_initial) {
         return;
     }
     bool periodic = s->lvt[LVT_TIMER] & LVT_PERIODIC;
     if (!periodic && timer_elapsed(s, now) < s->timer_initial) {
-        timer_rearm(s);   /* the count was reloaded since arming */
+        timer_rearm(s, now);   /* the count was reloaded since arming */
         return;
     }
     log_mask(apic_log, "apic %u: timer expired at %" PRId64 " (lvt 0x%x, irr of vector %d %d)\n",
@@ -523,11 +526,32 @@ static void timer_expired(void *opaque)
              bit_test(s->irr, s->lvt[LVT_TIMER] & LVT_VECTOR));
     deliver_lvt(s, LVT_TIMER, DM_FIXED);
     if (periodic) {
-        timer_rearm(s);
+        timer_rearm(s, now);
     }
 }
 
-/* Keep the current count across a change of the divisor or the mode. */
+static void timer_expired(void *opaque)
+{
+    timer_fire(opaque, clock_get_ns(CC_CLOCK_VIRTUAL));
+}
+
+/* An expiry that fell due while the CPU ran (its host timer waits for the
+ * end of the slice) has happened by the time the guest changes the timer:
+ * on the hardware the count reaching zero sets the IRR bit at once
+ * (10.5.4).  Deliver it first, under the timer settings it fell due with,
+ * so that a register write changing them (a new count, a mask, a divisor)
+ * does not cancel it. */
+static void timer_catch_up(APICState *s, int64_t now)
+{
+    if (timer_pending(s->timer) && timer_expire_time_ns(s->timer) <= now) {
+        timer_del(s->timer);
+        timer_fire(s, now);
+    }
+}
+
+/* Keep the current count across a change of the divisor or the mode; a
+ * one-shot count that reached zero stays there (the elapsed ticks at the
+ * new divisor would otherwise bring it back to life). */
 static void timer_restart_from(APICState *s, uint32_t current, int64_t now)
 {
     s->timer_start = now - (int64_t)ticks_to_ns(s, s->timer_initial - current);
@@ -733,7 +757,7 @@ static int apic_ack(Object *obj)
 
 /* ---- registers ---- */
 
-static void set_svr(APICState *s, uint32_t val)
+static void set_svr(APICState *s, uint32_t val, int64_t now)
 {
     s->svr = (val & SVR_WRITABLE) | SVR_HARDWIRED;
     if (!(s->svr & SVR_ENABLE)) {
@@ -741,7 +765,7 @@ static void set_svr(APICState *s, uint32_t val)
         for (int i = 0; i < LVT_COUNT; i++) {
             s->lvt[i] |= LVT_MASKED;
         }
-        timer_rearm(s);
+        timer_rearm(s, now);
     }
 }
 
@@ -786,7 +810,7 @@ static uint32_t reg_read(APICState *s, unsigned reg)
     return 0;
 }
 
-static void write_lvt(APICState *s, int idx, uint32_t val)
+static void write_lvt(APICState *s, int idx, uint32_t val, int64_t now)
 {
     uint32_t keep = s->lvt[idx] & LVT_REMOTE_IRR;
     uint32_t v = (val & lvt_writable[idx]) | keep;
@@ -797,13 +821,12 @@ static void write_lvt(APICState *s, int idx, uint32_t val)
         v &= ~LVT_REMOTE_IRR;
     }
     if (idx == LVT_TIMER) {
-        int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
         uint32_t cur = timer_current(s, now);
         s->lvt[idx] = v;
-        if (s->timer_initial && cur) {
+        if (s->timer_initial) {
             timer_restart_from(s, cur, now);
         }
-        timer_rearm(s);
+        timer_rearm(s, now);
         return;
     }
     s->lvt[idx] = v;
@@ -815,6 +838,13 @@ static void write_lvt(APICState *s, int idx, uint32_t val)
 static void reg_write(APICState *s, unsigned reg, uint32_t val)
 {
     int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
+    if (reg == REG_TIMER_INIT || reg == REG_TIMER_DCR || reg == REG_LVT_TIMER ||
+        reg == REG_SVR) {
+        /* Only before a change of the timer: at every access (an EOI) a
+         * periodic timer with a period shorter than a CPU slice would
+         * be due again each time and leave the guest no instruction. */
+        timer_catch_up(s, now);
+    }
     switch (reg) {
     case REG_ID:
         s->id = (val >> 24) & ID_MASK;
@@ -833,7 +863,7 @@ static void reg_write(APICState *s, unsigned reg, uint32_t val)
         s->dfr = (val & DFR_FLAT) | DFR_RESERVED;
         return;
     case REG_SVR:
-        set_svr(s, val);
+        set_svr(s, val, now);
         update_intr(s);
         return;
     case REG_ESR:
@@ -849,24 +879,29 @@ static void reg_write(APICState *s, unsigned reg, uint32_t val)
     case REG_ICR_HI:
         s->icr_hi = val & ICR_HI_WRITABLE;
         return;
-    case REG_LVT_TIMER: write_lvt(s, LVT_TIMER, val); return;
-    case REG_LVT_PERF: write_lvt(s, LVT_PERF, val); return;
-    case REG_LVT_LINT0: write_lvt(s, LVT_LINT0, val); return;
-    case REG_LVT_LINT1: write_lvt(s, LVT_LINT1, val); return;
-    case REG_LVT_ERROR: write_lvt(s, LVT_ERROR, val); return;
+    case REG_LVT_TIMER:
+        log_mask(apic_log, "apic %u: timer LVT 0x%x written\n", s->id, val);
+        write_lvt(s, LVT_TIMER, val, now);
+        return;
+    case REG_LVT_PERF: write_lvt(s, LVT_PERF, val, now); return;
+    case REG_LVT_LINT0: write_lvt(s, LVT_LINT0, val, now); return;
+    case REG_LVT_LINT1: write_lvt(s, LVT_LINT1, val, now); return;
+    case REG_LVT_ERROR: write_lvt(s, LVT_ERROR, val, now); return;
     case REG_TIMER_INIT:
         /* Writing the initial count reloads the counter; 0 stops it. */
+        log_mask(apic_log, "apic %u: initial count 0x%x written at %" PRId64 " (lvt 0x%x)\n",
+                 s->id, val, now, s->lvt[LVT_TIMER]);
         s->timer_initial = val;
         s->timer_start = now;
-        timer_rearm(s);
+        timer_rearm(s, now);
         return;
     case REG_TIMER_DCR: {
         uint32_t cur = timer_current(s, now);
         s->timer_dcr = val & 0xb;
-        if (s->timer_initial && cur) {
+        if (s->timer_initial) {
             timer_restart_from(s, cur, now);
         }
-        timer_rearm(s);
+        timer_rearm(s, now);
         return;
     }
     case REG_VERSION:

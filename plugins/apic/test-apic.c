@@ -487,6 +487,74 @@ static void test_timer_divisor_change_mid_count(void **state)
     wr(0x380, 0);
 }
 
+/* What the guest does in race_cb, run at the instant a count ends but
+ * before the APIC's own timer event (armed later for the same deadline):
+ * as when the CPU's slice runs past the deadline and the guest touches the
+ * APIC before the main loop runs the timers. */
+enum { RACE_NEW_COUNT, RACE_MASK, RACE_DIVISOR };
+static int race_action;
+static bool race_irr;
+
+static void race_cb(void *opaque)
+{
+    switch (race_action) {
+    case RACE_NEW_COUNT:
+        wr(0x380, 1000);
+        break;
+    case RACE_MASK:
+        wr(0x320, 0x10034);
+        break;
+    default:
+        wr(0x3e0, 0x3);                         /* divide by 16 */
+        break;
+    }
+    race_irr = irr_has(0x34);
+}
+
+/* The count reaching zero sets the IRR bit at once (10.5.4): an expiry
+ * that is due has happened, whatever the guest writes next.  Linux hung
+ * when a new count written right at the end of the old one (its minimum
+ * delta, 15 ticks) cancelled the old one's interrupt: it re-arms its
+ * one-shot timer only from that interrupt. */
+static void test_timer_due_before_access(void **state)
+{
+    Timer *t = timer_new_ns(CC_CLOCK_VIRTUAL, race_cb, NULL);
+    enable();
+    for (race_action = RACE_NEW_COUNT; race_action <= RACE_DIVISOR; race_action++) {
+        wr(0x3e0, 0xb);                         /* divide by 1: 10 ns a tick */
+        wr(0x320, 0x34);
+        timer_mod_ns(t, harness_now_ns() + 10000);
+        wr(0x380, 1000);                        /* ends in 10 us, with t */
+        race_irr = false;
+        harness_advance_ns(10000);
+        assert_true(race_irr);
+        assert_int_equal(ack(), 0x34);
+        wr(0xb0, 0);
+        switch (race_action) {
+        case RACE_NEW_COUNT:
+            /* The new count runs on: one more interrupt 10 us later. */
+            harness_advance_ns(9990);
+            assert_false(irr_has(0x34));
+            harness_advance_ns(10);
+            assert_true(irr_has(0x34));
+            assert_int_equal(ack(), 0x34);
+            wr(0xb0, 0);
+            break;
+        case RACE_MASK:
+            harness_advance_ns(100000);
+            assert_false(irr_has(0x34));
+            break;
+        default:
+            assert_int_equal(rd(0x390), 0);
+            harness_advance_ns(100000);
+            assert_false(irr_has(0x34));
+            break;
+        }
+        wr(0x380, 0);
+    }
+    timer_free(t);
+}
+
 static void pic_init(void)
 {
     static const uint8_t seq[][2] = {
@@ -822,6 +890,7 @@ int main(void)
         cmocka_unit_test_setup(test_timer_periodic, setup),
         cmocka_unit_test_setup(test_timer_min_period, setup),
         cmocka_unit_test_setup(test_timer_divisor_change_mid_count, setup),
+        cmocka_unit_test_setup(test_timer_due_before_access, setup),
         cmocka_unit_test_setup(test_extint, setup),
         cmocka_unit_test_setup(test_lint_modes, setup),
         cmocka_unit_test_setup(test_hostile, setup),

@@ -346,11 +346,10 @@ static void hpet_timer_advance(HPETTimer *t, uint64_t after)
     t->cmp = (t->cmp + n * t->period) & mask;
 }
 
-static void hpet_timer_fire(void *opaque)
+/* t's event, due at or before now. */
+static void hpet_timer_fire_at(HPETTimer *t, int64_t now)
 {
-    HPETTimer *t = opaque;
     HPETState *s = t->s;
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     uint64_t cur = hpet_counter_at(s, now);
 
     if (!hpet_running(s)) {
@@ -376,9 +375,33 @@ static void hpet_timer_fire(void *opaque)
     hpet_timer_arm(t, cur, now);
 }
 
-static void hpet_rearm_all(HPETState *s)
+static void hpet_timer_fire(void *opaque)
 {
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
+    hpet_timer_fire_at(opaque, clock_get_ns(CC_CLOCK_VIRTUAL));
+}
+
+/* Events that fell due while the CPU ran (their virtual-clock timers wait
+ * for the end of its slice) have happened by the time the guest writes
+ * to the HPET: run them first, under the settings they fell due with.
+ * Otherwise an access that re-arms the timers from the counter's present
+ * value (any timer or configuration write) would take a comparator just
+ * passed for the next wrap, 2^32 or 2^64 periods away, and lose the
+ * event: a periodic timer would stop for good. */
+static void hpet_catch_up(HPETState *s, int64_t now)
+{
+    for (uint32_t i = 0; i < s->num_timers; i++) {
+        HPETTimer *t = &s->timer[i];
+        if (timer_pending(t->timer) && timer_expire_time_ns(t->timer) <= now) {
+            timer_del(t->timer);
+            hpet_timer_fire_at(t, now);
+        }
+    }
+}
+
+/* At the instant of the write that changed the timers: a second clock
+ * read could fall after a match and arm for the next wrap instead. */
+static void hpet_rearm_all(HPETState *s, int64_t now)
+{
     uint64_t cur = hpet_counter_at(s, now);
     for (uint32_t i = 0; i < s->num_timers; i++) {
         hpet_timer_arm(&s->timer[i], cur, now);
@@ -460,7 +483,8 @@ static uint64_t hpet_timer_read(HPETTimer *t, hwaddr reg)
     }
 }
 
-static void hpet_timer_write(HPETTimer *t, hwaddr reg, uint64_t val, uint64_t mask)
+static void hpet_timer_write(HPETTimer *t, hwaddr reg, uint64_t val, uint64_t mask,
+                             int64_t now)
 {
     switch (reg) {
     case TN_REG_CONFIG:
@@ -472,7 +496,7 @@ static void hpet_timer_write(HPETTimer *t, hwaddr reg, uint64_t val, uint64_t ma
     default:
         return;     /* FSB route and reserved: read as zero, writes dropped */
     }
-    hpet_rearm_all(t->s);
+    hpet_rearm_all(t->s, now);
 }
 
 /* ---- guest access: general registers ---- */
@@ -484,9 +508,8 @@ static uint64_t hpet_capabilities(const HPETState *s)
            ((uint64_t)HPET_PERIOD_FS << CAP_PERIOD_SHIFT);
 }
 
-static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask)
+static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask, int64_t now)
 {
-    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
     uint64_t old = s->config;
     s->config = merge(old, val, mask & CFG_WRITABLE);
     if (!(old & CFG_ENABLE) && (s->config & CFG_ENABLE)) {
@@ -496,7 +519,7 @@ static void hpet_write_config(HPETState *s, uint64_t val, uint64_t mask)
         s->counter += (uint64_t)(hpet_run_ns(s, now) / HPET_PERIOD_NS);
     }
     hpet_update_lines(s);
-    hpet_rearm_all(s);
+    hpet_rearm_all(s, now);
 }
 
 static void hpet_write_counter(HPETState *s, uint64_t val, uint64_t mask)
@@ -534,6 +557,14 @@ static uint64_t hpet_reg_read(HPETState *s, hwaddr reg)
 
 static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask)
 {
+    int64_t now = clock_get_ns(CC_CLOCK_VIRTUAL);
+    if (reg != HPET_REG_ISR) {
+        /* Only before the writes that re-arm the timers: at every access
+         * (a status write in a level interrupt's handler) a timer with a
+         * period shorter than a CPU slice would be due each time and
+         * leave the guest no instruction. */
+        hpet_catch_up(s, now);
+    }
     if (reg >= HPET_TIMER_BASE) {
         hwaddr n = (reg - HPET_TIMER_BASE) / HPET_TIMER_STRIDE;
         if (n >= s->num_timers) {
@@ -541,12 +572,13 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
                      (unsigned)n);
             return;
         }
-        hpet_timer_write(&s->timer[n], (reg - HPET_TIMER_BASE) % HPET_TIMER_STRIDE, val, mask);
+        hpet_timer_write(&s->timer[n], (reg - HPET_TIMER_BASE) % HPET_TIMER_STRIDE, val, mask,
+                         now);
         return;
     }
     switch (reg) {
     case HPET_REG_CFG:
-        hpet_write_config(s, val, mask);
+        hpet_write_config(s, val, mask, now);
         break;
     case HPET_REG_ISR:
         /* General Interrupt Status Register: writing 1 clears a level
@@ -556,7 +588,7 @@ static void hpet_reg_write(HPETState *s, hwaddr reg, uint64_t val, uint64_t mask
         break;
     case HPET_REG_COUNTER:
         hpet_write_counter(s, val, mask);
-        hpet_rearm_all(s);
+        hpet_rearm_all(s, now);
         break;
     default:
         break;      /* capabilities are read-only; the rest is reserved */

@@ -218,6 +218,36 @@ static void test_periodic_val_set(void **state)
     assert_int_equal(p->rising, 112);
 }
 
+/* The guest writes another timer's comparator at the instant timer 0's
+ * periodic match falls due, before the HPET's own event for it runs (as
+ * when the CPU's slice runs past the match): race_cb is armed first for
+ * the same deadline. */
+static void race_cb(void *opaque)
+{
+    wr64(TCMP(1), 0x12345678);
+}
+
+/* A match that is due has happened, whatever the guest writes next: a
+ * write re-arming the timers from the counter's present value must not
+ * take the comparator just reached for one a full wrap away, which would
+ * stop the periodic timer for good. */
+static void test_due_before_access(void **state)
+{
+    IRQProbe *p = harness_probe_output(hpet, "irq", 2);
+    Timer *t = timer_new_ns(CC_CLOCK_VIRTUAL, race_cb, NULL);
+    timer_mod_ns(t, harness_now_ns() + 100 * US);
+    wr(TCFG(0), T_ENB | T_PERIODIC | T_VAL_SET | T_ROUTE(2));
+    wr64(TCMP(0), 10000);                       /* first match at 100 us */
+    wr64(TCMP(0), 10000);                       /* then every 100 us */
+    wr(CFG, CFG_ENABLE);
+    harness_advance_ns(100 * US);
+    assert_int_equal(p->rising, 1);
+    assert_true(rd64(TCMP(0)) == 20000);
+    harness_advance_ns(MS);
+    assert_int_equal(p->rising, 11);
+    timer_free(t);
+}
+
 static void test_min_period(void **state)
 {
     IRQProbe *p = harness_probe_output(hpet, "irq", 2);
@@ -577,6 +607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_shot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_periodic_val_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_due_before_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_min_period, setup, teardown),
         cmocka_unit_test_setup_teardown(test_32bit_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_level_status, setup, teardown),
