@@ -52,9 +52,10 @@ struct X86CodeCache {
     /* Which entries of env->jmp_cache may be filled, by linear page
      * number modulo JMP_VPAGES (INVLPG of a page with no bit set leaves
      * the jump cache alone), and which entries hold blocks on global
-     * pages (kept across a CR3 load). */
+     * pages (kept across a CR3 load), of those that are filled. */
     uint64_t jmp_vpages[JMP_VPAGES / 64];
     uint64_t jmp_global[X86_JMP_CACHE_SIZE / 64];
+    uint64_t jmp_filled[X86_JMP_CACHE_SIZE / 64];   /* entries set by x86_tb_find */
     X86TB scratch;               /* a block that is not cached (MMIO code) */
     X86Insn scratch_insn;
     void *jit;                   /* the code generator's buffer (x86-jit.c) */
@@ -549,6 +550,7 @@ void x86_jmp_cache_flush(CPUX86State *env)
     if (env->code) {
         memset(env->code->jmp_vpages, 0, sizeof(env->code->jmp_vpages));
         memset(env->code->jmp_global, 0, sizeof(env->code->jmp_global));
+        memset(env->code->jmp_filled, 0, sizeof(env->code->jmp_filled));
     }
 }
 
@@ -577,15 +579,14 @@ void x86_jmp_cache_flush_nonglobal(CPUX86State *env)
         memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
         return;
     }
+    /* Linux loads CR3 at every context switch: visit only the entries
+     * that are filled and not global. */
     for (unsigned w = 0; w < X86_JMP_CACHE_SIZE / 64; w++) {
-        uint64_t keep = cc->jmp_global[w];
-        if (keep == ~0ull) {
-            continue;
-        }
-        for (unsigned b = 0; b < 64; b++) {
-            if (!(keep & (1ull << b))) {
-                env->jmp_cache[w * 64 + b] = NULL;
-            }
+        uint64_t drop = cc->jmp_filled[w] & ~cc->jmp_global[w];
+        cc->jmp_filled[w] &= ~drop;
+        while (drop) {
+            env->jmp_cache[w * 64 + (unsigned)__builtin_ctzll(drop)] = NULL;
+            drop &= drop - 1;
         }
     }
     /* The page filter keeps its bits: the global entries are still there,
@@ -599,8 +600,10 @@ static void jmp_cache_fill(CPUX86State *env, unsigned j, X86TB *tb)
     uint64_t bit = 1ull << (j % 64);
     env->jmp_cache[j] = tb;
     if (!tb) {
+        cc->jmp_filled[j / 64] &= ~bit;
         return;
     }
+    cc->jmp_filled[j / 64] |= bit;
     uint32_t v = (tb->pc >> 12) % JMP_VPAGES;
     cc->jmp_vpages[v / 64] |= 1ull << (v % 64);
     if (x86_code_page_global(env, tb->pc)) {
