@@ -193,7 +193,6 @@ static void tlb_flush_nonglobal(CPUX86State *env)
 
 void x86_tlb_flush_page(CPUX86State *env, uint32_t lin)
 {
-    int span_shift = 12;       /* the linear range whose blocks may go stale */
     uint32_t page = lin & PAGE_MASK;
     unsigned i = (page >> 12) & (X86_TLB_SIZE - 1);
     for (int mmu = 0; mmu < 2; mmu++) {
@@ -212,19 +211,21 @@ void x86_tlb_flush_page(CPUX86State *env, uint32_t lin)
                 X86TLBInfo *t = &env->tlb_info[mmu][j];
                 if ((t->flags & TLBI_LARGE) && (t->vpage >> shift) == (page >> shift)) {
                     tlb_clear_entry(env, mmu, j);
-                    span_shift = shift;
                 }
             }
         }
     }
-    x86_jmp_cache_flush_range(env, lin, span_shift);
+    x86_jmp_cache_flush_page(env, lin);
 }
 
-bool x86_code_page_global(CPUX86State *env, uint32_t lin)
+bool x86_code_page_global(CPUX86State *env, uint32_t lin, bool *large)
 {
     uint32_t page = lin & PAGE_MASK;
     const X86TLBInfo *t = &env->tlb_info[cur_mmu(env)][(page >> 12) & (X86_TLB_SIZE - 1)];
-    return t->vpage == page && (t->flags & TLBI_GLOBAL);
+    bool hit = t->vpage == page;
+    /* Not in the TLB: say large, the cautious answer for INVLPG. */
+    *large = !hit || (t->flags & TLBI_LARGE);
+    return hit && (t->flags & TLBI_GLOBAL);
 }
 
 /* A dirty tracker cleared pages: writes to them must take the slow path

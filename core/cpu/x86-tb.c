@@ -51,11 +51,13 @@ struct X86CodeCache {
     uint64_t generation;         /* bumped by every flush */
     /* Which entries of env->jmp_cache may be filled, by linear page
      * number modulo JMP_VPAGES (INVLPG of a page with no bit set leaves
-     * the jump cache alone), and which entries hold blocks on global
+     * the jump cache alone, as does one outside the 4 MiB regions with
+     * blocks on large pages), and which entries hold blocks on global
      * pages (kept across a CR3 load), of those that are filled. */
     uint64_t jmp_vpages[JMP_VPAGES / 64];
     uint64_t jmp_global[X86_JMP_CACHE_SIZE / 64];
     uint64_t jmp_filled[X86_JMP_CACHE_SIZE / 64];   /* entries set by x86_tb_find */
+    uint64_t jmp_large[1024 / 64];   /* the 4 MiB regions with blocks on large pages */
     X86TB scratch;               /* a block that is not cached (MMIO code) */
     X86Insn scratch_insn;
     void *jit;                   /* the code generator's buffer (x86-jit.c) */
@@ -541,7 +543,8 @@ static inline unsigned jmp_cache_index(uint32_t pc)
  * and switches CR3 at every context switch with its own code on global
  * pages: emptying the whole cache each time made the block lookup the top
  * of a Linux boot profile.  Each block in the cache is a single-page one
- * (x86_tb_find), so an INVLPG concerns only the entries of that page, and
+ * (x86_tb_find), so an INVLPG concerns only the entries of that page (or
+ * of the large page around it), and
  * a CR3 load only those whose page was mapped non-global.
  */
 void x86_jmp_cache_flush(CPUX86State *env)
@@ -551,24 +554,23 @@ void x86_jmp_cache_flush(CPUX86State *env)
         memset(env->code->jmp_vpages, 0, sizeof(env->code->jmp_vpages));
         memset(env->code->jmp_global, 0, sizeof(env->code->jmp_global));
         memset(env->code->jmp_filled, 0, sizeof(env->code->jmp_filled));
+        memset(env->code->jmp_large, 0, sizeof(env->code->jmp_large));
     }
 }
 
-void x86_jmp_cache_flush_range(CPUX86State *env, uint32_t lin, int shift)
+void x86_jmp_cache_flush_page(CPUX86State *env, uint32_t lin)
 {
     X86CodeCache *cc = env->code;
     if (!cc) {
         memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
         return;
     }
-    uint32_t first = (lin >> shift << shift) >> 12;
-    uint32_t n = shift >= 24 ? JMP_VPAGES : 1u << (shift - 12);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t v = (first + i) % JMP_VPAGES;
-        if (cc->jmp_vpages[v / 64] & (1ull << (v % 64))) {
-            x86_jmp_cache_flush(env);
-            return;
-        }
+    /* INVLPG of any address in a large page drops the whole large page
+     * (SDM vol. 3A, 4.10.4.1), even where the TLB no longer holds it. */
+    uint32_t v = (lin >> 12) % JMP_VPAGES, r = lin >> 22;
+    if ((cc->jmp_vpages[v / 64] & (1ull << (v % 64))) ||
+        (cc->jmp_large[r / 64] & (1ull << (r % 64)))) {
+        x86_jmp_cache_flush(env);
     }
 }
 
@@ -605,8 +607,13 @@ static void jmp_cache_fill(CPUX86State *env, unsigned j, X86TB *tb)
     }
     cc->jmp_filled[j / 64] |= bit;
     uint32_t v = (tb->pc >> 12) % JMP_VPAGES;
+    bool large;
     cc->jmp_vpages[v / 64] |= 1ull << (v % 64);
-    if (x86_code_page_global(env, tb->pc)) {
+    bool global = x86_code_page_global(env, tb->pc, &large);
+    if (large) {
+        cc->jmp_large[tb->pc >> 28] |= 1ull << ((tb->pc >> 22) % 64);
+    }
+    if (global) {
         cc->jmp_global[j / 64] |= bit;
     } else {
         cc->jmp_global[j / 64] &= ~bit;
