@@ -536,8 +536,16 @@ void x86_phys_st32(CPUX86State *env, uint32_t pa, uint32_t val);
 /* TLB maintenance (these also empty the jump cache, which is indexed by
  * linear address). */
 void x86_tlb_flush(CPUX86State *env);
-void x86_jmp_cache_flush(CPUX86State *env);
 void x86_tlb_flush_page(CPUX86State *env, uint32_t lin);
+/* The jump cache (x86-tb.c): emptied whole; or of the blocks that may lie
+ * in lin's page or in the large page around it (INVLPG); or of the blocks
+ * not on global pages (a CR3 load with CR4.PGE). */
+void x86_jmp_cache_flush(CPUX86State *env);
+void x86_jmp_cache_flush_page(CPUX86State *env, uint32_t lin);
+void x86_jmp_cache_flush_nonglobal(CPUX86State *env);
+/* Whether the TLB maps lin's page, for the current privilege, as global;
+ * *large when it maps it with a large page (or does not map it). */
+bool x86_code_page_global(CPUX86State *env, uint32_t lin, bool *large);
 /* Drop fast write entries that map the physical page (it now holds code). */
 void x86_tlb_protect_code_page(CPUX86State *env, uint32_t phys_page);
 void x86_tlb_drop_write_tags(CPUX86State *env);

@@ -162,11 +162,6 @@ static void tlb_clear_entry(CPUX86State *env, int mmu, unsigned i)
     env->tlb_info[mmu][i].flags = 0;
 }
 
-void x86_jmp_cache_flush(CPUX86State *env)
-{
-    memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
-}
-
 void x86_tlb_flush(CPUX86State *env)
 {
     x86_jmp_cache_flush(env);
@@ -182,11 +177,11 @@ void x86_tlb_flush(CPUX86State *env)
 /* A CR3 load: keep global pages when CR4.PGE is on (SDM vol. 3A, 4.10.4.1). */
 static void tlb_flush_nonglobal(CPUX86State *env)
 {
-    x86_jmp_cache_flush(env);
     if (!(env->cr[4] & CR4_PGE)) {
         x86_tlb_flush(env);
         return;
     }
+    x86_jmp_cache_flush_nonglobal(env);
     for (int mmu = 0; mmu < 2; mmu++) {
         for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
             if (!(env->tlb_info[mmu][i].flags & TLBI_GLOBAL)) {
@@ -198,7 +193,6 @@ static void tlb_flush_nonglobal(CPUX86State *env)
 
 void x86_tlb_flush_page(CPUX86State *env, uint32_t lin)
 {
-    x86_jmp_cache_flush(env);
     uint32_t page = lin & PAGE_MASK;
     unsigned i = (page >> 12) & (X86_TLB_SIZE - 1);
     for (int mmu = 0; mmu < 2; mmu++) {
@@ -221,6 +215,17 @@ void x86_tlb_flush_page(CPUX86State *env, uint32_t lin)
             }
         }
     }
+    x86_jmp_cache_flush_page(env, lin);
+}
+
+bool x86_code_page_global(CPUX86State *env, uint32_t lin, bool *large)
+{
+    uint32_t page = lin & PAGE_MASK;
+    const X86TLBInfo *t = &env->tlb_info[cur_mmu(env)][(page >> 12) & (X86_TLB_SIZE - 1)];
+    bool hit = t->vpage == page;
+    /* Not in the TLB: say large, the cautious answer for INVLPG. */
+    *large = !hit || (t->flags & TLBI_LARGE);
+    return hit && (t->flags & TLBI_GLOBAL);
 }
 
 /* A dirty tracker cleared pages: writes to them must take the slow path

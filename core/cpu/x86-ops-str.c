@@ -4,8 +4,9 @@
  * REPZ/REPNE/REPNZ").  Registers are updated after every element, so a
  * fault in the middle leaves a state from which the instruction restarts,
  * as on the hardware.  Long repeats yield when an event is pending (the
- * instruction is resumed later, SDM vol. 3A, 6.6), and runs of MOVS/STOS
- * over RAM pages in the TLB are done in bulk.
+ * instruction is resumed later, SDM vol. 3A, 6.6), and runs of MOVS, STOS,
+ * CMPS and SCAS over RAM pages in the TLB are done in bulk, a page at a
+ * time, in either direction (bulk_run).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -97,6 +98,54 @@ static uint32_t fwd_room(CPUX86State *env, int seg, uint32_t off, uint32_t lin,
     return (uint32_t)(room / c->size);
 }
 
+/* How many elements from offset off down (DF=1) stay within the
+ * segment's limit, the address size and the page of the first. */
+static uint32_t bwd_room(CPUX86State *env, int seg, uint32_t off, uint32_t lin,
+                         const StrCtx *c, bool write)
+{
+    const SegmentCache *s = &env->segs[seg];
+    uint32_t lo = write ? s->wlo : s->rlo;
+    uint64_t hi = write ? s->whi : s->rhi;
+    uint64_t top = (uint64_t)off + (uint32_t)c->size - 1;
+    if (off < lo || top > hi || top > c->amask || (lin & 0xfff) + (uint32_t)c->size > 0x1000) {
+        return 0;
+    }
+    /* Offsets off, off - size, ... down to lo (never below 0: no wrap). */
+    uint32_t by_seg = (off - lo) / (uint32_t)c->size + 1;
+    uint32_t by_page = (lin & 0xfff) / (uint32_t)c->size + 1;
+    return by_seg < by_page ? by_seg : by_page;
+}
+
+/*
+ * The run of elements a REP string instruction can take in bulk from the
+ * one at seg:reg on, in the direction of DF: within the segment, the
+ * address size, one page, and RAM the TLB maps for this access (so pages
+ * holding translated code, which have no fast write entry, MMIO and
+ * unmapped pages all go element by element, which detects self-modifying
+ * code, reaches devices and faults with the registers of the element that
+ * faulted).  Returns the count, at most max, and in *first the host
+ * address of the first element; 0 when there is no such run.
+ */
+static uint32_t bulk_run(CPUX86State *env, int seg, int reg, const StrCtx *c, bool write,
+                         uint32_t max, uint8_t **first)
+{
+    uint32_t off = env->regs[reg] & c->amask;
+    uint32_t lin = env->segs[seg].base + off;
+    uint32_t n = c->delta > 0 ? fwd_room(env, seg, off, lin, c, write)
+                              : bwd_room(env, seg, off, lin, c, write);
+    n = n < max ? n : max;
+    if (n == 0) {
+        return 0;
+    }
+    uint32_t back = c->delta > 0 ? 0 : (n - 1) * (uint32_t)c->size;
+    uint8_t *low = bulk_ptr(env, lin - back, n * (uint32_t)c->size, write);
+    if (!low) {
+        return 0;
+    }
+    *first = low + back;
+    return n;
+}
+
 static void movs_one(CPUX86State *env, const X86Insn *in, const StrCtx *c)
 {
     uint32_t v = x86_ld_seg(env, in->seg, env->regs[R_ESI] & c->amask, c->size);
@@ -115,28 +164,26 @@ X86_HANDLER(x86_op_movs)
     }
     uint32_t cx;
     while ((cx = count_reg(env, &c)) != 0) {
-        if (c.delta > 0) {
-            uint32_t si = env->regs[R_ESI] & c.amask, di = env->regs[R_EDI] & c.amask;
-            uint32_t sl = env->segs[in->seg].base + si, dl = env->segs[R_ES].base + di;
-            uint32_t n = fwd_room(env, in->seg, si, sl, &c, false);
-            uint32_t m = fwd_room(env, R_ES, di, dl, &c, true);
-            n = n < m ? n : m;
-            n = n < cx ? n : cx;
-            if (n > 1) {
-                uint32_t bytes = n * c.size;
-                uint8_t *s = bulk_ptr(env, sl, bytes, false);
-                uint8_t *d = bulk_ptr(env, dl, bytes, true);
-                /* Element-by-element forward copy equals memmove unless
-                 * the destination starts inside the source run. */
-                if (s && d && (d <= s || d >= s + bytes)) {
-                    memmove(d, s, bytes);
-                    advance(env, R_ESI, &c, bytes);
-                    advance(env, R_EDI, &c, bytes);
-                    if (rep_done(env, in, &c, cx, n)) {
-                        return;
-                    }
-                    continue;
+        uint8_t *s, *d;
+        uint32_t n = cx > 1 ? bulk_run(env, in->seg, R_ESI, &c, false, cx, &s) : 0;
+        n = n > 1 ? bulk_run(env, R_ES, R_EDI, &c, true, n, &d) : 0;
+        if (n > 1) {
+            uint32_t bytes = n * c.size;
+            if (c.delta < 0) {
+                s -= bytes - c.size;        /* the lowest element */
+                d -= bytes - c.size;
+            }
+            /* Element-by-element copying equals memmove unless the
+             * destination starts inside the source run, after its first
+             * element in the direction of the copy. */
+            if (c.delta > 0 ? (d <= s || d >= s + bytes) : (d >= s || d + bytes <= s)) {
+                memmove(d, s, bytes);
+                advance(env, R_ESI, &c, (int32_t)n * c.delta);
+                advance(env, R_EDI, &c, (int32_t)n * c.delta);
+                if (rep_done(env, in, &c, cx, n)) {
+                    return;
                 }
+                continue;
             }
         }
         movs_one(env, in, &c);
@@ -158,26 +205,24 @@ X86_HANDLER(x86_op_stos)
     }
     uint32_t cx;
     while ((cx = count_reg(env, &c)) != 0) {
-        if (c.delta > 0) {
-            uint32_t di = env->regs[R_EDI] & c.amask;
-            uint32_t dl = env->segs[R_ES].base + di;
-            uint32_t n = fwd_room(env, R_ES, di, dl, &c, true);
-            n = n < cx ? n : cx;
-            uint8_t *d = n > 1 ? bulk_ptr(env, dl, n * c.size, true) : NULL;
-            if (d) {
-                if (c.size == 1) {
-                    memset(d, (int)v, n);
-                } else {
-                    for (uint32_t k = 0; k < n; k++) {
-                        x86_host_st(d + k * c.size, v, c.size);
-                    }
-                }
-                advance(env, R_EDI, &c, n * c.size);
-                if (rep_done(env, in, &c, cx, n)) {
-                    return;
-                }
-                continue;
+        uint8_t *d;
+        uint32_t n = cx > 1 ? bulk_run(env, R_ES, R_EDI, &c, true, cx, &d) : 0;
+        if (n > 1) {
+            if (c.delta < 0) {
+                d -= (n - 1) * c.size;      /* the lowest element */
             }
+            if (c.size == 1) {
+                memset(d, (int)v, n);
+            } else {
+                for (uint32_t k = 0; k < n; k++) {
+                    x86_host_st(d + k * c.size, v, c.size);
+                }
+            }
+            advance(env, R_EDI, &c, (int32_t)n * c.delta);
+            if (rep_done(env, in, &c, cx, n)) {
+                return;
+            }
+            continue;
         }
         x86_st_seg(env, R_ES, env->regs[R_EDI] & c.amask, v, c.size);
         advance(env, R_EDI, &c, c.delta);
@@ -207,6 +252,48 @@ X86_HANDLER(x86_op_lods)
     }
 }
 
+/* A run of REPE/REPNE CMPS or SCAS elements in RAM, compared on the host
+ * (see bulk_run).  Registers and flags are left as after the last element
+ * compared.  Returns true when the instruction is over (the condition
+ * ended it, ECX reached 0, or it yields to an event); false to go on. */
+static bool cmp_bulk(CPUX86State *env, const X86Insn *in, const StrCtx *c, bool scas,
+                     bool repne, uint32_t cx)
+{
+    uint8_t *s = NULL, *d;
+    uint32_t n = cx;
+    if (!scas) {
+        n = bulk_run(env, in->seg, R_ESI, c, false, n, &s);
+    }
+    n = n > 1 ? bulk_run(env, R_ES, R_EDI, c, false, n, &d) : 0;
+    if (n <= 1) {
+        return false;
+    }
+    uint32_t a = scas ? rd_reg(env, 0, c->size) : 0, b = 0, k = 0;
+    bool stop = false;
+    while (k < n && !stop) {
+        if (!scas) {
+            a = x86_host_ld(s + (int32_t)k * c->delta, c->size);
+        }
+        b = x86_host_ld(d + (int32_t)k * c->delta, c->size);
+        k++;
+        stop = (a == b) == repne;
+    }
+    if (!scas) {
+        advance(env, R_ESI, c, (int32_t)k * c->delta);
+    }
+    advance(env, R_EDI, c, (int32_t)k * c->delta);
+    cc_set(env, CC_OP_SUB, a, b, x86_trunc(a - b, c->size), c->size);
+    env->regs[R_ECX] = (env->regs[R_ECX] & ~c->amask) | ((cx - k) & c->amask);
+    if (stop || cx == k) {
+        return true;
+    }
+    if (should_yield(env)) {
+        rep_yield(env, in);
+        return true;
+    }
+    return false;
+}
+
 /* CMPS and SCAS: REPE stops when ZF=0, REPNE when ZF=1. */
 static void cmp_string(CPUX86State *env, const X86Insn *in, bool scas)
 {
@@ -218,6 +305,12 @@ static void cmp_string(CPUX86State *env, const X86Insn *in, bool scas)
         uint32_t cx = count_reg(env, &c);
         if (rep && cx == 0) {
             return;
+        }
+        if (rep && cx > 1 && cmp_bulk(env, in, &c, scas, repne, cx)) {
+            return;
+        }
+        if (rep && count_reg(env, &c) != cx) {
+            continue;       /* a run was taken: look again from there */
         }
         uint32_t a, b;
         if (scas) {

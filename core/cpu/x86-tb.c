@@ -33,6 +33,9 @@
 /* Each page has a 64-bit map of which 64-byte chunks hold code. */
 #define CHUNK_SHIFT 6
 
+/* The filter of linear pages with blocks in the jump cache. */
+#define JMP_VPAGES 4096u
+
 typedef struct PageDesc {
     uintptr_t first;       /* tagged X86TB pointer: low bit = which page of it */
     uint64_t code_map;
@@ -46,6 +49,15 @@ struct X86CodeCache {
     uint32_t ninsns;
     PageDesc *l1[1u << L1_BITS];
     uint64_t generation;         /* bumped by every flush */
+    /* Which entries of env->jmp_cache may be filled, by linear page
+     * number modulo JMP_VPAGES (INVLPG of a page with no bit set leaves
+     * the jump cache alone, as does one outside the 4 MiB regions with
+     * blocks on large pages), and which entries hold blocks on global
+     * pages (kept across a CR3 load), of those that are filled. */
+    uint64_t jmp_vpages[JMP_VPAGES / 64];
+    uint64_t jmp_global[X86_JMP_CACHE_SIZE / 64];
+    uint64_t jmp_filled[X86_JMP_CACHE_SIZE / 64];   /* entries set by x86_tb_find */
+    uint64_t jmp_large[1024 / 64];   /* the 4 MiB regions with blocks on large pages */
     X86TB scratch;               /* a block that is not cached (MMIO code) */
     X86Insn scratch_insn;
     void *jit;                   /* the code generator's buffer (x86-jit.c) */
@@ -524,6 +536,90 @@ static inline unsigned jmp_cache_index(uint32_t pc)
     return (pc ^ (pc >> 12)) & (X86_JMP_CACHE_SIZE - 1);
 }
 
+/*
+ * The jump cache is keyed by linear address, so a change of the mapping of
+ * a block's page makes its entry stale.  Linux changes mappings of data
+ * pages all the time (INVLPG after kmap, copy-on-write, page-table pages)
+ * and switches CR3 at every context switch with its own code on global
+ * pages: emptying the whole cache each time made the block lookup the top
+ * of a Linux boot profile.  Each block in the cache is a single-page one
+ * (x86_tb_find), so an INVLPG concerns only the entries of that page (or
+ * of the large page around it), and
+ * a CR3 load only those whose page was mapped non-global.
+ */
+void x86_jmp_cache_flush(CPUX86State *env)
+{
+    memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
+    if (env->code) {
+        memset(env->code->jmp_vpages, 0, sizeof(env->code->jmp_vpages));
+        memset(env->code->jmp_global, 0, sizeof(env->code->jmp_global));
+        memset(env->code->jmp_filled, 0, sizeof(env->code->jmp_filled));
+        memset(env->code->jmp_large, 0, sizeof(env->code->jmp_large));
+    }
+}
+
+void x86_jmp_cache_flush_page(CPUX86State *env, uint32_t lin)
+{
+    X86CodeCache *cc = env->code;
+    if (!cc) {
+        memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
+        return;
+    }
+    /* INVLPG of any address in a large page drops the whole large page
+     * (SDM vol. 3A, 4.10.4.1), even where the TLB no longer holds it. */
+    uint32_t v = (lin >> 12) % JMP_VPAGES, r = lin >> 22;
+    if ((cc->jmp_vpages[v / 64] & (1ull << (v % 64))) ||
+        (cc->jmp_large[r / 64] & (1ull << (r % 64)))) {
+        x86_jmp_cache_flush(env);
+    }
+}
+
+void x86_jmp_cache_flush_nonglobal(CPUX86State *env)
+{
+    X86CodeCache *cc = env->code;
+    if (!cc) {
+        memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
+        return;
+    }
+    /* Linux loads CR3 at every context switch: visit only the entries
+     * that are filled and not global. */
+    for (unsigned w = 0; w < X86_JMP_CACHE_SIZE / 64; w++) {
+        uint64_t drop = cc->jmp_filled[w] & ~cc->jmp_global[w];
+        cc->jmp_filled[w] &= ~drop;
+        while (drop) {
+            env->jmp_cache[w * 64 + (unsigned)__builtin_ctzll(drop)] = NULL;
+            drop &= drop - 1;
+        }
+    }
+    /* The page filter keeps its bits: the global entries are still there,
+     * and a stale bit only costs a flush that was not needed. */
+}
+
+/* Put tb in the jump cache at index j (its page was just translated). */
+static void jmp_cache_fill(CPUX86State *env, unsigned j, X86TB *tb)
+{
+    X86CodeCache *cc = env->code;
+    uint64_t bit = 1ull << (j % 64);
+    env->jmp_cache[j] = tb;
+    if (!tb) {
+        cc->jmp_filled[j / 64] &= ~bit;
+        return;
+    }
+    cc->jmp_filled[j / 64] |= bit;
+    uint32_t v = (tb->pc >> 12) % JMP_VPAGES;
+    bool large;
+    cc->jmp_vpages[v / 64] |= 1ull << (v % 64);
+    bool global = x86_code_page_global(env, tb->pc, &large);
+    if (large) {
+        cc->jmp_large[tb->pc >> 28] |= 1ull << ((tb->pc >> 22) % 64);
+    }
+    if (global) {
+        cc->jmp_global[j / 64] |= bit;
+    } else {
+        cc->jmp_global[j / 64] &= ~bit;
+    }
+}
+
 static X86TB *tb_find_slow(CPUX86State *env, uint32_t pc, uint32_t cs_base, uint32_t hflags);
 
 X86TB *x86_jmp_cache_lookup(CPUX86State *env)
@@ -550,7 +646,7 @@ X86TB *x86_tb_find(CPUX86State *env)
     tb = tb_find_slow(env, pc, cs_base, hflags);
     /* Blocks on two pages are checked on every lookup (their second page
      * may be remapped on its own). */
-    env->jmp_cache[j] = (tb->cacheable && tb->phys_page2 == TLB_INVALID) ? tb : NULL;
+    jmp_cache_fill(env, j, (tb->cacheable && tb->phys_page2 == TLB_INVALID) ? tb : NULL);
     return tb;
 }
 

@@ -236,6 +236,10 @@ int main_loop_run(CPUState *cpu)
             runstate_system_reset();
         }
         if (cpu) {
+            /* The guest's clock is paced by its instructions while it runs
+             * (clock.c): a stall of this process between two of its
+             * reads must not look like time passing for it. */
+            clock_set_paced(any_runnable(cpu));
             run_next_cpu(cpu, &last);
         }
         timers_run_expired(CC_CLOCK_VIRTUAL);
@@ -256,7 +260,9 @@ int main_loop_run(CPUState *cpu)
             continue;
         }
 
-        /* Idle: the CPU is halted or stopped. */
+        /* Idle: the CPU is halted or stopped, and its clock follows the
+         * host's again. */
+        clock_set_paced(false);
         int64_t vdl = clock_vm_running() ? timers_deadline_ns(CC_CLOCK_VIRTUAL) : -1;
         if (clock_icount_enabled() && vdl > 0 && cpu && !cpu->stopped) {
             /* Nothing runs until that deadline: jump there. */

@@ -25,6 +25,12 @@ void clock_set_icount_source(uint64_t (*get_insns)(void *opaque), void *opaque);
 void clock_vm_start(void);
 void clock_vm_stop(void);
 bool clock_vm_running(void);
+/* Real-time mode: whether a CPU is runnable (the main loop says).  While
+ * one is, the virtual clock advances by at most a bounded time per
+ * instruction between two reads, so that a stall of the host is not seen
+ * by a guest comparing clocks in a loop; when none is, it follows the
+ * host's time again at once (clock.c).  No effect in icount mode. */
+void clock_set_paced(bool cpu_runnable);
 /* Set the stopped virtual clock to ns (an incoming migration restores the
  * source's guest time; it may go backwards from the fresh machine's). */
 void clock_set_virtual_ns(int64_t ns);

@@ -4,6 +4,26 @@
  * host monotonic time plus an offset (real-time mode) or
  * bias + (instructions << shift) (icount mode).  It never goes backwards.
  *
+ * Real-time mode, paced: while a CPU runs, the guest may see the clock
+ * advance by at most RT_MAX_NS_PER_INSN per instruction run since it last
+ * looked.  Why: the host may stop this process for milliseconds at any
+ * point (a loaded host, a page fault, a slow host call), and a guest that
+ * compares two clocks in a tight loop would see that gap land between its
+ * two reads.  Linux's checks do exactly this: its PM timer rate check
+ * (counts PM timer ticks until the PIT's counter 2 reaches terminal count,
+ * about 55 ms, and refuses the PM timer when the count is off by 5 %) and
+ * its fast TSC calibration (brackets each change of the PIT's MSB between
+ * two TSC reads and gives up when a bracket is wider than 1/2048 of the
+ * run).  A stall of the host is then folded into a lag: between two reads
+ * the clock advances by the host time between them or by
+ * RT_MAX_NS_PER_INSN per instruction run, whichever is less.  The lag is
+ * made up smoothly while the guest runs (the clock runs an eighth faster
+ * than the host until it has caught up), or at once when the guest idles
+ * (every CPU halted): it sees time jump only while it waits, as it would on
+ * hardware.  The lag is bounded by RT_MAX_LAG_NS so that a guest
+ * that never idles and is slow for real (long REP instructions count as
+ * one) does not drift from the host's time for good.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <time.h>
@@ -19,6 +39,14 @@ static int64_t realtime_offset;              /* real-time mode: vclock - host mo
 static int64_t icount_bias;                  /* icount mode: vclock - (insns << shift) */
 static int64_t vclock_last;                  /* the largest value returned so far */
 
+/* A microsecond per instruction: a floor of 1 MIPS, well below the
+ * emulator's slowest build, so ordinary running never lags. */
+#define RT_MAX_NS_PER_INSN 1000
+#define RT_MAX_LAG_NS (1000 * 1000 * 1000)
+static bool rt_paced;                        /* real-time mode and a CPU is runnable */
+static uint64_t rt_insns_seen;               /* the instruction count at the last read */
+static int64_t rt_host_seen;                 /* host monotonic time at the last read */
+
 static int64_t timespec_ns(clockid_t id)
 {
     struct timespec ts;
@@ -31,17 +59,53 @@ int64_t host_monotonic_ns(void)
     return timespec_ns(CLOCK_MONOTONIC);
 }
 
+static uint64_t insns_now(void)
+{
+    return icount_source ? icount_source(icount_source_opaque) : 0;
+}
+
 static int64_t icount_ns(void)
 {
-    uint64_t insns = icount_source ? icount_source(icount_source_opaque) : 0;
-    return (int64_t)(insns << icount_shift);
+    return (int64_t)(insns_now() << icount_shift);
+}
+
+/* Real-time mode: host time, paced by instructions while a CPU runs (see
+ * the top of the file). */
+static int64_t vclock_realtime(void)
+{
+    int64_t host = host_monotonic_ns();
+    int64_t target = host + realtime_offset;
+    if (!rt_paced) {
+        rt_host_seen = host;
+        return target;
+    }
+    uint64_t insns = insns_now();
+    uint64_t ran = insns - rt_insns_seen;
+    int64_t host_dt = host - rt_host_seen;
+    rt_insns_seen = insns;
+    rt_host_seen = host;
+    int64_t step = ran < (uint64_t)(RT_MAX_LAG_NS / RT_MAX_NS_PER_INSN)
+                       ? (int64_t)ran * RT_MAX_NS_PER_INSN : RT_MAX_LAG_NS;
+    if (host_dt < step) {
+        step = host_dt;
+    }
+    int64_t v = vclock_last + step;
+    /* Make up a lag by running an eighth faster than the host: smooth,
+     * so that two clocks compared in a loop still agree. */
+    int64_t lag = target - v;
+    if (lag > 0) {
+        v += MIN(lag, step >> 3);
+    }
+    if (target - v > RT_MAX_LAG_NS) {
+        v = target - RT_MAX_LAG_NS;
+    }
+    return MIN(v, target);
 }
 
 /* The running clock as its mode computes it, before the monotonic clamp. */
 static int64_t vclock_running_raw(void)
 {
-    return icount_shift >= 0 ? icount_bias + icount_ns()
-                             : host_monotonic_ns() + realtime_offset;
+    return icount_shift >= 0 ? icount_bias + icount_ns() : vclock_realtime();
 }
 
 static int64_t vclock_now(void)
@@ -92,6 +156,17 @@ void clock_configure(int shift)
     vclock_last = 0;
     icount_bias = 0;
     realtime_offset = 0;
+    rt_paced = false;
+}
+
+void clock_set_paced(bool running)
+{
+    running = running && icount_shift < 0;
+    if (running && !rt_paced) {
+        rt_insns_seen = insns_now();
+        rt_host_seen = host_monotonic_ns();
+    }
+    rt_paced = running;
 }
 
 bool clock_icount_enabled(void)
@@ -109,6 +184,7 @@ void clock_set_icount_source(uint64_t (*get_insns)(void *opaque), void *opaque)
     int64_t now = vm_running ? vclock_now() : 0;
     icount_source = get_insns;
     icount_source_opaque = opaque;
+    rt_insns_seen = insns_now();
     if (vm_running) {
         vclock_rebase(now);
     }

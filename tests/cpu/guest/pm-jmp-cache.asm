@@ -1,0 +1,86 @@
+; The jump cache (x86-tb.c) keeps blocks by linear address across INVLPG
+; and CR3 loads that do not concern them; it must still lose every block
+; whose mapping changed: a 4 KiB page remapped and INVLPG'd, a 4 MiB page
+; remapped and INVLPG'd at another address inside it (SDM vol. 3A,
+; 4.10.4.1: INVLPG drops the whole large page), a CR3 load to tables that
+; map the code elsewhere.  Each case calls the code through a register 64
+; times (so the caller is compiled and probes the jump cache inline) and
+; stores the sum of the results.
+;
+;! halted = 1
+; 4 KiB page: before (3 each), after INVLPG of it (4 each); an INVLPG of
+; another page keeps the new code running
+;! mem32[0x600] = 192
+;! mem32[0x604] = 256
+;! mem32[0x608] = 256
+; 4 MiB page: before (1 each), after INVLPG elsewhere in it (2 each)
+;! mem32[0x60c] = 64
+;! mem32[0x610] = 128
+; CR3 load to tables mapping the large page back to the first copy
+;! mem32[0x614] = 64
+
+%include "lib.inc"
+
+PD      equ 0x100000
+PT0     equ 0x101000
+PD2     equ 0x102000
+SMALL   equ 0x300000        ; linear page of the 4 KiB case
+LARGE   equ 0x401000        ; linear code address in the 4 MiB page at 4 MiB
+
+; CALLN target, result offset: 64 indirect calls, sum of EAX in RES slot
+%macro CALLN 2
+        xor     esi, esi
+        mov     ecx, 64
+%%l:    mov     ebx, %1
+        call    ebx
+        add     esi, eax
+        loop    %%l
+        mov     [RES + %2], esi
+%endmacro
+
+; PUTCODE physical, value: "mov eax, value; ret" at a physical address
+; (paging is off, or the address is identity-mapped)
+%macro PUTCODE 2
+        mov     byte [%1], 0xb8
+        mov     dword [%1 + 1], %2
+        mov     byte [%1 + 5], 0xc3
+%endmacro
+
+test_main:
+        PUTCODE 0x300000, 3
+        PUTCODE 0x301000, 4
+        PUTCODE 0x801000, 1
+        PUTCODE 0xc01000, 2
+        IDENTITY_MAP_4M PD, PT0, 3
+        mov     dword [PD + 4], 0x800000 | 0x83         ; 4 MiB page, P RW PS
+        ; PD2: the same, for the CR3 case
+        mov     esi, PD
+        mov     edi, PD2
+        mov     ecx, 1024
+        rep     movsd
+        mov     eax, cr4
+        or      eax, 0x10                               ; PSE
+        mov     cr4, eax
+        mov     eax, PD
+        mov     cr3, eax
+        mov     eax, cr0
+        or      eax, 0x80000000
+        mov     cr0, eax
+        jmp     .paged
+.paged:
+        CALLN   SMALL, 0x00
+        mov     dword [PT0 + (SMALL >> 12) * 4], 0x301000 | 3
+        invlpg  [SMALL]
+        CALLN   SMALL, 0x04
+        invlpg  [0x200000]
+        CALLN   SMALL, 0x08
+
+        CALLN   LARGE, 0x0c
+        mov     dword [PD + 4], 0xc00000 | 0x83
+        invlpg  [0x7ff000]
+        CALLN   LARGE, 0x10
+
+        mov     eax, PD2
+        mov     cr3, eax
+        CALLN   LARGE, 0x14
+        DONE
