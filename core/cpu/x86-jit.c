@@ -100,6 +100,7 @@ typedef struct Jit {
     int8_t hreg_of[8];
     uint8_t loaded, dirty;
     int nsaved;               /* host registers pushed by the prologue */
+    int cf_tmp;               /* callee-saved register for ADC/SBB's carry-in, or -1 */
     int saved[MAX_GUEST_HREGS];
     SlowPath slow[MAX_SLOW];  /* last: not cleared between blocks */
 } Jit;
@@ -432,6 +433,19 @@ static void stb(Jit *j, int o, int hreg)
     mark_dirty(j, o >> 2);
 }
 
+/* low word of guest register r = low word of hreg */
+static void stw(Jit *j, int r, int hreg)
+{
+    int h = gh(j, r);
+    e8(j, 0x66);
+    if (h < 0) {
+        op_mem(j, false, 0x89, hreg, ENV, REG_OFF(r));
+    } else {
+        op_rr(j, false, 0x89, hreg, h);              /* mov h16, hreg16 */
+        mark_dirty(j, r);
+    }
+}
+
 /* Store the guest registers in `mask` from their host registers to env
  * (they must be loaded there). */
 static void emit_writeback(Jit *j, uint8_t mask)
@@ -541,6 +555,8 @@ static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
         j->overflow = true;
         return &j->slow[0];
     }
+    /* Between here and the slow path's resume point, the main line must
+     * not change `loaded` or `dirty` (gh, stg): the slow path skips it. */
     SlowPath *sp = &j->slow[j->nslow++];
     sp->in = in;
     sp->size = size;
@@ -693,7 +709,7 @@ enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW };
 
 static int alu_form(const X86Insn *in, int *op)
 {
-    static const int native[] = { 0, 1, 4, 5, 6, 7 };
+    static const int native[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
     for (unsigned k = 0; k < CC_ARRAY_SIZE(native); k++) {
         int o = native[k];
         const X86Handler *row = x86_h_alu[o][2];
@@ -710,10 +726,66 @@ static int alu_form(const X86Insn *in, int *op)
     return -1;
 }
 
-/* r8 = esi op edi, flags. */
+/* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
+static uint32_t jit_get_cf(CPUX86State *env)
+{
+    return x86_get_cf(env);
+}
+
+/* dst (a callee-saved register, or any when nothing follows that calls
+ * out) = CF of the flags so far, 0 or 1: inline when the producer is
+ * known in the block, else from the C side (a call: emit it before
+ * anything else of the instruction). */
+static void emit_get_cf(Jit *j, int dst)
+{
+    switch (j->cc_known) {
+    case CC_OP_SUB:
+    case CC_OP_ADD:
+        ld32(j, RSI, ENV_OFF(cc_src1));
+        if (j->cc_known == CC_OP_SUB) {
+            op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp esi, src2 */
+        } else {
+            op_mem(j, false, 0x39, RSI, ENV, ENV_OFF(cc_dst));    /* cmp dst, esi */
+        }
+        e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc0);       /* setb al */
+        op_rr(j, false, 0x0fb6, dst, RAX);           /* movzx dst, al */
+        break;
+    case CC_OP_LOGIC:
+        mov_ri(j, dst, 0);
+        break;
+    case CC_OP_INC:
+    case CC_OP_DEC:
+        ld32(j, dst, ENV_OFF(cc_src2));              /* the CF INC/DEC kept */
+        alu_ri(j, 4, dst, 1);
+        break;
+    default:
+        op_rr(j, true, 0x89, ENV, RDI);
+        call_abs(j, (const void *)jit_get_cf);
+        mov_rr(j, dst, RAX);
+        break;
+    }
+}
+
+/* r8 = esi op edi, flags (ADC/SBB: plus/minus the carry in j->cf_tmp). */
 static void emit_alu_core(Jit *j, int op)
 {
     mov_rr(j, R8, RSI);
+    if (op == 2 || op == 3) {
+        int base = op == 2 ? 0 : 5;                  /* add / sub */
+        alu_rr(j, base, R8, RDI);
+        alu_rr(j, base, R8, j->cf_tmp);
+        if (j->flags_live) {
+            /* CC_OP_ADC = CC_OP_ADD + 1, CC_OP_SBB = CC_OP_SUB + 1 */
+            mov_rr(j, RCX, j->cf_tmp);
+            alu_ri(j, 0, RCX, op == 2 ? CC_OP_ADD : CC_OP_SUB);
+            st32(j, ENV_OFF(cc_op), RCX);
+            st32(j, ENV_OFF(cc_dst), R8);
+            st32(j, ENV_OFF(cc_src1), RSI);
+            st32(j, ENV_OFF(cc_src2), RDI);
+        }
+        j->cc_known = -1;
+        return;
+    }
     alu_rr(j, op == 7 ? 5 : op, R8, RDI);
     emit_flags(j, op == 0 ? CC_OP_ADD : (op == 5 || op == 7) ? CC_OP_SUB : CC_OP_LOGIC);
 }
@@ -722,8 +794,11 @@ static bool emit_alu(Jit *j, const X86Insn *in)
 {
     int op;
     int form = alu_form(in, &op);
-    if (form < 0) {
+    if (form < 0 || ((op == 2 || op == 3) && j->cf_tmp < 0)) {
         return false;
+    }
+    if (op == 2 || op == 3) {
+        emit_get_cf(j, j->cf_tmp);                  /* first: it may call out */
     }
     switch (form) {
     case F_EG_R:      /* rm = rm op reg */
@@ -772,15 +847,17 @@ static bool emit_alu(Jit *j, const X86Insn *in)
         emit_alu_core(j, op);
         break;
     default: {        /* op [m], reg / imm: in place through the write TLB */
-        emit_ea(j, in, RAX);
-        SlowPath *sp = emit_tlb(j, in, 4, true);
-        sp->kind = SLOW_INSN;
-        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
+        /* The operand first: the slow path skips everything up to
+         * `resume`, so no guest register may be loaded in between. */
         if (form == F_EG_RMW) {
             ldg(j, RDI, in->reg);
         } else {
             mov_ri(j, RDI, in->imm);
         }
+        emit_ea(j, in, RAX);
+        SlowPath *sp = emit_tlb(j, in, 4, true);
+        sp->kind = SLOW_INSN;
+        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
         emit_alu_core(j, op);
         op_mem(j, false, 0x89, R8, RDX, 0);         /* mov [rdx], r8d */
         sp->resume = j->p;
@@ -810,6 +887,34 @@ static bool emit_mov(Jit *j, const X86Insn *in)
         emit_ea(j, in, RAX);
         mov_ri(j, RSI, in->imm);
         emit_store(j, in, 4, RSI);
+    } else if (is_fn(in, x86_h_mov[1][0])) {    /* r16 = r16 */
+        ldg(j, RSI, in->reg);
+        stw(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[1][1])) {    /* r16 = imm */
+        mov_ri(j, RSI, in->imm);
+        stw(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[1][6])) {    /* r16 = [m] flat */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 2, RSI);
+        stw(j, in->reg, RSI);
+    } else if (is_fn(in, x86_h_mov[1][5])) {    /* [m] = r16 flat */
+        emit_ea(j, in, RAX);
+        ldg(j, RSI, in->reg);
+        emit_store(j, in, 2, RSI);
+    } else if (is_fn(in, x86_h_mov[1][7])) {    /* [m] = imm16 flat */
+        emit_ea(j, in, RAX);
+        mov_ri(j, RSI, in->imm);
+        emit_store(j, in, 2, RSI);
+    } else if (is_fn(in, x86_h_mov[0][0])) {    /* r8 = r8 */
+        ldb(j, RSI, in->reg);
+        stb(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[0][1])) {    /* r8 = imm */
+        mov_ri(j, RSI, in->imm);
+        stb(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[0][7])) {    /* [m] = imm8 flat */
+        emit_ea(j, in, RAX);
+        mov_ri(j, RSI, in->imm);
+        emit_store(j, in, 1, RSI);
     } else if (is_fn(in, x86_h_mov[0][6])) {    /* r8 = [m] flat */
         emit_ea(j, in, RAX);
         emit_load(j, in, 1, RSI);
@@ -1001,8 +1106,10 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     return true;
 }
 
-/* ROL/ROR r32, imm whose flags nobody reads: only the rotate.  With live
- * flags (CF and OF change, the rest stays) the interpreter does it. */
+/* ROL/ROR r32, imm.  They change only CF and OF (SDM vol. 2B, ROL/ROR),
+ * so with live flags EFLAGS is materialized first (out of line when the
+ * lazy fields hold them) and CF/OF are set in it as the interpreter does
+ * (shift_calc: OF as the last 1-bit step would set it). */
 static bool emit_rotate(Jit *j, const X86Insn *in)
 {
     int op;
@@ -1014,20 +1121,45 @@ static bool emit_rotate(Jit *j, const X86Insn *in)
         return false;
     }
     unsigned c = in->imm & 31;
-    if (j->flags_live && c) {
-        return false;
+    if (!c) {
+        return true;                                 /* no change, not even flags */
     }
-    if (c) {
-        rmwg(j, 0xc1, op, in->rm);    /* rol/ror [env + rm], c */
+    if (!j->flags_live) {
+        rmwg(j, 0xc1, op, in->rm);                   /* rol/ror rm, c */
         e8(j, (uint8_t)c);
+        return true;
     }
+    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(cc_op));  /* cmp dword cc_op, EFLAGS */
+    e8(j, CC_OP_EFLAGS);
+    uint8_t *done = jcc32(j, HC_E);
+    op_rr(j, true, 0x89, ENV, RDI);
+    call_abs(j, (const void *)x86_flags_materialize);
+    patch32(j, done, j->p);
+    ldg(j, RSI, in->rm);
+    rex(j, false, 0, 0, RSI);
+    e8(j, 0xc1); e8(j, 0xc0 | (op << 3) | (RSI & 7)); e8(j, (uint8_t)c);   /* rol/ror esi, c */
+    stg(j, in->rm, RSI);
+    mov_rr(j, RCX, RSI);
+    mov_rr(j, RDX, RSI);
+    if (op == 0) {
+        /* CF = bit 0, OF = bit 31 ^ CF */
+        alu_ri(j, 4, RCX, 1);
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* shr edx, 31 */
+        alu_rr(j, 6, RDX, RCX);
+    } else {
+        /* CF = bit 31, OF = bit 31 ^ bit 30 */
+        e8(j, 0xc1); e8(j, 0xe9); e8(j, 31);         /* shr ecx, 31 */
+        alu_rr(j, 0, RDX, RDX);                      /* edx = r << 1 */
+        alu_rr(j, 6, RDX, RSI);
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* shr edx, 31 */
+    }
+    e8(j, 0xc1); e8(j, 0xe2); e8(j, 11);             /* shl edx, 11: OF */
+    alu_rr(j, 1, RCX, RDX);
+    op_mem(j, false, 0x81, 4, ENV, ENV_OFF(eflags)); /* and eflags, ~(CF|OF) */
+    e32(j, ~(uint32_t)(CC_C | CC_O));
+    op_mem(j, false, 0x09, RCX, ENV, ENV_OFF(eflags));   /* or eflags, ecx */
+    j->cc_known = -1;
     return true;
-}
-
-/* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
-static uint32_t jit_get_cf(CPUX86State *env)
-{
-    return x86_get_cf(env);
 }
 
 static bool emit_incdec(Jit *j, const X86Insn *in)
@@ -1196,6 +1328,74 @@ static bool jit_cond_helper(CPUX86State *env, int cond)
     return x86_cond(env, cond);
 }
 
+/*
+ * A condition whose producer is not known at translation time (it ran in
+ * an earlier block or an interpreted instruction): dispatch on cc_op at
+ * run time for the common cases, as x86_cond evaluates them (a SUB/CMP
+ * producer; ZF/SF from cc_dst for every lazy producer; the flags already
+ * in EFLAGS), and ask the C side for the rest.  Emits jumps to "taken"
+ * (taken[]) and "not taken" (skip[]); at most 3 of each.
+ */
+static void emit_cond_dyn(Jit *j, int cond, uint8_t **taken, int *nt, uint8_t **skip, int *ns)
+{
+    int base = cond & ~1, neg = cond & 1;
+    uint8_t *helper[2] = { NULL, NULL };
+    int nh = 0;
+    /* EFLAGS: the conditions on one flag or an OR of flags */
+    uint32_t mask = base == CC_COND_O ? CC_O : base == CC_COND_B ? CC_C :
+                    base == CC_COND_Z ? CC_Z : base == CC_COND_BE ? (CC_C | CC_Z) :
+                    base == CC_COND_S ? CC_S : base == CC_COND_P ? CC_P : 0;
+    ld32(j, RAX, ENV_OFF(cc_op));
+    if (base == CC_COND_Z || base == CC_COND_S) {
+        alu_ri(j, 7, RAX, CC_OP_EFLAGS);
+        uint8_t *eflags = jcc32(j, HC_E);
+        ld32(j, RSI, ENV_OFF(cc_dst));
+        op_rr(j, false, 0x85, RSI, RSI);             /* test esi, esi */
+        taken[(*nt)++] = jcc32(j, (base == CC_COND_Z ? HC_E : HC_S) ^ neg);
+        skip[(*ns)++] = jmp32(j);
+        patch32(j, eflags, j->p);
+    } else if (base == CC_COND_B || base == CC_COND_BE || base == CC_COND_L ||
+               base == CC_COND_LE) {
+        alu_ri(j, 7, RAX, CC_OP_SUB);
+        helper[nh++] = jcc32(j, HC_NE);
+        ld32(j, RSI, ENV_OFF(cc_src1));
+        op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp src1, src2 */
+        int hc = base == CC_COND_B ? HC_B : base == CC_COND_BE ? HC_BE :
+                 base == CC_COND_L ? HC_L : HC_LE;
+        taken[(*nt)++] = jcc32(j, hc ^ neg);
+        skip[(*ns)++] = jmp32(j);
+    }
+    if (mask && (base == CC_COND_Z || base == CC_COND_S)) {
+        /* here cc_op is CC_OP_EFLAGS */
+        op_mem(j, false, 0xf7, 0, ENV, ENV_OFF(eflags));     /* test eflags, mask */
+        e32(j, mask);
+        taken[(*nt)++] = jcc32(j, HC_NE ^ neg);
+        skip[(*ns)++] = jmp32(j);
+    } else if (mask) {
+        for (int k = 0; k < nh; k++) {
+            patch32(j, helper[k], j->p);
+        }
+        nh = 0;
+        alu_ri(j, 7, RAX, CC_OP_EFLAGS);
+        helper[nh++] = jcc32(j, HC_NE);
+        op_mem(j, false, 0xf7, 0, ENV, ENV_OFF(eflags));
+        e32(j, mask);
+        taken[(*nt)++] = jcc32(j, HC_NE ^ neg);
+        skip[(*ns)++] = jmp32(j);
+    }
+    for (int k = 0; k < nh; k++) {
+        patch32(j, helper[k], j->p);
+    }
+    if (base != CC_COND_Z && base != CC_COND_S) {
+        op_rr(j, true, 0x89, ENV, RDI);
+        mov_ri(j, RSI, cond);
+        call_abs(j, (const void *)jit_cond_helper);
+        e8(j, 0x84); e8(j, 0xc0);                    /* test al, al */
+        skip[(*ns)++] = jcc32(j, HC_E);
+        taken[(*nt)++] = jmp32(j);
+    }
+}
+
 #define CS_OFF(field) ((int32_t)(offsetof(CPUX86State, segs) + R_CS * sizeof(SegmentCache) + \
                                    offsetof(SegmentCache, field)))
 
@@ -1344,19 +1544,21 @@ static bool emit_jcc(Jit *j, const X86Insn *in)
         return false;
     }
     int hc = emit_cond(j, cond);
-    uint8_t *skip;
+    uint8_t *skip[4], *taken[4];
+    int ns = 0, nt = 0;
     if (hc >= 0) {
-        skip = jcc32(j, hc ^ 1);                    /* not taken: skip */
+        skip[ns++] = jcc32(j, hc ^ 1);              /* not taken: skip */
     } else {
-        op_rr(j, true, 0x89, ENV, RDI);
-        mov_ri(j, RSI, cond);
-        call_abs(j, (const void *)jit_cond_helper);
-        e8(j, 0x84); e8(j, 0xc0);                    /* test al, al */
-        skip = jcc32(j, HC_E);
+        emit_cond_dyn(j, cond, taken, &nt, skip, &ns);
+    }
+    for (int k = 0; k < nt; k++) {
+        patch32(j, taken[k], j->p);
     }
     st32i(j, ENV_OFF(eip), in->imm);
     emit_chain_exit(j, EXIT_TAKEN);
-    patch32(j, skip, j->p);
+    for (int k = 0; k < ns; k++) {
+        patch32(j, skip[k], j->p);
+    }
     st32i(j, ENV_OFF(eip), j->tb->next_eip);
     emit_chain_exit(j, EXIT_NEXT);
     j->exits_done = true;
@@ -1485,6 +1687,11 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
     *w = 0;
     *r = 0;
     *fault = (in->flags & IF_MEM) != 0;
+    if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+        *w = FL_ALL;
+        *r = FL_CF;
+        return;
+    }
     if (alu_form(in, &op) >= 0 || is_fn(in, x86_h_test[2][0]) || is_fn(in, x86_h_test[2][3]) ||
         is_fn(in, x86_h_test[2][2]) || is_fn(in, x86_h_test[2][5]) ||
         is_fn(in, x86_h_imul[0][1][MK_REG]) || is_fn(in, x86_h_imul[0][1][MK_FLAT]) ||
@@ -1499,8 +1706,8 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
         }
     }
     if (is_fn(in, x86_h_shift[0][2][MK_REG][0]) || is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
-        /* inline only when dead; else the interpreter, which reads them */
-        *r = live_after ? FL_ALL : 0;
+        /* with live flags, the others are kept: EFLAGS is materialized */
+        *r = live_after && (in->imm & 31) ? FL_ALL : 0;
         return;
     }
     if (is_fn(in, x86_h_unary[0][2][MK_REG]) || is_fn(in, x86_h_unary[1][2][MK_REG])) {
@@ -1510,6 +1717,10 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
     }
     if (is_fn(in, m[0]) || is_fn(in, m[1]) || is_fn(in, m[5]) || is_fn(in, m[6]) ||
         is_fn(in, m[7]) || is_fn(in, x86_h_mov[0][5]) || is_fn(in, x86_h_mov[0][6]) ||
+        is_fn(in, x86_h_mov[0][0]) || is_fn(in, x86_h_mov[0][1]) ||
+        is_fn(in, x86_h_mov[0][7]) || is_fn(in, x86_h_mov[1][0]) ||
+        is_fn(in, x86_h_mov[1][1]) || is_fn(in, x86_h_mov[1][5]) ||
+        is_fn(in, x86_h_mov[1][6]) || is_fn(in, x86_h_mov[1][7]) ||
         (is_fn(in, x86_h_lea[1]) && !in->ashift)) {
         return;
     }
@@ -1555,8 +1766,13 @@ static void choose_hregs(Jit *j)
 {
     const X86TB *tb = j->tb;
     int uses[8] = { 0 };
+    bool carry_in = false;
     for (unsigned i = 0; i < tb->ninsns; i++) {
         const X86Insn *in = &tb->insns[i];
+        int op;
+        if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+            carry_in = true;
+        }
         int shift = in->osz == 1 ? 2 : 0;
         if (((unsigned)in->reg >> shift) < 8) {
             uses[in->reg >> shift]++;
@@ -1581,7 +1797,10 @@ static void choose_hregs(Jit *j)
         j->hreg_of[r] = -1;
     }
     j->nsaved = 0;
-    while (j->nsaved < MAX_GUEST_HREGS) {
+    /* ADC/SBB keep their carry-in across the memory access in the last
+     * of them */
+    int nguest = carry_in ? MAX_GUEST_HREGS - 1 : MAX_GUEST_HREGS;
+    while (j->nsaved < nguest) {
         int best = -1;
         for (int r = 0; r < 8; r++) {
             if (j->hreg_of[r] < 0 && uses[r] >= 2 && (best < 0 || uses[r] > uses[best])) {
@@ -1594,6 +1813,11 @@ static void choose_hregs(Jit *j)
         int h = guest_hregs[j->nsaved];
         j->hreg_of[best] = (int8_t)h;
         j->saved[j->nsaved++] = h;
+    }
+    j->cf_tmp = -1;
+    if (carry_in) {
+        j->cf_tmp = guest_hregs[j->nsaved];
+        j->saved[j->nsaved++] = j->cf_tmp;
     }
     j->loaded = 0;
     j->dirty = 0;
