@@ -33,8 +33,14 @@
 #define JIT_MAX_BLOCK_CODE 16384       /* room one block may need at most */
 
 /* Host registers (x86-64 encoding). */
-enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11 };
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 #define ENV RBX
+
+/* The callee-saved host registers that may hold guest registers across a
+ * block (the emitters use RAX, RCX, RDX, RSI, RDI and R8 as scratch; RBX
+ * is env).  Being callee-saved, they survive every call out to C. */
+static const int guest_hregs[] = { RBP, R12, R13, R14, R15 };
+#define MAX_GUEST_HREGS ((int)(sizeof(guest_hregs) / sizeof(guest_hregs[0])))
 
 typedef struct JitBuffer {
     uint8_t *base;
@@ -62,6 +68,7 @@ typedef struct SlowPath {
     int size;
     int val_reg;              /* SLOW_ST: register holding the value */
     int dst_reg;              /* SLOW_LD: register to receive the value */
+    uint8_t dirty;            /* guest registers to write back before the call */
 } SlowPath;
 
 /* SLOW_INSN: the whole instruction through its interpreter handler (a
@@ -85,6 +92,16 @@ typedef struct Jit {
      * exit or a possible fault (see flag_liveness). */
     bool flags_live;
     uint8_t live_after[TB_MAX_INSNS];
+    /* Register allocation (see "guest registers in host registers"):
+     * hreg_of[r] is the host register guest register r lives in for the
+     * whole block, or -1 (it stays in env).  At each point of the main
+     * line, `loaded` says which of them the host register holds (else env
+     * has the only copy), `dirty` which of those env does not have yet. */
+    int8_t hreg_of[8];
+    uint8_t loaded, dirty;
+    int nsaved;               /* host registers pushed by the prologue */
+    int cf_tmp;               /* callee-saved register for ADC/SBB's carry-in, or -1 */
+    int saved[MAX_GUEST_HREGS];
     SlowPath slow[MAX_SLOW];  /* last: not cleared between blocks */
 } Jit;
 
@@ -268,9 +285,223 @@ static void set_cur(Jit *j, const X86Insn *in)
 enum { HC_O, HC_NO, HC_B, HC_AE, HC_E, HC_NE, HC_BE, HC_A, HC_S, HC_NS, HC_P, HC_NP,
        HC_L, HC_GE, HC_LE, HC_G };
 
+/* ---- guest registers in host registers ----
+ *
+ * A block keeps the guest registers it uses most in callee-saved host
+ * registers (choose_hregs).  Each is loaded from env on its first use
+ * (lazily, so only in the straight-line main code: a load inside a branch
+ * arm would leave the other arm believing it done) and written back only
+ * where something may read env: before every call that may fault or runs
+ * an interpreter handler (env->cur's contract: a fault sees the guest
+ * registers in env), and at every exit.  An interpreter handler may write
+ * any guest register, so after one every register is reloaded from env on
+ * its next use. */
+
+#define REGS_OFF ((int32_t)offsetof(CPUX86State, regs))
+
+/* The host register holding guest register r (loaded if it is not yet),
+ * or -1 when r stays in env. */
+static int gh(Jit *j, int r)
+{
+    if (r >= 8 || j->hreg_of[r] < 0) {
+        return -1;
+    }
+    int h = j->hreg_of[r];
+    if (!(j->loaded & (1u << r))) {
+        ld32(j, h, REG_OFF(r));
+        j->loaded |= (uint8_t)(1u << r);
+    }
+    return h;
+}
+
+static void mark_dirty(Jit *j, int r)
+{
+    j->loaded |= (uint8_t)(1u << r);
+    j->dirty |= (uint8_t)(1u << r);
+}
+
+/* hreg = guest register r */
+static void ldg(Jit *j, int hreg, int r)
+{
+    int h = gh(j, r);
+    if (h < 0) {
+        ld32(j, hreg, REG_OFF(r));
+    } else if (h != hreg) {
+        mov_rr(j, hreg, h);
+    }
+}
+
+/* guest register r = hreg */
+static void stg(Jit *j, int r, int hreg)
+{
+    if (r >= 8 || j->hreg_of[r] < 0) {
+        st32(j, REG_OFF(r), hreg);
+        return;
+    }
+    int h = j->hreg_of[r];
+    if (h != hreg) {
+        mov_rr(j, h, hreg);
+    }
+    mark_dirty(j, r);
+}
+
+static void stgi(Jit *j, int r, uint32_t imm)
+{
+    if (r >= 8 || j->hreg_of[r] < 0) {
+        st32i(j, REG_OFF(r), imm);
+        return;
+    }
+    mov_ri(j, j->hreg_of[r], imm);
+    mark_dirty(j, r);
+}
+
+/* `opc hreg, guest r` for an opcode of the `reg, r/m` form (MOV 8B, the
+ * ALU ops 03..3B, MOVZX 0FB7, ...). */
+static void opg(Jit *j, uint32_t opc, int hreg, int r)
+{
+    int h = gh(j, r);
+    if (h < 0) {
+        op_mem(j, false, opc, hreg, ENV, REG_OFF(r));
+    } else {
+        op_rr(j, false, opc, hreg, h);
+    }
+}
+
+/* `opc /digit guest r` that writes r (SHL C1 /4, ADD 83 /0, ...); the
+ * caller emits the immediate that follows. */
+static void rmwg(Jit *j, uint32_t opc, int digit, int r)
+{
+    int h = gh(j, r);
+    if (h < 0) {
+        op_mem(j, false, opc, digit, ENV, REG_OFF(r));
+    } else {
+        op_rr(j, false, opc, digit, h);
+        mark_dirty(j, r);
+    }
+}
+
+/* A register-register operation on byte registers: always with a REX
+ * prefix, so that encodings 4..7 name SPL..DIL rather than AH..BH. */
+static void op_rr_b(Jit *j, uint32_t opcode, int reg, int rm)
+{
+    e8(j, 0x40 | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0));
+    if (opcode > 0xff) {
+        e8(j, opcode >> 8);
+    }
+    e8(j, opcode & 0xff);
+    e8(j, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
+/* hreg = byte register at byte offset o of env->regs (AL=0, AH=1, ...),
+ * zero-extended. */
+static void ldb(Jit *j, int hreg, int o)
+{
+    int h = gh(j, o >> 2);
+    if (h < 0) {
+        op_mem(j, false, 0x0fb6, hreg, ENV, REGS_OFF + o);
+        return;
+    }
+    if (o & 1) {
+        mov_rr(j, hreg, h);
+        rex(j, false, 0, 0, hreg);
+        e8(j, 0xc1); e8(j, 0xe8 | (hreg & 7)); e8(j, 8);   /* shr hreg, 8 */
+        op_rr_b(j, 0x0fb6, hreg, hreg);
+    } else {
+        op_rr_b(j, 0x0fb6, hreg, h);
+    }
+}
+
+/* byte register at byte offset o = low byte of hreg (clobbers RCX for a
+ * high byte held in a host register; hreg must not be RCX then). */
+static void stb(Jit *j, int o, int hreg)
+{
+    int h = gh(j, o >> 2);
+    if (h < 0) {
+        e8(j, 0x40 | ((hreg & 8) ? 4 : 0));         /* REX: SIL/DIL, not DH/BH */
+        e8(j, 0x88);
+        modrm_mem(j, hreg, ENV, REGS_OFF + o);
+        return;
+    }
+    if (o & 1) {
+        op_rr_b(j, 0x0fb6, RCX, hreg);                    /* movzx ecx, hreg8 */
+        e8(j, 0xc1); e8(j, 0xe1); e8(j, 8);               /* shl ecx, 8 */
+        alu_ri(j, 4, h, 0xffff00ffu);
+        alu_rr(j, 1, h, RCX);
+    } else {
+        op_rr_b(j, 0x88, hreg, h);                        /* mov h8, hreg8 */
+    }
+    mark_dirty(j, o >> 2);
+}
+
+/* low word of guest register r = low word of hreg */
+static void stw(Jit *j, int r, int hreg)
+{
+    int h = gh(j, r);
+    e8(j, 0x66);
+    if (h < 0) {
+        op_mem(j, false, 0x89, hreg, ENV, REG_OFF(r));
+    } else {
+        op_rr(j, false, 0x89, hreg, h);              /* mov h16, hreg16 */
+        mark_dirty(j, r);
+    }
+}
+
+/* Store the guest registers in `mask` from their host registers to env
+ * (they must be loaded there). */
+static void emit_writeback(Jit *j, uint8_t mask)
+{
+    for (int r = 0; r < 8; r++) {
+        if (mask & (1u << r)) {
+            st32(j, REG_OFF(r), j->hreg_of[r]);
+        }
+    }
+}
+
+/* Before an interpreter handler: env gets every dirty register... */
+static void regs_sync(Jit *j)
+{
+    emit_writeback(j, j->dirty);
+    j->dirty = 0;
+}
+
+/* ...and after it, env is the only copy. */
+static void regs_forget(Jit *j)
+{
+    j->loaded = 0;
+    j->dirty = 0;
+}
+
+/* Host stack frame: env in RBX and the guest registers' host registers,
+ * pushed by the prologue; an odd count of them is padded so that the
+ * stack stays 16-byte aligned for calls out. */
+static void emit_prologue(Jit *j)
+{
+    e8(j, 0x53);                                     /* push rbx */
+    for (int k = 0; k < j->nsaved; k++) {
+        rex(j, false, 0, 0, j->saved[k]);
+        e8(j, 0x50 | (j->saved[k] & 7));             /* push */
+    }
+    if (j->nsaved & 1) {
+        e8(j, 0x48); e8(j, 0x83); e8(j, 0xec); e8(j, 8);   /* sub rsp, 8 */
+    }
+}
+
+static void emit_epilogue(Jit *j)
+{
+    if (j->nsaved & 1) {
+        e8(j, 0x48); e8(j, 0x83); e8(j, 0xc4); e8(j, 8);   /* add rsp, 8 */
+    }
+    for (int k = j->nsaved - 1; k >= 0; k--) {
+        rex(j, false, 0, 0, j->saved[k]);
+        e8(j, 0x58 | (j->saved[k] & 7));             /* pop */
+    }
+    e8(j, 0x5b);                                     /* pop rbx */
+}
+
 /* ---- guest operands ---- */
 
-/* eax = effective address of a flat memory operand. */
+/* dst = effective address of a flat memory operand (dst is RAX or a
+ * scratch register; clobbers RCX). */
 static void emit_ea(Jit *j, const X86Insn *in, int dst)
 {
     bool base = in->rm != 8, index = in->idx != 8;
@@ -278,25 +509,34 @@ static void emit_ea(Jit *j, const X86Insn *in, int dst)
         mov_ri(j, dst, in->disp);
         return;
     }
+    int hb = -1, hi = -1;
     if (base) {
-        ld32(j, dst, REG_OFF(in->rm));
+        hb = gh(j, in->rm);
+        if (hb < 0) {
+            ld32(j, dst, REG_OFF(in->rm));
+            hb = dst;
+        }
     }
     if (index) {
-        ld32(j, RCX, REG_OFF(in->idx));
-        /* lea dst32, [dst + rcx << scale + disp32] or [rcx << scale + disp32] */
-        rex(j, false, dst, RCX, dst);
-        e8(j, 0x8d);
-        if (base) {
-            e8(j, 0x84 | ((dst & 7) << 3));
-            e8(j, (in->scale << 6) | ((RCX & 7) << 3) | (dst & 7));
-        } else {
-            e8(j, 0x04 | ((dst & 7) << 3));
-            e8(j, (in->scale << 6) | ((RCX & 7) << 3) | 5);
+        hi = gh(j, in->idx);
+        if (hi < 0) {
+            ld32(j, RCX, REG_OFF(in->idx));
+            hi = RCX;
         }
-        e32(j, in->disp);
-    } else if (in->disp) {
-        alu_ri(j, 0, dst, in->disp);
+    } else if (!in->disp) {
+        if (hb != dst) {
+            mov_rr(j, dst, hb);
+        }
+        return;
     }
+    /* lea dst32, [base + index << scale + disp32]: always with a SIB byte
+     * (index 100 without REX.X: none), so RBP/R12/R13 need no special case */
+    rex(j, false, dst, hi >= 0 ? hi : 0, hb >= 0 ? hb : 0);
+    e8(j, 0x8d);
+    e8(j, (base ? 0x84 : 0x04) | ((dst & 7) << 3));
+    e8(j, (index ? in->scale << 6 : 0) | ((hi >= 0 ? hi & 7 : 4) << 3) |
+          (base ? hb & 7 : 5));
+    e32(j, in->disp);
 }
 
 /*
@@ -315,9 +555,12 @@ static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
         j->overflow = true;
         return &j->slow[0];
     }
+    /* Between here and the slow path's resume point, the main line must
+     * not change `loaded` or `dirty` (gh, stg): the slow path skips it. */
     SlowPath *sp = &j->slow[j->nslow++];
     sp->in = in;
     sp->size = size;
+    sp->dirty = j->dirty;
     /* rcx = &tlb_cur[(lin >> 12) & mask] */
     mov_rr(j, RCX, RAX);
     e8(j, 0xc1); e8(j, 0xe9); e8(j, 12);            /* shr ecx, 12 */
@@ -387,8 +630,9 @@ static void emit_handler_call(Jit *j, const X86Insn *in)
  * env->blk_end = in + 1: its X86_NEXT ends in x86_block_end, which
  * returns at once while jit_fallback is set), then stop the block if it
  * wrote this block's code or is a REP that yields. */
-static void emit_interp_call(Jit *j, const X86Insn *in)
+static void emit_interp_call(Jit *j, const X86Insn *in, uint8_t dirty)
 {
+    emit_writeback(j, dirty);
     set_cur(j, in);
     emit_handler_call(j, in);
     op_mem(j, false, 0x0fb6, RAX, ENV, ENV_OFF(smc_hit));
@@ -403,10 +647,13 @@ static void emit_slow_paths(Jit *j)
         SlowPath *sp = &j->slow[i];
         patch32(j, sp->jcc_patch, j->p);
         if (sp->kind == SLOW_INSN) {
-            emit_interp_call(j, sp->in);
+            /* only for read-modify-write of memory: the handler writes no
+             * guest register, the host registers stay valid */
+            emit_interp_call(j, sp->in, sp->dirty);
             patch32(j, jmp32(j), sp->resume);
             continue;
         }
+        emit_writeback(j, sp->dirty);                /* the access may fault */
         if (sp->kind == SLOW_ST) {
             mov_rr(j, RDX, sp->val_reg);             /* the value, before RSI is reused */
         }
@@ -462,7 +709,7 @@ enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW };
 
 static int alu_form(const X86Insn *in, int *op)
 {
-    static const int native[] = { 0, 1, 4, 5, 6, 7 };
+    static const int native[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
     for (unsigned k = 0; k < CC_ARRAY_SIZE(native); k++) {
         int o = native[k];
         const X86Handler *row = x86_h_alu[o][2];
@@ -479,10 +726,66 @@ static int alu_form(const X86Insn *in, int *op)
     return -1;
 }
 
-/* r8 = esi op edi, flags. */
+/* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
+static uint32_t jit_get_cf(CPUX86State *env)
+{
+    return x86_get_cf(env);
+}
+
+/* dst (a callee-saved register, or any when nothing follows that calls
+ * out) = CF of the flags so far, 0 or 1: inline when the producer is
+ * known in the block, else from the C side (a call: emit it before
+ * anything else of the instruction). */
+static void emit_get_cf(Jit *j, int dst)
+{
+    switch (j->cc_known) {
+    case CC_OP_SUB:
+    case CC_OP_ADD:
+        ld32(j, RSI, ENV_OFF(cc_src1));
+        if (j->cc_known == CC_OP_SUB) {
+            op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp esi, src2 */
+        } else {
+            op_mem(j, false, 0x39, RSI, ENV, ENV_OFF(cc_dst));    /* cmp dst, esi */
+        }
+        e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc0);       /* setb al */
+        op_rr(j, false, 0x0fb6, dst, RAX);           /* movzx dst, al */
+        break;
+    case CC_OP_LOGIC:
+        mov_ri(j, dst, 0);
+        break;
+    case CC_OP_INC:
+    case CC_OP_DEC:
+        ld32(j, dst, ENV_OFF(cc_src2));              /* the CF INC/DEC kept */
+        alu_ri(j, 4, dst, 1);
+        break;
+    default:
+        op_rr(j, true, 0x89, ENV, RDI);
+        call_abs(j, (const void *)jit_get_cf);
+        mov_rr(j, dst, RAX);
+        break;
+    }
+}
+
+/* r8 = esi op edi, flags (ADC/SBB: plus/minus the carry in j->cf_tmp). */
 static void emit_alu_core(Jit *j, int op)
 {
     mov_rr(j, R8, RSI);
+    if (op == 2 || op == 3) {
+        int base = op == 2 ? 0 : 5;                  /* add / sub */
+        alu_rr(j, base, R8, RDI);
+        alu_rr(j, base, R8, j->cf_tmp);
+        if (j->flags_live) {
+            /* CC_OP_ADC = CC_OP_ADD + 1, CC_OP_SBB = CC_OP_SUB + 1 */
+            mov_rr(j, RCX, j->cf_tmp);
+            alu_ri(j, 0, RCX, op == 2 ? CC_OP_ADD : CC_OP_SUB);
+            st32(j, ENV_OFF(cc_op), RCX);
+            st32(j, ENV_OFF(cc_dst), R8);
+            st32(j, ENV_OFF(cc_src1), RSI);
+            st32(j, ENV_OFF(cc_src2), RDI);
+        }
+        j->cc_known = -1;
+        return;
+    }
     alu_rr(j, op == 7 ? 5 : op, R8, RDI);
     emit_flags(j, op == 0 ? CC_OP_ADD : (op == 5 || op == 7) ? CC_OP_SUB : CC_OP_LOGIC);
 }
@@ -491,47 +794,50 @@ static bool emit_alu(Jit *j, const X86Insn *in)
 {
     int op;
     int form = alu_form(in, &op);
-    if (form < 0) {
+    if (form < 0 || ((op == 2 || op == 3) && j->cf_tmp < 0)) {
         return false;
+    }
+    if (op == 2 || op == 3) {
+        emit_get_cf(j, j->cf_tmp);                  /* first: it may call out */
     }
     switch (form) {
     case F_EG_R:      /* rm = rm op reg */
-        ld32(j, RSI, REG_OFF(in->rm));
-        ld32(j, RDI, REG_OFF(in->reg));
+        ldg(j, RSI, in->rm);
+        ldg(j, RDI, in->reg);
         emit_alu_core(j, op);
         if (op != 7) {
-            st32(j, REG_OFF(in->rm), R8);
+            stg(j, in->rm, R8);
         }
         break;
     case F_GE_R:      /* reg = reg op rm */
-        ld32(j, RSI, REG_OFF(in->reg));
-        ld32(j, RDI, REG_OFF(in->rm));
+        ldg(j, RSI, in->reg);
+        ldg(j, RDI, in->rm);
         emit_alu_core(j, op);
         if (op != 7) {
-            st32(j, REG_OFF(in->reg), R8);
+            stg(j, in->reg, R8);
         }
         break;
     case F_EI_R:      /* rm = rm op imm */
-        ld32(j, RSI, REG_OFF(in->rm));
+        ldg(j, RSI, in->rm);
         mov_ri(j, RDI, in->imm);
         emit_alu_core(j, op);
         if (op != 7) {
-            st32(j, REG_OFF(in->rm), R8);
+            stg(j, in->rm, R8);
         }
         break;
     case F_GE_M:      /* reg = reg op [m] */
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RDI);
-        ld32(j, RSI, REG_OFF(in->reg));
+        ldg(j, RSI, in->reg);
         emit_alu_core(j, op);
         if (op != 7) {
-            st32(j, REG_OFF(in->reg), R8);
+            stg(j, in->reg, R8);
         }
         break;
     case F_EG_M:      /* cmp [m], reg */
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RSI);
-        ld32(j, RDI, REG_OFF(in->reg));
+        ldg(j, RDI, in->reg);
         emit_alu_core(j, op);
         break;
     case F_EI_M:      /* cmp [m], imm */
@@ -541,15 +847,17 @@ static bool emit_alu(Jit *j, const X86Insn *in)
         emit_alu_core(j, op);
         break;
     default: {        /* op [m], reg / imm: in place through the write TLB */
+        /* The operand first: the slow path skips everything up to
+         * `resume`, so no guest register may be loaded in between. */
+        if (form == F_EG_RMW) {
+            ldg(j, RDI, in->reg);
+        } else {
+            mov_ri(j, RDI, in->imm);
+        }
         emit_ea(j, in, RAX);
         SlowPath *sp = emit_tlb(j, in, 4, true);
         sp->kind = SLOW_INSN;
         op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
-        if (form == F_EG_RMW) {
-            ld32(j, RDI, REG_OFF(in->reg));
-        } else {
-            mov_ri(j, RDI, in->imm);
-        }
         emit_alu_core(j, op);
         op_mem(j, false, 0x89, R8, RDX, 0);         /* mov [rdx], r8d */
         sp->resume = j->p;
@@ -563,32 +871,57 @@ static bool emit_mov(Jit *j, const X86Insn *in)
 {
     const X86Handler *m = x86_h_mov[2];
     if (is_fn(in, m[0])) {            /* rm = reg */
-        ld32(j, RSI, REG_OFF(in->reg));
-        st32(j, REG_OFF(in->rm), RSI);
+        ldg(j, RSI, in->reg);
+        stg(j, in->rm, RSI);
     } else if (is_fn(in, m[1])) {     /* rm = imm */
-        st32i(j, REG_OFF(in->rm), in->imm);
+        stgi(j, in->rm, in->imm);
     } else if (is_fn(in, m[6])) {     /* reg = [m] flat */
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RSI);
-        st32(j, REG_OFF(in->reg), RSI);
+        stg(j, in->reg, RSI);
     } else if (is_fn(in, m[5])) {     /* [m] = reg flat */
         emit_ea(j, in, RAX);
-        ld32(j, RSI, REG_OFF(in->reg));
+        ldg(j, RSI, in->reg);
         emit_store(j, in, 4, RSI);
     } else if (is_fn(in, m[7])) {     /* [m] = imm flat */
         emit_ea(j, in, RAX);
         mov_ri(j, RSI, in->imm);
         emit_store(j, in, 4, RSI);
+    } else if (is_fn(in, x86_h_mov[1][0])) {    /* r16 = r16 */
+        ldg(j, RSI, in->reg);
+        stw(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[1][1])) {    /* r16 = imm */
+        mov_ri(j, RSI, in->imm);
+        stw(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[1][6])) {    /* r16 = [m] flat */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 2, RSI);
+        stw(j, in->reg, RSI);
+    } else if (is_fn(in, x86_h_mov[1][5])) {    /* [m] = r16 flat */
+        emit_ea(j, in, RAX);
+        ldg(j, RSI, in->reg);
+        emit_store(j, in, 2, RSI);
+    } else if (is_fn(in, x86_h_mov[1][7])) {    /* [m] = imm16 flat */
+        emit_ea(j, in, RAX);
+        mov_ri(j, RSI, in->imm);
+        emit_store(j, in, 2, RSI);
+    } else if (is_fn(in, x86_h_mov[0][0])) {    /* r8 = r8 */
+        ldb(j, RSI, in->reg);
+        stb(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[0][1])) {    /* r8 = imm */
+        mov_ri(j, RSI, in->imm);
+        stb(j, in->rm, RSI);
+    } else if (is_fn(in, x86_h_mov[0][7])) {    /* [m] = imm8 flat */
+        emit_ea(j, in, RAX);
+        mov_ri(j, RSI, in->imm);
+        emit_store(j, in, 1, RSI);
     } else if (is_fn(in, x86_h_mov[0][6])) {    /* r8 = [m] flat */
         emit_ea(j, in, RAX);
         emit_load(j, in, 1, RSI);
-        /* mov byte [env + byte offset], sil */
-        e8(j, 0x40);
-        e8(j, 0x88);
-        modrm_mem(j, RSI, ENV, (int32_t)offsetof(CPUX86State, regs) + in->reg);
+        stb(j, in->reg, RSI);
     } else if (is_fn(in, x86_h_mov[0][5])) {    /* [m] = r8 flat */
         emit_ea(j, in, RAX);
-        op_mem(j, false, 0x0fb6, RSI, ENV, (int32_t)offsetof(CPUX86State, regs) + in->reg);
+        ldb(j, RSI, in->reg);
         emit_store(j, in, 1, RSI);
     } else {
         return false;
@@ -604,11 +937,16 @@ static bool emit_movx(Jit *j, const X86Insn *in)
             int ssz = s16 ? 2 : 1;
             uint32_t opc = sx ? (s16 ? 0x0fbf : 0x0fbe) : (s16 ? 0x0fb7 : 0x0fb6);
             if (is_fn(in, k[MK_REG])) {
-                /* movzx/movsx esi, byte/word [env + source] */
-                int32_t off = ssz == 1 ? (int32_t)offsetof(CPUX86State, regs) + in->rm
-                                       : REG_OFF(in->rm);
-                op_mem(j, false, opc, RSI, ENV, off);
-                st32(j, REG_OFF(in->reg), RSI);
+                /* movzx/movsx esi, byte/word register */
+                if (ssz == 1) {
+                    ldb(j, RSI, in->rm);
+                    if (sx) {
+                        op_rr_b(j, 0x0fbe, RSI, RSI);
+                    }
+                } else {
+                    opg(j, opc, RSI, in->rm);
+                }
+                stg(j, in->reg, RSI);
                 return true;
             }
             if (is_fn(in, k[MK_FLAT])) {
@@ -620,7 +958,7 @@ static bool emit_movx(Jit *j, const X86Insn *in)
                     }
                     op_rr(j, false, ssz == 1 ? 0x0fbe : 0x0fbf, RSI, RSI);
                 }
-                st32(j, REG_OFF(in->reg), RSI);
+                stg(j, in->reg, RSI);
                 return true;
             }
         }
@@ -632,16 +970,16 @@ static bool emit_test(Jit *j, const X86Insn *in)
 {
     const X86Handler *t = x86_h_test[2];
     if (is_fn(in, t[0])) {
-        ld32(j, R8, REG_OFF(in->rm));
-        op_mem(j, false, 0x23, R8, ENV, REG_OFF(in->reg));    /* and r8d, [reg] */
+        ldg(j, R8, in->rm);
+        opg(j, 0x23, R8, in->reg);    /* and r8d, [reg] */
     } else if (is_fn(in, t[3])) {
-        ld32(j, R8, REG_OFF(in->rm));
+        ldg(j, R8, in->rm);
         alu_ri(j, 4, R8, in->imm);
     } else if (is_fn(in, t[2]) || is_fn(in, t[5])) {
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, R8);
         if (is_fn(in, t[2])) {
-            op_mem(j, false, 0x23, R8, ENV, REG_OFF(in->reg));
+            opg(j, 0x23, R8, in->reg);
         } else {
             alu_ri(j, 4, R8, in->imm);
         }
@@ -658,7 +996,7 @@ static bool emit_lea(Jit *j, const X86Insn *in)
         return false;
     }
     emit_ea(j, in, RAX);
-    st32(j, REG_OFF(in->reg), RAX);
+    stg(j, in->reg, RAX);
     return true;
 }
 
@@ -677,12 +1015,12 @@ static bool emit_imul(Jit *j, const X86Insn *in)
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RDI);
     } else {
-        ld32(j, RDI, REG_OFF(in->rm));
+        ldg(j, RDI, in->rm);
     }
     if (imm) {
         mov_ri(j, RSI, in->imm);
     } else {
-        ld32(j, RSI, REG_OFF(in->reg));
+        ldg(j, RSI, in->reg);
     }
     /* 64-bit product of the sign-extended operands; CF=OF when it does not
      * fit in 32 bits. */
@@ -696,7 +1034,7 @@ static bool emit_imul(Jit *j, const X86Insn *in)
     /* ecx * (CF|OF) = ecx * 0x801 */
     rex(j, false, RCX, 0, RCX);
     e8(j, 0x69); e8(j, 0xc9); e32(j, CC_C | CC_O);    /* imul ecx, ecx, 0x801 */
-    st32(j, REG_OFF(in->reg), RSI);
+    stg(j, in->reg, RSI);
     if (j->flags_live) {
         st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
         st32(j, ENV_OFF(cc_dst), RSI);
@@ -725,12 +1063,12 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     }
     if (!j->flags_live) {
         /* shl/shr/sar dword [env + rm], c */
-        op_mem(j, false, 0xc1, op, ENV, REG_OFF(in->rm));
+        rmwg(j, 0xc1, op, in->rm);
         e8(j, (uint8_t)c);
         j->cc_known = -1;
         return true;
     }
-    ld32(j, RSI, REG_OFF(in->rm));
+    ldg(j, RSI, in->rm);
     /* CF: the last bit shifted out; computed on a copy. */
     mov_rr(j, RCX, RSI);
     if (op == 4) {
@@ -747,7 +1085,7 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     /* result */
     rex(j, false, 0, 0, RSI);
     e8(j, 0xc1); e8(j, 0xc0 | ((op == 4 ? 4 : op) << 3) | (RSI & 7)); e8(j, (uint8_t)c);
-    st32(j, REG_OFF(in->rm), RSI);
+    stg(j, in->rm, RSI);
     if (op == 4) {
         /* OF = MSB(result) ^ CF */
         mov_rr(j, RDX, RSI);
@@ -768,8 +1106,10 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     return true;
 }
 
-/* ROL/ROR r32, imm whose flags nobody reads: only the rotate.  With live
- * flags (CF and OF change, the rest stays) the interpreter does it. */
+/* ROL/ROR r32, imm.  They change only CF and OF (SDM vol. 2B, ROL/ROR),
+ * so with live flags EFLAGS is materialized first (out of line when the
+ * lazy fields hold them) and CF/OF are set in it as the interpreter does
+ * (shift_calc: OF as the last 1-bit step would set it). */
 static bool emit_rotate(Jit *j, const X86Insn *in)
 {
     int op;
@@ -781,20 +1121,45 @@ static bool emit_rotate(Jit *j, const X86Insn *in)
         return false;
     }
     unsigned c = in->imm & 31;
-    if (j->flags_live && c) {
-        return false;
+    if (!c) {
+        return true;                                 /* no change, not even flags */
     }
-    if (c) {
-        op_mem(j, false, 0xc1, op, ENV, REG_OFF(in->rm));    /* rol/ror [env + rm], c */
+    if (!j->flags_live) {
+        rmwg(j, 0xc1, op, in->rm);                   /* rol/ror rm, c */
         e8(j, (uint8_t)c);
+        return true;
     }
+    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(cc_op));  /* cmp dword cc_op, EFLAGS */
+    e8(j, CC_OP_EFLAGS);
+    uint8_t *done = jcc32(j, HC_E);
+    op_rr(j, true, 0x89, ENV, RDI);
+    call_abs(j, (const void *)x86_flags_materialize);
+    patch32(j, done, j->p);
+    ldg(j, RSI, in->rm);
+    rex(j, false, 0, 0, RSI);
+    e8(j, 0xc1); e8(j, 0xc0 | (op << 3) | (RSI & 7)); e8(j, (uint8_t)c);   /* rol/ror esi, c */
+    stg(j, in->rm, RSI);
+    mov_rr(j, RCX, RSI);
+    mov_rr(j, RDX, RSI);
+    if (op == 0) {
+        /* CF = bit 0, OF = bit 31 ^ CF */
+        alu_ri(j, 4, RCX, 1);
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* shr edx, 31 */
+        alu_rr(j, 6, RDX, RCX);
+    } else {
+        /* CF = bit 31, OF = bit 31 ^ bit 30 */
+        e8(j, 0xc1); e8(j, 0xe9); e8(j, 31);         /* shr ecx, 31 */
+        alu_rr(j, 0, RDX, RDX);                      /* edx = r << 1 */
+        alu_rr(j, 6, RDX, RSI);
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* shr edx, 31 */
+    }
+    e8(j, 0xc1); e8(j, 0xe2); e8(j, 11);             /* shl edx, 11: OF */
+    alu_rr(j, 1, RCX, RDX);
+    op_mem(j, false, 0x81, 4, ENV, ENV_OFF(eflags)); /* and eflags, ~(CF|OF) */
+    e32(j, ~(uint32_t)(CC_C | CC_O));
+    op_mem(j, false, 0x09, RCX, ENV, ENV_OFF(eflags));   /* or eflags, ecx */
+    j->cc_known = -1;
     return true;
-}
-
-/* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
-static uint32_t jit_get_cf(CPUX86State *env)
-{
-    return x86_get_cf(env);
 }
 
 static bool emit_incdec(Jit *j, const X86Insn *in)
@@ -809,7 +1174,7 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     }
     if (!j->flags_live) {
         /* add/sub dword [env + rm], 1 */
-        op_mem(j, false, 0x83, dec ? 5 : 0, ENV, REG_OFF(in->rm));
+        rmwg(j, 0x83, dec ? 5 : 0, in->rm);
         e8(j, 1);
         j->cc_known = -1;
         return true;
@@ -846,52 +1211,55 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     if (!keep) {
         st32(j, ENV_OFF(cc_src2), RAX);
     }
-    ld32(j, RSI, REG_OFF(in->rm));
+    ldg(j, RSI, in->rm);
     st32(j, ENV_OFF(cc_src1), RSI);
     mov_rr(j, R8, RSI);
     alu_ri(j, dec ? 5 : 0, R8, 1);
-    st32(j, REG_OFF(in->rm), R8);
+    stg(j, in->rm, R8);
     st32(j, ENV_OFF(cc_dst), R8);
     st32i(j, ENV_OFF(cc_op), dec ? CC_OP_DEC : CC_OP_INC);
     j->cc_known = dec ? CC_OP_DEC : CC_OP_INC;
     return true;
 }
 
-/* PUSH/POP on the flat 32-bit stack.  ESP is re-read after the memory
- * access: a slow path call leaves no caller-saved register intact. */
-static void emit_esp_adjust(Jit *j, int32_t delta)
+/* PUSH/POP on the flat 32-bit stack.  ESP changes only after the memory
+ * access, so a fault there leaves it as it was. */
+static void emit_esp_adjust(Jit *j, int8_t delta)
 {
-    ld32(j, RAX, REG_OFF(R_ESP));
-    alu_ri(j, 0, RAX, (uint32_t)delta);
-    st32(j, REG_OFF(R_ESP), RAX);
+    rmwg(j, 0x83, 0, R_ESP);                         /* add esp, delta */
+    e8(j, (uint8_t)delta);
 }
 
-static void emit_push_value(Jit *j, const X86Insn *in)    /* value in RSI */
+/* Push the value in hreg (not RAX, RCX, RDX). */
+static void emit_push_value(Jit *j, const X86Insn *in, int hreg)
 {
-    ld32(j, RAX, REG_OFF(R_ESP));
+    ldg(j, RAX, R_ESP);
     alu_ri(j, 5, RAX, 4);
-    emit_store(j, in, 4, RSI);
+    emit_store(j, in, 4, hreg);
     emit_esp_adjust(j, -4);
 }
 
 static bool emit_stack(Jit *j, const X86Insn *in)
 {
     if (is_fn(in, x86_h_push_reg[2])) {
-        ld32(j, RSI, REG_OFF(in->rm));
-        emit_push_value(j, in);
+        int h = gh(j, in->rm);
+        if (h < 0) {
+            ldg(j, RSI, in->rm);
+            h = RSI;
+        }
+        emit_push_value(j, in, h);
         return true;
     }
     if (is_fn(in, x86_h_push_imm[2])) {
         mov_ri(j, RSI, in->imm);
-        emit_push_value(j, in);
+        emit_push_value(j, in, RSI);
         return true;
     }
     if (is_fn(in, x86_h_pop_reg[2])) {
-        ld32(j, RAX, REG_OFF(R_ESP));
+        ldg(j, RAX, R_ESP);
         emit_load(j, in, 4, RSI);
-        op_mem(j, false, 0x83, 0, ENV, REG_OFF(R_ESP));    /* add dword [esp], 4 */
-        e8(j, 4);
-        st32(j, REG_OFF(in->rm), RSI);              /* POP ESP: the value wins */
+        emit_esp_adjust(j, 4);
+        stg(j, in->rm, RSI);                         /* POP ESP: the value wins */
         return true;
     }
     return false;
@@ -960,6 +1328,74 @@ static bool jit_cond_helper(CPUX86State *env, int cond)
     return x86_cond(env, cond);
 }
 
+/*
+ * A condition whose producer is not known at translation time (it ran in
+ * an earlier block or an interpreted instruction): dispatch on cc_op at
+ * run time for the common cases, as x86_cond evaluates them (a SUB/CMP
+ * producer; ZF/SF from cc_dst for every lazy producer; the flags already
+ * in EFLAGS), and ask the C side for the rest.  Emits jumps to "taken"
+ * (taken[]) and "not taken" (skip[]); at most 3 of each.
+ */
+static void emit_cond_dyn(Jit *j, int cond, uint8_t **taken, int *nt, uint8_t **skip, int *ns)
+{
+    int base = cond & ~1, neg = cond & 1;
+    uint8_t *helper[2] = { NULL, NULL };
+    int nh = 0;
+    /* EFLAGS: the conditions on one flag or an OR of flags */
+    uint32_t mask = base == CC_COND_O ? CC_O : base == CC_COND_B ? CC_C :
+                    base == CC_COND_Z ? CC_Z : base == CC_COND_BE ? (CC_C | CC_Z) :
+                    base == CC_COND_S ? CC_S : base == CC_COND_P ? CC_P : 0;
+    ld32(j, RAX, ENV_OFF(cc_op));
+    if (base == CC_COND_Z || base == CC_COND_S) {
+        alu_ri(j, 7, RAX, CC_OP_EFLAGS);
+        uint8_t *eflags = jcc32(j, HC_E);
+        ld32(j, RSI, ENV_OFF(cc_dst));
+        op_rr(j, false, 0x85, RSI, RSI);             /* test esi, esi */
+        taken[(*nt)++] = jcc32(j, (base == CC_COND_Z ? HC_E : HC_S) ^ neg);
+        skip[(*ns)++] = jmp32(j);
+        patch32(j, eflags, j->p);
+    } else if (base == CC_COND_B || base == CC_COND_BE || base == CC_COND_L ||
+               base == CC_COND_LE) {
+        alu_ri(j, 7, RAX, CC_OP_SUB);
+        helper[nh++] = jcc32(j, HC_NE);
+        ld32(j, RSI, ENV_OFF(cc_src1));
+        op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp src1, src2 */
+        int hc = base == CC_COND_B ? HC_B : base == CC_COND_BE ? HC_BE :
+                 base == CC_COND_L ? HC_L : HC_LE;
+        taken[(*nt)++] = jcc32(j, hc ^ neg);
+        skip[(*ns)++] = jmp32(j);
+    }
+    if (mask && (base == CC_COND_Z || base == CC_COND_S)) {
+        /* here cc_op is CC_OP_EFLAGS */
+        op_mem(j, false, 0xf7, 0, ENV, ENV_OFF(eflags));     /* test eflags, mask */
+        e32(j, mask);
+        taken[(*nt)++] = jcc32(j, HC_NE ^ neg);
+        skip[(*ns)++] = jmp32(j);
+    } else if (mask) {
+        for (int k = 0; k < nh; k++) {
+            patch32(j, helper[k], j->p);
+        }
+        nh = 0;
+        alu_ri(j, 7, RAX, CC_OP_EFLAGS);
+        helper[nh++] = jcc32(j, HC_NE);
+        op_mem(j, false, 0xf7, 0, ENV, ENV_OFF(eflags));
+        e32(j, mask);
+        taken[(*nt)++] = jcc32(j, HC_NE ^ neg);
+        skip[(*ns)++] = jmp32(j);
+    }
+    for (int k = 0; k < nh; k++) {
+        patch32(j, helper[k], j->p);
+    }
+    if (base != CC_COND_Z && base != CC_COND_S) {
+        op_rr(j, true, 0x89, ENV, RDI);
+        mov_ri(j, RSI, cond);
+        call_abs(j, (const void *)jit_cond_helper);
+        e8(j, 0x84); e8(j, 0xc0);                    /* test al, al */
+        skip[(*ns)++] = jcc32(j, HC_E);
+        taken[(*nt)++] = jmp32(j);
+    }
+}
+
 #define CS_OFF(field) ((int32_t)(offsetof(CPUX86State, segs) + R_CS * sizeof(SegmentCache) + \
                                    offsetof(SegmentCache, field)))
 
@@ -1002,7 +1438,7 @@ static void emit_enter(Jit *j, uint8_t **fails, int *nf)
     st64(j, ENV_OFF(insns_base), RDX);
     st64(j, ENV_OFF(cur_tb), RAX);
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    e8(j, 0x5b);                                     /* pop rbx */
+    emit_epilogue(j);
     e8(j, 0xff); e8(j, 0xe1);                        /* jmp rcx */
 }
 
@@ -1045,6 +1481,7 @@ static void emit_chain_exit(Jit *j, int slot)
     const X86TB *tb = j->tb;
     uint8_t *fails[24];
     int nf = 0;
+    emit_writeback(j, j->dirty);
     mov_ri64(j, RAX, (uintptr_t)&tb->jmp[slot]);
     op_mem(j, true, 0x8b, RAX, RAX, 0);              /* rax = tb->jmp[slot] */
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
@@ -1057,7 +1494,7 @@ static void emit_chain_exit(Jit *j, int slot)
     }
     st32i(j, ENV_OFF(exit_slot), (uint32_t)slot);
     set_cur(j, &tb->insns[tb->ninsns - 1]);
-    e8(j, 0x5b);                                     /* pop rbx */
+    emit_epilogue(j);
     e8(j, 0xc3);                                     /* ret */
 }
 
@@ -1068,6 +1505,7 @@ static void emit_chain_exit(Jit *j, int slot)
  * x86_jit_next. */
 static void emit_dyn_exit(Jit *j, bool indirect)
 {
+    emit_writeback(j, j->dirty);
     set_cur(j, &j->tb->insns[j->tb->ninsns - 1]);
     {
         uint8_t *fails[24];
@@ -1090,7 +1528,7 @@ static void emit_dyn_exit(Jit *j, bool indirect)
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
     patch32(j, jcc32(j, HC_E), j->exit_stop);
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    e8(j, 0x5b);                                     /* pop rbx */
+    emit_epilogue(j);
     e8(j, 0xff); e8(j, 0xe0);                        /* jmp rax */
 }
 
@@ -1106,19 +1544,21 @@ static bool emit_jcc(Jit *j, const X86Insn *in)
         return false;
     }
     int hc = emit_cond(j, cond);
-    uint8_t *skip;
+    uint8_t *skip[4], *taken[4];
+    int ns = 0, nt = 0;
     if (hc >= 0) {
-        skip = jcc32(j, hc ^ 1);                    /* not taken: skip */
+        skip[ns++] = jcc32(j, hc ^ 1);              /* not taken: skip */
     } else {
-        op_rr(j, true, 0x89, ENV, RDI);
-        mov_ri(j, RSI, cond);
-        call_abs(j, (const void *)jit_cond_helper);
-        e8(j, 0x84); e8(j, 0xc0);                    /* test al, al */
-        skip = jcc32(j, HC_E);
+        emit_cond_dyn(j, cond, taken, &nt, skip, &ns);
+    }
+    for (int k = 0; k < nt; k++) {
+        patch32(j, taken[k], j->p);
     }
     st32i(j, ENV_OFF(eip), in->imm);
     emit_chain_exit(j, EXIT_TAKEN);
-    patch32(j, skip, j->p);
+    for (int k = 0; k < ns; k++) {
+        patch32(j, skip[k], j->p);
+    }
     st32i(j, ENV_OFF(eip), j->tb->next_eip);
     emit_chain_exit(j, EXIT_NEXT);
     j->exits_done = true;
@@ -1135,14 +1575,14 @@ static bool emit_branch(Jit *j, const X86Insn *in)
     }
     if (is_fn(in, x86_h_call_rel[2]) && target_ok(j, in->imm)) {
         mov_ri(j, RSI, in->eip + in->len);
-        emit_push_value(j, in);
+        emit_push_value(j, in, RSI);
         st32i(j, ENV_OFF(eip), in->imm);
         emit_chain_exit(j, EXIT_TAKEN);
         j->exits_done = true;
         return true;
     }
     if (is_fn(in, x86_h_ret[0][2])) {
-        ld32(j, RAX, REG_OFF(R_ESP));
+        ldg(j, RAX, R_ESP);
         emit_load(j, in, 4, RSI);
         /* The target must be within CS's limit; out of it, the
          * interpreter's RET raises #GP. */
@@ -1150,17 +1590,19 @@ static bool emit_branch(Jit *j, const X86Insn *in)
                                                     R_CS * sizeof(SegmentCache) +
                                                     offsetof(SegmentCache, limit)));
         uint8_t *bad = jcc32(j, HC_A);
-        op_mem(j, false, 0x83, 0, ENV, REG_OFF(R_ESP));    /* add dword [esp], 4 */
-        e8(j, 4);
+        uint8_t dirty_at_bad = j->dirty;
+        emit_esp_adjust(j, 4);
         st32(j, ENV_OFF(eip), RSI);
         st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
         emit_dyn_exit(j, true);
         /* Out of the limit: the interpreter's RET raises #GP. */
         patch32(j, bad, j->p);
+        emit_writeback(j, dirty_at_bad);
         set_cur(j, in);
         op_rr(j, true, 0x89, ENV, RDI);
         mov_ri64(j, RSI, (uintptr_t)in);
         call_abs(j, (const void *)in->fn);
+        regs_forget(j);
         emit_dyn_exit(j, false);
         j->exits_done = true;
         return true;
@@ -1175,6 +1617,7 @@ static void emit_fallback(Jit *j, const X86Insn *in, bool last)
     /* env->cur = in; env->blk_end = in + 1: the handler runs alone; its
      * X86_NEXT ends in x86_block_end, which returns at once while
      * jit_fallback is set. */
+    regs_sync(j);
     set_cur(j, in);
     if (last) {
         /* What the loop presets for interpreted blocks: a branch handler
@@ -1183,6 +1626,7 @@ static void emit_fallback(Jit *j, const X86Insn *in, bool last)
         st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_NEXT);
     }
     emit_handler_call(j, in);
+    regs_forget(j);
     if (!last) {
         /* Stop here if the instruction wrote this block's code or is a
          * REP that yields. */
@@ -1243,6 +1687,11 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
     *w = 0;
     *r = 0;
     *fault = (in->flags & IF_MEM) != 0;
+    if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+        *w = FL_ALL;
+        *r = FL_CF;
+        return;
+    }
     if (alu_form(in, &op) >= 0 || is_fn(in, x86_h_test[2][0]) || is_fn(in, x86_h_test[2][3]) ||
         is_fn(in, x86_h_test[2][2]) || is_fn(in, x86_h_test[2][5]) ||
         is_fn(in, x86_h_imul[0][1][MK_REG]) || is_fn(in, x86_h_imul[0][1][MK_FLAT]) ||
@@ -1257,8 +1706,8 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
         }
     }
     if (is_fn(in, x86_h_shift[0][2][MK_REG][0]) || is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
-        /* inline only when dead; else the interpreter, which reads them */
-        *r = live_after ? FL_ALL : 0;
+        /* with live flags, the others are kept: EFLAGS is materialized */
+        *r = live_after && (in->imm & 31) ? FL_ALL : 0;
         return;
     }
     if (is_fn(in, x86_h_unary[0][2][MK_REG]) || is_fn(in, x86_h_unary[1][2][MK_REG])) {
@@ -1268,6 +1717,10 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
     }
     if (is_fn(in, m[0]) || is_fn(in, m[1]) || is_fn(in, m[5]) || is_fn(in, m[6]) ||
         is_fn(in, m[7]) || is_fn(in, x86_h_mov[0][5]) || is_fn(in, x86_h_mov[0][6]) ||
+        is_fn(in, x86_h_mov[0][0]) || is_fn(in, x86_h_mov[0][1]) ||
+        is_fn(in, x86_h_mov[0][7]) || is_fn(in, x86_h_mov[1][0]) ||
+        is_fn(in, x86_h_mov[1][1]) || is_fn(in, x86_h_mov[1][5]) ||
+        is_fn(in, x86_h_mov[1][6]) || is_fn(in, x86_h_mov[1][7]) ||
         (is_fn(in, x86_h_lea[1]) && !in->ashift)) {
         return;
     }
@@ -1299,6 +1752,75 @@ static void flag_liveness(Jit *j)
         flag_use(&tb->insns[i], live, &w, &r, &fault);
         live = fault ? FL_ALL : (live & ~w) | r;
     }
+}
+
+/*
+ * Which guest registers live in host registers: those the block names at
+ * least twice, the most used first, as many as there are host registers
+ * for them.  The count is a heuristic (a byte register counts for its
+ * dword; an instruction without a ModRM may count a register it does not
+ * use): a wrong guess costs speed, never correctness, since every access
+ * goes through gh/ldg/stg/ldb/stb.
+ */
+static void choose_hregs(Jit *j)
+{
+    const X86TB *tb = j->tb;
+    int uses[8] = { 0 };
+    bool carry_in = false;
+    for (unsigned i = 0; i < tb->ninsns; i++) {
+        const X86Insn *in = &tb->insns[i];
+        int op;
+        if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+            carry_in = true;
+        }
+        int shift = in->osz == 1 ? 2 : 0;
+        if (((unsigned)in->reg >> shift) < 8) {
+            uses[in->reg >> shift]++;
+        }
+        if (in->flags & IF_MEM) {
+            if (in->rm < 8) {
+                uses[in->rm]++;
+            }
+            if (in->idx < 8) {
+                uses[in->idx]++;
+            }
+        } else if (((unsigned)in->rm >> shift) < 8) {
+            uses[in->rm >> shift]++;
+        }
+        if (is_fn(in, x86_h_push_reg[2]) || is_fn(in, x86_h_push_imm[2]) ||
+            is_fn(in, x86_h_pop_reg[2]) || is_fn(in, x86_h_call_rel[2]) ||
+            is_fn(in, x86_h_ret[0][2])) {
+            uses[R_ESP] += 2;
+        }
+    }
+    for (int r = 0; r < 8; r++) {
+        j->hreg_of[r] = -1;
+    }
+    j->nsaved = 0;
+    /* ADC/SBB keep their carry-in across the memory access in the last
+     * of them */
+    int nguest = carry_in ? MAX_GUEST_HREGS - 1 : MAX_GUEST_HREGS;
+    while (j->nsaved < nguest) {
+        int best = -1;
+        for (int r = 0; r < 8; r++) {
+            if (j->hreg_of[r] < 0 && uses[r] >= 2 && (best < 0 || uses[r] > uses[best])) {
+                best = r;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        int h = guest_hregs[j->nsaved];
+        j->hreg_of[best] = (int8_t)h;
+        j->saved[j->nsaved++] = h;
+    }
+    j->cf_tmp = -1;
+    if (carry_in) {
+        j->cf_tmp = guest_hregs[j->nsaved];
+        j->saved[j->nsaved++] = j->cf_tmp;
+    }
+    j->loaded = 0;
+    j->dirty = 0;
 }
 
 static bool jit_buffer_init(JitBuffer *jb)
@@ -1365,15 +1887,17 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     j->cc_known = -1;
     uint8_t *start = j->p;
 
-    /* Prologue: keep env in rbx; one push keeps the stack 16-aligned for
-     * the calls out. */
-    e8(j, 0x53);                                     /* push rbx */
+    /* Prologue: keep env in rbx and the guest registers chosen in host
+     * registers (loaded on first use). */
+    choose_hregs(j);
+    emit_prologue(j);
     op_rr(j, true, 0x89, RDI, ENV);                  /* mov rbx, rdi */
-    /* The common early exit, jumped to with env->cur set: back to the
-     * loop, which works out where the block stopped. */
+    /* The common early exit, jumped to with env->cur set and the guest
+     * registers in env: back to the loop, which works out where the block
+     * stopped. */
     uint8_t *over = jmp32(j);
     j->exit_stop = j->p;
-    e8(j, 0x5b);                                     /* pop rbx */
+    emit_epilogue(j);
     e8(j, 0xc3);                                     /* ret */
     patch32(j, over, j->p);
 
