@@ -154,3 +154,34 @@ bool net_frame_tso(const uint8_t *frame, size_t len, unsigned mss, NetSegmentEmi
     g_free(seg);
     return true;
 }
+
+void net_frame_check_checksums(const uint8_t *frame, size_t len, size_t l3_off,
+                               NetRxChecksums *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (l3_off < ETH_HLEN || l3_off > len || len - l3_off < 20 ||
+        ld_be16(frame + l3_off - 2) != ETH_P_IPV4) {
+        return;
+    }
+    const uint8_t *ip = frame + l3_off;
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4, total = ld_be16(ip + 2);
+    if (ip[0] >> 4 != 4 || ihl < 20 || total < ihl || total > len - l3_off) {
+        return;
+    }
+    out->ipv4 = true;
+    out->ip_bad = net_checksum_finish(net_checksum_add(0, ip, ihl)) != 0;
+    uint8_t proto = ip[9];
+    size_t l4_len = total - ihl;
+    bool fragment = ld_be16(ip + 6) & 0x3fff;          /* MF or an offset */
+    if (fragment || !((proto == IP_PROTO_TCP && l4_len >= 20) ||
+                      (proto == IP_PROTO_UDP && l4_len >= 8))) {
+        return;
+    }
+    out->l4_proto = proto;
+    const uint8_t *l4 = ip + ihl;
+    if (proto == IP_PROTO_UDP && !ld_be16(l4 + 6)) {
+        return;                                         /* no checksum sent */
+    }
+    /* A segment with its checksum field in place sums to zero. */
+    out->l4_bad = l4_checksum(ip, proto, l4, l4_len) != 0;
+}

@@ -170,4 +170,21 @@ typedef void NetSegmentEmit(void *opaque, const uint8_t *seg, size_t len);
 CC_API bool net_frame_tso(const uint8_t *frame, size_t len, unsigned mss,
                           NetSegmentEmit *emit, void *opaque);
 
+/* (ABI 2.7) Receive checksum offload: what a card that checks the
+ * checksums of a received frame finds.  The IPv4 header starts at l3_off
+ * (past the Ethernet header and any VLAN tag left in the frame; the
+ * EtherType is the two bytes before it).  Only an IPv4 header whose
+ * lengths fit the frame is checked (ipv4); TCP or UDP only when the
+ * datagram is not a fragment and holds at least their header (l4_proto 6
+ * or 17, else 0).  A UDP datagram without a checksum (0, RFC 768) is
+ * checked and good. */
+typedef struct NetRxChecksums {
+    bool ipv4;                   /* an IPv4 header was checked */
+    bool ip_bad;                 /* ... and its checksum is wrong */
+    uint8_t l4_proto;            /* 6 (TCP), 17 (UDP): its checksum was checked */
+    bool l4_bad;                 /* ... and is wrong */
+} NetRxChecksums;
+CC_API void net_frame_check_checksums(const uint8_t *frame, size_t len, size_t l3_off,
+                                      NetRxChecksums *out);
+
 #endif

@@ -125,10 +125,6 @@ void e1000_query_rx_filter(NetClient *nc, NetRxFilter *f)
 /* ---- RX checksum offload (RXCSUM.IPOFL, TUOFL; the status bits IPCS,
  * TCPCS and error bits IPE, TCPE of the descriptor, SDM 3.2.3.1) ---- */
 
-#define ETH_P_IPV4 0x0800
-#define IP_PROTO_TCP 6
-#define IP_PROTO_UDP 17
-
 /* Check the checksums the guest asked the card to check, of the frame as
  * stored (len bytes, no FCS).  Only IPv4 (the 82540EM knows no other),
  * past a VLAN tag left in the frame; a header whose lengths point past
@@ -142,38 +138,22 @@ static void rx_checksum(E1000State *s, const uint8_t *f, size_t len, uint8_t *st
     if (len >= ETH_HLEN + VLAN_HLEN && cc_ld_be16(f + 12) == (e1000_reg(s, E1000_VET) & 0xffff)) {
         l3 += VLAN_HLEN;
     }
-    if (!(rxcsum & (RXCSUM_IPOFL | RXCSUM_TUOFL)) || len < l3 + 20 ||
-        cc_ld_be16(f + l3 - 2) != ETH_P_IPV4 || (f[l3] >> 4) != 4) {
-        return;
-    }
-    const uint8_t *ip = f + l3;
-    size_t ihl = (size_t)(ip[0] & 0xf) * 4, tot = cc_ld_be16(ip + 2);
-    if (ihl < 20 || tot < ihl || tot > len - l3) {
+    NetRxChecksums c;
+    net_frame_check_checksums(f, len, l3, &c);
+    if (!c.ipv4) {
         return;
     }
     if (rxcsum & RXCSUM_IPOFL) {
         *status |= RXD_STAT_IPCS;
-        if (net_checksum_finish(net_checksum_add(0, ip, ihl))) {
+        if (c.ip_bad) {
             *errors |= RXD_ERR_IPE;
         }
     }
-    unsigned proto = ip[9];
-    bool fragment = cc_ld_be16(ip + 6) & 0x3fff;     /* MF or an offset */
-    size_t l4len = tot - ihl;
-    if (!(rxcsum & RXCSUM_TUOFL) || fragment ||
-        !((proto == IP_PROTO_TCP && l4len >= 20) || (proto == IP_PROTO_UDP && l4len >= 8))) {
-        return;
-    }
-    *status |= RXD_STAT_TCPCS;
-    if (proto == IP_PROTO_UDP && !cc_ld_be16(ip + ihl + 6)) {
-        return;                          /* UDP without a checksum (RFC 768) */
-    }
-    /* The pseudo-header (RFC 793 3.1, RFC 768), then the segment. */
-    uint32_t sum = net_checksum_add(0, ip + 12, 8);
-    sum += proto + (uint32_t)l4len;
-    sum = net_checksum_add(sum, ip + ihl, l4len);
-    if (net_checksum_finish(sum)) {
-        *errors |= RXD_ERR_TCPE;
+    if ((rxcsum & RXCSUM_TUOFL) && c.l4_proto) {
+        *status |= RXD_STAT_TCPCS;
+        if (c.l4_bad) {
+            *errors |= RXD_ERR_TCPE;
+        }
     }
 }
 

@@ -253,6 +253,20 @@ static void test_interrupts(void **state)
     harness_advance_ns(60000);
     assert_true(irq_asserted());                     /* 256 us after the first */
     rd(ICR);
+    /* ITR 195 (Linux's 20000/s) is held to the SDM's floor of 500: 128 us. */
+    wr(ITR, 195);
+    harness_advance_ns(300000);
+    wr(ICS, 0x80);
+    assert_true(irq_asserted());
+    rd(ICR);
+    harness_advance_ns(60000);                       /* past 195 x 256 ns */
+    wr(ICS, 0x80);
+    assert_false(irq_asserted());
+    harness_advance_ns(60000);
+    assert_false(irq_asserted());
+    harness_advance_ns(10000);
+    assert_true(irq_asserted());                     /* 128 us after the last */
+    rd(ICR);
     /* ITR 0: no throttle. */
     wr(ITR, 0);
     wr(ICS, 0x80);

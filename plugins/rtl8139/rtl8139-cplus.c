@@ -37,6 +37,18 @@
 #define RXD_LEN_MASK  0x1fffu
 #define RXD_ERR       0x00100000u    /* RES: error summary */
 #define RXD_MCAST     0x04000000u
+/* Receive checksum offload (CPCR.RxChkSum): the protocol the card found
+ * in bits 17:16 (1 TCP/IP, 2 UDP/IP, 3 other IPv4, 0 not IP; the values
+ * Linux's 8139cp driver reads as RxProtoTCP/UDP/IP) and what failed. */
+#define RXD_PID_SHIFT 16
+#define RXD_PID_TCP   1u
+#define RXD_PID_UDP   2u
+#define RXD_PID_IP    3u
+#define RXD_IPF       0x00008000u    /* IP header checksum wrong */
+#define RXD_UDPF      0x00004000u    /* UDP checksum wrong */
+#define RXD_TCPF      0x00002000u    /* TCP checksum wrong */
+#define ETH_HDR       14
+#define IP_PROTO_TCP  6
 #define ETH_CRC       4
 #define ETH_ZLEN      60
 /* The tally counters block the driver asks for (DTCCR): 64 bytes. */
@@ -82,6 +94,24 @@ static uint32_t next_index(uint32_t i, uint32_t opts1)
 static bool rx_enabled(RTL8139State *s)
 {
     return (s->regs[RTL_CR] & CR_RE) && (rtl_reg16(s, RTL_CPCR) & CPCR_RX_ENB);
+}
+
+/* The checksum status bits of a received frame (len bytes, no CRC). */
+static uint32_t rx_checksum_status(const uint8_t *frame, size_t len)
+{
+    NetRxChecksums c;
+    net_frame_check_checksums(frame, len, ETH_HDR, &c);
+    if (!c.ipv4) {
+        return 0;
+    }
+    uint32_t st = c.ip_bad ? RXD_IPF : 0;
+    if (!c.l4_proto) {
+        return st | RXD_PID_IP << RXD_PID_SHIFT;
+    }
+    if (c.l4_proto == IP_PROTO_TCP) {
+        return st | RXD_PID_TCP << RXD_PID_SHIFT | (c.l4_bad ? RXD_TCPF : 0);
+    }
+    return st | RXD_PID_UDP << RXD_PID_SHIFT | (c.l4_bad ? RXD_UDPF : 0);
 }
 
 bool rtl_cplus_can_receive(RTL8139State *s)
@@ -132,6 +162,9 @@ ssize_t rtl_cplus_receive(RTL8139State *s, const uint8_t *buf, size_t len)
     }
     if (buf[0] & 1) {
         status |= RXD_MCAST;
+    }
+    if (rtl_reg16(s, RTL_CPCR) & CPCR_RX_CHKSUM) {
+        status |= rx_checksum_status(buf, len);
     }
     desc_write_status(s, at, status | total, 0);
     s->cp_rx_index = next_index(s->cp_rx_index, d.opts1);

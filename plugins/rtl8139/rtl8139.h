@@ -99,6 +99,7 @@ enum {
 /* C+ command register */
 #define CPCR_TX_ENB   0x0001
 #define CPCR_RX_ENB   0x0002
+#define CPCR_RX_CHKSUM 0x0020    /* check received checksums (C+ RX status PID, IPF...) */
 
 /* 9346CR: mode in bits 7:6, the EEPROM's pins below */
 #define EE_MODE_SHIFT 6

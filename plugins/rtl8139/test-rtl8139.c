@@ -329,6 +329,63 @@ static size_t make_tcp(uint8_t *f, size_t payload, unsigned ihl_words, unsigned 
     return len;
 }
 
+/* Receive one frame into descriptor 0 (EOR) and return its status. */
+static uint32_t rx_one(const uint8_t *f, size_t len)
+{
+    put_desc(CP_RXR, 0x80000000u | 0x40000000u | 1536, 0, CP_RXB);
+    wr(0xe4, CP_RXR, 4);
+    inject(f, len);
+    uint32_t o = desc_opts1(CP_RXR);
+    assert_false(o & 0x80000000u);
+    return o;
+}
+
+/* C+ receive checksum offload (CPCR bit 5): the protocol in bits 17:16
+ * (1 TCP, 2 UDP, 3 IP) and the failure bits IPF 15, UDPF 14, TCPF 13,
+ * as Linux's 8139cp reads them. */
+static void test_cplus_rx_checksum(void **state)
+{
+    cplus_start();
+    uint8_t f[200];
+    size_t len = make_tcp(f, 40, 5, 5);
+    assert_true(net_frame_fill_checksums(f, len, true, true));
+    /* Off: no indication. */
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 0);
+    wr(0xe0, 0x0023, 2);
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 1u << 16);
+    f[60] ^= 0x55;                                   /* payload damaged */
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 1u << 16 | 0x2000u);
+    f[60] ^= 0x55;
+    f[14 + 8] ^= 1;                                  /* TTL: the IP header's sum is wrong */
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 1u << 16 | 0x8000u);
+    f[14 + 8] ^= 1;
+    /* UDP: protocol 2; a zero checksum is "none sent", good. */
+    f[14 + 9] = 17;
+    f[34 + 4] = 0;
+    f[34 + 5] = (uint8_t)(len - 34);
+    assert_true(net_frame_fill_checksums(f, len, true, true));
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 2u << 16);
+    f[34 + 6] = f[34 + 7] = 0;
+    f[60] ^= 0x55;
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 2u << 16);
+    /* A fragment: only the IP header is checked (protocol 3). */
+    f[14 + 6] = 0x20;                                /* MF */
+    assert_true(net_frame_fill_checksums(f, len, true, false));
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 3u << 16);
+    /* Lengths that lie (past the frame, or a header under 20 bytes) and
+     * frames that are not IPv4: nothing is claimed. */
+    f[14 + 2] = 0x7f;
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 0);
+    f[14 + 2] = 0;
+    f[14] = 0x44;
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 0);
+    f[14] = 0x45;
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    assert_int_equal(rx_one(f, len) & 0x3e000u, 0);
+    assert_int_equal(rx_one(f, 20) & 0x3e000u, 0);   /* a runt */
+}
+
 /* One descriptor (FS, LS, EOR) asking for large send with mss. */
 static void send_large(const uint8_t *f, size_t len, unsigned mss)
 {
@@ -472,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup(test_c_mode_tx, reset_card),
         cmocka_unit_test_setup(test_cplus_rx, reset_card),
         cmocka_unit_test_setup(test_cplus_tx_checksum, reset_card),
+        cmocka_unit_test_setup(test_cplus_rx_checksum, reset_card),
         cmocka_unit_test_setup(test_cplus_tso, reset_card),
         cmocka_unit_test_setup(test_cplus_hostile, reset_card),
         cmocka_unit_test_setup(test_register_fuzz, reset_card),
