@@ -588,6 +588,82 @@ static void test_pci_card(void **state)
     vga = harness_create("isa-vga", "vga", NULL, iprops);
 }
 
+/* The 128-byte EDID block through BAR2, in dwords as Linux reads it. */
+static void read_edid(AddressSpace *as, uint64_t bar2, uint8_t *e)
+{
+    for (int i = 0; i < 128; i += 4) {
+        uint32_t v = (uint32_t)address_space_ld(as, bar2 + (uint64_t)i, 4, NULL);
+        memcpy(e + i, &v, 4);
+    }
+}
+
+static DeviceState *make_pci_vga(const char *const *props)
+{
+    DeviceState *d = harness_create("VGA", "pcivga", NULL, props);
+    if (d) {
+        PCIDevice *pci = PCI_DEVICE(d);
+        pci_config_write(pci, 0x18, 0xe1000000, 4);
+        pci_config_write(pci, 0x04, 0x0002, 2);
+    }
+    return d;
+}
+
+/* The EDID block Linux's bochs driver reads: a valid header and checksum,
+ * the preferred mode from the properties (QEMU's 1280x800 by default),
+ * zeros with edid=off, and a clear error for a mode EDID cannot hold. */
+static void test_pci_edid(void **state)
+{
+    (void)state;
+    harness_destroy(vga);
+    AddressSpace *as = address_space_memory();
+    static const uint8_t header[8] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+    static const struct { const char *x, *y; unsigned w, h; } modes[] = {
+        { NULL, NULL, 1280, 800 }, { "xres=1920", "yres=1080", 1920, 1080 },
+        { "xres=640", "yres=480", 640, 480 },
+    };
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        const char *const props[] = { "romfile=", "addr=2", modes[m].x, modes[m].y, NULL };
+        DeviceState *d = make_pci_vga(props);
+        assert_non_null(d);
+        uint8_t e[128];
+        read_edid(as, 0xe1000000, e);
+        assert_memory_equal(e, header, 8);
+        uint8_t sum = 0;
+        for (int i = 0; i < 128; i++) {
+            sum = (uint8_t)(sum + e[i]);
+        }
+        assert_int_equal(sum, 0);
+        assert_int_equal(e[18], 1);                         /* version 1.4 */
+        assert_int_equal(e[19], 4);
+        /* the preferred mode: the first detailed timing, at byte 54
+         * (VESA E-EDID 1.4, 3.10.2 and 3.11.1) */
+        unsigned w = e[56] | (e[58] >> 4) << 8, h = e[59] | (e[61] >> 4) << 8;
+        assert_int_equal(w, modes[m].w);
+        assert_int_equal(h, modes[m].h);
+        unsigned hblank = e[57] | (e[58] & 0xf) << 8, vblank = e[60] | (e[61] & 0xf) << 8;
+        unsigned clock = (e[54] | e[55] << 8) * 10000u;
+        double hz = (double)clock / ((w + hblank) * (h + vblank));
+        assert_true(hz > 59.5 && hz < 60.5);
+        assert_int_equal(e[126], 0);                        /* no extensions */
+        /* a byte read across the block's end and past it */
+        assert_int_equal(address_space_ld(as, 0xe1000000 + 127, 1, NULL), e[127]);
+        assert_int_equal(address_space_ld(as, 0xe1000000 + 128, 4, NULL), 0);
+        harness_destroy(d);
+    }
+    static const char *const off[] = { "romfile=", "addr=2", "edid=off", NULL };
+    DeviceState *d = make_pci_vga(off);
+    assert_int_equal(address_space_ld(as, 0xe1000000, 4, NULL), 0);
+    assert_int_equal(address_space_ld(as, 0xe1000004, 4, NULL), 0);
+    harness_destroy(d);
+    Error *err = NULL;
+    static const char *const big[] = { "romfile=", "addr=2", "xres=9000", NULL };
+    assert_null(harness_try_create("VGA", "pcivga", NULL, big, &err));
+    assert_non_null(strstr(error_get_pretty(err), "EDID mode 9000x800"));
+    error_free(err);
+    static const char *const iprops[] = { "romfile=", NULL };
+    vga = harness_create("isa-vga", "vga", NULL, iprops);
+}
+
 int main(void)
 {
     harness_init();
@@ -608,6 +684,7 @@ int main(void)
         cmocka_unit_test_setup(test_missing_bios, reset),
         cmocka_unit_test_setup(test_hostile_registers, reset),
         cmocka_unit_test_setup(test_pci_card, reset),
+        cmocka_unit_test_setup(test_pci_edid, reset),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -7,6 +7,7 @@
  *
  *   BAR0  prefetchable memory: VRAM, the VBE linear framebuffer
  *   BAR2  memory, 4 KiB: the registers without index/data ports
+ *           0x000-0x07f  the monitor's EDID block (edid=on; vga-edid.c)
  *           0x400-0x41f  the ports 0x3C0-0x3DF
  *           0x500-0x515  the DISPI registers, register n at 0x500 + 2n
  *           0x600-0x607  QEMU's extended registers: 0x600 their size (8),
@@ -15,6 +16,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include "vga-edid.h"
 #include "vga-int.h"
 
 #define TYPE_PCI_VGA "VGA"
@@ -30,6 +32,9 @@ typedef struct PCIVGAState {
     VGAState vga;
     MemoryRegion mmio;
     bool mapped;
+    bool edid_on;                   /* properties: edid, xres, yres */
+    uint32_t edid_xres, edid_yres;
+    uint8_t edid[VGA_EDID_SIZE];
 } PCIVGAState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(PCIVGAState, PCI_VGA)
@@ -37,6 +42,14 @@ OBJECT_DECLARE_SIMPLE_TYPE(PCIVGAState, PCI_VGA)
 static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     PCIVGAState *s = opaque;
+    if (addr < VGA_EDID_SIZE) {
+        /* edid=off leaves zeros, whose header Linux's bochs driver rejects */
+        uint64_t v = 0;
+        for (unsigned i = 0; i < size && addr + i < VGA_EDID_SIZE; i++) {
+            v |= (uint64_t)(s->edid_on ? s->edid[addr + i] : 0) << (8 * i);
+        }
+        return v;
+    }
     if (addr >= MMIO_PORTS && addr < MMIO_PORTS + 0x20) {
         uint64_t v = 0;
         for (unsigned i = 0; i < size && addr + i < MMIO_PORTS + 0x20; i++) {
@@ -89,6 +102,12 @@ static void pci_vga_reset(PCIDevice *pci)
 static bool pci_vga_realize(PCIDevice *pci, Error **errp)
 {
     PCIVGAState *s = PCI_VGA(pci);
+    if (s->edid_on) {
+        if (!vga_edid_check(s->edid_xres, s->edid_yres, errp)) {
+            return false;
+        }
+        vga_edid_build(s->edid, s->edid_xres, s->edid_yres);
+    }
     if (!vga_common_init(&s->vga, OBJECT(s), errp)) {
         return false;
     }
@@ -126,6 +145,13 @@ static void pci_vga_exit(PCIDevice *pci)
 static const Property pci_vga_properties[] = {
     DEFINE_PROP_UINT32("vgamem_mb", PCIVGAState, vga.vram_size_mb, 16,
                        "video memory in MiB (a power of two, 1 to 256)"),
+    /* QEMU's defaults: a monitor whose preferred mode is 1280x800 */
+    DEFINE_PROP_BOOL("edid", PCIVGAState, edid_on, true,
+                     "an EDID block in BAR2 describing the monitor"),
+    DEFINE_PROP_UINT32("xres", PCIVGAState, edid_xres, 1280,
+                       "the monitor's preferred width in the EDID (640 to 3935)"),
+    DEFINE_PROP_UINT32("yres", PCIVGAState, edid_yres, 800,
+                       "the monitor's preferred height in the EDID (480 to 4000)"),
     DEFINE_PROP_END_OF_LIST(),
 };
 
