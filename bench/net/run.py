@@ -188,6 +188,11 @@ def bench_slirp(emu, card, src, results):
         for _ in range(FETCHES):
             Source.times.clear()
             m.fetch_seconds(f"http://10.0.2.2:{src.server_address[1]}/x")
+            # The guest's shell may print its marker before slirp has passed
+            # wget's close on to the server's socket: give that a moment.
+            deadline = time.monotonic() + 10
+            while not Source.times and time.monotonic() < deadline:
+                time.sleep(0.05)
             if len(Source.times) != 1:
                 raise BenchError(f"{m.name}: the host's server saw {len(Source.times)} "
                                  "finished requests")
