@@ -707,23 +707,79 @@ static bool is_fn(const X86Insn *in, X86Handler h)
 /* Which ALU op (ADD OR AND SUB XOR CMP) and form; -1 if not native. */
 enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW };
 
-static int alu_form(const X86Insn *in, int *op)
+static int alu_form(const X86Insn *in, int *op, int *size)
 {
-    static const int native[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
-    for (unsigned k = 0; k < CC_ARRAY_SIZE(native); k++) {
-        int o = native[k];
-        const X86Handler *row = x86_h_alu[o][2];
-        *op = o;
-        if (in->fn == row[0]) return F_EG_R;
-        if (in->fn == row[3]) return F_GE_R;
-        if (in->fn == row[6]) return F_EI_R;
-        if (in->fn == row[5]) return F_GE_M;
-        if (o == 7 && in->fn == row[2]) return F_EG_M;      /* CMP [m], r: no write */
-        if (o == 7 && in->fn == row[8]) return F_EI_M;
-        if (o != 7 && in->fn == row[2]) return F_EG_RMW;    /* op [m], r */
-        if (o != 7 && in->fn == row[8]) return F_EI_RMW;    /* op [m], imm */
+    for (int sz = 0; sz < 3; sz++) {
+        for (int o = 0; o < 8; o++) {
+            const X86Handler *row = x86_h_alu[o][sz];
+            *op = o;
+            *size = 1 << sz;
+            if (in->fn == row[0]) return F_EG_R;
+            if (in->fn == row[3]) return F_GE_R;
+            if (in->fn == row[6]) return F_EI_R;
+            if (in->fn == row[5]) return F_GE_M;
+            if (o == 7 && in->fn == row[2]) return F_EG_M;      /* CMP [m], r: no write */
+            if (o == 7 && in->fn == row[8]) return F_EI_M;
+            if (o != 7 && in->fn == row[2]) return F_EG_RMW;    /* op [m], r */
+            if (o != 7 && in->fn == row[8]) return F_EI_RMW;    /* op [m], imm */
+        }
     }
     return -1;
+}
+
+/* Operands narrower than 32 bits: the lazy flags hold them, and the
+ * result, sign-extended to 32 bits (cc_set), so that the 32-bit formulas
+ * of x86_compute_arith and the host compares of emit_cond give the
+ * flags of the narrow operation. */
+
+/* movsx hreg, low byte / word of hreg (size 1 or 2) */
+static void sext_rr(Jit *j, int hreg, int size)
+{
+    if (size == 1) {
+        op_rr_b(j, 0x0fbe, hreg, hreg);
+    } else if (size == 2) {
+        op_rr(j, false, 0x0fbf, hreg, hreg);
+    }
+}
+
+/* hreg = guest register operand of the given size (r: a register index,
+ * or a byte offset for size 1), sign-extended to 32 bits. */
+static void ldsx(Jit *j, int hreg, int r, int size)
+{
+    if (size == 4) {
+        ldg(j, hreg, r);
+    } else if (size == 2) {
+        opg(j, 0x0fbf, hreg, r);                     /* movsx hreg, r16 */
+    } else {
+        ldb(j, hreg, r);
+        sext_rr(j, hreg, 1);
+    }
+}
+
+/* guest register operand of the given size = low bits of hreg (not RCX) */
+static void stsz(Jit *j, int r, int size, int hreg)
+{
+    if (size == 4) {
+        stg(j, r, hreg);
+    } else if (size == 2) {
+        stw(j, r, hreg);
+    } else {
+        stb(j, r, hreg);
+    }
+}
+
+/* An immediate truncated to the operand size and sign-extended. */
+static uint32_t imm_sx(uint32_t imm, int size)
+{
+    return size == 1 ? (uint32_t)(int32_t)(int8_t)imm :
+           size == 2 ? (uint32_t)(int32_t)(int16_t)imm : imm;
+}
+
+/* hreg = size bytes at linear EAX, sign-extended (as emit_load). */
+static void emit_load_sx(Jit *j, const X86Insn *in, int size, int hreg)
+{
+    emit_load(j, in, size, hreg);
+    sext_rr(j, hreg, size);
 }
 
 /* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
@@ -766,14 +822,17 @@ static void emit_get_cf(Jit *j, int dst)
     }
 }
 
-/* r8 = esi op edi, flags (ADC/SBB: plus/minus the carry in j->cf_tmp). */
-static void emit_alu_core(Jit *j, int op)
+/* r8 = esi op edi, flags (ADC/SBB: plus/minus the carry in j->cf_tmp).
+ * For a narrow size, ESI and EDI hold the operands sign-extended and R8
+ * gets the result sign-extended. */
+static void emit_alu_core(Jit *j, int op, int size)
 {
     mov_rr(j, R8, RSI);
     if (op == 2 || op == 3) {
         int base = op == 2 ? 0 : 5;                  /* add / sub */
         alu_rr(j, base, R8, RDI);
         alu_rr(j, base, R8, j->cf_tmp);
+        sext_rr(j, R8, size);
         if (j->flags_live) {
             /* CC_OP_ADC = CC_OP_ADD + 1, CC_OP_SBB = CC_OP_SUB + 1 */
             mov_rr(j, RCX, j->cf_tmp);
@@ -787,13 +846,16 @@ static void emit_alu_core(Jit *j, int op)
         return;
     }
     alu_rr(j, op == 7 ? 5 : op, R8, RDI);
+    if (op == 0 || op == 5 || op == 7) {
+        sext_rr(j, R8, size);                        /* logic results stay sign-extended */
+    }
     emit_flags(j, op == 0 ? CC_OP_ADD : (op == 5 || op == 7) ? CC_OP_SUB : CC_OP_LOGIC);
 }
 
 static bool emit_alu(Jit *j, const X86Insn *in)
 {
-    int op;
-    int form = alu_form(in, &op);
+    int op, size;
+    int form = alu_form(in, &op, &size);
     if (form < 0 || ((op == 2 || op == 3) && j->cf_tmp < 0)) {
         return false;
     }
@@ -802,64 +864,67 @@ static bool emit_alu(Jit *j, const X86Insn *in)
     }
     switch (form) {
     case F_EG_R:      /* rm = rm op reg */
-        ldg(j, RSI, in->rm);
-        ldg(j, RDI, in->reg);
-        emit_alu_core(j, op);
+        ldsx(j, RSI, in->rm, size);
+        ldsx(j, RDI, in->reg, size);
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->rm, R8);
+            stsz(j, in->rm, size, R8);
         }
         break;
     case F_GE_R:      /* reg = reg op rm */
-        ldg(j, RSI, in->reg);
-        ldg(j, RDI, in->rm);
-        emit_alu_core(j, op);
+        ldsx(j, RSI, in->reg, size);
+        ldsx(j, RDI, in->rm, size);
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->reg, R8);
+            stsz(j, in->reg, size, R8);
         }
         break;
     case F_EI_R:      /* rm = rm op imm */
-        ldg(j, RSI, in->rm);
-        mov_ri(j, RDI, in->imm);
-        emit_alu_core(j, op);
+        ldsx(j, RSI, in->rm, size);
+        mov_ri(j, RDI, imm_sx(in->imm, size));
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->rm, R8);
+            stsz(j, in->rm, size, R8);
         }
         break;
     case F_GE_M:      /* reg = reg op [m] */
         emit_ea(j, in, RAX);
-        emit_load(j, in, 4, RDI);
-        ldg(j, RSI, in->reg);
-        emit_alu_core(j, op);
+        emit_load_sx(j, in, size, RDI);
+        ldsx(j, RSI, in->reg, size);
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->reg, R8);
+            stsz(j, in->reg, size, R8);
         }
         break;
     case F_EG_M:      /* cmp [m], reg */
         emit_ea(j, in, RAX);
-        emit_load(j, in, 4, RSI);
-        ldg(j, RDI, in->reg);
-        emit_alu_core(j, op);
+        emit_load_sx(j, in, size, RSI);
+        ldsx(j, RDI, in->reg, size);
+        emit_alu_core(j, op, size);
         break;
     case F_EI_M:      /* cmp [m], imm */
         emit_ea(j, in, RAX);
-        emit_load(j, in, 4, RSI);
-        mov_ri(j, RDI, in->imm);
-        emit_alu_core(j, op);
+        emit_load_sx(j, in, size, RSI);
+        mov_ri(j, RDI, imm_sx(in->imm, size));
+        emit_alu_core(j, op, size);
         break;
     default: {        /* op [m], reg / imm: in place through the write TLB */
         /* The operand first: the slow path skips everything up to
          * `resume`, so no guest register may be loaded in between. */
         if (form == F_EG_RMW) {
-            ldg(j, RDI, in->reg);
+            ldsx(j, RDI, in->reg, size);
         } else {
-            mov_ri(j, RDI, in->imm);
+            mov_ri(j, RDI, imm_sx(in->imm, size));
         }
         emit_ea(j, in, RAX);
-        SlowPath *sp = emit_tlb(j, in, 4, true);
+        SlowPath *sp = emit_tlb(j, in, size, true);
         sp->kind = SLOW_INSN;
-        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
-        emit_alu_core(j, op);
-        op_mem(j, false, 0x89, R8, RDX, 0);         /* mov [rdx], r8d */
+        op_mem(j, false, size == 1 ? 0x0fbe : size == 2 ? 0x0fbf : 0x8b, RSI, RDX, 0);
+        emit_alu_core(j, op, size);
+        if (size == 2) {
+            e8(j, 0x66);
+        }
+        op_mem(j, false, size == 1 ? 0x88 : 0x89, R8, RDX, 0);   /* mov [rdx], r8b/w/d */
         sp->resume = j->p;
         break;
     }
@@ -966,25 +1031,42 @@ static bool emit_movx(Jit *j, const X86Insn *in)
     return false;
 }
 
+/* TEST forms: 0 r/m, reg; 1 r/m, imm (register); 2 and 3 the same on flat
+ * memory; -1 others. */
+static int test_form(const X86Insn *in, int *size)
+{
+    for (int sz = 0; sz < 3; sz++) {
+        const X86Handler *t = x86_h_test[sz];
+        *size = 1 << sz;
+        if (is_fn(in, t[0])) return 0;
+        if (is_fn(in, t[3])) return 1;
+        if (is_fn(in, t[2])) return 2;
+        if (is_fn(in, t[5])) return 3;
+    }
+    return -1;
+}
+
 static bool emit_test(Jit *j, const X86Insn *in)
 {
-    const X86Handler *t = x86_h_test[2];
-    if (is_fn(in, t[0])) {
-        ldg(j, R8, in->rm);
-        opg(j, 0x23, R8, in->reg);    /* and r8d, [reg] */
-    } else if (is_fn(in, t[3])) {
-        ldg(j, R8, in->rm);
-        alu_ri(j, 4, R8, in->imm);
-    } else if (is_fn(in, t[2]) || is_fn(in, t[5])) {
-        emit_ea(j, in, RAX);
-        emit_load(j, in, 4, R8);
-        if (is_fn(in, t[2])) {
-            opg(j, 0x23, R8, in->reg);
-        } else {
-            alu_ri(j, 4, R8, in->imm);
-        }
-    } else {
+    int size;
+    int form = test_form(in, &size);
+    if (form < 0) {
         return false;
+    }
+    /* operands sign-extended, so their AND is too (see ldsx) */
+    if (form >= 2) {
+        emit_ea(j, in, RAX);
+        emit_load_sx(j, in, size, R8);
+    } else {
+        ldsx(j, R8, in->rm, size);
+    }
+    if (form & 1) {
+        alu_ri(j, 4, R8, imm_sx(in->imm, size));
+    } else if (size == 4) {
+        opg(j, 0x23, R8, in->reg);                   /* and r8d, reg */
+    } else {
+        ldsx(j, RSI, in->reg, size);
+        alu_rr(j, 4, R8, RSI);
     }
     emit_flags(j, CC_OP_LOGIC);
     return true;
@@ -1682,18 +1764,17 @@ enum { FL_CF = 1, FL_REST = 2, FL_ALL = 3 };
 
 static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fault)
 {
-    int op;
+    int op, size;
     const X86Handler *m = x86_h_mov[2];
     *w = 0;
     *r = 0;
     *fault = (in->flags & IF_MEM) != 0;
-    if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+    if (alu_form(in, &op, &size) >= 0 && (op == 2 || op == 3)) {
         *w = FL_ALL;
         *r = FL_CF;
         return;
     }
-    if (alu_form(in, &op) >= 0 || is_fn(in, x86_h_test[2][0]) || is_fn(in, x86_h_test[2][3]) ||
-        is_fn(in, x86_h_test[2][2]) || is_fn(in, x86_h_test[2][5]) ||
+    if (alu_form(in, &op, &size) >= 0 || test_form(in, &size) >= 0 ||
         is_fn(in, x86_h_imul[0][1][MK_REG]) || is_fn(in, x86_h_imul[0][1][MK_FLAT]) ||
         is_fn(in, x86_h_imul[1][1][MK_REG]) || is_fn(in, x86_h_imul[1][1][MK_FLAT])) {
         *w = FL_ALL;
@@ -1769,8 +1850,8 @@ static void choose_hregs(Jit *j)
     bool carry_in = false;
     for (unsigned i = 0; i < tb->ninsns; i++) {
         const X86Insn *in = &tb->insns[i];
-        int op;
-        if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+        int op, size;
+        if (alu_form(in, &op, &size) >= 0 && (op == 2 || op == 3)) {
             carry_in = true;
         }
         int shift = in->osz == 1 ? 2 : 0;
