@@ -1244,63 +1244,138 @@ static bool emit_rotate(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* Which INC/DEC form: *size, *dec, *mk (MK_REG or MK_FLAT); false if none. */
+static bool incdec_form(const X86Insn *in, int *size, int *dec, int *mk)
+{
+    for (int sz = 0; sz < 3; sz++) {
+        for (int d = 0; d < 2; d++) {
+            const X86Handler *k = x86_h_unary[d][sz];
+            *size = 1 << sz;
+            *dec = d;
+            if (is_fn(in, k[MK_REG])) {
+                *mk = MK_REG;
+                return true;
+            }
+            if (is_fn(in, k[MK_FLAT])) {
+                *mk = MK_FLAT;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* edi = the CF INC/DEC keep (0 or 1): inline when the producer is known
+ * in the block, else from cc_src2 after an INC/DEC, else from the C side.
+ * Touches no guest register (its branch arms load none). */
+static void emit_kept_cf(Jit *j)
+{
+    if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD ||
+        j->cc_known == CC_OP_LOGIC || j->cc_known == CC_OP_INC ||
+        j->cc_known == CC_OP_DEC) {
+        emit_get_cf(j, RDI);
+        return;
+    }
+    /* After INC/DEC, cc_src2 already holds the CF they kept. */
+    ld32(j, RAX, ENV_OFF(cc_op));
+    alu_ri(j, 7, RAX, CC_OP_INC);
+    uint8_t *inc = jcc32(j, HC_E);
+    alu_ri(j, 7, RAX, CC_OP_DEC);
+    uint8_t *dec = jcc32(j, HC_E);
+    op_rr(j, true, 0x89, ENV, RDI);
+    call_abs(j, (const void *)jit_get_cf);
+    mov_rr(j, RDI, RAX);
+    uint8_t *done = jmp32(j);
+    patch32(j, inc, j->p);
+    patch32(j, dec, j->p);
+    ld32(j, RDI, ENV_OFF(cc_src2));
+    patch32(j, done, j->p);
+}
+
+/* Flags of INC/DEC: esi = operand, edi = kept CF, r8 = result, both
+ * sign-extended. */
+static void emit_incdec_flags(Jit *j, int dec)
+{
+    st32(j, ENV_OFF(cc_src1), RSI);
+    st32(j, ENV_OFF(cc_src2), RDI);
+    st32(j, ENV_OFF(cc_dst), R8);
+    st32i(j, ENV_OFF(cc_op), dec ? CC_OP_DEC : CC_OP_INC);
+}
+
 static bool emit_incdec(Jit *j, const X86Insn *in)
 {
-    int dec;
-    if (is_fn(in, x86_h_unary[0][2][MK_REG])) {
-        dec = 0;
-    } else if (is_fn(in, x86_h_unary[1][2][MK_REG])) {
-        dec = 1;
-    } else {
+    int size, dec, mk;
+    if (!incdec_form(in, &size, &dec, &mk)) {
         return false;
     }
-    if (!j->flags_live) {
+    if (mk == MK_REG && size == 4 && !j->flags_live) {
         /* add/sub dword [env + rm], 1 */
         rmwg(j, 0x83, dec ? 5 : 0, in->rm);
         e8(j, 1);
         j->cc_known = -1;
         return true;
     }
-    uint8_t *keep = NULL;
-    if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD) {
-        /* The CF of the last operation, straight from its operands. */
-        ld32(j, RSI, ENV_OFF(cc_src1));
-        if (j->cc_known == CC_OP_SUB) {
-            op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp esi, src2 */
-        } else {
-            op_mem(j, false, 0x39, RSI, ENV, ENV_OFF(cc_dst));    /* cmp dst, esi */
-        }
-        e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc0);       /* setb al */
-        op_rr(j, false, 0x0fb6, RAX, RAX);
-    } else if (j->cc_known == CC_OP_LOGIC) {
-        mov_ri(j, RAX, 0);
-    } else if (j->cc_known == CC_OP_INC || j->cc_known == CC_OP_DEC) {
-        ld32(j, RAX, ENV_OFF(cc_src2));             /* the CF INC/DEC kept */
+    if (j->flags_live) {
+        emit_kept_cf(j);                             /* first: it may call out */
+    }
+    if (mk == MK_REG) {
+        ldsx(j, RSI, in->rm, size);
+        mov_rr(j, R8, RSI);
+        alu_ri(j, dec ? 5 : 0, R8, 1);
+        sext_rr(j, R8, size);
+        stsz(j, in->rm, size, R8);
     } else {
-        /* After INC/DEC, cc_src2 already holds the CF they kept. */
-        ld32(j, RAX, ENV_OFF(cc_op));
-        alu_ri(j, 7, RAX, CC_OP_INC);
-        uint8_t *inc = jcc32(j, HC_E);
-        alu_ri(j, 7, RAX, CC_OP_DEC);
-        uint8_t *dec_ = jcc32(j, HC_E);
-        op_rr(j, true, 0x89, ENV, RDI);
-        call_abs(j, (const void *)jit_get_cf);
-        st32(j, ENV_OFF(cc_src2), RAX);
-        keep = j->p;
-        patch32(j, inc, keep);
-        patch32(j, dec_, keep);
+        /* in place through the write TLB; a miss runs the whole
+         * instruction through its handler (flags included) */
+        emit_ea(j, in, RAX);
+        SlowPath *sp = emit_tlb(j, in, size, true);
+        sp->kind = SLOW_INSN;
+        op_mem(j, false, size == 1 ? 0x0fbe : size == 2 ? 0x0fbf : 0x8b, RSI, RDX, 0);
+        mov_rr(j, R8, RSI);
+        alu_ri(j, dec ? 5 : 0, R8, 1);
+        if (size == 2) {
+            e8(j, 0x66);
+        }
+        op_mem(j, false, size == 1 ? 0x88 : 0x89, R8, RDX, 0);   /* mov [rdx], r8b/w/d */
+        if (j->flags_live) {
+            sext_rr(j, R8, size);
+            emit_incdec_flags(j, dec);
+        }
+        sp->resume = j->p;
+        j->cc_known = j->flags_live ? (dec ? CC_OP_DEC : CC_OP_INC) : -1;
+        return true;
     }
-    if (!keep) {
-        st32(j, ENV_OFF(cc_src2), RAX);
+    if (j->flags_live) {
+        emit_incdec_flags(j, dec);
+        j->cc_known = dec ? CC_OP_DEC : CC_OP_INC;
+    } else {
+        j->cc_known = -1;
     }
-    ldg(j, RSI, in->rm);
-    st32(j, ENV_OFF(cc_src1), RSI);
-    mov_rr(j, R8, RSI);
-    alu_ri(j, dec ? 5 : 0, R8, 1);
+    return true;
+}
+
+/* NOT r32 (no flags) and NEG r32 (the flags of 0 - r). */
+static bool emit_notneg(Jit *j, const X86Insn *in)
+{
+    bool neg;
+    if (is_fn(in, x86_h_unary[2][2][MK_REG])) {
+        neg = false;
+    } else if (is_fn(in, x86_h_unary[3][2][MK_REG])) {
+        neg = true;
+    } else {
+        return false;
+    }
+    if (!neg || !j->flags_live) {
+        rmwg(j, 0xf7, neg ? 3 : 2, in->rm);          /* not/neg rm */
+        if (neg) {
+            j->cc_known = -1;
+        }
+        return true;
+    }
+    ldg(j, RDI, in->rm);
+    alu_rr(j, 6, RSI, RSI);                          /* esi = 0 */
+    emit_alu_core(j, 5, 4);                          /* r8 = 0 - edi, flags of SUB */
     stg(j, in->rm, R8);
-    st32(j, ENV_OFF(cc_dst), R8);
-    st32i(j, ENV_OFF(cc_op), dec ? CC_OP_DEC : CC_OP_INC);
-    j->cc_known = dec ? CC_OP_DEC : CC_OP_INC;
     return true;
 }
 
@@ -1476,6 +1551,74 @@ static void emit_cond_dyn(Jit *j, int cond, uint8_t **taken, int *nt, uint8_t **
         skip[(*ns)++] = jcc32(j, HC_E);
         taken[(*nt)++] = jmp32(j);
     }
+}
+
+/* eax = condition cond (0 or 1) of the flags so far: one host compare
+ * when the producer is known, else the run-time dispatch of Jcc.  Its
+ * branch arms load no guest register. */
+static void emit_cond_value(Jit *j, int cond)
+{
+    int hc = emit_cond(j, cond);
+    if (hc >= 0) {
+        e8(j, 0x0f); e8(j, 0x90 | hc); e8(j, 0xc0);  /* setcc al */
+        op_rr(j, false, 0x0fb6, RAX, RAX);           /* movzx eax, al */
+        return;
+    }
+    uint8_t *taken[4], *skip[4];
+    int nt = 0, ns = 0;
+    emit_cond_dyn(j, cond, taken, &nt, skip, &ns);
+    for (int k = 0; k < nt; k++) {
+        patch32(j, taken[k], j->p);
+    }
+    mov_ri(j, RAX, 1);
+    uint8_t *join = jmp32(j);
+    for (int k = 0; k < ns; k++) {
+        patch32(j, skip[k], j->p);
+    }
+    mov_ri(j, RAX, 0);
+    patch32(j, join, j->p);
+}
+
+/* SETcc r/m8 (register or flat memory), CMOVcc r32, r32: *cond, and
+ * whether it is SETcc; false if none. */
+static bool cc_use_form(const X86Insn *in, int *cond, bool *set)
+{
+    for (int c = 0; c < 16; c++) {
+        *cond = c;
+        *set = true;
+        if (is_fn(in, x86_h_setcc[c][MK_REG]) || is_fn(in, x86_h_setcc[c][MK_FLAT])) {
+            return true;
+        }
+        *set = false;
+        if (is_fn(in, x86_h_cmov[c][1][MK_REG])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool emit_cc_use(Jit *j, const X86Insn *in)
+{
+    int cond;
+    bool set;
+    if (!cc_use_form(in, &cond, &set)) {
+        return false;
+    }
+    emit_cond_value(j, cond);
+    if (set && (in->flags & IF_MEM)) {
+        mov_rr(j, RSI, RAX);
+        emit_ea(j, in, RAX);
+        emit_store(j, in, 1, RSI);
+    } else if (set) {
+        stb(j, in->rm, RAX);
+    } else {
+        ldg(j, RSI, in->rm);
+        ldg(j, RDI, in->reg);
+        e8(j, 0x85); e8(j, 0xc0);                    /* test eax, eax */
+        op_rr(j, false, 0x0f45, RDI, RSI);           /* cmovne edi, esi */
+        stg(j, in->reg, RDI);
+    }
+    return true;
 }
 
 #define CS_OFF(field) ((int32_t)(offsetof(CPUX86State, segs) + R_CS * sizeof(SegmentCache) + \
@@ -1749,7 +1892,8 @@ static bool emit_insn(Jit *j, const X86Insn *in)
 {
     return emit_mov(j, in) || emit_alu(j, in) || emit_movx(j, in) || emit_test(j, in) ||
            emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
-           emit_incdec(j, in) || emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_incdec(j, in) || emit_notneg(j, in) || emit_cc_use(j, in) ||
+           emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
 }
 
 /*
@@ -1791,9 +1935,23 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
         *r = live_after && (in->imm & 31) ? FL_ALL : 0;
         return;
     }
-    if (is_fn(in, x86_h_unary[0][2][MK_REG]) || is_fn(in, x86_h_unary[1][2][MK_REG])) {
+    int dec, mk;
+    if (incdec_form(in, &size, &dec, &mk)) {
         *w = FL_REST;
         *r = FL_CF;
+        return;
+    }
+    if (is_fn(in, x86_h_unary[2][2][MK_REG])) {
+        return;                                      /* NOT: no flags */
+    }
+    int cond;
+    bool set;
+    if (cc_use_form(in, &cond, &set)) {
+        *r = FL_ALL;
+        return;
+    }
+    if (is_fn(in, x86_h_unary[3][2][MK_REG])) {
+        *w = FL_ALL;
         return;
     }
     if (is_fn(in, m[0]) || is_fn(in, m[1]) || is_fn(in, m[5]) || is_fn(in, m[6]) ||
