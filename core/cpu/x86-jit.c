@@ -1188,6 +1188,141 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* SHL/SHR/SAR r32, CL: the count is known only at run time; a zero count
+ * changes no flag, so the flags are recorded only for a non-zero one. */
+static int shift_cl_op(const X86Insn *in)
+{
+    static const int ops[] = { 4, 5, 6, 7 };
+    for (unsigned k = 0; k < CC_ARRAY_SIZE(ops); k++) {
+        if (is_fn(in, x86_h_shift[ops[k]][2][MK_REG][1])) {
+            return ops[k] == 6 ? 4 : ops[k];         /* SAL is SHL */
+        }
+    }
+    return -1;
+}
+
+static bool emit_shift_cl(Jit *j, const X86Insn *in)
+{
+    int op = shift_cl_op(in);
+    if (op < 0) {
+        return false;
+    }
+    ldg(j, RCX, R_ECX);
+    alu_ri(j, 4, RCX, 31);                           /* and ecx, 31 */
+    ldg(j, RSI, in->rm);
+    mov_rr(j, RDX, RSI);                             /* rdx = the operand, zero-extended */
+    rex(j, false, 0, 0, RSI);
+    e8(j, 0xd3); e8(j, 0xc0 | (op << 3) | (RSI & 7));    /* shl/shr/sar esi, cl */
+    stg(j, in->rm, RSI);
+    j->cc_known = -1;
+    if (!j->flags_live) {
+        return true;
+    }
+    e8(j, 0x85); e8(j, 0xc9);                        /* test ecx, ecx */
+    uint8_t *zero = jcc32(j, HC_E);
+    /* The flags as shift_calc gives them, from a 64-bit copy: CF is the
+     * last bit shifted out, OF what the last 1-bit step would set. */
+    if (op == 4) {
+        e8(j, 0x48); e8(j, 0xd3); e8(j, 0xe2);       /* shl rdx, cl: CF = bit 32 */
+        e8(j, 0x48); e8(j, 0x89); e8(j, 0xd0);       /* mov rax, rdx */
+        e8(j, 0x48); e8(j, 0xc1); e8(j, 0xe8); e8(j, 32);   /* shr rax, 32 */
+        alu_ri(j, 4, RAX, 1);
+        mov_rr(j, RDX, RSI);
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* shr edx, 31 */
+        alu_rr(j, 6, RDX, RAX);                      /* OF = MSB(result) ^ CF */
+    } else {
+        if (op == 7) {
+            e8(j, 0x48); e8(j, 0x63); e8(j, 0xd2);   /* movsxd rdx, edx */
+        }
+        e8(j, 0x48); e8(j, 0x01); e8(j, 0xd2);       /* add rdx, rdx */
+        e8(j, 0x48); e8(j, 0xd3); e8(j, op == 7 ? 0xfa : 0xea);   /* sar/shr rdx, cl */
+        mov_rr(j, RAX, RDX);
+        alu_ri(j, 4, RAX, 1);                        /* CF = bit count-1 of a */
+        if (op == 5) {
+            /* OF = MSB of a >> (count - 1): bit 31 of rdx */
+            e8(j, 0x48); e8(j, 0xc1); e8(j, 0xea); e8(j, 31);   /* shr rdx, 31 */
+            alu_ri(j, 4, RDX, 1);
+        } else {
+            alu_rr(j, 6, RDX, RDX);                  /* SAR: OF = 0 */
+        }
+    }
+    e8(j, 0xc1); e8(j, 0xe2); e8(j, 11);             /* shl edx, 11: OF */
+    alu_rr(j, 1, RAX, RDX);
+    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+    st32(j, ENV_OFF(cc_dst), RSI);
+    st32(j, ENV_OFF(cc_src1), RAX);
+    patch32(j, zero, j->p);
+    return true;
+}
+
+/* Memory operands the flat fast path may address when the handler is
+ * not specialised by kind: 32-bit addressing of DS, ES or SS in a block
+ * compiled under HF_FLAT (what the decoder's MK_FLAT means). */
+static bool flat_operand(Jit *j, const X86Insn *in)
+{
+    return (j->tb->hflags & HF_FLAT) && !in->ashift &&
+           (in->seg == R_DS || in->seg == R_ES || in->seg == R_SS);
+}
+
+/* Make env->eflags hold every flag: out of line only when it does not. */
+static void emit_materialize(Jit *j)
+{
+    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(cc_op));  /* cmp dword cc_op, EFLAGS */
+    e8(j, CC_OP_EFLAGS);
+    uint8_t *done = jcc32(j, HC_E);
+    op_rr(j, true, 0x89, ENV, RDI);
+    call_abs(j, (const void *)x86_flags_materialize);
+    patch32(j, done, j->p);
+}
+
+/* BT/BTS/BTR/BTC r/m32, imm8 (0F BA /4../7): CF = the bit, the other
+ * flags kept (EFLAGS materialized, as bit_test does).  An immediate bit
+ * offset stays within the operand. */
+static bool emit_bt_imm(Jit *j, const X86Insn *in)
+{
+    if (!is_fn(in, x86_op_bt_i) || in->osz != 4 ||
+        ((in->flags & IF_MEM) && !flat_operand(j, in))) {
+        return false;
+    }
+    int op = in->imm2 & 3;                           /* BT BTS BTR BTC */
+    unsigned bit = in->imm & 31;
+    emit_materialize(j);                             /* first: a call */
+    SlowPath *sp = NULL;
+    if (!(in->flags & IF_MEM)) {
+        ldg(j, RSI, in->rm);
+    } else if (!op) {
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RSI);
+    } else {
+        /* in place through the write TLB; a miss runs the handler */
+        emit_ea(j, in, RAX);
+        sp = emit_tlb(j, in, 4, true);
+        sp->kind = SLOW_INSN;
+        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
+    }
+    mov_rr(j, RDI, RSI);
+    e8(j, 0xc1); e8(j, 0xef); e8(j, (uint8_t)bit);   /* shr edi, bit */
+    alu_ri(j, 4, RDI, 1);                            /* edi = CF */
+    if (op) {
+        static const int alu[] = { 0, 1, 4, 6 };     /* -, or, and, xor */
+        mov_ri(j, R8, op == 2 ? ~(1u << bit) : 1u << bit);
+        alu_rr(j, alu[op], RSI, R8);
+        if (sp) {
+            op_mem(j, false, 0x89, RSI, RDX, 0);    /* mov [rdx], esi */
+        }
+    }
+    op_mem(j, false, 0x83, 4, ENV, ENV_OFF(eflags)); /* and eflags, ~CF */
+    e8(j, (uint8_t)~CC_C);
+    op_mem(j, false, 0x09, RDI, ENV, ENV_OFF(eflags));   /* or eflags, edi */
+    if (sp) {
+        sp->resume = j->p;
+    } else if (op) {
+        stg(j, in->rm, RSI);
+    }
+    j->cc_known = -1;
+    return true;
+}
+
 /* ROL/ROR r32, imm.  They change only CF and OF (SDM vol. 2B, ROL/ROR),
  * so with live flags EFLAGS is materialized first (out of line when the
  * lazy fields hold them) and CF/OF are set in it as the interpreter does
@@ -1211,12 +1346,7 @@ static bool emit_rotate(Jit *j, const X86Insn *in)
         e8(j, (uint8_t)c);
         return true;
     }
-    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(cc_op));  /* cmp dword cc_op, EFLAGS */
-    e8(j, CC_OP_EFLAGS);
-    uint8_t *done = jcc32(j, HC_E);
-    op_rr(j, true, 0x89, ENV, RDI);
-    call_abs(j, (const void *)x86_flags_materialize);
-    patch32(j, done, j->p);
+    emit_materialize(j);
     ldg(j, RSI, in->rm);
     rex(j, false, 0, 0, RSI);
     e8(j, 0xc1); e8(j, 0xc0 | (op << 3) | (RSI & 7)); e8(j, (uint8_t)c);   /* rol/ror esi, c */
@@ -1893,7 +2023,7 @@ static bool emit_insn(Jit *j, const X86Insn *in)
     return emit_mov(j, in) || emit_alu(j, in) || emit_movx(j, in) || emit_test(j, in) ||
            emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
            emit_incdec(j, in) || emit_notneg(j, in) || emit_cc_use(j, in) ||
-           emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_shift_cl(j, in) || emit_bt_imm(j, in) || emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
 }
 
 /*
@@ -1948,6 +2078,13 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
     bool set;
     if (cc_use_form(in, &cond, &set)) {
         *r = FL_ALL;
+        return;
+    }
+    if (shift_cl_op(in) >= 0) {
+        return;             /* a zero count keeps them all: writes none for sure */
+    }
+    if (is_fn(in, x86_op_bt_i) && in->osz == 4) {
+        *r = FL_ALL;        /* EFLAGS materialized: the others kept */
         return;
     }
     if (is_fn(in, x86_h_unary[3][2][MK_REG])) {

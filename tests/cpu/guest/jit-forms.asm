@@ -22,6 +22,9 @@
 ; 8. SETcc and CMOVcc after a CMP of the previous block (run-time
 ;    dispatch), and after a TEST of their own block (one host compare)
 ; 9. SETcc/CMOVcc after POPFD: the flags in EFLAGS
+; 10. SHL/SHR/SAR r32, CL with counts 1, 31 and 0 (a zero count keeps the
+;    flags of the CMP before it)
+; 11. BT/BTS/BTR/BTC r32 and [m], imm: CF, the other flags kept
 ;
 ; 1: SUB al, bl (0x80 - 1): OF, no CF; ADD ah (0x22 + 0xf0): CF; ADC bl
 ;    (1 + 0x12 + 1): no CF; CMP bh, 0x44: ZF PF
@@ -69,6 +72,22 @@
 ;! mem32[0x674] = 0x01010101
 ;! mem32[0x678] = 0x00000000
 ;! mem32[0x67c] = 0x00000333
+; 10: SHL 0x60000001, 1: SF OF; SHR 0xffffffff, 31: CF; SAR 0x80000000, 31:
+;    SF PF; SHR by 0 after CMP: the CMP's OF
+;! mem32[0x680] = 0xc0000002
+;! mem32[0x684] = 0x00000880
+;! mem32[0x688] = 0x00000001
+;! mem32[0x68c] = 0x00000001
+;! mem32[0x690] = 0xffffffff
+;! mem32[0x694] = 0x00000084
+;! mem32[0x698] = 0x80000001
+;! mem32[0x69c] = 0x00000800
+; 11: BT eax, 3 (set): CF; BTS [m], 4; BTR [m], 0; BTC ecx, 31; ZF from
+;     the TEST kept
+;! mem32[0x6a0] = 0x00000045
+;! mem32[0x6a4] = 0x00000012
+;! mem32[0x6a8] = 0x00000001
+;! mem32[0x6ac] = 0x00000001
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
@@ -277,4 +296,54 @@ test_main:
         movzx   ecx, cx
         mov     [RES + 0x78], ecx
         mov     [RES + 0x7c], esi
+        jmp     .t10
+        ; 10
+.t10:   mov     eax, 0x60000001
+        mov     ecx, 1
+        shl     eax, cl                 ; 0xc0000002: SF, CF 0, OF = 1 ^ 0
+        mov     [RES + 0x80], eax
+        jmp     .s10
+.s10:   SAVEF   0x84
+        jmp     .t10b
+.t10b:  mov     edx, 0xffffffff
+        mov     ecx, 31
+        shr     edx, cl                 ; 1: CF 1
+        setc    al
+        movzx   eax, al
+        mov     [RES + 0x88], eax
+        mov     [RES + 0x8c], edx
+        mov     esi, 0x80000000
+        sar     esi, cl                 ; 0xffffffff: SF PF, CF = bit 30: 0
+        jmp     .s10a
+.s10a:  mov     [RES + 0x90], esi
+        SAVEF   0x94
+        jmp     .t10c
+.t10c:  mov     edi, 0x80000001
+        mov     ecx, 0x20               ; count 0 (masked)
+        cmp     edi, 0x40000000         ; OF only
+        shr     edi, cl
+        jmp     .s10b
+.s10b:  mov     [RES + 0x98], edi
+        SAVEF   0x9c
+        jmp     .t11
+        ; 11
+.t11:   mov     eax, 8
+        mov     dword [DATA], 0x03
+        mov     ecx, 0x80000001
+        test    eax, eax                ; ZF 0
+        xor     edx, edx                ; ZF 1, PF 1
+        bt      eax, 3
+        bts     dword [DATA], 4
+        btr     dword [DATA], 0
+        btc     ecx, 31
+        jmp     .s11
+.s11:   SAVEF   0xa0
+        mov     eax, [DATA]
+        mov     [RES + 0xa4], eax
+        mov     [RES + 0xa8], ecx
+        jmp     .s11a
+.s11a:  bt      dword [DATA], 1         ; EFLAGS already materialized: CF 1
+        setc    al
+        movzx   eax, al
+        mov     [RES + 0xac], eax
         DONE
