@@ -73,7 +73,7 @@
 ;! mem32[0x678] = 0x00000000
 ;! mem32[0x67c] = 0x00000333
 ; 10: SHL 0x60000001, 1: SF OF; SHR 0xffffffff, 31: CF; SAR 0x80000000, 31:
-;    SF PF; SHR by 0 after CMP: the CMP's OF
+;    SF PF; SHR by 0 after CMP: the CMP's OF; SHR 0x80000003, 1: CF OF
 ;! mem32[0x680] = 0xc0000002
 ;! mem32[0x684] = 0x00000880
 ;! mem32[0x688] = 0x00000001
@@ -82,6 +82,8 @@
 ;! mem32[0x694] = 0x00000084
 ;! mem32[0x698] = 0x80000001
 ;! mem32[0x69c] = 0x00000800
+;! mem32[0x6b0] = 0x00000801
+;! mem32[0x6b4] = 0x40000001
 ; 11: BT eax, 3 (set): CF; BTS [m], 4; BTR [m], 0; BTC ecx, 31; ZF from
 ;     the TEST kept
 ;! mem32[0x6a0] = 0x00000045
@@ -325,6 +327,13 @@ test_main:
         jmp     .s10b
 .s10b:  mov     [RES + 0x98], edi
         SAVEF   0x9c
+        jmp     .t10d
+.t10d:  mov     eax, 0x80000003
+        mov     ecx, 1
+        shr     eax, cl                 ; 0x40000001: CF, OF = the MSB before
+        jmp     .s10d
+.s10d:  SAVEF   0xb0
+        mov     [RES + 0xb4], eax
         jmp     .t11
         ; 11
 .t11:   mov     eax, 8
