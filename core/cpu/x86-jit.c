@@ -62,6 +62,7 @@ static JitBuffer *jit_buffer(CPUX86State *env)
 /* An out-of-line slow path to emit after the block's code. */
 typedef struct SlowPath {
     uint8_t *jcc_patch;       /* rel32 of the jump into it */
+    uint8_t *seg_patch[2];    /* SLOW_LD_SEG: the segment limit checks' jumps */
     uint8_t *resume;          /* where to continue */
     const X86Insn *in;
     int kind;                 /* SLOW_LD / SLOW_ST */
@@ -72,8 +73,10 @@ typedef struct SlowPath {
 } SlowPath;
 
 /* SLOW_INSN: the whole instruction through its interpreter handler (a
- * read-modify-write whose operand is not on the fast path). */
-enum { SLOW_LD, SLOW_ST, SLOW_INSN };
+ * read-modify-write whose operand is not on the fast path).  SLOW_LD_SEG:
+ * a load through a segment that is not flat, from its offset (the
+ * segment checks may have failed, so there is no linear address). */
+enum { SLOW_LD, SLOW_ST, SLOW_INSN, SLOW_LD_SEG };
 
 #define MAX_SLOW 512
 
@@ -558,6 +561,7 @@ static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
     /* Between here and the slow path's resume point, the main line must
      * not change `loaded` or `dirty` (gh, stg): the slow path skips it. */
     SlowPath *sp = &j->slow[j->nslow++];
+    sp->seg_patch[0] = sp->seg_patch[1] = NULL;
     sp->in = in;
     sp->size = size;
     sp->dirty = j->dirty;
@@ -613,6 +617,45 @@ static void emit_store(Jit *j, const X86Insn *in, int size, int hreg)
     sp->resume = j->p;
 }
 
+/* The slow path of emit_seg_load: the whole access as the handlers make
+ * it (a segment limit violation faults here). */
+static uint32_t jit_ld_seg(CPUX86State *env, const X86Insn *in, int size)
+{
+    return x86_ld(env, x86_ea_lin(env, in, MK_MEM, size, false), size);
+}
+
+#define SEG_OFF(seg, field) ((int32_t)(offsetof(CPUX86State, segs) + \
+                                       (seg) * sizeof(SegmentCache) + \
+                                       offsetof(SegmentCache, field)))
+
+/* hreg = size bytes (zero-extended) of a memory operand with 32-bit
+ * addressing in a segment that is not flat (FS, GS, an override): the
+ * offset checked against the segment's readable range inline, as
+ * x86_ea_lin_fast does, then the TLB fast path on base + offset.  A
+ * failed check or a TLB miss goes to jit_ld_seg out of line. */
+static void emit_seg_load(Jit *j, const X86Insn *in, int size, int hreg)
+{
+    emit_ea(j, in, RAX);
+    op_mem(j, false, 0x3b, RAX, ENV, SEG_OFF(in->seg, rlo));   /* cmp eax, rlo */
+    uint8_t *below = jcc32(j, HC_B);
+    rex(j, true, RCX, 0, RAX);
+    e8(j, 0x8d); e8(j, 0x48); e8(j, (uint8_t)(size - 1));      /* lea rcx, [rax + size-1] */
+    op_mem(j, true, 0x3b, RCX, ENV, SEG_OFF(in->seg, rhi));    /* cmp rcx, rhi */
+    uint8_t *above = jcc32(j, HC_A);
+    op_mem(j, false, 0x03, RAX, ENV, SEG_OFF(in->seg, base));  /* add eax, base */
+    SlowPath *sp = emit_tlb(j, in, size, false);
+    sp->kind = SLOW_LD_SEG;
+    sp->dst_reg = hreg;
+    sp->seg_patch[0] = below;
+    sp->seg_patch[1] = above;
+    if (size == 4) {
+        op_mem(j, false, 0x8b, hreg, RDX, 0);
+    } else {
+        op_mem(j, false, size == 1 ? 0x0fb6 : 0x0fb7, hreg, RDX, 0);
+    }
+    sp->resume = j->p;
+}
+
 /* Call in->fn(env, in), its interpreter handler, with blk_end = in + 1
  * and jit_fallback set, so its X86_NEXT returns here at once. */
 static void emit_handler_call(Jit *j, const X86Insn *in)
@@ -646,6 +689,22 @@ static void emit_slow_paths(Jit *j)
     for (int i = 0; i < j->nslow; i++) {
         SlowPath *sp = &j->slow[i];
         patch32(j, sp->jcc_patch, j->p);
+        for (int k = 0; k < 2; k++) {
+            patch32(j, sp->seg_patch[k], j->p);
+        }
+        if (sp->kind == SLOW_LD_SEG) {
+            emit_writeback(j, sp->dirty);            /* the access may fault */
+            set_cur(j, sp->in);
+            op_rr(j, true, 0x89, ENV, RDI);          /* mov rdi, rbx */
+            mov_ri64(j, RSI, (uintptr_t)sp->in);
+            mov_ri(j, RDX, sp->size);
+            call_abs(j, (const void *)jit_ld_seg);
+            if (sp->dst_reg != RAX) {
+                mov_rr(j, sp->dst_reg, RAX);
+            }
+            patch32(j, jmp32(j), sp->resume);
+            continue;
+        }
         if (sp->kind == SLOW_INSN) {
             /* only for read-modify-write of memory: the handler writes no
              * guest register, the host registers stay valid */
@@ -705,7 +764,8 @@ static bool is_fn(const X86Insn *in, X86Handler h)
 }
 
 /* Which ALU op (ADD OR AND SUB XOR CMP) and form; -1 if not native. */
-enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW };
+enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW, F_GE_S, F_EG_S,
+       F_EI_S };
 
 static int alu_form(const X86Insn *in, int *op, int *size)
 {
@@ -722,6 +782,12 @@ static int alu_form(const X86Insn *in, int *op, int *size)
             if (o == 7 && in->fn == row[8]) return F_EI_M;
             if (o != 7 && in->fn == row[2]) return F_EG_RMW;    /* op [m], r */
             if (o != 7 && in->fn == row[8]) return F_EI_RMW;    /* op [m], imm */
+            /* loads through a segment that is not flat (emit_seg_load) */
+            if (sz == 2 && !in->ashift) {
+                if (in->fn == row[4]) return F_GE_S;
+                if (o == 7 && in->fn == row[1]) return F_EG_S;
+                if (o == 7 && in->fn == row[7]) return F_EI_S;
+            }
         }
     }
     return -1;
@@ -888,8 +954,13 @@ static bool emit_alu(Jit *j, const X86Insn *in)
         }
         break;
     case F_GE_M:      /* reg = reg op [m] */
-        emit_ea(j, in, RAX);
-        emit_load_sx(j, in, size, RDI);
+    case F_GE_S:
+        if (form == F_GE_S) {
+            emit_seg_load(j, in, size, RDI);
+        } else {
+            emit_ea(j, in, RAX);
+            emit_load_sx(j, in, size, RDI);
+        }
         ldsx(j, RSI, in->reg, size);
         emit_alu_core(j, op, size);
         if (op != 7) {
@@ -897,14 +968,24 @@ static bool emit_alu(Jit *j, const X86Insn *in)
         }
         break;
     case F_EG_M:      /* cmp [m], reg */
-        emit_ea(j, in, RAX);
-        emit_load_sx(j, in, size, RSI);
+    case F_EG_S:
+        if (form == F_EG_S) {
+            emit_seg_load(j, in, size, RSI);
+        } else {
+            emit_ea(j, in, RAX);
+            emit_load_sx(j, in, size, RSI);
+        }
         ldsx(j, RDI, in->reg, size);
         emit_alu_core(j, op, size);
         break;
     case F_EI_M:      /* cmp [m], imm */
-        emit_ea(j, in, RAX);
-        emit_load_sx(j, in, size, RSI);
+    case F_EI_S:
+        if (form == F_EI_S) {
+            emit_seg_load(j, in, size, RSI);
+        } else {
+            emit_ea(j, in, RAX);
+            emit_load_sx(j, in, size, RSI);
+        }
         mov_ri(j, RDI, imm_sx(in->imm, size));
         emit_alu_core(j, op, size);
         break;
@@ -943,6 +1024,9 @@ static bool emit_mov(Jit *j, const X86Insn *in)
     } else if (is_fn(in, m[6])) {     /* reg = [m] flat */
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RSI);
+        stg(j, in->reg, RSI);
+    } else if (is_fn(in, m[3]) && !in->ashift) {    /* reg = seg:[m] */
+        emit_seg_load(j, in, 4, RSI);
         stg(j, in->reg, RSI);
     } else if (is_fn(in, m[5])) {     /* [m] = reg flat */
         emit_ea(j, in, RAX);
@@ -2097,6 +2181,7 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
         is_fn(in, x86_h_mov[0][7]) || is_fn(in, x86_h_mov[1][0]) ||
         is_fn(in, x86_h_mov[1][1]) || is_fn(in, x86_h_mov[1][5]) ||
         is_fn(in, x86_h_mov[1][6]) || is_fn(in, x86_h_mov[1][7]) ||
+        (is_fn(in, m[3]) && !in->ashift) ||
         (is_fn(in, x86_h_lea[1]) && !in->ashift)) {
         return;
     }

@@ -25,6 +25,9 @@
 ; 10. SHL/SHR/SAR r32, CL with counts 1, 31 and 0 (a zero count keeps the
 ;    flags of the CMP before it)
 ; 11. BT/BTS/BTR/BTC r32 and [m], imm: CF, the other flags kept
+; 12. MOV r32, SUB r32, CMP through FS with a base (not flat) and a
+;    limit: in the limit, then beyond it (#GP from the slow path, the
+;    registers as before the faulting MOV)
 ;
 ; 1: SUB al, bl (0x80 - 1): OF, no CF; ADD ah (0x22 + 0xf0): CF; ADC bl
 ;    (1 + 0x12 + 1): no CF; CMP bh, 0x44: ZF PF
@@ -90,6 +93,13 @@
 ;! mem32[0x6a4] = 0x00000012
 ;! mem32[0x6a8] = 0x00000001
 ;! mem32[0x6ac] = 0x00000001
+; 12: fs:[0] = 0x44332211, fs:[4] = 0xbbbbbbbb, SUB 0xbbbbbbbb - 0xffffffff,
+;     CMP equal: ZF PF; then #GP (13) with EAX kept
+;! mem32[0x6b8] = 0x44332211
+;! mem32[0x6bc] = 0xbbbbbbbc
+;! mem32[0x6c0] = 0x00000044
+;! mem32[0x6c4] = 0x0000000d
+;! mem32[0x6c8] = 0x44332211
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
@@ -355,4 +365,30 @@ test_main:
         setc    al
         movzx   eax, al
         mov     [RES + 0xac], eax
+        jmp     .t12
+        ; 12
+.t12:   SETDESC GDT_FREE, DATA, 0xff, 0x92, 0x4   ; bytes DATA..DATA+0xff
+        mov     dword [DATA], 0x44332211
+        mov     dword [DATA + 4], 0xbbbbbbbb
+        mov     ax, GDT_FREE * 8
+        mov     fs, ax
+        jmp     .t12a
+.t12a:  mov     ebx, 4
+        mov     ecx, 0x44332211
+        mov     eax, [fs:0]
+        mov     edx, [fs:ebx]
+        sub     edx, 0xffffffff
+        cmp     [fs:0], ecx
+        jmp     .s12
+.s12:   mov     [RES + 0xb8], eax
+        mov     [RES + 0xbc], edx
+        SAVEF   0xc0
+        EXPECT_FAULT .g12
+        jmp     .t12b
+.t12b:  mov     ebx, 0xfd
+        mov     eax, [fs:ebx]           ; bytes 0xfd..0x100: beyond the limit
+        mov     eax, 0
+.g12:   mov     esi, [EXC_VEC]
+        mov     [RES + 0xc4], esi
+        mov     [RES + 0xc8], eax
         DONE
