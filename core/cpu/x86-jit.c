@@ -758,6 +758,15 @@ static void emit_flags(Jit *j, int op)
 
 /* ---- instruction forms ---- */
 
+/* Memory operands the flat fast path may address when the handler is
+ * not specialised by kind: 32-bit addressing of DS, ES or SS in a block
+ * compiled under HF_FLAT (what the decoder's MK_FLAT means). */
+static bool flat_operand(Jit *j, const X86Insn *in)
+{
+    return (j->tb->hflags & HF_FLAT) && !in->ashift &&
+           (in->seg == R_DS || in->seg == R_ES || in->seg == R_SS);
+}
+
 static bool is_fn(const X86Insn *in, X86Handler h)
 {
     return in->fn == h;
@@ -1339,15 +1348,6 @@ static bool emit_shift_cl(Jit *j, const X86Insn *in)
     return true;
 }
 
-/* Memory operands the flat fast path may address when the handler is
- * not specialised by kind: 32-bit addressing of DS, ES or SS in a block
- * compiled under HF_FLAT (what the decoder's MK_FLAT means). */
-static bool flat_operand(Jit *j, const X86Insn *in)
-{
-    return (j->tb->hflags & HF_FLAT) && !in->ashift &&
-           (in->seg == R_DS || in->seg == R_ES || in->seg == R_SS);
-}
-
 /* Make env->eflags hold every flag: out of line only when it does not. */
 static void emit_materialize(Jit *j)
 {
@@ -1631,6 +1631,32 @@ static bool emit_stack(Jit *j, const X86Insn *in)
         emit_load(j, in, 4, RSI);
         emit_esp_adjust(j, 4);
         stg(j, in->rm, RSI);                         /* POP ESP: the value wins */
+        return true;
+    }
+    if (!(j->tb->hflags & HF_FLAT) || in->osz != 4) {
+        return false;                                /* below: the flat 32-bit stack */
+    }
+    if (is_fn(in, x86_op_push_rm) &&
+        (!(in->flags & IF_MEM) || flat_operand(j, in))) {
+        /* PUSH r/m32: the operand is read with ESP as it was */
+        if (in->flags & IF_MEM) {
+            emit_ea(j, in, RAX);
+            emit_load(j, in, 4, RSI);
+        } else {
+            ldg(j, RSI, in->rm);
+        }
+        emit_push_value(j, in, RSI);
+        return true;
+    }
+    if (is_fn(in, x86_op_leave)) {
+        /* LEAVE: EBP = [EBP], ESP = EBP + 4; nothing changes if the
+         * load faults */
+        ldg(j, RAX, R_EBP);
+        emit_load(j, in, 4, RSI);
+        ldg(j, RDI, R_EBP);                          /* the slow path reuses RAX */
+        alu_ri(j, 0, RDI, 4);
+        stg(j, R_ESP, RDI);
+        stg(j, R_EBP, RSI);
         return true;
     }
     return false;
@@ -2004,6 +2030,26 @@ static bool emit_jcc(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* The end of a near indirect transfer whose target is in ESI and was
+ * found within CS's limit (else `bad` jumps here with the registers in
+ * `dirty_at_bad` not yet written back): EIP = target, then on through the
+ * jump cache.  Out of the limit, the interpreter's handler raises #GP. */
+static void emit_indirect_exit(Jit *j, const X86Insn *in, uint8_t *bad, uint8_t dirty_at_bad)
+{
+    st32(j, ENV_OFF(eip), RSI);
+    st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
+    emit_dyn_exit(j, true);
+    patch32(j, bad, j->p);
+    emit_writeback(j, dirty_at_bad);
+    set_cur(j, in);
+    op_rr(j, true, 0x89, ENV, RDI);
+    mov_ri64(j, RSI, (uintptr_t)in);
+    call_abs(j, (const void *)in->fn);
+    regs_forget(j);
+    emit_dyn_exit(j, false);
+    j->exits_done = true;
+}
+
 static bool emit_branch(Jit *j, const X86Insn *in)
 {
     if (is_fn(in, x86_op_jmp) && target_ok(j, in->imm)) {
@@ -2031,19 +2077,20 @@ static bool emit_branch(Jit *j, const X86Insn *in)
         uint8_t *bad = jcc32(j, HC_A);
         uint8_t dirty_at_bad = j->dirty;
         emit_esp_adjust(j, 4);
-        st32(j, ENV_OFF(eip), RSI);
-        st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
-        emit_dyn_exit(j, true);
-        /* Out of the limit: the interpreter's RET raises #GP. */
-        patch32(j, bad, j->p);
-        emit_writeback(j, dirty_at_bad);
-        set_cur(j, in);
-        op_rr(j, true, 0x89, ENV, RDI);
-        mov_ri64(j, RSI, (uintptr_t)in);
-        call_abs(j, (const void *)in->fn);
-        regs_forget(j);
-        emit_dyn_exit(j, false);
-        j->exits_done = true;
+        emit_indirect_exit(j, in, bad, dirty_at_bad);
+        return true;
+    }
+    if (is_fn(in, x86_op_jmp_ind) && in->osz == 4 &&
+        (!(in->flags & IF_MEM) || flat_operand(j, in))) {
+        if (in->flags & IF_MEM) {
+            emit_ea(j, in, RAX);
+            emit_load(j, in, 4, RSI);
+        } else {
+            ldg(j, RSI, in->rm);
+        }
+        op_mem(j, false, 0x3b, RSI, ENV, CS_OFF(limit));   /* cmp esi, CS limit */
+        uint8_t *bad = jcc32(j, HC_A);
+        emit_indirect_exit(j, in, bad, j->dirty);
         return true;
     }
     return false;

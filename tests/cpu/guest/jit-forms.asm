@@ -28,6 +28,8 @@
 ; 12. MOV r32, SUB r32, CMP through FS with a base (not flat) and a
 ;    limit: in the limit, then beyond it (#GP from the slow path, the
 ;    registers as before the faulting MOV)
+; 13. PUSH r/m32 (memory, and a register through FF /6), LEAVE, JMP r32 and
+;    JMP [m]
 ;
 ; 1: SUB al, bl (0x80 - 1): OF, no CF; ADD ah (0x22 + 0xf0): CF; ADC bl
 ;    (1 + 0x12 + 1): no CF; CMP bh, 0x44: ZF PF
@@ -100,6 +102,12 @@
 ;! mem32[0x6c0] = 0x00000044
 ;! mem32[0x6c4] = 0x0000000d
 ;! mem32[0x6c8] = 0x44332211
+; 13: ESP back where it was, EBP restored, the two pushed values; both
+;     jumps taken (3)
+;! mem32[0x6cc] = 0x00000000
+;! mem32[0x6d0] = 0x12345678
+;! mem32[0x6d4] = 0x9abcdef0
+;! mem32[0x6d8] = 0x00000003
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
@@ -391,4 +399,29 @@ test_main:
 .g12:   mov     esi, [EXC_VEC]
         mov     [RES + 0xc4], esi
         mov     [RES + 0xc8], eax
+        mov     [DATA + 0x10], dword .t13b
+        mov     dword [DATA], 0x12345678
+        xor     ecx, ecx
+        jmp     .t13
+        ; 13
+.t13:   mov     edi, esp
+        push    ebp
+        mov     ebp, esp
+        push    dword [DATA]
+        mov     eax, 0x9abcdef0
+        db      0xff, 0xf0              ; push eax (FF /6)
+        mov     edx, [esp + 4]
+        mov     esi, [esp]
+        leave
+        mov     [RES + 0xd0], edx
+        mov     [RES + 0xd4], esi
+        sub     edi, esp
+        mov     [RES + 0xcc], edi
+        mov     eax, .t13a
+        inc     ecx
+        jmp     eax
+.t13a:  inc     ecx
+        jmp     [DATA + 0x10]
+.t13b:  inc     ecx
+        mov     [RES + 0xd8], ecx
         DONE
