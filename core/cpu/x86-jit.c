@@ -3,9 +3,11 @@
  * X86TB.host_code seam (see docs/architecture.md, "The x86 CPU").
  *
  * A block that has run JIT_THRESHOLD times is compiled from its decoded
- * instructions.  The common 32-bit forms in flat protected mode (MOV, the
- * ALU operations, TEST, LEA, MOVZX/MOVSX, IMUL, shifts by an immediate,
- * INC/DEC, PUSH/POP, CALL/RET, JMP, Jcc) become inline host code: guest
+ * instructions.  The common forms in flat protected mode (MOV, the ALU
+ * operations and TEST of every size, LEA, MOVZX/MOVSX, IMUL, NOT/NEG,
+ * shifts by an immediate or CL, INC/DEC, SETcc/CMOVcc, BT with an
+ * immediate, PUSH/POP, LEAVE, CALL/RET, JMP, Jcc; see docs/architecture.md,
+ * "The translator", for the exact list) become inline host code: guest
  * registers and the lazy-flag fields stay in env (rbx), memory operands
  * take the TLB fast path inline and call the C slow paths out of line.
  * Every other instruction calls its interpreter handler, told to stop after
