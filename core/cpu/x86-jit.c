@@ -1283,6 +1283,101 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* SHL/SHR/SAR by an immediate of a byte or word register, or of a byte,
+ * word or dword in flat memory (emit_shift has r32), with a count below
+ * the operand's width (the rest, and a zero count, which still reads
+ * memory, go to the handler). */
+static bool shift_imm_form(const X86Insn *in, int *op, int *size, int *mk)
+{
+    static const int ops[] = { 4, 5, 6, 7 };
+    for (int sz = 0; sz < 3; sz++) {
+        for (int kind = MK_REG; kind <= MK_FLAT; kind += MK_FLAT - MK_REG) {
+            for (unsigned k = 0; k < CC_ARRAY_SIZE(ops); k++) {
+                if ((sz < 2 || kind == MK_FLAT) &&
+                    is_fn(in, x86_h_shift[ops[k]][sz][kind][0])) {
+                    unsigned c = in->imm & 31;
+                    *op = ops[k] == 6 ? 4 : ops[k];  /* SAL is SHL */
+                    *size = 1 << sz;
+                    *mk = kind;
+                    return c && c < 8u << sz;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static bool emit_shift_narrow(Jit *j, const X86Insn *in)
+{
+    int op, size, mk;
+    if (!shift_imm_form(in, &op, &size, &mk)) {
+        return false;
+    }
+    unsigned c = in->imm & 31, bits = 8u * (unsigned)size;
+    SlowPath *sp = NULL;
+    /* esi = the operand, sign-extended for SAR, else zero-extended */
+    if (mk == MK_REG) {
+        ldsx(j, RSI, in->rm, size);
+        if (op != 7) {
+            alu_ri(j, 4, RSI, size == 1 ? 0xff : 0xffff);
+        }
+    } else {
+        /* in place through the write TLB; a miss runs the handler */
+        emit_ea(j, in, RAX);
+        sp = emit_tlb(j, in, size, true);
+        sp->kind = SLOW_INSN;
+        uint32_t ld = size == 4 ? 0x8b : op == 7 ? (size == 1 ? 0x0fbe : 0x0fbf) :
+                      (size == 1 ? 0x0fb6 : 0x0fb7);
+        op_mem(j, false, ld, RSI, RDX, 0);
+    }
+    /* The flags as shift_calc gives them: CF the last bit shifted out, OF
+     * what the last 1-bit step sets. */
+    mov_rr(j, RAX, RSI);
+    if (op == 4) {
+        e8(j, 0xc1); e8(j, 0xe8); e8(j, (uint8_t)(bits - c));      /* shr eax, bits-c */
+    } else if (c > 1) {
+        e8(j, 0xc1); e8(j, op == 7 ? 0xf8 : 0xe8); e8(j, (uint8_t)(c - 1));   /* sar/shr */
+    }
+    mov_rr(j, RDI, RAX);
+    alu_ri(j, 4, RDI, 1);                            /* edi = CF */
+    if (op == 5) {
+        e8(j, 0xc1); e8(j, 0xe8); e8(j, (uint8_t)(bits - 1));      /* OF = MSB before */
+        alu_ri(j, 4, RAX, 1);
+    } else if (op == 7) {
+        alu_rr(j, 6, RAX, RAX);                      /* SAR: OF = 0 */
+    }
+    rex(j, false, 0, 0, RSI);
+    e8(j, 0xc1); e8(j, 0xc0 | (op << 3) | (RSI & 7)); e8(j, (uint8_t)c);
+    sext_rr(j, RSI, size);                           /* the result as cc_dst holds it */
+    if (op == 4) {
+        mov_rr(j, RAX, RSI);
+        e8(j, 0xc1); e8(j, 0xe8); e8(j, 31);         /* shr eax, 31 */
+        alu_rr(j, 6, RAX, RDI);                      /* OF = MSB(result) ^ CF */
+    }
+    e8(j, 0xc1); e8(j, 0xe0); e8(j, 11);             /* shl eax, 11: OF */
+    alu_rr(j, 1, RAX, RDI);
+    if (sp) {
+        if (size == 2) {
+            e8(j, 0x66);
+        } else if (size == 1) {
+            e8(j, 0x40);                             /* SIL, not DH */
+        }
+        op_mem(j, false, size == 1 ? 0x88 : 0x89, RSI, RDX, 0);
+    } else {
+        stsz(j, in->rm, size, RSI);
+    }
+    if (j->flags_live) {
+        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+        st32(j, ENV_OFF(cc_dst), RSI);
+        st32(j, ENV_OFF(cc_src1), RAX);
+    }
+    if (sp) {
+        sp->resume = j->p;
+    }
+    j->cc_known = -1;
+    return true;
+}
+
 /* SHL/SHR/SAR r32, CL: the count is known only at run time; a zero count
  * changes no flag, so the flags are recorded only for a non-zero one. */
 static int shift_cl_op(const X86Insn *in)
@@ -2156,7 +2251,8 @@ static bool emit_insn(Jit *j, const X86Insn *in)
     return emit_mov(j, in) || emit_alu(j, in) || emit_movx(j, in) || emit_test(j, in) ||
            emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
            emit_incdec(j, in) || emit_notneg(j, in) || emit_cc_use(j, in) ||
-           emit_shift_cl(j, in) || emit_bt_imm(j, in) || emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_shift_cl(j, in) || emit_shift_narrow(j, in) || emit_bt_imm(j, in) ||
+           emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
 }
 
 /*
@@ -2192,6 +2288,11 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
             *w = (in->imm & 31) ? FL_ALL : 0;
             return;
         }
+    }
+    int kind;
+    if (shift_imm_form(in, &op, &size, &kind)) {
+        *w = FL_ALL;
+        return;
     }
     if (is_fn(in, x86_h_shift[0][2][MK_REG][0]) || is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
         /* with live flags, the others are kept: EFLAGS is materialized */

@@ -30,6 +30,8 @@
 ;    registers as before the faulting MOV)
 ; 13. PUSH r/m32 (memory, and a register through FF /6), LEAVE, JMP r32 and
 ;    JMP [m]
+; 14. SHL/SHR/SAR by an immediate of bytes and words in memory and in
+;    registers (a high byte among them) and of a dword in memory
 ;
 ; 1: SUB al, bl (0x80 - 1): OF, no CF; ADD ah (0x22 + 0xf0): CF; ADC bl
 ;    (1 + 0x12 + 1): no CF; CMP bh, 0x44: ZF PF
@@ -104,10 +106,23 @@
 ;! mem32[0x6c8] = 0x44332211
 ; 13: ESP back where it was, EBP restored, the two pushed values; both
 ;     jumps taken (3)
+; 14: SHL 0x81, 1: CF OF; SHR 0x40, 1: none; SAR 0x80c3, 3 -> 0xf018: SF,
+;     CF 0; SHL [m] 0x12345678, 4: CF OF; SHR dx 0x8001, 1: CF OF;
+;     SAR ch 0x83, 2 -> 0xe0: CF SF
 ;! mem32[0x6cc] = 0x00000000
 ;! mem32[0x6d0] = 0x12345678
 ;! mem32[0x6d4] = 0x9abcdef0
 ;! mem32[0x6d8] = 0x00000003
+;! mem32[0x6dc] = 0x00000101
+;! mem32[0x6e0] = 0x00000000
+;! mem32[0x6e4] = 0x00000001
+;! mem32[0x6e8] = 0x00000801
+;! mem32[0x6ec] = 0xf0182002
+;! mem32[0x6f0] = 0x23456780
+;! mem32[0x6f4] = 0x12344000
+;! mem32[0x6f8] = 0x0000e000
+;! mem32[0x6fc] = 0x00000101
+;! mem32[0x700] = 0x00000101
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
@@ -424,4 +439,44 @@ test_main:
         jmp     [DATA + 0x10]
 .t13b:  inc     ecx
         mov     [RES + 0xd8], ecx
+        mov     dword [DATA], 0x80c34081
+        mov     dword [DATA + 4], 0x12345678
+        jmp     .t14
+        ; 14
+.t14:   shl     byte [DATA], 1
+        setc    al
+        seto    ah
+        shr     byte [DATA + 1], 1
+        setc    bl
+        seto    bh
+        sar     word [DATA + 2], 3
+        sets    cl
+        setc    ch
+        movzx   eax, ax
+        mov     [RES + 0xdc], eax
+        movzx   ebx, bx
+        mov     [RES + 0xe0], ebx
+        movzx   ecx, cx
+        mov     [RES + 0xe4], ecx
+        mov     edx, 0x12348001
+        shr     dx, 1
+        seto    al
+        setc    ah
+        mov     ecx, 0x8300
+        sar     ch, 2
+        setc    bl
+        sets    bh
+        shl     dword [DATA + 4], 4
+        jmp     .s14
+.s14:   SAVEF   0xe8
+        mov     esi, [DATA]
+        mov     [RES + 0xec], esi
+        mov     esi, [DATA + 4]
+        mov     [RES + 0xf0], esi
+        mov     [RES + 0xf4], edx
+        mov     [RES + 0xf8], ecx
+        movzx   eax, ax
+        mov     [RES + 0xfc], eax
+        movzx   ebx, bx
+        mov     [RES + 0x100], ebx
         DONE
