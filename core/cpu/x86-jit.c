@@ -3,9 +3,11 @@
  * X86TB.host_code seam (see docs/architecture.md, "The x86 CPU").
  *
  * A block that has run JIT_THRESHOLD times is compiled from its decoded
- * instructions.  The common 32-bit forms in flat protected mode (MOV, the
- * ALU operations, TEST, LEA, MOVZX/MOVSX, IMUL, shifts by an immediate,
- * INC/DEC, PUSH/POP, CALL/RET, JMP, Jcc) become inline host code: guest
+ * instructions.  The common forms in flat protected mode (MOV, the ALU
+ * operations and TEST of every size, LEA, MOVZX/MOVSX, IMUL, NOT/NEG,
+ * shifts by an immediate or CL, INC/DEC, SETcc/CMOVcc, BT with an
+ * immediate, PUSH/POP, LEAVE, CALL/RET, JMP, Jcc; see docs/architecture.md,
+ * "The translator", for the exact list) become inline host code: guest
  * registers and the lazy-flag fields stay in env (rbx), memory operands
  * take the TLB fast path inline and call the C slow paths out of line.
  * Every other instruction calls its interpreter handler, told to stop after
@@ -62,6 +64,7 @@ static JitBuffer *jit_buffer(CPUX86State *env)
 /* An out-of-line slow path to emit after the block's code. */
 typedef struct SlowPath {
     uint8_t *jcc_patch;       /* rel32 of the jump into it */
+    uint8_t *seg_patch[2];    /* SLOW_LD_SEG: the segment limit checks' jumps */
     uint8_t *resume;          /* where to continue */
     const X86Insn *in;
     int kind;                 /* SLOW_LD / SLOW_ST */
@@ -72,8 +75,10 @@ typedef struct SlowPath {
 } SlowPath;
 
 /* SLOW_INSN: the whole instruction through its interpreter handler (a
- * read-modify-write whose operand is not on the fast path). */
-enum { SLOW_LD, SLOW_ST, SLOW_INSN };
+ * read-modify-write whose operand is not on the fast path).  SLOW_LD_SEG:
+ * a load through a segment that is not flat, from its offset (the
+ * segment checks may have failed, so there is no linear address). */
+enum { SLOW_LD, SLOW_ST, SLOW_INSN, SLOW_LD_SEG };
 
 #define MAX_SLOW 512
 
@@ -558,6 +563,7 @@ static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
     /* Between here and the slow path's resume point, the main line must
      * not change `loaded` or `dirty` (gh, stg): the slow path skips it. */
     SlowPath *sp = &j->slow[j->nslow++];
+    sp->seg_patch[0] = sp->seg_patch[1] = NULL;
     sp->in = in;
     sp->size = size;
     sp->dirty = j->dirty;
@@ -613,6 +619,45 @@ static void emit_store(Jit *j, const X86Insn *in, int size, int hreg)
     sp->resume = j->p;
 }
 
+/* The slow path of emit_seg_load: the whole access as the handlers make
+ * it (a segment limit violation faults here). */
+static uint32_t jit_ld_seg(CPUX86State *env, const X86Insn *in, int size)
+{
+    return x86_ld(env, x86_ea_lin(env, in, MK_MEM, size, false), size);
+}
+
+#define SEG_OFF(seg, field) ((int32_t)(offsetof(CPUX86State, segs) + \
+                                       (seg) * sizeof(SegmentCache) + \
+                                       offsetof(SegmentCache, field)))
+
+/* hreg = size bytes (zero-extended) of a memory operand with 32-bit
+ * addressing in a segment that is not flat (FS, GS, an override): the
+ * offset checked against the segment's readable range inline, as
+ * x86_ea_lin_fast does, then the TLB fast path on base + offset.  A
+ * failed check or a TLB miss goes to jit_ld_seg out of line. */
+static void emit_seg_load(Jit *j, const X86Insn *in, int size, int hreg)
+{
+    emit_ea(j, in, RAX);
+    op_mem(j, false, 0x3b, RAX, ENV, SEG_OFF(in->seg, rlo));   /* cmp eax, rlo */
+    uint8_t *below = jcc32(j, HC_B);
+    rex(j, true, RCX, 0, RAX);
+    e8(j, 0x8d); e8(j, 0x48); e8(j, (uint8_t)(size - 1));      /* lea rcx, [rax + size-1] */
+    op_mem(j, true, 0x3b, RCX, ENV, SEG_OFF(in->seg, rhi));    /* cmp rcx, rhi */
+    uint8_t *above = jcc32(j, HC_A);
+    op_mem(j, false, 0x03, RAX, ENV, SEG_OFF(in->seg, base));  /* add eax, base */
+    SlowPath *sp = emit_tlb(j, in, size, false);
+    sp->kind = SLOW_LD_SEG;
+    sp->dst_reg = hreg;
+    sp->seg_patch[0] = below;
+    sp->seg_patch[1] = above;
+    if (size == 4) {
+        op_mem(j, false, 0x8b, hreg, RDX, 0);
+    } else {
+        op_mem(j, false, size == 1 ? 0x0fb6 : 0x0fb7, hreg, RDX, 0);
+    }
+    sp->resume = j->p;
+}
+
 /* Call in->fn(env, in), its interpreter handler, with blk_end = in + 1
  * and jit_fallback set, so its X86_NEXT returns here at once. */
 static void emit_handler_call(Jit *j, const X86Insn *in)
@@ -646,6 +691,22 @@ static void emit_slow_paths(Jit *j)
     for (int i = 0; i < j->nslow; i++) {
         SlowPath *sp = &j->slow[i];
         patch32(j, sp->jcc_patch, j->p);
+        for (int k = 0; k < 2; k++) {
+            patch32(j, sp->seg_patch[k], j->p);
+        }
+        if (sp->kind == SLOW_LD_SEG) {
+            emit_writeback(j, sp->dirty);            /* the access may fault */
+            set_cur(j, sp->in);
+            op_rr(j, true, 0x89, ENV, RDI);          /* mov rdi, rbx */
+            mov_ri64(j, RSI, (uintptr_t)sp->in);
+            mov_ri(j, RDX, sp->size);
+            call_abs(j, (const void *)jit_ld_seg);
+            if (sp->dst_reg != RAX) {
+                mov_rr(j, sp->dst_reg, RAX);
+            }
+            patch32(j, jmp32(j), sp->resume);
+            continue;
+        }
         if (sp->kind == SLOW_INSN) {
             /* only for read-modify-write of memory: the handler writes no
              * guest register, the host registers stay valid */
@@ -699,31 +760,103 @@ static void emit_flags(Jit *j, int op)
 
 /* ---- instruction forms ---- */
 
+/* Memory operands the flat fast path may address when the handler is
+ * not specialised by kind: 32-bit addressing of DS, ES or SS in a block
+ * compiled under HF_FLAT (what the decoder's MK_FLAT means). */
+static bool flat_operand(Jit *j, const X86Insn *in)
+{
+    return (j->tb->hflags & HF_FLAT) && !in->ashift &&
+           (in->seg == R_DS || in->seg == R_ES || in->seg == R_SS);
+}
+
 static bool is_fn(const X86Insn *in, X86Handler h)
 {
     return in->fn == h;
 }
 
 /* Which ALU op (ADD OR AND SUB XOR CMP) and form; -1 if not native. */
-enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW };
+enum { F_EG_R, F_GE_R, F_EI_R, F_GE_M, F_EG_M, F_EI_M, F_EG_RMW, F_EI_RMW, F_GE_S, F_EG_S,
+       F_EI_S };
 
-static int alu_form(const X86Insn *in, int *op)
+static int alu_form(const X86Insn *in, int *op, int *size)
 {
-    static const int native[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
-    for (unsigned k = 0; k < CC_ARRAY_SIZE(native); k++) {
-        int o = native[k];
-        const X86Handler *row = x86_h_alu[o][2];
-        *op = o;
-        if (in->fn == row[0]) return F_EG_R;
-        if (in->fn == row[3]) return F_GE_R;
-        if (in->fn == row[6]) return F_EI_R;
-        if (in->fn == row[5]) return F_GE_M;
-        if (o == 7 && in->fn == row[2]) return F_EG_M;      /* CMP [m], r: no write */
-        if (o == 7 && in->fn == row[8]) return F_EI_M;
-        if (o != 7 && in->fn == row[2]) return F_EG_RMW;    /* op [m], r */
-        if (o != 7 && in->fn == row[8]) return F_EI_RMW;    /* op [m], imm */
+    for (int sz = 0; sz < 3; sz++) {
+        for (int o = 0; o < 8; o++) {
+            const X86Handler *row = x86_h_alu[o][sz];
+            *op = o;
+            *size = 1 << sz;
+            if (in->fn == row[0]) return F_EG_R;
+            if (in->fn == row[3]) return F_GE_R;
+            if (in->fn == row[6]) return F_EI_R;
+            if (in->fn == row[5]) return F_GE_M;
+            if (o == 7 && in->fn == row[2]) return F_EG_M;      /* CMP [m], r: no write */
+            if (o == 7 && in->fn == row[8]) return F_EI_M;
+            if (o != 7 && in->fn == row[2]) return F_EG_RMW;    /* op [m], r */
+            if (o != 7 && in->fn == row[8]) return F_EI_RMW;    /* op [m], imm */
+            /* loads through a segment that is not flat (emit_seg_load) */
+            if (sz == 2 && !in->ashift) {
+                if (in->fn == row[4]) return F_GE_S;
+                if (o == 7 && in->fn == row[1]) return F_EG_S;
+                if (o == 7 && in->fn == row[7]) return F_EI_S;
+            }
+        }
     }
     return -1;
+}
+
+/* Operands narrower than 32 bits: the lazy flags hold them, and the
+ * result, sign-extended to 32 bits (cc_set), so that the 32-bit formulas
+ * of x86_compute_arith and the host compares of emit_cond give the
+ * flags of the narrow operation. */
+
+/* movsx hreg, low byte / word of hreg (size 1 or 2) */
+static void sext_rr(Jit *j, int hreg, int size)
+{
+    if (size == 1) {
+        op_rr_b(j, 0x0fbe, hreg, hreg);
+    } else if (size == 2) {
+        op_rr(j, false, 0x0fbf, hreg, hreg);
+    }
+}
+
+/* hreg = guest register operand of the given size (r: a register index,
+ * or a byte offset for size 1), sign-extended to 32 bits. */
+static void ldsx(Jit *j, int hreg, int r, int size)
+{
+    if (size == 4) {
+        ldg(j, hreg, r);
+    } else if (size == 2) {
+        opg(j, 0x0fbf, hreg, r);                     /* movsx hreg, r16 */
+    } else {
+        ldb(j, hreg, r);
+        sext_rr(j, hreg, 1);
+    }
+}
+
+/* guest register operand of the given size = low bits of hreg (not RCX) */
+static void stsz(Jit *j, int r, int size, int hreg)
+{
+    if (size == 4) {
+        stg(j, r, hreg);
+    } else if (size == 2) {
+        stw(j, r, hreg);
+    } else {
+        stb(j, r, hreg);
+    }
+}
+
+/* An immediate truncated to the operand size and sign-extended. */
+static uint32_t imm_sx(uint32_t imm, int size)
+{
+    return size == 1 ? (uint32_t)(int32_t)(int8_t)imm :
+           size == 2 ? (uint32_t)(int32_t)(int16_t)imm : imm;
+}
+
+/* hreg = size bytes at linear EAX, sign-extended (as emit_load). */
+static void emit_load_sx(Jit *j, const X86Insn *in, int size, int hreg)
+{
+    emit_load(j, in, size, hreg);
+    sext_rr(j, hreg, size);
 }
 
 /* INC/DEC r32: CF comes from the flags before; ask the C side for it. */
@@ -766,14 +899,17 @@ static void emit_get_cf(Jit *j, int dst)
     }
 }
 
-/* r8 = esi op edi, flags (ADC/SBB: plus/minus the carry in j->cf_tmp). */
-static void emit_alu_core(Jit *j, int op)
+/* r8 = esi op edi, flags (ADC/SBB: plus/minus the carry in j->cf_tmp).
+ * For a narrow size, ESI and EDI hold the operands sign-extended and R8
+ * gets the result sign-extended. */
+static void emit_alu_core(Jit *j, int op, int size)
 {
     mov_rr(j, R8, RSI);
     if (op == 2 || op == 3) {
         int base = op == 2 ? 0 : 5;                  /* add / sub */
         alu_rr(j, base, R8, RDI);
         alu_rr(j, base, R8, j->cf_tmp);
+        sext_rr(j, R8, size);
         if (j->flags_live) {
             /* CC_OP_ADC = CC_OP_ADD + 1, CC_OP_SBB = CC_OP_SUB + 1 */
             mov_rr(j, RCX, j->cf_tmp);
@@ -787,13 +923,16 @@ static void emit_alu_core(Jit *j, int op)
         return;
     }
     alu_rr(j, op == 7 ? 5 : op, R8, RDI);
+    if (op == 0 || op == 5 || op == 7) {
+        sext_rr(j, R8, size);                        /* logic results stay sign-extended */
+    }
     emit_flags(j, op == 0 ? CC_OP_ADD : (op == 5 || op == 7) ? CC_OP_SUB : CC_OP_LOGIC);
 }
 
 static bool emit_alu(Jit *j, const X86Insn *in)
 {
-    int op;
-    int form = alu_form(in, &op);
+    int op, size;
+    int form = alu_form(in, &op, &size);
     if (form < 0 || ((op == 2 || op == 3) && j->cf_tmp < 0)) {
         return false;
     }
@@ -802,64 +941,82 @@ static bool emit_alu(Jit *j, const X86Insn *in)
     }
     switch (form) {
     case F_EG_R:      /* rm = rm op reg */
-        ldg(j, RSI, in->rm);
-        ldg(j, RDI, in->reg);
-        emit_alu_core(j, op);
+        ldsx(j, RSI, in->rm, size);
+        ldsx(j, RDI, in->reg, size);
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->rm, R8);
+            stsz(j, in->rm, size, R8);
         }
         break;
     case F_GE_R:      /* reg = reg op rm */
-        ldg(j, RSI, in->reg);
-        ldg(j, RDI, in->rm);
-        emit_alu_core(j, op);
+        ldsx(j, RSI, in->reg, size);
+        ldsx(j, RDI, in->rm, size);
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->reg, R8);
+            stsz(j, in->reg, size, R8);
         }
         break;
     case F_EI_R:      /* rm = rm op imm */
-        ldg(j, RSI, in->rm);
-        mov_ri(j, RDI, in->imm);
-        emit_alu_core(j, op);
+        ldsx(j, RSI, in->rm, size);
+        mov_ri(j, RDI, imm_sx(in->imm, size));
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->rm, R8);
+            stsz(j, in->rm, size, R8);
         }
         break;
     case F_GE_M:      /* reg = reg op [m] */
-        emit_ea(j, in, RAX);
-        emit_load(j, in, 4, RDI);
-        ldg(j, RSI, in->reg);
-        emit_alu_core(j, op);
+    case F_GE_S:
+        if (form == F_GE_S) {
+            emit_seg_load(j, in, size, RDI);
+        } else {
+            emit_ea(j, in, RAX);
+            emit_load_sx(j, in, size, RDI);
+        }
+        ldsx(j, RSI, in->reg, size);
+        emit_alu_core(j, op, size);
         if (op != 7) {
-            stg(j, in->reg, R8);
+            stsz(j, in->reg, size, R8);
         }
         break;
     case F_EG_M:      /* cmp [m], reg */
-        emit_ea(j, in, RAX);
-        emit_load(j, in, 4, RSI);
-        ldg(j, RDI, in->reg);
-        emit_alu_core(j, op);
+    case F_EG_S:
+        if (form == F_EG_S) {
+            emit_seg_load(j, in, size, RSI);
+        } else {
+            emit_ea(j, in, RAX);
+            emit_load_sx(j, in, size, RSI);
+        }
+        ldsx(j, RDI, in->reg, size);
+        emit_alu_core(j, op, size);
         break;
     case F_EI_M:      /* cmp [m], imm */
-        emit_ea(j, in, RAX);
-        emit_load(j, in, 4, RSI);
-        mov_ri(j, RDI, in->imm);
-        emit_alu_core(j, op);
+    case F_EI_S:
+        if (form == F_EI_S) {
+            emit_seg_load(j, in, size, RSI);
+        } else {
+            emit_ea(j, in, RAX);
+            emit_load_sx(j, in, size, RSI);
+        }
+        mov_ri(j, RDI, imm_sx(in->imm, size));
+        emit_alu_core(j, op, size);
         break;
     default: {        /* op [m], reg / imm: in place through the write TLB */
         /* The operand first: the slow path skips everything up to
          * `resume`, so no guest register may be loaded in between. */
         if (form == F_EG_RMW) {
-            ldg(j, RDI, in->reg);
+            ldsx(j, RDI, in->reg, size);
         } else {
-            mov_ri(j, RDI, in->imm);
+            mov_ri(j, RDI, imm_sx(in->imm, size));
         }
         emit_ea(j, in, RAX);
-        SlowPath *sp = emit_tlb(j, in, 4, true);
+        SlowPath *sp = emit_tlb(j, in, size, true);
         sp->kind = SLOW_INSN;
-        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
-        emit_alu_core(j, op);
-        op_mem(j, false, 0x89, R8, RDX, 0);         /* mov [rdx], r8d */
+        op_mem(j, false, size == 1 ? 0x0fbe : size == 2 ? 0x0fbf : 0x8b, RSI, RDX, 0);
+        emit_alu_core(j, op, size);
+        if (size == 2) {
+            e8(j, 0x66);
+        }
+        op_mem(j, false, size == 1 ? 0x88 : 0x89, R8, RDX, 0);   /* mov [rdx], r8b/w/d */
         sp->resume = j->p;
         break;
     }
@@ -878,6 +1035,9 @@ static bool emit_mov(Jit *j, const X86Insn *in)
     } else if (is_fn(in, m[6])) {     /* reg = [m] flat */
         emit_ea(j, in, RAX);
         emit_load(j, in, 4, RSI);
+        stg(j, in->reg, RSI);
+    } else if (is_fn(in, m[3]) && !in->ashift) {    /* reg = seg:[m] */
+        emit_seg_load(j, in, 4, RSI);
         stg(j, in->reg, RSI);
     } else if (is_fn(in, m[5])) {     /* [m] = reg flat */
         emit_ea(j, in, RAX);
@@ -966,25 +1126,42 @@ static bool emit_movx(Jit *j, const X86Insn *in)
     return false;
 }
 
+/* TEST forms: 0 r/m, reg; 1 r/m, imm (register); 2 and 3 the same on flat
+ * memory; -1 others. */
+static int test_form(const X86Insn *in, int *size)
+{
+    for (int sz = 0; sz < 3; sz++) {
+        const X86Handler *t = x86_h_test[sz];
+        *size = 1 << sz;
+        if (is_fn(in, t[0])) return 0;
+        if (is_fn(in, t[3])) return 1;
+        if (is_fn(in, t[2])) return 2;
+        if (is_fn(in, t[5])) return 3;
+    }
+    return -1;
+}
+
 static bool emit_test(Jit *j, const X86Insn *in)
 {
-    const X86Handler *t = x86_h_test[2];
-    if (is_fn(in, t[0])) {
-        ldg(j, R8, in->rm);
-        opg(j, 0x23, R8, in->reg);    /* and r8d, [reg] */
-    } else if (is_fn(in, t[3])) {
-        ldg(j, R8, in->rm);
-        alu_ri(j, 4, R8, in->imm);
-    } else if (is_fn(in, t[2]) || is_fn(in, t[5])) {
-        emit_ea(j, in, RAX);
-        emit_load(j, in, 4, R8);
-        if (is_fn(in, t[2])) {
-            opg(j, 0x23, R8, in->reg);
-        } else {
-            alu_ri(j, 4, R8, in->imm);
-        }
-    } else {
+    int size;
+    int form = test_form(in, &size);
+    if (form < 0) {
         return false;
+    }
+    /* operands sign-extended, so their AND is too (see ldsx) */
+    if (form >= 2) {
+        emit_ea(j, in, RAX);
+        emit_load_sx(j, in, size, R8);
+    } else {
+        ldsx(j, R8, in->rm, size);
+    }
+    if (form & 1) {
+        alu_ri(j, 4, R8, imm_sx(in->imm, size));
+    } else if (size == 4) {
+        opg(j, 0x23, R8, in->reg);                   /* and r8d, reg */
+    } else {
+        ldsx(j, RSI, in->reg, size);
+        alu_rr(j, 4, R8, RSI);
     }
     emit_flags(j, CC_OP_LOGIC);
     return true;
@@ -1106,6 +1283,227 @@ static bool emit_shift(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* SHL/SHR/SAR by an immediate of a byte or word register, or of a byte,
+ * word or dword in flat memory (emit_shift has r32), with a count below
+ * the operand's width (the rest, and a zero count, which still reads
+ * memory, go to the handler). */
+static bool shift_imm_form(const X86Insn *in, int *op, int *size, int *mk)
+{
+    static const int ops[] = { 4, 5, 6, 7 };
+    for (int sz = 0; sz < 3; sz++) {
+        for (int kind = MK_REG; kind <= MK_FLAT; kind += MK_FLAT - MK_REG) {
+            for (unsigned k = 0; k < CC_ARRAY_SIZE(ops); k++) {
+                if ((sz < 2 || kind == MK_FLAT) &&
+                    is_fn(in, x86_h_shift[ops[k]][sz][kind][0])) {
+                    unsigned c = in->imm & 31;
+                    *op = ops[k] == 6 ? 4 : ops[k];  /* SAL is SHL */
+                    *size = 1 << sz;
+                    *mk = kind;
+                    return c && c < 8u << sz;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static bool emit_shift_narrow(Jit *j, const X86Insn *in)
+{
+    int op, size, mk;
+    if (!shift_imm_form(in, &op, &size, &mk)) {
+        return false;
+    }
+    unsigned c = in->imm & 31, bits = 8u * (unsigned)size;
+    SlowPath *sp = NULL;
+    /* esi = the operand, sign-extended for SAR, else zero-extended */
+    if (mk == MK_REG) {
+        ldsx(j, RSI, in->rm, size);
+        if (op != 7) {
+            alu_ri(j, 4, RSI, size == 1 ? 0xff : 0xffff);
+        }
+    } else {
+        /* in place through the write TLB; a miss runs the handler */
+        emit_ea(j, in, RAX);
+        sp = emit_tlb(j, in, size, true);
+        sp->kind = SLOW_INSN;
+        uint32_t ld = size == 4 ? 0x8b : op == 7 ? (size == 1 ? 0x0fbe : 0x0fbf) :
+                      (size == 1 ? 0x0fb6 : 0x0fb7);
+        op_mem(j, false, ld, RSI, RDX, 0);
+    }
+    /* The flags as shift_calc gives them: CF the last bit shifted out, OF
+     * what the last 1-bit step sets. */
+    mov_rr(j, RAX, RSI);
+    if (op == 4) {
+        e8(j, 0xc1); e8(j, 0xe8); e8(j, (uint8_t)(bits - c));      /* shr eax, bits-c */
+    } else if (c > 1) {
+        e8(j, 0xc1); e8(j, op == 7 ? 0xf8 : 0xe8); e8(j, (uint8_t)(c - 1));   /* sar/shr */
+    }
+    mov_rr(j, RDI, RAX);
+    alu_ri(j, 4, RDI, 1);                            /* edi = CF */
+    if (op == 5) {
+        e8(j, 0xc1); e8(j, 0xe8); e8(j, (uint8_t)(bits - 1));      /* OF = MSB before */
+        alu_ri(j, 4, RAX, 1);
+    } else if (op == 7) {
+        alu_rr(j, 6, RAX, RAX);                      /* SAR: OF = 0 */
+    }
+    rex(j, false, 0, 0, RSI);
+    e8(j, 0xc1); e8(j, 0xc0 | (op << 3) | (RSI & 7)); e8(j, (uint8_t)c);
+    sext_rr(j, RSI, size);                           /* the result as cc_dst holds it */
+    if (op == 4) {
+        mov_rr(j, RAX, RSI);
+        e8(j, 0xc1); e8(j, 0xe8); e8(j, 31);         /* shr eax, 31 */
+        alu_rr(j, 6, RAX, RDI);                      /* OF = MSB(result) ^ CF */
+    }
+    e8(j, 0xc1); e8(j, 0xe0); e8(j, 11);             /* shl eax, 11: OF */
+    alu_rr(j, 1, RAX, RDI);
+    if (sp) {
+        if (size == 2) {
+            e8(j, 0x66);
+        } else if (size == 1) {
+            e8(j, 0x40);                             /* SIL, not DH */
+        }
+        op_mem(j, false, size == 1 ? 0x88 : 0x89, RSI, RDX, 0);
+    } else {
+        stsz(j, in->rm, size, RSI);
+    }
+    if (j->flags_live) {
+        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+        st32(j, ENV_OFF(cc_dst), RSI);
+        st32(j, ENV_OFF(cc_src1), RAX);
+    }
+    if (sp) {
+        sp->resume = j->p;
+    }
+    j->cc_known = -1;
+    return true;
+}
+
+/* SHL/SHR/SAR r32, CL: the count is known only at run time; a zero count
+ * changes no flag, so the flags are recorded only for a non-zero one. */
+static int shift_cl_op(const X86Insn *in)
+{
+    static const int ops[] = { 4, 5, 6, 7 };
+    for (unsigned k = 0; k < CC_ARRAY_SIZE(ops); k++) {
+        if (is_fn(in, x86_h_shift[ops[k]][2][MK_REG][1])) {
+            return ops[k] == 6 ? 4 : ops[k];         /* SAL is SHL */
+        }
+    }
+    return -1;
+}
+
+static bool emit_shift_cl(Jit *j, const X86Insn *in)
+{
+    int op = shift_cl_op(in);
+    if (op < 0) {
+        return false;
+    }
+    ldg(j, RCX, R_ECX);
+    alu_ri(j, 4, RCX, 31);                           /* and ecx, 31 */
+    ldg(j, RSI, in->rm);
+    mov_rr(j, RDX, RSI);                             /* rdx = the operand, zero-extended */
+    rex(j, false, 0, 0, RSI);
+    e8(j, 0xd3); e8(j, 0xc0 | (op << 3) | (RSI & 7));    /* shl/shr/sar esi, cl */
+    stg(j, in->rm, RSI);
+    j->cc_known = -1;
+    if (!j->flags_live) {
+        return true;
+    }
+    e8(j, 0x85); e8(j, 0xc9);                        /* test ecx, ecx */
+    uint8_t *zero = jcc32(j, HC_E);
+    /* The flags as shift_calc gives them, from a 64-bit copy: CF is the
+     * last bit shifted out, OF what the last 1-bit step would set. */
+    if (op == 4) {
+        e8(j, 0x48); e8(j, 0xd3); e8(j, 0xe2);       /* shl rdx, cl: CF = bit 32 */
+        e8(j, 0x48); e8(j, 0x89); e8(j, 0xd0);       /* mov rax, rdx */
+        e8(j, 0x48); e8(j, 0xc1); e8(j, 0xe8); e8(j, 32);   /* shr rax, 32 */
+        alu_ri(j, 4, RAX, 1);
+        mov_rr(j, RDX, RSI);
+        e8(j, 0xc1); e8(j, 0xea); e8(j, 31);         /* shr edx, 31 */
+        alu_rr(j, 6, RDX, RAX);                      /* OF = MSB(result) ^ CF */
+    } else {
+        if (op == 7) {
+            e8(j, 0x48); e8(j, 0x63); e8(j, 0xd2);   /* movsxd rdx, edx */
+        }
+        e8(j, 0x48); e8(j, 0x01); e8(j, 0xd2);       /* add rdx, rdx */
+        e8(j, 0x48); e8(j, 0xd3); e8(j, op == 7 ? 0xfa : 0xea);   /* sar/shr rdx, cl */
+        mov_rr(j, RAX, RDX);
+        alu_ri(j, 4, RAX, 1);                        /* CF = bit count-1 of a */
+        if (op == 5) {
+            /* OF = MSB of a >> (count - 1): bit 31 of rdx */
+            e8(j, 0x48); e8(j, 0xc1); e8(j, 0xea); e8(j, 31);   /* shr rdx, 31 */
+            alu_ri(j, 4, RDX, 1);
+        } else {
+            alu_rr(j, 6, RDX, RDX);                  /* SAR: OF = 0 */
+        }
+    }
+    e8(j, 0xc1); e8(j, 0xe2); e8(j, 11);             /* shl edx, 11: OF */
+    alu_rr(j, 1, RAX, RDX);
+    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+    st32(j, ENV_OFF(cc_dst), RSI);
+    st32(j, ENV_OFF(cc_src1), RAX);
+    patch32(j, zero, j->p);
+    return true;
+}
+
+/* Make env->eflags hold every flag: out of line only when it does not. */
+static void emit_materialize(Jit *j)
+{
+    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(cc_op));  /* cmp dword cc_op, EFLAGS */
+    e8(j, CC_OP_EFLAGS);
+    uint8_t *done = jcc32(j, HC_E);
+    op_rr(j, true, 0x89, ENV, RDI);
+    call_abs(j, (const void *)x86_flags_materialize);
+    patch32(j, done, j->p);
+}
+
+/* BT/BTS/BTR/BTC r/m32, imm8 (0F BA /4../7): CF = the bit, the other
+ * flags kept (EFLAGS materialized, as bit_test does).  An immediate bit
+ * offset stays within the operand. */
+static bool emit_bt_imm(Jit *j, const X86Insn *in)
+{
+    if (!is_fn(in, x86_op_bt_i) || in->osz != 4 ||
+        ((in->flags & IF_MEM) && !flat_operand(j, in))) {
+        return false;
+    }
+    int op = in->imm2 & 3;                           /* BT BTS BTR BTC */
+    unsigned bit = in->imm & 31;
+    emit_materialize(j);                             /* first: a call */
+    SlowPath *sp = NULL;
+    if (!(in->flags & IF_MEM)) {
+        ldg(j, RSI, in->rm);
+    } else if (!op) {
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RSI);
+    } else {
+        /* in place through the write TLB; a miss runs the handler */
+        emit_ea(j, in, RAX);
+        sp = emit_tlb(j, in, 4, true);
+        sp->kind = SLOW_INSN;
+        op_mem(j, false, 0x8b, RSI, RDX, 0);        /* mov esi, [rdx] */
+    }
+    mov_rr(j, RDI, RSI);
+    e8(j, 0xc1); e8(j, 0xef); e8(j, (uint8_t)bit);   /* shr edi, bit */
+    alu_ri(j, 4, RDI, 1);                            /* edi = CF */
+    if (op) {
+        static const int alu[] = { 0, 1, 4, 6 };     /* -, or, and, xor */
+        mov_ri(j, R8, op == 2 ? ~(1u << bit) : 1u << bit);
+        alu_rr(j, alu[op], RSI, R8);
+        if (sp) {
+            op_mem(j, false, 0x89, RSI, RDX, 0);    /* mov [rdx], esi */
+        }
+    }
+    op_mem(j, false, 0x83, 4, ENV, ENV_OFF(eflags)); /* and eflags, ~CF */
+    e8(j, (uint8_t)~CC_C);
+    op_mem(j, false, 0x09, RDI, ENV, ENV_OFF(eflags));   /* or eflags, edi */
+    if (sp) {
+        sp->resume = j->p;
+    } else if (op) {
+        stg(j, in->rm, RSI);
+    }
+    j->cc_known = -1;
+    return true;
+}
+
 /* ROL/ROR r32, imm.  They change only CF and OF (SDM vol. 2B, ROL/ROR),
  * so with live flags EFLAGS is materialized first (out of line when the
  * lazy fields hold them) and CF/OF are set in it as the interpreter does
@@ -1129,12 +1527,7 @@ static bool emit_rotate(Jit *j, const X86Insn *in)
         e8(j, (uint8_t)c);
         return true;
     }
-    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(cc_op));  /* cmp dword cc_op, EFLAGS */
-    e8(j, CC_OP_EFLAGS);
-    uint8_t *done = jcc32(j, HC_E);
-    op_rr(j, true, 0x89, ENV, RDI);
-    call_abs(j, (const void *)x86_flags_materialize);
-    patch32(j, done, j->p);
+    emit_materialize(j);
     ldg(j, RSI, in->rm);
     rex(j, false, 0, 0, RSI);
     e8(j, 0xc1); e8(j, 0xc0 | (op << 3) | (RSI & 7)); e8(j, (uint8_t)c);   /* rol/ror esi, c */
@@ -1162,63 +1555,138 @@ static bool emit_rotate(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* Which INC/DEC form: *size, *dec, *mk (MK_REG or MK_FLAT); false if none. */
+static bool incdec_form(const X86Insn *in, int *size, int *dec, int *mk)
+{
+    for (int sz = 0; sz < 3; sz++) {
+        for (int d = 0; d < 2; d++) {
+            const X86Handler *k = x86_h_unary[d][sz];
+            *size = 1 << sz;
+            *dec = d;
+            if (is_fn(in, k[MK_REG])) {
+                *mk = MK_REG;
+                return true;
+            }
+            if (is_fn(in, k[MK_FLAT])) {
+                *mk = MK_FLAT;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* edi = the CF INC/DEC keep (0 or 1): inline when the producer is known
+ * in the block, else from cc_src2 after an INC/DEC, else from the C side.
+ * Touches no guest register (its branch arms load none). */
+static void emit_kept_cf(Jit *j)
+{
+    if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD ||
+        j->cc_known == CC_OP_LOGIC || j->cc_known == CC_OP_INC ||
+        j->cc_known == CC_OP_DEC) {
+        emit_get_cf(j, RDI);
+        return;
+    }
+    /* After INC/DEC, cc_src2 already holds the CF they kept. */
+    ld32(j, RAX, ENV_OFF(cc_op));
+    alu_ri(j, 7, RAX, CC_OP_INC);
+    uint8_t *inc = jcc32(j, HC_E);
+    alu_ri(j, 7, RAX, CC_OP_DEC);
+    uint8_t *dec = jcc32(j, HC_E);
+    op_rr(j, true, 0x89, ENV, RDI);
+    call_abs(j, (const void *)jit_get_cf);
+    mov_rr(j, RDI, RAX);
+    uint8_t *done = jmp32(j);
+    patch32(j, inc, j->p);
+    patch32(j, dec, j->p);
+    ld32(j, RDI, ENV_OFF(cc_src2));
+    patch32(j, done, j->p);
+}
+
+/* Flags of INC/DEC: esi = operand, edi = kept CF, r8 = result, both
+ * sign-extended. */
+static void emit_incdec_flags(Jit *j, int dec)
+{
+    st32(j, ENV_OFF(cc_src1), RSI);
+    st32(j, ENV_OFF(cc_src2), RDI);
+    st32(j, ENV_OFF(cc_dst), R8);
+    st32i(j, ENV_OFF(cc_op), dec ? CC_OP_DEC : CC_OP_INC);
+}
+
 static bool emit_incdec(Jit *j, const X86Insn *in)
 {
-    int dec;
-    if (is_fn(in, x86_h_unary[0][2][MK_REG])) {
-        dec = 0;
-    } else if (is_fn(in, x86_h_unary[1][2][MK_REG])) {
-        dec = 1;
-    } else {
+    int size, dec, mk;
+    if (!incdec_form(in, &size, &dec, &mk)) {
         return false;
     }
-    if (!j->flags_live) {
+    if (mk == MK_REG && size == 4 && !j->flags_live) {
         /* add/sub dword [env + rm], 1 */
         rmwg(j, 0x83, dec ? 5 : 0, in->rm);
         e8(j, 1);
         j->cc_known = -1;
         return true;
     }
-    uint8_t *keep = NULL;
-    if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD) {
-        /* The CF of the last operation, straight from its operands. */
-        ld32(j, RSI, ENV_OFF(cc_src1));
-        if (j->cc_known == CC_OP_SUB) {
-            op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp esi, src2 */
-        } else {
-            op_mem(j, false, 0x39, RSI, ENV, ENV_OFF(cc_dst));    /* cmp dst, esi */
-        }
-        e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc0);       /* setb al */
-        op_rr(j, false, 0x0fb6, RAX, RAX);
-    } else if (j->cc_known == CC_OP_LOGIC) {
-        mov_ri(j, RAX, 0);
-    } else if (j->cc_known == CC_OP_INC || j->cc_known == CC_OP_DEC) {
-        ld32(j, RAX, ENV_OFF(cc_src2));             /* the CF INC/DEC kept */
+    if (j->flags_live) {
+        emit_kept_cf(j);                             /* first: it may call out */
+    }
+    if (mk == MK_REG) {
+        ldsx(j, RSI, in->rm, size);
+        mov_rr(j, R8, RSI);
+        alu_ri(j, dec ? 5 : 0, R8, 1);
+        sext_rr(j, R8, size);
+        stsz(j, in->rm, size, R8);
     } else {
-        /* After INC/DEC, cc_src2 already holds the CF they kept. */
-        ld32(j, RAX, ENV_OFF(cc_op));
-        alu_ri(j, 7, RAX, CC_OP_INC);
-        uint8_t *inc = jcc32(j, HC_E);
-        alu_ri(j, 7, RAX, CC_OP_DEC);
-        uint8_t *dec_ = jcc32(j, HC_E);
-        op_rr(j, true, 0x89, ENV, RDI);
-        call_abs(j, (const void *)jit_get_cf);
-        st32(j, ENV_OFF(cc_src2), RAX);
-        keep = j->p;
-        patch32(j, inc, keep);
-        patch32(j, dec_, keep);
+        /* in place through the write TLB; a miss runs the whole
+         * instruction through its handler (flags included) */
+        emit_ea(j, in, RAX);
+        SlowPath *sp = emit_tlb(j, in, size, true);
+        sp->kind = SLOW_INSN;
+        op_mem(j, false, size == 1 ? 0x0fbe : size == 2 ? 0x0fbf : 0x8b, RSI, RDX, 0);
+        mov_rr(j, R8, RSI);
+        alu_ri(j, dec ? 5 : 0, R8, 1);
+        if (size == 2) {
+            e8(j, 0x66);
+        }
+        op_mem(j, false, size == 1 ? 0x88 : 0x89, R8, RDX, 0);   /* mov [rdx], r8b/w/d */
+        if (j->flags_live) {
+            sext_rr(j, R8, size);
+            emit_incdec_flags(j, dec);
+        }
+        sp->resume = j->p;
+        j->cc_known = j->flags_live ? (dec ? CC_OP_DEC : CC_OP_INC) : -1;
+        return true;
     }
-    if (!keep) {
-        st32(j, ENV_OFF(cc_src2), RAX);
+    if (j->flags_live) {
+        emit_incdec_flags(j, dec);
+        j->cc_known = dec ? CC_OP_DEC : CC_OP_INC;
+    } else {
+        j->cc_known = -1;
     }
-    ldg(j, RSI, in->rm);
-    st32(j, ENV_OFF(cc_src1), RSI);
-    mov_rr(j, R8, RSI);
-    alu_ri(j, dec ? 5 : 0, R8, 1);
+    return true;
+}
+
+/* NOT r32 (no flags) and NEG r32 (the flags of 0 - r). */
+static bool emit_notneg(Jit *j, const X86Insn *in)
+{
+    bool neg;
+    if (is_fn(in, x86_h_unary[2][2][MK_REG])) {
+        neg = false;
+    } else if (is_fn(in, x86_h_unary[3][2][MK_REG])) {
+        neg = true;
+    } else {
+        return false;
+    }
+    if (!neg || !j->flags_live) {
+        rmwg(j, 0xf7, neg ? 3 : 2, in->rm);          /* not/neg rm */
+        if (neg) {
+            j->cc_known = -1;
+        }
+        return true;
+    }
+    ldg(j, RDI, in->rm);
+    alu_rr(j, 6, RSI, RSI);                          /* esi = 0 */
+    emit_alu_core(j, 5, 4);                          /* r8 = 0 - edi, flags of SUB */
     stg(j, in->rm, R8);
-    st32(j, ENV_OFF(cc_dst), R8);
-    st32i(j, ENV_OFF(cc_op), dec ? CC_OP_DEC : CC_OP_INC);
-    j->cc_known = dec ? CC_OP_DEC : CC_OP_INC;
     return true;
 }
 
@@ -1260,6 +1728,32 @@ static bool emit_stack(Jit *j, const X86Insn *in)
         emit_load(j, in, 4, RSI);
         emit_esp_adjust(j, 4);
         stg(j, in->rm, RSI);                         /* POP ESP: the value wins */
+        return true;
+    }
+    if (!(j->tb->hflags & HF_FLAT) || in->osz != 4) {
+        return false;                                /* below: the flat 32-bit stack */
+    }
+    if (is_fn(in, x86_op_push_rm) &&
+        (!(in->flags & IF_MEM) || flat_operand(j, in))) {
+        /* PUSH r/m32: the operand is read with ESP as it was */
+        if (in->flags & IF_MEM) {
+            emit_ea(j, in, RAX);
+            emit_load(j, in, 4, RSI);
+        } else {
+            ldg(j, RSI, in->rm);
+        }
+        emit_push_value(j, in, RSI);
+        return true;
+    }
+    if (is_fn(in, x86_op_leave)) {
+        /* LEAVE: EBP = [EBP], ESP = EBP + 4; nothing changes if the
+         * load faults */
+        ldg(j, RAX, R_EBP);
+        emit_load(j, in, 4, RSI);
+        ldg(j, RDI, R_EBP);                          /* the slow path reuses RAX */
+        alu_ri(j, 0, RDI, 4);
+        stg(j, R_ESP, RDI);
+        stg(j, R_EBP, RSI);
         return true;
     }
     return false;
@@ -1394,6 +1888,74 @@ static void emit_cond_dyn(Jit *j, int cond, uint8_t **taken, int *nt, uint8_t **
         skip[(*ns)++] = jcc32(j, HC_E);
         taken[(*nt)++] = jmp32(j);
     }
+}
+
+/* eax = condition cond (0 or 1) of the flags so far: one host compare
+ * when the producer is known, else the run-time dispatch of Jcc.  Its
+ * branch arms load no guest register. */
+static void emit_cond_value(Jit *j, int cond)
+{
+    int hc = emit_cond(j, cond);
+    if (hc >= 0) {
+        e8(j, 0x0f); e8(j, 0x90 | hc); e8(j, 0xc0);  /* setcc al */
+        op_rr(j, false, 0x0fb6, RAX, RAX);           /* movzx eax, al */
+        return;
+    }
+    uint8_t *taken[4], *skip[4];
+    int nt = 0, ns = 0;
+    emit_cond_dyn(j, cond, taken, &nt, skip, &ns);
+    for (int k = 0; k < nt; k++) {
+        patch32(j, taken[k], j->p);
+    }
+    mov_ri(j, RAX, 1);
+    uint8_t *join = jmp32(j);
+    for (int k = 0; k < ns; k++) {
+        patch32(j, skip[k], j->p);
+    }
+    mov_ri(j, RAX, 0);
+    patch32(j, join, j->p);
+}
+
+/* SETcc r/m8 (register or flat memory), CMOVcc r32, r32: *cond, and
+ * whether it is SETcc; false if none. */
+static bool cc_use_form(const X86Insn *in, int *cond, bool *set)
+{
+    for (int c = 0; c < 16; c++) {
+        *cond = c;
+        *set = true;
+        if (is_fn(in, x86_h_setcc[c][MK_REG]) || is_fn(in, x86_h_setcc[c][MK_FLAT])) {
+            return true;
+        }
+        *set = false;
+        if (is_fn(in, x86_h_cmov[c][1][MK_REG])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool emit_cc_use(Jit *j, const X86Insn *in)
+{
+    int cond;
+    bool set;
+    if (!cc_use_form(in, &cond, &set)) {
+        return false;
+    }
+    emit_cond_value(j, cond);
+    if (set && (in->flags & IF_MEM)) {
+        mov_rr(j, RSI, RAX);
+        emit_ea(j, in, RAX);
+        emit_store(j, in, 1, RSI);
+    } else if (set) {
+        stb(j, in->rm, RAX);
+    } else {
+        ldg(j, RSI, in->rm);
+        ldg(j, RDI, in->reg);
+        e8(j, 0x85); e8(j, 0xc0);                    /* test eax, eax */
+        op_rr(j, false, 0x0f45, RDI, RSI);           /* cmovne edi, esi */
+        stg(j, in->reg, RDI);
+    }
+    return true;
 }
 
 #define CS_OFF(field) ((int32_t)(offsetof(CPUX86State, segs) + R_CS * sizeof(SegmentCache) + \
@@ -1565,6 +2127,26 @@ static bool emit_jcc(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* The end of a near indirect transfer whose target is in ESI and was
+ * found within CS's limit (else `bad` jumps here with the registers in
+ * `dirty_at_bad` not yet written back): EIP = target, then on through the
+ * jump cache.  Out of the limit, the interpreter's handler raises #GP. */
+static void emit_indirect_exit(Jit *j, const X86Insn *in, uint8_t *bad, uint8_t dirty_at_bad)
+{
+    st32(j, ENV_OFF(eip), RSI);
+    st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
+    emit_dyn_exit(j, true);
+    patch32(j, bad, j->p);
+    emit_writeback(j, dirty_at_bad);
+    set_cur(j, in);
+    op_rr(j, true, 0x89, ENV, RDI);
+    mov_ri64(j, RSI, (uintptr_t)in);
+    call_abs(j, (const void *)in->fn);
+    regs_forget(j);
+    emit_dyn_exit(j, false);
+    j->exits_done = true;
+}
+
 static bool emit_branch(Jit *j, const X86Insn *in)
 {
     if (is_fn(in, x86_op_jmp) && target_ok(j, in->imm)) {
@@ -1592,19 +2174,20 @@ static bool emit_branch(Jit *j, const X86Insn *in)
         uint8_t *bad = jcc32(j, HC_A);
         uint8_t dirty_at_bad = j->dirty;
         emit_esp_adjust(j, 4);
-        st32(j, ENV_OFF(eip), RSI);
-        st32i(j, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
-        emit_dyn_exit(j, true);
-        /* Out of the limit: the interpreter's RET raises #GP. */
-        patch32(j, bad, j->p);
-        emit_writeback(j, dirty_at_bad);
-        set_cur(j, in);
-        op_rr(j, true, 0x89, ENV, RDI);
-        mov_ri64(j, RSI, (uintptr_t)in);
-        call_abs(j, (const void *)in->fn);
-        regs_forget(j);
-        emit_dyn_exit(j, false);
-        j->exits_done = true;
+        emit_indirect_exit(j, in, bad, dirty_at_bad);
+        return true;
+    }
+    if (is_fn(in, x86_op_jmp_ind) && in->osz == 4 &&
+        (!(in->flags & IF_MEM) || flat_operand(j, in))) {
+        if (in->flags & IF_MEM) {
+            emit_ea(j, in, RAX);
+            emit_load(j, in, 4, RSI);
+        } else {
+            ldg(j, RSI, in->rm);
+        }
+        op_mem(j, false, 0x3b, RSI, ENV, CS_OFF(limit));   /* cmp esi, CS limit */
+        uint8_t *bad = jcc32(j, HC_A);
+        emit_indirect_exit(j, in, bad, j->dirty);
         return true;
     }
     return false;
@@ -1667,7 +2250,9 @@ static bool emit_insn(Jit *j, const X86Insn *in)
 {
     return emit_mov(j, in) || emit_alu(j, in) || emit_movx(j, in) || emit_test(j, in) ||
            emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
-           emit_incdec(j, in) || emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_incdec(j, in) || emit_notneg(j, in) || emit_cc_use(j, in) ||
+           emit_shift_cl(j, in) || emit_shift_narrow(j, in) || emit_bt_imm(j, in) ||
+           emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
 }
 
 /*
@@ -1682,18 +2267,17 @@ enum { FL_CF = 1, FL_REST = 2, FL_ALL = 3 };
 
 static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fault)
 {
-    int op;
+    int op, size;
     const X86Handler *m = x86_h_mov[2];
     *w = 0;
     *r = 0;
     *fault = (in->flags & IF_MEM) != 0;
-    if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+    if (alu_form(in, &op, &size) >= 0 && (op == 2 || op == 3)) {
         *w = FL_ALL;
         *r = FL_CF;
         return;
     }
-    if (alu_form(in, &op) >= 0 || is_fn(in, x86_h_test[2][0]) || is_fn(in, x86_h_test[2][3]) ||
-        is_fn(in, x86_h_test[2][2]) || is_fn(in, x86_h_test[2][5]) ||
+    if (alu_form(in, &op, &size) >= 0 || test_form(in, &size) >= 0 ||
         is_fn(in, x86_h_imul[0][1][MK_REG]) || is_fn(in, x86_h_imul[0][1][MK_FLAT]) ||
         is_fn(in, x86_h_imul[1][1][MK_REG]) || is_fn(in, x86_h_imul[1][1][MK_FLAT])) {
         *w = FL_ALL;
@@ -1705,14 +2289,40 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
             return;
         }
     }
+    int kind;
+    if (shift_imm_form(in, &op, &size, &kind)) {
+        *w = FL_ALL;
+        return;
+    }
     if (is_fn(in, x86_h_shift[0][2][MK_REG][0]) || is_fn(in, x86_h_shift[1][2][MK_REG][0])) {
         /* with live flags, the others are kept: EFLAGS is materialized */
         *r = live_after && (in->imm & 31) ? FL_ALL : 0;
         return;
     }
-    if (is_fn(in, x86_h_unary[0][2][MK_REG]) || is_fn(in, x86_h_unary[1][2][MK_REG])) {
+    int dec, mk;
+    if (incdec_form(in, &size, &dec, &mk)) {
         *w = FL_REST;
         *r = FL_CF;
+        return;
+    }
+    if (is_fn(in, x86_h_unary[2][2][MK_REG])) {
+        return;                                      /* NOT: no flags */
+    }
+    int cond;
+    bool set;
+    if (cc_use_form(in, &cond, &set)) {
+        *r = FL_ALL;
+        return;
+    }
+    if (shift_cl_op(in) >= 0) {
+        return;             /* a zero count keeps them all: writes none for sure */
+    }
+    if (is_fn(in, x86_op_bt_i) && in->osz == 4) {
+        *r = FL_ALL;        /* EFLAGS materialized: the others kept */
+        return;
+    }
+    if (is_fn(in, x86_h_unary[3][2][MK_REG])) {
+        *w = FL_ALL;
         return;
     }
     if (is_fn(in, m[0]) || is_fn(in, m[1]) || is_fn(in, m[5]) || is_fn(in, m[6]) ||
@@ -1721,6 +2331,7 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
         is_fn(in, x86_h_mov[0][7]) || is_fn(in, x86_h_mov[1][0]) ||
         is_fn(in, x86_h_mov[1][1]) || is_fn(in, x86_h_mov[1][5]) ||
         is_fn(in, x86_h_mov[1][6]) || is_fn(in, x86_h_mov[1][7]) ||
+        (is_fn(in, m[3]) && !in->ashift) ||
         (is_fn(in, x86_h_lea[1]) && !in->ashift)) {
         return;
     }
@@ -1769,8 +2380,8 @@ static void choose_hregs(Jit *j)
     bool carry_in = false;
     for (unsigned i = 0; i < tb->ninsns; i++) {
         const X86Insn *in = &tb->insns[i];
-        int op;
-        if (alu_form(in, &op) >= 0 && (op == 2 || op == 3)) {
+        int op, size;
+        if (alu_form(in, &op, &size) >= 0 && (op == 2 || op == 3)) {
             carry_in = true;
         }
         int shift = in->osz == 1 ? 2 : 0;
