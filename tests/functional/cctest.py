@@ -1,10 +1,13 @@
 """What the functional tests share: where the emulator is, the test device
 the user boards lack, the Linux test guest, a pass/fail tally, and a console
 session on stdio."""
+import contextlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -78,6 +81,20 @@ def check(name, ok, detail=""):
 def status():
     """The exit status for the test: 1 if any check failed."""
     return 1 if _failures else 0
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix):
+    """A temporary directory for a test's files: removed when every check
+    passed, kept (and its path printed) when one failed, to look into."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield d
+    finally:
+        if status() == 0:
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            print(f"files kept in {d}")
 
 
 def run(*args, timeout=30):

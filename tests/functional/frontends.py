@@ -34,11 +34,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cctest import APPEND, CARDCAGE, EXIT, INITRD, KERNEL, check, require_guest, status  # noqa: E402
+from cctest import (APPEND, CARDCAGE, EXIT, INITRD, KERNEL, check,  # noqa: E402
+                    require_guest, scratch_dir, status)
 from cctest import skip_unless_required as skip_or_fail  # noqa: E402
 from qmplib import QMP  # noqa: E402
 from vga import GUEST as VGA_DRAW, read_ppm  # noqa: E402
@@ -480,17 +480,11 @@ def test_curses_keys(d):
 
 def main():
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    d = tempfile.mkdtemp(prefix="cc-fe-")
-    try:
+    with scratch_dir("cc-fe-") as d:
         for name, fn in (("sdl", test_sdl), ("curses", test_curses),
                          ("curses-keys", test_curses_keys)):
             if which in (name, "all"):
                 fn(d)
-    finally:
-        if status() == 0:
-            shutil.rmtree(d, ignore_errors=True)
-        else:
-            print(f"files kept in {d}")
     return status()
 
 

@@ -25,11 +25,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cctest import CARDCAGE, check, status  # noqa: E402
+from cctest import CARDCAGE, check, scratch_dir, status  # noqa: E402
 from screen import Machine, read_ppm  # noqa: E402
 
 SRC = os.environ["CARDCAGE_SOURCE_ROOT"]
@@ -135,8 +134,7 @@ def main():
             return status()
         print(f"SKIP: no guest kernel in {CACHE} (run tests/guests/get-linux.sh)")
         return 77
-    d = tempfile.mkdtemp(prefix=f"cc-linux-drm-{vga}-")
-    try:
+    with scratch_dir(f"cc-linux-drm-{vga}-") as d:
         initrd = build_initramfs(d, module)
         check(f"initramfs with {module}.ko built from the cached kernel package", initrd is not None)
         if not initrd:
@@ -199,11 +197,6 @@ def main():
                           f"{a[:2]} vs {c[:2]}, {bad} pixels differ")
             finally:
                 q.close()
-    finally:
-        if status() == 0:
-            shutil.rmtree(d, ignore_errors=True)
-        else:
-            print(f"files kept in {d}")
     return status()
 
 

@@ -56,7 +56,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cctest import APPEND, CARDCAGE, EXIT, INITRD, KERNEL, check, require_guest, status  # noqa: E402
+from cctest import (APPEND, CARDCAGE, EXIT, INITRD, KERNEL, check,  # noqa: E402
+                    require_guest, scratch_dir, status)
 from qmplib import QMP  # noqa: E402
 from rfbclient import RFBClient, RFBError, des_encrypt  # noqa: E402
 from screen import Machine, read_ppm  # noqa: E402
@@ -651,19 +652,13 @@ def main():
         test_pointer(d, qemu=True)
         shutil.rmtree(d, ignore_errors=True)
         return status()
-    d = tempfile.mkdtemp(prefix="cc-vnc-")
-    try:
+    with scratch_dir("cc-vnc-") as d:
         for name, fn in (("snapshot", test_snapshot), ("resize", test_resize),
                          ("keys", test_keys), ("layouts", test_layouts),
                          ("password", test_password), ("pointer", test_pointer),
                          ("bad-input", test_bad_input)):
             if which in (name, "all"):
                 fn(d)
-    finally:
-        if status() == 0:
-            shutil.rmtree(d, ignore_errors=True)
-        else:
-            print(f"files kept in {d}")
     return status()
 
 
