@@ -275,7 +275,10 @@ typedef struct CPUX86State {
     X86TLBEntry *tlb_cur;      /* tlb[0] (supervisor) or tlb[1] (CPL 3) */
     X86TLBEntry tlb[2][X86_TLB_SIZE];
     X86TLBInfo tlb_info[2][X86_TLB_SIZE];
-    bool tlb_has_large;
+    /* The 4 MiB linear regions (bit lin >> 22) where the TLB may hold
+     * entries of large pages: an INVLPG elsewhere (Linux's are for user
+     * pages and kmaps, its large pages map the kernel) skips the scan. */
+    uint64_t tlb_large[1024 / 64];
     X86PhysCacheEntry phys_cache[X86_PHYS_CACHE_SIZE];
 
     CPUState *cs;              /* the generic CPU this state belongs to */
