@@ -157,7 +157,15 @@ typedef struct X86TLBInfo {
 #define TLBI_LARGE   4u       /* part of a 4 MiB (or, under PAE, 2 MiB) page */
 #define TLBI_NOEXEC  8u       /* execute-disable: no instruction fetch (XD) */
 
-#define X86_JMP_CACHE_SIZE 4096
+/* The jump cache is direct-mapped; an entry's index is the top bits of
+ * the linear PC times a Fibonacci-hashing multiplier (Knuth, TAOCP vol. 3,
+ * 6.4), which the code generator computes inline too.  The earlier index,
+ * PC ^ (PC >> 12), sent every two addresses whose XOR is D * 0x1001 to the
+ * same entry: pairs of hot targets four pages and four bytes apart in
+ * busybox evicted each other on every iteration of a shell loop. */
+#define X86_JMP_CACHE_BITS 16
+#define X86_JMP_CACHE_SIZE (1u << X86_JMP_CACHE_BITS)
+#define X86_JMP_CACHE_MUL 0x9e3779b1u
 #define X86_TLB_BITS 10
 #define X86_TLB_SIZE (1u << X86_TLB_BITS)
 /* Never equal to a page-aligned address, nor to a TLB lookup's key
@@ -267,7 +275,10 @@ typedef struct CPUX86State {
     X86TLBEntry *tlb_cur;      /* tlb[0] (supervisor) or tlb[1] (CPL 3) */
     X86TLBEntry tlb[2][X86_TLB_SIZE];
     X86TLBInfo tlb_info[2][X86_TLB_SIZE];
-    bool tlb_has_large;
+    /* The 4 MiB linear regions (bit lin >> 22) where the TLB may hold
+     * entries of large pages: an INVLPG elsewhere (Linux's are for user
+     * pages and kmaps, its large pages map the kernel) skips the scan. */
+    uint64_t tlb_large[1024 / 64];
     X86PhysCacheEntry phys_cache[X86_PHYS_CACHE_SIZE];
 
     CPUState *cs;              /* the generic CPU this state belongs to */

@@ -198,6 +198,14 @@ static const char *compare(CPUX86State *ref, const X86VerifyLog *rlog, CPUX86Sta
  * ways.  Faults of the interpreter's run unwind as usual (fault_unwind
  * clears verify_log).
  */
+/* The state both runs start from and are compared by: all of env but the
+ * jump cache, its last member, a cache of lookups as large as the rest
+ * many times over, which must also stay as the flushes of either run left
+ * it, in step with its filters in the code cache. */
+#define ENV_STATE_SIZE offsetof(CPUX86State, jmp_cache)
+_Static_assert(offsetof(CPUX86State, jmp_cache) + sizeof(((CPUX86State *)0)->jmp_cache) ==
+               sizeof(CPUX86State), "the jump cache is the last member of CPUX86State");
+
 void x86_jit_verify_block(CPUX86State *env, X86TB *tb)
 {
     static CPUX86State before, ref;
@@ -206,7 +214,7 @@ void x86_jit_verify_block(CPUX86State *env, X86TB *tb)
         tb->host_code(env, tb);
         return;
     }
-    memcpy(&before, env, sizeof(*env));
+    memcpy(&before, env, ENV_STATE_SIZE);
     rlog.n = 0;
     rlog.unverifiable = false;
     rlog.keep_tags = false;
@@ -218,13 +226,13 @@ void x86_jit_verify_block(CPUX86State *env, X86TB *tb)
         env->cur != tb->insns_end - 1) {
         return;
     }
-    memcpy(&ref, env, sizeof(*env));
+    memcpy(&ref, env, ENV_STATE_SIZE);
     note_final(&rlog);
     undo_writes(&rlog);
     /* The compiled run with the TLB as it was: its inline stores take
      * their fast path (checked by what they leave in memory), the rest
      * come through x86_jit_verify_store. */
-    memcpy(env, &before, sizeof(*env));
+    memcpy(env, &before, ENV_STATE_SIZE);
     jlog.n = 0;
     jlog.unverifiable = false;
     jlog.keep_tags = true;
@@ -261,6 +269,6 @@ void x86_jit_verify_block(CPUX86State *env, X86TB *tb)
     undo_writes(&jlog);
     redo_writes(&rlog);
     memcpy(&saved, &env->jmp_env, sizeof(saved));
-    memcpy(env, &ref, sizeof(*env));
+    memcpy(env, &ref, ENV_STATE_SIZE);
     memcpy(&env->jmp_env, &saved, sizeof(saved));
 }

@@ -2015,10 +2015,8 @@ static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
 {
     ld32(j, RDX, CS_OFF(base));
     op_mem(j, false, 0x03, RDX, ENV, ENV_OFF(eip));  /* edx = pc */
-    mov_rr(j, RCX, RDX);
-    e8(j, 0xc1); e8(j, 0xe9); e8(j, 12);             /* shr ecx, 12 */
-    alu_rr(j, 6, RCX, RDX);                          /* xor ecx, edx */
-    alu_ri(j, 4, RCX, X86_JMP_CACHE_SIZE - 1);
+    e8(j, 0x69); e8(j, 0xca); e32(j, X86_JMP_CACHE_MUL);   /* imul ecx, edx, MUL */
+    e8(j, 0xc1); e8(j, 0xe9); e8(j, 32 - X86_JMP_CACHE_BITS); /* shr ecx, 32 - BITS */
     /* mov rax, [rbx + rcx * 8 + jmp_cache] */
     e8(j, 0x48); e8(j, 0x8b); e8(j, 0x84); e8(j, 0xcb); e32(j, (uint32_t)ENV_OFF(jmp_cache));
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */

@@ -170,7 +170,7 @@ void x86_tlb_flush(CPUX86State *env)
             tlb_clear_entry(env, mmu, i);
         }
     }
-    env->tlb_has_large = false;
+    memset(env->tlb_large, 0, sizeof(env->tlb_large));
     phys_cache_flush(env);
 }
 
@@ -200,11 +200,12 @@ void x86_tlb_flush_page(CPUX86State *env, uint32_t lin)
             tlb_clear_entry(env, mmu, i);
         }
     }
-    if (env->tlb_has_large) {
-        /* INVLPG of an address in a 4 MiB (PAE: 2 MiB) page drops the
-         * whole page, which the TLB holds as small entries.  A change of
-         * CR4.PAE flushes everything, so every large entry has the size
-         * of the current mode. */
+    if (env->tlb_large[page >> 28] & (1ull << ((page >> 22) % 64))) {
+        /* INVLPG of an address in a 4 MiB (PAE: 2 MiB, which lies within
+         * one 4 MiB region) page drops the whole page, which the TLB holds
+         * as small entries.  A change of CR4.PAE flushes everything, so
+         * every large entry has the size of the current mode.  The region
+         * bits are cleared by a full flush only: a stale one costs a scan. */
         int shift = (env->cr[4] & CR4_PAE) ? 21 : 22;
         for (int mmu = 0; mmu < 2; mmu++) {
             for (unsigned j = 0; j < X86_TLB_SIZE; j++) {
@@ -468,7 +469,7 @@ static unsigned tlb_fill(CPUX86State *env, uint32_t lin, int acc, int mmu)
     info->ppage = ppage;
     info->flags = t.flags;
     if (t.flags & TLBI_LARGE) {
-        env->tlb_has_large = true;
+        env->tlb_large[vpage >> 28] |= 1ull << ((vpage >> 22) % 64);
     }
     if (mp.host_read) {
         e->addend = (uintptr_t)mp.host_read - vpage;

@@ -533,7 +533,7 @@ static X86TB *tb_translate(CPUX86State *env, uint32_t pc, uint32_t phys)
 
 static inline unsigned jmp_cache_index(uint32_t pc)
 {
-    return (pc ^ (pc >> 12)) & (X86_JMP_CACHE_SIZE - 1);
+    return (pc * X86_JMP_CACHE_MUL) >> (32 - X86_JMP_CACHE_BITS);
 }
 
 /*
@@ -542,20 +542,44 @@ static inline unsigned jmp_cache_index(uint32_t pc)
  * pages all the time (INVLPG after kmap, copy-on-write, page-table pages)
  * and switches CR3 at every context switch with its own code on global
  * pages: emptying the whole cache each time made the block lookup the top
- * of a Linux boot profile.  Each block in the cache is a single-page one
- * (x86_tb_find), so an INVLPG concerns only the entries of that page (or
- * of the large page around it), and
- * a CR3 load only those whose page was mapped non-global.
+ * of a Linux boot profile.  So an INVLPG concerns only the entries of that
+ * page (or of the large page around it), and a CR3 load only those whose
+ * page was mapped non-global.  A block on two pages counts as being on
+ * both: INVLPG of either drops it, and it survives a CR3 load only when
+ * both were global.
+ *
+ * The cache is large (X86_JMP_CACHE_BITS) so that the cross-page targets
+ * of a shell's interpreter loop and the kernel's system-call paths fit
+ * with few collisions; emptying it clears only the entries that are set
+ * (jmp_filled), not the whole array.
  */
+static void jmp_cache_clear_filled(CPUX86State *env, bool keep_global)
+{
+    X86CodeCache *cc = env->code;
+    for (unsigned w = 0; w < X86_JMP_CACHE_SIZE / 64; w++) {
+        uint64_t drop = cc->jmp_filled[w];
+        if (keep_global) {
+            drop &= ~cc->jmp_global[w];
+        }
+        cc->jmp_filled[w] &= ~drop;
+        while (drop) {
+            env->jmp_cache[w * 64 + (unsigned)__builtin_ctzll(drop)] = NULL;
+            drop &= drop - 1;
+        }
+    }
+}
+
 void x86_jmp_cache_flush(CPUX86State *env)
 {
-    memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
-    if (env->code) {
-        memset(env->code->jmp_vpages, 0, sizeof(env->code->jmp_vpages));
-        memset(env->code->jmp_global, 0, sizeof(env->code->jmp_global));
-        memset(env->code->jmp_filled, 0, sizeof(env->code->jmp_filled));
-        memset(env->code->jmp_large, 0, sizeof(env->code->jmp_large));
+    X86CodeCache *cc = env->code;
+    if (!cc) {
+        memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
+        return;
     }
+    jmp_cache_clear_filled(env, false);
+    memset(cc->jmp_vpages, 0, sizeof(cc->jmp_vpages));
+    memset(cc->jmp_global, 0, sizeof(cc->jmp_global));
+    memset(cc->jmp_large, 0, sizeof(cc->jmp_large));
 }
 
 void x86_jmp_cache_flush_page(CPUX86State *env, uint32_t lin)
@@ -576,26 +600,34 @@ void x86_jmp_cache_flush_page(CPUX86State *env, uint32_t lin)
 
 void x86_jmp_cache_flush_nonglobal(CPUX86State *env)
 {
-    X86CodeCache *cc = env->code;
-    if (!cc) {
+    if (!env->code) {
         memset(env->jmp_cache, 0, sizeof(env->jmp_cache));
         return;
     }
     /* Linux loads CR3 at every context switch: visit only the entries
-     * that are filled and not global. */
-    for (unsigned w = 0; w < X86_JMP_CACHE_SIZE / 64; w++) {
-        uint64_t drop = cc->jmp_filled[w] & ~cc->jmp_global[w];
-        cc->jmp_filled[w] &= ~drop;
-        while (drop) {
-            env->jmp_cache[w * 64 + (unsigned)__builtin_ctzll(drop)] = NULL;
-            drop &= drop - 1;
-        }
-    }
-    /* The page filter keeps its bits: the global entries are still there,
-     * and a stale bit only costs a flush that was not needed. */
+     * that are filled and not global.  The page filter keeps its bits:
+     * the global entries are still there, and a stale bit only costs a
+     * flush that was not needed. */
+    jmp_cache_clear_filled(env, true);
 }
 
-/* Put tb in the jump cache at index j (its page was just translated). */
+/* Record in the filters that the jump cache holds a block on the linear
+ * page of lin; false when that page is not global. */
+static bool jmp_cache_note_page(CPUX86State *env, uint32_t lin)
+{
+    X86CodeCache *cc = env->code;
+    uint32_t v = (lin >> 12) % JMP_VPAGES;
+    bool large;
+    cc->jmp_vpages[v / 64] |= 1ull << (v % 64);
+    bool global = x86_code_page_global(env, lin, &large);
+    if (large) {
+        cc->jmp_large[lin >> 28] |= 1ull << ((lin >> 22) % 64);
+    }
+    return global;
+}
+
+/* Put tb in the jump cache at index j (it was just looked up or
+ * translated, so the TLB maps its pages as the block was made from). */
 static void jmp_cache_fill(CPUX86State *env, unsigned j, X86TB *tb)
 {
     X86CodeCache *cc = env->code;
@@ -606,12 +638,12 @@ static void jmp_cache_fill(CPUX86State *env, unsigned j, X86TB *tb)
         return;
     }
     cc->jmp_filled[j / 64] |= bit;
-    uint32_t v = (tb->pc >> 12) % JMP_VPAGES;
-    bool large;
-    cc->jmp_vpages[v / 64] |= 1ull << (v % 64);
-    bool global = x86_code_page_global(env, tb->pc, &large);
-    if (large) {
-        cc->jmp_large[tb->pc >> 28] |= 1ull << ((tb->pc >> 22) % 64);
+    bool global = jmp_cache_note_page(env, tb->pc);
+    if (tb->phys_page2 != TLB_INVALID) {
+        /* Evaluated for its filter bits even when the first page is not
+         * global. */
+        bool global2 = jmp_cache_note_page(env, (tb->pc & 0xfffff000u) + 0x1000);
+        global = global && global2;
     }
     if (global) {
         cc->jmp_global[j / 64] |= bit;
@@ -644,9 +676,7 @@ X86TB *x86_tb_find(CPUX86State *env)
         return tb;
     }
     tb = tb_find_slow(env, pc, cs_base, hflags);
-    /* Blocks on two pages are checked on every lookup (their second page
-     * may be remapped on its own). */
-    jmp_cache_fill(env, j, (tb->cacheable && tb->phys_page2 == TLB_INVALID) ? tb : NULL);
+    jmp_cache_fill(env, j, tb->cacheable ? tb : NULL);
     return tb;
 }
 

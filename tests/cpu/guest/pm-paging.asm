@@ -35,6 +35,11 @@
 ;! mem32[0x644] = 7
 ;! mem32[0x648] = 0x301000
 ;! mem32[0x64c] = 6
+; 10: INVLPG of one address in a 4 MiB page drops the TLB's entries for
+;     all of it (SDM vol. 3A, 4.10.4.1): a read at linear 0xbfe000 after
+;     the PDE is changed and INVLPG of 0x800000 sees the new page
+;! mem32[0x650] = 0x33333333
+;! mem32[0x654] = 0x44444444
 ;! cpl = 0
 
 %include "lib.inc"
@@ -110,6 +115,17 @@ test_main:
         mov     dword [PT0 + 0x303 * 4], 0x370000 | 7
         invlpg  [0x303000]
         SAVE    0x303000, 56
+        ; 10 (before 9, which ends in ring 3)
+        mov     dword [0x3fe000], 0x33333333            ; physical 0x3fe000
+        mov     dword [PD + 2 * 4], 0x400000 | 0x87
+        invlpg  [0x800000]
+        mov     dword [0xbfe000], 0x44444444            ; physical 0x7fe000
+        mov     dword [PD + 2 * 4], 0x87
+        invlpg  [0x800000]
+        SAVE    0xbfe000, 80
+        mov     dword [PD + 2 * 4], 0x400000 | 0x87
+        invlpg  [0x800000]
+        SAVE    0xbfe000, 84
         ; 9
         mov     dword [PT0 + 0x304 * 4], 0x304000 | 3
         invlpg  [0x304000]
