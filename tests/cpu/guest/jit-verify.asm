@@ -24,13 +24,7 @@ COUNTER equ 0x200000        ; a page of its own, untouched before the test
 
 test_main:
         IDENTITY_MAP_4M PD, PT0, 0x63     ; accessed and dirty: a read fill sets the write tag
-        mov     eax, PD
-        mov     cr3, eax
-        mov     eax, cr0
-        or      eax, 0x80000000
-        mov     cr0, eax
-        jmp     .paged
-.paged:
+        ENABLE_PAGING PD
         invlpg  [COUNTER]
         jmp     .rmw
 .rmw:                           ; a block of inline code: checked

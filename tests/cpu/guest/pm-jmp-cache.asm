@@ -88,13 +88,7 @@ test_main:
         mov     eax, cr4
         or      eax, 0x90                               ; PSE, PGE
         mov     cr4, eax
-        mov     eax, PD
-        mov     cr3, eax
-        mov     eax, cr0
-        or      eax, 0x80000000
-        mov     cr0, eax
-        jmp     .paged
-.paged:
+        ENABLE_PAGING PD
         CALLN   SMALL, 0x00
         mov     dword [PT0 + (SMALL >> 12) * 4], 0x301000 | 3
         invlpg  [SMALL]

@@ -56,13 +56,7 @@ GATE    equ GDT_FREE + 1
 test_main:
         ; identity-map 0..4 MiB with user read/write 4 KiB pages
         IDENTITY_MAP_4M PD, PT0, 7
-        mov     eax, PD
-        mov     cr3, eax
-        mov     eax, cr0
-        or      eax, 0x80000000
-        mov     cr0, eax
-        jmp     .paged
-.paged:
+        ENABLE_PAGING PD
         ; 1, 2
         EXPECT_FAULT .t1
         mov     eax, [0x400123]

@@ -70,13 +70,7 @@ CODE    equ 0x270000
 test_main:
         IDENTITY_MAP_4M PD, PT0, 3
         mov     dword [PT0 + 0x251 * 4], 0      ; linear 0x251000: not present
-        mov     eax, PD
-        mov     cr3, eax
-        mov     eax, cr0
-        or      eax, 0x80000000
-        mov     cr0, eax
-        jmp     .paged
-.paged:
+        ENABLE_PAGING PD
         ; SRC: 12 KiB of bytes k & 0xff
         mov     edi, SRC
         xor     eax, eax

@@ -31,13 +31,7 @@ test_main:
         rep     stosd
         mov     dword [PT1], 0x800000 | 3
         mov     dword [PD + 4], PT1 | 3
-        mov     eax, PD
-        mov     cr3, eax
-        mov     eax, cr0
-        or      eax, 0x80000000
-        mov     cr0, eax
-        jmp     .paged
-.paged:
+        ENABLE_PAGING PD
         ; fill the slot from linear 0x400000 for reads and writes, empty it
         mov     eax, [0x400000]
         mov     [0x400000], eax
