@@ -929,6 +929,28 @@ static void emit_alu_core(Jit *j, int op, int size)
     emit_flags(j, op == 0 ? CC_OP_ADD : (op == 5 || op == 7) ? CC_OP_SUB : CC_OP_LOGIC);
 }
 
+/* A memory source operand into reg, sign-extended to 64 bits: through a
+ * segment that is not flat (its limit checked inline) or through the
+ * flat TLB. */
+static void emit_src_mem(Jit *j, const X86Insn *in, bool seg, int size, int reg)
+{
+    if (seg) {
+        emit_seg_load(j, in, size, reg);
+    } else {
+        emit_ea(j, in, RAX);
+        emit_load_sx(j, in, size, reg);
+    }
+}
+
+/* The result (in R8) back to the destination register, unless the
+ * operation is CMP (op 7), which only sets flags. */
+static void alu_result(Jit *j, int op, int dst, int size)
+{
+    if (op != 7) {
+        stsz(j, dst, size, R8);
+    }
+}
+
 static bool emit_alu(Jit *j, const X86Insn *in)
 {
     int op, size;
@@ -944,59 +966,36 @@ static bool emit_alu(Jit *j, const X86Insn *in)
         ldsx(j, RSI, in->rm, size);
         ldsx(j, RDI, in->reg, size);
         emit_alu_core(j, op, size);
-        if (op != 7) {
-            stsz(j, in->rm, size, R8);
-        }
+        alu_result(j, op, in->rm, size);
         break;
     case F_GE_R:      /* reg = reg op rm */
         ldsx(j, RSI, in->reg, size);
         ldsx(j, RDI, in->rm, size);
         emit_alu_core(j, op, size);
-        if (op != 7) {
-            stsz(j, in->reg, size, R8);
-        }
+        alu_result(j, op, in->reg, size);
         break;
     case F_EI_R:      /* rm = rm op imm */
         ldsx(j, RSI, in->rm, size);
         mov_ri(j, RDI, imm_sx(in->imm, size));
         emit_alu_core(j, op, size);
-        if (op != 7) {
-            stsz(j, in->rm, size, R8);
-        }
+        alu_result(j, op, in->rm, size);
         break;
     case F_GE_M:      /* reg = reg op [m] */
     case F_GE_S:
-        if (form == F_GE_S) {
-            emit_seg_load(j, in, size, RDI);
-        } else {
-            emit_ea(j, in, RAX);
-            emit_load_sx(j, in, size, RDI);
-        }
+        emit_src_mem(j, in, form == F_GE_S, size, RDI);
         ldsx(j, RSI, in->reg, size);
         emit_alu_core(j, op, size);
-        if (op != 7) {
-            stsz(j, in->reg, size, R8);
-        }
+        alu_result(j, op, in->reg, size);
         break;
     case F_EG_M:      /* cmp [m], reg */
     case F_EG_S:
-        if (form == F_EG_S) {
-            emit_seg_load(j, in, size, RSI);
-        } else {
-            emit_ea(j, in, RAX);
-            emit_load_sx(j, in, size, RSI);
-        }
+        emit_src_mem(j, in, form == F_EG_S, size, RSI);
         ldsx(j, RDI, in->reg, size);
         emit_alu_core(j, op, size);
         break;
     case F_EI_M:      /* cmp [m], imm */
     case F_EI_S:
-        if (form == F_EI_S) {
-            emit_seg_load(j, in, size, RSI);
-        } else {
-            emit_ea(j, in, RAX);
-            emit_load_sx(j, in, size, RSI);
-        }
+        emit_src_mem(j, in, form == F_EI_S, size, RSI);
         mov_ri(j, RDI, imm_sx(in->imm, size));
         emit_alu_core(j, op, size);
         break;
@@ -1024,6 +1023,39 @@ static bool emit_alu(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* MOV at 16 and 8 bits (x86_h_mov[1] and [0]): register, immediate and
+ * flat memory forms, as emit_mov's 32-bit ones. */
+static bool emit_mov_narrow(Jit *j, const X86Insn *in)
+{
+    for (int w = 1; w >= 0; w--) {
+        const X86Handler *k = x86_h_mov[w];
+        int size = w ? 2 : 1;
+        if (is_fn(in, k[0])) {                  /* r = r */
+            ldsx(j, RSI, in->reg, size);
+            stsz(j, in->rm, size, RSI);
+        } else if (is_fn(in, k[1])) {           /* r = imm */
+            mov_ri(j, RSI, in->imm);
+            stsz(j, in->rm, size, RSI);
+        } else if (is_fn(in, k[6])) {           /* r = [m] flat */
+            emit_ea(j, in, RAX);
+            emit_load(j, in, size, RSI);
+            stsz(j, in->reg, size, RSI);
+        } else if (is_fn(in, k[5])) {           /* [m] = r flat */
+            emit_ea(j, in, RAX);
+            ldsx(j, RSI, in->reg, size);
+            emit_store(j, in, size, RSI);
+        } else if (is_fn(in, k[7])) {           /* [m] = imm flat */
+            emit_ea(j, in, RAX);
+            mov_ri(j, RSI, in->imm);
+            emit_store(j, in, size, RSI);
+        } else {
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
 static bool emit_mov(Jit *j, const X86Insn *in)
 {
     const X86Handler *m = x86_h_mov[2];
@@ -1047,44 +1079,8 @@ static bool emit_mov(Jit *j, const X86Insn *in)
         emit_ea(j, in, RAX);
         mov_ri(j, RSI, in->imm);
         emit_store(j, in, 4, RSI);
-    } else if (is_fn(in, x86_h_mov[1][0])) {    /* r16 = r16 */
-        ldg(j, RSI, in->reg);
-        stw(j, in->rm, RSI);
-    } else if (is_fn(in, x86_h_mov[1][1])) {    /* r16 = imm */
-        mov_ri(j, RSI, in->imm);
-        stw(j, in->rm, RSI);
-    } else if (is_fn(in, x86_h_mov[1][6])) {    /* r16 = [m] flat */
-        emit_ea(j, in, RAX);
-        emit_load(j, in, 2, RSI);
-        stw(j, in->reg, RSI);
-    } else if (is_fn(in, x86_h_mov[1][5])) {    /* [m] = r16 flat */
-        emit_ea(j, in, RAX);
-        ldg(j, RSI, in->reg);
-        emit_store(j, in, 2, RSI);
-    } else if (is_fn(in, x86_h_mov[1][7])) {    /* [m] = imm16 flat */
-        emit_ea(j, in, RAX);
-        mov_ri(j, RSI, in->imm);
-        emit_store(j, in, 2, RSI);
-    } else if (is_fn(in, x86_h_mov[0][0])) {    /* r8 = r8 */
-        ldb(j, RSI, in->reg);
-        stb(j, in->rm, RSI);
-    } else if (is_fn(in, x86_h_mov[0][1])) {    /* r8 = imm */
-        mov_ri(j, RSI, in->imm);
-        stb(j, in->rm, RSI);
-    } else if (is_fn(in, x86_h_mov[0][7])) {    /* [m] = imm8 flat */
-        emit_ea(j, in, RAX);
-        mov_ri(j, RSI, in->imm);
-        emit_store(j, in, 1, RSI);
-    } else if (is_fn(in, x86_h_mov[0][6])) {    /* r8 = [m] flat */
-        emit_ea(j, in, RAX);
-        emit_load(j, in, 1, RSI);
-        stb(j, in->reg, RSI);
-    } else if (is_fn(in, x86_h_mov[0][5])) {    /* [m] = r8 flat */
-        emit_ea(j, in, RAX);
-        ldb(j, RSI, in->reg);
-        emit_store(j, in, 1, RSI);
     } else {
-        return false;
+        return emit_mov_narrow(j, in);
     }
     return true;
 }
