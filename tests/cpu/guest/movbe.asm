@@ -41,16 +41,6 @@ DATA2   equ 0x100010
 DATA3   equ 0x100020
 EDGE    equ 0x101ffe            ; two bytes before a 4 KiB boundary
 
-; RES + off = 1 when the recorded exception EIP is the given label.
-%macro UD_AT 2
-        mov     eax, [EXC_VEC]
-        mov     [RES + %2], eax
-        xor     eax, eax
-        cmp     dword [EXC_EIP], %1
-        sete    al
-        mov     [RES + %2 + 4], eax
-%endmacro
-
 test_main:
         ; 1
         mov     eax, 1
@@ -104,15 +94,18 @@ test_main:
         ; 9: 0F 38 F0 C1 would be MOVBE EAX, ECX
         EXPECT_FAULT .ud1
 .reg:   db      0x0f, 0x38, 0xf0, 0xc1
-.ud1:   UD_AT   .reg, 0x24
+.ud1:   SAVE    EXC_VEC, 0x24
+        EIP_IS  .reg, 0x28
         ; 10: F2 0F 38 F0 05 disp32 (CRC32 r32, m8)
         EXPECT_FAULT .ud2
 .f2:    db      0xf2, 0x0f, 0x38, 0xf0, 0x05
         dd      DATA
-.ud2:   UD_AT   .f2, 0x2c
+.ud2:   SAVE    EXC_VEC, 0x2c
+        EIP_IS  .f2, 0x30
         ; 11: LOCK MOVBE [DATA2], ECX
         EXPECT_FAULT .ud3
 .lock:  db      0xf0                    ; (nasm refuses to write LOCK here)
         movbe   [DATA2], ecx
-.ud3:   UD_AT   .lock, 0x34
+.ud3:   SAVE    EXC_VEC, 0x34
+        EIP_IS  .lock, 0x38
         DONE

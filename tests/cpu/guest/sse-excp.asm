@@ -60,11 +60,6 @@
 
 FXAREA  equ 0x7000
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 ; Clear CR0 and CR4 bits, then set others.
 %macro CR0SET 2
         mov     eax, cr0
