@@ -33,8 +33,9 @@
 /* Each page has a 64-bit map of which 64-byte chunks hold code. */
 #define CHUNK_SHIFT 6
 
-/* The filter of linear pages with blocks in the jump cache. */
-#define JMP_VPAGES 4096u
+/* The filter of linear pages with blocks in the jump cache: one bit for
+ * each of the 2^20 pages of the linear address space. */
+#define JMP_VPAGES (1u << 20)
 /* Entries a mapping change took out of the jump cache, kept for a cheap
  * second look (jmp_cache_unpark), by jump-cache index modulo JMP_PARKED. */
 #define JMP_PARKED 8192u
@@ -52,12 +53,18 @@ struct X86CodeCache {
     uint32_t ninsns;
     PageDesc *l1[1u << L1_BITS];
     uint64_t generation;         /* bumped by every flush */
-    /* Which entries of env->jmp_cache may be filled, by linear page
-     * number modulo JMP_VPAGES (INVLPG of a page with no bit set leaves
-     * the jump cache alone, as does one outside the 4 MiB regions with
-     * blocks on large pages), and which entries hold blocks on global
-     * pages (kept across a CR3 load), of those that are filled. */
+    /* The linear pages that blocks in env->jmp_cache may be on (INVLPG
+     * of a page with no bit set leaves the jump cache alone, as does one
+     * outside the 4 MiB regions with blocks on large pages), with a
+     * summary of its non-zero words so that emptying it is cheap; and
+     * which entries hold blocks on global pages (kept across a CR3 load),
+     * of those that are filled.  The filter is exact: with page numbers
+     * modulo 4096 instead, the INVLPGs of Linux's copy-on-write faults on
+     * user pages hit the bits of kernel code 16 MiB apart, depending on
+     * where KASLR put the kernel, and emptied the whole jump cache
+     * 205 times in one run of 200 fork+exec. */
     uint64_t jmp_vpages[JMP_VPAGES / 64];
+    uint64_t jmp_vpages_sum[JMP_VPAGES / 64 / 64];
     uint64_t jmp_global[X86_JMP_CACHE_SIZE / 64];
     uint64_t jmp_filled[X86_JMP_CACHE_SIZE / 64];   /* entries set by x86_tb_find */
     uint64_t jmp_large[1024 / 64];   /* the 4 MiB regions with blocks on large pages */
@@ -591,7 +598,12 @@ void x86_jmp_cache_flush(CPUX86State *env)
         return;
     }
     jmp_cache_clear_filled(env, false);
-    memset(cc->jmp_vpages, 0, sizeof(cc->jmp_vpages));
+    for (unsigned w = 0; w < JMP_VPAGES / 64 / 64; w++) {
+        for (uint64_t m = cc->jmp_vpages_sum[w]; m; m &= m - 1) {
+            cc->jmp_vpages[w * 64 + (unsigned)__builtin_ctzll(m)] = 0;
+        }
+        cc->jmp_vpages_sum[w] = 0;
+    }
     memset(cc->jmp_global, 0, sizeof(cc->jmp_global));
     memset(cc->jmp_large, 0, sizeof(cc->jmp_large));
 }
@@ -605,7 +617,7 @@ void x86_jmp_cache_flush_page(CPUX86State *env, uint32_t lin)
     }
     /* INVLPG of any address in a large page drops the whole large page
      * (SDM vol. 3A, 4.10.4.1), even where the TLB no longer holds it. */
-    uint32_t v = (lin >> 12) % JMP_VPAGES, r = lin >> 22;
+    uint32_t v = lin >> 12, r = lin >> 22;
     if ((cc->jmp_vpages[v / 64] & (1ull << (v % 64))) ||
         (cc->jmp_large[r / 64] & (1ull << (r % 64)))) {
         x86_jmp_cache_flush(env);
@@ -630,9 +642,10 @@ void x86_jmp_cache_flush_nonglobal(CPUX86State *env)
 static bool jmp_cache_note_page(CPUX86State *env, uint32_t lin)
 {
     X86CodeCache *cc = env->code;
-    uint32_t v = (lin >> 12) % JMP_VPAGES;
+    uint32_t v = lin >> 12;
     bool large;
     cc->jmp_vpages[v / 64] |= 1ull << (v % 64);
+    cc->jmp_vpages_sum[v / 4096] |= 1ull << (v / 64 % 64);
     bool global = x86_code_page_global(env, lin, &large);
     if (large) {
         cc->jmp_large[lin >> 28] |= 1ull << ((lin >> 22) % 64);
