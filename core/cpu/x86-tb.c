@@ -659,6 +659,12 @@ static void jmp_cache_fill(CPUX86State *env, unsigned j, X86TB *tb)
 {
     X86CodeCache *cc = env->code;
     uint64_t bit = 1ull << (j % 64);
+    /* The block this one evicts gets a second chance among the parked:
+     * two hot targets with the same index then take turns in the jump
+     * cache without a walk of the hash table. */
+    if (env->jmp_cache[j] && env->jmp_cache[j] != tb) {
+        cc->jmp_parked[j % JMP_PARKED] = env->jmp_cache[j];
+    }
     env->jmp_cache[j] = tb;
     if (!tb) {
         cc->jmp_filled[j / 64] &= ~bit;
