@@ -4,7 +4,10 @@ test Linux (tests/guests/get-linux.sh) on the pc board (-m 256) up to the
 userspace marker, where cardcage is stopped; or with WHAT=work, of the
 guest-timed workloads of bench/guest-work (cardcage.test=bench), from the
 marker to their end (run get-linux.sh first so that the initramfs has
-them); then prints perf report's top symbols (TOP, default 25) by self
+them), or with WHAT=work:NAME only the workload NAME (md5, loop, fork, gzip,
+compile: from its START line to its result line); KERNEL_ARGS adds to the
+kernel command line (nokaslr: guest addresses that /proc/kallsyms of
+another boot names); then prints perf report's top symbols (TOP, default 25) by self
 time, the translated code as one row.  Writes perf.data to $PERF_DATA
 (default: a temporary directory).  Finds the build in $BUILD_DIR (default:
 ./build).  Needs perf and a perf_event_paranoid that allows user-space
@@ -32,8 +35,11 @@ def main():
             sys.exit(f"bench/linux-boot/profile: {f} missing (build, and run "
                      "tests/guests/get-linux.sh)")
     data = os.environ.get("PERF_DATA") or os.path.join(tempfile.mkdtemp(), "perf.data")
-    work = os.environ.get("WHAT", "boot") == "work"
-    append = "console=ttyS0" + (" cardcage.test=bench" if work else "")
+    what = os.environ.get("WHAT", "boot")
+    work = what.startswith("work")
+    only = what[5:] if what.startswith("work:") else None
+    append = ("console=ttyS0" + (" cardcage.test=bench" if work else "") +
+              (" " + os.environ["KERNEL_ARGS"] if os.environ.get("KERNEL_ARGS") else ""))
     emu = subprocess.Popen([CARDCAGE, "-M", "pc", "-m", "256", "-nographic", "-no-reboot",
                             "-kernel", KERNEL, "-initrd", INITRD, "-append", append],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -58,7 +64,11 @@ def main():
     # marker.  Work: from the marker to the end of the workloads.
     rec = None if work else perf()
     wait_for(MARKER)
-    if work:
+    if only:
+        wait_for(b"CARDCAGE-BENCH-START: " + only.encode())
+        rec = perf()
+        wait_for(b"CARDCAGE-BENCH: " + only.encode())
+    elif work:
         rec = perf()
         wait_for(b"CARDCAGE-BENCH-END")
     rec.send_signal(signal.SIGINT)      # perf writes the profile and ends
@@ -85,7 +95,8 @@ def main():
             key = f"{f[i + 1]}  ({f[1]}{' kernel' if f[i] == '[k]' else ''})"
         rows[key] = rows.get(key, 0) + samples
     total = sum(rows.values()) or 1
-    what = "the workloads of bench/guest-work" if work else "Linux boot to the marker"
+    what = (f"the {only} workload of bench/guest-work" if only else
+            "the workloads of bench/guest-work" if work else "Linux boot to the marker")
     print(f"perf profile of cardcage, {what} on pc ({data}), self time:")
     top = sorted(rows.items(), key=lambda kv: -kv[1])[:int(os.environ.get("TOP", "25"))]
     for key, n in top:
