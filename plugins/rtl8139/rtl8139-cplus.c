@@ -34,6 +34,15 @@
 #define TXD_UDPCS     0x00020000u
 #define TXD_TCPCS     0x00010000u
 #define TXD_LEN_MASK  0xffffu
+/* A TX descriptor once sent (datasheet 9, "Transmit Status Descriptor"):
+ * OWN clear, EOR/FS/LS and the length as given, and the status bits 25:16
+ * (UNF, TES, OWC, LNKF, EXC, the collision count) filled in.  Those bits
+ * are the LGSEN/MSS and checksum request bits of the command the driver
+ * wrote, so they must be rewritten, not kept: Linux's 8139cp reads TES
+ * (bit 23, set in MSS 1448) as a failed frame and counts it as an error
+ * instead of a sent frame. */
+#define TXS_KEEP      (DESC_EOR | DESC_FS | DESC_LS | TXD_LEN_MASK)
+#define TXS_TES       0x00800000u    /* TX error summary */
 #define RXD_LEN_MASK  0x1fffu
 #define RXD_ERR       0x00100000u    /* RES: error summary */
 #define RXD_MCAST     0x04000000u
@@ -180,7 +189,8 @@ static void emit_segment(void *opaque, const uint8_t *seg, size_t len)
     net_client_send(s->nic, seg, len);
 }
 
-static void tx_send_frame(RTL8139State *s)
+/* Send the gathered frame; false when it had to be dropped. */
+static bool tx_send_frame(RTL8139State *s)
 {
     uint32_t flags = s->tx_frame_flags;
     uint32_t len = s->tx_frame_len;
@@ -194,16 +204,16 @@ static void tx_send_frame(RTL8139State *s)
         if (!net_frame_tso(f, len, mss, emit_segment, s)) {
             log_mask(LOG_GUEST_ERROR, "rtl8139: large send of a frame without valid "
                      "IPv4/TCP headers or with MSS 0: dropped\n");
-            rtl_raise(s, INT_TER);
-            return;
+            return false;
         }
-        return;
+        return true;
     }
     if (flags & (TXD_IPCS | TXD_UDPCS | TXD_TCPCS)) {
         /* A frame whose headers lie goes out unchanged. */
         net_frame_fill_checksums(f, len, flags & TXD_IPCS, flags & (TXD_UDPCS | TXD_TCPCS));
     }
     net_client_send(s->nic, f, len);
+    return true;
 }
 
 void rtl_cplus_transmit(RTL8139State *s)
@@ -244,20 +254,22 @@ void rtl_cplus_transmit(RTL8139State *s)
                 s->tx_frame_len += blen;
             }
         }
-        /* Give the descriptor back: OWN clear, the rest as it was. */
-        desc_write_status(s, at, d.opts1 & ~DESC_OWN, d.opts2);
+        /* Give the descriptor back: OWN clear, the status of the frame
+         * on its last one. */
+        uint32_t status = d.opts1 & TXS_KEEP;
         s->cp_tx_index = next_index(s->cp_tx_index, d.opts1);
         if (d.opts1 & DESC_LS) {
-            if (s->tx_frame_bad) {
-                rtl_raise(s, INT_TER);
-            } else {
-                tx_send_frame(s);
+            if (!s->tx_frame_bad && tx_send_frame(s)) {
                 sent = true;
+            } else {
+                status |= TXS_TES;
+                rtl_raise(s, INT_TER);
             }
             s->tx_frame_len = 0;
             s->tx_frame_flags = 0;
             s->tx_frame_bad = false;
         }
+        desc_write_status(s, at, status, d.opts2);
     }
     s->in_tx = false;
     if (sent) {

@@ -412,6 +412,12 @@ static void test_cplus_tso(void **state)
         assert_int_equal(t[13] & 0x08, i == 2 ? 0x08 : 0);
         assert_int_equal(t[20], (uint8_t)(1000 * i));
     }
+    /* The descriptor comes back with its status, not the LGSEN/MSS bits
+     * the driver wrote over the same bits: MSS 1000 has bit 23, TES, which
+     * Linux's 8139cp would count as a failed frame. */
+    uint32_t o = desc_opts1(CP_TXR);
+    assert_int_equal(o & 0xfbff0000u, 0x70000000u);  /* EOR FS LS; no OWN, no status */
+    assert_int_equal(o & 0xffffu, len);
     /* Lies: IHL past the frame, a TCP data offset past it, MSS 0. */
     net_nframes = 0;
     len = make_tcp(f, 10, 15, 5);
@@ -423,6 +429,7 @@ static void test_cplus_tso(void **state)
     send_large(f, len, 0);
     assert_int_equal(net_nframes, 0);
     assert_true(rd(0x3e, 2) & 0x0008);               /* TER */
+    assert_true(desc_opts1(CP_TXR) & 0x00800000u);   /* and TES in its status */
 }
 
 static void test_cplus_hostile(void **state)
