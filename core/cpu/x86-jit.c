@@ -25,7 +25,13 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* dladdr, for the fallback statistics */
+#endif
+#include <dlfcn.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include "cpu/x86-ops.h"
 
@@ -72,6 +78,7 @@ typedef struct SlowPath {
     int val_reg;              /* SLOW_ST: register holding the value */
     int dst_reg;              /* SLOW_LD: register to receive the value */
     uint8_t dirty;            /* guest registers to write back before the call */
+    uint8_t reload;           /* SLOW_INSN: guest registers the handler writes */
 } SlowPath;
 
 /* SLOW_INSN: the whole instruction through its interpreter handler (a
@@ -104,7 +111,7 @@ typedef struct Jit {
      * has the only copy), `dirty` which of those env does not have yet. */
     int8_t hreg_of[8];
     uint8_t loaded, dirty;
-    int nsaved;               /* host registers pushed by the prologue */
+    int nsaved;               /* host registers given to guest registers and cf_tmp */
     int cf_tmp;               /* callee-saved register for ADC/SBB's carry-in, or -1 */
     int saved[MAX_GUEST_HREGS];
     SlowPath slow[MAX_SLOW];  /* last: not cleared between blocks */
@@ -476,32 +483,39 @@ static void regs_forget(Jit *j)
     j->dirty = 0;
 }
 
-/* Host stack frame: env in RBX and the guest registers' host registers,
- * pushed by the prologue; an odd count of them is padded so that the
- * stack stays 16-byte aligned for calls out. */
+/* Host stack frame: one for every block, so that a block may continue
+ * into the next without leaving its frame (emit_enter jumps to the next
+ * block's body, past its prologue): RBX (env) and every host register
+ * that may hold a guest register are pushed, and 8 bytes of padding keep
+ * the stack 16-byte aligned for calls out (the return address and six
+ * pushes are 56 bytes). */
 static void emit_prologue(Jit *j)
 {
     e8(j, 0x53);                                     /* push rbx */
-    for (int k = 0; k < j->nsaved; k++) {
-        rex(j, false, 0, 0, j->saved[k]);
-        e8(j, 0x50 | (j->saved[k] & 7));             /* push */
+    for (int k = 0; k < MAX_GUEST_HREGS; k++) {
+        rex(j, false, 0, 0, guest_hregs[k]);
+        e8(j, 0x50 | (guest_hregs[k] & 7));          /* push */
     }
-    if (j->nsaved & 1) {
-        e8(j, 0x48); e8(j, 0x83); e8(j, 0xec); e8(j, 8);   /* sub rsp, 8 */
-    }
+    e8(j, 0x48); e8(j, 0x83); e8(j, 0xec); e8(j, 8); /* sub rsp, 8 */
 }
 
 static void emit_epilogue(Jit *j)
 {
-    if (j->nsaved & 1) {
-        e8(j, 0x48); e8(j, 0x83); e8(j, 0xc4); e8(j, 8);   /* add rsp, 8 */
-    }
-    for (int k = j->nsaved - 1; k >= 0; k--) {
-        rex(j, false, 0, 0, j->saved[k]);
-        e8(j, 0x58 | (j->saved[k] & 7));             /* pop */
+    e8(j, 0x48); e8(j, 0x83); e8(j, 0xc4); e8(j, 8); /* add rsp, 8 */
+    for (int k = MAX_GUEST_HREGS - 1; k >= 0; k--) {
+        rex(j, false, 0, 0, guest_hregs[k]);
+        e8(j, 0x58 | (guest_hregs[k] & 7));          /* pop */
     }
     e8(j, 0x5b);                                     /* pop rbx */
 }
+
+/* Where a block's body starts, from its host_code: past the prologue
+ * (the pushes, sub rsp and mov rbx, rdi).  Every block has the same
+ * prologue, so the offset is one constant (x86_jit_compile checks it). */
+#define JIT_BODY_OFF (1 + 1 + 4 * 2 + 4 + 3)
+
+static void spill_esi(Jit *j);
+static void unspill(Jit *j, int hreg);
 
 /* ---- guest operands ---- */
 
@@ -564,6 +578,7 @@ static SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
      * not change `loaded` or `dirty` (gh, stg): the slow path skips it. */
     SlowPath *sp = &j->slow[j->nslow++];
     sp->seg_patch[0] = sp->seg_patch[1] = NULL;
+    sp->reload = 0;
     sp->in = in;
     sp->size = size;
     sp->dirty = j->dirty;
@@ -708,9 +723,15 @@ static void emit_slow_paths(Jit *j)
             continue;
         }
         if (sp->kind == SLOW_INSN) {
-            /* only for read-modify-write of memory: the handler writes no
-             * guest register, the host registers stay valid */
+            /* read-modify-write of memory: the host registers stay valid,
+             * but for those the handler writes (XCHG, CMPXCHG), which the
+             * main line holds in their host registers from here on */
             emit_interp_call(j, sp->in, sp->dirty);
+            for (int r = 0; r < 8; r++) {
+                if ((sp->reload & (1u << r)) && j->hreg_of[r] >= 0) {
+                    ld32(j, j->hreg_of[r], REG_OFF(r));
+                }
+            }
             patch32(j, jmp32(j), sp->resume);
             continue;
         }
@@ -865,10 +886,62 @@ static uint32_t jit_get_cf(CPUX86State *env)
     return x86_get_cf(env);
 }
 
-/* dst (a callee-saved register, or any when nothing follows that calls
- * out) = CF of the flags so far, 0 or 1: inline when the producer is
- * known in the block, else from the C side (a call: emit it before
- * anything else of the instruction). */
+/* dst (RDI or a callee-saved register) = CF of flags set by an earlier
+ * block or an interpreted instruction: the cases of x86_get_cf inline by
+ * a dispatch on cc_op, the rest from the C side.  Clobbers RAX, RCX, RSI;
+ * its branch arms load no guest register. */
+static void emit_cf_dyn(Jit *j, int dst)
+{
+    uint8_t *done[5];
+    int nd = 0;
+    ld32(j, RAX, ENV_OFF(cc_op));
+    ld32(j, RSI, ENV_OFF(cc_src1));
+    alu_ri(j, 7, RAX, CC_OP_SUB);
+    uint8_t *not_sub = jcc32(j, HC_NE);
+    op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));   /* cmp src1, src2 */
+    e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc1);           /* setb cl */
+    op_rr(j, false, 0x0fb6, dst, RCX);               /* movzx dst, cl */
+    done[nd++] = jmp32(j);
+    patch32(j, not_sub, j->p);
+    alu_ri(j, 7, RAX, CC_OP_ADD);
+    uint8_t *not_add = jcc32(j, HC_NE);
+    op_mem(j, false, 0x39, RSI, ENV, ENV_OFF(cc_dst));    /* cmp dst, src1 */
+    e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc1);           /* setb cl */
+    op_rr(j, false, 0x0fb6, dst, RCX);
+    done[nd++] = jmp32(j);
+    patch32(j, not_add, j->p);
+    alu_ri(j, 7, RAX, CC_OP_INC);
+    uint8_t *kept = jcc32(j, HC_E);
+    alu_ri(j, 7, RAX, CC_OP_DEC);
+    uint8_t *kept2 = jcc32(j, HC_E);
+    alu_ri(j, 7, RAX, CC_OP_EFLAGS);
+    uint8_t *not_eflags = jcc32(j, HC_NE);
+    ld32(j, dst, ENV_OFF(eflags));                   /* CF is bit 0 */
+    alu_ri(j, 4, dst, CC_C);
+    done[nd++] = jmp32(j);
+    patch32(j, not_eflags, j->p);
+    alu_ri(j, 7, RAX, CC_OP_LOGIC);
+    uint8_t *not_logic = jcc32(j, HC_NE);
+    mov_ri(j, dst, 0);
+    done[nd++] = jmp32(j);
+    patch32(j, not_logic, j->p);
+    op_rr(j, true, 0x89, ENV, RDI);
+    call_abs(j, (const void *)jit_get_cf);
+    mov_rr(j, dst, RAX);
+    done[nd++] = jmp32(j);
+    patch32(j, kept, j->p);
+    patch32(j, kept2, j->p);
+    ld32(j, dst, ENV_OFF(cc_src2));                  /* the CF INC/DEC kept */
+    alu_ri(j, 4, dst, 1);
+    for (int k = 0; k < nd; k++) {
+        patch32(j, done[k], j->p);
+    }
+}
+
+/* dst (RDI or a callee-saved register) = CF of the flags so far, 0 or 1:
+ * inline when the producer is known in the block, else by emit_cf_dyn
+ * (which may call out: emit it before anything else of the
+ * instruction). */
 static void emit_get_cf(Jit *j, int dst)
 {
     switch (j->cc_known) {
@@ -892,9 +965,7 @@ static void emit_get_cf(Jit *j, int dst)
         alu_ri(j, 4, dst, 1);
         break;
     default:
-        op_rr(j, true, 0x89, ENV, RDI);
-        call_abs(j, (const void *)jit_get_cf);
-        mov_rr(j, dst, RAX);
+        emit_cf_dyn(j, dst);
         break;
     }
 }
@@ -1572,31 +1643,11 @@ static bool incdec_form(const X86Insn *in, int *size, int *dec, int *mk)
     return false;
 }
 
-/* edi = the CF INC/DEC keep (0 or 1): inline when the producer is known
- * in the block, else from cc_src2 after an INC/DEC, else from the C side.
- * Touches no guest register (its branch arms load none). */
+/* edi = the CF INC/DEC keep (0 or 1).  Touches no guest register (its
+ * branch arms load none). */
 static void emit_kept_cf(Jit *j)
 {
-    if (j->cc_known == CC_OP_SUB || j->cc_known == CC_OP_ADD ||
-        j->cc_known == CC_OP_LOGIC || j->cc_known == CC_OP_INC ||
-        j->cc_known == CC_OP_DEC) {
-        emit_get_cf(j, RDI);
-        return;
-    }
-    /* After INC/DEC, cc_src2 already holds the CF they kept. */
-    ld32(j, RAX, ENV_OFF(cc_op));
-    alu_ri(j, 7, RAX, CC_OP_INC);
-    uint8_t *inc = jcc32(j, HC_E);
-    alu_ri(j, 7, RAX, CC_OP_DEC);
-    uint8_t *dec = jcc32(j, HC_E);
-    op_rr(j, true, 0x89, ENV, RDI);
-    call_abs(j, (const void *)jit_get_cf);
-    mov_rr(j, RDI, RAX);
-    uint8_t *done = jmp32(j);
-    patch32(j, inc, j->p);
-    patch32(j, dec, j->p);
-    ld32(j, RDI, ENV_OFF(cc_src2));
-    patch32(j, done, j->p);
+    emit_get_cf(j, RDI);
 }
 
 /* Flags of INC/DEC: esi = operand, edi = kept CF, r8 = result, both
@@ -1753,6 +1804,250 @@ static bool emit_stack(Jit *j, const X86Insn *in)
         return true;
     }
     return false;
+}
+
+/* ---- multiplication, division, exchanges, double shifts ---- */
+
+/* The 8 bytes of padding at the bottom of the frame (emit_prologue): a
+ * value kept across a call out, which clobbers every scratch register. */
+static void spill_esi(Jit *j)
+{
+    e8(j, 0x89); e8(j, 0x34); e8(j, 0x24);           /* mov [rsp], esi */
+}
+
+static void unspill(Jit *j, int hreg)
+{
+    rex(j, false, hreg, 0, 0);
+    e8(j, 0x8b); e8(j, 0x04 | ((hreg & 7) << 3)); e8(j, 0x24);   /* mov hreg, [rsp] */
+}
+
+/* A 32-bit r/m source operand of a register or of flat memory into hreg
+ * (RSI, RDI or R8); false when the operand is in another segment. */
+static bool rm32_ok(Jit *j, const X86Insn *in)
+{
+    return in->osz == 4 && (!(in->flags & IF_MEM) || flat_operand(j, in));
+}
+
+static void emit_rm32_load(Jit *j, const X86Insn *in, int hreg)
+{
+    if (in->flags & IF_MEM) {
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, hreg);
+    } else {
+        ldg(j, hreg, in->rm);
+    }
+}
+
+/* ecx = CF|OF (0x801) when the host's CF is set, else 0 */
+static void emit_cfof_from_host(Jit *j)
+{
+    e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc1);            /* setb cl */
+    op_rr(j, false, 0x0fb6, RCX, RCX);               /* movzx ecx, cl */
+    rex(j, false, RCX, 0, RCX);
+    e8(j, 0x69); e8(j, 0xc9); e32(j, CC_C | CC_O);    /* imul ecx, ecx, 0x801 */
+}
+
+/* MUL, IMUL and DIV r/m32 (F7 /4, /5, /6) on EDX:EAX.  MUL and IMUL set
+ * CF = OF when the high half is significant (the host's multiply says
+ * so the same way), ZF/SF/PF from the low half as x86_op_mul does.  DIV
+ * changes no flag; a zero divisor or a quotient beyond 32 bits (EDX >=
+ * the divisor) runs the handler, which raises #DE for this instruction. */
+static bool emit_muldiv(Jit *j, const X86Insn *in)
+{
+    int digit;
+    if (is_fn(in, x86_op_mul)) {
+        digit = 4;
+    } else if (is_fn(in, x86_op_imul1)) {
+        digit = 5;
+    } else if (is_fn(in, x86_op_div)) {
+        digit = 6;
+    } else {
+        return false;
+    }
+    if (!rm32_ok(j, in)) {
+        return false;
+    }
+    emit_rm32_load(j, in, RDI);
+    ldg(j, RAX, R_EAX);
+    if (digit == 6) {
+        ldg(j, RDX, R_EDX);
+        /* the registers the fault path reads must be in env as they are */
+        gh(j, R_EAX);
+        gh(j, R_EDX);
+        e8(j, 0x85); e8(j, 0xff);                    /* test edi, edi */
+        uint8_t *zero = jcc32(j, HC_E);
+        alu_rr(j, 7, RDX, RDI);                      /* cmp edx, edi */
+        uint8_t *big = jcc32(j, HC_AE);
+        uint8_t *go = jmp32(j);
+        patch32(j, zero, j->p);
+        patch32(j, big, j->p);
+        emit_writeback(j, j->dirty);
+        set_cur(j, in);
+        emit_handler_call(j, in);                    /* raises #DE */
+        patch32(j, jmp32(j), j->exit_stop);
+        patch32(j, go, j->p);
+    }
+    rex(j, false, 0, 0, RDI);
+    e8(j, 0xf7); e8(j, 0xc0 | (digit << 3) | (RDI & 7));   /* mul/imul/div edi */
+    if (digit != 6) {
+        emit_cfof_from_host(j);
+    }
+    stg(j, R_EAX, RAX);
+    stg(j, R_EDX, RDX);
+    if (digit != 6) {
+        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+        st32(j, ENV_OFF(cc_dst), RAX);
+        st32(j, ENV_OFF(cc_src1), RCX);
+        j->cc_known = -1;
+    }
+    return true;
+}
+
+/* XCHG r32, r/m32 (flat memory in place through the write TLB; a miss
+ * runs the handler, whose register write the slow path reloads). */
+static bool emit_xchg(Jit *j, const X86Insn *in)
+{
+    if (!is_fn(in, x86_op_xchg) || !rm32_ok(j, in)) {
+        return false;
+    }
+    if (!(in->flags & IF_MEM)) {
+        ldg(j, RSI, in->reg);
+        ldg(j, RDI, in->rm);
+        stg(j, in->rm, RSI);
+        stg(j, in->reg, RDI);
+        return true;
+    }
+    ldg(j, RSI, in->reg);
+    gh(j, in->reg);                                  /* loaded before the slow path's skip */
+    emit_ea(j, in, RAX);
+    SlowPath *sp = emit_tlb(j, in, 4, true);
+    sp->kind = SLOW_INSN;
+    sp->reload = (uint8_t)(1u << in->reg);
+    op_mem(j, false, 0x8b, RDI, RDX, 0);             /* mov edi, [rdx] */
+    op_mem(j, false, 0x89, RSI, RDX, 0);             /* mov [rdx], esi */
+    stg(j, in->reg, RDI);
+    sp->resume = j->p;
+    return true;
+}
+
+/* CMPXCHG r/m32, r32: the flags of CMP EAX, dest; dest = src when equal,
+ * else EAX = dest (EAX = dest holds in both cases, first, so that a
+ * destination that is EAX ends as the source).  Memory is always
+ * written, as the handler does. */
+static bool emit_cmpxchg(Jit *j, const X86Insn *in)
+{
+    if (!is_fn(in, x86_op_cmpxchg) || !rm32_ok(j, in)) {
+        return false;
+    }
+    ldg(j, R9, in->reg);                             /* the source */
+    SlowPath *sp = NULL;
+    if (in->flags & IF_MEM) {
+        gh(j, R_EAX);                                /* loaded before the skip */
+        emit_ea(j, in, RAX);
+        sp = emit_tlb(j, in, 4, true);
+        sp->kind = SLOW_INSN;
+        sp->reload = 1u << R_EAX;
+        op_mem(j, false, 0x8b, RDI, RDX, 0);         /* mov edi, [rdx] */
+    } else {
+        ldg(j, RDI, in->rm);
+    }
+    ldg(j, RSI, R_EAX);
+    mov_rr(j, R10, RDI);
+    alu_rr(j, 7, RSI, RDI);                          /* cmp eax, dest */
+    op_rr(j, false, 0x0f44, R10, R9);                /* cmove r10d, r9d */
+    if (sp) {
+        op_mem(j, false, 0x89, R10, RDX, 0);         /* mov [rdx], r10d */
+    }
+    stg(j, R_EAX, RDI);
+    if (!sp) {
+        stg(j, in->rm, R10);
+    }
+    mov_rr(j, R8, RSI);
+    alu_rr(j, 5, R8, RDI);                           /* r8 = eax - dest */
+    bool live = j->flags_live;
+    j->flags_live = true;                            /* the slow path's handler sets them */
+    emit_flags(j, CC_OP_SUB);
+    j->flags_live = live;
+    if (sp) {
+        sp->resume = j->p;
+    }
+    return true;
+}
+
+/* SHLD/SHRD r/m32, r32, imm8/CL (0F A4/A5/AC/AD): the host's double
+ * shift gives the result and CF; OF as x86_op_shxd has it (the MSB
+ * changed).  A zero count changes nothing, not even the flags; by an
+ * immediate zero on memory (which still checks the access) the handler
+ * runs. */
+static bool emit_shxd(Jit *j, const X86Insn *in)
+{
+    if (!is_fn(in, x86_op_shxd) || !rm32_ok(j, in)) {
+        return false;
+    }
+    bool right = in->opc >= 0xac, by_cl = in->opc & 1;
+    unsigned c = in->imm & 31;
+    if (!by_cl && !c) {
+        if (in->flags & IF_MEM) {
+            return false;
+        }
+        return true;
+    }
+    if (by_cl) {
+        ldg(j, RCX, R_ECX);
+        alu_ri(j, 4, RCX, 31);                       /* and ecx, 31 */
+    }
+    ldg(j, RDI, in->reg);
+    SlowPath *sp = NULL;
+    if (in->flags & IF_MEM) {
+        mov_rr(j, R9, RCX);                          /* emit_tlb clobbers RCX */
+        emit_ea(j, in, RAX);
+        sp = emit_tlb(j, in, 4, true);
+        sp->kind = SLOW_INSN;
+        mov_rr(j, RCX, R9);
+        op_mem(j, false, 0x8b, RSI, RDX, 0);         /* mov esi, [rdx] */
+    } else {
+        ldg(j, RSI, in->rm);
+    }
+    uint8_t *zero = NULL;
+    if (by_cl) {
+        e8(j, 0x85); e8(j, 0xc9);                    /* test ecx, ecx */
+        zero = jcc32(j, HC_E);
+    }
+    mov_rr(j, R8, RSI);                              /* the operand before */
+    /* shld/shrd esi, edi, imm8 / cl */
+    op_rr(j, false, (right ? 0x0fac : 0x0fa4) | by_cl, RDI, RSI);
+    if (!by_cl) {
+        e8(j, (uint8_t)c);
+    }
+    e8(j, 0x0f); e8(j, 0x92); e8(j, 0xc0);           /* setb al */
+    op_rr(j, false, 0x0fb6, RAX, RAX);               /* movzx eax, al: CF */
+    alu_rr(j, 6, R8, RSI);                           /* the bits changed */
+    e8(j, 0x41); e8(j, 0xc1); e8(j, 0xe8); e8(j, 31);   /* shr r8d, 31 */
+    e8(j, 0x41); e8(j, 0xc1); e8(j, 0xe0); e8(j, 11);   /* shl r8d, 11: OF */
+    alu_rr(j, 1, RAX, R8);
+    if (sp) {
+        op_mem(j, false, 0x89, RSI, RDX, 0);         /* mov [rdx], esi */
+    } else {
+        stg(j, in->rm, RSI);
+    }
+    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+    st32(j, ENV_OFF(cc_dst), RSI);
+    st32(j, ENV_OFF(cc_src1), RAX);
+    if (zero) {
+        patch32(j, zero, j->p);
+    }
+    if (sp) {
+        sp->resume = j->p;
+    }
+    j->cc_known = -1;
+    return true;
+}
+
+/* NOP (90, 0F 1F /0): nothing.  PAUSE (F3 90) is another handler. */
+static bool emit_nop(Jit *j, const X86Insn *in)
+{
+    (void)j;
+    return is_fn(in, x86_op_nop);
 }
 
 /* ---- control transfers (the block's last instruction) ---- */
@@ -1923,7 +2218,7 @@ static bool cc_use_form(const X86Insn *in, int *cond, bool *set)
             return true;
         }
         *set = false;
-        if (is_fn(in, x86_h_cmov[c][1][MK_REG])) {
+        if (is_fn(in, x86_h_cmov[c][1][MK_REG]) || is_fn(in, x86_h_cmov[c][1][MK_FLAT])) {
             return true;
         }
     }
@@ -1936,6 +2231,20 @@ static bool emit_cc_use(Jit *j, const X86Insn *in)
     bool set;
     if (!cc_use_form(in, &cond, &set)) {
         return false;
+    }
+    if (!set && (in->flags & IF_MEM)) {
+        /* CMOVcc r32, [m]: the source is read whatever the condition (a
+         * fault comes first), and kept across the condition's call out */
+        emit_ea(j, in, RAX);
+        emit_load(j, in, 4, RSI);
+        spill_esi(j);
+        emit_cond_value(j, cond);
+        unspill(j, RSI);
+        ldg(j, RDI, in->reg);
+        e8(j, 0x85); e8(j, 0xc0);                    /* test eax, eax */
+        op_rr(j, false, 0x0f45, RDI, RSI);           /* cmovne edi, esi */
+        stg(j, in->reg, RDI);
+        return true;
     }
     emit_cond_value(j, cond);
     if (set && (in->flags & IF_MEM)) {
@@ -1995,8 +2304,9 @@ static void emit_enter(Jit *j, uint8_t **fails, int *nf)
     e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, j->tb->ninsns);
     st64(j, ENV_OFF(insns_base), RDX);
     st64(j, ENV_OFF(cur_tb), RAX);
-    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    emit_epilogue(j);
+    /* into the body: the frame and env in RBX stay as they are */
+    rex(j, true, 0, 0, RCX);
+    e8(j, 0x83); e8(j, 0xc1); e8(j, JIT_BODY_OFF);   /* add rcx, JIT_BODY_OFF */
     e8(j, 0xff); e8(j, 0xe1);                        /* jmp rcx */
 }
 
@@ -2083,8 +2393,8 @@ static void emit_dyn_exit(Jit *j, bool indirect)
     call_abs(j, (const void *)x86_jit_next);
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
     patch32(j, jcc32(j, HC_E), j->exit_stop);
-    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    emit_epilogue(j);
+    rex(j, true, 0, 0, RAX);
+    e8(j, 0x83); e8(j, 0xc0); e8(j, JIT_BODY_OFF);   /* add rax, JIT_BODY_OFF */
     e8(j, 0xff); e8(j, 0xe0);                        /* jmp rax */
 }
 
@@ -2171,6 +2481,35 @@ static bool emit_branch(Jit *j, const X86Insn *in)
         emit_indirect_exit(j, in, bad, dirty_at_bad);
         return true;
     }
+    if (is_fn(in, x86_op_loop) && in->opc == 0xe2 && (in->flags & IF_ASZ32) &&
+        target_ok(j, in->imm)) {
+        /* LOOP: ECX - 1, taken while not zero; no flag changes */
+        rmwg(j, 0x83, 5, R_ECX);                     /* sub ecx, 1 */
+        e8(j, 1);
+        uint8_t *skip = jcc32(j, HC_E);
+        st32i(j, ENV_OFF(eip), in->imm);
+        emit_chain_exit(j, EXIT_TAKEN);
+        patch32(j, skip, j->p);
+        st32i(j, ENV_OFF(eip), j->tb->next_eip);
+        emit_chain_exit(j, EXIT_NEXT);
+        j->exits_done = true;
+        return true;
+    }
+    if (is_fn(in, x86_op_call_ind) && (j->tb->hflags & HF_FLAT) && rm32_ok(j, in)) {
+        /* CALL r/m32 on the flat stack: the target checked against CS's
+         * limit before the push (out of it, the handler raises #GP with
+         * nothing pushed), kept across the push's slow path */
+        emit_rm32_load(j, in, RSI);
+        op_mem(j, false, 0x3b, RSI, ENV, CS_OFF(limit));   /* cmp esi, CS limit */
+        uint8_t *bad = jcc32(j, HC_A);
+        uint8_t dirty_at_bad = j->dirty;
+        spill_esi(j);
+        mov_ri(j, RDI, in->eip + in->len);
+        emit_push_value(j, in, RDI);
+        unspill(j, RSI);
+        emit_indirect_exit(j, in, bad, dirty_at_bad);
+        return true;
+    }
     if (is_fn(in, x86_op_jmp_ind) && in->osz == 4 &&
         (!(in->flags & IF_MEM) || flat_operand(j, in))) {
         if (in->flags & IF_MEM) {
@@ -2189,12 +2528,91 @@ static bool emit_branch(Jit *j, const X86Insn *in)
 
 /* ---- the fall-back: one interpreted instruction ---- */
 
+/*
+ * Fallback statistics: with CARDCAGE_JIT_STATS set in the environment,
+ * every interpreted instruction of a compiled block counts a run of its
+ * handler, and the handlers run most are printed on stderr at exit
+ * (which forms to compile next), as file and offset for `addr2line -f -e
+ * FILE OFFSET`.  The counts are approximate with more
+ * than one CPU (no atomic increments).
+ */
+#define JIT_STATS_SLOTS 1024
+
+typedef struct JitStat {
+    X86Handler fn;
+    uint64_t runs;
+} JitStat;
+
+static JitStat jit_stats[JIT_STATS_SLOTS];
+static int jit_stats_on = -1;
+
+static int jit_stat_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const JitStat *)a)->runs, y = ((const JitStat *)b)->runs;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void jit_stats_print(void)
+{
+    static JitStat sorted[JIT_STATS_SLOTS];
+    uint64_t total = 0;
+    memcpy(sorted, jit_stats, sizeof(sorted));
+    qsort(sorted, JIT_STATS_SLOTS, sizeof(JitStat), jit_stat_cmp);
+    for (int k = 0; k < JIT_STATS_SLOTS; k++) {
+        total += sorted[k].runs;
+    }
+    fprintf(stderr, "x86-jit: %llu interpreted instructions in compiled blocks\n",
+            (unsigned long long)total);
+    for (int k = 0; k < 40 && sorted[k].runs; k++) {
+        /* the handlers are not exported: file and offset, for addr2line -f */
+        Dl_info info;
+        if (dladdr((void *)sorted[k].fn, &info) && info.dli_fname) {
+            fprintf(stderr, "  %12llu  %s 0x%tx\n", (unsigned long long)sorted[k].runs,
+                    info.dli_fname, (char *)sorted[k].fn - (char *)info.dli_fbase);
+        }
+    }
+}
+
+/* The counter of in->fn's runs, or NULL when statistics are off (or the
+ * table is full). */
+static uint64_t *jit_stat_slot(const X86Insn *in)
+{
+    if (jit_stats_on < 0) {
+        jit_stats_on = getenv("CARDCAGE_JIT_STATS") != NULL;
+        if (jit_stats_on) {
+            atexit(jit_stats_print);
+        }
+    }
+    if (!jit_stats_on) {
+        return NULL;
+    }
+    unsigned h = (unsigned)(((uintptr_t)in->fn >> 4) * 0x9e3779b1u) % JIT_STATS_SLOTS;
+    for (unsigned n = 0; n < JIT_STATS_SLOTS; n++, h = (h + 1) % JIT_STATS_SLOTS) {
+        if (jit_stats[h].fn == in->fn || !jit_stats[h].fn) {
+            jit_stats[h].fn = in->fn;
+            return &jit_stats[h].runs;
+        }
+    }
+    return NULL;
+}
+
+/* Count a run of in's handler when statistics are on. */
+static void emit_stat(Jit *j, const X86Insn *in)
+{
+    uint64_t *slot = jit_stat_slot(in);
+    if (slot) {
+        mov_ri64(j, RAX, (uintptr_t)slot);
+        e8(j, 0x48); e8(j, 0xff); e8(j, 0x00);       /* inc qword [rax] */
+    }
+}
+
 static void emit_fallback(Jit *j, const X86Insn *in, bool last)
 {
     /* env->cur = in; env->blk_end = in + 1: the handler runs alone; its
      * X86_NEXT ends in x86_block_end, which returns at once while
      * jit_fallback is set. */
     regs_sync(j);
+    emit_stat(j, in);
     set_cur(j, in);
     if (last) {
         /* What the loop presets for interpreted blocks: a branch handler
@@ -2246,7 +2664,8 @@ static bool emit_insn(Jit *j, const X86Insn *in)
            emit_lea(j, in) || emit_stack(j, in) || emit_imul(j, in) || emit_shift(j, in) ||
            emit_incdec(j, in) || emit_notneg(j, in) || emit_cc_use(j, in) ||
            emit_shift_cl(j, in) || emit_shift_narrow(j, in) || emit_bt_imm(j, in) ||
-           emit_rotate(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_rotate(j, in) || emit_nop(j, in) || emit_muldiv(j, in) || emit_xchg(j, in) ||
+           emit_cmpxchg(j, in) || emit_shxd(j, in) || emit_jcc(j, in) || emit_branch(j, in);
 }
 
 /*
@@ -2340,6 +2759,10 @@ static void flag_use(const X86Insn *in, int live_after, int *w, int *r, bool *fa
     if (is_fn(in, x86_h_push_reg[2]) || is_fn(in, x86_h_push_imm[2]) ||
         is_fn(in, x86_h_pop_reg[2])) {
         *fault = true;
+        return;
+    }
+    if (is_fn(in, x86_op_nop)) {
+        *fault = false;
         return;
     }
     *r = FL_ALL;
@@ -2492,19 +2915,26 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     j->cc_known = -1;
     uint8_t *start = j->p;
 
-    /* Prologue: keep env in rbx and the guest registers chosen in host
-     * registers (loaded on first use). */
-    choose_hregs(j);
-    emit_prologue(j);
-    op_rr(j, true, 0x89, RDI, ENV);                  /* mov rbx, rdi */
     /* The common early exit, jumped to with env->cur set and the guest
      * registers in env: back to the loop, which works out where the block
-     * stopped. */
-    uint8_t *over = jmp32(j);
+     * stopped.  It comes first, so that the body follows the prologue. */
+    choose_hregs(j);
     j->exit_stop = j->p;
     emit_epilogue(j);
     e8(j, 0xc3);                                     /* ret */
-    patch32(j, over, j->p);
+    /* Prologue: env in rbx; the guest registers chosen are loaded into
+     * their host registers on first use. */
+    uint8_t *entry = j->p;
+    emit_prologue(j);
+    op_rr(j, true, 0x89, RDI, ENV);                  /* mov rbx, rdi */
+    if (j->p - entry != JIT_BODY_OFF) {
+        /* a changed prologue without its JIT_BODY_OFF: chaining would
+         * land inside it, so compile nothing */
+        log_mask(LOG_UNIMP, "x86: the code generator's body offset is %td, not %d: "
+                 "interpreting everything\n", j->p - entry, JIT_BODY_OFF);
+        jb->failed = true;
+        return false;
+    }
 
     flag_liveness(j);
     bool last_native = false, pure = true;
@@ -2533,7 +2963,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     }
     jb->used += (size_t)(j->p - start);
     jb->used = (jb->used + 15) & ~(size_t)15;
-    tb->host_code = (void (*)(CPUX86State *, X86TB *))start;
+    tb->host_code = (void (*)(CPUX86State *, X86TB *))entry;
     tb->jit_pure = pure;
     if (log_enabled(LOG_IN_ASM)) {
         log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
