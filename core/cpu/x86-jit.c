@@ -673,6 +673,32 @@ static void emit_seg_load(Jit *j, const X86Insn *in, int size, int hreg)
     sp->resume = j->p;
 }
 
+/* The host pointer (RDX) for a read-modify-write of size bytes of a
+ * memory operand: flat (MK_FLAT), or with 32-bit addressing through a
+ * segment (MK_MEM: the offset checked against the segment's writable
+ * range inline, as x86_ea_lin_fast does).  A failed check or a TLB miss
+ * runs the whole instruction through its handler (SLOW_INSN), which
+ * raises the fault if there is one. */
+static SlowPath *emit_rmw_tlb(Jit *j, const X86Insn *in, int size, int mk)
+{
+    emit_ea(j, in, RAX);
+    uint8_t *below = NULL, *above = NULL;
+    if (mk == MK_MEM) {
+        op_mem(j, false, 0x3b, RAX, ENV, SEG_OFF(in->seg, wlo));   /* cmp eax, wlo */
+        below = jcc32(j, HC_B);
+        rex(j, true, RCX, 0, RAX);
+        e8(j, 0x8d); e8(j, 0x48); e8(j, (uint8_t)(size - 1));      /* lea rcx, [rax + size-1] */
+        op_mem(j, true, 0x3b, RCX, ENV, SEG_OFF(in->seg, whi));    /* cmp rcx, whi */
+        above = jcc32(j, HC_A);
+        op_mem(j, false, 0x03, RAX, ENV, SEG_OFF(in->seg, base));  /* add eax, base */
+    }
+    SlowPath *sp = emit_tlb(j, in, size, true);
+    sp->kind = SLOW_INSN;
+    sp->seg_patch[0] = below;
+    sp->seg_patch[1] = above;
+    return sp;
+}
+
 /* Call in->fn(env, in), its interpreter handler, with blk_end = in + 1
  * and jit_fallback set, so its X86_NEXT returns here at once. */
 static void emit_handler_call(Jit *j, const X86Insn *in)
@@ -1622,7 +1648,8 @@ static bool emit_rotate(Jit *j, const X86Insn *in)
     return true;
 }
 
-/* Which INC/DEC form: *size, *dec, *mk (MK_REG or MK_FLAT); false if none. */
+/* Which INC/DEC form: *size, *dec, *mk (MK_REG, MK_FLAT, or MK_MEM with
+ * 32-bit addressing); false if none. */
 static bool incdec_form(const X86Insn *in, int *size, int *dec, int *mk)
 {
     for (int sz = 0; sz < 3; sz++) {
@@ -1636,6 +1663,10 @@ static bool incdec_form(const X86Insn *in, int *size, int *dec, int *mk)
             }
             if (is_fn(in, k[MK_FLAT])) {
                 *mk = MK_FLAT;
+                return true;
+            }
+            if (is_fn(in, k[MK_MEM]) && !in->ashift) {
+                *mk = MK_MEM;              /* through a segment: emit_rmw_tlb */
                 return true;
             }
         }
@@ -1685,9 +1716,7 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     } else {
         /* in place through the write TLB; a miss runs the whole
          * instruction through its handler (flags included) */
-        emit_ea(j, in, RAX);
-        SlowPath *sp = emit_tlb(j, in, size, true);
-        sp->kind = SLOW_INSN;
+        SlowPath *sp = emit_rmw_tlb(j, in, size, mk);
         op_mem(j, false, size == 1 ? 0x0fbe : size == 2 ? 0x0fbf : 0x8b, RSI, RDX, 0);
         mov_rr(j, R8, RSI);
         alu_ri(j, dec ? 5 : 0, R8, 1);
@@ -2040,6 +2069,73 @@ static bool emit_shxd(Jit *j, const X86Insn *in)
         sp->resume = j->p;
     }
     j->cc_known = -1;
+    return true;
+}
+
+/* PUSHFD on the flat 32-bit stack outside virtual-8086 mode (where IOPL
+ * would matter): EFLAGS materialized (a call out only when the lazy
+ * fields hold the flags), the image without VM and RF as x86_op_pushf
+ * pushes it. */
+static bool emit_pushf(Jit *j, const X86Insn *in)
+{
+    if (!is_fn(in, x86_op_pushf) || in->osz != 4 || !(j->tb->hflags & HF_FLAT) ||
+        (j->tb->hflags & HF_VM)) {
+        return false;
+    }
+    emit_materialize(j);
+    ld32(j, RSI, ENV_OFF(eflags));
+    alu_ri(j, 4, RSI, ~(uint32_t)(VM_MASK | RF_MASK));
+    emit_push_value(j, in, RSI);
+    j->cc_known = -1;
+    return true;
+}
+
+/* Guest register r += the step of a string instruction of `size` bytes:
+ * +size, or -size when EFLAGS.DF is set (DF is always in env->eflags). */
+static void emit_str_step(Jit *j, int r, int size)
+{
+    ld32(j, RCX, ENV_OFF(eflags));
+    e8(j, 0xc1); e8(j, 0xe9); e8(j, 10);             /* shr ecx, 10: DF */
+    alu_ri(j, 4, RCX, 1);
+    rex(j, false, 0, 0, RCX);
+    e8(j, 0xf7); e8(j, 0xd9);                        /* neg ecx: 0 or -1 */
+    alu_ri(j, 4, RCX, (uint32_t)(-2 * size));        /* 0 or -2 * size */
+    alu_ri(j, 0, RCX, (uint32_t)size);               /* +size or -size */
+    rmwg(j, 0x01, RCX, r);                           /* add r, ecx */
+}
+
+/* Single (not REP) MOVS, STOS and LODS with 32-bit addressing of flat
+ * segments: the element through the TLB fast path, then ESI/EDI stepped
+ * by DF (a fault leaves them as they were). */
+static bool emit_string(Jit *j, const X86Insn *in)
+{
+    bool movs = is_fn(in, x86_op_movs), stos = is_fn(in, x86_op_stos),
+         lods = is_fn(in, x86_op_lods);
+    if ((!movs && !stos && !lods) || (in->flags & (IF_REP | IF_REPNE)) ||
+        !(in->flags & IF_ASZ32) || !(j->tb->hflags & HF_FLAT) ||
+        (!stos && in->seg != R_DS && in->seg != R_ES && in->seg != R_SS)) {
+        return false;
+    }
+    int size = in->osz;
+    if (!stos) {
+        ldg(j, RAX, R_ESI);
+        emit_load(j, in, size, RSI);
+    } else if (size == 1) {
+        ldb(j, RSI, 0);
+    } else {
+        ldg(j, RSI, R_EAX);
+    }
+    if (lods) {
+        stsz(j, size == 1 ? 0 : R_EAX, size, RSI);
+        emit_str_step(j, R_ESI, size);
+        return true;
+    }
+    ldg(j, RAX, R_EDI);
+    emit_store(j, in, size, RSI);
+    if (movs) {
+        emit_str_step(j, R_ESI, size);
+    }
+    emit_str_step(j, R_EDI, size);
     return true;
 }
 
@@ -2665,7 +2761,8 @@ static bool emit_insn(Jit *j, const X86Insn *in)
            emit_incdec(j, in) || emit_notneg(j, in) || emit_cc_use(j, in) ||
            emit_shift_cl(j, in) || emit_shift_narrow(j, in) || emit_bt_imm(j, in) ||
            emit_rotate(j, in) || emit_nop(j, in) || emit_muldiv(j, in) || emit_xchg(j, in) ||
-           emit_cmpxchg(j, in) || emit_shxd(j, in) || emit_jcc(j, in) || emit_branch(j, in);
+           emit_cmpxchg(j, in) || emit_shxd(j, in) || emit_pushf(j, in) ||
+           emit_string(j, in) || emit_jcc(j, in) || emit_branch(j, in);
 }
 
 /*

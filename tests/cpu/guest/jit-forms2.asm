@@ -22,6 +22,10 @@
 ; 6. CMOVcc r32, [m] taken and not taken, after a CMP of the previous
 ;    block; a NOP and a NOP with a ModRM between
 ; 7. LOOP (the flags of the ADD before kept), CALL r32 and CALL [m]
+; 8. INC/DEC of memory through a segment that is not flat, in and beyond
+;    its limit
+; 9. PUSHFD of lazily computed flags
+; 10. single MOVS, STOS and LODS of bytes and dwords with DF clear and set
 ;
 ; 1: MUL 0x80000000 * 2 = 1:0: CF OF; MUL 3 * [5] = 15: neither; IMUL
 ;    -2 * 3 = -6 (EDX all ones): neither; IMUL 0x40000000 * [4] = 1:0:
@@ -92,6 +96,26 @@
 ;! mem32[0x6c4] = 0x00000004
 ;! mem32[0x6c8] = 0x00000002
 ;! mem32[0x6cc] = 0x00000000
+; 8: INC/DEC dword through FS with a base and a limit, CF kept from STC:
+;    0x7fffffff + 1 (OF SF), then 1 - 1: ZF PF CF; beyond the limit: #GP
+;! mem32[0x6d0] = 0x00000045
+;! mem32[0x6d4] = 0x80000000
+;! mem32[0x6d8] = 0x00000000
+;! mem32[0x6dc] = 0x0000000d
+; 9: PUSHFD after CMP 5, 7 in its block: SF AF CF; bit 1 set, IF TF DF
+;    clear
+;! mem32[0x6e0] = 0x00000091
+;! mem32[0x6e4] = 0x00000002
+; 10: LODSB, MOVSB, MOVSD, STOSB, LODSD, STOSD upwards; then with DF set
+;    LODSB, STOSB, MOVSB, LODSD, STOSD downwards; ESI and EDI stepped
+;    (as offsets from DATA: 0xa and 0x1a, then -3 and 0x1d)
+;! mem32[0x6e8] = 0x55443322
+;! mem32[0x6ec] = 0x88771166
+;! mem32[0x6f0] = 0x00008877
+;! mem32[0x6f4] = 0x001a000a
+;! mem32[0x6f8] = 0x44332200
+;! mem32[0x6fc] = 0x00000055
+;! mem32[0x700] = 0x001dfffd
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
@@ -315,6 +339,93 @@ test_main:
         sub     edi, esp
         mov     [RES + 0xc8], ecx
         mov     [RES + 0xcc], edi
+        jmp     .t8
+        ; 8
+.t8:    SETDESC GDT_FREE, DATA, 0xff, 0x92, 0x4   ; bytes DATA..DATA+0xff
+        mov     dword [DATA + 0x10], 0x7fffffff
+        mov     dword [DATA + 0x14], 1
+        mov     ax, GDT_FREE * 8
+        mov     fs, ax
+        mov     ebx, 0x14
+        jmp     .t8a
+.t8a:   stc
+        inc     dword [fs:0x10]
+        dec     dword [fs:ebx]
+        jmp     .s8
+.s8:    SAVEM   0xd0, ARITH
+        mov     esi, [DATA + 0x10]
+        mov     [RES + 0xd4], esi
+        mov     esi, [DATA + 0x14]
+        mov     [RES + 0xd8], esi
+        EXPECT_FAULT .g8
+        mov     ebx, 0xfd
+        jmp     .t8b
+.t8b:   inc     dword [fs:ebx]          ; bytes 0xfd..0x100: beyond the limit
+        jmp     .g8
+.g8:    mov     esi, [EXC_VEC]
+        mov     [RES + 0xdc], esi
+        jmp     .t9
+        ; 9
+.t9:    mov     eax, 5
+        cmp     eax, 7
+        pushfd
+        pop     esi
+        jmp     .s9
+.s9:    mov     edi, esi
+        and     esi, ARITH
+        mov     [RES + 0xe0], esi
+        and     edi, 0x702              ; TF IF DF, bit 1
+        mov     [RES + 0xe4], edi
+        jmp     .t10
+        ; 10
+.t10:   mov     dword [DATA], 0x44332211
+        mov     dword [DATA + 4], 0x88776655
+        xor     eax, eax
+        mov     edi, DATA + 8
+        mov     ecx, 8
+        cld
+        rep     stosd                   ; DATA + 8 .. DATA + 0x27 zero
+        mov     esi, DATA
+        mov     edi, DATA + 0x10
+        jmp     .t10a
+.t10a:  lodsb
+        movsb
+        movsd
+        stosb
+        lodsd
+        stosd
+        jmp     .s10
+.s10:   mov     [RES + 0xf0], eax
+        sub     esi, DATA
+        sub     edi, DATA
+        shl     edi, 16
+        or      esi, edi
+        mov     [RES + 0xf4], esi
+        mov     esi, DATA + 3
+        mov     edi, DATA + 0x23
+        std
+        jmp     .t10b
+.t10b:  lodsb
+        stosb
+        movsb
+        lodsd
+        stosd
+        jmp     .s10b
+.s10b:  cld
+        sub     esi, DATA
+        sub     edi, DATA
+        shl     edi, 16
+        and     esi, 0xffff
+        or      esi, edi
+        mov     [RES + 0x100], esi
+        mov     esi, [DATA + 0x10]
+        mov     [RES + 0xe8], esi
+        mov     esi, [DATA + 0x14]
+        mov     [RES + 0xec], esi
+        mov     esi, [DATA + 0x20]
+        mov     [RES + 0xf8], esi
+        mov     esi, [DATA + 0x24]
+        mov     [RES + 0xfc], esi
         DONE
 .f7:    inc     ecx
         ret
