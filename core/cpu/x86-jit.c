@@ -103,6 +103,7 @@ typedef struct Jit {
     /* The flags an instruction writes are needed by a later reader, an
      * exit or a possible fault (see flag_liveness). */
     bool flags_live;
+    bool rest_live;           /* the flags but CF are (INC/DEC keep CF) */
     uint8_t live_after[TB_MAX_INSNS];
     /* Register allocation (see "guest registers in host registers"):
      * hreg_of[r] is the host register guest register r lives in for the
@@ -1697,14 +1698,18 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
     if (!incdec_form(in, &size, &dec, &mk)) {
         return false;
     }
-    if (mk == MK_REG && size == 4 && !j->flags_live) {
-        /* add/sub dword [env + rm], 1 */
+    /* The flags INC/DEC write (all but CF) unread: none stored, and the
+     * lazy fields keep describing the CF they leave as it was (cc_known
+     * stays, but for a memory operand, whose slow path's handler stores
+     * them). */
+    bool live = j->rest_live;
+    if (mk == MK_REG && size == 4 && !live) {
+        /* add/sub r32, 1 in place */
         rmwg(j, 0x83, dec ? 5 : 0, in->rm);
         e8(j, 1);
-        j->cc_known = -1;
         return true;
     }
-    if (j->flags_live) {
+    if (live) {
         emit_kept_cf(j);                             /* first: it may call out */
     }
     if (mk == MK_REG) {
@@ -1724,19 +1729,17 @@ static bool emit_incdec(Jit *j, const X86Insn *in)
             e8(j, 0x66);
         }
         op_mem(j, false, size == 1 ? 0x88 : 0x89, R8, RDX, 0);   /* mov [rdx], r8b/w/d */
-        if (j->flags_live) {
+        if (live) {
             sext_rr(j, R8, size);
             emit_incdec_flags(j, dec);
         }
         sp->resume = j->p;
-        j->cc_known = j->flags_live ? (dec ? CC_OP_DEC : CC_OP_INC) : -1;
+        j->cc_known = live ? (dec ? CC_OP_DEC : CC_OP_INC) : -1;
         return true;
     }
-    if (j->flags_live) {
+    if (live) {
         emit_incdec_flags(j, dec);
         j->cc_known = dec ? CC_OP_DEC : CC_OP_INC;
-    } else {
-        j->cc_known = -1;
     }
     return true;
 }
@@ -3039,6 +3042,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
         const X86Insn *in = &tb->insns[i];
         bool last = i + 1 == tb->ninsns;
         j->flags_live = j->live_after[i] != 0;
+        j->rest_live = (j->live_after[i] & FL_REST) != 0;
         last_native = emit_insn(j, in);
         if (!last_native) {
             pure = pure && data_only(in);
