@@ -104,6 +104,10 @@ typedef struct Jit {
      * exit or a possible fault (see flag_liveness). */
     bool flags_live;
     bool rest_live;           /* the flags but CF are (INC/DEC keep CF) */
+    /* A block whose last instruction may branch to its own start: where
+     * the back edge continues, with every guest register of a host
+     * register loaded (emit_self_loop), else NULL. */
+    uint8_t *loop_head;
     uint8_t live_after[TB_MAX_INSNS];
     /* Register allocation (see "guest registers in host registers"):
      * hreg_of[r] is the host register guest register r lives in for the
@@ -2436,6 +2440,63 @@ static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
     fails[(*nf)++] = jcc32(j, HC_NE);
 }
 
+/* The taken branch of a block to its own start (a loop in one block):
+ * when the block may run again (what emit_enter checks of a successor;
+ * the same block needs no check of its host code or CS limit, which
+ * nothing inside it changes), count it and continue at loop_head with
+ * the guest registers still in their host registers (dirty ones written
+ * back, those not loaded loaded: the state the loop head assumes).
+ * Otherwise fall through to the ordinary exit that follows. */
+static void emit_chain_exit(Jit *j, int slot);
+
+static void emit_self_loop(Jit *j)
+{
+    const X86TB *tb = j->tb;
+    uint8_t *fails[8];
+    int nf = 0;
+    mov_ri64(j, RAX, (uintptr_t)tb);
+    op_mem(j, false, 0x80, 7, RAX, (int32_t)offsetof(X86TB, valid));
+    e8(j, 0);
+    fails[nf++] = jcc32(j, HC_E);
+    op_mem(j, false, 0x83, 7, ENV, j->exit_req_off); /* cmp dword exit_request, 0 */
+    e8(j, 0);
+    fails[nf++] = jcc32(j, HC_NE);
+    op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));
+    e8(j, 0);
+    fails[nf++] = jcc32(j, HC_NE);
+    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(chain_budget));
+    e8(j, 0);
+    fails[nf++] = jcc32(j, HC_LE);
+    /* budget: insns_base + this block twice <= exec_limit */
+    op_mem(j, true, 0x8b, RDX, ENV, ENV_OFF(insns_base));
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, 2u * tb->ninsns);   /* add rdx, 2n */
+    op_mem(j, true, 0x3b, RDX, ENV, ENV_OFF(exec_limit));
+    fails[nf++] = jcc32(j, HC_A);
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xea); e32(j, tb->ninsns);        /* sub rdx, n */
+    st64(j, ENV_OFF(insns_base), RDX);
+    emit_writeback(j, j->dirty);
+    for (int r = 0; r < 8; r++) {
+        if (j->hreg_of[r] >= 0 && !(j->loaded & (1u << r))) {
+            ld32(j, j->hreg_of[r], REG_OFF(r));
+        }
+    }
+    patch32(j, jmp32(j), j->loop_head);
+    for (int k = 0; k < nf; k++) {
+        patch32(j, fails[k], j->p);
+    }
+}
+
+/* A taken direct branch to target: to the block's own start without
+ * leaving it when it may (emit_self_loop), else by chain slot EXIT_TAKEN. */
+static void emit_taken_exit(Jit *j, uint32_t target)
+{
+    if (j->loop_head && target == j->tb->insns[0].eip) {
+        emit_self_loop(j);
+    }
+    st32i(j, ENV_OFF(eip), target);
+    emit_chain_exit(j, EXIT_TAKEN);
+}
+
 /* The block is done and leaves by chain slot `slot` (env->eip stored):
  * continue straight into the chained block's host code when it exists,
  * or else into the block the jump cache has for the new EIP (a block on
@@ -2497,14 +2558,20 @@ static void emit_dyn_exit(Jit *j, bool indirect)
     e8(j, 0xff); e8(j, 0xe0);                        /* jmp rax */
 }
 
-static bool emit_jcc(Jit *j, const X86Insn *in)
+/* Which Jcc rel (its condition), or -1. */
+static int jcc_cond(const X86Insn *in)
 {
-    int cond = -1;
     for (int c = 0; c < 16; c++) {
         if (is_fn(in, x86_h_jcc[c])) {
-            cond = c;
+            return c;
         }
     }
+    return -1;
+}
+
+static bool emit_jcc(Jit *j, const X86Insn *in)
+{
+    int cond = jcc_cond(in);
     if (cond < 0 || !target_ok(j, in->imm)) {
         return false;
     }
@@ -2519,8 +2586,7 @@ static bool emit_jcc(Jit *j, const X86Insn *in)
     for (int k = 0; k < nt; k++) {
         patch32(j, taken[k], j->p);
     }
-    st32i(j, ENV_OFF(eip), in->imm);
-    emit_chain_exit(j, EXIT_TAKEN);
+    emit_taken_exit(j, in->imm);
     for (int k = 0; k < ns; k++) {
         patch32(j, skip[k], j->p);
     }
@@ -2553,8 +2619,7 @@ static void emit_indirect_exit(Jit *j, const X86Insn *in, uint8_t *bad, uint8_t 
 static bool emit_branch(Jit *j, const X86Insn *in)
 {
     if (is_fn(in, x86_op_jmp) && target_ok(j, in->imm)) {
-        st32i(j, ENV_OFF(eip), in->imm);
-        emit_chain_exit(j, EXIT_TAKEN);
+        emit_taken_exit(j, in->imm);
         j->exits_done = true;
         return true;
     }
@@ -2586,8 +2651,7 @@ static bool emit_branch(Jit *j, const X86Insn *in)
         rmwg(j, 0x83, 5, R_ECX);                     /* sub ecx, 1 */
         e8(j, 1);
         uint8_t *skip = jcc32(j, HC_E);
-        st32i(j, ENV_OFF(eip), in->imm);
-        emit_chain_exit(j, EXIT_TAKEN);
+        emit_taken_exit(j, in->imm);
         patch32(j, skip, j->p);
         st32i(j, ENV_OFF(eip), j->tb->next_eip);
         emit_chain_exit(j, EXIT_NEXT);
@@ -3034,6 +3098,20 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
                  "interpreting everything\n", j->p - entry, JIT_BODY_OFF);
         jb->failed = true;
         return false;
+    }
+
+    /* A block that may loop to its own start loads its guest registers
+     * at once: the back edge (emit_self_loop) keeps them loaded. */
+    const X86Insn *last_in = &tb->insns[tb->ninsns - 1];
+    if (last_in->imm == tb->insns[0].eip &&
+        (is_fn(last_in, x86_op_jmp) || is_fn(last_in, x86_op_loop) || jcc_cond(last_in) >= 0)) {
+        for (int r = 0; r < 8; r++) {
+            if (j->hreg_of[r] >= 0) {
+                ld32(j, j->hreg_of[r], REG_OFF(r));
+                j->loaded |= (uint8_t)(1u << r);
+            }
+        }
+        j->loop_head = j->p;
     }
 
     flag_liveness(j);

@@ -26,6 +26,9 @@
 ;    its limit
 ; 9. PUSHFD of lazily computed flags
 ; 10. single MOVS, STOS and LODS of bytes and dwords with DF clear and set
+; 11. a block that loops to its own start, an interpreted instruction
+;    (BSF) in it: run also without --jit-verify (cpu-guest-jit-forms2-run),
+;    where the compiled block continues at its start without leaving
 ;
 ; 1: MUL 0x80000000 * 2 = 1:0: CF OF; MUL 3 * [5] = 15: neither; IMUL
 ;    -2 * 3 = -6 (EDX all ones): neither; IMUL 0x40000000 * [4] = 1:0:
@@ -116,6 +119,11 @@
 ;! mem32[0x6f8] = 0x44332200
 ;! mem32[0x6fc] = 0x00000055
 ;! mem32[0x700] = 0x001dfffd
+; 11: 100 rounds: EAX = 100 + 99 + ... + 1 = 5050; EBX = the sum of
+;    round mod 32 (3 * 496 + 0 + 1 + 2 + 3 = 1494); ECX 0
+;! mem32[0x704] = 0x000013ba
+;! mem32[0x708] = 0x000005d6
+;! mem32[0x70c] = 0x00000000
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
@@ -426,6 +434,21 @@ test_main:
         mov     [RES + 0xf8], esi
         mov     esi, [DATA + 0x24]
         mov     [RES + 0xfc], esi
+        jmp     .t11
+        ; 11
+.t11:   xor     eax, eax
+        xor     ebx, ebx
+        mov     ecx, 100
+        mov     edx, 1
+.l11:   add     eax, ecx
+        bsf     esi, edx
+        add     ebx, esi
+        rol     edx, 1
+        dec     ecx
+        jnz     .l11
+        mov     [RES + 0x104], eax
+        mov     [RES + 0x108], ebx
+        mov     [RES + 0x10c], ecx
         DONE
 .f7:    inc     ecx
         ret
