@@ -76,9 +76,14 @@ typedef struct BlockWorker {
 static struct {
     GMutex lock;
     GQueue done;                 /* BlockAIOCB * */
-    int fd;                      /* eventfd */
+    int fd;                      /* eventfd, or -1 when polled */
     guint source;
+    bool ready;
 } completions = { .fd = -1 };
+
+/* Without an eventfd (the process is out of descriptors) the main loop
+ * looks at the list on a short timer instead: slower, never lost. */
+#define COMPLETIONS_POLL_MS 1
 
 static void complete(BlockAIOCB *acb);
 
@@ -144,7 +149,7 @@ static void completions_push(BlockAIOCB *acb)
     uint64_t one = 1;
     /* The counter cannot overflow in practice; a failed write only delays
      * the completion to the next look at the list. */
-    if (write(completions.fd, &one, sizeof(one)) < 0) {
+    if (completions.fd >= 0 && write(completions.fd, &one, sizeof(one)) < 0) {
         return;
     }
 }
@@ -182,12 +187,8 @@ static gpointer worker_thread(gpointer opaque)
     return NULL;
 }
 
-static gboolean completions_dispatch(gint fd, GIOCondition cond, gpointer opaque)
+static void completions_run(void)
 {
-    uint64_t n;
-    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN) {
-        return G_SOURCE_CONTINUE;
-    }
     for (;;) {
         g_mutex_lock(&completions.lock);
         BlockAIOCB *acb = g_queue_pop_head(&completions.done);
@@ -197,21 +198,44 @@ static gboolean completions_dispatch(gint fd, GIOCondition cond, gpointer opaque
         }
         complete(acb);
     }
+}
+
+static gboolean completions_dispatch(gint fd, GIOCondition cond, gpointer opaque)
+{
+    uint64_t n;
+    (void)cond;
+    (void)opaque;
+    /* EAGAIN: already drained by a previous look; the list is the truth. */
+    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN) {
+        return G_SOURCE_CONTINUE;
+    }
+    completions_run();
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean completions_poll(gpointer opaque)
+{
+    (void)opaque;
+    completions_run();
     return G_SOURCE_CONTINUE;
 }
 
 static void completions_init(void)
 {
-    if (completions.fd >= 0) {
+    if (completions.ready) {
         return;
     }
+    completions.ready = true;
     g_mutex_init(&completions.lock);
     g_queue_init(&completions.done);
     completions.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (completions.fd < 0) {
-        g_error("block: eventfd: %s", g_strerror(errno));
+    if (completions.fd >= 0) {
+        completions.source = g_unix_fd_add(completions.fd, G_IO_IN, completions_dispatch, NULL);
+    } else {
+        g_warning("block: no eventfd (%s): completions polled every %d ms",
+                  g_strerror(errno), COMPLETIONS_POLL_MS);
+        completions.source = g_timeout_add(COMPLETIONS_POLL_MS, completions_poll, NULL);
     }
-    completions.source = g_unix_fd_add(completions.fd, G_IO_IN, completions_dispatch, NULL);
 }
 
 static BlockWorker *worker_get(BlockBackend *blk)
@@ -565,7 +589,7 @@ void blk_drain(BlockBackend *blk)
             complete(acb);
         } else {
             /* It is on the completion list (or about to be): run the list. */
-            completions_dispatch(completions.fd, G_IO_IN, NULL);
+            completions_run();
         }
     }
     blk->refcnt--;

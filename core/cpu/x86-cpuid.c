@@ -54,6 +54,7 @@ const X86Feature x86_features[] = {
     { "tm2",     X86_FEAT_1_ECX, 8,  "thermal monitor 2" },
     { "cid",     X86_FEAT_1_ECX, 10, "L1 context ID" },
     { "xtpr",    X86_FEAT_1_ECX, 14, "xTPR update control" },
+    { "movbe",   X86_FEAT_1_ECX, 22, "MOVBE (load and store with a byte swap)" },
     { "nx",      X86_FEAT_8000_0001_EDX, 20, "execute disable (EFER.NXE, the XD bit of PAE)" },
     { "xd",      X86_FEAT_8000_0001_EDX, 20, "execute disable (same as nx)" },
     { NULL, 0, 0, NULL },
@@ -74,6 +75,7 @@ enum { X86_FEAT_FPU = 0, X86_FEAT_VME = 1, X86_FEAT_DE = 2, X86_FEAT_PSE = 3,
 #define ECX_TM2     (1u << 8)
 #define ECX_CID     (1u << 10)
 #define ECX_XTPR    (1u << 14)
+#define ECX_MOVBE   X86_CPUID_ECX_MOVBE
 #define EXT2_NX     X86_CPUID_EXT2_NX
 
 /*
@@ -86,7 +88,7 @@ const uint32_t x86_supported_features[X86_FEAT_WORDS] = {
     [X86_FEAT_1_EDX] = F(FPU) | F(PSE) | F(TSC) | F(MSR) | F(PAE) | F(CX8) | F(SEP) |
                        F(MTRR) | F(PGE) | F(CMOV) | F(PAT) | F(PSE36) | F(CLFLUSH) |
                        F(MMX) | F(FXSR) | F(SSE) | F(SSE2),
-    [X86_FEAT_1_ECX] = ECX_SSE3,
+    [X86_FEAT_1_ECX] = ECX_SSE3 | ECX_MOVBE,
     [X86_FEAT_8000_0001_EDX] = EXT2_NX,
 };
 

@@ -324,6 +324,21 @@ static bool decode_0f(Dec *d, uint8_t op, bool *ends)
                  op == 0x34 ? x86_op_sysenter : x86_op_sysexit;
         *ends = true;
         return true;
+    case 0x38:
+        /* The three-byte map: of it only MOVBE (0F 38 F0 load, F1 store;
+         * SDM vol. 2B, MOVBE), memory operands only, and not with F2,
+         * which makes it CRC32 (SSE4.2, not implemented). */
+        op = fetch(d, 1);
+        in->opc = op;
+        decode_modrm(d, false);
+        if ((op == 0xf0 || op == 0xf1) && mem(d) && d->pfx != PFX_F2 &&
+            (env->cpuid_ext_features & X86_CPUID_ECX_MOVBE)) {
+            in->imm2 = op & 1;
+            in->fn = x86_op_movbe;
+        } else {
+            set_ud(in);
+        }
+        return true;
     case 0x40 ... 0x4f:
         decode_modrm(d, false);
         in->fn = (feat & FEAT_CMOV) ? x86_h_cmov[op & 15][osz == 4][mk(d)] : x86_op_raise_ud;

@@ -756,6 +756,7 @@ bool x86_has_apic(CPUX86State *env);
 #define X86_CPUID_PSE36   (1u << 17)
 #define X86_CPUID_CLFLUSH (1u << 19)
 #define X86_CPUID_EXT2_NX (1u << 20)
+#define X86_CPUID_ECX_MOVBE (1u << 22)   /* CPUID.1:ECX */
 /* MAXPHYADDR (SDM vol. 3A, 4.1.4): 36 bits with PAE or PSE-36 (and no
  * CPUID leaf 80000008H saying otherwise), 32 without. */
 static inline int x86_maxphyaddr(const CPUX86State *env)

@@ -1,7 +1,7 @@
 /*
  * Data movement: MOV in all its forms, MOVZX/MOVSX, LEA, XCHG, CMOVcc,
  * SETcc, the stack (PUSH/POP, PUSHA/POPA, ENTER/LEAVE), segment register
- * moves and loads of far pointers, XLAT, LAHF/SAHF.  Semantics from the
+ * moves and loads of far pointers, XLAT, LAHF/SAHF, MOVBE.  Semantics from the
  * Intel SDM vol. 2 instruction pages.
  *
  * SPDX-License-Identifier: MIT
@@ -128,6 +128,25 @@ X86_HANDLER(x86_op_xchg)
         uint32_t m = rd_reg(env, in->rm, size);
         wr_reg(env, in->rm, size, r);
         wr_reg(env, in->reg, size, m);
+    }
+}
+
+/* ---- MOVBE ---- */
+
+static uint32_t byte_swap(uint32_t v, int size)
+{
+    return size == 4 ? __builtin_bswap32(v) : __builtin_bswap16((uint16_t)v);
+}
+
+/* imm2 0: the register from memory (0F 38 F0), 1: memory from the
+ * register (0F 38 F1); always a memory operand (the decoder sees to it). */
+X86_HANDLER(x86_op_movbe)
+{
+    int size = in->osz;
+    if (in->imm2) {
+        x86_st(env, ea_wr(env, in, size), byte_swap(rd_reg(env, in->reg, size), size), size);
+    } else {
+        wr_reg(env, in->reg, size, byte_swap(x86_ld(env, ea_rd(env, in, size), size), size));
     }
 }
 

@@ -43,6 +43,7 @@ void x86_op_bsf(CPUX86State *env, const X86Insn *in);
 void x86_op_shxd(CPUX86State *env, const X86Insn *in);
 void x86_op_bswap(CPUX86State *env, const X86Insn *in);
 void x86_op_xadd(CPUX86State *env, const X86Insn *in);
+void x86_op_movbe(CPUX86State *env, const X86Insn *in);
 void x86_op_cmpxchg(CPUX86State *env, const X86Insn *in);
 void x86_op_cmpxchg8b(CPUX86State *env, const X86Insn *in);
 

@@ -49,11 +49,6 @@
 
 %include "lib.inc"
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 ; ROUND rc, value label, result offset: ST = 1/value rounded, stored as single
 %macro THIRD 3
         fldcw   [cw_rc + (%1) * 2]

@@ -42,19 +42,6 @@ SMALL   equ GDT_FREE            ; 0x40: data, base 0x400000, limit 0xfff
 TSSDF   equ GDT_FREE + 1        ; 0x48
 TSSDF_BASE equ 0x5000
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
-; RES + off = 1 when the recorded EIP is the given label
-%macro EIP_IS 2
-        xor     eax, eax
-        cmp     dword [EXC_EIP], %1
-        sete    al
-        mov     [RES + %2], eax
-%endmacro
-
 test_main:
         ; #DE
         EXPECT_FAULT .de

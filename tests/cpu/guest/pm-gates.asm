@@ -44,11 +44,6 @@ GATE0   equ GDT_FREE + 4        ; 0x60: call gate DPL 0
 GATENP  equ GDT_FREE + 5        ; 0x68: call gate not present
 CONFC   equ GDT_FREE + 6        ; 0x70: conforming ring-0 code
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 test_main:
         SETCALLGATE GATE2, SEL_CODE0, gate2_target, 3, 2
         SETCALLGATE GATEB, SEL_CODE0, back0, 3

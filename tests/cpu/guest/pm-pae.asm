@@ -111,11 +111,6 @@ MSR_PAT      equ 0x277
 MSR_DEFTYPE  equ 0x2ff
 MSR_EFER     equ 0xc0000080
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 ; Forget the last exception, so a test sees only its own.
 %macro CLEARX 0
         mov     dword [EXC_VEC], -1

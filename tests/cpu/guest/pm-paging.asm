@@ -48,11 +48,6 @@ PD      equ 0x100000
 PT0     equ 0x101000
 GATE    equ GDT_FREE + 1
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 test_main:
         ; identity-map 0..4 MiB with user read/write 4 KiB pages
         IDENTITY_MAP_4M PD, PT0, 7

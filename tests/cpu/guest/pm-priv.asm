@@ -51,11 +51,6 @@ XONLY   equ GDT_FREE + 4        ; 0x60: execute-only code
 GATEB   equ GDT_FREE + 5        ; 0x68: back to ring 0
 STK16   equ GDT_FREE + 6        ; 0x70: 16-bit expand-down stack, limit 0x7fff
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 test_main:
         SETDESC SMALL, 0x200000, 0xfff, 0xf2, 0x4
         SETDESC NP, 0, 0xfffff, 0x12, 0xc

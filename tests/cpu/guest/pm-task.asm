@@ -33,11 +33,6 @@
 TSSB    equ GDT_FREE            ; 0x40
 TSSB_BASE equ 0x5000
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 ; Access byte of a GDT descriptor into RES + off.
 %macro SAVE_ACCESS 2
         movzx   eax, byte [gdt + (%1) + 5]

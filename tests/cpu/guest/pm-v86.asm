@@ -31,11 +31,6 @@
 
 %include "lib.inc"
 
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
-
 V86CS   equ 0x1000
 
 ; Enter virtual-8086 mode at 1000:label with the given EFLAGS.

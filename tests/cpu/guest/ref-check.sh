@@ -6,6 +6,9 @@
 #
 #   ref-check.sh qemu|bochs TEST.bin TEST.asm
 #
+# QEMU_CPU (default pentium2) and BOCHS_CPU (default p2_klamath) pick the
+# model, for tests that need more than the P6 set.
+#
 # SPDX-License-Identifier: MIT
 set -e
 EMU=$1; BIN=$2; SRC=$3
@@ -51,7 +54,7 @@ cat $W/boot.bin $BIN > $W/img
 truncate -s 1474560 $W/img
 case $EMU in
 qemu)
-    timeout 10 qemu-system-i386 -M isapc -cpu pentium2 -m 16 -fda $W/img -display none \
+    timeout 10 qemu-system-i386 -M isapc -cpu ${QEMU_CPU:-pentium2} -m 16 -fda $W/img -display none \
         -debugcon file:$W/out -no-reboot -boot a >/dev/null 2>&1 || true ;;
 bochs)
     cat > $W/rc <<R

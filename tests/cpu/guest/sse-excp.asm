@@ -6,7 +6,8 @@
 ; reserved bits on LDMXCSR and FXRSTOR (MXCSR unchanged), #GP(0) for a
 ; misaligned MOVAPS; FXSAVE's MXCSR_MASK and XMM image; the CPUID flags;
 ; EMMS and the MMX transition of the tag word.  Run with the SSE features
-; on (guestrun --cpu pentium2,+mmx,+sse,+sse2,+sse3).
+; on (guestrun --cpu pentium2,+mmx,+sse,+sse2,+sse3), under --jit-verify as the
+; other guest tests.
 ;
 ;! halted = 1
 ; ADDPS with CR4.OSFXSR clear: #UD
@@ -59,11 +60,6 @@
         cpu     prescott
 
 FXAREA  equ 0x7000
-
-%macro SAVE 2
-        mov     eax, [%1]
-        mov     [RES + %2], eax
-%endmacro
 
 ; Clear CR0 and CR4 bits, then set others.
 %macro CR0SET 2
