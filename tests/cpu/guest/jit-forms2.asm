@@ -46,18 +46,18 @@
 ;! mem32[0x628] = 0x00000000
 ;! mem32[0x62c] = 0x00000001
 ; 2: 0x100000005 / 2 = 0x80000002 rest 1; 100 / [7] = 14 rest 2; then
-;    #DE, EIP - the DIV's = 0, EAX 0x1234 kept, ESI 0x55 written before;
+;    #DE at the DIV's EIP (1), EAX 0x1234 kept, ESI 0x55 written before;
 ;    2:0 / 2: #DE, EIP right, EDX 2 kept
 ;! mem32[0x630] = 0x80000002
 ;! mem32[0x634] = 0x00000001
 ;! mem32[0x638] = 0x0000000e
 ;! mem32[0x63c] = 0x00000002
 ;! mem32[0x640] = 0x00000000
-;! mem32[0x644] = 0x00000000
+;! mem32[0x644] = 0x00000001
 ;! mem32[0x648] = 0x00001234
 ;! mem32[0x64c] = 0x00000055
 ;! mem32[0x650] = 0x00000000
-;! mem32[0x654] = 0x00000000
+;! mem32[0x654] = 0x00000001
 ;! mem32[0x658] = 0x00000002
 ; 3: ECX 10 = EAX: ECX = 77, ZF; ESI 5 != 10: EAX = 5, not ZF; [m] 5 =
 ;    EAX: [m] = 77, ZF; [m+4] 9 != 5: EAX = 9, [m+4] kept, the flags of
@@ -199,13 +199,10 @@ test_main:
 .d2a:   div     ecx
         mov     eax, 0
         jmp     .g2a
-.g2a:   mov     edi, [EXC_VEC]
-        mov     [RES + 0x40], edi
-        mov     edi, [EXC_EIP]
-        sub     edi, .d2a
-        mov     [RES + 0x44], edi
-        mov     [RES + 0x48], eax
+.g2a:   mov     [RES + 0x48], eax
         mov     [RES + 0x4c], esi
+        SAVE    EXC_VEC, 0x40
+        EIP_IS  .d2a, 0x44
         EXPECT_FAULT .g2b
         mov     dword [EXC_VEC], -1
         mov     edx, 2
@@ -216,12 +213,9 @@ test_main:
 .d2b:   div     ecx
         xor     edx, edx
         jmp     .g2b
-.g2b:   mov     edi, [EXC_VEC]
-        mov     [RES + 0x50], edi
-        mov     edi, [EXC_EIP]
-        sub     edi, .d2b
-        mov     [RES + 0x54], edi
-        mov     [RES + 0x58], edx
+.g2b:   mov     [RES + 0x58], edx
+        SAVE    EXC_VEC, 0x50
+        EIP_IS  .d2b, 0x54
         jmp     .t3
         ; 3
 .t3:    mov     eax, 10
@@ -244,10 +238,8 @@ test_main:
         SAVEM   0x5c, ARITH
         mov     [RES + 0x60], eax
         mov     [RES + 0x68], edi
-        mov     esi, [DATA]
-        mov     [RES + 0x6c], esi
-        mov     esi, [DATA + 4]
-        mov     [RES + 0x70], esi
+        SAVE    DATA, 0x6c
+        SAVE    DATA + 4, 0x70
         movzx   edx, cl
         shl     edx, 16
         movzx   ebx, bx
@@ -266,8 +258,7 @@ test_main:
         xchg    ecx, [DATA]
         jmp     .s4
 .s4:    mov     [RES + 0x78], eax
-        mov     esi, [DATA]
-        mov     [RES + 0x7c], esi
+        SAVE    DATA, 0x7c
         mov     [RES + 0x80], ecx
         mov     [RES + 0x84], ebx
         mov     [RES + 0x88], edx
@@ -303,15 +294,13 @@ test_main:
 .t5c:   shrd    [DATA], ebx, 4
         jmp     .s5c
 .s5c:   SAVEM   0xa4, 1
-        mov     esi, [DATA]
-        mov     [RES + 0xa8], esi
+        SAVE    DATA, 0xa8
         mov     ecx, 33
         jmp     .t5d
 .t5d:   shld    [DATA + 4], ebx, cl
         jmp     .s5d
 .s5d:   SAVEM   0xac, 0x801
-        mov     esi, [DATA + 4]
-        mov     [RES + 0xb0], esi
+        SAVE    DATA + 4, 0xb0
         jmp     .t6
         ; 6
 .t6:    mov     dword [DATA], 0xaaaa
@@ -361,17 +350,14 @@ test_main:
         dec     dword [fs:ebx]
         jmp     .s8
 .s8:    SAVEM   0xd0, ARITH
-        mov     esi, [DATA + 0x10]
-        mov     [RES + 0xd4], esi
-        mov     esi, [DATA + 0x14]
-        mov     [RES + 0xd8], esi
+        SAVE    DATA + 0x10, 0xd4
+        SAVE    DATA + 0x14, 0xd8
         EXPECT_FAULT .g8
         mov     ebx, 0xfd
         jmp     .t8b
 .t8b:   inc     dword [fs:ebx]          ; bytes 0xfd..0x100: beyond the limit
         jmp     .g8
-.g8:    mov     esi, [EXC_VEC]
-        mov     [RES + 0xdc], esi
+.g8:    SAVE    EXC_VEC, 0xdc
         jmp     .t9
         ; 9
 .t9:    mov     eax, 5
@@ -426,14 +412,10 @@ test_main:
         and     esi, 0xffff
         or      esi, edi
         mov     [RES + 0x100], esi
-        mov     esi, [DATA + 0x10]
-        mov     [RES + 0xe8], esi
-        mov     esi, [DATA + 0x14]
-        mov     [RES + 0xec], esi
-        mov     esi, [DATA + 0x20]
-        mov     [RES + 0xf8], esi
-        mov     esi, [DATA + 0x24]
-        mov     [RES + 0xfc], esi
+        SAVE    DATA + 0x10, 0xe8
+        SAVE    DATA + 0x14, 0xec
+        SAVE    DATA + 0x20, 0xf8
+        SAVE    DATA + 0x24, 0xfc
         jmp     .t11
         ; 11
 .t11:   xor     eax, eax
