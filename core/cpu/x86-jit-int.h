@@ -95,10 +95,6 @@ typedef struct Jit {
 
 #define REGS_OFF ((int32_t)offsetof(CPUX86State, regs))
 
-/* Where a block's body starts, from its host_code: past the prologue
- * (the pushes, sub rsp and mov rbx, rdi).  Every block has the same
- * prologue, so the offset is one constant (x86_jit_compile checks it). */
-#define JIT_BODY_OFF (1 + 1 + 4 * 2 + 4 + 3)
 
 #define SEG_OFF(seg, field) ((int32_t)(offsetof(CPUX86State, segs) + \
                                        (seg) * sizeof(SegmentCache) + \

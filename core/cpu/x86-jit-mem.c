@@ -195,12 +195,11 @@ void regs_forget(Jit *j)
     j->dirty = 0;
 }
 
-/* Host stack frame: one for every block, so that a block may continue
- * into the next without leaving its frame (emit_enter jumps to the next
- * block's body, past its prologue): RBX (env) and every host register
- * that may hold a guest register are pushed, and 8 bytes of padding keep
- * the stack 16-byte aligned for calls out (the return address and six
- * pushes are 56 bytes). */
+/* Host stack frame, the same for every block: RBX (env) and every host
+ * register that may hold a guest register are pushed, and 8 bytes of
+ * padding keep the stack 16-byte aligned for calls out (the return
+ * address and six pushes are 56 bytes) and hold a value across a call
+ * out (spill_esi). */
 void emit_prologue(Jit *j)
 {
     e8(j, 0x53);                                     /* push rbx */

@@ -454,14 +454,6 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     uint8_t *entry = j->p;
     emit_prologue(j);
     op_rr(j, true, 0x89, RDI, ENV);                  /* mov rbx, rdi */
-    if (j->p - entry != JIT_BODY_OFF) {
-        /* a changed prologue without its JIT_BODY_OFF: chaining would
-         * land inside it, so compile nothing */
-        log_mask(LOG_UNIMP, "x86: the code generator's body offset is %td, not %d: "
-                 "interpreting everything\n", j->p - entry, JIT_BODY_OFF);
-        jb->failed = true;
-        return false;
-    }
 
     /* A block that may loop to its own start loads its guest registers
      * at once: the back edge (emit_self_loop) keeps them loaded. */
