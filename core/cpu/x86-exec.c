@@ -83,6 +83,11 @@ static void fault_unwind(CPUX86State *env)
     }
     env->rep_restart = false;
     env->verify_log = NULL;
+    /* A fault in an instruction compiled code handed to the interpreter
+     * leaves the compiled block for good: the flag that made that one
+     * instruction return at once must not outlive it (it would keep every
+     * interpreted block from chaining until the next fall-back). */
+    env->jit_fallback = false;
 }
 
 static bool irq_deliverable(CPUX86State *env)
