@@ -1018,12 +1018,7 @@ bool emit_stack(Jit *j, const X86Insn *in)
     if (is_fn(in, x86_op_push_rm) &&
         (!(in->flags & IF_MEM) || flat_operand(j, in))) {
         /* PUSH r/m32: the operand is read with ESP as it was */
-        if (in->flags & IF_MEM) {
-            emit_ea(j, in, RAX);
-            emit_load(j, in, 4, RSI);
-        } else {
-            ldg(j, RSI, in->rm);
-        }
+        emit_rm32_load(j, in, RSI);
         emit_push_value(j, in, RSI);
         return true;
     }

@@ -529,12 +529,7 @@ bool emit_branch(Jit *j, const X86Insn *in)
     }
     if (is_fn(in, x86_op_jmp_ind) && in->osz == 4 &&
         (!(in->flags & IF_MEM) || flat_operand(j, in))) {
-        if (in->flags & IF_MEM) {
-            emit_ea(j, in, RAX);
-            emit_load(j, in, 4, RSI);
-        } else {
-            ldg(j, RSI, in->rm);
-        }
+        emit_rm32_load(j, in, RSI);
         op_mem(j, false, 0x3b, RSI, ENV, CS_OFF(limit));   /* cmp esi, CS limit */
         uint8_t *bad = jcc32(j, HC_A);
         emit_indirect_exit(j, in, bad, j->dirty);

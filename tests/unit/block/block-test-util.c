@@ -44,3 +44,10 @@ char *block_test_image(const char *name, size_t size, uint8_t fill)
     g_free(buf);
     return path;
 }
+
+void block_test_done(void *opaque, int ret)
+{
+    BlockTestDone *d = opaque;
+    d->calls++;
+    d->ret = ret;
+}

@@ -18,4 +18,14 @@ bool block_test_tmpdir_remove(void);
  * every byte; the path is g_free'd by the caller. */
 char *block_test_image(const char *name, size_t size, uint8_t fill);
 
+/* An asynchronous request's completion as a test sees it: how many times
+ * the callback ran and its last result.  block_test_done is the callback,
+ * with a BlockTestDone as opaque. */
+typedef struct BlockTestDone {
+    int calls;
+    int ret;
+} BlockTestDone;
+
+void block_test_done(void *opaque, int ret);
+
 #endif

@@ -23,18 +23,6 @@
 /* Low enough that filling the table takes a few dozen dup()s. */
 #define FD_LIMIT 64
 
-typedef struct Done {
-    int calls;
-    int ret;
-} Done;
-
-static void done_cb(void *opaque, int ret)
-{
-    Done *d = opaque;
-    d->calls++;
-    d->ret = ret;
-}
-
 static void test_completion_without_eventfd(void **state)
 {
     (void)state;
@@ -65,8 +53,8 @@ static void test_completion_without_eventfd(void **state)
     }
 
     uint8_t buf[512];
-    Done d = { 0 };
-    blk_aio_pread(blk, 512, buf, sizeof(buf), done_cb, &d);
+    BlockTestDone d = { 0 };
+    blk_aio_pread(blk, 512, buf, sizeof(buf), block_test_done, &d);
     assert_int_equal(d.calls, 0);
     gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
     while (!d.calls && g_get_monotonic_time() < deadline) {

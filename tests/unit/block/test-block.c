@@ -50,18 +50,6 @@ static char *add_error(const char *spec)
     return msg;
 }
 
-typedef struct Done {
-    int calls;
-    int ret;
-} Done;
-
-static void done_cb(void *opaque, int ret)
-{
-    Done *d = opaque;
-    d->calls++;
-    d->ret = ret;
-}
-
 static void test_opts(void **state)
 {
     BlockOpts *o = block_opts_new();
@@ -146,15 +134,15 @@ static void test_aio(void **state)
     assert_int_equal(blk_nb_sectors(blk), 16);
     uint8_t buf[1024], rb[1024];
     memset(buf, 0x5A, sizeof(buf));
-    Done w = { 0 }, r = { 0 }, f = { 0 };
-    blk_aio_pwrite(blk, 2048, buf, sizeof(buf), 0, done_cb, &w);
+    BlockTestDone w = { 0 }, r = { 0 }, f = { 0 };
+    blk_aio_pwrite(blk, 2048, buf, sizeof(buf), 0, block_test_done, &w);
     /* Never completed inside the call. */
     assert_int_equal(w.calls, 0);
     testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
     assert_int_equal(w.calls, 1);
     assert_int_equal(w.ret, 0);
-    blk_aio_pread(blk, 2048, rb, sizeof(rb), done_cb, &r);
-    blk_aio_flush(blk, done_cb, &f);
+    blk_aio_pread(blk, 2048, rb, sizeof(rb), block_test_done, &r);
+    blk_aio_flush(blk, block_test_done, &f);
     assert_int_equal(r.calls + f.calls, 0);
     /* Completions land at the fixed virtual latency, not before. */
     testing_advance_ns(BLK_ICOUNT_LATENCY_NS - 1);
@@ -166,16 +154,16 @@ static void test_aio(void **state)
     assert_memory_equal(buf, rb, sizeof(rb));
 
     /* Past the end: -EIO, through the callback. */
-    Done e = { 0 };
-    blk_aio_pread(blk, 16 * 512 - 512, rb, 1024, done_cb, &e);
+    BlockTestDone e = { 0 };
+    blk_aio_pread(blk, 16 * 512 - 512, rb, 1024, block_test_done, &e);
     assert_int_equal(e.calls, 0);
     blk_drain(blk);
     assert_int_equal(e.calls, 1);
     assert_int_equal(e.ret, -EIO);
 
     /* Cancelled: the callback never runs. */
-    Done c = { 0 };
-    BlockAIOCB *acb = blk_aio_pread(blk, 0, rb, 512, done_cb, &c);
+    BlockTestDone c = { 0 };
+    BlockAIOCB *acb = blk_aio_pread(blk, 0, rb, 512, block_test_done, &c);
     blk_aio_cancel(acb);
     testing_advance_ns(BLK_ICOUNT_LATENCY_NS * 2);
     assert_int_equal(c.calls, 0);
@@ -207,9 +195,9 @@ static void test_readonly_and_lock(void **state)
     BlockBackend *r1 = add("%s", spec);
     BlockBackend *r2 = add("file=%s,format=raw,if=none,id=lk3,readonly=on", path);
     assert_true(blk_is_read_only(r1));
-    Done d = { 0 };
+    BlockTestDone d = { 0 };
     uint8_t b[512] = { 0 };
-    blk_aio_pwrite(r1, 0, b, 512, 0, done_cb, &d);
+    blk_aio_pwrite(r1, 0, b, 512, 0, block_test_done, &d);
     blk_drain(r1);
     assert_int_equal(d.ret, -EROFS);
     drive_del(r1);
@@ -404,27 +392,27 @@ static void test_werror(void **state)
     BlockBackend *nsp = add("file=%s,format=test-inject,if=none,id=w3,file.locking=off", path);
     uint8_t buf[512];
     memset(buf, 0x77, sizeof(buf));
-    Done d = { 0 };
+    BlockTestDone d = { 0 };
 
     inject.fail_errno = EIO;
     inject.fail_writes = 1;
-    blk_aio_pwrite(rep, 0, buf, 512, 0, done_cb, &d);
+    blk_aio_pwrite(rep, 0, buf, 512, 0, block_test_done, &d);
     blk_drain(rep);
     assert_int_equal(d.ret, -EIO);
     assert_int_equal(rep->stats.failed_ops[BLK_AIO_WRITE], 1);
 
-    d = (Done){ 0 };
+    d = (BlockTestDone){ 0 };
     inject.fail_writes = 1;
-    blk_aio_pwrite(ign, 0, buf, 512, 0, done_cb, &d);
+    blk_aio_pwrite(ign, 0, buf, 512, 0, block_test_done, &d);
     blk_drain(ign);
     assert_int_equal(d.calls, 1);
     assert_int_equal(d.ret, 0);
 
     /* stop: held, not completed, until `cont`; then retried and done. */
-    d = (Done){ 0 };
+    d = (BlockTestDone){ 0 };
     inject.fail_errno = ENOSPC;
     inject.fail_writes = 1;
-    blk_aio_pwrite(stp, 512, buf, 512, 0, done_cb, &d);
+    blk_aio_pwrite(stp, 512, buf, 512, 0, block_test_done, &d);
     testing_advance_ns(BLK_ICOUNT_LATENCY_NS * 3);
     assert_int_equal(d.calls, 0);
     assert_non_null(stp->stopped);
@@ -438,12 +426,12 @@ static void test_werror(void **state)
     assert_memory_equal(rb, buf, 512);
 
     /* A held request the device cancels (a reset) is not run again. */
-    d = (Done){ 0 };
+    d = (BlockTestDone){ 0 };
     inject.fail_errno = EIO;
     inject.fail_writes = 1;
     uint8_t other[512];
     memset(other, 0x99, sizeof(other));
-    BlockAIOCB *held = blk_aio_pwrite(stp, 1024, other, 512, 0, done_cb, &d);
+    BlockAIOCB *held = blk_aio_pwrite(stp, 1024, other, 512, 0, block_test_done, &d);
     testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
     assert_non_null(stp->stopped);
     blk_aio_cancel(held);
@@ -454,10 +442,10 @@ static void test_werror(void **state)
     assert_int_equal(rb[0], 0x02);   /* the image's byte: the write never ran */
 
     /* rerror=stop too. */
-    d = (Done){ 0 };
+    d = (BlockTestDone){ 0 };
     inject.fail_errno = EIO;
     inject.fail_reads = 1;
-    blk_aio_pread(stp, 0, rb, 512, done_cb, &d);
+    blk_aio_pread(stp, 0, rb, 512, block_test_done, &d);
     testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
     assert_int_equal(d.calls, 0);
     blk_resume_stopped();
@@ -467,10 +455,10 @@ static void test_werror(void **state)
 
     /* The default werror=enospc: ENOSPC stops, other errors report.  A
      * full disk is never a silent loss. */
-    d = (Done){ 0 };
+    d = (BlockTestDone){ 0 };
     inject.fail_errno = ENOSPC;
     inject.fail_writes = 1;
-    blk_aio_pwrite(nsp, 0, buf, 512, 0, done_cb, &d);
+    blk_aio_pwrite(nsp, 0, buf, 512, 0, block_test_done, &d);
     testing_advance_ns(BLK_ICOUNT_LATENCY_NS);
     assert_int_equal(d.calls, 0);
     assert_non_null(nsp->stopped);
@@ -478,10 +466,10 @@ static void test_werror(void **state)
     blk_drain(nsp);
     assert_int_equal(d.calls, 1);
     assert_int_equal(d.ret, 0);
-    d = (Done){ 0 };
+    d = (BlockTestDone){ 0 };
     inject.fail_errno = EIO;
     inject.fail_writes = 1;
-    blk_aio_pwrite(nsp, 0, buf, 512, 0, done_cb, &d);
+    blk_aio_pwrite(nsp, 0, buf, 512, 0, block_test_done, &d);
     blk_drain(nsp);
     assert_int_equal(d.ret, -EIO);
 
@@ -636,16 +624,16 @@ static void test_cache_modes(void **state)
         BlockBackend *blk = add("file=%s,format=test-inject,if=none,id=c%u,cache=%s", path, i,
                                 cases[i].mode);
         inject.flushes = 0;
-        Done d = { 0 };
-        blk_aio_pwrite(blk, 0, buf, 512, 0, done_cb, &d);
+        BlockTestDone d = { 0 };
+        blk_aio_pwrite(blk, 0, buf, 512, 0, block_test_done, &d);
         blk_drain(blk);
         assert_int_equal(inject.flushes, cases[i].flushes_per_write);
-        blk_aio_flush(blk, done_cb, &d);
+        blk_aio_flush(blk, block_test_done, &d);
         blk_drain(blk);
         assert_int_equal(inject.flushes, cases[i].flushes_per_write + 1);
         /* The guest turns its write cache off: every write flushes. */
         blk_set_enable_write_cache(blk, false);
-        blk_aio_pwrite(blk, 0, buf, 512, 0, done_cb, &d);
+        blk_aio_pwrite(blk, 0, buf, 512, 0, block_test_done, &d);
         blk_drain(blk);
         assert_int_equal(inject.flushes, cases[i].flushes_per_write + 2);
         assert_int_equal(d.calls, 3);
@@ -663,8 +651,8 @@ static void test_cache_modes(void **state)
     } else {
         uint8_t *odd = g_malloc(700);
         memset(odd, 0x3C, 700);
-        Done d = { 0 };
-        blk_aio_pwrite(blk, 100, odd + 1, 600, 0, done_cb, &d);
+        BlockTestDone d = { 0 };
+        blk_aio_pwrite(blk, 100, odd + 1, 600, 0, block_test_done, &d);
         blk_drain(blk);
         assert_int_equal(d.ret, 0);
         uint8_t back[600];
@@ -686,9 +674,9 @@ static void test_icount_determinism(void **state)
     int64_t landed[2];
     for (int run = 0; run < 2; run++) {
         inject.delay_us = run ? 30000 : 0;   /* a slow disk the second time */
-        Done d = { 0 };
+        BlockTestDone d = { 0 };
         int64_t t0 = clock_get_ns(CC_CLOCK_VIRTUAL);
-        blk_aio_pread(blk, 0, buf, 512, done_cb, &d);
+        blk_aio_pread(blk, 0, buf, 512, block_test_done, &d);
         int64_t step = 1000;
         while (!d.calls) {
             testing_advance_ns(step);
@@ -711,9 +699,9 @@ static void test_realtime_completion(void **state)
     clock_configure(-1);
     clock_vm_start();
     uint8_t buf[512];
-    Done d = { 0 };
+    BlockTestDone d = { 0 };
     inject.delay_us = 2000;
-    blk_aio_pread(blk, 0, buf, 512, done_cb, &d);
+    blk_aio_pread(blk, 0, buf, 512, block_test_done, &d);
     assert_int_equal(d.calls, 0);
     gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
     while (!d.calls && g_get_monotonic_time() < deadline) {
@@ -725,9 +713,9 @@ static void test_realtime_completion(void **state)
     assert_true(inject.last_thread != g_thread_self());
     /* Cancel while queued behind a slow request: never called back. */
     inject.delay_us = 20000;
-    Done a = { 0 }, c = { 0 };
-    blk_aio_pread(blk, 0, buf, 512, done_cb, &a);
-    BlockAIOCB *acb = blk_aio_pread(blk, 512, buf, 512, done_cb, &c);
+    BlockTestDone a = { 0 }, c = { 0 };
+    blk_aio_pread(blk, 0, buf, 512, block_test_done, &a);
+    BlockAIOCB *acb = blk_aio_pread(blk, 512, buf, 512, block_test_done, &c);
     blk_aio_cancel(acb);
     blk_drain(blk);
     inject.delay_us = 0;
