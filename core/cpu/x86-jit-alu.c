@@ -474,6 +474,15 @@ bool emit_lea(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* The lazy flags as CC_OP_DSTF: ZF/SF/PF from the result in dst, CF, OF
+ * and AF as given in the host register cfof (x86-internal.h). */
+static void store_flags_dstf(Jit *j, int dst, int cfof)
+{
+    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
+    st32(j, ENV_OFF(cc_dst), dst);
+    st32(j, ENV_OFF(cc_src1), cfof);
+}
+
 bool emit_imul(Jit *j, const X86Insn *in)
 {
     bool imm;
@@ -510,9 +519,7 @@ bool emit_imul(Jit *j, const X86Insn *in)
     e8(j, 0x69); e8(j, 0xc9); e32(j, CC_C | CC_O);    /* imul ecx, ecx, 0x801 */
     stg(j, in->reg, RSI);
     if (j->flags_live) {
-        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-        st32(j, ENV_OFF(cc_dst), RSI);
-        st32(j, ENV_OFF(cc_src1), RCX);
+        store_flags_dstf(j, RSI, RCX);
     }
     j->cc_known = -1;
     return true;
@@ -573,9 +580,7 @@ bool emit_shift(Jit *j, const X86Insn *in)
     /* src1 = CF | OF << 11 */
     e8(j, 0xc1); e8(j, 0xe2); e8(j, 11);             /* shl edx, 11 */
     alu_rr(j, 1, RCX, RDX);                          /* or ecx, edx */
-    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-    st32(j, ENV_OFF(cc_dst), RSI);
-    st32(j, ENV_OFF(cc_src1), RCX);
+    store_flags_dstf(j, RSI, RCX);
     j->cc_known = -1;
     return true;
 }
@@ -664,9 +669,7 @@ bool emit_shift_narrow(Jit *j, const X86Insn *in)
         stsz(j, in->rm, size, RSI);
     }
     if (j->flags_live) {
-        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-        st32(j, ENV_OFF(cc_dst), RSI);
-        st32(j, ENV_OFF(cc_src1), RAX);
+        store_flags_dstf(j, RSI, RAX);
     }
     if (sp) {
         sp->resume = j->p;
@@ -735,9 +738,7 @@ bool emit_shift_cl(Jit *j, const X86Insn *in)
     }
     e8(j, 0xc1); e8(j, 0xe2); e8(j, 11);             /* shl edx, 11: OF */
     alu_rr(j, 1, RAX, RDX);
-    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-    st32(j, ENV_OFF(cc_dst), RSI);
-    st32(j, ENV_OFF(cc_src1), RAX);
+    store_flags_dstf(j, RSI, RAX);
     patch32(j, zero, j->p);
     return true;
 }
@@ -1125,9 +1126,7 @@ bool emit_muldiv(Jit *j, const X86Insn *in)
     stg(j, R_EAX, RAX);
     stg(j, R_EDX, RDX);
     if (digit != 6) {
-        st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-        st32(j, ENV_OFF(cc_dst), RAX);
-        st32(j, ENV_OFF(cc_src1), RCX);
+        store_flags_dstf(j, RAX, RCX);
         j->cc_known = -1;
     }
     return true;
@@ -1260,9 +1259,7 @@ bool emit_shxd(Jit *j, const X86Insn *in)
     } else {
         stg(j, in->rm, RSI);
     }
-    st32i(j, ENV_OFF(cc_op), CC_OP_DSTF);
-    st32(j, ENV_OFF(cc_dst), RSI);
-    st32(j, ENV_OFF(cc_src1), RAX);
+    store_flags_dstf(j, RSI, RAX);
     if (zero) {
         patch32(j, zero, j->p);
     }
