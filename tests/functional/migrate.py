@@ -92,7 +92,11 @@ class Machine:
 
     def migrate(self, path):
         """Save to path and wait for the end; returns query-migrate's reply."""
-        r = self.qmp.cmd("migrate", {"uri": "file:" + path})
+        try:
+            r = self.qmp.cmd("migrate", {"uri": "file:" + path})
+        except OSError as e:
+            code = self.proc.wait(timeout=10)
+            fail(f"migrate: {e}; the machine exited with {code}: {self.stderr()}")
         if r != {"return": {}}:
             fail(f"migrate: {r}")
         end = time.monotonic() + 60
@@ -264,7 +268,12 @@ def test_icount(tmp):
 
 def test_cycles(tmp, n=100):
     rng = random.Random(8)
-    m = Machine(tmp, "c0", mem="128")
+    # The guest runs about 0.1 s per cycle (the pause before the save, the
+    # save, the restore): some 10 s in all, which outlasted the default
+    # workload's md5, loop and 5 s sleep once the CPU got faster.  A 20 s
+    # sleep keeps all 100 cycles inside one run.
+    append = APPEND + " cardcage.sleep=20"
+    m = Machine(tmp, "c0", mem="128", append=append)
     m.wait_output(b"CARDCAGE-MARKER")
     m.connect()
     text = b""
@@ -278,7 +287,7 @@ def test_cycles(tmp, n=100):
         done = i
         text += m.output()
         m.kill()
-        m = Machine(tmp, f"c{i}", mem="128", incoming="file:" + state)
+        m = Machine(tmp, f"c{i}", mem="128", incoming="file:" + state, append=append)
         if i == n:
             break
         while not os.path.exists(m.sock) and m.proc.poll() is None:

@@ -1,6 +1,7 @@
 #!/bin/sh
 # /init of the test initramfs.  The kernel command line chooses the test:
 #   cardcage.test=workload (default)  marker, md5 of 64 MiB, shell loop, sleep 5, reboot
+#   cardcage.sleep=S                  (workload) sleep S seconds instead of 5
 #   cardcage.test=shell               marker, then an interactive shell on the console
 #   cardcage.test=keys                marker, then echo what the PS/2 keyboard types
 #   cardcage.test=bench               marker, then the guest-timed workloads of
@@ -28,12 +29,14 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mode=workload
+nap=5
 net_ip= net_dns= net_get= net_serve= net_ping= net_tftp= net_nc= net_hold=0 net_shell=
 boot=unknown
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
     cardcage.test=*) mode=${arg#cardcage.test=} ;;
     cardcage.boot=*) boot=${arg#cardcage.boot=} ;;
+    cardcage.sleep=*) nap=${arg#*=} ;;
     cardcage.net.ip=*) net_ip=${arg#*=} ;;
     cardcage.net.dns=*) net_dns=${arg#*=} ;;
     cardcage.net.get=*) net_get=${arg#*=} ;;
@@ -332,7 +335,7 @@ bench)
     t2=$(up)
     echo "CARDCAGE-LOOP: 20000 iterations in $t1..$t2 s"
     echo "CARDCAGE-SLEEP-START"
-    sleep 5
+    sleep "$nap"
     echo "CARDCAGE-SLEEP-END"
     ;;
 esac
