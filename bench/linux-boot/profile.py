@@ -8,12 +8,18 @@ them), or with WHAT=work:NAME only the workload NAME (md5, loop, fork, gzip,
 compile: from its START line to its result line); KERNEL_ARGS adds to the
 kernel command line (nokaslr: guest addresses that /proc/kallsyms of
 another boot names); then prints perf report's top symbols (TOP, default 25) by self
-time, the translated code as one row.  Writes perf.data to $PERF_DATA
+time, the translated code as one row; then that translated code by guest
+function (cardcage names its blocks in /tmp/perf-PID.map, CARDCAGE_PERFMAP,
+and the guest kernel's System.map comes from its Debian package beside
+the kernel; the kernel gets nokaslr so that the addresses match; user
+space shows as one row per program counter page).  Writes perf.data to $PERF_DATA
 (default: a temporary directory).  Finds the build in $BUILD_DIR (default:
 ./build).  Needs perf and a perf_event_paranoid that allows user-space
 sampling of one's own processes."""
 import os
 import shutil
+import bisect
+import glob
 import signal
 import subprocess
 import sys
@@ -38,12 +44,13 @@ def main():
     what = os.environ.get("WHAT", "boot")
     work = what.startswith("work")
     only = what[5:] if what.startswith("work:") else None
-    append = ("console=ttyS0" + (" cardcage.test=bench" if work else "") +
+    append = ("console=ttyS0 nokaslr" + (" cardcage.test=bench" if work else "") +
               (" " + os.environ["KERNEL_ARGS"] if os.environ.get("KERNEL_ARGS") else ""))
     emu = subprocess.Popen([CARDCAGE, "-M", "pc", "-m", "256", "-nographic", "-no-reboot",
                             "-kernel", KERNEL, "-initrd", INITRD, "-append", append],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL)
+                           stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, CARDCAGE_PERFMAP="1"))
 
     def wait_for(text):
         out = b""
@@ -82,6 +89,7 @@ def main():
     # they are summed into one row, from the sample counts (-n: a row's
     # rounded percentage is 0.00 for most of them).
     rows = {}
+    guest = {}
     for line in rep.stdout.splitlines():
         f = line.split()
         if not f or f[0].startswith("#") or not f[0].endswith("%"):
@@ -90,6 +98,10 @@ def main():
         f = f[1:]
         if f[1] == "[JIT]":
             key = "(translated guest code, all blocks)"
+            name = f[f.index("[.]") + 1] if "[.]" in f else ""
+            if name.startswith("guest_"):
+                pc = int(name[6:], 16)
+                guest[pc] = guest.get(pc, 0) + samples
         else:
             i = f.index("[.]") if "[.]" in f else f.index("[k]")
             key = f"{f[i + 1]}  ({f[1]}{' kernel' if f[i] == '[k]' else ''})"
@@ -101,5 +113,42 @@ def main():
     top = sorted(rows.items(), key=lambda kv: -kv[1])[:int(os.environ.get("TOP", "25"))]
     for key, n in top:
         print(f"  {100 * n / total:6.2f}%  {key}")
+    pass  # os.unlink(f"/tmp/perf-{emu.pid}.map") if os.path.exists(f"/tmp/perf-{emu.pid}.map") else None
+    syms = guest_symbols()
+    print(len(guest), len(syms), file=sys.stderr)
+    if not guest or not syms:
+        return
+    addrs = [a for a, _ in syms]
+    funcs = {}
+    for pc, n in guest.items():
+        i = bisect.bisect_right(addrs, pc) - 1
+        key = syms[i][1] if pc >= 0xc0000000 and i >= 0 else f"user {pc & ~0xfff:08x}"
+        funcs[key] = funcs.get(key, 0) + n
+    print("translated code by guest function (share of all samples):")
+    for key, n in sorted(funcs.items(), key=lambda kv: -kv[1])[:int(os.environ.get("TOP", "25"))]:
+        print(f"  {100 * n / total:6.2f}%  {key}")
+
+
+def guest_symbols():
+    """(address, name) of the guest kernel's text symbols, sorted, from the
+    System.map in its Debian package (get-linux.sh keeps the .deb); [] if
+    there is none."""
+    debs = glob.glob(os.path.join(os.path.dirname(KERNEL), "linux-image-*-686_*.deb"))
+    if not debs:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", debs[0]], capture_output=True)
+        got = subprocess.run(["tar", "-x", "-C", tmp, "--wildcards", "./boot/System.map-*"],
+                             input=tar.stdout, capture_output=True)
+        maps = glob.glob(os.path.join(tmp, "boot", "System.map-*"))
+        if got.returncode or not maps:
+            return []
+        out = []
+        with open(maps[0]) as f:
+            for line in f:
+                a, t, name = line.split()[:3]
+                if t in "tTwW":
+                    out.append((int(a, 16), name))
+    return sorted(out)
 
 main()

@@ -267,9 +267,25 @@ void emit_ea(Jit *j, const X86Insn *in, int dst)
  * performs the whole access through the C slow path and resumes after
  * `resume`.  Clobbers RCX, RDX.
  */
-/* The index scaling below (shl 4) and the fields read (tag_read,
- * tag_write, addend): a TLB entry that grows must change it. */
+typedef X86TLBEntry env_tlb_row_t[X86_TLB_SIZE];
+
+/* The index scaling below (the index shifted to a multiple of 16) and the
+ * fields read (tag_read, tag_write, addend): a TLB entry that grows must
+ * change it. */
 _Static_assert(sizeof(X86TLBEntry) == 16, "emit_tlb scales the TLB index by 16");
+_Static_assert(offsetof(CPUX86State, tlb) + sizeof(((CPUX86State *)0)->tlb) < 0x7fffffff,
+               "emit_tlb reaches env->tlb with a 32-bit displacement");
+
+/* op reg, [env + rcx + disp32]: a field of the TLB entry whose byte offset
+ * in the table is in RCX. */
+static void op_tlb(Jit *j, bool w, uint8_t opcode, int reg, int32_t disp)
+{
+    rex(j, w, reg, RCX, ENV);
+    e8(j, opcode);
+    e8(j, 0x84 | ((reg & 7) << 3));                  /* mod 10, rm 100: SIB + disp32 */
+    e8(j, ((RCX & 7) << 3) | (ENV & 7));             /* scale 1, index rcx, base env */
+    e32(j, (uint32_t)disp);
+}
 
 SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
 {
@@ -285,22 +301,24 @@ SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
     sp->in = in;
     sp->size = size;
     sp->dirty = j->dirty;
-    /* rcx = &tlb_cur[(lin >> 12) & mask] */
+    /* The block's privilege level is part of its hflags (chaining and the
+     * jump cache compare them), and env->tlb_cur is tlb[CPL == 3]
+     * (x86_update_hflags): the table is known here, so the entry is
+     * addressed from env directly, without loading tlb_cur.
+     * ecx = ((lin >> 12) & mask) * 16 = (lin >> 8) & (mask << 4) */
+    int32_t table = ENV_OFF(tlb) +
+                    ((j->tb->hflags & HF_CPL3) ? (int32_t)sizeof(env_tlb_row_t) : 0);
     mov_rr(j, RCX, RAX);
-    e8(j, 0xc1); e8(j, 0xe9); e8(j, 12);            /* shr ecx, 12 */
-    alu_ri(j, 4, RCX, X86_TLB_SIZE - 1);             /* and ecx, mask */
-    rex(j, true, 0, 0, RCX);
-    e8(j, 0xc1); e8(j, 0xe1); e8(j, 4);             /* shl rcx, 4 */
-    op_mem(j, true, 0x03, RCX, ENV, ENV_OFF(tlb_cur));   /* add rcx, [env+tlb_cur] */
+    e8(j, 0xc1); e8(j, 0xe9); e8(j, 8);             /* shr ecx, 8 */
+    alu_ri(j, 4, RCX, (X86_TLB_SIZE - 1) << 4);      /* and ecx, mask << 4 */
     /* edx = lin & (page | size-1); cmp edx, tag */
     mov_rr(j, RDX, RAX);
     alu_ri(j, 4, RDX, 0xfffff000u | (size - 1));
-    op_mem(j, false, 0x3b, RDX, RCX,
-           write ? (int32_t)offsetof(X86TLBEntry, tag_write)
-                 : (int32_t)offsetof(X86TLBEntry, tag_read));
+    op_tlb(j, false, 0x3b, RDX, table + (write ? (int32_t)offsetof(X86TLBEntry, tag_write)
+                                               : (int32_t)offsetof(X86TLBEntry, tag_read)));
     sp->jcc_patch = jcc32(j, HC_NE);
     /* rdx = addend + lin (rax holds the zero-extended linear address) */
-    op_mem(j, true, 0x8b, RDX, RCX, (int32_t)offsetof(X86TLBEntry, addend));
+    op_tlb(j, true, 0x8b, RDX, table + (int32_t)offsetof(X86TLBEntry, addend));
     rex(j, true, RDX, 0, RAX);
     e8(j, 0x01); e8(j, 0xc2);                        /* add rdx, rax */
     return sp;

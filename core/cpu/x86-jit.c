@@ -36,6 +36,9 @@
 #define _GNU_SOURCE             /* dladdr, for the fallback statistics */
 #endif
 #include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -122,6 +125,33 @@ static uint64_t *jit_stat_slot(const X86Insn *in)
         }
     }
     return NULL;
+}
+
+/*
+ * With CARDCAGE_PERFMAP set in the environment, every compiled block is
+ * named in /tmp/perf-PID.map, the file `perf report` reads for code
+ * without symbols (the format of the Linux perf tool's
+ * tools/perf/Documentation/jit-interface.txt: start, size, name, in hex):
+ * the name is the block's guest linear address, so a profile shows which
+ * guest code the host time went to (bench/linux-boot/profile.py maps
+ * those to the guest kernel's symbols).
+ */
+static FILE *jit_perfmap(void)
+{
+    static int on = -1;
+    static FILE *f;
+    if (on < 0) {
+        on = getenv("CARDCAGE_PERFMAP") != NULL;
+        if (on) {
+            char path[64];
+            snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+            f = fopen(path, "w");
+            if (!f) {
+                warn_report("CARDCAGE_PERFMAP: cannot write %s: %s", path, g_strerror(errno));
+            }
+        }
+    }
+    return f;
 }
 
 /* Count a run of in's handler when statistics are on. */
@@ -499,6 +529,11 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     jb->used = (jb->used + 15) & ~(size_t)15;
     tb->host_code = (void (*)(CPUX86State *, X86TB *))entry;
     tb->jit_pure = pure;
+    FILE *map = jit_perfmap();
+    if (map) {
+        fprintf(map, "%" PRIxPTR " %tx guest_%08x\n", (uintptr_t)start, j->p - start, tb->pc);
+        fflush(map);
+    }
     if (log_enabled(LOG_IN_ASM)) {
         log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
                    tb->ninsns, (size_t)(j->p - start));
