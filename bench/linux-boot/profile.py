@@ -9,17 +9,16 @@ compile: from its START line to its result line); KERNEL_ARGS adds to the
 kernel command line (nokaslr: guest addresses that /proc/kallsyms of
 another boot names); then prints perf report's top symbols (TOP, default 25) by self
 time, the translated code as one row; then that translated code by guest
-function (cardcage names its blocks in /tmp/perf-PID.map, CARDCAGE_PERFMAP,
-and the guest kernel's System.map comes from its Debian package beside
-the kernel; the kernel gets nokaslr so that the addresses match; user
-space shows as one row per program counter page).  Writes perf.data to $PERF_DATA
+function (cardcage names its blocks in /tmp/perf-PID.map, CARDCAGE_PERFMAP;
+with WHAT=work the test initramfs prints the kernel's /proc/kallsyms first,
+cardcage.kallsyms=1, and the kernel runs with nokaslr; user space and, for
+the boot, the kernel show as one row per 4 KiB page).  Writes perf.data to $PERF_DATA
 (default: a temporary directory).  Finds the build in $BUILD_DIR (default:
 ./build).  Needs perf and a perf_event_paranoid that allows user-space
 sampling of one's own processes."""
 import os
 import shutil
 import bisect
-import glob
 import signal
 import subprocess
 import sys
@@ -44,7 +43,8 @@ def main():
     what = os.environ.get("WHAT", "boot")
     work = what.startswith("work")
     only = what[5:] if what.startswith("work:") else None
-    append = ("console=ttyS0 nokaslr" + (" cardcage.test=bench" if work else "") +
+    append = ("console=ttyS0 nokaslr" +
+              (" cardcage.test=bench cardcage.kallsyms=1" if work else "") +
               (" " + os.environ["KERNEL_ARGS"] if os.environ.get("KERNEL_ARGS") else ""))
     emu = subprocess.Popen([CARDCAGE, "-M", "pc", "-m", "256", "-nographic", "-no-reboot",
                             "-kernel", KERNEL, "-initrd", INITRD, "-append", append],
@@ -70,6 +70,7 @@ def main():
     # Boot: from the start (perf attaches within milliseconds) to the
     # marker.  Work: from the marker to the end of the workloads.
     rec = None if work else perf()
+    syms = read_kallsyms(emu) if work else []
     wait_for(MARKER)
     if only:
         wait_for(b"CARDCAGE-BENCH-START: " + only.encode())
@@ -113,42 +114,45 @@ def main():
     top = sorted(rows.items(), key=lambda kv: -kv[1])[:int(os.environ.get("TOP", "25"))]
     for key, n in top:
         print(f"  {100 * n / total:6.2f}%  {key}")
-    pass  # os.unlink(f"/tmp/perf-{emu.pid}.map") if os.path.exists(f"/tmp/perf-{emu.pid}.map") else None
-    syms = guest_symbols()
-    print(len(guest), len(syms), file=sys.stderr)
-    if not guest or not syms:
+    perfmap = f"/tmp/perf-{emu.pid}.map"
+    if os.path.exists(perfmap):
+        os.unlink(perfmap)
+    if not guest:
         return
     addrs = [a for a, _ in syms]
     funcs = {}
     for pc, n in guest.items():
         i = bisect.bisect_right(addrs, pc) - 1
-        key = syms[i][1] if pc >= 0xc0000000 and i >= 0 else f"user {pc & ~0xfff:08x}"
+        if pc >= 0xc0000000 and i >= 0:
+            key = syms[i][1]
+        else:
+            key = f"{'kernel' if pc >= 0xc0000000 else 'user'} page {pc & ~0xfff:08x}"
         funcs[key] = funcs.get(key, 0) + n
     print("translated code by guest function (share of all samples):")
     for key, n in sorted(funcs.items(), key=lambda kv: -kv[1])[:int(os.environ.get("TOP", "25"))]:
         print(f"  {100 * n / total:6.2f}%  {key}")
 
 
-def guest_symbols():
-    """(address, name) of the guest kernel's text symbols, sorted, from the
-    System.map in its Debian package (get-linux.sh keeps the .deb); [] if
-    there is none."""
-    debs = glob.glob(os.path.join(os.path.dirname(KERNEL), "linux-image-*-686_*.deb"))
-    if not debs:
-        return []
-    with tempfile.TemporaryDirectory() as tmp:
-        tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", debs[0]], capture_output=True)
-        got = subprocess.run(["tar", "-x", "-C", tmp, "--wildcards", "./boot/System.map-*"],
-                             input=tar.stdout, capture_output=True)
-        maps = glob.glob(os.path.join(tmp, "boot", "System.map-*"))
-        if got.returncode or not maps:
-            return []
-        out = []
-        with open(maps[0]) as f:
-            for line in f:
-                a, t, name = line.split()[:3]
-                if t in "tTwW":
-                    out.append((int(a, 16), name))
+def read_kallsyms(emu):
+    """(address, name) of the guest kernel's text symbols, sorted, as the
+    test initramfs prints them (cardcage.kallsyms=1) before its marker."""
+    buf = b""
+    while b"CARDCAGE-KALLSYMS-END" not in buf:
+        chunk = emu.stdout.read1(1 << 20)
+        if not chunk:
+            sys.exit("bench/linux-boot/profile: no kernel symbols before the end of output "
+                     "(run tests/guests/get-linux.sh for an initramfs that prints them)")
+        buf += chunk
+    text = buf.split(b"CARDCAGE-KALLSYMS-BEGIN", 1)[-1].split(b"CARDCAGE-KALLSYMS-END")[0]
+    out = []
+    for line in text.decode(errors="replace").splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[1] in ("t", "T"):
+            try:
+                out.append((int(f[0], 16), f[2]))
+            except ValueError:
+                pass
     return sorted(out)
+
 
 main()

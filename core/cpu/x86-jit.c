@@ -134,7 +134,10 @@ static uint64_t *jit_stat_slot(const X86Insn *in)
  * tools/perf/Documentation/jit-interface.txt: start, size, name, in hex):
  * the name is the block's guest linear address, so a profile shows which
  * guest code the host time went to (bench/linux-boot/profile.py maps
- * those to the guest kernel's symbols).
+ * those to the guest kernel's symbols).  A flush of the code cache reuses
+ * the host addresses, so it empties the map (perf would otherwise name new
+ * code after the oldest block at that address); with several CPUs that
+ * drops the other CPUs' names too: profile a one-CPU machine.
  */
 static FILE *jit_perfmap(void)
 {
@@ -432,6 +435,10 @@ void x86_jit_reset(CPUX86State *env)
     JitBuffer *jb = *x86_code_cache_jit_slot(env);
     if (jb) {
         jb->used = 0;
+        FILE *map = jit_perfmap();
+        if (map && ftruncate(fileno(map), 0) == 0) {
+            rewind(map);
+        }
     }
 }
 

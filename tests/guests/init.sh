@@ -2,6 +2,8 @@
 # /init of the test initramfs.  The kernel command line chooses the test:
 #   cardcage.test=workload (default)  marker, md5 of 64 MiB, shell loop, sleep 5, reboot
 #   cardcage.sleep=S                  (workload) sleep S seconds instead of 5
+#   cardcage.kallsyms=1               first print the kernel's text symbols between
+#                                     CARDCAGE-KALLSYMS-BEGIN/-END (bench/linux-boot/profile.py)
 #   cardcage.test=shell               marker, then an interactive shell on the console
 #   cardcage.test=keys                marker, then echo what the PS/2 keyboard types
 #   cardcage.test=bench               marker, then the guest-timed workloads of
@@ -37,6 +39,11 @@ for arg in $(cat /proc/cmdline); do
     cardcage.test=*) mode=${arg#cardcage.test=} ;;
     cardcage.boot=*) boot=${arg#cardcage.boot=} ;;
     cardcage.sleep=*) nap=${arg#*=} ;;
+    cardcage.kallsyms=1)
+        echo "CARDCAGE-KALLSYMS-BEGIN"
+        grep ' [tT] ' /proc/kallsyms
+        echo "CARDCAGE-KALLSYMS-END"
+        ;;
     cardcage.net.ip=*) net_ip=${arg#*=} ;;
     cardcage.net.dns=*) net_dns=${arg#*=} ;;
     cardcage.net.get=*) net_get=${arg#*=} ;;
