@@ -245,8 +245,12 @@ static void emit_enter(Jit *j, uint8_t **fails, int *nf)
     op_mem(j, false, 0x83, 7, ENV, ENV_OFF(chain_budget));
     e8(j, 0);
     fails[(*nf)++] = jcc32(j, HC_LE);
-    op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
-    op_mem(j, false, 0x3b, RDX, ENV, CS_OFF(limit));
+    if (j->fallback_seen) {
+        op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
+        op_mem(j, false, 0x3b, RDX, ENV, CS_OFF(limit));
+    } else {
+        cmp_mi(j, RAX, (int32_t)offsetof(X86TB, jit_cs_limit), j->cs_limit);
+    }
     fails[(*nf)++] = jcc32(j, HC_NE);
     /* budget: insns_base + this block + the next <= exec_limit */
     op_mem(j, false, 0x0fb7, RDX, RAX, (int32_t)offsetof(X86TB, ninsns));
@@ -277,8 +281,17 @@ static void emit_enter(Jit *j, uint8_t **fails, int *nf)
  */
 static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
 {
-    ld32(j, RDX, CS_OFF(base));
-    op_mem(j, false, 0x03, RDX, ENV, ENV_OFF(eip));  /* edx = pc */
+    /* edx = pc (CS.base + EIP) */
+    bool known = !j->fallback_seen;
+    if (known) {
+        ld32(j, RDX, ENV_OFF(eip));
+        if (j->tb->cs_base) {
+            alu_ri(j, 0, RDX, j->tb->cs_base);       /* add edx, base */
+        }
+    } else {
+        ld32(j, RDX, CS_OFF(base));
+        op_mem(j, false, 0x03, RDX, ENV, ENV_OFF(eip));
+    }
     e8(j, 0x69); e8(j, 0xca); e32(j, X86_JMP_CACHE_MUL);   /* imul ecx, edx, MUL */
     e8(j, 0xc1); e8(j, 0xe9); e8(j, 32 - X86_JMP_CACHE_BITS); /* shr ecx, 32 - BITS */
     /* mov rax, [rbx + rcx * 8 + jmp_cache] */
@@ -287,6 +300,13 @@ static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
     fails[(*nf)++] = jcc32(j, HC_E);
     op_mem(j, false, 0x3b, RDX, RAX, (int32_t)offsetof(X86TB, pc));
     fails[(*nf)++] = jcc32(j, HC_NE);
+    if (known) {
+        cmp_mi(j, RAX, (int32_t)offsetof(X86TB, cs_base), j->tb->cs_base);
+        fails[(*nf)++] = jcc32(j, HC_NE);
+        cmp_mi(j, RAX, (int32_t)offsetof(X86TB, hflags), j->tb->hflags);
+        fails[(*nf)++] = jcc32(j, HC_NE);
+        return;
+    }
     ld32(j, RCX, CS_OFF(base));
     op_mem(j, false, 0x3b, RCX, RAX, (int32_t)offsetof(X86TB, cs_base));
     fails[(*nf)++] = jcc32(j, HC_NE);

@@ -69,6 +69,11 @@ typedef struct Jit {
     int cc_known;             /* CC_OP_* or -1 */
     uint32_t cs_limit;        /* CS limit the block is compiled for */
     bool exits_done;          /* the last instruction emitted the block's exits */
+    /* An instruction of the block so far went to its interpreter handler,
+     * which may have changed CS or hflags: until then they are the
+     * block's own (tb->cs_base, tb->hflags, cs_limit), constants of the
+     * exits' jump-cache probe and chaining checks. */
+    bool fallback_seen;
     int32_t exit_req_off;     /* cs->exit_request, relative to env */
     bool overflow;
     /* The flags an instruction writes are needed by a later reader, an
@@ -238,6 +243,18 @@ static inline void alu_ri(Jit *j, int op, int dst, uint32_t imm)
     } else {
         e8(j, 0x81);
         e8(j, 0xc0 | (op << 3) | (dst & 7));
+        e32(j, imm);
+    }
+}
+
+/* cmp dword [base + disp], imm */
+static inline void cmp_mi(Jit *j, int base, int32_t disp, uint32_t imm)
+{
+    bool small = (int32_t)imm >= -128 && (int32_t)imm <= 127;
+    op_mem(j, false, small ? 0x83 : 0x81, 7, base, disp);
+    if (small) {
+        e8(j, (uint8_t)imm);
+    } else {
         e32(j, imm);
     }
 }

@@ -516,6 +516,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
         last_native = emit_insn(j, in);
         if (!last_native) {
             pure = pure && data_only(in);
+            j->fallback_seen = true;
             emit_fallback(j, in, last);
         }
     }
