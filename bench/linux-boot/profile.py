@@ -16,9 +16,9 @@ the boot, the kernel show as one row per 4 KiB page).  Writes perf.data to $PERF
 (default: a temporary directory).  Finds the build in $BUILD_DIR (default:
 ./build).  Needs perf and a perf_event_paranoid that allows user-space
 sampling of one's own processes."""
+import bisect
 import os
 import shutil
-import bisect
 import signal
 import subprocess
 import sys

@@ -746,8 +746,7 @@ bool emit_shift_cl(Jit *j, const X86Insn *in)
 /* Make env->eflags hold every flag: out of line only when it does not. */
 static void emit_materialize(Jit *j)
 {
-    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(cc_op));  /* cmp dword cc_op, EFLAGS */
-    e8(j, CC_OP_EFLAGS);
+    cmp_mi(j, ENV, ENV_OFF(cc_op), CC_OP_EFLAGS);
     uint8_t *done = jcc32(j, HC_E);
     op_rr(j, true, 0x89, ENV, RDI);
     call_abs(j, (const void *)x86_flags_materialize);

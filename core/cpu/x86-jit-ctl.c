@@ -221,6 +221,24 @@ bool emit_cc_use(Jit *j, const X86Insn *in)
     return true;
 }
 
+/* The checks that let compiled code run on into another block (or its own
+ * start) without returning to the loop: no exit request, no store into
+ * this block's code, chain budget left.  Each failing check jumps to a
+ * location recorded in fails[]. */
+static void emit_run_checks(Jit *j, uint8_t **fails, int *nf)
+{
+    cmp_mi(j, ENV, j->exit_req_off, 0);
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    /* a store of this block into its own code ends the run here */
+    op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));
+    e8(j, 0);
+    fails[(*nf)++] = jcc32(j, HC_NE);
+    /* -d exec/-d cpu/jit-verify set the budget to 0: every block through
+     * the loop */
+    cmp_mi(j, ENV, ENV_OFF(chain_budget), 0);
+    fails[(*nf)++] = jcc32(j, HC_LE);
+}
+
 /* Continue straight into the compiled block whose X86TB is in RAX when it
  * is valid, compiled for this CS, no request is pending and the budgets
  * allow (what x86_jit_next checks); every failing check jumps to a
@@ -233,18 +251,7 @@ static void emit_enter(Jit *j, uint8_t **fails, int *nf)
     op_mem(j, true, 0x8b, RCX, RAX, (int32_t)offsetof(X86TB, host_code));
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc9);           /* test rcx, rcx */
     fails[(*nf)++] = jcc32(j, HC_E);
-    op_mem(j, false, 0x83, 7, ENV, j->exit_req_off); /* cmp dword exit_request, 0 */
-    e8(j, 0);
-    fails[(*nf)++] = jcc32(j, HC_NE);
-    /* a store of this block into its own code ends the run here */
-    op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));
-    e8(j, 0);
-    fails[(*nf)++] = jcc32(j, HC_NE);
-    /* -d exec/-d cpu/jit-verify set the budget to 0: every block through
-     * the loop */
-    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(chain_budget));
-    e8(j, 0);
-    fails[(*nf)++] = jcc32(j, HC_LE);
+    emit_run_checks(j, fails, nf);
     if (j->fallback_seen) {
         op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
         op_mem(j, false, 0x3b, RDX, ENV, CS_OFF(limit));
@@ -332,15 +339,7 @@ static void emit_self_loop(Jit *j)
     op_mem(j, false, 0x80, 7, RAX, (int32_t)offsetof(X86TB, valid));
     e8(j, 0);
     fails[nf++] = jcc32(j, HC_E);
-    op_mem(j, false, 0x83, 7, ENV, j->exit_req_off); /* cmp dword exit_request, 0 */
-    e8(j, 0);
-    fails[nf++] = jcc32(j, HC_NE);
-    op_mem(j, false, 0x80, 7, ENV, ENV_OFF(smc_hit));
-    e8(j, 0);
-    fails[nf++] = jcc32(j, HC_NE);
-    op_mem(j, false, 0x83, 7, ENV, ENV_OFF(chain_budget));
-    e8(j, 0);
-    fails[nf++] = jcc32(j, HC_LE);
+    emit_run_checks(j, fails, &nf);
     /* budget: insns_base + this block twice <= exec_limit */
     op_mem(j, true, 0x8b, RDX, ENV, ENV_OFF(insns_base));
     e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, 2u * tb->ninsns);   /* add rdx, 2n */
@@ -413,8 +412,7 @@ void emit_dyn_exit(Jit *j, bool indirect)
         if (!indirect) {
             /* an interpreted last instruction: a near indirect transfer
              * says so in exit_slot */
-            op_mem(j, false, 0x83, 7, ENV, ENV_OFF(exit_slot));
-            e8(j, (uint8_t)EXIT_INDIRECT);
+            cmp_mi(j, ENV, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
             fails[nf++] = jcc32(j, HC_NE);
         }
         emit_jmp_cache_probe(j, fails, &nf);

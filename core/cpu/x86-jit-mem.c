@@ -267,8 +267,6 @@ void emit_ea(Jit *j, const X86Insn *in, int dst)
  * performs the whole access through the C slow path and resumes after
  * `resume`.  Clobbers RCX, RDX.
  */
-typedef X86TLBEntry env_tlb_row_t[X86_TLB_SIZE];
-
 /* The index scaling below (the index shifted to a multiple of 16) and the
  * fields read (tag_read, tag_write, addend): a TLB entry that grows must
  * change it. */
@@ -306,8 +304,7 @@ SlowPath *emit_tlb(Jit *j, const X86Insn *in, int size, bool write)
      * (x86_update_hflags): the table is known here, so the entry is
      * addressed from env directly, without loading tlb_cur.
      * ecx = ((lin >> 12) & mask) * 16 = (lin >> 8) & (mask << 4) */
-    int32_t table = ENV_OFF(tlb) +
-                    ((j->tb->hflags & HF_CPL3) ? (int32_t)sizeof(env_tlb_row_t) : 0);
+    int32_t table = (j->tb->hflags & HF_CPL3) ? ENV_OFF(tlb[1]) : ENV_OFF(tlb[0]);
     mov_rr(j, RCX, RAX);
     e8(j, 0xc1); e8(j, 0xe9); e8(j, 8);             /* shr ecx, 8 */
     alu_ri(j, 4, RCX, (X86_TLB_SIZE - 1) << 4);      /* and ecx, mask << 4 */
