@@ -20,6 +20,9 @@ Memory: VmRSS and VmHWM from /proc/PID/status when the marker line
 arrives.  With MEM_ONLY=1 the emulator is killed there and the workloads
 are skipped (a quick memory-only run).
 
+BASELINE=PATH adds another cardcage binary (an older build, say), run in
+the same rounds, and a table of this build's times over the baseline's.
+
 RUNS runs each (default 5), cardcage and QEMU interleaved; medians, and the
 ratio cardcage/QEMU per workload against the bar 0.8 (issue 13).  Runs
 tests/guests/get-linux.sh first, which rebuilds the initramfs when init.sh
@@ -151,6 +154,9 @@ def main():
         print("bench/guest-work: skipped (qemu-system-i386 not installed)")
         return
     cmds = commands(*guest_files())
+    baseline = os.environ.get("BASELINE")
+    if baseline:
+        cmds["baseline"] = [baseline] + cmds["cardcage"][1:]
     runs = {n: [] for n in cmds}
     for i in range(RUNS):
         for n, cmd in cmds.items():     # interleaved, so load on the machine hits both
@@ -188,6 +194,12 @@ def main():
         qc = median_of(runs["qemu"], "cpu", name)
         print(f"  {name:8s} {c:8.2f}s {ch:7.2f}s {q:8.2f}s {qh:7.2f}s {ratio:6.2f}  {verdict:6s}"
               f"           {cc:7.2f}s {qc:7.2f}s {cc / qc if qc else float('inf'):6.2f}")
+    if baseline:
+        print(f"against the baseline {baseline} (guest-timed; lower ratio: this build is faster):")
+        for name in WORKLOADS:
+            c = median_of(runs["cardcage"], "guest", name)
+            b = median_of(runs["baseline"], "guest", name)
+            print(f"  {name:8s} {c:8.2f}s baseline {b:8.2f}s  ratio {c / b if b else float('inf'):6.2f}")
     for n, rs in runs.items():
         g = sum(sum(r["guest"].values()) for r in rs)
         h = sum(sum(r["host"].values()) for r in rs)

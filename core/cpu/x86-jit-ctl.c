@@ -239,10 +239,35 @@ static void emit_run_checks(Jit *j, uint8_t **fails, int *nf)
     fails[(*nf)++] = jcc32(j, HC_LE);
 }
 
-/* Continue straight into the compiled block whose X86TB is in RAX when it
- * is valid, compiled for this CS, no request is pending and the budgets
- * allow (what x86_jit_next checks); every failing check jumps to a
- * location recorded in fails[] for the caller to patch. */
+/*
+ * The exits of every block go through three stubs at the start of the
+ * code buffer (emit_exit_stubs), called with the guest registers written
+ * back and env->eip set.  Each returns RCX = the host code of the block
+ * to continue in, with env switched to it and RDI = env; the caller then
+ * pops its frame and jumps there (each exit keeps its own indirect jump,
+ * which the host predicts by its site).  Or RCX = 0, with env->cur (and
+ * for a chain slot env->exit_slot) set: the caller returns to the loop.
+ * Inline, these checks and the jump-cache probe made some 200 bytes of
+ * host code per exit, most of a small block's code; as stubs they are
+ * shared by all (the blocks' code was some 900 bytes a block on a Linux
+ * boot, three times QEMU's).
+ */
+
+/* env->cur = the last instruction of env->cur_tb (where a block that
+ * leaves at its end says it stopped). */
+static void emit_cur_last(Jit *j)
+{
+    op_mem(j, true, 0x8b, RDX, ENV, ENV_OFF(cur_tb));
+    op_mem(j, true, 0x8b, RDX, RDX, (int32_t)offsetof(X86TB, insns_end));
+    e8(j, 0x48); e8(j, 0x81); e8(j, 0xea); e32(j, (uint32_t)sizeof(X86Insn)); /* sub rdx, n */
+    st64(j, ENV_OFF(cur), RDX);
+}
+
+/* Continue into the compiled block whose X86TB is in RAX (the block that
+ * ends, env->cur_tb, in RSI) when it is valid, compiled for this CS, no request is pending and the budgets
+ * allow (what x86_jit_next checks): count the block that ends
+ * (env->cur_tb), switch env to the next, return its host code in RCX.
+ * Every failing check jumps to a location recorded in fails[]. */
 static void emit_enter(Jit *j, uint8_t **fails, int *nf)
 {
     op_mem(j, false, 0x80, 7, RAX, (int32_t)offsetof(X86TB, valid));
@@ -252,31 +277,21 @@ static void emit_enter(Jit *j, uint8_t **fails, int *nf)
     e8(j, 0x48); e8(j, 0x85); e8(j, 0xc9);           /* test rcx, rcx */
     fails[(*nf)++] = jcc32(j, HC_E);
     emit_run_checks(j, fails, nf);
-    if (j->fallback_seen) {
-        op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
-        op_mem(j, false, 0x3b, RDX, ENV, CS_OFF(limit));
-    } else {
-        cmp_mi(j, RAX, (int32_t)offsetof(X86TB, jit_cs_limit), j->cs_limit);
-    }
+    op_mem(j, false, 0x8b, RDX, RAX, (int32_t)offsetof(X86TB, jit_cs_limit));
+    op_mem(j, false, 0x3b, RDX, ENV, CS_OFF(limit));
     fails[(*nf)++] = jcc32(j, HC_NE);
     /* budget: insns_base + this block + the next <= exec_limit */
+    op_mem(j, false, 0x0fb7, RSI, RSI, (int32_t)offsetof(X86TB, ninsns));
+    op_mem(j, true, 0x03, RSI, ENV, ENV_OFF(insns_base));
     op_mem(j, false, 0x0fb7, RDX, RAX, (int32_t)offsetof(X86TB, ninsns));
-    op_mem(j, true, 0x03, RDX, ENV, ENV_OFF(insns_base));
-    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, j->tb->ninsns);   /* add rdx, n */
+    op_rr(j, true, 0x01, RSI, RDX);                  /* add rdx, rsi */
     op_mem(j, true, 0x3b, RDX, ENV, ENV_OFF(exec_limit));
     fails[(*nf)++] = jcc32(j, HC_A);
     /* commit: count this block, switch to the next */
-    op_mem(j, true, 0x8b, RDX, ENV, ENV_OFF(insns_base));
-    e8(j, 0x48); e8(j, 0x81); e8(j, 0xc2); e32(j, j->tb->ninsns);
-    st64(j, ENV_OFF(insns_base), RDX);
+    st64(j, ENV_OFF(insns_base), RSI);
     st64(j, ENV_OFF(cur_tb), RAX);
-    /* through the next block's prologue: jumping past it into the body
-     * (keeping this frame) saved host instructions on the bench/cpu mix
-     * but cost the Linux workloads of bench/guest-work a fifth more host
-     * CPU time, measured and not understood yet */
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    emit_epilogue(j);
-    e8(j, 0xff); e8(j, 0xe1);                        /* jmp rcx */
+    e8(j, 0xc3);                                     /* ret */
 }
 
 /*
@@ -288,17 +303,8 @@ static void emit_enter(Jit *j, uint8_t **fails, int *nf)
  */
 static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
 {
-    /* edx = pc (CS.base + EIP) */
-    bool known = !j->fallback_seen;
-    if (known) {
-        ld32(j, RDX, ENV_OFF(eip));
-        if (j->tb->cs_base) {
-            alu_ri(j, 0, RDX, j->tb->cs_base);       /* add edx, base */
-        }
-    } else {
-        ld32(j, RDX, CS_OFF(base));
-        op_mem(j, false, 0x03, RDX, ENV, ENV_OFF(eip));
-    }
+    ld32(j, RDX, CS_OFF(base));                      /* edx = pc (CS.base + EIP) */
+    op_mem(j, false, 0x03, RDX, ENV, ENV_OFF(eip));
     e8(j, 0x69); e8(j, 0xca); e32(j, X86_JMP_CACHE_MUL);   /* imul ecx, edx, MUL */
     e8(j, 0xc1); e8(j, 0xe9); e8(j, 32 - X86_JMP_CACHE_BITS); /* shr ecx, 32 - BITS */
     /* mov rax, [rbx + rcx * 8 + jmp_cache] */
@@ -307,19 +313,77 @@ static void emit_jmp_cache_probe(Jit *j, uint8_t **fails, int *nf)
     fails[(*nf)++] = jcc32(j, HC_E);
     op_mem(j, false, 0x3b, RDX, RAX, (int32_t)offsetof(X86TB, pc));
     fails[(*nf)++] = jcc32(j, HC_NE);
-    if (known) {
-        cmp_mi(j, RAX, (int32_t)offsetof(X86TB, cs_base), j->tb->cs_base);
-        fails[(*nf)++] = jcc32(j, HC_NE);
-        cmp_mi(j, RAX, (int32_t)offsetof(X86TB, hflags), j->tb->hflags);
-        fails[(*nf)++] = jcc32(j, HC_NE);
-        return;
-    }
     ld32(j, RCX, CS_OFF(base));
     op_mem(j, false, 0x3b, RCX, RAX, (int32_t)offsetof(X86TB, cs_base));
     fails[(*nf)++] = jcc32(j, HC_NE);
     ld32(j, RCX, ENV_OFF(hflags));
     op_mem(j, false, 0x3b, RCX, RAX, (int32_t)offsetof(X86TB, hflags));
     fails[(*nf)++] = jcc32(j, HC_NE);
+}
+
+/* The stubs, emitted once at the start of each code buffer. */
+void emit_exit_stubs(Jit *j, JitStubs *stubs)
+{
+    uint8_t *fails[24];
+    int nf = 0;
+
+    /* chain: EDI = the slot.  The chained successor (tb->jmp[slot]) or,
+     * none being set, the jump cache's block for the new EIP (a block on
+     * another page, never chained).  Failing: exit_slot = the slot. */
+    stubs->chain = j->p;
+    op_mem(j, true, 0x8b, RSI, ENV, ENV_OFF(cur_tb));
+    /* mov rax, [rsi + rdi * 8 + jmp] */
+    e8(j, 0x48); e8(j, 0x8b); e8(j, 0x84); e8(j, 0xfe); e32(j, (uint32_t)offsetof(X86TB, jmp));
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
+    uint8_t *chained = jcc32(j, HC_NE);
+    emit_jmp_cache_probe(j, fails, &nf);
+    patch32(j, chained, j->p);
+    emit_enter(j, fails, &nf);
+    for (int k = 0; k < nf; k++) {
+        patch32(j, fails[k], j->p);
+    }
+    st32(j, ENV_OFF(exit_slot), RDI);
+    emit_cur_last(j);
+    e8(j, 0x31); e8(j, 0xc9);                        /* xor ecx, ecx */
+    e8(j, 0xc3);                                     /* ret */
+
+    /* indirect: the jump cache's block for the new EIP; failing, the
+     * full lookup of x86_jit_next (as after an interpreted instruction,
+     * below). */
+    nf = 0;
+    stubs->indirect = j->p;
+    op_mem(j, true, 0x8b, RSI, ENV, ENV_OFF(cur_tb));
+    emit_jmp_cache_probe(j, fails, &nf);
+    emit_enter(j, fails, &nf);
+    /* interp: an interpreted last instruction; a near indirect transfer
+     * says so in exit_slot and probes the jump cache as above. */
+    stubs->interp = j->p;
+    cmp_mi(j, ENV, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
+    patch32(j, jcc32(j, HC_E), stubs->indirect);
+    for (int k = 0; k < nf; k++) {
+        patch32(j, fails[k], j->p);
+    }
+    emit_cur_last(j);
+    /* x86_jit_next(env), with the stack 16-byte aligned: the block's
+     * frame is, and the call to this stub pushed 8 bytes */
+    e8(j, 0x48); e8(j, 0x83); e8(j, 0xec); e8(j, 8); /* sub rsp, 8 */
+    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
+    call_abs(j, (const void *)x86_jit_next);
+    e8(j, 0x48); e8(j, 0x83); e8(j, 0xc4); e8(j, 8); /* add rsp, 8 */
+    op_rr(j, true, 0x89, RAX, RCX);                  /* mov rcx, rax */
+    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
+    e8(j, 0xc3);                                     /* ret */
+}
+
+/* Call an exit stub, then continue in the block it returns (RCX) or
+ * return to the loop (RCX = 0). */
+static void emit_stub_exit(Jit *j, const uint8_t *stub)
+{
+    call_rel(j, stub);
+    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc9);           /* test rcx, rcx */
+    patch32(j, jcc32(j, HC_E), j->exit_stop);
+    emit_epilogue(j);
+    e8(j, 0xff); e8(j, 0xe1);                        /* jmp rcx */
 }
 
 /* The taken branch of a block to its own start (a loop in one block):
@@ -372,62 +436,24 @@ static void emit_taken_exit(Jit *j, uint32_t target)
 
 /* The block is done and leaves by chain slot `slot` (env->eip stored):
  * continue straight into the chained block's host code when it exists,
- * or else into the block the jump cache has for the new EIP (a block on
- * another page, never chained), when it may run; otherwise return to the
- * loop, saying which slot was taken. */
+ * or else into the block the jump cache has for the new EIP, when it may
+ * run; otherwise return to the loop, saying which slot was taken. */
 void emit_chain_exit(Jit *j, int slot)
 {
-    const X86TB *tb = j->tb;
-    uint8_t *fails[24];
-    int nf = 0;
     emit_writeback(j, j->dirty);
-    mov_ri64(j, RAX, (uintptr_t)&tb->jmp[slot]);
-    op_mem(j, true, 0x8b, RAX, RAX, 0);              /* rax = tb->jmp[slot] */
-    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
-    uint8_t *chained = jcc32(j, HC_NE);
-    emit_jmp_cache_probe(j, fails, &nf);
-    patch32(j, chained, j->p);
-    emit_enter(j, fails, &nf);
-    for (int k = 0; k < nf; k++) {
-        patch32(j, fails[k], j->p);
-    }
-    st32i(j, ENV_OFF(exit_slot), (uint32_t)slot);
-    set_cur(j, &tb->insns[tb->ninsns - 1]);
-    emit_epilogue(j);
-    e8(j, 0xc3);                                     /* ret */
+    mov_ri(j, RDI, (uint32_t)slot);
+    emit_stub_exit(j, j->stubs->chain);
 }
 
 /* The block is done and left by an indirect transfer or an interpreted
  * instruction (env->eip and env->exit_slot set): the next block comes from
- * the jump cache, probed inline, for a near indirect transfer
+ * the jump cache, probed in the stub, for a near indirect transfer
  * (`indirect`: known to be one at translation time), else from
  * x86_jit_next. */
 void emit_dyn_exit(Jit *j, bool indirect)
 {
     emit_writeback(j, j->dirty);
-    set_cur(j, &j->tb->insns[j->tb->ninsns - 1]);
-    {
-        uint8_t *fails[24];
-        int nf = 0;
-        if (!indirect) {
-            /* an interpreted last instruction: a near indirect transfer
-             * says so in exit_slot */
-            cmp_mi(j, ENV, ENV_OFF(exit_slot), (uint32_t)EXIT_INDIRECT);
-            fails[nf++] = jcc32(j, HC_NE);
-        }
-        emit_jmp_cache_probe(j, fails, &nf);
-        emit_enter(j, fails, &nf);
-        for (int k = 0; k < nf; k++) {
-            patch32(j, fails[k], j->p);
-        }
-    }
-    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    call_abs(j, (const void *)x86_jit_next);
-    e8(j, 0x48); e8(j, 0x85); e8(j, 0xc0);           /* test rax, rax */
-    patch32(j, jcc32(j, HC_E), j->exit_stop);
-    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
-    emit_epilogue(j);
-    e8(j, 0xff); e8(j, 0xe0);                        /* jmp rax */
+    emit_stub_exit(j, indirect ? j->stubs->indirect : j->stubs->interp);
 }
 
 /* Which Jcc rel (its condition), or -1. */

@@ -32,9 +32,20 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, 
 extern const int guest_hregs[5];
 #define MAX_GUEST_HREGS 5
 
+/* The exit stubs every block of a buffer calls (x86-jit-ctl.c,
+ * emit_exit_stubs): they sit at the start of the buffer and survive its
+ * flushes (used never goes below stubs_end). */
+typedef struct JitStubs {
+    uint8_t *chain;           /* leave by chain slot EDI */
+    uint8_t *indirect;        /* leave after a near indirect transfer */
+    uint8_t *interp;          /* leave after an interpreted instruction */
+} JitStubs;
+
 typedef struct JitBuffer {
     uint8_t *base;
     size_t size, used;
+    size_t stubs_end;         /* 0: the stubs are not emitted yet */
+    JitStubs stubs;
     bool failed;
 } JitBuffer;
 
@@ -75,6 +86,7 @@ typedef struct Jit {
      * exits' jump-cache probe and chaining checks. */
     bool fallback_seen;
     int32_t exit_req_off;     /* cs->exit_request, relative to env */
+    const JitStubs *stubs;    /* of the buffer the block goes into */
     bool overflow;
     /* The flags an instruction writes are needed by a later reader, an
      * exit or a possible fault (see flag_liveness). */
@@ -293,6 +305,15 @@ static inline void patch32(Jit *j, uint8_t *at, uint8_t *target)
     memcpy(at, &rel, 4);
 }
 
+/* call rel32 to code in the same buffer (the exit stubs). */
+static inline void call_rel(Jit *j, const uint8_t *target)
+{
+    e8(j, 0xe8);
+    uint8_t *at = j->p;
+    e32(j, 0);
+    patch32(j, at, (uint8_t *)target);
+}
+
 /* env->cur = in */
 static inline void set_cur(Jit *j, const X86Insn *in)
 {
@@ -366,6 +387,7 @@ bool emit_string(Jit *j, const X86Insn *in);
 bool emit_nop(Jit *j, const X86Insn *in);
 bool cc_use_form(const X86Insn *in, int *cond, bool *set);
 bool emit_cc_use(Jit *j, const X86Insn *in);
+void emit_exit_stubs(Jit *j, JitStubs *stubs);
 void emit_chain_exit(Jit *j, int slot);
 void emit_dyn_exit(Jit *j, bool indirect);
 int jcc_cond(const X86Insn *in);

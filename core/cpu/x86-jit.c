@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "cpu/x86-jit-int.h"
+#include "util/log-internal.h"
 
 #ifdef X86_JIT_HOST
 
@@ -155,6 +156,17 @@ static FILE *jit_perfmap(void)
         }
     }
     return f;
+}
+
+/* The exit stubs are named too, as one symbol. */
+static void perfmap_stubs(const JitBuffer *jb)
+{
+    FILE *map = jit_perfmap();
+    if (map) {
+        fprintf(map, "%" PRIxPTR " %zx cardcage_jit_exit_stubs\n", (uintptr_t)jb->base,
+                jb->stubs_end);
+        fflush(map);
+    }
 }
 
 /* Count a run of in's handler when statistics are on. */
@@ -434,10 +446,11 @@ void x86_jit_reset(CPUX86State *env)
 {
     JitBuffer *jb = *x86_code_cache_jit_slot(env);
     if (jb) {
-        jb->used = 0;
+        jb->used = jb->stubs_end;
         FILE *map = jit_perfmap();
         if (map && ftruncate(fileno(map), 0) == 0) {
             rewind(map);
+            perfmap_stubs(jb);
         }
     }
 }
@@ -449,6 +462,38 @@ void x86_jit_free(void *buf)
         munmap(jb->base, jb->size);
     }
     g_free(jb);
+}
+
+/* The exit stubs at the start of the buffer (emit_exit_stubs), emitted
+ * with the first block: j has exit_req_off set and nothing else yet. */
+static bool emit_stubs(JitBuffer *jb, Jit *j)
+{
+    j->p = jb->base;
+    j->end = jb->base + jb->size;
+    emit_exit_stubs(j, &jb->stubs);
+    if (j->overflow) {
+        return false;
+    }
+    jb->stubs_end = ((size_t)(j->p - jb->base) + 15) & ~(size_t)15;
+    jb->used = jb->stubs_end;
+    perfmap_stubs(jb);
+    return true;
+}
+
+/* -d out_asm: the block's host code in hex, 32 bytes a line, each line
+ * led by its host address, for scripts/jit-disasm to disassemble. */
+static void log_host_code(const X86TB *tb, const uint8_t *start, size_t len, const void *entry)
+{
+    log_printf("x86: host code of block %08x: %u insns, %zu bytes at %p, entry %p\n", tb->pc,
+               tb->ninsns, len, (const void *)start, entry);
+    for (size_t off = 0; off < len; off += 32) {
+        char hex[65];
+        size_t n = len - off < 32 ? len - off : 32;
+        for (size_t k = 0; k < n; k++) {
+            snprintf(hex + 2 * k, 3, "%02x", start[off + k]);
+        }
+        log_printf("  %p %s\n", (const void *)(start + off), hex);
+    }
 }
 
 bool x86_jit_compile(CPUX86State *env, X86TB *tb)
@@ -473,6 +518,10 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     }
     j->exit_req_off = (int32_t)offsetof(CPUState, exit_request) -
                       (int32_t)offsetof(X86CPU, env);
+    if (!jb->stubs_end && !emit_stubs(jb, j)) {
+        return false;
+    }
+    j->stubs = &jb->stubs;
     tb->jit_cs_limit = j->cs_limit;
     j->p = jb->base + jb->used;
     j->end = jb->base + jb->size;
@@ -545,6 +594,9 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     if (log_enabled(LOG_IN_ASM)) {
         log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
                    tb->ninsns, (size_t)(j->p - start));
+    }
+    if (log_enabled(LOG_OUT_ASM)) {
+        log_host_code(tb, start, (size_t)(j->p - start), entry);
     }
     return true;
 }

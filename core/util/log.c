@@ -34,13 +34,15 @@ static const LogItem core_items[] = {
     { "ioport",       LOG_IOPORT,      "every port access", NULL },
     { "plugin",       LOG_PLUGIN,      "plugin loader decisions", NULL },
     { "startup",      LOG_STARTUP,     "timestamps of the start-up phases", NULL },
+    { "out_asm",      LOG_OUT_ASM,     "host code of each compiled x86 block, in hex "
+                                       "(scripts/jit-disasm turns it into assembly)", NULL },
     { "jit-verify",   LOG_JIT_VERIFY,  "run each compiled x86 block also through the interpreter "
                                        "and report the first difference", NULL },
 };
 
 /* Categories plugins registered (LogItem *), with bits above the core's. */
 static GPtrArray *plugin_items;
-#define FIRST_PLUGIN_BIT 12
+#define FIRST_PLUGIN_BIT 13
 
 void log_printf(const char *fmt, ...)
 {
