@@ -327,6 +327,13 @@ void emit_exit_stubs(Jit *j, JitStubs *stubs)
     uint8_t *fails[24];
     int nf = 0;
 
+    /* exit_stop: jumped to with env->cur set and the guest registers in
+     * env; the loop works out where the block stopped.  Every block has
+     * the same frame. */
+    stubs->exit_stop = j->p;
+    emit_epilogue(j);
+    e8(j, 0xc3);                                     /* ret */
+
     /* chain: EDI = the slot.  The chained successor (tb->jmp[slot]) or,
      * none being set, the jump cache's block for the new EIP (a block on
      * another page, never chained).  Failing: exit_slot = the slot. */

@@ -36,14 +36,20 @@ extern const int guest_hregs[5];
  * emit_exit_stubs): they sit at the start of the buffer and survive its
  * flushes (used never goes below stubs_end). */
 typedef struct JitStubs {
+    uint8_t *exit_stop;       /* return to the loop (Jit.exit_stop) */
     uint8_t *chain;           /* leave by chain slot EDI */
     uint8_t *indirect;        /* leave after a near indirect transfer */
     uint8_t *interp;          /* leave after an interpreted instruction */
 } JitStubs;
 
+/* A buffer has two regions: the blocks' main lines from the start (after
+ * the stubs) up to cold_start, and their slow paths from cold_start on,
+ * so that code that rarely runs does not share the host's cache lines
+ * and pages with code that runs all the time. */
 typedef struct JitBuffer {
     uint8_t *base;
     size_t size, used;
+    size_t cold_start, cold_used;
     size_t stubs_end;         /* 0: the stubs are not emitted yet */
     JitStubs stubs;
     bool failed;
@@ -75,7 +81,7 @@ typedef struct Jit {
     uint8_t *p, *end;
     X86TB *tb;
     int nslow;
-    uint8_t *exit_stop;       /* common exit: return to the loop (env->cur set) */
+    uint8_t *exit_stop;       /* common exit (a stub): return to the loop (env->cur set) */
     /* What set the flags last, when known at translation time. */
     int cc_known;             /* CC_OP_* or -1 */
     uint32_t cs_limit;        /* CS limit the block is compiled for */

@@ -439,6 +439,8 @@ static bool jit_buffer_init(JitBuffer *jb)
     jb->base = p;
     jb->size = JIT_BUFFER_SIZE;
     jb->used = 0;
+    /* slow paths are about a fifth of the code (a Linux boot) */
+    jb->cold_start = jb->cold_used = JIT_BUFFER_SIZE - JIT_BUFFER_SIZE / 4;
     return true;
 }
 
@@ -447,6 +449,7 @@ void x86_jit_reset(CPUX86State *env)
     JitBuffer *jb = *x86_code_cache_jit_slot(env);
     if (jb) {
         jb->used = jb->stubs_end;
+        jb->cold_used = jb->cold_start;
         FILE *map = jit_perfmap();
         if (map && ftruncate(fileno(map), 0) == 0) {
             rewind(map);
@@ -480,11 +483,13 @@ static bool emit_stubs(JitBuffer *jb, Jit *j)
     return true;
 }
 
-/* -d out_asm: the block's host code in hex, 32 bytes a line, each line
- * led by its host address, for scripts/jit-disasm to disassemble. */
-static void log_host_code(const X86TB *tb, const uint8_t *start, size_t len, const void *entry)
+/* -d out_asm: the block's host code (its main line, then its slow paths)
+ * in hex, 32 bytes a line, each line led by its host address, for
+ * scripts/jit-disasm to disassemble. */
+static void log_host_code(const X86TB *tb, const uint8_t *start, size_t len, const void *entry,
+                          const char *what)
 {
-    log_printf("x86: host code of block %08x: %u insns, %zu bytes at %p, entry %p\n", tb->pc,
+    log_printf("x86: %s of block %08x: %u insns, %zu bytes at %p, entry %p\n", what, tb->pc,
                tb->ninsns, len, (const void *)start, entry);
     for (size_t off = 0; off < len; off += 32) {
         char hex[65];
@@ -502,7 +507,8 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     if (!jit_buffer_init(jb) || tb->special) {
         return false;
     }
-    if (jb->size - jb->used < JIT_MAX_BLOCK_CODE + (size_t)tb->ninsns * 512) {
+    size_t room = JIT_MAX_BLOCK_CODE + (size_t)tb->ninsns * 512;
+    if (jb->cold_start - jb->used < room || jb->size - jb->cold_used < room) {
         return false;       /* full until the next flush of the code cache */
     }
     static Jit jit;
@@ -524,17 +530,12 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     j->stubs = &jb->stubs;
     tb->jit_cs_limit = j->cs_limit;
     j->p = jb->base + jb->used;
-    j->end = jb->base + jb->size;
+    j->end = jb->base + jb->cold_start;
     j->cc_known = -1;
+    j->exit_stop = jb->stubs.exit_stop;
     uint8_t *start = j->p;
 
-    /* The common early exit, jumped to with env->cur set and the guest
-     * registers in env: back to the loop, which works out where the block
-     * stopped.  It comes first, so that the body follows the prologue. */
     choose_hregs(j);
-    j->exit_stop = j->p;
-    emit_epilogue(j);
-    e8(j, 0xc3);                                     /* ret */
     /* Prologue: env in rbx; the guest registers chosen are loaded into
      * their host registers on first use. */
     uint8_t *entry = j->p;
@@ -578,25 +579,36 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
             emit_dyn_exit(j, false);
         }
     }
+    /* the slow paths go to the cold region */
+    uint8_t *hot_end = j->p;
+    j->p = jb->base + jb->cold_used;
+    j->end = jb->base + jb->size;
+    uint8_t *cold = j->p;
     emit_slow_paths(j);
     if (j->overflow) {
         return false;
     }
-    jb->used += (size_t)(j->p - start);
-    jb->used = (jb->used + 15) & ~(size_t)15;
+    jb->used = ((size_t)(hot_end - jb->base) + 15) & ~(size_t)15;
+    jb->cold_used = (size_t)(j->p - jb->base);
     tb->host_code = (void (*)(CPUX86State *, X86TB *))entry;
     tb->jit_pure = pure;
     FILE *map = jit_perfmap();
     if (map) {
-        fprintf(map, "%" PRIxPTR " %tx guest_%08x\n", (uintptr_t)start, j->p - start, tb->pc);
+        fprintf(map, "%" PRIxPTR " %tx guest_%08x\n", (uintptr_t)start, hot_end - start, tb->pc);
+        if (j->p > cold) {
+            fprintf(map, "%" PRIxPTR " %tx guest_%08x_slow\n", (uintptr_t)cold, j->p - cold,
+                    tb->pc);
+        }
         fflush(map);
     }
     if (log_enabled(LOG_IN_ASM)) {
-        log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code\n", tb->pc,
-                   tb->ninsns, (size_t)(j->p - start));
+        log_printf("x86: compiled block %08x: %u insns, %zu bytes of host code "
+                   "(and %zu of slow paths)\n", tb->pc, tb->ninsns, (size_t)(hot_end - start),
+                   (size_t)(j->p - cold));
     }
     if (log_enabled(LOG_OUT_ASM)) {
-        log_host_code(tb, start, (size_t)(j->p - start), entry);
+        log_host_code(tb, start, (size_t)(hot_end - start), entry, "host code");
+        log_host_code(tb, cold, (size_t)(j->p - cold), entry, "slow paths");
     }
     return true;
 }
