@@ -467,6 +467,31 @@ void x86_jit_free(void *buf)
     g_free(jb);
 }
 
+/* -d out_asm: the block's host code (its main line, then its slow paths)
+ * in hex, 32 bytes a line, each line led by its host address, for
+ * scripts/jit-disasm to disassemble. */
+static void log_hex(const uint8_t *start, size_t len);
+
+static void log_host_code(const X86TB *tb, const uint8_t *start, size_t len, const void *entry,
+                          const char *what)
+{
+    log_printf("x86: %s of block %08x: %u insns, %zu bytes at %p, entry %p\n", what, tb->pc,
+               tb->ninsns, len, (const void *)start, entry);
+    log_hex(start, len);
+}
+
+static void log_hex(const uint8_t *start, size_t len)
+{
+    for (size_t off = 0; off < len; off += 32) {
+        char hex[65];
+        size_t n = len - off < 32 ? len - off : 32;
+        for (size_t k = 0; k < n; k++) {
+            snprintf(hex + 2 * k, 3, "%02x", start[off + k]);
+        }
+        log_printf("  %p %s\n", (const void *)(start + off), hex);
+    }
+}
+
 /* The exit stubs at the start of the buffer (emit_exit_stubs), emitted
  * with the first block: j has exit_req_off set and nothing else yet. */
 static bool emit_stubs(JitBuffer *jb, Jit *j)
@@ -478,27 +503,14 @@ static bool emit_stubs(JitBuffer *jb, Jit *j)
         return false;
     }
     jb->stubs_end = ((size_t)(j->p - jb->base) + 15) & ~(size_t)15;
+    if (log_enabled(LOG_OUT_ASM)) {
+        log_printf("x86: host code of the exit stubs: %zu bytes at %p\n",
+                   (size_t)(j->p - jb->base), (void *)jb->base);
+        log_hex(jb->base, (size_t)(j->p - jb->base));
+    }
     jb->used = jb->stubs_end;
     perfmap_stubs(jb);
     return true;
-}
-
-/* -d out_asm: the block's host code (its main line, then its slow paths)
- * in hex, 32 bytes a line, each line led by its host address, for
- * scripts/jit-disasm to disassemble. */
-static void log_host_code(const X86TB *tb, const uint8_t *start, size_t len, const void *entry,
-                          const char *what)
-{
-    log_printf("x86: %s of block %08x: %u insns, %zu bytes at %p, entry %p\n", what, tb->pc,
-               tb->ninsns, len, (const void *)start, entry);
-    for (size_t off = 0; off < len; off += 32) {
-        char hex[65];
-        size_t n = len - off < 32 ? len - off : 32;
-        for (size_t k = 0; k < n; k++) {
-            snprintf(hex + 2 * k, 3, "%02x", start[off + k]);
-        }
-        log_printf("  %p %s\n", (const void *)(start + off), hex);
-    }
 }
 
 bool x86_jit_compile(CPUX86State *env, X86TB *tb)
