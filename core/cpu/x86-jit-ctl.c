@@ -18,12 +18,27 @@ static bool target_ok(Jit *j, uint32_t target)
     return target <= j->cs_limit;
 }
 
+/* test cc_dst, cc_dst: R8 when it still holds it (in_regs), else from env */
+static void emit_test_dst(Jit *j, bool in_regs)
+{
+    if (in_regs) {
+        op_rr(j, false, 0x85, R8, R8);               /* test r8d, r8d */
+        return;
+    }
+    ld32(j, RSI, ENV_OFF(cc_dst));
+    op_rr(j, false, 0x85, RSI, RSI);                 /* test esi, esi */
+}
+
 /* Evaluate a condition into the host flags and return the host condition
  * for "taken", or -1 if it must ask the C side. */
 static int emit_cond(Jit *j, int cond)
 {
     int base = cond & ~1, neg = cond & 1;
     int hc = -1;
+    /* right after the flag-setting instruction (a CMP or TEST before a
+     * Jcc), its operands and result are still in registers: compare
+     * those, not their copies in env */
+    bool in_regs = j->cc_regs_at == j->p;
     switch (j->cc_known) {
     case CC_OP_SUB:
         switch (base) {
@@ -37,8 +52,9 @@ static int emit_cond(Jit *j, int cond)
         }
         if (hc >= 0) {
             if (base == CC_COND_Z || base == CC_COND_S) {
-                ld32(j, RSI, ENV_OFF(cc_dst));
-                op_rr(j, false, 0x85, RSI, RSI);     /* test esi, esi */
+                emit_test_dst(j, in_regs);
+            } else if (in_regs) {
+                alu_rr(j, 7, RSI, RDI);              /* cmp esi, edi */
             } else {
                 ld32(j, RSI, ENV_OFF(cc_src1));
                 op_mem(j, false, 0x3b, RSI, ENV, ENV_OFF(cc_src2));
@@ -51,8 +67,7 @@ static int emit_cond(Jit *j, int cond)
     case CC_OP_DEC:
         if (base == CC_COND_Z || base == CC_COND_S ||
             (j->cc_known == CC_OP_LOGIC && (base == CC_COND_LE || base == CC_COND_L))) {
-            ld32(j, RSI, ENV_OFF(cc_dst));
-            op_rr(j, false, 0x85, RSI, RSI);
+            emit_test_dst(j, in_regs);
             hc = base == CC_COND_Z ? HC_E : base == CC_COND_S ? HC_S :
                  base == CC_COND_LE ? HC_LE : HC_L;
         }

@@ -84,6 +84,9 @@ typedef struct Jit {
     uint8_t *exit_stop;       /* common exit (a stub): return to the loop (env->cur set) */
     /* What set the flags last, when known at translation time. */
     int cc_known;             /* CC_OP_* or -1 */
+    /* Where emit_flags ended: while nothing else has been emitted (j->p is
+     * still there), ESI, EDI and R8 hold cc_src1, cc_src2 and cc_dst. */
+    const uint8_t *cc_regs_at;
     uint32_t cs_limit;        /* CS limit the block is compiled for */
     bool exits_done;          /* the last instruction emitted the block's exits */
     /* An instruction of the block so far went to its interpreter handler,

@@ -517,6 +517,7 @@ void emit_flags(Jit *j, int op)
         st32(j, ENV_OFF(cc_src2), RDI);
     }
     j->cc_known = op;
+    j->cc_regs_at = j->p;
 }
 
 #endif
