@@ -39,6 +39,11 @@ static int emit_cond(Jit *j, int cond)
      * Jcc), its operands and result are still in registers: compare
      * those, not their copies in env */
     bool in_regs = j->cc_regs_at == j->p;
+    /* but not where a slow path comes back (CMPXCHG's, after the whole
+     * instruction in the interpreter): the registers are not set there */
+    for (int k = 0; k < j->nslow && in_regs; k++) {
+        in_regs = j->slow[k].resume != j->p;
+    }
     switch (j->cc_known) {
     case CC_OP_SUB:
         switch (base) {

@@ -124,12 +124,20 @@
 ;! mem32[0x704] = 0x000013ba
 ;! mem32[0x708] = 0x000005d6
 ;! mem32[0x70c] = 0x00000000
+; 12: 12 rounds each of CMPXCHG [m] then JZ, the TLB entry of [m] dropped
+;    by INVLPG before each, so that the compiled block (from the ninth
+;    round on) takes the slow path of CMPXCHG and the JZ must read the
+;    flags it left: EAX = [m] every round (ZF: 12 taken), then EAX !=
+;    [m] every round (0 taken)
+;! mem32[0x710] = 0x0000000c
+;! mem32[0x714] = 0x00000000
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
 %include "lib.inc"
 
 DATA    equ 0x800
+PAGE12  equ 0x3000
 ARITH   equ 0x8d5           ; OF SF ZF AF PF CF
 
 ; SAVEM off, mask: the flags in mask into RES + off
@@ -431,6 +439,27 @@ test_main:
         mov     [RES + 0x104], eax
         mov     [RES + 0x108], ebx
         mov     [RES + 0x10c], ecx
+        ; 12
+        mov     esi, 0x710
+        mov     ebx, 7                  ; EAX: equal to [m]
+.t12:   mov     ebp, 12
+        xor     edi, edi
+        mov     dword [PAGE12], 7
+.t12a:  invlpg  [PAGE12]
+        mov     eax, ebx
+        mov     edx, 7
+        jmp     .t12b
+.t12b:  cmpxchg [PAGE12], edx
+        jz      .t12z
+        jmp     .t12n
+.t12z:  inc     edi
+.t12n:  dec     ebp
+        jnz     .t12a
+        mov     [RES + esi - 0x600], edi
+        add     esi, 4
+        inc     ebx                     ; 8: not equal
+        cmp     esi, 0x718
+        jb      .t12
         DONE
 .f7:    inc     ecx
         ret
