@@ -284,10 +284,11 @@ static void emit_cur_last(Jit *j)
 }
 
 /* Continue into the compiled block whose X86TB is in RAX (the block that
- * ends, env->cur_tb, in RSI) when it is valid, compiled for this CS, no request is pending and the budgets
- * allow (what x86_jit_next checks): count the block that ends
- * (env->cur_tb), switch env to the next, return its host code in RCX.
- * Every failing check jumps to a location recorded in fails[]. */
+ * ends, env->cur_tb, in RSI) when it is valid, compiled for this CS, no
+ * request is pending and the budgets allow (what x86_jit_next checks):
+ * count the block that ends, switch env to the next, return its host
+ * code in RCX.  Every failing check jumps to a location recorded in
+ * fails[]. */
 static void emit_enter(Jit *j, uint8_t **fails, int *nf)
 {
     op_mem(j, false, 0x80, 7, RAX, (int32_t)offsetof(X86TB, valid));

@@ -89,11 +89,6 @@ typedef struct Jit {
     const uint8_t *cc_regs_at;
     uint32_t cs_limit;        /* CS limit the block is compiled for */
     bool exits_done;          /* the last instruction emitted the block's exits */
-    /* An instruction of the block so far went to its interpreter handler,
-     * which may have changed CS or hflags: until then they are the
-     * block's own (tb->cs_base, tb->hflags, cs_limit), constants of the
-     * exits' jump-cache probe and chaining checks. */
-    bool fallback_seen;
     int32_t exit_req_off;     /* cs->exit_request, relative to env */
     const JitStubs *stubs;    /* of the buffer the block goes into */
     bool overflow;

@@ -470,16 +470,6 @@ void x86_jit_free(void *buf)
 /* -d out_asm: the block's host code (its main line, then its slow paths)
  * in hex, 32 bytes a line, each line led by its host address, for
  * scripts/jit-disasm to disassemble. */
-static void log_hex(const uint8_t *start, size_t len);
-
-static void log_host_code(const X86TB *tb, const uint8_t *start, size_t len, const void *entry,
-                          const char *what)
-{
-    log_printf("x86: %s of block %08x: %u insns, %zu bytes at %p, entry %p\n", what, tb->pc,
-               tb->ninsns, len, (const void *)start, entry);
-    log_hex(start, len);
-}
-
 static void log_hex(const uint8_t *start, size_t len)
 {
     for (size_t off = 0; off < len; off += 32) {
@@ -492,12 +482,20 @@ static void log_hex(const uint8_t *start, size_t len)
     }
 }
 
+static void log_host_code(const X86TB *tb, const uint8_t *start, size_t len, const void *entry,
+                          const char *what)
+{
+    log_printf("x86: %s of block %08x: %u insns, %zu bytes at %p, entry %p\n", what, tb->pc,
+               tb->ninsns, len, (const void *)start, entry);
+    log_hex(start, len);
+}
+
 /* The exit stubs at the start of the buffer (emit_exit_stubs), emitted
  * with the first block: j has exit_req_off set and nothing else yet. */
 static bool emit_stubs(JitBuffer *jb, Jit *j)
 {
     j->p = jb->base;
-    j->end = jb->base + jb->size;
+    j->end = jb->base + jb->cold_start;
     emit_exit_stubs(j, &jb->stubs);
     if (j->overflow) {
         return false;
@@ -578,7 +576,6 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
         last_native = emit_insn(j, in);
         if (!last_native) {
             pure = pure && data_only(in);
-            j->fallback_seen = true;
             emit_fallback(j, in, last);
         }
     }
