@@ -310,7 +310,7 @@ static void __attribute__((noinline)) exec_blocks(CPUX86State *env, uint64_t lim
                 gen == x86_code_generation(env) &&
                 (last_tb->pc & 0xfffff000u) == (tb->pc & 0xfffff000u) &&
                 last_tb->phys_page2 == TLB_INVALID && tb->phys_page2 == TLB_INVALID) {
-                last_tb->jmp[last_slot] = tb;
+                x86_tb_set_jmp(last_tb, last_slot, tb);
             }
         }
 

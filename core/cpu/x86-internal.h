@@ -170,6 +170,18 @@ struct X86TB {
     uint32_t jit_cs_limit;      /* the CS limit host_code assumed */
     bool jit_tried;
     bool jit_pure;              /* interprets only plain data operations */
+    /*
+     * Direct links between compiled blocks (x86_jit_relink): the rel32 of
+     * each chain exit's patchable jump (NULL: the exit has none), which
+     * leads to the exit's stub call until jmp[slot] is compiled, then to
+     * that block's jit_link entry.  The blocks whose jmp[] name this one
+     * are threaded through jmp_in, as tagged pointers (block | slot), so
+     * that invalidating this block undoes their jumps.
+     */
+    uint8_t *jit_site[2];
+    uint8_t *jit_link;
+    uintptr_t jmp_in;
+    uintptr_t jmp_in_next[2];
 };
 
 /* The code generator behind host_code (x86-jit.c): compile a block that
@@ -182,6 +194,13 @@ void x86_jit_free(void *buf);
 /* The next compiled block to jump to from compiled code, or NULL
  * (x86-exec.c). */
 void *x86_jit_next(CPUX86State *env);
+/* Point a's chain exit `slot` at its successor jmp[slot] when both are
+ * compiled and the successor is valid, else back at the exit's stub call. */
+void x86_jit_relink(X86TB *a, int slot);
+/* a->jmp[slot] = b, recorded in b's incoming list (x86-tb.c). */
+void x86_tb_set_jmp(X86TB *a, int slot, X86TB *b);
+/* After tb is compiled: link its exits and the exits that name it. */
+void x86_tb_relink_all(X86TB *tb);
 /* The block for CS:EIP in the jump cache, or NULL (no translation). */
 X86TB *x86_jmp_cache_lookup(CPUX86State *env);
 #define JIT_THRESHOLD 8

@@ -348,6 +348,11 @@ void emit_exit_stubs(Jit *j, JitStubs *stubs)
     uint8_t *fails[24];
     int nf = 0;
 
+    /* link_fail: a linked jump's checks failed (emit_link_entry), EDX =
+     * the slot the block that ends left by; on to exit_stop. */
+    stubs->link_fail = j->p;
+    st32(j, ENV_OFF(exit_slot), RDX);
+    emit_cur_last(j);
     /* exit_stop: jumped to with env->cur set and the guest registers in
      * env; the loop works out where the block stopped.  Every block has
      * the same frame. */
@@ -401,6 +406,43 @@ void emit_exit_stubs(Jit *j, JitStubs *stubs)
     op_rr(j, true, 0x89, RAX, RCX);                  /* mov rcx, rax */
     op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
     e8(j, 0xc3);                                     /* ret */
+}
+
+/*
+ * A block's link entry, before its prologue: where the chain exits of
+ * other blocks jump once linked (x86_jit_relink), still in their frame,
+ * with ESI = the instruction count of the block that ends and EDX = the
+ * slot it left by.  It checks what the chain stub checks (emit_enter),
+ * with this block's CS limit, size and X86TB as constants, so that a
+ * linked exit reads no X86TB and makes no call: then counts the block
+ * that ends, switches env to this one and falls into the prologue.  A
+ * failing check leaves through the link_fail stub, as the chain stub's
+ * failure does.
+ */
+void emit_link_entry(Jit *j)
+{
+    uint8_t *fails[8];
+    int nf = 0;
+    emit_run_checks(j, fails, &nf);
+    cmp_mi(j, ENV, CS_OFF(limit), j->cs_limit);
+    fails[nf++] = jcc32(j, HC_NE);
+    /* budget: insns_base + the block that ends + this one <= exec_limit */
+    op_mem(j, true, 0x8b, RAX, ENV, ENV_OFF(insns_base));
+    op_rr(j, true, 0x01, RSI, RAX);                  /* add rax, rsi */
+    e8(j, 0x48); e8(j, 0x8d); e8(j, 0x88); e32(j, j->tb->ninsns);   /* lea rcx, [rax + n] */
+    op_mem(j, true, 0x3b, RCX, ENV, ENV_OFF(exec_limit));
+    fails[nf++] = jcc32(j, HC_A);
+    st64(j, ENV_OFF(insns_base), RAX);
+    mov_ri64(j, RCX, (uintptr_t)j->tb);
+    st64(j, ENV_OFF(cur_tb), RCX);
+    /* This block's epilogue and then its prologue, as the chain stub's
+     * callers do: jumping past them into the body (the frame is the same)
+     * made the Linux workloads slower, see docs/architecture.md. */
+    op_rr(j, true, 0x89, ENV, RDI);                  /* mov rdi, rbx */
+    emit_epilogue(j);
+    for (int k = 0; k < nf; k++) {
+        patch32(j, fails[k], j->stubs->link_fail);
+    }
 }
 
 /* Call an exit stub, then continue in the block it returns (RCX) or
@@ -469,6 +511,13 @@ static void emit_taken_exit(Jit *j, uint32_t target)
 void emit_chain_exit(Jit *j, int slot)
 {
     emit_writeback(j, j->dirty);
+    if (!j->site[slot]) {
+        /* the jump x86_jit_relink points at the successor's link entry;
+         * unlinked, it goes on to the stub call below */
+        mov_ri(j, RSI, j->tb->ninsns);
+        mov_ri(j, RDX, (uint32_t)slot);
+        j->site[slot] = jmp32(j);
+    }
     mov_ri(j, RDI, (uint32_t)slot);
     emit_stub_exit(j, j->stubs->chain);
 }

@@ -40,6 +40,7 @@ typedef struct JitStubs {
     uint8_t *chain;           /* leave by chain slot EDI */
     uint8_t *indirect;        /* leave after a near indirect transfer */
     uint8_t *interp;          /* leave after an interpreted instruction */
+    uint8_t *link_fail;       /* a linked jump's checks failed (emit_link_entry) */
 } JitStubs;
 
 /* A buffer has two regions: the blocks' main lines from the start (after
@@ -100,6 +101,8 @@ typedef struct Jit {
      * the back edge continues, with every guest register of a host
      * register loaded (emit_self_loop), else NULL. */
     uint8_t *loop_head;
+    /* The rel32 of each chain slot's patchable jump (X86TB.jit_site). */
+    uint8_t *site[2];
     uint8_t live_after[TB_MAX_INSNS];
     /* Register allocation (see "guest registers in host registers"):
      * hreg_of[r] is the host register guest register r lives in for the
@@ -344,6 +347,7 @@ void stw(Jit *j, int r, int hreg);
 void emit_writeback(Jit *j, uint8_t mask);
 void regs_sync(Jit *j);
 void regs_forget(Jit *j);
+void emit_link_entry(Jit *j);
 void emit_prologue(Jit *j);
 void emit_epilogue(Jit *j);
 void emit_ea(Jit *j, const X86Insn *in, int dst);

@@ -546,6 +546,7 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     uint8_t *start = j->p;
 
     choose_hregs(j);
+    emit_link_entry(j);
     /* Prologue: env in rbx; the guest registers chosen are loaded into
      * their host registers on first use. */
     uint8_t *entry = j->p;
@@ -601,6 +602,10 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     jb->cold_used = (size_t)(j->p - jb->base);
     tb->host_code = (void (*)(CPUX86State *, X86TB *))entry;
     tb->jit_pure = pure;
+    tb->jit_link = start;
+    tb->jit_site[0] = j->site[0];
+    tb->jit_site[1] = j->site[1];
+    x86_tb_relink_all(tb);
     FILE *map = jit_perfmap();
     if (map) {
         fprintf(map, "%" PRIxPTR " %tx guest_%08x\n", (uintptr_t)start, hot_end - start, tb->pc);
@@ -622,7 +627,29 @@ bool x86_jit_compile(CPUX86State *env, X86TB *tb)
     return true;
 }
 
+/* The jump at a chain exit's site: to the successor's link entry when
+ * the successor is compiled and valid, else 0 (on to the stub call that
+ * follows it).  Only ever to the successor of jmp[slot], which is on the
+ * same page of guest code (see exec_blocks). */
+void x86_jit_relink(X86TB *a, int slot)
+{
+    uint8_t *site = a->jit_site[slot];
+    if (!site) {
+        return;
+    }
+    const X86TB *b = a->jmp[slot];
+    uint8_t *to = b && b->valid && b->jit_link ? b->jit_link : site + 4;
+    int32_t rel = (int32_t)(to - (site + 4));
+    memcpy(site, &rel, 4);
+}
+
 #else
+
+void x86_jit_relink(X86TB *a, int slot)
+{
+    (void)a;
+    (void)slot;
+}
 
 bool x86_jit_compile(CPUX86State *env, X86TB *tb)
 {

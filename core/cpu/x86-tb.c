@@ -270,6 +270,43 @@ static void page_rebuild_map(PageDesc *pd, uint32_t page)
     pd->code_map = map;
 }
 
+/* The blocks whose chain exits name tb (jmp[slot] == tb), through the
+ * tagged incoming list: fn(block, slot) for each.  A block's entry in the
+ * list is only rewritten (x86_tb_set_jmp) once the block it named is
+ * invalid, and an invalid block's list is never walked again, so every
+ * list walked is intact. */
+static void tb_for_each_incoming(X86TB *tb, void (*fn)(X86TB *, int))
+{
+    for (uintptr_t p = tb->jmp_in; p;) {
+        X86TB *a = (X86TB *)(p & ~(uintptr_t)1);
+        int slot = (int)(p & 1);
+        p = a->jmp_in_next[slot];
+        if (a->jmp[slot] == tb) {
+            fn(a, slot);
+        }
+    }
+}
+
+void x86_tb_set_jmp(X86TB *a, int slot, X86TB *b)
+{
+    a->jmp[slot] = b;
+    a->jmp_in_next[slot] = b->jmp_in;
+    b->jmp_in = (uintptr_t)a | (uintptr_t)slot;
+    x86_jit_relink(a, slot);
+}
+
+void x86_tb_relink_all(X86TB *tb)
+{
+    for (int slot = 0; slot < 2; slot++) {
+        if (tb->jmp[slot]) {
+            x86_jit_relink(tb, slot);
+        }
+    }
+    if (tb->valid) {
+        tb_for_each_incoming(tb, x86_jit_relink);
+    }
+}
+
 static void tb_invalidate(CPUX86State *env, X86TB *tb)
 {
     X86CodeCache *cc = env->code;
@@ -289,6 +326,9 @@ static void tb_invalidate(CPUX86State *env, X86TB *tb)
     if (tb->phys_page2 != TLB_INVALID) {
         tb_unlink_page(cc, tb->phys_page2, tb, 1);
     }
+    /* compiled blocks that jump straight into this one go back to their
+     * stubs, which check validity */
+    tb_for_each_incoming(tb, x86_jit_relink);
     if (tb == env->cur_tb) {
         /* The running block changed under itself: finish the current
          * instruction, then look up fresh code (SDM vol. 3A, 8.1.3). */

@@ -29,6 +29,8 @@
 ; 11. a block that loops to its own start, an interpreted instruction
 ;    (BSF) in it: run also without --jit-verify (cpu-guest-jit-forms2-run),
 ;    where the compiled block continues at its start without leaving
+; 12. CMPXCHG's slow path and the JZ after it
+; 13. direct links between compiled blocks, undone when code is rewritten
 ;
 ; 1: MUL 0x80000000 * 2 = 1:0: CF OF; MUL 3 * [5] = 15: neither; IMUL
 ;    -2 * 3 = -6 (EDX all ones): neither; IMUL 0x40000000 * [4] = 1:0:
@@ -131,6 +133,13 @@
 ;    [m] every round (0 taken)
 ;! mem32[0x710] = 0x0000000c
 ;! mem32[0x714] = 0x00000000
+; 13: 30 rounds of a block that jumps to another on the same page, which
+;    adds its MOV's immediate to EAX; compiled, the first's exit jumps
+;    straight into the second (a direct link).  Rounds 13 and 26 rewrite
+;    that immediate (1, then 0x100, then 0x10000) from a third block, and
+;    the link must be undone each time, the second time after the block
+;    was compiled and linked anew: EAX = 12 * 1 + 13 * 0x100 + 5 * 0x10000
+;! mem32[0x718] = 0x00050d0c
 ;! halted = 1
 ; (guestrun also fails when a compiled block differs from the interpreter)
 
@@ -460,6 +469,28 @@ test_main:
         inc     ebx                     ; 8: not equal
         cmp     esi, 0x718
         jb      .t12
+        ; 13
+        xor     eax, eax
+        xor     ecx, ecx
+        jmp     .t13
+        ; each block of its own 64 bytes: a write drops only the blocks
+        ; of the chunks it touches
+        align   64
+.t13:   cmp     ecx, 12
+        jne     .t13w
+        mov     dword [.t13imm], 0x100
+.t13w:  cmp     ecx, 25
+        jne     .t13a
+        mov     dword [.t13imm], 0x10000
+.t13a:  inc     ecx
+        jmp     .t13b
+        align   64
+.t13b:  mov     edx, strict dword 1     ; B8+r id: the immediate at +1
+.t13imm equ .t13b + 1
+        add     eax, edx
+        cmp     ecx, 30
+        jb      .t13
+        mov     [RES + 0x118], eax
         DONE
 .f7:    inc     ecx
         ret
