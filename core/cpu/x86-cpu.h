@@ -298,6 +298,14 @@ typedef struct CPUX86State {
     int exit_slot;             /* which chain slot the block left by */
     uint64_t inhibit_irq_at;   /* no interrupt at this instruction count */
     uint64_t insns_base;       /* insns_executed at the start of the block */
+    /* Elements done by REP string instructions, each of which counts as
+     * one instruction: the real-time clock's pacing counts them too (see
+     * x86_icount_source). */
+    uint64_t rep_elems;
+    /* rep_elems at which the slice's budget is spent in elements: a long
+     * REP then ends the slice (x86-ops-str.c should_yield); never in
+     * icount mode, whose slices count instructions only. */
+    uint64_t rep_elems_stop;
     bool nmi_blocked;          /* between NMI delivery and the next IRET */
     int exc_nest;              /* exception delivery nesting, for #DF */
     int first_exc;             /* the exception being delivered */

@@ -15,6 +15,7 @@
 #include <cardcage/intc.h>
 #include <cardcage/system.h>
 #include "cpu/x86-internal.h"
+#include "timer/clock-internal.h"
 #include "util/log-internal.h"
 
 uint64_t x86_insns_now(CPUX86State *env)
@@ -401,6 +402,8 @@ int64_t x86_cpu_exec(CPUX86State *env, int64_t max_insns)
     CPUState *cs = env->cs;
     const uint64_t start = cs->insns_executed;
     const uint64_t limit = start + (uint64_t)max_insns;
+    env->rep_elems_stop = clock_icount_enabled() ? UINT64_MAX
+                                                 : env->rep_elems + (uint64_t)max_insns;
 
     if (env->shutdown && !(cs->interrupt_request & CPU_INTERRUPT_INIT)) {
         return 0;

@@ -47,6 +47,14 @@ static void rep_yield(CPUX86State *env, const X86Insn *in)
 
 static inline bool should_yield(CPUX86State *env)
 {
+    if (cc_unlikely(env->rep_elems >= env->rep_elems_stop)) {
+        /* The slice was sized in instructions and this one instruction
+         * has done as many elements: end the slice, so that timers (the
+         * display refresh) and host I/O are not held up for the seconds a
+         * run of frame-sized REP STOSDs would take. */
+        env->rep_elems_stop = UINT64_MAX;
+        cpu_interrupt(env->cs, CPU_INTERRUPT_EXIT);
+    }
     return cc_unlikely(env->cs->exit_request);
 }
 
@@ -56,6 +64,7 @@ static bool rep_done(CPUX86State *env, const X86Insn *in, const StrCtx *c, uint3
                      uint32_t n)
 {
     env->regs[R_ECX] = (env->regs[R_ECX] & ~c->amask) | ((cx - n) & c->amask);
+    env->rep_elems += n;
     if (should_yield(env) && cx - n) {
         rep_yield(env, in);
         return true;
@@ -284,6 +293,7 @@ static bool cmp_bulk(CPUX86State *env, const X86Insn *in, const StrCtx *c, bool 
     advance(env, R_EDI, c, (int32_t)k * c->delta);
     cc_set(env, CC_OP_SUB, a, b, x86_trunc(a - b, c->size), c->size);
     env->regs[R_ECX] = (env->regs[R_ECX] & ~c->amask) | ((cx - k) & c->amask);
+    env->rep_elems += k;
     if (stop || cx == k) {
         return true;
     }

@@ -137,12 +137,20 @@ static void x86_dirty_cleared(void *opaque)
 }
 
 /* The icount clock counts the instructions of all CPUs, as QEMU's does:
- * they run in turn, so virtual time moves with whichever runs. */
+ * they run in turn, so virtual time moves with whichever runs.  In
+ * real-time mode the same count paces the clock (at most a microsecond
+ * per instruction since the guest last looked, core/timer/clock.c), and
+ * there each element of a REP string instruction counts: a guest that
+ * fills a 640x480x32 screen with one REP STOSD per frame (0.1 ms of host
+ * time each) otherwise saw its clock, and the display refresh timer on
+ * it, run at a hundredth of the host's speed. */
 static uint64_t x86_icount_source(void *opaque)
 {
+    bool paced = !clock_icount_enabled();
     uint64_t sum = 0;
     for (unsigned i = 0; i < x86_cpu_count(); i++) {
-        sum += x86_insns_now(x86_cpu_env(i));
+        CPUX86State *env = x86_cpu_env(i);
+        sum += x86_insns_now(env) + (paced ? env->rep_elems : 0);
     }
     return sum;
 }

@@ -147,12 +147,18 @@ static void run_cpu_slice(CPUState *cpu, bool others_runnable)
      * a turn) would then stop the CPU for good. */
     cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXIT);
     int64_t t0 = host_monotonic_ns();
+    uint64_t work0 = clock_insns_count();
     running_cpu = cpu;
     cpu_set_current(cpu);
-    int64_t ran = CPU_GET_CLASS(cpu)->exec(cpu, budget);
+    CPU_GET_CLASS(cpu)->exec(cpu, budget);
     cpu_set_current(NULL);
     running_cpu = NULL;
     int64_t dt = host_monotonic_ns() - t0;
+    /* The rate is of the work the clock counts: instructions, and in
+     * real-time mode the elements of REP string instructions, which also
+     * end a slice when they reach its budget; so a guest that spends its
+     * time in long REPs gets slices of the same host length as any. */
+    uint64_t ran = clock_insns_count() - work0;
     if (ran > 1000 && dt > 1000) {
         /* A slow-moving average keeps one odd slice from skewing it. */
         insns_per_ns = insns_per_ns * 0.75 + ((double)ran / dt) * 0.25;

@@ -18,8 +18,12 @@ void clock_configure(int icount_shift);
 bool clock_icount_enabled(void);
 int clock_icount_shift(void);
 
-/* The source of the instruction count in icount mode (the CPU). */
+/* The source of the instruction count in icount mode (the CPU); in
+ * real-time mode it paces the clock, and counts the elements of REP
+ * string instructions too (x86_icount_source). */
 void clock_set_icount_source(uint64_t (*get_insns)(void *opaque), void *opaque);
+/* What that source counts now (0 without one): the CPUs' work. */
+uint64_t clock_insns_count(void);
 
 /* The virtual clock runs only while the machine runs. */
 void clock_vm_start(void);

@@ -179,6 +179,11 @@ int clock_icount_shift(void)
     return icount_shift;
 }
 
+uint64_t clock_insns_count(void)
+{
+    return insns_now();
+}
+
 void clock_set_icount_source(uint64_t (*get_insns)(void *opaque), void *opaque)
 {
     int64_t now = vm_running ? vclock_now() : 0;
