@@ -429,7 +429,7 @@ void emit_link_entry(Jit *j)
     /* budget: insns_base + the block that ends + this one <= exec_limit */
     op_mem(j, true, 0x8b, RAX, ENV, ENV_OFF(insns_base));
     op_rr(j, true, 0x01, RSI, RAX);                  /* add rax, rsi */
-    e8(j, 0x48); e8(j, 0x8d); e8(j, 0x88); e32(j, j->tb->ninsns);   /* lea rcx, [rax + n] */
+    op_mem(j, true, 0x8d, RCX, RAX, j->tb->ninsns);  /* lea rcx, [rax + n] */
     op_mem(j, true, 0x3b, RCX, ENV, ENV_OFF(exec_limit));
     fails[nf++] = jcc32(j, HC_A);
     st64(j, ENV_OFF(insns_base), RAX);
